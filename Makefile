@@ -1,0 +1,63 @@
+# sitelink.tunnels: the two commands a newcomer needs are `make demo` and `make test`.
+# Both install what they need (Debian packages as root, a Python venv) on a fresh Debian 12.
+
+SHELL       := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+PYTHON      ?= $(shell command -v python3.11 || command -v python3)
+VENV        := .venv
+BIN         := $(CURDIR)/$(VENV)/bin
+COLLECTIONS := $(CURDIR)/build/collections
+COLL_DIR    := $(COLLECTIONS)/ansible_collections/sitelink/tunnels
+SANITY_DIR  := $(CURDIR)/build/sanity/ansible_collections/sitelink/tunnels
+PYTEST_ARGS ?=
+
+export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
+export PATH := $(BIN):$(PATH)
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: help deps venv test sanity emulator-tests demo clean
+
+help:
+	@echo "make demo   - start the built-in lab of emulated routers and run the main job on it"
+	@echo "make test   - the whole suite (what CI runs)"
+	@echo "make venv   - only set up $(VENV) and the Debian packages"
+
+deps:
+	@tests/tools/debian-deps.sh
+
+# The venv is rebuilt when its inputs change; otherwise this is a quick no-op.
+$(VENV)/.done: requirements/dev.txt tests/lab/pyproject.toml
+	@$(MAKE) --no-print-directory deps
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -r requirements/dev.txt
+	$(BIN)/python -m pip install -q -e tests/lab
+	@touch $@
+
+$(COLL_DIR):
+	@mkdir -p $(dir $(COLL_DIR))
+	@ln -sfn $(CURDIR) $(COLL_DIR)
+
+venv: $(VENV)/.done $(COLL_DIR)
+	@$(MAKE) --no-print-directory deps
+
+# ansible-test resolves symlinks, so sanity runs on a copy of the tracked (and new, unignored) files.
+# Deleted-but-unstaged files would make cp fail: commit or restore them first.
+sanity: venv
+	@rm -rf $(SANITY_DIR) && mkdir -p $(SANITY_DIR)
+	@git ls-files -z --cached --others --exclude-standard | xargs -0 -I{} cp --parents {} $(SANITY_DIR)/
+	@cd $(SANITY_DIR) && git init -q && git add -A   # without a git index ansible-test finds no targets
+	@$(BIN)/python tests/tools/ansible_test_offline.py >/dev/null
+	cd $(SANITY_DIR) && $(BIN)/ansible-test sanity --venv --python 3.11 --color no
+
+emulator-tests: venv
+	$(BIN)/python -m pytest -q tests/lab/tests $(PYTEST_ARGS)
+
+test: venv sanity emulator-tests
+	@echo "make test: all suites passed"
+
+demo: venv
+	$(BIN)/python tests/lab/demo.py
+
+clean:
+	rm -rf build tests/output

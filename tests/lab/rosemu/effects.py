@@ -1,0 +1,403 @@
+"""What a router does by itself: generated keys, computed fields, connected
+routes, menu-specific checks, the factory default configuration.
+
+Kept apart from router.py so that the generic verbs stay free of
+`if path == ...` branches: each rule is a small function in a table.
+"""
+
+import base64
+import ipaddress
+import time
+
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
+
+from rosemu import errors, schema
+from rosemu.values import decode_key
+
+# ---------------------------------------------------------------- keys
+
+
+def new_private_key():
+    raw = X25519PrivateKey.generate().private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
+    return base64.b64encode(raw).decode()
+
+
+def public_key(private_b64):
+    """X25519 public key; `cryptography` clamps, so clamped and raw keys agree (as `wg pubkey`)."""
+    raw = decode_key(private_b64)
+    pub = X25519PrivateKey.from_private_bytes(raw).public_key()
+    return base64.b64encode(pub.public_bytes(Encoding.Raw, PublicFormat.Raw)).decode()
+
+
+def random_key(router):
+    return base64.b64encode(bytes(router.random.getrandbits(8) for _count in range(32))).decode()
+
+
+def random_mac(router, first=0xFE):
+    octets = [first] + [router.random.getrandbits(8) for _count in range(5)]
+    return ":".join("%02X" % o for o in octets)
+
+
+# ---------------------------------------------------------------- on add
+
+
+def _add_wireguard(router, values):
+    values.setdefault("private-key", new_private_key())
+
+
+def _add_peer(router, values):
+    for key in ("preshared-key", "private-key"):
+        if values.get(key) == "auto":
+            values[key] = random_key(router) if key == "preshared-key" else new_private_key()
+
+
+def _add_eoip(router, values):
+    values.setdefault("mac-address", random_mac(router))
+
+
+ON_ADD = {
+    "/interface/wireguard": _add_wireguard,
+    "/interface/wireguard/peers": _add_peer,
+    "/interface/eoip": _add_eoip,
+}
+
+
+def on_add(router, path, values):
+    hook = ON_ADD.get(path)
+    if hook:
+        hook(router, values)
+
+
+# ---------------------------------------------------------------- checks
+
+
+def _check_peer(router, values, item_id):
+    if router.peer_overlap != "reject":
+        return
+    mine = set(values.get("allowed-address", "").split(","))
+    for other in router.tables["/interface/wireguard/peers"]:
+        if other.id == item_id or other.values.get("interface") != values.get("interface"):
+            continue
+        shared = mine & set(other.values.get("allowed-address", "").split(","))
+        if shared:
+            # RouterOS: "Allowed-address ranges cannot overlap on one interface" (text of the reply: U)
+            raise errors.Trap("failure: allowed-address %s overlaps with another peer of this interface"
+                              % sorted(shared)[0], errors.ARGUMENT)
+
+
+PORT_PROTOCOLS = ("tcp", "udp", "udp-lite", "dccp", "sctp", "6", "17")
+
+
+def _check_filter(router, values, item_id):
+    if any(k in values for k in ("src-port", "dst-port", "port")) \
+            and values.get("protocol", "").lstrip("!") not in PORT_PROTOCOLS:
+        raise errors.failure("port can be specified only for tcp, udp, udp-lite, dccp and sctp protocols")
+    if values.get("action") == "jump" and not values.get("jump-target"):
+        raise errors.failure("jump target not specified")
+
+
+def _check_bridge_port(router, values, item_id):
+    if values.get("interface") == values.get("bridge"):
+        raise errors.failure("can not add bridge to itself")
+
+
+CHECKS = {
+    "/interface/wireguard/peers": _check_peer,
+    "/ip/firewall/filter": _check_filter,
+    "/ipv6/firewall/filter": _check_filter,
+    "/interface/bridge/port": _check_bridge_port,
+}
+
+
+def check(router, path, values, item_id):
+    hook = CHECKS.get(path)
+    if hook:
+        hook(router, values, item_id)
+
+
+# ---------------------------------------------------------------- derived fields
+
+TUNNEL_AUTO_MTU = {"/interface/gre": 1476, "/interface/eoip": 1458}  # 1500 - 24 / - 42
+FLAG_FALSE = {
+    "/interface/wireguard/peers": ("dynamic",),
+    "/interface/bridge/port": ("dynamic", "hw-offload"),
+    "/interface/list": ("dynamic",),
+    "/interface/list/member": ("dynamic",),
+    "/ip/firewall/filter": ("dynamic", "invalid"),
+    "/ipv6/firewall/filter": ("dynamic", "invalid"),
+    "/ip/firewall/address-list": ("dynamic",),
+    "/routing/ospf/interface-template": ("dynamic", "inactive"),
+}
+COUNTERS_ZERO = {
+    "/interface/wireguard/peers": ("rx", "tx"),
+    "/ip/firewall/filter": ("bytes", "packets"),
+    "/ipv6/firewall/filter": ("bytes", "packets"),
+}
+
+
+def _bool(flag):
+    return "true" if flag else "false"
+
+
+def _bridge_of(router):
+    return {p.values["interface"]: p.values["bridge"] for p in router.tables["/interface/bridge/port"]
+            if p.values.get("disabled") != "true"}
+
+
+def _derive_interfaces(router):
+    ports = _bridge_of(router)
+    for path in schema.INTERFACE_MENUS:
+        for item in router.tables[path]:
+            val = item.values
+            up = val.get("disabled") != "true"
+            mtu = val.get("mtu", "auto")
+            if path == "/interface/wireguard":
+                val["public-key"] = public_key(val["private-key"])
+            elif path in TUNNEL_AUTO_MTU:
+                up = up and (router.fabric is None or router.fabric.tunnel_running(router, path, item))
+                if path == "/interface/eoip":
+                    val["l2mtu"] = "65535"
+                    val["loop-protect-status"] = "off"
+            elif path == "/interface/ethernet":
+                val["l2mtu"] = "1598"
+            elif path == "/interface/bridge":
+                members = [router.interface(n) for n, b in ports.items() if b == val["name"]]
+                members = [m for m in members if m is not None]
+                if val.get("auto-mac") == "false" and val.get("admin-mac"):
+                    val["mac-address"] = val["admin-mac"]
+                elif members and members[0].values.get("mac-address"):
+                    val["mac-address"] = members[0].values["mac-address"]
+                else:
+                    val.setdefault("mac-address", random_mac(router, 0x4A))
+                val["l2mtu"] = "65535"
+                if mtu == "auto":
+                    mtu = min([int(m.values.get("actual-mtu", 1500)) for m in members] or [1500])
+            if mtu == "auto":
+                mtu = TUNNEL_AUTO_MTU.get(path, 1500)
+            val["actual-mtu"] = str(mtu)
+            val["running"] = _bool(up)
+
+
+def _running(router, name):
+    it = router.interface(name)
+    return it is not None and it.values.get("running") == "true"
+
+
+def _derive_addresses(router, path, route_path):
+    ports = _bridge_of(router)
+    connected = []
+    for item in router.tables[path]:
+        val = item.values
+        iface = ipaddress.ip_interface(val["address"])
+        known = router.interface(val["interface"]) is not None
+        val["actual-interface"] = ports.get(val["interface"], val["interface"])
+        val["invalid"] = _bool(not known)
+        val["dynamic"] = "false"
+        if path == "/ip/address":
+            val["network"] = str(iface.network.network_address)
+            val["vrf"] = "main"
+        else:
+            val["link-local"] = _bool(iface.ip.is_link_local)
+            val["global"] = _bool(iface.ip.is_global or iface.ip.is_private and not iface.ip.is_link_local)
+            val["deprecated"] = "false"
+        if known and val.get("disabled") != "true":
+            connected.append((iface, val["actual-interface"]))
+    _derive_connected_routes(router, route_path, connected)
+    return connected
+
+
+def _derive_connected_routes(router, route_path, connected):
+    table = router.tables[route_path]
+    existing = {(it.values["dst-address"], it.values["gateway"]): it
+                for it in table if it.values.get("connect") == "true"}
+    wanted = []
+    for iface, ifname in connected:
+        key = (str(iface.network), ifname)
+        if key in existing or key in [w[0] for w in wanted]:
+            continue
+        wanted.append((key, iface))
+    keep = {(str(i.network), n) for i, n in connected}
+    table[:] = [it for it in table if it.values.get("connect") != "true"
+                or (it.values["dst-address"], it.values["gateway"]) in keep]
+    for (dst, ifname), iface in wanted:
+        values = {"dst-address": dst, "gateway": ifname, "distance": "0", "scope": "10",
+                  "routing-table": "main", "dynamic": "true", "connect": "true", "static": "false"}
+        if route_path == "/ip/route":
+            values["local-address"] = "%s%%%s" % (iface.ip, ifname)
+        table.append(router_item(router, route_path, values))
+    for it in table:
+        if it.values.get("connect") == "true":
+            active = _running(router, it.values["gateway"])
+            it.values.update({"active": _bool(active), "inactive": _bool(not active),
+                              "immediate-gw": it.values["gateway"]})
+
+
+def router_item(router, path, values):
+    from rosemu.router import Item  # late import: router imports this module
+    return Item(router.allocate_id(schema.CATALOGUE[path]), values)
+
+
+def _derive_static_routes(router, route_path, connected):
+    for it in router.tables[route_path]:
+        val = it.values
+        if val.get("connect") == "true":
+            continue
+        active, immediate = False, ""
+        if val.get("blackhole") == "true":
+            active = True
+        for gw in (val.get("gateway") or "").split(","):
+            if not gw or active:
+                continue
+            ip, pct, ifname = gw.partition("%")
+            if pct:
+                active, immediate = _running(router, ifname), gw
+                continue
+            try:
+                addr = ipaddress.ip_address(gw)
+            except ValueError:
+                active, immediate = _running(router, gw), gw
+                continue
+            for iface, name in connected:
+                if addr in iface.network and _running(router, name):
+                    active, immediate = True, "%s%%%s" % (addr, name)
+                    break
+        active = active and val.get("disabled") != "true"
+        val.update({"dynamic": "false", "static": "true", "active": _bool(active), "inactive": _bool(not active)})
+        if immediate and active:
+            val["immediate-gw"] = immediate
+        else:
+            val.pop("immediate-gw", None)
+
+
+def _derive_bridge_ports(router):
+    for it in router.tables["/interface/bridge/port"]:
+        iface = router.interface(it.values["interface"])
+        inactive = iface is None or it.values.get("disabled") == "true" or iface.values.get("running") != "true"
+        it.values["inactive"] = _bool(inactive)
+        it.values["status"] = "inactive" if inactive else "in-bridge"
+
+
+def derive(router):
+    _derive_interfaces(router)
+    _derive_bridge_ports(router)
+    for path, fields in FLAG_FALSE.items():
+        for it in router.tables[path]:
+            for name in fields:
+                it.values.setdefault(name, "false")
+    for path, fields in COUNTERS_ZERO.items():
+        for it in router.tables[path]:
+            for name in fields:
+                it.values.setdefault(name, "0")
+    for it in router.tables["/interface/list"]:
+        it.values.setdefault("builtin", "false")
+    for addresses, routes in (("/ip/address", "/ip/route"), ("/ipv6/address", "/ipv6/route")):
+        connected = _derive_addresses(router, addresses, routes)
+        _derive_static_routes(router, routes, connected)
+
+
+# ---------------------------------------------------------------- print-time values
+
+
+def live_values(router, path, item):
+    if path == "/interface/wireguard/peers" and router.fabric is not None:
+        return router.fabric.peer_status(router, item)
+    if path == "/system/resource":
+        from rosemu.values import format_duration_ms
+        return {"uptime": format_duration_ms(int(time.monotonic() - router.started) * 1000)}
+    return {}
+
+
+def interface_view(router, item):
+    owner = router.owner_of(item)
+    menu = schema.CATALOGUE[owner]
+    val = item.values
+    bridge_ports = _bridge_of(router)
+    row = {"name": val["name"], "default-name": val.get("default-name"), "type": menu.interface_type,
+           "mtu": val.get("mtu"), "actual-mtu": val.get("actual-mtu"), "l2mtu": val.get("l2mtu"),
+           "mac-address": val.get("mac-address"), "running": val.get("running"),
+           "slave": _bool(val["name"] in bridge_ports), "dynamic": "false",
+           "disabled": val.get("disabled"), "comment": val.get("comment")}
+    return {k: v for k, v in row.items() if v is not None}
+
+
+# ---------------------------------------------------------------- factory state
+
+RESOURCE = {
+    "build-time": "2025-02-18 10:21:42", "factory-software": "7.1", "free-memory": "212049920",
+    "total-memory": "268435456", "cpu": "QEMU", "cpu-count": "1", "cpu-frequency": "2400",
+    "cpu-load": "0", "free-hdd-space": "83034112", "total-hdd-space": "100663296",
+    "write-sect-since-reboot": "412", "write-sect-total": "412", "architecture-name": "x86_64",
+    "board-name": "CHR QEMU Standard PC (i440FX + PIIX, 1996)", "platform": "MikroTik",
+}
+
+
+def factory_reset(router, identity):
+    from rosemu.router import Item
+    router.tables["/system/identity"] = [Item(0, {"name": identity})]
+    resource = dict(RESOURCE, version=router.version)
+    router.tables["/system/resource"] = [Item(0, resource)]
+    ether = schema.CATALOGUE["/interface/ethernet"]
+    for n in range(1, 6):
+        mac = random_mac(router, 0x48)
+        values = {"name": "ether%d" % n, "default-name": "ether%d" % n, "mtu": "1500",
+                  "mac-address": mac, "arp": "enabled", "disabled": "false"}
+        router.tables["/interface/ethernet"].append(Item(router.allocate_id(ether), values))
+    lists = schema.CATALOGUE["/interface/list"]
+    for name in schema.INTERFACE_LIST_BUILTIN:
+        values = {"name": name, "include": "", "exclude": "", "builtin": "true", "dynamic": "false"}
+        router.tables["/interface/list"].append(Item(router.allocate_id(lists), values))
+
+
+# RouterOS v7 default configuration of a home/branch router (trimmed to the menus we model).
+DEFCONF = (
+    ("/interface/bridge", {"name": "bridge", "comment": "defconf"}),
+    ("/interface/list", {"name": "WAN", "comment": "defconf"}),
+    ("/interface/list", {"name": "LAN", "comment": "defconf"}),
+) + tuple(
+    ("/interface/bridge/port", {"bridge": "bridge", "interface": "ether%d" % n, "comment": "defconf"})
+    for n in range(2, 6)
+) + (
+    ("/interface/list/member", {"list": "LAN", "interface": "bridge", "comment": "defconf"}),
+    ("/interface/list/member", {"list": "WAN", "interface": "ether1", "comment": "defconf"}),
+    ("/ip/address", {"address": "192.168.88.1/24", "interface": "bridge", "comment": "defconf"}),
+) + tuple(("/ip/firewall/filter", rule) for rule in (
+    {"chain": "input", "action": "accept", "connection-state": "established,related,untracked",
+     "comment": "defconf: accept established,related,untracked"},
+    {"chain": "input", "action": "drop", "connection-state": "invalid", "comment": "defconf: drop invalid"},
+    {"chain": "input", "action": "accept", "protocol": "icmp", "comment": "defconf: accept ICMP"},
+    {"chain": "input", "action": "accept", "dst-address": "127.0.0.1",
+     "comment": "defconf: accept to local loopback (for CAPsMAN)"},
+    {"chain": "input", "action": "drop", "in-interface-list": "!LAN",
+     "comment": "defconf: drop all not coming from LAN"},
+    {"chain": "forward", "action": "accept", "ipsec-policy": "in,ipsec", "comment": "defconf: accept in ipsec policy"},
+    {"chain": "forward", "action": "accept", "ipsec-policy": "out,ipsec",
+     "comment": "defconf: accept out ipsec policy"},
+    {"chain": "forward", "action": "fasttrack-connection", "connection-state": "established,related",
+     "hw-offload": "true", "comment": "defconf: fasttrack"},
+    {"chain": "forward", "action": "accept", "connection-state": "established,related,untracked",
+     "comment": "defconf: accept established,related, untracked"},
+    {"chain": "forward", "action": "drop", "connection-state": "invalid", "comment": "defconf: drop invalid"},
+    {"chain": "forward", "action": "drop", "connection-state": "new", "connection-nat-state": "!dstnat",
+     "in-interface-list": "WAN", "comment": "defconf: drop all from WAN not DSTNATed"},
+)) + tuple(("/ipv6/firewall/filter", rule) for rule in (
+    {"chain": "input", "action": "accept", "connection-state": "established,related,untracked",
+     "comment": "defconf: accept established,related,untracked"},
+    {"chain": "input", "action": "drop", "connection-state": "invalid", "comment": "defconf: drop invalid"},
+    {"chain": "input", "action": "accept", "protocol": "icmpv6", "comment": "defconf: accept ICMPv6"},
+    {"chain": "input", "action": "accept", "protocol": "udp", "dst-port": "33434-33534",
+     "comment": "defconf: accept UDP traceroute"},
+    {"chain": "input", "action": "drop", "in-interface-list": "!LAN",
+     "comment": "defconf: drop everything else not coming from LAN"},
+    {"chain": "forward", "action": "accept", "connection-state": "established,related,untracked",
+     "comment": "defconf: accept established,related,untracked"},
+    {"chain": "forward", "action": "drop", "connection-state": "invalid", "comment": "defconf: drop invalid packets"},
+    {"chain": "forward", "action": "accept", "protocol": "icmpv6", "comment": "defconf: accept ICMPv6"},
+    {"chain": "forward", "action": "drop", "in-interface-list": "!LAN",
+     "comment": "defconf: drop everything else not coming from LAN"},
+))
+
+
+def apply_defconf(router):
+    for path, args in DEFCONF:
+        router.add(path, args)

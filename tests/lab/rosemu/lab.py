@@ -1,0 +1,169 @@
+"""Many emulated routers in one process, each on its own API (and API-SSL) port.
+
+Use it from the command line (`rosemu`, see cli.py) or in-process:
+
+    with Lab.of(3) as lab:              # starts an event loop in a thread
+        port = lab.port("r1")
+        lab.call(lambda: lab.routers["r1"].counters.written)
+"""
+
+import asyncio
+import ssl
+import threading
+from dataclasses import dataclass, field
+
+from rosemu import control
+from rosemu.fabric import Fabric
+from rosemu.router import VERSION, Router
+from rosemu.session import Session, parse_sentence
+
+
+@dataclass
+class RouterSpec:
+    name: str
+    identity: str = None
+    users: dict = None              # {"admin": ("", "full")}
+    defconf: bool = True
+    version: str = VERSION
+    setup: list = field(default_factory=list)   # API sentences run at boot, e.g. ["/ip/address/add", "=address=…"]
+
+
+class Lab:
+    def __init__(self, specs, host="127.0.0.1", port=0, ssl_port=None, tls_cert=None, tls_key=None,
+                 control_port=None, fabric=None, peer_overlap="reject"):
+        self.specs = list(specs)
+        self.host = host
+        self.base_port, self.base_ssl_port = port, ssl_port
+        self.tls_cert, self.tls_key = tls_cert, tls_key
+        self.control_port = control_port
+        self.fabric = fabric or Fabric()
+        self.peer_overlap = peer_overlap
+        self.routers = {}
+        self.endpoints = {}        # name -> {"api": port, "api-ssl": port}
+        self.control_address = None
+        self._servers = []
+        self._sessions = set()
+        self.loop = None
+        self._thread = None
+
+    @classmethod
+    def of(cls, count, **kw):
+        return cls([RouterSpec("r%d" % (n + 1)) for n in range(count)], **kw)
+
+    # ----- asyncio side -------------------------------------------------
+    async def astart(self):
+        self.loop = asyncio.get_running_loop()
+        self.fabric.attach(self)
+        tls = None
+        if self.tls_cert:
+            tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            tls.load_cert_chain(self.tls_cert, self.tls_key)
+        for index, spec in enumerate(self.specs):
+            router = Router(spec.name, identity=spec.identity or spec.name, version=spec.version,
+                            defconf=spec.defconf, users=spec.users, fabric=self.fabric,
+                            peer_overlap=self.peer_overlap)
+            for sentence in spec.setup:
+                command, args, queries, _tag = parse_sentence(sentence)
+                router.run(*router.split(command), args, queries)
+            self.routers[spec.name] = router
+            ends = {"api": await self._listen(router, self._port(self.base_port, index), None)}
+            if tls is not None:
+                ssl_base = self.base_ssl_port
+                if ssl_base is None and self.base_port:
+                    ssl_base = self.base_port + len(self.specs)
+                ends["api-ssl"] = await self._listen(router, self._port(ssl_base, index), tls)
+            self.endpoints[spec.name] = ends
+        if self.control_port is not None:
+            server = await asyncio.start_server(lambda r, w: control.serve(self, r, w),
+                                                self.host, self.control_port)
+            self._servers.append(server)
+            self.control_address = server.sockets[0].getsockname()[:2]
+
+    @staticmethod
+    def _port(base, index):
+        return base + index if base else 0
+
+    async def _listen(self, router, port, tls):
+        async def accept(reader, writer):
+            session = Session(router, reader, writer)
+            self._sessions.add(session)
+            try:
+                await session.run()
+            finally:
+                self._sessions.discard(session)
+
+        server = await asyncio.start_server(accept, self.host, port, ssl=tls, reuse_address=True)
+        self._servers.append(server)
+        return server.sockets[0].getsockname()[1]
+
+    async def astop(self):
+        for server in self._servers:
+            server.close()
+        for session in list(self._sessions):
+            await session.close()
+        for server in self._servers:
+            await server.wait_closed()
+        self._servers.clear()
+
+    def lines(self):
+        """What `rosemu` prints once ready: one line per router."""
+        out = []
+        for name, ends in self.endpoints.items():
+            line = "router %s api=%s:%d" % (name, self.host, ends["api"])
+            if "api-ssl" in ends:
+                line += " api-ssl=%s:%d" % (self.host, ends["api-ssl"])
+            out.append(line)
+        if self.control_address:
+            out.append("control http=%s:%d" % tuple(self.control_address))
+        return out
+
+    # ----- thread side (pytest fixtures) --------------------------------
+    def start(self):
+        ready = threading.Event()
+        failure = []
+
+        def main():
+            loop = asyncio.new_event_loop()
+            asyncio.set_event_loop(loop)
+            try:
+                loop.run_until_complete(self.astart())
+            except Exception as exc:  # surfaced to the caller of start()
+                failure.append(exc)
+                ready.set()
+                return
+            ready.set()
+            loop.run_forever()
+            loop.run_until_complete(self.astop())
+            loop.close()
+
+        self._thread = threading.Thread(target=main, name="rosemu", daemon=True)
+        self._thread.start()
+        ready.wait(30)
+        if failure:
+            raise failure[0]
+        return self
+
+    def stop(self):
+        if self._thread is None:
+            return
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(30)
+        self._thread = None
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def call(self, fn, *args):
+        """Run fn(*args) on the lab's event loop (state is only touched there) and return its result."""
+        async def runner():
+            return fn(*args)
+        return asyncio.run_coroutine_threadsafe(runner(), self.loop).result(30)
+
+    def port(self, name, kind="api"):
+        return self.endpoints[name][kind]
+
+    def router(self, name):
+        return self.routers[name]

@@ -1,0 +1,333 @@
+"""The menu catalogue: one table entry per API path.
+
+A field's `default` is what print shows when the client never set it; `ro`
+fields are computed and refuse writes (`unknown parameter`); `required` ones
+must be given on add; `nullable` ones become absent when unset or set to "";
+`wo` ones are accepted on add but never printed (`place-before`).
+Facts and confidence marks come from ../shared/reference/routeros-api.md.
+"""
+
+from dataclasses import dataclass, field as dc_field
+
+from rosemu import values as v
+
+INTERFACE_MENUS = (
+    "/interface/ethernet",
+    "/interface/bridge",
+    "/interface/wireguard",
+    "/interface/gre",
+    "/interface/eoip",
+)
+INTERFACE_LIST_BUILTIN = ("all", "none", "dynamic", "static")
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    type: v.Type = dc_field(default_factory=v.Text)
+    default: str = None
+    ro: bool = False
+    required: bool = False
+    nullable: bool = False
+    wo: bool = False
+
+
+def F(name, type_=None, default=None, **kw):
+    return Field(name, type_ or v.Text(), default, **kw)
+
+
+def RO(name, type_=None):
+    return Field(name, type_ or v.Text(), None, ro=True)
+
+
+BOOL = v.Bool()
+IFACE = v.Reference(*INTERFACE_MENUS, message_field="interface")
+COMMON_TAIL = (F("comment", nullable=True), F("disabled", BOOL, "false"))
+
+
+@dataclass(frozen=True)
+class Menu:
+    path: str
+    fields: tuple
+    single: bool = False          # one item, no .id (identity, resource)
+    interface_type: str = None    # member of /interface, with this `type`
+    autoname: str = None          # prefix for a missing `name`
+    ordered: bool = False         # list order matters: move, place-before
+    can_add: bool = True
+    can_remove: bool = True
+    read_only: bool = False       # print only (/system/resource)
+    unique: tuple = ()            # ((fields...), message)
+    id_space: str = None          # menus sharing ids (all interfaces share one)
+
+    def field(self, name):
+        return self._by_name().get(name)
+
+    def _by_name(self):
+        cache = self.__dict__.get("_cache")
+        if cache is None:
+            cache = {f.name: f for f in self.fields}
+            object.__setattr__(self, "_cache", cache)
+        return cache
+
+    @property
+    def space(self):
+        return self.id_space or self.path
+
+
+MTU_AUTO = F("mtu", v.Int(0, 65536, words=("auto",)), "auto")
+
+
+def _interface_menu(path, type_name, autoname, fields, mtu=MTU_AUTO, **kw):
+    base = (F("name"), mtu, RO("actual-mtu"), RO("l2mtu"), RO("running", BOOL))
+    return Menu(path, base + tuple(fields) + COMMON_TAIL, interface_type=type_name,
+                autoname=autoname, id_space="/interface", **kw)
+
+
+TUNNEL_COMMON = (
+    F("local-address", v.Address(4), "0.0.0.0"),
+    F("remote-address", v.Address(4), required=True),
+    F("keepalive", v.Keepalive(), "10s,10", nullable=True),
+    F("dscp", v.Int(0, 63, words=("inherit",)), "inherit"),
+    F("clamp-tcp-mss", BOOL, "true"),
+    F("dont-fragment", v.Enum("no", "inherit"), "no"),
+    F("allow-fast-path", BOOL, "true"),
+    F("ipsec-secret", nullable=True),
+    RO("current-remote-address"),
+)
+
+
+def firewall_fields(version):
+    """One field table for /ip and /ipv6 firewall filters."""
+    return (
+        F("chain", required=True),
+        F("action", v.Enum("accept", "drop", "reject", "jump", "return", "passthrough", "log",
+                           "fasttrack-connection", "add-src-to-address-list",
+                           "add-dst-to-address-list", "tarpit"), "accept"),
+        F("protocol", nullable=True),
+        F("src-address", v.FirewallAddress(version), nullable=True),
+        F("dst-address", v.FirewallAddress(version), nullable=True),
+        F("src-address-list", nullable=True),
+        F("dst-address-list", nullable=True),
+        F("src-port", v.PortList(), nullable=True),
+        F("dst-port", v.PortList(), nullable=True),
+        F("port", v.PortList(), nullable=True),
+        F("in-interface", v.Reference(*INTERFACE_MENUS, negate=True, message_field="in-interface"), nullable=True),
+        F("out-interface", v.Reference(*INTERFACE_MENUS, negate=True, message_field="out-interface"), nullable=True),
+        F("in-interface-list", v.Reference("/interface/list", negate=True, extra=INTERFACE_LIST_BUILTIN), nullable=True),
+        F("out-interface-list", v.Reference("/interface/list", negate=True, extra=INTERFACE_LIST_BUILTIN), nullable=True),
+        F("connection-state", v.EnumSet("established", "related", "new", "invalid", "untracked"), nullable=True),
+        F("connection-nat-state", v.EnumSet("srcnat", "dstnat"), nullable=True),
+        F("ipsec-policy", nullable=True),
+        F("hw-offload", BOOL, nullable=True),
+        F("jump-target", nullable=True),
+        F("reject-with", nullable=True),
+        F("address-list", nullable=True),
+        F("address-list-timeout", nullable=True),
+        F("tcp-mss", nullable=True),
+        F("log", BOOL, "false"),
+        F("log-prefix", default=""),
+        F("place-before", wo=True),
+        RO("bytes"), RO("packets"), RO("dynamic", BOOL), RO("invalid", BOOL),
+    ) + COMMON_TAIL
+
+
+OSPF_INTERFACE_TYPES = v.Enum("broadcast", "nbma", "ptp", "ptmp", "ptp-unnumbered", "virtual-link")
+
+MENUS = (
+    _interface_menu("/interface/ethernet", "ether", None, (
+        F("default-name"), F("mac-address", v.Mac()),
+        F("arp", v.Enum("disabled", "enabled", "proxy-arp", "reply-only", "local-proxy-arp"), "enabled"),
+    ), mtu=F("mtu", v.Int(0, 65536), "1500"), can_add=False, can_remove=False),
+    _interface_menu("/interface/bridge", "bridge", "bridge", (
+        RO("mac-address"),
+        F("arp", v.Enum("disabled", "enabled", "proxy-arp", "reply-only", "local-proxy-arp"), "enabled"),
+        F("arp-timeout", v.Duration(words=("auto",)), "auto"),
+        F("protocol-mode", v.Enum("none", "stp", "rstp", "mstp"), "rstp"),
+        F("priority", v.Int(0, 0xFFFF, hex_ok=True), "0x8000"),
+        F("vlan-filtering", BOOL, "false"),
+        F("pvid", v.Int(1, 4094), "1"),
+        F("ageing-time", v.Duration(), "5m"),
+        F("forward-delay", v.Duration(), "15s"),
+        F("max-message-age", v.Duration(), "20s"),
+        F("transmit-hold-count", v.Int(1, 10), "6"),
+        F("fast-forward", BOOL, "true"),
+        F("auto-mac", BOOL, "true"),
+        F("admin-mac", default=""),
+        F("igmp-snooping", BOOL, "false"),
+        F("dhcp-snooping", BOOL, "false"),
+        F("ether-type", default="0x8100"),
+        F("frame-types", v.Enum("admit-all", "admit-only-untagged-and-priority-tagged",
+                                "admit-only-vlan-tagged"), "admit-all"),
+        F("ingress-filtering", BOOL, "true"),
+        F("port-cost-mode", v.Enum("long", "short"), "long"),
+    )),
+    _interface_menu("/interface/wireguard", "wg", "wireguard", (
+        F("listen-port", v.Int(1, 65535), "13231"),
+        F("private-key", v.Key()),
+        RO("public-key"),
+    ), mtu=F("mtu", v.Int(0, 65536), "1420")),
+    _interface_menu("/interface/gre", "gre-tunnel", "gre-tunnel", TUNNEL_COMMON),
+    _interface_menu("/interface/eoip", "eoip-tunnel", "eoip-tunnel", (
+        F("tunnel-id", v.Int(0, 65535), required=True),
+        F("mac-address", v.Mac()),
+        F("arp", v.Enum("disabled", "enabled", "proxy-arp", "reply-only", "local-proxy-arp"), "enabled"),
+        F("arp-timeout", v.Duration(words=("auto",)), "auto"),
+        F("loop-protect", v.Enum("default", "on", "off"), "default"),
+        F("loop-protect-send-interval", v.Duration(), "5s"),
+        F("loop-protect-disable-time", v.Duration(), "5m"),
+        RO("loop-protect-status"),
+    ) + TUNNEL_COMMON),
+    Menu("/interface/wireguard/peers", (
+        F("name", nullable=True),
+        F("interface", v.Reference("/interface/wireguard", message_field="interface"), required=True),
+        F("public-key", v.Key(), required=True),
+        F("allowed-address", v.PrefixList(), required=True),
+        F("endpoint-address", v.HostAddress(), ""),
+        F("endpoint-port", v.Int(0, 65535), "0"),
+        F("persistent-keepalive", v.Duration(), "0s"),
+        F("preshared-key", v.Key(words=("auto",)), nullable=True),
+        F("private-key", v.Key(words=("auto", "none")), "none"),
+        F("responder", BOOL, "false"),
+        F("client-address", nullable=True), F("client-dns", nullable=True),
+        F("client-endpoint", nullable=True), F("client-keepalive", nullable=True),
+        F("client-listen-port", nullable=True),
+        F("place-before", wo=True),
+        RO("current-endpoint-address"), RO("current-endpoint-port"), RO("last-handshake"),
+        RO("rx"), RO("tx"), RO("dynamic", BOOL),
+    ) + COMMON_TAIL, ordered=True,
+        unique=((("interface", "public-key"), "peer with such public key already exists on this interface"),)),
+    Menu("/interface/bridge/port", (
+        F("bridge", v.Reference("/interface/bridge", message_field="bridge"), required=True),
+        F("interface", IFACE, required=True),
+        F("pvid", v.Int(1, 4094), "1"),
+        F("priority", v.Int(0, 0xF0, hex_ok=True), "0x80"),
+        F("horizon", default="none"),
+        F("edge", v.Enum("auto", "yes", "no", "no-discover", "yes-discover"), "auto"),
+        F("point-to-point", v.Enum("auto", "yes", "no"), "auto"),
+        F("learn", v.Enum("auto", "yes", "no"), "auto"),
+        F("hw", BOOL, "true"),
+        F("frame-types", v.Enum("admit-all", "admit-only-untagged-and-priority-tagged",
+                                "admit-only-vlan-tagged"), "admit-all"),
+        F("ingress-filtering", BOOL, "true"),
+        F("trusted", BOOL, "false"),
+        F("place-before", wo=True),
+        RO("inactive", BOOL), RO("hw-offload", BOOL), RO("dynamic", BOOL), RO("status"),
+    ) + COMMON_TAIL, ordered=True,
+        unique=((("interface",), "device already added as bridge port"),)),
+    Menu("/interface/list", (
+        F("name", required=True), F("include", default=""), F("exclude", default=""),
+        RO("builtin", BOOL), RO("dynamic", BOOL), F("comment", nullable=True),
+    ), unique=((("name",), "already have interface list with such name"),)),
+    Menu("/interface/list/member", (
+        F("list", v.Reference("/interface/list", extra=INTERFACE_LIST_BUILTIN[2:], message_field="list"),
+          required=True),
+        F("interface", IFACE, required=True),
+        RO("dynamic", BOOL),
+    ) + COMMON_TAIL, unique=((("list", "interface"), "already have such member"),)),
+    Menu("/ip/address", (
+        F("address", v.InterfaceAddress(4), required=True),
+        F("network", v.Address(4)),
+        F("interface", IFACE, required=True),
+        RO("actual-interface"), RO("invalid", BOOL), RO("dynamic", BOOL), RO("slave", BOOL),
+        RO("vrf"),
+    ) + COMMON_TAIL, unique=((("address", "interface"), "already have such address"),)),
+    Menu("/ipv6/address", (
+        F("address", v.InterfaceAddress(6), required=True),
+        F("interface", IFACE, required=True),
+        F("advertise", BOOL, "true"),
+        F("eui-64", BOOL, "false"),
+        F("from-pool", default=""),
+        F("no-dad", BOOL, "false"),
+        F("auto-link-local", BOOL, "true"),
+        RO("actual-interface"), RO("invalid", BOOL), RO("dynamic", BOOL), RO("link-local", BOOL),
+        RO("deprecated", BOOL), RO("global", BOOL),
+    ) + COMMON_TAIL, unique=((("address", "interface"), "already have such address"),)),
+    Menu("/ip/route", (
+        F("dst-address", v.Prefix(4), "0.0.0.0/0"),
+        F("gateway", v.Gateway(4), nullable=True),
+        F("distance", v.Int(1, 255), "1"),
+        F("routing-table", v.Enum("main"), "main"),
+        F("scope", v.Int(0, 255), "30"),
+        F("target-scope", v.Int(0, 255), "10"),
+        F("pref-src", v.Address(4), nullable=True),
+        F("check-gateway", v.Enum("none", "arp", "ping", "bfd", "bfd-multihop"), nullable=True),
+        F("blackhole", BOOL, nullable=True),
+        F("vrf-interface", IFACE, nullable=True),
+        F("suppress-hw-offload", BOOL, "false"),
+        RO("dynamic", BOOL), RO("active", BOOL), RO("inactive", BOOL), RO("static", BOOL),
+        RO("connect", BOOL), RO("ecmp", BOOL), RO("hw-offloaded", BOOL),
+        RO("immediate-gw"), RO("local-address"),
+    ) + COMMON_TAIL),
+    Menu("/ipv6/route", (
+        F("dst-address", v.Prefix(6), "::/0"),
+        F("gateway", v.Gateway(6), nullable=True),
+        F("distance", v.Int(1, 255), "1"),
+        F("routing-table", v.Enum("main"), "main"),
+        F("scope", v.Int(0, 255), "30"),
+        F("target-scope", v.Int(0, 255), "10"),
+        F("blackhole", BOOL, nullable=True),
+        F("check-gateway", v.Enum("none", "ping", "bfd", "bfd-multihop"), nullable=True),
+        RO("dynamic", BOOL), RO("active", BOOL), RO("inactive", BOOL), RO("static", BOOL),
+        RO("connect", BOOL), RO("immediate-gw"),
+    ) + COMMON_TAIL),
+    Menu("/ip/firewall/filter", firewall_fields(4), ordered=True),
+    Menu("/ipv6/firewall/filter", firewall_fields(6), ordered=True),
+    Menu("/ip/firewall/address-list", (
+        F("list", required=True),
+        F("address", v.FirewallAddress(4), required=True),
+        F("timeout", v.Duration(), nullable=True),
+        RO("dynamic", BOOL), RO("creation-time"),
+    ) + COMMON_TAIL, unique=((("list", "address"), "already have such entry"),)),
+    Menu("/routing/ospf/instance", (
+        F("name", required=True),
+        F("version", v.Enum("2", "3"), "2"),
+        F("vrf", default="main"),
+        F("router-id", default="main"),
+        F("routing-table", nullable=True),
+        F("originate-default", v.Enum("never", "always", "if-installed"), "never"),
+        F("redistribute", default=""),
+        F("in-filter-chain", nullable=True), F("out-filter-chain", nullable=True),
+    ) + COMMON_TAIL, unique=((("name",), "already have instance with such name"),)),
+    Menu("/routing/ospf/area", (
+        F("name", required=True),
+        F("instance", v.Reference("/routing/ospf/instance", message_field="instance"), required=True),
+        F("area-id", v.Address(4), "0.0.0.0"),
+        F("type", v.Enum("default", "stub", "nssa"), "default"),
+        F("no-summaries", BOOL, nullable=True),
+    ) + COMMON_TAIL, unique=((("name",), "already have area with such name"),)),
+    Menu("/routing/ospf/interface-template", (
+        F("area", v.Reference("/routing/ospf/area", message_field="area"), required=True),
+        F("interfaces", v.Reference(*INTERFACE_MENUS, multi=True, message_field="interfaces"), nullable=True),
+        F("networks", v.PrefixList(), nullable=True),
+        F("type", OSPF_INTERFACE_TYPES, "broadcast"),
+        F("cost", v.Int(1, 65535), "1"),
+        F("priority", v.Int(0, 255), "128"),
+        F("hello-interval", v.Duration(), "10s"),
+        F("dead-interval", v.Duration(), "40s"),
+        F("retransmit-interval", v.Duration(), "5s"),
+        F("passive", BOOL, nullable=True),
+        F("auth", v.Enum("simple", "md5", "sha1", "sha256", "sha384", "sha512"), nullable=True),
+        F("auth-key", nullable=True),
+        F("auth-id", nullable=True),
+        F("place-before", wo=True),
+        RO("dynamic", BOOL), RO("inactive", BOOL),
+    ) + COMMON_TAIL, ordered=True),
+    Menu("/system/identity", (F("name", default="MikroTik"),), single=True),
+    Menu("/system/resource", tuple(RO(n) for n in (
+        "uptime", "version", "build-time", "factory-software", "free-memory", "total-memory", "cpu",
+        "cpu-count", "cpu-frequency", "cpu-load", "free-hdd-space", "total-hdd-space",
+        "write-sect-since-reboot", "write-sect-total", "architecture-name", "board-name", "platform",
+    )), single=True, read_only=True),
+)
+
+CATALOGUE = {m.path: m for m in MENUS}
+
+# `/interface` is a view over every interface menu: one id space, common fields.
+INTERFACE_VIEW_FIELDS = (
+    F("name"), RO("type"), F("mtu", v.Int(0, 65536, words=("auto",))), RO("actual-mtu"), RO("l2mtu"),
+    RO("mac-address"), RO("running", BOOL), RO("slave", BOOL), RO("dynamic", BOOL),
+    RO("default-name"), F("comment", nullable=True), F("disabled", BOOL),
+)
+INTERFACE_VIEW = Menu("/interface", INTERFACE_VIEW_FIELDS, can_add=False, can_remove=False)
+
+WRITE_VERBS = frozenset(("add", "set", "remove", "move", "enable", "disable", "unset", "reset"))
