@@ -15,7 +15,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export PATH := $(BIN):$(PATH)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help deps venv test sanity emulator-tests demo clean
+.PHONY: help deps venv test sanity emulator-tests unit-tests integration-tests demo clean
 
 help:
 	@echo "make demo   - start the built-in lab of emulated routers and run the main job on it"
@@ -50,10 +50,17 @@ sanity: venv
 	@$(BIN)/python tests/tools/ansible_test_offline.py >/dev/null
 	cd $(SANITY_DIR) && $(BIN)/ansible-test sanity --venv --python 3.11 --color no
 
+# Each suite is its own pytest run: their conftest helpers share a module name.
 emulator-tests: venv
 	$(BIN)/python -m pytest -q tests/lab/tests $(PYTEST_ARGS)
 
-test: venv sanity emulator-tests
+unit-tests: venv
+	$(BIN)/python -m pytest -q tests/unit $(PYTEST_ARGS)
+
+integration-tests: venv
+	$(BIN)/python -m pytest -q tests/integration $(PYTEST_ARGS)
+
+test: venv sanity emulator-tests unit-tests integration-tests
 	@echo "make test: all suites passed"
 
 demo: venv

@@ -1,0 +1,108 @@
+# -*- coding: utf-8 -*-
+# Copyright: sitelink.tunnels contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+
+class ModuleDocFragment(object):
+
+    # How every RouterOS module reaches its router.
+    DOCUMENTATION = r"""
+options:
+  hostname:
+    description:
+      - Address or name of the router's API service.
+      - Defaults to the host's C(ansible_host), then its inventory name.
+    type: str
+  username:
+    description:
+      - API user. A user of group C(read) can run C(gathered) and the info module only.
+    type: str
+    default: admin
+  password:
+    description:
+      - Password of O(username). Never shown in any output.
+    type: str
+    default: ""
+  port:
+    description:
+      - TCP port of the API service. Defaults to C(8728), or C(8729) with O(tls=true).
+    type: int
+  tls:
+    description:
+      - Use the C(api-ssl) service (TLS).
+    type: bool
+    default: false
+  validate_certs:
+    description:
+      - With O(tls=true), check the router's certificate and that it names O(hostname).
+    type: bool
+    default: true
+  ca_path:
+    description:
+      - PEM file with the CA certificate(s) that signed the router's certificate.
+    type: path
+  timeout:
+    description:
+      - Seconds to wait for the router to answer, for the connection and for every sentence.
+    type: int
+    default: 10
+notes:
+  - Runs on the controller as an action plugin, with one API session per task, one read per path, and
+    writes only for differences, so a run that changes nothing sends no write sentence at all.
+  - Connection options can be set once for every module of the collection with
+    C(module_defaults) and the group C(group/sitelink.tunnels.routeros).
+requirements:
+  - librouteros >= 3.4.1 on the controller
+"""
+
+    # The options of the resource modules (state, ownership).
+    RESOURCE = r"""
+options:
+  state:
+    description:
+      - C(merged) adds missing entries and sets the fields given; fields not given are left as they are.
+      - C(replaced) makes each given entry exactly as described; fields not given go back to RouterOS's
+        defaults.
+      - C(overridden) is C(replaced), and removes every other managed entry of the path (only entries carrying
+        the C(sitelink) marker; the user's own entries are never touched).
+      - C(deleted) removes the given managed entries, or every managed entry when O(config) is empty.
+      - C(gathered) reads the entries (managed and not) and returns them in RV(gathered); nothing changes.
+      - C(rendered) returns the API sentences and an equivalent RouterOS script in RV(rendered) and
+        RV(rendered_script) without contacting the router.
+    type: str
+    choices: [merged, replaced, overridden, deleted, gathered, rendered]
+    default: merged
+  owner:
+    description:
+      - Ownership tag written after the marker in each entry's comment (C(sitelink:OWNER)).
+      - With an owner, C(overridden) and C(deleted) only touch entries of that owner.
+    type: str
+    default: ""
+  adopt:
+    description:
+      - Take over an existing entry with the same key that has no ownership marker (it gets the marker).
+      - Without it, such an entry stops the task with a clear message and nothing is changed.
+    type: bool
+    default: false
+"""
+
+    ATTRIBUTES = r"""
+attributes:
+  check_mode:
+    description: Can run in check mode and return the changes it would make; nothing is written.
+    support: full
+  diff_mode:
+    description: Returns export-style before and after text of the entries it manages, secrets redacted.
+    support: full
+  action_group:
+    description: Use C(group/sitelink.tunnels.routeros) in C(module_defaults) to set connection options once.
+    support: full
+    membership:
+      - sitelink.tunnels.routeros
+  platform:
+    description: Target platform.
+    support: full
+    platforms: RouterOS
+"""

@@ -1,0 +1,77 @@
+# -*- coding: utf-8 -*-
+# Copyright: sitelink.tunnels contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The one place that opens a RouterOS API session and explains why it failed."""
+
+from __future__ import annotations
+
+import socket
+import ssl
+
+from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.errors import RouterosError
+
+try:
+    import librouteros
+    from librouteros.exceptions import ConnectionClosed, FatalError, TrapError
+    HAS_LIBROUTEROS = True
+except ImportError:
+    HAS_LIBROUTEROS = False
+
+DEFAULT_PORT = 8728
+DEFAULT_TLS_PORT = 8729
+
+# Options every RouterOS module accepts (documented in the `sitelink.tunnels.routeros` doc fragment).
+CONNECTION_OPTIONS = ("hostname", "username", "password", "port", "tls", "validate_certs", "ca_path", "timeout")
+
+
+def tls_context(params):
+    context = ssl.create_default_context(cafile=params.get("ca_path"))
+    if not params.get("validate_certs", True):
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+def connect(params, router):
+    """An API session to `params['hostname']`; RouterosError naming `router` and the cause otherwise."""
+    if not HAS_LIBROUTEROS:
+        raise RouterosError("%s: the Python library librouteros is required on the controller "
+                            "(pip install librouteros)" % router)
+    host = params["hostname"]
+    tls = params.get("tls", False)
+    port = params.get("port") or (DEFAULT_TLS_PORT if tls else DEFAULT_PORT)
+    where = "%s (%s:%s%s)" % (router, host, port, ", TLS" if tls else "")
+    kwargs = {"port": port, "timeout": params.get("timeout") or 10}
+    if tls:
+        context = tls_context(params)
+        kwargs["ssl_wrapper"] = lambda sock: context.wrap_socket(sock, server_hostname=host)
+    try:
+        return librouteros.connect(host, params.get("username") or "admin", params.get("password") or "", **kwargs)
+    except ssl.SSLCertVerificationError as exc:
+        raise RouterosError("%s: TLS certificate verification failed (%s); give the router's CA with ca_path, "
+                            "or set validate_certs: false" % (where, exc.verify_message or exc.reason))
+    except ssl.SSLError as exc:
+        raise RouterosError("%s: TLS handshake failed (%s); is api-ssl enabled on that port?" % (where, exc.reason))
+    except ConnectionRefusedError:
+        raise RouterosError("%s: connection refused; is the %s service enabled on port %s?"
+                            % (where, "api-ssl" if tls else "api", port))
+    except socket.timeout:
+        raise RouterosError("%s: no answer within %ss (timeout)" % (where, kwargs["timeout"]))
+    except TrapError as exc:
+        user = params.get("username") or "admin"
+        raise RouterosError("%s: login refused for user %r: %s" % (where, user, exc.message))
+    except (ConnectionClosed, FatalError) as exc:
+        raise RouterosError("%s: the router closed the connection during login (%s)" % (where, exc))
+    except socket.gaierror as exc:
+        raise RouterosError("%s: cannot resolve the host name (%s)" % (where, exc.strerror))
+    except OSError as exc:
+        raise RouterosError("%s: cannot connect (%s)" % (where, exc.strerror or exc))
+
+
+def explain(exc):
+    """Turn a librouteros error raised after login into a sentence."""
+    if HAS_LIBROUTEROS and isinstance(exc, TrapError) and "not enough permissions" in exc.message:
+        return "the API user lacks the permission for this change (%s)" % exc.message
+    if isinstance(exc, socket.timeout):
+        return "the router stopped answering (timeout)"
+    return str(exc)

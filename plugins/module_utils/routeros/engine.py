@@ -1,0 +1,514 @@
+# -*- coding: utf-8 -*-
+# Copyright: sitelink.tunnels contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Desired vs actual for one resource on one router.
+
+One owner for: reading each path once (only the fields we manage), matching
+entries by their natural key, ownership markers, the operations that close
+the gap (add/set/unset/remove/move), check mode, diffs, rendering, rollback
+of a half-applied change, and redaction of secrets in everything returned.
+Modules only declare a Resource (resources.py) and hand over `config`.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.connection import explain
+from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.errors import RouterosError, problem_report
+from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.resources import CLEAR, KEEP
+
+MARKER = "sitelink"
+REDACTED = "<redacted>"
+_COMMENT = re.compile(r"^sitelink(?::(?P<owner>\S+))?(?:\s(?P<text>.*))?$", re.S)
+STATES = ("merged", "replaced", "overridden", "deleted", "gathered", "rendered")
+DROP_ACTIONS = ("drop", "reject", "tarpit")
+
+
+def parse_comment(comment):
+    """(owner, text) of a managed entry's comment, or None when the entry is not ours."""
+    match = _COMMENT.match(comment or "")
+    if not match:
+        return None
+    return match.group("owner") or "", match.group("text") or ""
+
+
+def make_comment(owner, text):
+    comment = MARKER + (":" + owner if owner else "")
+    return comment + (" " + text if text else "")
+
+
+def _canon(kind, value):
+    if value is None or value == "" or value is CLEAR:
+        return None
+    return kind.canon(value)
+
+
+class Op(object):
+    """One API sentence we intend to send."""
+
+    def __init__(self, verb, path, label, item_id=None, args=None, unset=(), entry=None, before=None):
+        self.verb = verb
+        self.path = path
+        self.label = label            # e.g. "name=wg0", for messages and rendering
+        self.item_id = item_id
+        self.args = args or {}        # API name -> text
+        self.unset = list(unset)      # API names to clear
+        self.entry = entry            # desired entry (for moves of not yet added rules)
+        self.before = before          # the row as read, for rollback
+        self.place_before = None      # add: id of the entry to insert before
+        self.follows = None           # set/move of an entry this run adds: its add Op (id known once sent)
+        self.destination = None
+        self.new_id = None
+
+    @property
+    def target(self):
+        return self.item_id or (self.follows.new_id if self.follows is not None else None)
+
+
+class Engine(object):
+    def __init__(self, resource, router_label, owner="", adopt=False, placement="before_drop"):
+        self.resource = resource
+        self.router = router_label
+        self.owner = owner or ""
+        self.adopt = adopt
+        self.placement = placement
+        self.secret_api = set(f.api for f in resource.secrets())
+        self.secret_values = set()
+
+    def remember_secrets(self, config):
+        """Values that must never appear in a message, even inside a router's error text."""
+        for entry in config:
+            for field in self.resource.secrets():
+                if entry.get(field.option):
+                    self.secret_values.add(str(entry[field.option]))
+
+    # ------------------------------------------------------------ reading
+    def proplist(self):
+        names = [".id", "comment", "dynamic"] + [f.api for f in self.resource.fields]
+        return names + [n for n in self.resource.read_only if n not in names]
+
+    def read(self, api, path):
+        """Every entry of `path`, with only the fields we manage; dynamic entries are not ours to touch."""
+        rows = api.path(*path.strip("/").split("/")).select(*self.proplist())
+        return [dict(r) for r in rows if not r.get("dynamic")]
+
+    # ------------------------------------------------------------ keys
+    def key_of_entry(self, entry):
+        out = []
+        for option in self.resource.key:
+            field = self.resource.by_option.get(option)
+            value = entry.get(option)
+            if field is None:                       # the key lives in the comment (firewall rule names)
+                out.append(value)
+                continue
+            if value is None and field.default not in (KEEP, CLEAR):
+                value = field.default
+            out.append(_canon(field.kind, value))
+        return tuple(out)
+
+    def key_of_row(self, row):
+        out = []
+        for option in self.resource.key:
+            field = self.resource.by_option.get(option)
+            if field is None:
+                parsed = parse_comment(row.get("comment"))
+                out.append(parsed[1] if parsed else None)
+            else:
+                out.append(_canon(field.kind, row.get(field.api)))
+        return tuple(out)
+
+    def label(self, entry):
+        parts = []
+        for option in self.resource.key:
+            value = entry.get(option)
+            if option == "public_key" and value:
+                value = str(value)[:8] + "..."
+            parts.append("%s=%s" % (option, value))
+        return " ".join(parts)
+
+    # ------------------------------------------------------------ planning
+    def desired_values(self, entry, state, row=None):
+        """{api: text or CLEAR} this entry asks for; merged leaves unspecified fields alone."""
+        out = {}
+        for field in self.resource.fields:
+            value = entry.get(field.option)
+            if value is None:
+                if state == "merged" or field.default is KEEP:
+                    continue
+                value = field.default
+            out[field.api] = value
+        text = entry.get(self.resource.key_in_comment) if self.resource.key_in_comment else entry.get("comment")
+        if text is None and row is not None and state == "merged":
+            parsed = parse_comment(row.get("comment"))
+            text = parsed[1] if parsed else ""
+        out["comment"] = make_comment(self.owner, text or "")
+        return out
+
+    def differences(self, want, row):
+        """(args to set, fields to unset) that turn `row` into `want`."""
+        args, unset = {}, []
+        for api_name, value in want.items():
+            field = self._field_by_api(api_name)
+            kind = field.kind if field else None
+            have = row.get(api_name)
+            # "" asks for the router's default: unset it, unless that default is itself ""
+            if value is CLEAR or (value == "" and field is not None and field.default != ""):
+                if have not in (None, ""):
+                    unset.append(api_name)
+                continue
+            if kind is None:
+                if str(value) != str(have if have is not None else ""):
+                    args[api_name] = str(value)
+            elif _canon(kind, value) != _canon(kind, have):
+                args[api_name] = kind.to_api(value)
+        return args, unset
+
+    def _field_by_api(self, api_name):
+        for field in self.resource.fields:
+            if field.api == api_name:
+                return field
+        return None
+
+    def validate(self, config, state, interfaces):
+        """Every problem with `config` at once, before anything is written."""
+        problems, seen = [], {}
+        for index, entry in enumerate(config):
+            where = "config[%d] (%s)" % (index, self.label(entry))
+            for field in self.resource.fields:
+                value = entry.get(field.option)
+                if value is None or value == "":
+                    continue
+                try:
+                    field.kind.check(value)
+                except (ValueError, TypeError) as exc:
+                    problems.append("%s: %s=%r is not valid: %s" % (where, field.option, self._shown(field, value), exc))
+            for option in self.resource.key:
+                if entry.get(option) in (None, "") and (option not in self.resource.by_option
+                                                        or self.resource.by_option[option].default in (KEEP, CLEAR)):
+                    problems.append("%s: %s is required to identify the entry" % (where, option))
+            try:
+                key = (self.resource.path_for(entry), self.key_of_entry(entry))
+            except (ValueError, TypeError):
+                continue
+            if key in seen:
+                problems.append("%s: same %s as config[%d]" % (where, "/".join(self.resource.key), seen[key]))
+            seen[key] = index
+            if state in ("deleted", "gathered") or interfaces is None:
+                continue
+            for field in self.resource.fields:
+                value = entry.get(field.option)
+                if field.ref and value is not None:
+                    known = interfaces if field.ref == "interface" else \
+                        dict((n, t) for n, t in interfaces.items() if t == "wg")
+                    if value not in known:
+                        what = "WireGuard interface" if field.ref == "wireguard" else "interface"
+                        problems.append("%s: %s %r does not exist on the router" % (where, what, value))
+            if self.resource.interface_type and entry.get("name") in interfaces \
+                    and interfaces[entry["name"]] != self.resource.interface_type:
+                problems.append("%s: the name %r is already used by a %s interface"
+                                % (where, entry["name"], interfaces[entry["name"]]))
+        return problems
+
+    def _shown(self, field, value):
+        return REDACTED if field.secret else value
+
+    def plan(self, config, state, rows_by_path):
+        """The operations that make the router match `config` under `state`."""
+        ops, problems, matched = [], [], set()
+        index = {}
+        for path, rows in rows_by_path.items():
+            for row in rows:
+                index.setdefault((path, self.key_of_row(row)), []).append(row)
+        for entry in config:
+            path = self.resource.path_for(entry)
+            rows = index.get((path, self.key_of_entry(entry)), [])
+            row = rows[0] if rows else None
+            if row is not None:
+                matched.add(row[".id"] + path)
+            if state == "deleted":
+                if row is not None and self._ours(row):
+                    ops.append(Op("remove", path, self.label(entry), row[".id"], before=row))
+                continue
+            if row is None:
+                missing = [f.option for f in self.resource.fields if f.required and entry.get(f.option) is None]
+                if missing:
+                    problems.append("%s: new entry needs %s" % (self.label(entry), ", ".join(missing)))
+                    continue
+                # a new entry gets only what was asked for; the router fills in its defaults
+                want = self.desired_values(entry, "merged")
+                args = dict((a, self._to_api(a, v)) for a, v in want.items() if v is not CLEAR and v != "")
+                add = Op("add", path, self.label(entry), args=args, entry=entry)
+                ops.append(add)
+                # "" on a field whose default is not empty (keepalive) needs an unset once the entry exists
+                clears = [f.api for f in self.resource.fields
+                          if want.get(f.api) == "" and f.default not in ("", CLEAR, KEEP)]
+                if clears:
+                    unset = Op("set", path, self.label(entry), unset=clears, entry=entry)
+                    unset.follows = add
+                    ops.append(unset)
+                continue
+            if not self._ours(row) and not self.adopt:
+                problems.append("%s on %s exists but is not managed by sitelink.tunnels (its comment has no "
+                                "'%s' marker); set adopt: true to take it over" % (self.label(entry), path, MARKER))
+                continue
+            args, unset = self.differences(self.desired_values(entry, state, row), row)
+            if args or unset:
+                op = Op("set", path, self.label(entry), row[".id"], args=args, unset=unset, before=row)
+                op.entry = entry
+                ops.append(op)
+        if state == "overridden" or (state == "deleted" and not config):
+            for path, rows in rows_by_path.items():
+                for row in rows:
+                    if row[".id"] + path not in matched and self._ours(row):
+                        ops.append(Op("remove", path, self._row_label(row), row[".id"], before=row))
+        if problems:
+            raise problem_report(self.router, self.resource.name, problems)
+        if self.resource.ordered_by and state not in ("deleted",):
+            ops.extend(self.order(config, ops, rows_by_path))
+        return ops
+
+    def _to_api(self, api_name, value):
+        field = self._field_by_api(api_name)
+        return field.kind.to_api(value) if field else str(value)
+
+    def _ours(self, row):
+        parsed = parse_comment(row.get("comment"))
+        return parsed is not None and (not self.owner or parsed[0] == self.owner)
+
+    def _row_label(self, row):
+        entry = dict((f.option, row.get(f.api)) for f in self.resource.fields)
+        if self.resource.key_in_comment:
+            parsed = parse_comment(row.get("comment"))
+            entry[self.resource.key_in_comment] = parsed[1] if parsed else None
+        return self.label(entry)
+
+    # ------------------------------------------------------------ ordering (firewall)
+    def order(self, config, ops, rows_by_path):
+        """Keep managed rules in config order, before the first foreign drop/reject of their chain."""
+        moves = []
+        removed = set(op.item_id for op in ops if op.verb == "remove")
+        adds = dict((id(op.entry), op) for op in ops if op.verb == "add")
+        for path, rows in rows_by_path.items():
+            table = [r for r in rows if r[".id"] not in removed]
+            entries = [e for e in config if self.resource.path_for(e) == path]
+            mine = dict((self.key_of_entry(e), e) for e in entries)
+            for chain in sorted(set(str(e.get("chain")) for e in entries)):
+                wanted = [e for e in entries if str(e.get("chain")) == chain]
+                ours = [r for r in table if self.key_of_row(r) in mine
+                        and str(mine[self.key_of_row(r)].get("chain")) == chain]
+                foreign = [r for r in table if str(r.get("chain")) == chain and self.key_of_row(r) not in mine]
+                anchor = self._anchor(foreign)
+                anchor_pos = table.index(anchor) if anchor is not None else len(table)
+                for e in wanted:
+                    if id(e) in adds:
+                        adds[id(e)].place_before = anchor[".id"] if anchor is not None else None
+                positions = [table.index(r) for r in ours]
+                existing_order = [self.key_of_row(r) for r in ours]
+                new_keys = [self.key_of_entry(e) for e in wanted if id(e) in adds]
+                predicted = existing_order + new_keys
+                in_place = all(p < anchor_pos for p in positions) and \
+                    predicted == [self.key_of_entry(e) for e in wanted]
+                if in_place:
+                    continue
+                by_key = dict((self.key_of_row(r), r) for r in ours)
+                for e in wanted:
+                    row = by_key.get(self.key_of_entry(e))
+                    op = Op("move", path, self.label(e), row[".id"] if row else None, entry=e)
+                    op.follows = adds.get(id(e))
+                    op.destination = anchor[".id"] if anchor is not None else None
+                    moves.append(op)
+        return moves
+
+    def _anchor(self, foreign):
+        if self.placement == "bottom":
+            return None
+        for row in foreign:
+            if self.placement == "top" or row.get("action") in DROP_ACTIONS:
+                return row
+        return None
+
+    # ------------------------------------------------------------ applying
+    def apply(self, api, ops):
+        """Send the operations; on a failure undo what was done, then raise."""
+        done = []
+        for op in ops:
+            try:
+                self._send(api, op)
+            except Exception as exc:  # librouteros raises several types; all end the same way
+                undone, failed = self._rollback(api, done)
+                note = "rolled back %d earlier change(s)" % undone if done else "nothing had been changed"
+                if failed:
+                    note += "; could not undo: %s" % "; ".join(failed)
+                raise RouterosError("%s: %s %s %s failed: %s; %s"
+                                    % (self.router, op.path, op.verb, op.label, self.redact(explain(exc)), note))
+            done.append(op)
+
+    def _menu(self, api, path):
+        return api.path(*path.strip("/").split("/"))
+
+    def _send(self, api, op):
+        menu = self._menu(api, op.path)
+        if op.verb == "add":
+            args = dict(op.args)
+            if op.place_before is not None:
+                args["place-before"] = op.place_before
+            op.new_id = menu.add(**args)
+        elif op.verb == "set":
+            args = dict(op.args)
+            args.update(("!" + name, "") for name in op.unset)
+            args[".id"] = op.target
+            menu.update(**args)
+        elif op.verb == "remove":
+            menu.remove(op.item_id)
+        elif op.verb == "move":
+            kwargs = {"numbers": op.target}
+            if op.destination:
+                kwargs["destination"] = op.destination
+            tuple(menu("move", **kwargs))
+
+    def _rollback(self, api, done):
+        undone, failed = 0, []
+        for op in reversed(done):
+            menu = self._menu(api, op.path)
+            try:
+                if op.verb == "add" and op.new_id:
+                    menu.remove(op.new_id)
+                elif op.verb == "set" and op.follows is not None:
+                    continue                          # undone with the add it follows
+                elif op.verb == "set":
+                    args = {".id": op.item_id}
+                    for name in list(op.args) + op.unset:
+                        old = op.before.get(name)
+                        if old in (None, ""):
+                            args["!" + name] = ""
+                        else:
+                            args[name] = self._to_api(name, old) if name != "comment" else old
+                    menu.update(**args)
+                elif op.verb == "remove":
+                    args = dict((k, self._to_api(k, v) if k != "comment" else v) for k, v in op.before.items()
+                                if k not in (".id", "dynamic") and k not in self.resource.read_only
+                                and v not in (None, ""))
+                    menu.add(**args)
+                else:
+                    continue
+                undone += 1
+            except Exception as exc:  # keep undoing the rest
+                failed.append("%s %s (%s)" % (op.verb, op.label, self.redact(str(exc))))
+        return undone, failed
+
+    # ------------------------------------------------------------ results
+    def predict(self, rows_by_path, ops):
+        """The rows as they will be after `ops` (for check mode and `after`)."""
+        out = dict((p, [dict(r) for r in rows]) for p, rows in rows_by_path.items())
+        for op in ops:
+            rows = out.setdefault(op.path, [])
+            if op.verb == "remove":
+                rows[:] = [r for r in rows if r[".id"] != op.item_id]
+            elif op.verb == "set":
+                for row in rows:
+                    if row[".id"] in (op.item_id, op.follows and (op.follows.new_id or "(new)")):
+                        row.update(op.args)
+                        for name in op.unset:
+                            row.pop(name, None)
+            elif op.verb == "add":
+                row = dict(op.args)
+                row[".id"] = op.new_id or "(new)"
+                rows.append(row)
+        return out
+
+    def entries(self, rows_by_path, managed_only=True):
+        """Rows as module results: option names, read-only extras, secrets redacted."""
+        out = []
+        for path, rows in rows_by_path.items():
+            for row in rows:
+                parsed = parse_comment(row.get("comment"))
+                if managed_only and (parsed is None or (self.owner and parsed[0] != self.owner)):
+                    continue
+                entry = {}
+                for field in self.resource.fields:
+                    value = row.get(field.api)
+                    if value is None:
+                        continue
+                    entry[field.option] = REDACTED if field.secret and value != "" else field.kind.from_api(value)
+                for name in self.resource.read_only:
+                    if name in row:
+                        entry[name.replace("-", "_")] = row[name]
+                if self.resource.family_of == "family":
+                    entry["family"] = "ipv6" if path.startswith("/ipv6") else "ipv4"
+                if parsed is not None:
+                    entry["owner"] = parsed[0]
+                    entry[self.resource.key_in_comment or "comment"] = parsed[1]
+                    entry["managed"] = True
+                else:
+                    entry["comment"] = row.get("comment", "")
+                    entry["managed"] = False
+                entry["id"] = row.get(".id")
+                out.append(entry)
+        return out
+
+    def redact(self, text):
+        for secret in self.secret_values:
+            text = text.replace(secret, REDACTED)
+        return text
+
+    # ------------------------------------------------------------ rendering
+    def sentence(self, op):
+        """The API sentence of `op`, secrets redacted."""
+        words = ["%s/%s" % (op.path, op.verb)]
+        ident = op.target or ("(new)" if op.follows is not None else None)
+        if ident:
+            words.append("=%s=%s" % ("numbers" if op.verb == "move" else ".id", ident))
+        for name in sorted(op.args):
+            words.append("=%s=%s" % (name, REDACTED if name in self.secret_api else op.args[name]))
+        words.extend("=!%s=" % name for name in op.unset)
+        if op.verb == "add" and op.place_before is not None:
+            words.append("=place-before=%s" % op.place_before)
+        if op.verb == "move" and op.destination:
+            words.append("=destination=%s" % op.destination)
+        return " ".join(words)
+
+    def script(self, op):
+        """An equivalent RouterOS script line (.rsc), secrets redacted."""
+        menu = op.path.strip("/").replace("/", " ")
+        find = "[ find %s ]" % self._find(op)
+        pairs = []
+        for name in sorted(op.args):
+            value = REDACTED if name in self.secret_api else op.args[name]
+            pairs.append("%s=%s" % (name, _rsc_quote(value)))
+        if op.verb == "add":
+            if op.place_before is not None:
+                pairs.append("place-before=%s" % op.place_before)
+            return "/%s add %s" % (menu, " ".join(pairs))
+        if op.verb == "set":
+            pairs.extend("!%s" % n for n in op.unset)
+            return "/%s set %s %s" % (menu, find, " ".join(pairs))
+        if op.verb == "remove":
+            return "/%s remove %s" % (menu, find)
+        dest = " destination=%s" % op.destination if op.destination else ""
+        return "/%s move %s%s" % (menu, find, dest)
+
+    def _find(self, op):
+        source = op.entry or {}
+        if not source and op.before is not None:
+            source = dict((f.option, op.before.get(f.api)) for f in self.resource.fields)
+            source["comment"] = op.before.get("comment")
+        terms = []
+        for option in self.resource.key:
+            field = self.resource.by_option.get(option)
+            if field is None:
+                text = source.get(option)
+                if text is None and source.get("comment"):
+                    parsed = parse_comment(source.get("comment"))
+                    text = parsed[1] if parsed else None
+                terms.append('comment~"%s"' % re.escape(str(text)).replace('"', '\\"'))
+            elif source.get(option) is not None:
+                terms.append('%s=%s' % (field.api, _rsc_quote(field.kind.to_api(source[option]))))
+        return "where " + " and ".join(terms) if terms else ""
+
+
+def _rsc_quote(value):
+    text = str(value)
+    if text and re.match(r"^[A-Za-z0-9_.:/,*+@%-]+$", text):
+        return text
+    return '"%s"' % text.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$")

@@ -1,0 +1,184 @@
+# -*- coding: utf-8 -*-
+# Copyright: sitelink.tunnels contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The field catalogue: what each resource module manages on which API path.
+
+A resource is data, not code: its natural key, its fields (option name, API
+name, kind, the router's default, whether it is secret, what it refers to),
+the read-only values worth returning, and its ordering rule.  The engine
+reads this table; adding a path means adding an entry here.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+
+from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros import kinds as k
+
+KEEP = object()    # replaced/overridden leave the router's value alone (generated MACs)
+CLEAR = object()   # the router's default is "absent": reset with `=!field=`
+
+
+class Field(object):
+    def __init__(self, option, kind=k.TEXT, default=KEEP, api=None, secret=False, required=False, ref=None):
+        self.option = option
+        self.api = api or option.replace("_", "-")
+        self.kind = kind
+        self.default = default
+        self.secret = secret
+        self.required = required
+        self.ref = ref            # "interface" | "wireguard": must exist before we write
+
+
+class Resource(object):
+    def __init__(self, name, paths, key, fields, read_only=(), interface_type=None, ordered_by=None,
+                 family_of=None, key_in_comment=None):
+        self.name = name
+        self.paths = paths                  # {family: "/api/path"}; one entry when there is no family
+        self.key = key                      # option names
+        self.fields = fields
+        self.by_option = dict((f.option, f) for f in fields)
+        self.read_only = read_only          # API fields returned as results, never written
+        self.interface_type = interface_type
+        self.ordered_by = ordered_by        # "chain": list order matters within each chain
+        self.family_of = family_of          # option whose address family picks the path
+        self.key_in_comment = key_in_comment  # option stored in the comment after the marker
+
+    def path_for(self, entry):
+        if len(self.paths) == 1:
+            return list(self.paths.values())[0]
+        return self.paths[family(entry.get(self.family_of))]
+
+    def secrets(self):
+        return [f for f in self.fields if f.secret]
+
+
+def family(address):
+    """"ipv4" or "ipv6" for an address, a prefix, or the words themselves."""
+    if address in ("ipv4", "ipv6"):
+        return address
+    text = str(address).split("/", 1)[0].split("%", 1)[0]
+    try:
+        return "ipv%d" % ipaddress.ip_address(text).version
+    except ValueError:
+        return "ipv4"
+
+
+DISABLED = Field("disabled", k.BOOL, default=False)
+
+WIREGUARD_INTERFACES = Resource(
+    "wireguard_interfaces", {"": "/interface/wireguard"}, ("name",),
+    (
+        Field("name", required=True),
+        Field("listen_port", k.INT, default=13231),
+        Field("mtu", k.INT, default=1420),
+        DISABLED,
+    ),
+    read_only=("public-key", "running"),
+    interface_type="wg",
+)
+
+WIREGUARD_PEERS = Resource(
+    "wireguard_peers", {"": "/interface/wireguard/peers"}, ("interface", "public_key"),
+    (
+        Field("interface", required=True, ref="wireguard"),
+        Field("public_key", k.WireguardKey(), required=True),
+        Field("allowed_address", k.PrefixList(), required=True),
+        Field("endpoint_address", k.Address(), default=""),
+        Field("endpoint_port", k.INT, default=0),
+        Field("persistent_keepalive", k.Duration(), default=0),
+        Field("preshared_key", k.WireguardKey(), default=CLEAR, secret=True),
+        Field("name", default=CLEAR),
+        Field("responder", k.BOOL, default=False),
+        DISABLED,
+    ),
+)
+
+TUNNEL_FIELDS = (
+    Field("remote_address", k.Address(), required=True),
+    Field("local_address", k.Address(), default="0.0.0.0"),
+    Field("mtu", k.Int("auto"), default="auto"),
+    Field("keepalive", k.Keepalive(), default="10s,10"),
+    Field("dscp", k.Int("inherit"), default="inherit"),
+    Field("clamp_tcp_mss", k.BOOL, default=True),
+    Field("dont_fragment", default="no"),
+    Field("allow_fast_path", k.BOOL, default=True),
+    Field("ipsec_secret", default=CLEAR, secret=True),
+    DISABLED,
+)
+
+GRE_TUNNELS = Resource(
+    "gre_tunnels", {"": "/interface/gre"}, ("name",),
+    (Field("name", required=True),) + TUNNEL_FIELDS,
+    read_only=("actual-mtu", "running"),
+    interface_type="gre-tunnel",
+)
+
+EOIP_TUNNELS = Resource(
+    "eoip_tunnels", {"": "/interface/eoip"}, ("name",),
+    (
+        Field("name", required=True),
+        Field("tunnel_id", k.INT, required=True),
+        Field("mac_address", k.Kind(), default=KEEP),
+        Field("arp", default="enabled"),
+        Field("loop_protect", default="default"),
+    ) + TUNNEL_FIELDS,
+    read_only=("actual-mtu", "running", "mac-address"),
+    interface_type="eoip-tunnel",
+)
+
+ADDRESSES = Resource(
+    "addresses", {"ipv4": "/ip/address", "ipv6": "/ipv6/address"}, ("address", "interface"),
+    (
+        Field("address", k.InterfaceAddress(), required=True),
+        Field("interface", required=True, ref="interface"),
+        DISABLED,
+    ),
+    read_only=("network",),
+    family_of="address",
+)
+
+ROUTES = Resource(
+    "routes", {"ipv4": "/ip/route", "ipv6": "/ipv6/route"}, ("dst_address", "gateway", "routing_table"),
+    (
+        Field("dst_address", k.Prefix(), required=True),
+        Field("gateway", k.Address(), required=True),
+        Field("routing_table", default="main"),
+        Field("distance", k.INT, default=1),
+        Field("check_gateway", default=CLEAR),
+        Field("pref_src", k.Address(), default=CLEAR),
+        DISABLED,
+    ),
+    read_only=("active", "immediate-gw"),
+    family_of="dst_address",
+)
+
+FIREWALL_RULES = Resource(
+    "firewall_rules", {"ipv4": "/ip/firewall/filter", "ipv6": "/ipv6/firewall/filter"}, ("name",),
+    (
+        Field("chain", required=True),
+        Field("action", default="accept"),
+        Field("protocol", default=CLEAR),
+        Field("src_address", default=CLEAR),
+        Field("dst_address", default=CLEAR),
+        Field("src_port", default=CLEAR),
+        Field("dst_port", default=CLEAR),
+        Field("in_interface", default=CLEAR),
+        Field("out_interface", default=CLEAR),
+        Field("in_interface_list", default=CLEAR),
+        Field("out_interface_list", default=CLEAR),
+        Field("src_address_list", default=CLEAR),
+        Field("dst_address_list", default=CLEAR),
+        Field("connection_state", k.Words(), default=CLEAR),
+        Field("jump_target", default=CLEAR),
+        Field("log", k.BOOL, default=False),
+        Field("log_prefix", default=""),
+        DISABLED,
+    ),
+    ordered_by="chain",
+    family_of="family",
+    key_in_comment="name",
+)
+
+RESOURCES = dict((r.name, r) for r in (WIREGUARD_INTERFACES, WIREGUARD_PEERS, GRE_TUNNELS, EOIP_TUNNELS,
+                                       ADDRESSES, ROUTES, FIREWALL_RULES))

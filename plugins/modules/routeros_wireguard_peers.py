@@ -1,0 +1,140 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: sitelink.tunnels contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+# This module runs as an action plugin on the controller (plugins/action/routeros_wireguard_peers.py);
+# this file holds its documentation.
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: routeros_wireguard_peers
+short_description: Manage WireGuard peers on RouterOS
+version_added: 0.1.0
+description:
+  - "Creates, updates and removes WireGuard peers on MikroTik RouterOS v7 through its API."
+  - "A peer is identified by its interface and public key. Its allowed addresses are its route on send
+    and its access list on receive (cryptokey routing); they are compared as a set of prefixes."
+  - "Preshared keys are compared as decoded bytes and never appear in any output, diff or error."
+  - Entries are matched by O(config[].interface) and O(config[].public_key).
+author:
+  - Sitelink Tunnels maintainers (@sitelink-tunnels)
+extends_documentation_fragment:
+  - sitelink.tunnels.routeros
+  - sitelink.tunnels.routeros.resource
+  - sitelink.tunnels.routeros.attributes
+options:
+  config:
+    description:
+      - The entries of C(/interface/wireguard/peers) to manage.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      interface:
+        description:
+          - "WireGuard interface of the peer; it must exist."
+        type: str
+        required: true
+      public_key:
+        description:
+          - "The peer's public key (base64, 44 characters)."
+        type: str
+        required: true
+      allowed_address:
+        description:
+          - "Prefixes the peer may send from and that are sent to it. Required for a new peer."
+        type: list
+        elements: str
+      endpoint_address:
+        description:
+          - "Address or host name of the peer; empty for a peer that calls in."
+        type: str
+      endpoint_port:
+        description:
+          - "UDP port of the peer."
+        type: int
+      persistent_keepalive:
+        description:
+          - "Keepalive interval (C(25), C(25s)); C(0) turns it off."
+        type: raw
+      preshared_key:
+        description:
+          - "Preshared key (base64). Never shown."
+        type: str
+      name:
+        description:
+          - "Peer name (RouterOS 7.15+)."
+        type: str
+      responder:
+        description:
+          - "Only answer, never initiate (RouterOS 7.17+)."
+        type: bool
+      disabled:
+        description:
+          - "Whether the entry is disabled."
+        type: bool
+      comment:
+        description:
+          - "Free text kept after the ownership marker in the entry's comment."
+        type: str
+seealso:
+  - module: sitelink.tunnels.routeros_info
+"""
+
+EXAMPLES = r"""
+- name: Peer a branch with the hub
+  sitelink.tunnels.routeros_wireguard_peers:
+    config:
+      - interface: wg-sites
+        public_key: "{{ hub_public_key }}"
+        endpoint_address: 198.51.100.1
+        endpoint_port: 13231
+        allowed_address: [10.255.0.0/31, 192.168.10.0/24]
+        persistent_keepalive: 25s
+        preshared_key: "{{ link_psk }}"
+"""
+
+RETURN = r"""
+before:
+  description: The managed entries of the path(s) before the task, secrets redacted.
+  returned: when I(state) is merged, replaced, overridden or deleted
+  type: list
+  elements: dict
+after:
+  description: The managed entries after the task (predicted in check mode), secrets redacted.
+  returned: when I(state) is merged, replaced, overridden or deleted
+  type: list
+  elements: dict
+commands:
+  description: The API sentences sent (or that would be sent in check mode), secrets redacted.
+  returned: when I(state) is merged, replaced, overridden or deleted
+  type: list
+  elements: str
+  sample: ["/interface/wireguard/peers/add =allowed-address=10.255.0.0/31 =comment=sitelink =interface=wg-sites"]
+script:
+  description: The same changes as RouterOS script lines (.rsc), secrets redacted.
+  returned: when I(state) is merged, replaced, overridden or deleted
+  type: list
+  elements: str
+gathered:
+  description: Every entry of the path(s), managed or not (C(managed) tells), secrets redacted.
+  returned: when I(state=gathered)
+  type: list
+  elements: dict
+rendered:
+  description: The API sentences that would create O(config) on an empty router, secrets redacted.
+  returned: when I(state=rendered)
+  type: list
+  elements: str
+rendered_script:
+  description: O(config) as a RouterOS script (.rsc), secrets redacted.
+  returned: when I(state=rendered)
+  type: str
+problems:
+  description: Every problem found with O(config) before anything was written.
+  returned: on failure
+  type: list
+  elements: str
+"""

@@ -1,0 +1,232 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: sitelink.tunnels contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: wg_keypair
+short_description: Generate WireGuard key pairs and preshared keys, derive and check public keys
+version_added: 0.1.0
+description:
+  - Generates a WireGuard private key (X25519) or preshared key into a file readable by its owner only (mode
+    C(0600)), and returns the public key. The private key stays on the host that runs the module (a Linux site,
+    or the controller with C(delegate_to)) and is never returned, shown or logged.
+  - An existing key file is kept, so running the module again changes nothing; its mode is tightened to
+    C(0600) when it is wider.
+  - Without O(path), derives the public key of O(private_key) or checks that O(public_key) is a valid key,
+    writing nothing.
+  - Uses the Python library C(cryptography); without it, the C(wg) command of wireguard-tools.
+author:
+  - Sitelink Tunnels maintainers (@sitelink-tunnels)
+options:
+  path:
+    description:
+      - File that holds the private key (or the preshared key with O(type=preshared)). Created with mode C(0600).
+    type: path
+  type:
+    description:
+      - C(keypair) makes a private key and returns its public key; C(preshared) makes a 32-byte preshared key.
+    type: str
+    choices: [keypair, preshared]
+    default: keypair
+  state:
+    description:
+      - C(present) makes sure the key file exists; C(absent) removes it.
+    type: str
+    choices: [present, absent]
+    default: present
+  regenerate:
+    description:
+      - C(never) keeps an existing valid key; C(always) replaces it (key rotation).
+    type: str
+    choices: [never, always]
+    default: never
+  public_key_path:
+    description:
+      - Also write the public key to this file (mode C(0644)).
+    type: path
+  private_key:
+    description:
+      - Without O(path), the private key whose public key to return. Never shown.
+    type: str
+  public_key:
+    description:
+      - Without O(path), a public key to check; the module fails when it is not base64 of 32 bytes.
+    type: str
+attributes:
+  check_mode:
+    description: Reports whether a key would be created, replaced, removed or have its mode fixed; writes nothing.
+    support: full
+  diff_mode:
+    description: Shows the file's state and mode before and after, never its content.
+    support: full
+  platform:
+    description: Linux and other POSIX hosts.
+    support: full
+    platforms: posix
+requirements:
+  - cryptography, or wireguard-tools (C(wg)) on the host
+notes:
+  - On RouterOS the router generates its own private key; use M(sitelink.tunnels.routeros_wireguard_interfaces)
+    and read the public key from its result.
+seealso:
+  - module: sitelink.tunnels.routeros_wireguard_interfaces
+"""
+
+EXAMPLES = r"""
+- name: Key pair of a Linux site, kept on the site
+  sitelink.tunnels.wg_keypair:
+    path: /etc/wireguard/wg-sites.key
+  become: true
+  register: site_key
+
+- name: Hand the public key to the peers
+  ansible.builtin.set_fact:
+    wg_public_key: "{{ site_key.public_key }}"
+
+- name: Check a public key typed into the inventory
+  sitelink.tunnels.wg_keypair:
+    public_key: "{{ hub_public_key }}"
+  delegate_to: localhost
+"""
+
+RETURN = r"""
+public_key:
+  description: The public key of the private key (type keypair).
+  returned: when O(type=keypair) and a private key exists or was given
+  type: str
+  sample: UJtOAfT7RAtmawzVvV+mwj+aoVwZYDGloC/jwMVVVjE=
+path:
+  description: The key file.
+  returned: when O(path) is given
+  type: str
+mode_fixed:
+  description: Whether the key file's mode was tightened to 0600.
+  returned: when O(path) is given
+  type: bool
+"""
+
+import os
+import stat
+import tempfile
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.sitelink.tunnels.plugins.module_utils.wireguard import keys
+
+
+def read_key(module, path):
+    try:
+        with open(path, "r") as fh:
+            text = fh.read().strip()
+    except (IOError, OSError) as exc:
+        module.fail_json(msg="cannot read %s: %s" % (path, exc))
+    if not keys.is_key(text):
+        module.fail_json(msg="%s does not hold a WireGuard key (base64 of 32 bytes); use regenerate=always "
+                             "to replace it" % path)
+    return text
+
+
+def write_private(path, text):
+    """Write atomically with mode 0600 from the first byte on."""
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".wg_keypair-", dir=directory)
+    try:
+        os.fchmod(fd, 0o600)
+        os.write(fd, (text + "\n").encode("ascii"))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.rename(tmp, path)
+
+
+def write_public(path, text):
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".wg_keypair-", dir=directory)
+    try:
+        os.fchmod(fd, 0o644)
+        os.write(fd, (text + "\n").encode("ascii"))
+    finally:
+        os.close(fd)
+    os.rename(tmp, path)
+
+
+def key_only(module):
+    """No file: derive or check."""
+    params = module.params
+    result = {"changed": False}
+    if params["public_key"] is not None and not keys.is_key(params["public_key"]):
+        module.fail_json(msg="public_key is not a WireGuard key (base64 of 32 bytes, 44 characters)")
+    if params["private_key"] is not None:
+        if not keys.is_key(params["private_key"]):
+            module.fail_json(msg="private_key is not a WireGuard key (base64 of 32 bytes, 44 characters)")
+        result["public_key"] = keys.public_key(params["private_key"])
+    if params["public_key"] is not None:
+        result["public_key"] = result.get("public_key", params["public_key"])
+    module.exit_json(**result)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            path=dict(type="path"),
+            type=dict(type="str", choices=["keypair", "preshared"], default="keypair"),
+            state=dict(type="str", choices=["present", "absent"], default="present"),
+            regenerate=dict(type="str", choices=["never", "always"], default="never"),
+            public_key_path=dict(type="path"),
+            private_key=dict(type="str", no_log=True),
+            public_key=dict(type="str"),
+        ),
+        required_one_of=[("path", "private_key", "public_key")],
+        mutually_exclusive=[("path", "private_key")],
+        supports_check_mode=True,
+    )
+    params = module.params
+    if params["path"] is None:
+        key_only(module)
+    path = params["path"]
+    exists = os.path.exists(path)
+    before = {"path": path, "state": "present" if exists else "absent"}
+    if exists:
+        before["mode"] = "%04o" % stat.S_IMODE(os.stat(path).st_mode)
+    result = {"changed": False, "path": path, "mode_fixed": False}
+
+    if params["state"] == "absent":
+        if exists:
+            result["changed"] = True
+            if not module.check_mode:
+                os.remove(path)
+        result["diff"] = {"before": before, "after": {"path": path, "state": "absent"}}
+        module.exit_json(**result)
+
+    make = keys.generate_private_key if params["type"] == "keypair" else keys.generate_preshared_key
+    if exists and params["regenerate"] == "never":
+        text = read_key(module, path)
+        if stat.S_IMODE(os.stat(path).st_mode) & 0o077:
+            result.update(changed=True, mode_fixed=True)
+            if not module.check_mode:
+                os.chmod(path, 0o600)
+    else:
+        result["changed"] = True
+        text = None if module.check_mode else make()
+        if text is not None:
+            write_private(path, text)
+    if text is not None and params["type"] == "keypair":
+        result["public_key"] = keys.public_key(text)
+        if params["public_key_path"]:
+            current = None
+            if os.path.exists(params["public_key_path"]):
+                with open(params["public_key_path"]) as fh:
+                    current = fh.read().strip()
+            if current != result["public_key"]:
+                result["changed"] = True
+                if not module.check_mode:
+                    write_public(params["public_key_path"], result["public_key"])
+    result["diff"] = {"before": before, "after": {"path": path, "state": "present", "mode": "0600"}}
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

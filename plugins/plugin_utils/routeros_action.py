@@ -1,0 +1,155 @@
+# -*- coding: utf-8 -*-
+# Copyright: sitelink.tunnels contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What every RouterOS action plugin shares: arguments from the module's own documentation,
+connection options, and the run of the engine for one resource."""
+
+from __future__ import annotations
+
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.plugins.action import ActionBase
+from ansible.plugins.loader import fragment_loader, module_loader
+from ansible.utils.plugin_docs import get_docstring
+
+from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.connection import (
+    CONNECTION_OPTIONS, connect)
+from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.engine import Engine
+from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.errors import RouterosError, problem_report
+
+# Options whose values never appear anywhere (argument spec no_log).
+SECRET_OPTIONS = frozenset(("password", "preshared_key", "ipsec_secret", "private_key", "psk_secret"))
+_SPECS = {}
+
+
+def doc_to_spec(options):
+    """An argument spec from documented options: the documentation is the only source of truth."""
+    spec = {}
+    for name, doc in (options or {}).items():
+        entry = {"type": doc.get("type", "str")}
+        for key in ("required", "default", "choices", "elements", "aliases"):
+            if key in doc:
+                entry[key] = doc[key]
+        if "suboptions" in doc:
+            entry["options"] = doc_to_spec(doc["suboptions"])
+        if name in SECRET_OPTIONS:
+            entry["no_log"] = True
+        spec[name] = entry
+    return spec
+
+
+def argument_spec(module_name):
+    if module_name not in _SPECS:
+        found = module_loader.find_plugin_with_context(module_name)
+        doc = get_docstring(found.plugin_resolved_path, fragment_loader, collection_name="sitelink.tunnels",
+                            is_module=True)[0]
+        _SPECS[module_name] = doc_to_spec(doc["options"])
+    return _SPECS[module_name]
+
+
+class RouterosAction(ActionBase):
+    """Validates arguments against the module documentation, then calls `self.work`."""
+
+    TRANSFERS_FILES = False
+    _requires_connection = False
+    MODULE = None          # e.g. "sitelink.tunnels.routeros_wireguard_interfaces"
+
+    def run(self, tmp=None, task_vars=None):
+        result = super(RouterosAction, self).run(tmp, task_vars)
+        task_vars = task_vars or {}
+        router = task_vars.get("inventory_hostname", "router")
+        validated = ArgumentSpecValidator(argument_spec(self.MODULE)).validate(dict(self._task.args))
+        if validated.error_messages:
+            result.update(failed=True, msg="%s: %s" % (router, "; ".join(validated.error_messages)))
+            return result
+        params = validated.validated_parameters
+        if not params.get("hostname"):
+            params["hostname"] = task_vars.get("ansible_host") or router
+        try:
+            result.update(self.work(params, router))
+        except RouterosError as exc:
+            result.update(failed=True, msg=exc.message)
+            if exc.problems:
+                result["problems"] = exc.problems
+        return result
+
+    def open(self, params, router):
+        return connect(dict((k, params.get(k)) for k in CONNECTION_OPTIONS), router)
+
+    def work(self, params, router):
+        raise NotImplementedError
+
+
+class ResourceAction(RouterosAction):
+    """A resource module: `config` + `state` for one Resource of the catalogue."""
+
+    RESOURCE = None
+
+    def work(self, params, router):
+        resource = self.RESOURCE
+        state = params["state"]
+        config = [dict((k, v) for k, v in entry.items()) for entry in (params.get("config") or [])]
+        engine = Engine(resource, router, owner=params.get("owner"), adopt=params.get("adopt"),
+                        placement=params.get("placement") or "before_drop")
+        engine.remember_secrets(config)
+        check_mode = bool(self._task.check_mode)
+        if state == "rendered":
+            problems = engine.validate(config, state, None)
+            if problems:
+                raise problem_report(router, resource.name, problems)
+            ops = engine.plan(config, "merged", dict((resource.path_for(e), []) for e in config))
+            return {"changed": False, "rendered": [engine.sentence(op) for op in ops],
+                    "rendered_script": "\n".join(engine.script(op) for op in ops)}
+        api = self.open(params, router)
+        try:
+            paths = self.paths_to_read(config, state)
+            rows = dict((path, engine.read(api, path)) for path in paths)
+            if state == "gathered":
+                return {"changed": False, "gathered": engine.entries(rows, managed_only=False)}
+            interfaces = None
+            if resource.interface_type or any(f.ref for f in resource.fields):
+                interfaces = dict((r.get("name"), r.get("type")) for r in
+                                  api.path("interface").select("name", "type"))
+            problems = engine.validate(config, state, interfaces)
+            if problems:
+                raise problem_report(router, resource.name, problems)
+            ops = engine.plan(config, state, rows)
+            if ops and not check_mode:
+                engine.apply(api, ops)
+                after_rows = dict((path, engine.read(api, path)) for path in paths)
+            else:
+                after_rows = engine.predict(rows, ops)
+        finally:
+            api.close()
+        before, after = engine.entries(rows), engine.entries(after_rows)
+        out = {"changed": bool(ops), "commands": [engine.sentence(op) for op in ops],
+               "script": [engine.script(op) for op in ops], "before": before, "after": after}
+        if self._task.diff and ops:
+            out["diff"] = {"before": export(before, resource), "after": export(after, resource),
+                           "before_header": "%s %s" % (router, "+".join(paths)),
+                           "after_header": "%s %s" % (router, "+".join(paths))}
+        return out
+
+    def paths_to_read(self, config, state):
+        if state in ("overridden", "gathered") or (state == "deleted" and not config):
+            return list(self.RESOURCE.paths.values())
+        return sorted(set(self.RESOURCE.path_for(e) for e in config))
+
+
+def export(entries, resource):
+    """Entries as export-style lines (`key=value ...`) for --diff; secrets are already redacted."""
+    lines = []
+    for entry in sorted(entries, key=lambda e: [str(e.get(k)) for k in resource.key]):
+        keys = [k for k in resource.key if k in entry]
+        rest = sorted(k for k in entry if k not in keys and k not in ("id", "managed")
+                      and not (k in ("comment", "owner") and entry[k] == ""))
+        words = ["%s=%s" % (k, _text(entry[k])) for k in keys + rest]
+        lines.append(" ".join(words))
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def _text(value):
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (list, tuple)):
+        return ",".join(str(v) for v in value)
+    return str(value)

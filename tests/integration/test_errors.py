@@ -1,0 +1,116 @@
+"""Every failure names the router and the cause, and leaves nothing half-written."""
+
+import pytest
+
+from conftest import Ansible
+from rosemu.cli import generate_certificate
+from rosemu.lab import Lab, RouterSpec
+
+WG = """
+- sitelink.tunnels.routeros_wireguard_interfaces:
+    config: [{name: wg-sites}]
+"""
+
+
+def test_bad_login(ansible):
+    # as in real plays, the password comes from a (vaulted) variable, not from the play's text:
+    # on a failure ansible-core prints the play source around the task
+    run = ansible.run(WG, "-e", "router_password=Wr0ng-Passw0rd",
+                      defaults={"port": "{{ api_port }}", "password": "{{ router_password }}"})
+    assert run.rc != 0
+    assert "r1 (127.0.0.1:%d): login refused for user 'admin': invalid user name or password (6)" \
+        % ansible.lab.port("r1") in run.out
+    assert "Wr0ng-Passw0rd" not in run.out
+
+
+def test_connection_refused(ansible):
+    run = ansible.run(WG, defaults={"port": 1})
+    assert run.rc != 0 and "r1 (127.0.0.1:1): connection refused; is the api service enabled on port 1?" in run.out
+
+
+def test_timeout(ansible):
+    ansible.lab.call(lambda: setattr(ansible.lab.router("r1").faults, "delay_ms", 3000))
+    run = ansible.run(WG, defaults={"port": "{{ api_port }}", "timeout": 1})
+    assert run.rc != 0 and "no answer within 1s (timeout)" in run.out
+
+
+@pytest.fixture
+def tls_lab(tmp_path):
+    cert, key = generate_certificate(str(tmp_path / "tls"))
+    lab = Lab([RouterSpec("r1")], tls_cert=cert, tls_key=key).start()
+    yield lab, cert
+    lab.stop()
+
+
+def test_tls_verification_failure_and_success(tls_lab, tmp_path):
+    lab, cert = tls_lab
+    ansible = Ansible(lab, tmp_path)
+    port = lab.port("r1", "api-ssl")
+    run = ansible.run(WG, defaults={"port": port, "tls": True})
+    assert run.rc != 0 and "TLS certificate verification failed" in run.out and "ca_path" in run.out
+    assert ansible.writes() == 0
+    good = ansible.run(WG, defaults={"port": port, "tls": True, "ca_path": cert})
+    assert good.rc == 0, good
+    assert [r["name"] for r in ansible.rows("/interface/wireguard")] == ["wg-sites"]
+
+
+def test_missing_permission(tmp_path):
+    lab = Lab([RouterSpec("r1", users={"admin": ("", "full"), "auditor": ("pw", "read")})]).start()
+    try:
+        ansible = Ansible(lab, tmp_path)
+        run = ansible.run(WG, defaults={"port": "{{ api_port }}", "username": "auditor", "password": "pw"})
+        assert run.rc != 0
+        assert "the API user lacks the permission for this change (not enough permissions (9))" in run.out
+        assert "nothing had been changed" in run.out
+        gathered = ansible.run("""
+            - sitelink.tunnels.routeros_info:
+                gather: [identity]
+              register: info
+            - ansible.builtin.assert:
+                that: info.identity == 'r1'
+            """, defaults={"port": "{{ api_port }}", "username": "auditor", "password": "pw"})
+        assert gathered.rc == 0, gathered
+    finally:
+        lab.stop()
+
+
+def test_failure_in_the_middle_is_rolled_back(ansible):
+    assert ansible.run("""
+        - sitelink.tunnels.routeros_addresses:
+            config: [{address: 10.255.0.1/31, interface: ether1, comment: old}]
+        """).rc == 0
+    before = ansible.rows("/ip/address")
+    # the router refuses the third write of the next run
+    ansible.lab.call(lambda: ansible.lab.router("r1").faults.traps.append(
+        {"path": "/ip/address", "verb": "add", "message": "failure: injected"}))
+    run = ansible.run("""
+        - sitelink.tunnels.routeros_addresses:
+            state: overridden
+            config:
+              - {address: 10.255.0.3/31, interface: ether1, comment: new}
+        """)
+    assert run.rc != 0
+    assert "r1: /ip/address add address=10.255.0.3/31 interface=ether1 failed: failure: injected" in run.out
+    after = ansible.rows("/ip/address")
+    strip = [dict((k, v) for k, v in r.items() if k != ".id") for r in before]
+    assert [dict((k, v) for k, v in r.items() if k != ".id") for r in after] == strip
+
+
+def test_connection_dropped_mid_run_reports_and_undo_is_attempted(ansible):
+    ansible.lab.call(lambda: setattr(ansible.lab.router("r1").faults, "drop_after_writes", 1))
+    run = ansible.run("""
+        - sitelink.tunnels.routeros_addresses:
+            config:
+              - {address: 10.255.0.1/31, interface: ether1}
+              - {address: 10.255.0.3/31, interface: ether1}
+        """)
+    assert run.rc != 0 and "r1: /ip/address add address=10.255.0.3/31" in run.out
+    assert "could not undo" in run.out        # the session is gone: say so instead of pretending
+
+
+def test_argument_errors_name_the_router(ansible):
+    run = ansible.run("""
+        - sitelink.tunnels.routeros_wireguard_interfaces:
+            config: [{name: wg0, colour: blue}]
+        """)
+    assert run.rc != 0 and "r1: " in run.out and "colour" in run.out

@@ -1,0 +1,120 @@
+"""GRE/EoIP tunnels, IPv4/IPv6 addresses and routes."""
+
+
+def test_gre_keepalive_off_and_back_to_default(ansible):
+    base = """
+        - sitelink.tunnels.routeros_gre_tunnels:
+            state: %s
+            config:
+              - {name: gre-hub, local_address: 10.255.0.1, remote_address: 10.255.0.0%s}
+        """
+    assert ansible.run(base % ("merged", ", keepalive: ''")).rc == 0
+    row = ansible.rows("/interface/gre")[0]
+    assert "keepalive" not in row and row["actual-mtu"] == "1476"
+    again = ansible.run(base % ("merged", ", keepalive: ''"))
+    assert again.changed() == 0
+    replaced = ansible.run(base % ("replaced", ""))
+    assert replaced.changed() == 1 and ansible.rows("/interface/gre")[0]["keepalive"] == "10s,10"
+
+
+def test_eoip_generated_mac_survives_replaced(ansible):
+    play = """
+        - sitelink.tunnels.routeros_eoip_tunnels:
+            state: replaced
+            config:
+              - {name: eoip-hub, tunnel_id: 101, local_address: 10.255.0.3, remote_address: 10.255.0.2, mtu: 1500}
+          register: out
+        - ansible.builtin.assert:
+            that: out.after[0].actual_mtu == 1500
+        """
+    assert ansible.run(play).rc == 0
+    mac = ansible.rows("/interface/eoip")[0]["mac-address"]
+    ansible.reset_counters()
+    assert ansible.run(play).changed() == 0 and ansible.writes() == 0
+    assert ansible.rows("/interface/eoip")[0]["mac-address"] == mac
+
+
+def test_eoip_needs_tunnel_id_for_a_new_tunnel(ansible):
+    run = ansible.run("""
+        - sitelink.tunnels.routeros_eoip_tunnels:
+            config: [{name: eoip-hub, remote_address: 10.255.0.2}]
+        """)
+    assert run.rc != 0 and "new entry needs tunnel_id" in run.out
+    assert ansible.writes() == 0
+
+
+def test_addresses_by_family_and_unknown_interface(ansible):
+    play = """
+        - sitelink.tunnels.routeros_addresses:
+            config:
+              - {address: 10.255.0.1/31, interface: ether1}
+              - {address: "fd00:255::1/127", interface: ether1}
+        """
+    assert ansible.run(play).rc == 0
+    assert [r["address"] for r in ansible.rows("/ip/address") if r.get("comment") == "sitelink"] == ["10.255.0.1/31"]
+    assert [r["address"] for r in ansible.rows("/ipv6/address")] == ["fd00:255::1/127"]
+    ansible.reset_counters()
+    assert ansible.run(play).changed() == 0 and ansible.writes() == 0
+    bad = ansible.run("""
+        - sitelink.tunnels.routeros_addresses:
+            config:
+              - {address: 10.255.0.3/31, interface: ether1}
+              - {address: 10.255.0.5/31, interface: wg-missing}
+        """)
+    assert bad.rc != 0 and "interface 'wg-missing' does not exist on the router" in bad.out
+    assert ansible.writes() == 0
+    assert "10.255.0.3/31" not in [r["address"] for r in ansible.rows("/ip/address")]
+
+
+def test_overridden_addresses_keep_defconf(ansible):
+    assert ansible.run("""
+        - sitelink.tunnels.routeros_addresses:
+            config:
+              - {address: 10.255.0.1/31, interface: ether1}
+              - {address: 10.255.0.3/31, interface: ether1}
+        """).rc == 0
+    run = ansible.run("""
+        - sitelink.tunnels.routeros_addresses:
+            state: overridden
+            config: [{address: 10.255.0.3/31, interface: ether1}]
+        """)
+    assert run.rc == 0 and run.changed() == 1
+    assert sorted(r["address"] for r in ansible.rows("/ip/address")) == ["10.255.0.3/31", "192.168.88.1/24"]
+
+
+def test_routes_and_connected_routes_untouched(ansible):
+    play = """
+        - sitelink.tunnels.routeros_addresses:
+            config: [{address: 10.255.0.1/31, interface: ether1}]
+        - sitelink.tunnels.routeros_routes:
+            config:
+              - {dst_address: 192.168.20.0/24, gateway: 10.255.0.0}
+              - {dst_address: "fd00:20::/64", gateway: ether1}
+          register: routes
+        - ansible.builtin.assert:
+            that: routes.after | selectattr('dst_address', 'equalto', '192.168.20.0/24') | map(attribute='active') | first
+        """
+    assert ansible.run(play).rc == 0
+    assert ansible.run(play).changed() == 0
+    run = ansible.run("""
+        - sitelink.tunnels.routeros_routes:
+            state: overridden
+        """)
+    assert run.rc == 0 and run.changed() == 1
+    statics = [r for r in ansible.rows("/ip/route") if r.get("static") == "true"]
+    assert statics == [] and [r for r in ansible.rows("/ip/route") if r.get("connect") == "true"]
+    assert [r for r in ansible.rows("/ipv6/route") if r.get("static") == "true"] == []
+
+
+def test_route_distance_change_and_delete(ansible):
+    assert ansible.run("""
+        - sitelink.tunnels.routeros_routes:
+            config: [{dst_address: 10.9.0.0/16, gateway: ether1, distance: 5}]
+        """).rc == 0
+    assert [r["distance"] for r in ansible.rows("/ip/route") if r["dst-address"] == "10.9.0.0/16"] == ["5"]
+    run = ansible.run("""
+        - sitelink.tunnels.routeros_routes:
+            state: deleted
+            config: [{dst_address: 10.9.0.0/16, gateway: ether1}]
+        """)
+    assert run.changed() == 1 and not [r for r in ansible.rows("/ip/route") if r["dst-address"] == "10.9.0.0/16"]
