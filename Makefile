@@ -15,12 +15,13 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export PATH := $(BIN):$(PATH)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help deps venv test sanity emulator-tests unit-tests integration-tests demo clean
+.PHONY: help deps venv test sanity emulator-tests unit-tests integration-tests demo bench clean
 
 help:
 	@echo "make demo   - start the built-in lab of emulated routers and run the main job on it"
 	@echo "make test   - the whole suite (what CI runs)"
 	@echo "make venv   - only set up $(VENV) and the Debian packages"
+	@echo "make bench  - seconds per host-task of the RouterOS modules next to ansible.builtin.ping"
 
 deps:
 	@tests/tools/debian-deps.sh
@@ -65,6 +66,10 @@ test: venv sanity emulator-tests unit-tests integration-tests
 
 demo: venv
 	$(BIN)/python tests/lab/demo.py
+
+# Benchmarks print numbers and write JSON under build/bench; they assert nothing.
+bench: venv
+	$(BIN)/python benchmarks/host_task_cost.py --hosts 50 --forks 10
 
 clean:
 	rm -rf build tests/output
