@@ -23,7 +23,7 @@ BIN = os.path.dirname(sys.executable)
 PING_PLAY = """- hosts: all
   gather_facts: false
   tasks:
-""" + "".join("    - ansible.builtin.ping:\n" for _ in range(7))
+""" + "".join("    - ansible.builtin.ping:\n" for _task in range(7))
 
 
 def run(playbook, inventory, forks, extra=()):
