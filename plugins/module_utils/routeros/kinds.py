@@ -216,6 +216,27 @@ class Address(Kind):
         return self.canon(value)
 
 
+class FirewallAddress(Kind):
+    """Address, prefix or range, maybe negated; a host prefix prints as the bare address."""
+
+    def canon(self, value):
+        if value is None:
+            return None
+        text = str(value).strip()
+        neg = "!" if text.startswith("!") else ""
+        body = text[len(neg):]
+        if "-" in body:
+            low, high = body.split("-", 1)
+            return "%s%s-%s" % (neg, ipaddress.ip_address(low), ipaddress.ip_address(high))
+        net = ipaddress.ip_network(body, strict=False)
+        if net.prefixlen == net.max_prefixlen:
+            return neg + str(net.network_address)
+        return neg + str(net)
+
+    def to_api(self, value):
+        return self.canon(value)
+
+
 class WireguardKey(Kind):
     """Base64 key, compared as decoded bytes."""
 

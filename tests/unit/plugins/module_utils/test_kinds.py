@@ -68,3 +68,11 @@ def test_connection_states_ignore_order():
     kind = kinds.Words()
     assert kind.canon("established,related") == kind.canon(["related", "established"])
     assert kind.canon("!new") != kind.canon("new")
+
+
+def test_firewall_addresses_print_like_routeros():
+    kind = kinds.FirewallAddress()
+    assert kind.canon("10.255.0.0/32") == kind.canon("10.255.0.0") == "10.255.0.0"
+    assert kind.canon("10.1.0.7/24") == "10.1.0.0/24"
+    assert kind.canon("!192.168.88.0/24") == "!192.168.88.0/24"
+    assert kind.canon("10.0.0.1-10.0.0.9") == "10.0.0.1-10.0.0.9"

@@ -1,0 +1,176 @@
+# -*- coding: utf-8 -*-
+# Copyright: sitelink.tunnels contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Deterministic addressing and each site's desired objects, platform-neutral.
+
+A link's slot in every pool is the triangular index of its two site ids, so a
+new site only ever takes new slots: existing links keep their addresses and
+tunnel ids.  Keys enter only by reference (the peer site's name); preshared
+keys only as "this link has one".
+"""
+
+from __future__ import annotations
+
+try:
+    import netaddr
+    HAS_NETADDR = True
+except ImportError:  # pragma: no cover
+    HAS_NETADDR = False
+
+UNDERLAY_MTU = 1500
+WIREGUARD_OVERHEAD = 80      # IPv6 outer header: the safe figure for either underlay family
+OVERLAY_OVERHEAD = {"gre": 24, "eoip": 42}
+
+
+def width(net):
+    """Bits in an address of `net`'s family."""
+    return 32 if net.version == 4 else 128
+
+
+def pair_index(id_a, id_b):
+    """0 for ids (1, 2), 1 for (1, 3), 2 for (2, 3), 3 for (1, 4) ... independent of other sites."""
+    low, high = sorted((id_a, id_b))
+    return (high - 1) * (high - 2) // 2 + (low - 1)
+
+
+def link_index(model, link):
+    return pair_index(model.sites[link.a].id, model.sites[link.b].id)
+
+
+def transit(model, link, pool_name, prefix_length):
+    """(address of the lower-id site, address of the other, prefix length) in `pool_name`."""
+    pool = netaddr.IPNetwork(model.pools[pool_name])
+    size = 2 ** (width(pool) - prefix_length)
+    first = pool.first + size * link_index(model, link)
+    offset = 0 if prefix_length >= width(pool) - 1 else 1     # /31 (/127) use both; /30 skips network
+    low = netaddr.IPAddress(first + offset, pool.version)
+    high = netaddr.IPAddress(first + offset + 1, pool.version)
+    site_a, site_b = model.sites[link.a], model.sites[link.b]
+    if site_a.id <= site_b.id:
+        return {link.a: str(low), link.b: str(high)}, prefix_length
+    return {link.a: str(high), link.b: str(low)}, prefix_length
+
+
+def wireguard_transit(model, link):
+    pool = netaddr.IPNetwork(model.pools["wireguard"])
+    return transit(model, link, "wireguard", width(pool) - 1)
+
+
+def overlay_transit(model, link):
+    length = int(model.pools.get("overlay_prefix_length", 31))
+    return transit(model, link, "overlay", length)
+
+
+def tunnel_id(model, link):
+    if link.tunnel_id is not None:
+        return link.tunnel_id
+    return int(model.pools.get("tunnel_id_base", 100)) + link_index(model, link)
+
+
+def host_prefix(address):
+    ip = netaddr.IPAddress(address)
+    return "%s/%d" % (ip, 32 if ip.version == 4 else 128)
+
+
+def overlay_name(link, peer):
+    return "%s-%s" % (link.overlay, peer)
+
+
+def next_hop(model, site, link):
+    """The address behind which `link`'s peer is reached from `site`."""
+    peer = link.other(site)
+    if link.overlay != "none":
+        return overlay_transit(model, link)[0][peer]
+    return wireguard_transit(model, link)[0][peer]
+
+
+def transit_lans(model, site):
+    """Hub-and-spoke: the other spokes' LANs a spoke reaches through its first hub: {hub: [lans]}."""
+    if model.topology != "hub_spoke" or site in model.hubs:
+        return {}
+    neighbours = set(l.other(site) for l in model.links_of(site))
+    hubs = [h for h in model.hubs if h in neighbours]
+    if not hubs:
+        return {}
+    hub = hubs[0]
+    lans = []
+    for link in model.links_of(hub):
+        other = link.other(hub)
+        if other != site and other not in neighbours:
+            lans.extend(model.sites[other].lans)
+    return {hub: lans}
+
+
+def plan_site(model, name):
+    """Everything `name` needs, as plain data."""
+    site = model.sites[name]
+    iface = site.interface
+    mtu = UNDERLAY_MTU - WIREGUARD_OVERHEAD
+    out = {"site": name, "platform": site.platform,
+           "wireguard": {"name": iface, "listen_port": site.listen_port, "mtu": mtu},
+           "peers": [], "overlays": [], "addresses": [], "routes": [], "firewall": [], "links": []}
+    extra = transit_lans(model, name)
+    tunnel_interfaces = [iface]
+    for link in sorted(model.links_of(name), key=lambda l: l.id):
+        peer = model.sites[link.other(name)]
+        wg, wg_len = wireguard_transit(model, link)
+        out["addresses"].append({"address": "%s/%d" % (wg[name], wg_len), "interface": iface})
+        allowed = [host_prefix(wg[peer.name])]
+        routed = list(peer.lans) + extra.get(peer.name, [])
+        if link.overlay == "none":
+            allowed += routed
+        out["peers"].append({
+            "link": link.id, "peer": peer.name, "interface": iface,
+            "endpoint_address": peer.endpoint or "", "endpoint_port": peer.listen_port if peer.endpoint else 0,
+            "allowed_address": allowed,
+            "persistent_keepalive": link.keepalive if peer.endpoint else 0,
+            "preshared_key": link.preshared_key,
+        })
+        hop = wg[peer.name]
+        verify = wg[peer.name]
+        if link.overlay != "none":
+            ov, ov_len = overlay_transit(model, link)
+            ov_iface = overlay_name(link, peer.name)
+            tunnel_interfaces.append(ov_iface)
+            entry = {"type": link.overlay, "name": ov_iface, "link": link.id, "local_address": wg[name],
+                     "remote_address": wg[peer.name], "mtu": mtu - OVERLAY_OVERHEAD[link.overlay]}
+            if link.overlay == "eoip":
+                entry["tunnel_id"] = tunnel_id(model, link)
+            out["overlays"].append(entry)
+            out["addresses"].append({"address": "%s/%d" % (ov[name], ov_len), "interface": ov_iface})
+            out["firewall"].append({"name": "overlay-in-%s" % peer.name, "chain": "input", "protocol": "gre",
+                                    "src_address": host_prefix(wg[peer.name]), "in_interface": iface})
+            hop = verify = ov[peer.name]
+        for lan in routed:
+            out["routes"].append({"dst_address": lan, "gateway": hop})
+        if peer.endpoint and site.underlay_gateway and _is_address(peer.endpoint):
+            out["routes"].append({"dst_address": host_prefix(peer.endpoint), "gateway": site.underlay_gateway})
+        out["links"].append({"link": link.id, "peer": peer.name, "overlay": link.overlay, "verify_address": verify,
+                             "peer_public_key": peer.public_key if peer.platform == "external" else None})
+    out["firewall"][:0] = [{"name": "wireguard-in", "chain": "input", "protocol": "udp",
+                            "dst_port": str(site.listen_port)}]
+    for ifname in tunnel_interfaces:
+        out["firewall"].append({"name": "ping-in-%s" % ifname, "chain": "input", "protocol": "icmp",
+                                "in_interface": ifname})
+        out["firewall"].append({"name": "forward-from-%s" % ifname, "chain": "forward", "in_interface": ifname})
+        out["firewall"].append({"name": "forward-to-%s" % ifname, "chain": "forward", "out_interface": ifname})
+    _dedupe_routes(out)
+    return out
+
+
+def _dedupe_routes(out):
+    seen, routes = set(), []
+    for route in out["routes"]:
+        key = (route["dst_address"], route["gateway"])
+        if key not in seen:
+            seen.add(key)
+            routes.append(route)
+    out["routes"] = routes
+
+
+def _is_address(text):
+    try:
+        netaddr.IPAddress(str(text))
+    except (netaddr.AddrFormatError, ValueError, TypeError):
+        return False
+    return True

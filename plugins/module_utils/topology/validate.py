@@ -1,0 +1,195 @@
+# -*- coding: utf-8 -*-
+# Copyright: sitelink.tunnels contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Every problem with the inventory, before any device is touched: (host, variable, why)."""
+
+from __future__ import annotations
+
+import re
+
+from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import plan as planner
+from ansible_collections.sitelink.tunnels.plugins.module_utils.topology.plan import width
+from ansible_collections.sitelink.tunnels.plugins.module_utils.wireguard import keys
+
+try:
+    import netaddr
+except ImportError:  # pragma: no cover - the action reports the missing library
+    netaddr = None
+
+FLEET = "fleet"
+HOSTNAME = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9]"
+                      r"([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
+
+
+def _network(model, host, variable, text):
+    try:
+        net = netaddr.IPNetwork(str(text))
+    except (netaddr.AddrFormatError, ValueError, TypeError):
+        model.problem(host, variable, "%r is not a prefix (like 192.168.10.0/24)" % (text,))
+        return None
+    if net.ip != net.network:
+        model.problem(host, variable, "%s has host bits set; the network is %s" % (text, net.cidr))
+    return net.cidr
+
+
+def _address(text):
+    try:
+        return netaddr.IPAddress(str(text))
+    except (netaddr.AddrFormatError, ValueError, TypeError):
+        return None
+
+
+def validate(model):
+    """Adds every problem to model.problems and returns them."""
+    _topology(model)
+    lans = _sites(model)
+    pools = _pools(model, lans)
+    _links(model, pools)
+    if len(pools) == 2 and all(s.id is not None for s in model.sites.values()):
+        _allowed_overlaps(model)
+    return model.problems
+
+
+def _topology(model):
+    names = set(model.sites)
+    for (a, b), origin in model.declared:
+        for site in (a, b):
+            if site not in names:
+                model.problem(FLEET, origin, "unknown site %r (no host has sitelink_site)" % site)
+        if a == b:
+            model.problem(FLEET, origin, "site %r cannot peer with itself" % a)
+    if model.topology == "hub_spoke":
+        if not model.hubs:
+            model.problem(FLEET, "sitelink_topology.hubs", "hub_spoke needs at least one hub")
+        for hub in model.hubs:
+            if hub not in names:
+                model.problem(FLEET, "sitelink_topology.hubs", "hub %r is not a site" % hub)
+    if model.topology == "p2p" and len(names) != 2 and len(model.declared) != 1:
+        model.problem(FLEET, "sitelink_topology.type", "p2p joins exactly two sites; there are %d (use links)"
+                      % len(names))
+    if model.topology == "mesh" and len(names) < 2:
+        model.problem(FLEET, "sitelink_topology.type", "a mesh needs at least two sites")
+    if model.topology == "links" and not model.declared:
+        model.problem(FLEET, "sitelink_topology.links", "type links needs a list of links")
+
+
+def _sites(model):
+    ids = {}
+    lans = []
+    for name in sorted(model.sites):
+        site = model.sites[name]
+        if site.id is not None:
+            if site.id in ids:
+                model.problem(name, "sitelink_site.id", "%d is already the id of %s" % (site.id, ids[site.id]))
+            ids[site.id] = name
+        if site.platform == "linux":
+            model.problem(name, "sitelink_site.platform", "linux sites are not supported by this release yet")
+        for index, text in enumerate(site.lans):
+            net = _network(model, name, "sitelink_site.lans[%d]" % index, text)
+            if net is None:
+                continue
+            for other, other_net in lans:
+                if net == other_net:
+                    model.problem(name, "sitelink_site.lans[%d]" % index, "%s is also a LAN of %s" % (net, other))
+                elif net in other_net or other_net in net:
+                    model.problem(name, "sitelink_site.lans[%d]" % index, "%s overlaps %s, a LAN of %s"
+                                  % (net, other_net, other))
+            lans.append((name, net))
+        if site.endpoint is not None and _address(site.endpoint) is None and not HOSTNAME.match(str(site.endpoint)):
+            model.problem(name, "sitelink_site.endpoint", "%r is neither an address nor a host name"
+                          % (site.endpoint,))
+        if site.underlay_gateway is not None and _address(site.underlay_gateway) is None:
+            model.problem(name, "sitelink_site.underlay_gateway", "%r is not an address" % (site.underlay_gateway,))
+        if site.platform == "external":
+            if not site.public_key:
+                model.problem(name, "sitelink_site.public_key", "an external site needs its public key")
+            elif not keys.is_key(site.public_key):
+                model.problem(name, "sitelink_site.public_key", "is not a WireGuard key (base64 of 32 bytes)")
+        elif site.public_key is not None:
+            model.problem(name, "sitelink_site.public_key", "only external sites take a public key; a %s "
+                          "site makes its own" % site.platform)
+    return lans
+
+
+def _pools(model, lans):
+    pools = {}
+    for name in ("wireguard", "overlay"):
+        net = _network(model, FLEET, "sitelink_pools.%s" % name, model.pools.get(name))
+        if net is None:
+            continue
+        pools[name] = net
+        for site, lan in lans:
+            if lan in net or net in lan:
+                model.problem(site, "sitelink_site.lans", "%s overlaps the %s pool %s" % (lan, name, net))
+    if len(pools) == 2 and (pools["wireguard"] in pools["overlay"] or pools["overlay"] in pools["wireguard"]):
+        model.problem(FLEET, "sitelink_pools", "the wireguard pool %s and the overlay pool %s overlap"
+                      % (pools["wireguard"], pools["overlay"]))
+    length = model.pools.get("overlay_prefix_length")
+    if "overlay" in pools and length not in (width(pools["overlay"]) - 1, width(pools["overlay"]) - 2):
+        model.problem(FLEET, "sitelink_pools.overlay_prefix_length", "must be %d or %d, not %r"
+                      % (width(pools["overlay"]) - 1, width(pools["overlay"]) - 2, length))
+        pools.pop("overlay")
+    return pools
+
+
+def _links(model, pools):
+    tunnel_ids = {}
+    psk_needed = False
+    usable = [l for l in model.links if model.sites[l.a].id is not None and model.sites[l.b].id is not None]
+    for link in usable:
+        a, b = model.sites[link.a], model.sites[link.b]
+        psk_needed = psk_needed or link.preshared_key
+        if not a.endpoint and not b.endpoint:
+            model.problem(FLEET, link.origin, "link %s: neither %s nor %s has an endpoint; at least one side "
+                          "must be reachable" % (link.id, a.name, b.name))
+        for site, peer in ((a, b), (b, a)):
+            if peer.endpoint and not site.underlay_gateway and site.default_route is False:
+                model.problem(site.name, "sitelink_site.underlay_gateway", "no route to %s's endpoint %s: set "
+                              "underlay_gateway, or default_route: true if the router has one"
+                              % (peer.name, peer.endpoint))
+        if link.overlay != "none" and "external" in (a.platform, b.platform):
+            model.problem(FLEET, link.origin, "link %s: an external site cannot carry a %s overlay"
+                          % (link.id, link.overlay))
+        index = planner.link_index(model, link)
+        for name, net in pools.items():
+            if name == "overlay" and link.overlay == "none":
+                continue
+            length = width(net) - 1 if name == "wireguard" else int(model.pools["overlay_prefix_length"])
+            needed = (index + 1) * 2 ** (width(net) - length)
+            if needed > net.size:
+                model.problem(FLEET, "sitelink_pools.%s" % name, "pool too small: %s has %d addresses, link %s "
+                              "(site ids %d and %d) needs %d" % (net, net.size, link.id, a.id, b.id, needed))
+        if link.overlay == "eoip":
+            tid = planner.tunnel_id(model, link)
+            if not 0 <= tid <= 65535:
+                model.problem(FLEET, link.origin, "link %s: EoIP tunnel id %d is out of range" % (link.id, tid))
+            elif tid in tunnel_ids:
+                model.problem(FLEET, link.origin, "link %s: EoIP tunnel id %d is also used by %s"
+                              % (link.id, tid, tunnel_ids[tid]))
+            tunnel_ids[tid] = link.id
+    if psk_needed and not model.psk_secret:
+        model.problem(FLEET, "sitelink_psk_secret", "links use preshared keys but no secret is set (keep it "
+                      "in a vault); or set preshared_key: false")
+
+
+def _allowed_overlaps(model):
+    for name in sorted(model.sites):
+        if model.sites[name].platform == "external":
+            continue
+        try:
+            plan = planner.plan_site(model, name)
+        except (ValueError, TypeError, KeyError, netaddr.AddrFormatError):
+            continue                      # already reported: a site or pool that cannot be planned
+        seen = []
+        for peer in plan["peers"]:
+            for prefix in peer["allowed_address"]:
+                try:
+                    net = netaddr.IPNetwork(prefix)
+                except (netaddr.AddrFormatError, ValueError):
+                    continue              # a bad LAN, already reported
+                for other_peer, other in seen:
+                    if other_peer != peer["peer"] and (net in other or other in net):
+                        model.problem(name, "sitelink_site.lans", "allowed addresses overlap on %s: %s (peer %s) "
+                                      "and %s (peer %s)" % (plan["wireguard"]["name"], net, peer["peer"], other,
+                                                            other_peer))
+                seen.append((peer["peer"], net))

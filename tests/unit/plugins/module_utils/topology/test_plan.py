@@ -1,0 +1,88 @@
+"""The planner: deterministic, never renumbers, MTUs from overheads, routes and allowed addresses."""
+
+import copy
+
+from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import model, plan, validate
+
+from corpus import cases, load
+
+
+def fleet():
+    sites, settings, _expected = load(cases("good")[0])
+    return sites, settings
+
+
+def plans(sites, settings):
+    m = model.load(sites, settings)
+    assert validate.validate(m) == []
+    return dict((name, plan.plan_site(m, name)) for name in m.sites)
+
+
+def test_pair_index_is_independent_of_other_sites():
+    assert [plan.pair_index(a, b) for a, b in ((1, 2), (1, 3), (2, 3), (1, 4), (3, 4))] == [0, 1, 2, 3, 5]
+    assert plan.pair_index(7, 3) == plan.pair_index(3, 7)
+
+
+def test_adding_a_site_never_renumbers_existing_links():
+    sites, settings = fleet()
+    before = plans(sites, settings)
+    more = copy.deepcopy(sites)
+    more["branch-c"] = {"id": 4, "lans": ["192.168.13.0/24"]}
+    after = plans(more, settings)
+    for name in before:
+        old = [(a["address"], a["interface"]) for a in before[name]["addresses"]]
+        new = [(a["address"], a["interface"]) for a in after[name]["addresses"]]
+        assert set(old) <= set(new), name
+        assert [o.get("tunnel_id") for o in before[name]["overlays"]] == \
+            [o.get("tunnel_id") for o in after[name]["overlays"] if o["link"] in
+             [x["link"] for x in before[name]["overlays"]]]
+
+
+def test_hub_spoke_with_overlays():
+    p = plans(*fleet())
+    hub, a, b = p["hub"], p["branch-a"], p["branch-b"]
+    assert [o["type"] for o in hub["overlays"]] == ["eoip", "gre"]
+    assert [(o["name"], o["mtu"]) for o in a["overlays"]] == [("eoip-hub", 1378)]
+    assert [(o["name"], o["mtu"]) for o in b["overlays"]] == [("gre-hub", 1396)]
+    assert a["wireguard"]["mtu"] == 1420
+    # over an overlay, WireGuard only carries the transit addresses
+    assert [peer["allowed_address"] for peer in a["peers"]] == [["10.255.0.0/32"]]
+    # the spoke reaches the hub's LAN and the other spoke's LAN through the hub's overlay address
+    assert sorted(r["dst_address"] for r in a["routes"]) == ["192.168.10.0/24", "192.168.12.0/24"]
+    assert set(r["gateway"] for r in a["routes"]) == {"10.254.0.0"}
+    # GRE/EoIP (IP protocol 47) from the peer's transit address, on the WireGuard interface
+    assert {"name": "overlay-in-hub", "chain": "input", "protocol": "gre", "src_address": "10.255.0.0/32",
+            "in_interface": "wg-sitelink"} in a["firewall"]
+    assert a["firewall"][0] == {"name": "wireguard-in", "chain": "input", "protocol": "udp", "dst_port": "13231"}
+    eoip_ids = [o["tunnel_id"] for o in hub["overlays"] if o["type"] == "eoip"]
+    assert eoip_ids == [o["tunnel_id"] for o in a["overlays"]]
+
+
+def test_without_overlay_lans_go_into_allowed_addresses():
+    sites, settings = fleet()
+    settings = copy.deepcopy(settings)
+    settings["sitelink_topology"].pop("links")
+    p = plans(sites, settings)
+    assert p["branch-a"]["peers"][0]["allowed_address"] == ["10.255.0.0/32", "192.168.10.0/24", "192.168.12.0/24"]
+    hub_peers = dict((peer["peer"], peer["allowed_address"]) for peer in p["hub"]["peers"])
+    assert hub_peers == {"branch-a": ["10.255.0.1/32", "192.168.11.0/24"],
+                         "branch-b": ["10.255.0.3/32", "192.168.12.0/24"]}
+    # keepalive only towards a peer we dial; endpoint from the peer's site
+    assert (p["branch-a"]["peers"][0]["persistent_keepalive"], p["branch-a"]["peers"][0]["endpoint_address"]) == \
+        (25, "198.51.100.1")
+    assert p["hub"]["peers"][0]["persistent_keepalive"] == 0 and p["hub"]["peers"][0]["endpoint_address"] == ""
+
+
+def test_mesh_and_underlay_routes():
+    sites, settings = fleet()
+    sites = copy.deepcopy(sites)
+    for name, n in (("branch-a", 11), ("branch-b", 12)):
+        sites[name]["endpoint"] = "198.51.100.%d" % n
+    sites["hub"]["underlay_gateway"] = "198.51.100.254"
+    p = plans(sites, {"sitelink_topology": {"type": "mesh"}, "sitelink_psk_secret": "s"})
+    assert len(p["branch-a"]["peers"]) == 2
+    assert {"dst_address": "198.51.100.11/32", "gateway": "198.51.100.254"} in p["hub"]["routes"]
+
+
+def test_plans_are_deterministic():
+    assert plans(*fleet()) == plans(*fleet())
