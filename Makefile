@@ -43,10 +43,10 @@ venv: $(VENV)/.done $(COLL_DIR)
 	@$(MAKE) --no-print-directory deps
 
 # ansible-test resolves symlinks, so sanity runs on a copy of the tracked (and new, unignored) files.
-# Deleted-but-unstaged files would make cp fail: commit or restore them first.
 sanity: venv
 	@rm -rf $(SANITY_DIR) && mkdir -p $(SANITY_DIR)
-	@git ls-files -z --cached --others --exclude-standard | xargs -0 -I{} cp --parents {} $(SANITY_DIR)/
+	@git ls-files -z --cached --others --exclude-standard | \
+		while IFS= read -r -d '' f; do [ ! -e "$$f" ] || cp --parents "$$f" $(SANITY_DIR)/; done
 	@cd $(SANITY_DIR) && git init -q && git add -A   # without a git index ansible-test finds no targets
 	@$(BIN)/python tests/tools/ansible_test_offline.py >/dev/null
 	cd $(SANITY_DIR) && $(BIN)/ansible-test sanity --venv --python 3.11 --color no

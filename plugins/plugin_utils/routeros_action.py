@@ -109,7 +109,7 @@ class ResourceAction(RouterosAction):
             if resource.interface_type or any(f.ref for f in resource.fields):
                 interfaces = dict((r.get("name"), r.get("type")) for r in
                                   api.path("interface").select("name", "type"))
-            problems = engine.validate(config, state, interfaces)
+            problems = engine.validate(config, state, interfaces, check_mode)
             if problems:
                 raise problem_report(router, resource.name, problems)
             ops = engine.plan(config, state, rows)
@@ -122,6 +122,7 @@ class ResourceAction(RouterosAction):
             api.close()
         before, after = engine.entries(rows), engine.entries(after_rows)
         out = {"changed": bool(ops), "commands": [engine.sentence(op) for op in ops],
+               "warnings": engine.warnings,
                "script": [engine.script(op) for op in ops], "before": before, "after": after}
         if self._task.diff and ops:
             out["diff"] = {"before": export(before, resource), "after": export(after, resource),

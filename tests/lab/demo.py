@@ -1,24 +1,29 @@
-"""`make demo`: start the built-in lab (a hub and two branches), show what each router has, tear down.
+"""`make demo`: the main job on the built-in lab.
 
-The lab is the real `rosemu` command in a child process, reached over TCP and
-TLS with librouteros exactly as the collection's modules reach a router.
-Issue "site_tunnel role" turns this into a run of playbooks/site_tunnel.yml.
+Starts three emulated RouterOS routers (a hub and two branches, one branch on EoIP,
+one on GRE; `rosemu` in a child process, reached over its API like hardware), writes
+the inventory, runs playbooks/site_tunnel.yml twice (the second run changes nothing),
+shows the fleet table, and tears the lab down.
 """
 
 import os
+import re
 import signal
+import subprocess
 import sys
 import tempfile
 
-import librouteros
+from rosemu.lab_tools import start_rosemu
 
-from rosemu.lab_tools import start_rosemu, tls_wrapper
-
-TOPOLOGY = """\
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+FLEET = os.path.join(ROOT, "tests", "inventories", "good", "hub_spoke.yml")
+# Each router's WAN (ether1) on one underlay, and its LAN where the inventory says it is.
+LAB = """\
 routers:
   - name: hub
     setup:
       - ["/ip/address/add", "=address=198.51.100.1/24", "=interface=ether1", "=comment=WAN"]
+      - ["/ip/address/set", "=numbers=*1", "=address=192.168.10.1/24"]
   - name: branch-a
     setup:
       - ["/ip/address/add", "=address=198.51.100.11/24", "=interface=ether1", "=comment=WAN"]
@@ -30,32 +35,58 @@ routers:
 """
 
 
+def playbook(inventories, label):
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, "build", "collections"),
+               ANSIBLE_FORCE_COLOR="0", ANSIBLE_NOCOLOR="1")
+    command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook")]
+    for inventory in inventories:
+        command += ["-i", inventory]
+    command.append(os.path.join(ROOT, "playbooks", "site_tunnel.yml"))
+    shown = " ".join(os.path.relpath(c, ROOT) if c.startswith(ROOT) else c for c in command[1:])
+    print("\n=== %s: %s" % (label, shown), flush=True)
+    proc = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    return proc
+
+
+def show(proc):
+    text = proc.stdout
+    table = re.search(r'"msg": \[\n(.*?)\n\s*\]', text, re.S)
+    if table:
+        for line in table.group(1).splitlines():
+            print("  " + line.strip().rstrip(",").strip('"').rstrip())
+    recap = text[text.find("PLAY RECAP"):]
+    print(recap.strip())
+    if proc.returncode != 0:
+        print(text[-3000:] + proc.stderr[-2000:])
+
+
 def main():
     with tempfile.TemporaryDirectory(prefix="sitelink-demo-") as tmp:
         topology = os.path.join(tmp, "lab.yml")
         with open(topology, "w", encoding="utf-8") as fh:
-            fh.write(TOPOLOGY)
-        proc, routers = start_rosemu(["--topology", topology, "--tls-generate", os.path.join(tmp, "tls")])
+            fh.write(LAB)
+        proc, routers = start_rosemu(["--topology", topology])
         try:
-            print("lab up: %d emulated RouterOS routers" % len(routers))
-            header = "%-9s %-17s %-22s %-22s %-22s %s" % ("router", "version", "api", "api-ssl", "WAN", "LAN")
-            print(header)
-            print("-" * len(header))
-            for name, ends in routers.items():
-                host, port = ends["api-ssl"]
-                api = librouteros.connect(host, "admin", "", port=port,
-                                          ssl_wrapper=tls_wrapper(os.path.join(tmp, "tls", "cert.pem")))
-                version = list(api.path("system", "resource"))[0]["version"]
-                addresses = {r.get("comment", ""): r["address"] for r in api.path("ip", "address")}
-                print("%-9s %-17s %-22s %-22s %-22s %s" % (
-                    name, version, "%s:%d" % ends["api"], "%s:%d" % ends["api-ssl"],
-                    addresses.get("WAN", "-"), addresses.get("defconf", "-")))
-                api.close()
+            names = ", ".join("%s (api %s:%d)" % (n, e["api"][0], e["api"][1]) for n, e in routers.items())
+            print("lab up: %s" % names)
+            connections = os.path.join(tmp, "connections.yml")
+            with open(connections, "w", encoding="utf-8") as fh:
+                fh.write("all:\n  hosts:\n")
+                for name, ends in routers.items():
+                    host, port = ends["api"]
+                    fh.write("    %s: {ansible_host: %s, sitelink_routeros: {port: %d}}\n" % (name, host, port))
+            print("inventory: %s (+ the lab's API ports)" % os.path.relpath(FLEET, ROOT))
+            first = playbook([FLEET, connections], "first run")
+            show(first)
+            second = playbook([FLEET, connections], "second run (nothing to change)")
+            show(second)
+            ok = first.returncode == 0 and second.returncode == 0 and \
+                not re.search(r"changed=[1-9]", second.stdout[second.stdout.find("PLAY RECAP"):])
         finally:
             proc.send_signal(signal.SIGTERM)
-            code = proc.wait(15)
-        print("lab down (rosemu exit code %d)" % code)
-        return code
+            proc.wait(15)
+        print("\nlab down; %s" % ("fleet healthy, second run changed nothing" if ok else "DEMO FAILED"))
+        return 0 if ok else 1
 
 
 if __name__ == "__main__":

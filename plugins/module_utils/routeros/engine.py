@@ -75,6 +75,7 @@ class Engine(object):
         self.placement = placement
         self.secret_api = set(f.api for f in resource.secrets())
         self.secret_values = set()
+        self.warnings = []
 
     def remember_secrets(self, config):
         """Values that must never appear in a message, even inside a router's error text."""
@@ -170,9 +171,14 @@ class Engine(object):
                 return field
         return None
 
-    def validate(self, config, state, interfaces):
-        """Every problem with `config` at once, before anything is written."""
+    def validate(self, config, state, interfaces, check_mode=False):
+        """Every problem with `config` at once, before anything is written.
+
+        In check mode a missing interface may be one an earlier task would have created: it is
+        reported in self.warnings instead.
+        """
         problems, seen = [], {}
+        self.warnings = []
         for index, entry in enumerate(config):
             where = "config[%d] (%s)" % (index, self.label(entry))
             for field in self.resource.fields:
@@ -203,7 +209,11 @@ class Engine(object):
                         dict((n, t) for n, t in interfaces.items() if t == "wg")
                     if value not in known:
                         what = "WireGuard interface" if field.ref == "wireguard" else "interface"
-                        problems.append("%s: %s %r does not exist on the router" % (where, what, value))
+                        text = "%s: %s %r does not exist on the router" % (where, what, value)
+                        if check_mode:
+                            self.warnings.append(text + " (yet: check mode does not create it)")
+                        else:
+                            problems.append(text)
             if self.resource.interface_type and entry.get("name") in interfaces \
                     and interfaces[entry["name"]] != self.resource.interface_type:
                 problems.append("%s: the name %r is already used by a %s interface"

@@ -323,8 +323,9 @@ class Fabric:
             "connection-state": lambda v: "new" in v.split(","),
             "connection-nat-state": lambda v: False,
         }
+        # not matchers: the rule's own settings and the parameters of its action
         ignored = ("chain", "action", "comment", "disabled", "log", "log-prefix", "bytes", "packets", "dynamic",
-                   "invalid", "hw-offload")
+                   "invalid", "hw-offload", "jump-target", "reject-with", "address-list", "address-list-timeout")
         for name, value in rule.items():
             if name in ignored:
                 continue

@@ -139,3 +139,15 @@ def test_route_through_the_tunnel_to_a_lan(pair):
     peers = apis["branch"].path("interface", "wireguard", "peers")
     peers.update(**{".id": list(peers)[0][".id"], "allowed-address": "10.255.0.0/32,192.168.10.0/24"})
     assert why(lab, "branch", "192.168.10.1") == "ok"
+
+
+def test_jump_chains_are_followed(pair):
+    lab, apis, _keys = pair
+    open_wireguard(apis["hub"])
+    filters = apis["hub"].path("ip", "firewall", "filter")
+    filters.add(chain="screen", action="drop", protocol="udp", **{"dst-port": "13231"})
+    filters.add(chain="input", action="jump", **{"jump-target": "screen", "place-before": list(filters)[0][".id"]})
+    assert "hub: the input chain drops udp" in why(lab, "branch", "10.255.0.0")
+    screen = [r[".id"] for r in filters if r["chain"] == "screen"][0]
+    filters.update(**{".id": screen, "action": "return"})
+    assert why(lab, "branch", "10.255.0.0") == "ok"

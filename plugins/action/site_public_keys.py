@@ -1,0 +1,64 @@
+# -*- coding: utf-8 -*-
+# Copyright: sitelink.tunnels contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.connection import connect
+from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.errors import RouterosError
+from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import plan as planner
+from ansible_collections.sitelink.tunnels.plugins.plugin_utils import fleet
+
+
+class ActionModule(ActionBase):
+    """Public keys of the play's sites and of all their peers, read from the routers themselves.
+
+    Read-only: a site outside the play (--limit) is only read, never written.
+    """
+
+    TRANSFERS_FILES = False
+    _requires_connection = False
+
+    def run(self, tmp=None, task_vars=None):
+        result = super(ActionModule, self).run(tmp, task_vars)
+        model = fleet.load(task_vars, self._templar)
+        if model.problems:
+            result.update(failed=True, msg=fleet.problems_message(model))
+            return result
+        play = [h for h in task_vars.get("ansible_play_hosts_all", []) if h in model.sites]
+        needed = set(play)
+        for host in play:
+            needed.update(link.other(host) for link in model.links_of(host))
+        keys, warnings = {}, []
+        for name in sorted(needed):
+            site = model.sites[name]
+            if site.platform == "external":
+                keys[name] = site.public_key
+                continue
+            keys[name] = self.read_key(task_vars, site, warnings)
+        complete = {}
+        for host in play:
+            plan = planner.plan_site(model, host)
+            complete[host] = all(keys.get(p["peer"]) for p in plan["peers"])
+        result.update(changed=False, public_keys=keys, complete=complete)
+        if warnings:
+            result["warnings"] = warnings
+        return result
+
+    def read_key(self, task_vars, site, warnings):
+        try:
+            api = connect(fleet.connection(task_vars, site.name), site.name)
+        except RouterosError as exc:
+            warnings.append("%s; its links wait until it can be read" % exc.message)
+            return None
+        try:
+            for row in api.path("interface", "wireguard").select("name", "public-key"):
+                if row.get("name") == site.interface:
+                    return row.get("public-key")
+        finally:
+            api.close()
+        warnings.append("%s has no WireGuard interface %s yet; its links wait until the play runs on it"
+                        % (site.name, site.interface))
+        return None

@@ -1,0 +1,57 @@
+# -*- coding: utf-8 -*-
+# Copyright: sitelink.tunnels contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.sitelink.tunnels.plugins.plugin_utils.fleet import plain
+
+COLUMNS = ("site", "peer", "overlay", "address", "handshake", "ping", "status")
+
+
+class ActionModule(ActionBase):
+    """One table for the fleet from each site's plan, peer status and pings (run once)."""
+
+    TRANSFERS_FILES = False
+    _requires_connection = False
+
+    def run(self, tmp=None, task_vars=None):
+        result = super(ActionModule, self).run(tmp, task_vars)
+        hostvars = task_vars["hostvars"]
+        rows = []
+        for host in sorted(task_vars.get("ansible_play_hosts", [])):
+            host_vars = hostvars[host]
+            if "sitelink_plan" not in host_vars:
+                continue
+            plan = plain(host_vars["sitelink_plan"])
+            keys = plain(host_vars["sitelink_keys"]).get("public_keys", {}) if "sitelink_keys" in host_vars else {}
+            peers = plain(host_vars["sitelink_info"]).get("peers", []) if "sitelink_info" in host_vars else []
+            pings = plain(host_vars["sitelink_ping"]).get("results", []) if "sitelink_ping" in host_vars else []
+            by_key = dict((p.get("public_key"), p) for p in peers)
+            by_address = dict((p["address"], p) for p in pings)
+            for link in plan["links"]:
+                key = link.get("peer_public_key") or keys.get(link["peer"])
+                peer = by_key.get(key) if key else None
+                ping = by_address.get(link["verify_address"], {})
+                handshake = peer.get("last_handshake") if peer else None
+                if not key:
+                    status = "pending"
+                elif handshake and ping.get("received"):
+                    status = "up"
+                else:
+                    status = "down"
+                rows.append({"site": host, "peer": link["peer"], "overlay": link["overlay"],
+                             "address": link["verify_address"], "handshake": handshake or "never",
+                             "ping": "%s/%s" % (ping.get("received", 0), ping.get("sent", 0)) if ping else "-",
+                             "status": status, "link": link["link"]})
+        widths = dict((c, max([len(c)] + [len(str(r[c])) for r in rows])) for c in COLUMNS)
+        line = "  ".join("%-" + str(widths[c]) + "s" for c in COLUMNS)
+        table = [line % COLUMNS, line % tuple("-" * widths[c] for c in COLUMNS)]
+        table += [line % tuple(r[c] for c in COLUMNS) for r in rows]
+        counts = dict((s, len([r for r in rows if r["status"] == s])) for s in ("up", "down", "pending"))
+        table.append("%d link ends up, %d down, %d pending" % (counts["up"], counts["down"], counts["pending"]))
+        result.update(changed=False, table=table, links=rows, counts=counts,
+                      down=[r for r in rows if r["status"] != "up"])
+        return result

@@ -1,0 +1,65 @@
+# -*- coding: utf-8 -*-
+# Copyright: sitelink.tunnels contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+name: routeros_config
+short_description: A site plan as the config of one RouterOS resource module
+version_added: 0.1.0
+description:
+  - Turns the plan of M(sitelink.tunnels.site_plan) into the O(config) of a RouterOS resource module. Public keys
+    are filled in from O(public_keys); each link's preshared key is derived from O(psk_secret) (HKDF-SHA256 over the
+    link id), so both ends agree without any stored per-link secret.
+  - Used by the C(sitelink.tunnels.site_tunnel) role; the result may hold preshared keys, so pass it straight to a
+    module (whose option is no_log) and never print it.
+author:
+  - Sitelink Tunnels maintainers (@sitelink-tunnels)
+options:
+  _input:
+    description: The site plan (C(sitelink_plan)).
+    type: dict
+    required: true
+  resource:
+    description: Which module the config is for.
+    type: str
+    required: true
+    choices: [wireguard_interfaces, wireguard_peers, gre_tunnels, eoip_tunnels, addresses, routes, firewall_rules]
+  public_keys:
+    description: Public key by site name; peers without one are left out until their router has an interface.
+    type: dict
+  psk_secret:
+    description: The fleet's preshared-key secret.
+    type: str
+"""
+
+EXAMPLES = r"""
+- name: Peers of this site
+  sitelink.tunnels.routeros_wireguard_peers:
+    state: overridden
+    config: "{{ sitelink_plan | sitelink.tunnels.routeros_config('wireguard_peers', keys.public_keys, vault_psk) }}"
+"""
+
+RETURN = r"""
+_value:
+  description: The module config, a list of entries.
+  type: list
+  elements: dict
+"""
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import routeros as adapter
+
+
+def routeros_config(plan, resource, public_keys=None, psk_secret=None):
+    if resource not in adapter.ADAPTERS:
+        raise AnsibleFilterError("routeros_config: unknown resource %r (known: %s)"
+                                 % (resource, ", ".join(adapter.ORDER)))
+    return adapter.config(plan, resource, public_keys, psk_secret)
+
+
+class FilterModule(object):
+    def filters(self):
+        return {"routeros_config": routeros_config}

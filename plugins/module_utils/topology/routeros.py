@@ -1,0 +1,86 @@
+# -*- coding: utf-8 -*-
+# Copyright: sitelink.tunnels contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The RouterOS adapter: a site's plan as `config` for each resource module.
+
+The plan is platform-neutral and holds no secret; here public keys are filled
+in from the peers' routers and each link's preshared key is derived from the
+fleet secret (HKDF over the link id), so both ends agree and no per-link
+secret is stored anywhere.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.sitelink.tunnels.plugins.module_utils.wireguard import keys
+
+ORDER = ("wireguard_interfaces", "wireguard_peers", "gre_tunnels", "eoip_tunnels", "addresses", "routes",
+         "firewall_rules")
+
+
+def _wireguard_interfaces(plan, public_keys, psk_secret):
+    wg = plan["wireguard"]
+    return [{"name": wg["name"], "listen_port": wg["listen_port"], "mtu": wg["mtu"]}]
+
+
+def _wireguard_peers(plan, public_keys, psk_secret):
+    out = []
+    external = dict((l["peer"], l.get("peer_public_key")) for l in plan["links"])
+    for peer in plan["peers"]:
+        key = external.get(peer["peer"]) or (public_keys or {}).get(peer["peer"])
+        if not key:
+            continue                       # the peer has no interface yet; the link waits for it
+        entry = {"interface": peer["interface"], "public_key": key, "allowed_address": peer["allowed_address"],
+                 "endpoint_address": peer["endpoint_address"], "endpoint_port": peer["endpoint_port"],
+                 "persistent_keepalive": peer["persistent_keepalive"], "comment": peer["link"]}
+        if peer["preshared_key"]:
+            entry["preshared_key"] = keys.derive_preshared_key(psk_secret, peer["link"]) if psk_secret \
+                else "<preshared key of %s>" % peer["link"]
+        out.append(entry)
+    return out
+
+
+def _overlays(kind):
+    def config(plan, public_keys, psk_secret):
+        out = []
+        for ov in plan["overlays"]:
+            if ov["type"] == kind:
+                entry = {"name": ov["name"], "local_address": ov["local_address"],
+                         "remote_address": ov["remote_address"], "mtu": ov["mtu"], "comment": ov["link"]}
+                if kind == "eoip":
+                    entry["tunnel_id"] = ov["tunnel_id"]
+                out.append(entry)
+        return out
+    return config
+
+
+def _addresses(plan, public_keys, psk_secret):
+    return [dict(a) for a in plan["addresses"]]
+
+
+def _routes(plan, public_keys, psk_secret):
+    return [dict(r) for r in plan["routes"]]
+
+
+def _firewall_rules(plan, public_keys, psk_secret):
+    return [dict(rule, family="ipv4") for rule in plan["firewall"]]
+
+
+ADAPTERS = {
+    "wireguard_interfaces": _wireguard_interfaces,
+    "wireguard_peers": _wireguard_peers,
+    "gre_tunnels": _overlays("gre"),
+    "eoip_tunnels": _overlays("eoip"),
+    "addresses": _addresses,
+    "routes": _routes,
+    "firewall_rules": _firewall_rules,
+}
+
+
+def config(plan, resource, public_keys=None, psk_secret=None):
+    return ADAPTERS[resource](plan, public_keys, psk_secret)
+
+
+def missing_keys(plan, public_keys):
+    """Peers whose public key is not known yet."""
+    external = dict((l["peer"], l.get("peer_public_key")) for l in plan["links"])
+    return [p["peer"] for p in plan["peers"] if not (external.get(p["peer"]) or (public_keys or {}).get(p["peer"]))]

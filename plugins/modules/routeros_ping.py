@@ -1,0 +1,74 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: sitelink.tunnels contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+# This module runs as an action plugin on the controller (plugins/action/routeros_ping.py);
+# this file holds its documentation.
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: routeros_ping
+short_description: Ping addresses from a RouterOS router
+version_added: 0.1.0
+description:
+  - Runs the router's own C(/ping) to each address, as a packet from the router would travel (through the
+    tunnels), and returns what came back.
+author:
+  - Sitelink Tunnels maintainers (@sitelink-tunnels)
+extends_documentation_fragment:
+  - sitelink.tunnels.routeros
+attributes:
+  check_mode:
+    description: Pings change nothing; runs the same in check mode.
+    support: full
+  diff_mode:
+    description: Changes nothing, so there is no diff.
+    support: none
+  action_group:
+    description: Use C(group/sitelink.tunnels.routeros) in C(module_defaults) to set connection options once.
+    support: full
+    membership:
+      - sitelink.tunnels.routeros
+  platform:
+    description: Target platform.
+    support: full
+    platforms: RouterOS
+options:
+  addresses:
+    description: Addresses to ping, one after the other.
+    type: list
+    elements: str
+    required: true
+  count:
+    description: Probes per address.
+    type: int
+    default: 3
+  interval:
+    description: Time between probes (RouterOS duration).
+    type: str
+    default: 100ms
+  src_address:
+    description: Source address of the probes.
+    type: str
+"""
+
+EXAMPLES = r"""
+- name: Can the hub reach both branches' overlay addresses?
+  sitelink.tunnels.routeros_ping:
+    addresses: [10.254.0.1, 10.254.0.3]
+  register: pings
+"""
+
+RETURN = r"""
+results:
+  description: Per address - C(address), C(sent), C(received), C(packet_loss) (percent), C(avg_rtt).
+  returned: always
+  type: list
+  elements: dict
+all_answered:
+  description: Whether every address answered at least once.
+  returned: always
+  type: bool
+"""

@@ -1,0 +1,60 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: sitelink.tunnels contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+# This module runs as an action plugin on the controller (plugins/action/site_render.py);
+# this file holds its documentation.
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: site_render
+short_description: Write a site's plan and RouterOS script without contacting any device
+version_added: 0.1.0
+description:
+  - Writes C(SITE.plan.yml), C(SITE.plan.json) and C(SITE.rsc) into O(dest) on the controller.
+  - The script uses placeholders for what only the routers know (C(<public key of SITE>)); preshared keys are
+    redacted. No router is contacted.
+author:
+  - Sitelink Tunnels maintainers (@sitelink-tunnels)
+options:
+  dest:
+    description: Directory for the files; created when missing.
+    type: path
+    required: true
+  owner:
+    description: Ownership tag used in the comments, as the role's C(sitelink_owner).
+    type: str
+    default: ""
+attributes:
+  check_mode:
+    description: Reports which files would change; writes nothing.
+    support: full
+  diff_mode:
+    description: No diff of the files is shown.
+    support: none
+  platform:
+    description: Runs on the controller.
+    support: full
+    platforms: posix
+"""
+
+EXAMPLES = r"""
+- name: Plan and script of every site into ./rendered
+  sitelink.tunnels.site_render:
+    dest: rendered
+"""
+
+RETURN = r"""
+files:
+  description: The three files of the site.
+  returned: always
+  type: list
+  elements: str
+written:
+  description: The files whose content changed.
+  returned: always
+  type: list
+  elements: str
+"""

@@ -1,0 +1,183 @@
+"""The site_tunnel role on a lab fleet: hub and two branches (EoIP and GRE)."""
+
+import glob
+import json
+import os
+import re
+import subprocess
+
+import pytest
+import yaml
+
+from conftest import BIN, COLLECTIONS, ROOT
+from rosemu.lab import Lab, RouterSpec
+
+GOOD = os.path.join(ROOT, "tests", "inventories", "good", "hub_spoke.yml")
+BAD = sorted(glob.glob(os.path.join(ROOT, "tests", "inventories", "bad", "*.yml")))
+PLAYBOOK = os.path.join(ROOT, "playbooks", "site_tunnel.yml")
+WAN = {"hub": ("198.51.100.1", "192.168.10.1"), "branch-a": ("198.51.100.11", "192.168.11.1"),
+       "branch-b": ("198.51.100.12", "192.168.12.1")}
+
+
+@pytest.fixture
+def fleet(tmp_path):
+    specs = [RouterSpec(name, setup=[["/ip/address/add", "=address=%s/24" % wan, "=interface=ether1"],
+                                     ["/ip/address/set", "=numbers=*1", "=address=%s/24" % lan]])
+             for name, (wan, lan) in WAN.items()]
+    lab = Lab(specs).start()
+    connections = tmp_path / "connections.yml"
+    connections.write_text("all:\n  hosts:\n" + "".join(
+        "    %s: {ansible_host: 127.0.0.1, sitelink_routeros: {port: %d}}\n" % (n, lab.port(n)) for n in WAN))
+    yield lab, str(connections)
+    lab.stop()
+
+
+def play(inventory, connections, *flags):
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_NOCOLOR="1")
+    proc = subprocess.run([os.path.join(BIN, "ansible-playbook"), "-i", inventory, "-i", connections, PLAYBOOK,
+                           *flags], capture_output=True, text=True, env=env, timeout=300, check=False)
+    proc.out = proc.stdout + proc.stderr
+    return proc
+
+
+def writes(lab):
+    return dict((n, lab.call(lambda r=r: r.counters.written)) for n, r in lab.routers.items())
+
+
+def reset(lab):
+    for router in lab.routers.values():
+        lab.call(lambda r=router: r.counters.__init__())
+
+
+def dump(lab, name):
+    """The router's stored configuration (uptime and live peer counters are not configuration)."""
+    router = lab.router(name)
+    return json.dumps(lab.call(lambda: dict((path, [(it.id, it.values) for it in table])
+                                            for path, table in router.tables.items()
+                                            if path != "/system/resource")), sort_keys=True)
+
+
+def test_fleet_converges_and_the_second_run_writes_nothing(fleet):
+    lab, connections = fleet
+    first = play(GOOD, connections)
+    assert first.returncode == 0, first.out[-5000:]
+    assert "4 link ends up, 0 down, 0 pending" in first.out
+    hub = lab.router("hub")
+    peers = lab.call(lambda: [hub.printed("/interface/wireguard/peers", p) for p in hub.items("/interface/wireguard/peers")])
+    assert sorted(p["comment"] for p in peers) == ["sitelink:fleet branch-a--hub", "sitelink:fleet branch-b--hub"]
+    assert all(p.get("preshared-key") for p in peers)
+    reset(lab)
+    second = play(GOOD, connections)
+    assert second.returncode == 0 and second.out.count("changed=0") == 3, second.out[-3000:]
+    assert writes(lab) == {"hub": 0, "branch-a": 0, "branch-b": 0}
+
+
+def test_both_ends_derive_the_same_preshared_key_and_none_is_shown(fleet):
+    lab, connections = fleet
+    run = play(GOOD, connections, "-vvv", "--diff")
+    assert run.returncode == 0
+    keys = {}
+    for name in ("hub", "branch-a"):
+        router = lab.router(name)
+        keys[name] = lab.call(lambda r=router: [p.values.get("preshared-key") for p in r.tables[
+            "/interface/wireguard/peers"] if "branch-a--hub" in p.values.get("comment", "")])
+    assert keys["hub"] == keys["branch-a"] and len(keys["hub"]) == 1
+    assert keys["hub"][0] not in run.out
+    assert "lab-secret-not-for-production" not in run.out
+    for name in WAN:
+        router = lab.router(name)
+        private = lab.call(lambda r=router: r.tables["/interface/wireguard"][0].values["private-key"])
+        assert private not in run.out
+
+
+def test_check_mode_touches_nothing(fleet):
+    lab, connections = fleet
+    run = play(GOOD, connections, "--check", "--diff")
+    assert run.returncode == 0, run.out[-3000:]
+    assert writes(lab) == {"hub": 0, "branch-a": 0, "branch-b": 0}
+
+
+def test_limit_gives_a_new_site_its_peers_and_leaves_others_untouched(fleet, tmp_path):
+    lab, connections = fleet
+    with open(GOOD, encoding="utf-8") as fh:
+        inventory = yaml.safe_load(fh)
+    two = yaml.safe_load(yaml.safe_dump(inventory))
+    del two["all"]["hosts"]["branch-b"]
+    links = two["all"]["vars"]["sitelink_topology"]["links"]
+    two["all"]["vars"]["sitelink_topology"]["links"] = [l for l in links if "branch-b" not in l["sites"]]
+    (tmp_path / "two.yml").write_text(yaml.safe_dump(two))
+    assert play(str(tmp_path / "two.yml"), connections).returncode == 0
+    before = dict((n, dump(lab, n)) for n in ("hub", "branch-a"))
+    reset(lab)
+    limited = play(GOOD, connections, "--limit", "branch-b", "-e", "sitelink_verify_strict=false")
+    assert limited.returncode == 0, limited.out[-4000:]
+    assert dict((n, dump(lab, n)) for n in ("hub", "branch-a")) == before        # byte for byte
+    assert writes(lab)["hub"] == 0 and writes(lab)["branch-a"] == 0
+    branch_b = lab.router("branch-b")
+    peers = lab.call(lambda: [p.values for p in branch_b.tables["/interface/wireguard/peers"]])
+    hub_key = lab.call(lambda: lab.router("hub").tables["/interface/wireguard"][0].values["public-key"])
+    assert [(p["public-key"], p["endpoint-address"]) for p in peers] == [(hub_key, "198.51.100.1")]
+    assert re.search(r"branch-b +hub +gre +10\.254\.0\.2 +never +0/3 +down", limited.out)  # hub has not met it
+    full = play(GOOD, connections)
+    assert full.returncode == 0 and "4 link ends up" in full.out
+
+
+def test_render_only_contacts_no_router(tmp_path):
+    connections = tmp_path / "nowhere.yml"
+    connections.write_text("all:\n  hosts:\n" + "".join(
+        "    %s: {ansible_host: 127.0.0.1, sitelink_routeros: {port: 1}}\n" % n for n in WAN))
+    out = tmp_path / "rendered"
+    run = play(GOOD, str(connections), "-e", "sitelink_render_dir=%s" % out)
+    assert run.returncode == 0, run.out[-3000:]
+    expected = ["%s.%s" % (n, ext) for n in WAN for ext in ("plan.json", "plan.yml", "rsc")]
+    assert sorted(os.listdir(out)) == sorted(expected)
+    script = (out / "branch-a.rsc").read_text()
+    assert "/interface eoip add" in script and "tunnel-id=100" in script
+    assert 'public-key="<public key of hub>"' in script and 'preshared-key="<redacted>"' in script
+    plan = json.loads((out / "hub.plan.json").read_text())
+    assert [l["peer"] for l in plan["links"]] == ["branch-a", "branch-b"]
+    assert "lab-secret" not in script + (out / "hub.plan.yml").read_text()
+
+
+@pytest.mark.parametrize("path", BAD, ids=[os.path.basename(p)[:-4] for p in BAD])
+def test_bad_inventory_fails_before_any_write(fleet, path):
+    lab, connections = fleet
+    with open(path, encoding="utf-8") as fh:
+        expected = yaml.safe_load(fh)["all"]["vars"]["expected_problems"]
+    run = play(path, connections)
+    assert run.returncode != 0
+    for message in expected:
+        assert message.replace("'", "'") in run.out.replace("\\'", "'").replace('\\"', '"'), message
+    assert writes(lab) == {"hub": 0, "branch-a": 0, "branch-b": 0}
+    assert "no router was touched" in run.out
+
+
+def test_a_blocking_firewall_rule_shows_as_a_down_link(fleet):
+    """The role's rules go before the first foreign drop, but a jump into an operator's chain comes first."""
+    lab, connections = fleet
+    hub = lab.router("hub")
+
+    def block():
+        hub.run("/ip/firewall/filter", "add", {"chain": "operator-block", "action": "drop", "protocol": "udp",
+                                               "dst-port": "13231", "comment": "operator: no WireGuard"})
+        hub.run("/ip/firewall/filter", "add", {"chain": "input", "action": "jump", "jump-target": "operator-block",
+                                               "comment": "operator: checks", "place-before": "*1"})
+    lab.call(block)
+    run = play(GOOD, connections, "-e", "sitelink_verify_retries=0", "-e", "sitelink_verify_delay=0")
+    assert run.returncode != 0
+    assert "0 link ends up, 4 down" in run.out
+    assert "hub: link(s) not up: branch-a--hub, branch-b--hub" in run.out
+    rules = lab.call(lambda: [r.values.get("comment") for r in hub.tables["/ip/firewall/filter"]])
+    assert rules[0] == "operator: checks" and "operator: no WireGuard" in rules   # never touched
+    why = lab.call(lambda: _why(lab, "branch-a", "10.254.0.0"))
+    assert "hub: the input chain drops udp 198.51.100.11 -> 198.51.100.1:13231" in why
+
+
+def _why(lab, router_name, address):
+    from rosemu.fabric import Blocked
+    router = lab.router(router_name)
+    try:
+        router.fabric.trace(router, address)
+    except Blocked as exc:
+        return str(exc)
+    return "ok"
