@@ -15,7 +15,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export PATH := $(BIN):$(PATH)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help deps venv test sanity emulator-tests unit-tests integration-tests demo bench clean
+.PHONY: help deps venv test sanity lint emulator-tests unit-tests integration-tests molecule-tests demo bench clean
 
 help:
 	@echo "make demo   - start the built-in lab of emulated routers and run the main job on it"
@@ -51,6 +51,10 @@ sanity: venv
 	@$(BIN)/python tests/tools/ansible_test_offline.py >/dev/null
 	cd $(SANITY_DIR) && $(BIN)/ansible-test sanity --venv --python 3.11 --color no
 
+# ansible-lint (production profile) over the role, playbooks and Molecule scenarios; see .ansible-lint.
+lint: venv
+	$(BIN)/ansible-lint --nocolor
+
 # Each suite is its own pytest run: their conftest helpers share a module name.
 emulator-tests: venv
 	$(BIN)/python -m pytest -q tests/lab/tests $(PYTEST_ARGS)
@@ -61,7 +65,17 @@ unit-tests: venv
 integration-tests: venv
 	$(BIN)/python -m pytest -q tests/integration $(PYTEST_ARGS)
 
-test: venv sanity emulator-tests unit-tests integration-tests
+# Molecule scenarios (default driver): create starts emulated routers, destroy stops them.
+MOLECULE_SCENARIOS := p2p_gre hub_spoke_eoip mesh
+molecule-tests: venv
+	@for s in $(MOLECULE_SCENARIOS); do \
+		echo "molecule test -s $$s"; \
+		PY_COLORS=0 ANSIBLE_FORCE_COLOR=0 $(BIN)/molecule test -s $$s > build/molecule-$$s.log 2>&1 \
+			|| { tail -n 80 build/molecule-$$s.log; echo "molecule scenario $$s failed (build/molecule-$$s.log)"; exit 1; }; \
+		grep -E "^$$s +: " build/molecule-$$s.log || true; \
+	done
+
+test: venv sanity lint emulator-tests unit-tests integration-tests molecule-tests
 	@echo "make test: all suites passed"
 
 demo: venv

@@ -89,6 +89,7 @@ def parser():
     p.add_argument("--ros-version", default="7.18.2 (stable)", help="what /system/resource reports")
     p.add_argument("--peer-overlap", choices=("reject", "allow"), default="reject",
                    help="identical allowed-address on two peers of one interface")
+    p.add_argument("--pidfile", help="write the process id here once every router listens; removed on exit")
     return p
 
 
@@ -101,6 +102,9 @@ async def serve(args):
     lab = Lab(load_specs(args), host=host, port=port, ssl_port=ssl_port, tls_cert=tls_cert, tls_key=tls_key,
               control_port=args.control[1] if args.control else None, peer_overlap=args.peer_overlap)
     await lab.astart()
+    if args.pidfile:
+        with open(args.pidfile, "w", encoding="utf-8") as fh:
+            fh.write("%d\n" % os.getpid())
     print("\n".join(lab.lines()), flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -108,6 +112,8 @@ async def serve(args):
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
     await lab.astop()
+    if args.pidfile and os.path.exists(args.pidfile):
+        os.remove(args.pidfile)
 
 
 def main(argv=None):

@@ -126,16 +126,28 @@ class Fabric:
         dst = _ip(address)
         if dst in self.own_addresses(router):
             return 0
-        ifname, _hop = self.lookup(router, dst)
-        src = _ip(src) if src else self.source_for(router, ifname, dst)
+        ifname, hop = self.lookup(router, dst)
+        src = _ip(src) if src else self.source_for(router, ifname, dst, hop)
         hops, far, in_iface = self.carry(router, ifname, dst, src, protocol, 0)
         self.reply_path(far, in_iface, src)
         return hops
 
-    def source_for(self, router, ifname, dst):
-        for address, iface in self.own_addresses(router).items():
-            if iface == ifname and address.version == dst.version:
-                return address
+    def source_for(self, router, ifname, dst, hop=None):
+        """The source RouterOS picks: the address of the connected network the next hop is in."""
+        candidates = []
+        for path in ("/ip/address", "/ipv6/address"):
+            for item in router.tables[path]:
+                val = item.values
+                if _enabled(item) and val.get("invalid") != "true" and \
+                        val.get("actual-interface", val["interface"]) == ifname:
+                    candidates.append(ipaddress.ip_interface(val["address"]))
+        target = _ip(hop) if hop is not None else dst
+        for iface in candidates:
+            if target in iface.network:
+                return iface.ip
+        for iface in candidates:
+            if iface.ip.version == dst.version:
+                return iface.ip
         raise Blocked("%s: no address on %s to send from" % (router.name, ifname))
 
     def carry(self, router, ifname, dst, src, protocol, depth):
@@ -244,13 +256,13 @@ class Fabric:
         if entry.values.get("endpoint-port") != port:
             raise Blocked("%s: endpoint port %s, but %s listens on %s" % (initiator.name,
                           entry.values.get("endpoint-port"), responder.name, port))
-        ifname, _hop = self.lookup(initiator, target)
+        ifname, hop = self.lookup(initiator, target)
         if self.kind(initiator, ifname) != "ether":
             raise Blocked("%s: the endpoint %s is routed into a tunnel (%s)" % (initiator.name, target, ifname))
         owned = self.own_addresses(responder, tunnels=False)
         if target not in owned:
             raise Blocked("%s: endpoint %s is not an address of %s" % (initiator.name, target, responder.name))
-        src = self.source_for(initiator, ifname, target)
+        src = self.source_for(initiator, ifname, target, hop)
         self.firewall(responder, "input", {"protocol": "udp", "src": src, "dst": target, "dst_port": port,
                                            "in": owned[target]})
 
@@ -272,8 +284,8 @@ class Fabric:
             raise Blocked("%s: %s is disabled" % (router.name, ifname))
         remote = _ip(tunnel.values["remote-address"])
         local = tunnel.values.get("local-address", "0.0.0.0")
-        out_iface, _hop = self.lookup(router, remote)
-        local = _ip(local) if local != "0.0.0.0" else self.source_for(router, out_iface, remote)
+        out_iface, hop = self.lookup(router, remote)
+        local = _ip(local) if local != "0.0.0.0" else self.source_for(router, out_iface, remote, hop)
         _hops, far, _in = self.carry(router, out_iface, remote, local, "gre", 0)
         for item in far.tables[path]:
             val = item.values

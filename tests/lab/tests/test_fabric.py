@@ -151,3 +151,15 @@ def test_jump_chains_are_followed(pair):
     screen = [r[".id"] for r in filters if r["chain"] == "screen"][0]
     filters.update(**{".id": screen, "action": "return"})
     assert why(lab, "branch", "10.255.0.0") == "ok"
+
+
+def test_source_address_is_the_one_of_the_connected_network(pair):
+    """Two transit networks on one WireGuard interface: the ping leaves from the matching one."""
+    lab, apis, _keys = pair
+    open_wireguard(apis["hub"])
+    addresses = apis["branch"].path("ip", "address")
+    link = [r[".id"] for r in addresses if r["address"] == "10.255.0.1/31"][0]
+    addresses.remove(link)
+    addresses.add(address="10.255.0.9/31", interface="wg0")     # another link's address comes first now
+    addresses.add(address="10.255.0.1/31", interface="wg0")
+    assert why(lab, "branch", "10.255.0.0") == "ok" and ping(apis["branch"], "10.255.0.0")
