@@ -4,30 +4,20 @@
 
 from __future__ import annotations
 
-from ansible.plugins.action import ActionBase
-
 from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.connection import connect
 from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.errors import RouterosError
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import plan as planner
 from ansible_collections.sitelink.tunnels.plugins.plugin_utils import fleet
 
 
-class ActionModule(ActionBase):
+class ActionModule(fleet.FleetAction):
     """Public keys of the play's sites and of all their peers, read from the routers themselves.
 
     Read-only: a site outside the play (--limit) is only read, never written.
     """
 
-    TRANSFERS_FILES = False
-    _requires_connection = False
-
-    def run(self, tmp=None, task_vars=None):
-        result = super(ActionModule, self).run(tmp, task_vars)
-        model = fleet.load(task_vars, self._templar)
-        if model.problems:
-            result.update(failed=True, msg=fleet.problems_message(model))
-            return result
-        play = [h for h in task_vars.get("ansible_play_hosts_all", []) if h in model.sites]
+    def work(self, model, task_vars):
+        play = [h for h in fleet.plain(task_vars.get("ansible_play_hosts_all", [])) if h in model.sites]
         needed = set(play)
         for host in play:
             needed.update(link.other(host) for link in model.links_of(host))
@@ -42,7 +32,7 @@ class ActionModule(ActionBase):
         for host in play:
             plan = planner.plan_site(model, host)
             complete[host] = all(keys.get(p["peer"]) for p in plan["peers"])
-        result.update(changed=False, public_keys=keys, complete=complete)
+        result = {"changed": False, "public_keys": keys, "complete": complete}
         if warnings:
             result["warnings"] = warnings
         return result

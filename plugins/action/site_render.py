@@ -8,7 +8,6 @@ import json
 import os
 
 import yaml
-from ansible.plugins.action import ActionBase
 
 from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.engine import Engine
 from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.resources import RESOURCES
@@ -33,23 +32,14 @@ def script(plan, host, owner):
     return "\n".join(lines) + "\n"
 
 
-class ActionModule(ActionBase):
+class ActionModule(fleet.FleetAction):
     """Writes the site's plan (YAML and JSON) and RouterOS script; contacts no router."""
 
-    TRANSFERS_FILES = False
-    _requires_connection = False
-
-    def run(self, tmp=None, task_vars=None):
-        result = super(ActionModule, self).run(tmp, task_vars)
+    def work(self, model, task_vars):
         dest = self._task.args.get("dest")
         owner = self._task.args.get("owner", "")
         if not dest:
-            result.update(failed=True, msg="dest is required")
-            return result
-        model = fleet.load(task_vars, self._templar)
-        if model.problems:
-            result.update(failed=True, msg=fleet.problems_message(model))
-            return result
+            return {"failed": True, "msg": "dest is required"}
         host = fleet.plain(task_vars["inventory_hostname"])
         plan = planner.plan_site(model, host)
         contents = {
@@ -70,5 +60,4 @@ class ActionModule(ActionBase):
                     os.makedirs(dest, exist_ok=True)
                     with open(path, "w", encoding="utf-8") as fh:
                         fh.write(text)
-        result.update(changed=bool(changed), files=[os.path.join(dest, n) for n in contents], written=changed)
-        return result
+        return {"changed": bool(changed), "files": [os.path.join(dest, n) for n in contents], "written": changed}

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 
+from ansible.plugins.action import ActionBase
+
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import model as topology
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import validate as validation
 
@@ -49,3 +51,22 @@ def connection(task_vars, host):
     if params["validate_certs"] is None:
         params["validate_certs"] = True
     return params
+
+
+class FleetAction(ActionBase):
+    """An action over the whole fleet: loads and validates the inventory, then calls `work`."""
+
+    TRANSFERS_FILES = False
+    _requires_connection = False
+
+    def run(self, tmp=None, task_vars=None):
+        result = super(FleetAction, self).run(tmp, task_vars)
+        model = load(task_vars, self._templar)
+        if model.problems:
+            result.update(failed=True, msg=problems_message(model), problems=[str(p) for p in model.problems])
+            return result
+        result.update(self.work(model, task_vars))
+        return result
+
+    def work(self, model, task_vars):
+        raise NotImplementedError
