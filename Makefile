@@ -21,7 +21,7 @@ help:
 	@echo "make demo   - start the built-in lab of emulated routers and run the main job on it"
 	@echo "make test   - the whole suite (what CI runs)"
 	@echo "make venv   - only set up $(VENV) and the Debian packages"
-	@echo "make bench  - seconds per host-task of the RouterOS modules next to ansible.builtin.ping"
+	@echo "make bench  - host-task cost of the RouterOS modules vs ansible.builtin.ping; a 50-site fleet run"
 
 deps:
 	@tests/tools/debian-deps.sh
@@ -84,6 +84,7 @@ demo: venv
 # Benchmarks print numbers and write JSON under build/bench; they assert nothing.
 bench: venv
 	$(BIN)/python benchmarks/host_task_cost.py --hosts 50 --forks 10
+	$(BIN)/python benchmarks/fleet_run.py --sites 50 --forks 10
 
 clean:
 	rm -rf build tests/output
