@@ -1,0 +1,155 @@
+"""Linux sites for the lab: network namespaces on a shared underlay, reached by Ansible over SSH.
+
+Each site is a network namespace with a persistent mount namespace of its own (a private tmpfs on
+/run/wireguard, so every site can have a `wg-sitelink` UAPI socket).  Its WAN interface is a veth
+into a bridge that lives in a separate underlay namespace, so nothing is added to the host's own
+network.  SSH reaches a site through `ProxyCommand`: each connection starts `sshd -i` inside the
+site's namespaces, so there is no daemon to keep alive and no management address anywhere.
+`down()` removes every namespace, mount and process it made, also after a failure.
+"""
+
+import ipaddress
+import os
+import shlex
+import shutil
+import subprocess
+import time
+
+SSHD_CONFIG = """\
+HostKey {state}/ssh_host_ed25519_key
+AuthorizedKeysFile {state}/authorized_keys
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+StrictModes no
+PidFile none
+Subsystem sftp internal-sftp
+"""
+
+
+def alive(pid):
+    """Running, as opposed to gone or a zombie (PID 1 here may never reap orphans)."""
+    try:
+        with open("/proc/%s/stat" % pid, encoding="ascii") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
+def sh(*args, check=True, **kw):
+    return subprocess.run(args, check=check, capture_output=True, text=True, **kw)
+
+
+class LinuxLab:
+    def __init__(self, names, state_dir, prefix="sl", underlay="198.51.100.0/24", first_host=101):
+        self.names = list(names)
+        self.state = os.path.abspath(state_dir)
+        self.prefix = prefix
+        self.underlay = ipaddress.ip_network(underlay)
+        self.first_host = first_host
+        self.wan_ns = "%s-wan" % prefix
+
+    # ----- names ---------------------------------------------------------
+    def netns(self, name):
+        return "%s-%s" % (self.prefix, name)
+
+    def mntns(self, name):
+        return os.path.join(self.state, "ns", "%s.mnt" % name)
+
+    def wan_address(self, name):
+        return self.underlay.network_address + self.first_host + self.names.index(name)
+
+    def proxy_command(self, name):
+        return "nsenter --net=/var/run/netns/%s --mount=%s /usr/sbin/sshd -i -f %s" % (
+            self.netns(name), self.mntns(name), os.path.join(self.state, "sshd_config"))
+
+    def ssh_options(self, name):
+        return ["-o", "ProxyCommand=%s" % self.proxy_command(name), "-o", "StrictHostKeyChecking=no",
+                "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", "-o", "BatchMode=yes",
+                "-i", os.path.join(self.state, "id_ed25519")]
+
+    def inventory_vars(self, name):
+        """Host variables that let Ansible reach the site."""
+        return {"ansible_host": self.netns(name), "ansible_user": "root",
+                "ansible_ssh_private_key_file": os.path.join(self.state, "id_ed25519"),
+                "ansible_ssh_common_args": " ".join(shlex.quote(o) for o in self.ssh_options(name)[:-2]),
+                "ansible_python_interpreter": "/usr/bin/python3"}
+
+    # ----- life cycle ------------------------------------------------------
+    def up(self):
+        try:
+            self._up()
+        except Exception:
+            self.down()
+            raise
+        return self
+
+    def _up(self):
+        os.makedirs(os.path.join(self.state, "ns"), exist_ok=True)
+        # a mount namespace can only be kept in a file on a private mount
+        sh("mount", "--bind", os.path.join(self.state, "ns"), os.path.join(self.state, "ns"))
+        sh("mount", "--make-private", os.path.join(self.state, "ns"))
+        os.makedirs("/run/wireguard", exist_ok=True)
+        os.makedirs("/run/sshd", mode=0o755, exist_ok=True)     # sshd's privilege separation directory
+        self._keys()
+        sh("ip", "netns", "add", self.wan_ns)
+        self._in(self.wan_ns, "ip", "link", "add", "br0", "type", "bridge")
+        self._in(self.wan_ns, "ip", "link", "set", "br0", "up")
+        self._in(self.wan_ns, "ip", "link", "set", "lo", "up")
+        for index, name in enumerate(self.names):
+            ns = self.netns(name)
+            sh("ip", "netns", "add", ns)
+            self._in(ns, "ip", "link", "set", "lo", "up")
+            outer = "%sw%d" % (self.prefix, index)
+            self._in(ns, "ip", "link", "add", "eth0", "type", "veth", "peer", "name", outer)
+            self._in(ns, "ip", "link", "set", outer, "netns", self.wan_ns)
+            self._in(self.wan_ns, "ip", "link", "set", outer, "master", "br0", "up")
+            self._in(ns, "ip", "addr", "add", "%s/%d" % (self.wan_address(name), self.underlay.prefixlen),
+                     "dev", "eth0")
+            self._in(ns, "ip", "link", "set", "eth0", "up")
+            open(self.mntns(name), "w").close()
+            sh("unshare", "--mount=%s" % self.mntns(name), "--propagation", "private",
+               "mount", "-t", "tmpfs", "-o", "mode=0700", "sitelink-wg", "/run/wireguard")
+
+    def _keys(self):
+        key = os.path.join(self.state, "id_ed25519")
+        host = os.path.join(self.state, "ssh_host_ed25519_key")
+        for path in (key, host):
+            if not os.path.exists(path):
+                sh("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", path)
+        shutil.copy(key + ".pub", os.path.join(self.state, "authorized_keys"))
+        with open(os.path.join(self.state, "sshd_config"), "w", encoding="utf-8") as fh:
+            fh.write(SSHD_CONFIG.format(state=self.state))
+
+    def _in(self, ns, *command):
+        return sh("ip", "netns", "exec", ns, *command)
+
+    def ssh(self, name, command, check=True, timeout=60):
+        return sh("ssh", *self.ssh_options(name), "root@%s" % self.netns(name), command, check=check,
+                  timeout=timeout)
+
+    def down(self):
+        """Remove everything, whatever state up() reached; safe to call twice."""
+        for name in self.names + [None]:
+            ns = self.netns(name) if name else self.wan_ns
+            pids = sh("ip", "netns", "pids", ns, check=False).stdout.split()
+            for pid in pids:
+                sh("kill", "-KILL", pid, check=False)
+            deadline = time.monotonic() + 5
+            while any(alive(pid) for pid in pids) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            sh("ip", "netns", "del", ns, check=False)
+            if name and os.path.exists(self.mntns(name)):
+                sh("umount", self.mntns(name), check=False)
+                os.remove(self.mntns(name))
+        ns_dir = os.path.join(self.state, "ns")
+        if os.path.isdir(ns_dir):
+            sh("umount", ns_dir, check=False)
+        shutil.rmtree(self.state, ignore_errors=True)
+
+    def __enter__(self):
+        return self.up()
+
+    def __exit__(self, *exc):
+        self.down()

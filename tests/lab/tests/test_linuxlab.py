@@ -1,0 +1,100 @@
+"""Linux sites in namespaces: SSH into each, a real wireguard-go tunnel across, nothing left after."""
+
+import os
+import subprocess
+import time
+
+import pytest
+
+from rosemu.linuxlab import LinuxLab, alive
+
+START_WG = ("setsid wireguard-go wg-sitelink </dev/null >/dev/null 2>&1; "
+            "umask 077; wg genkey > /run/wireguard/key; wg pubkey < /run/wireguard/key")
+
+
+def namespaces():
+    return subprocess.run(["ip", "netns", "list"], capture_output=True, text=True, check=True).stdout
+
+
+@pytest.fixture
+def linux(tmp_path):
+    prefix = "slt%d" % (os.getpid() % 1000)
+    lab = LinuxLab(["a", "b"], str(tmp_path / "linuxlab"), prefix=prefix).up()
+    yield lab
+    lab.down()
+
+
+def test_each_site_is_its_own_host(linux):
+    out = linux.ssh("a", "ip -br addr show eth0; findmnt -n -o FSTYPE /run/wireguard").stdout
+    assert str(linux.wan_address("a")) in out and "tmpfs" in out
+    linux.ssh("a", "touch /run/wireguard/only-in-a")
+    assert "only-in-a" not in linux.ssh("b", "ls /run/wireguard").stdout
+    assert "1 received" in linux.ssh("b", "ping -c1 -W2 %s" % linux.wan_address("a")).stdout
+
+
+def test_wireguard_go_tunnel_between_two_sites(linux):
+    keys = dict((name, linux.ssh(name, START_WG).stdout.strip()) for name in ("a", "b"))
+    for name, peer, mine, theirs in (("a", "b", "10.255.0.0", "10.255.0.1"), ("b", "a", "10.255.0.1", "10.255.0.0")):
+        endpoint = " endpoint %s:13231" % linux.wan_address(peer) if name == "b" else ""
+        linux.ssh(name, "wg set wg-sitelink listen-port 13231 private-key /run/wireguard/key peer %s "
+                        "allowed-ips %s/32%s persistent-keepalive 1 && ip addr add %s/31 dev wg-sitelink && "
+                        "ip link set wg-sitelink up" % (keys[peer], theirs, endpoint, mine))
+    deadline = time.monotonic() + 15          # the first handshake can take a few seconds
+    while True:
+        ping = linux.ssh("b", "ping -c1 -W1 10.255.0.0", check=False)
+        if ping.returncode == 0 or time.monotonic() > deadline:
+            break
+    assert ping.returncode == 0, ping.stdout + ping.stderr
+    handshake = linux.ssh("a", "wg show wg-sitelink latest-handshakes").stdout.split()
+    assert handshake[0] == keys["b"] and int(handshake[1]) > 0
+
+
+def test_down_removes_namespaces_mounts_and_processes(tmp_path):
+    lab = LinuxLab(["a"], str(tmp_path / "gone"), prefix="slg%d" % (os.getpid() % 1000)).up()
+    lab.ssh("a", "setsid wireguard-go wg-sitelink </dev/null >/dev/null 2>&1")
+    pids = subprocess.run(["ip", "netns", "pids", lab.netns("a")], capture_output=True, text=True,
+                          check=True).stdout.split()
+    assert pids
+    lab.down()
+    assert lab.netns("a") not in namespaces() and lab.wan_ns not in namespaces()
+    assert not any(alive(pid) for pid in pids)
+    assert not os.path.exists(str(tmp_path / "gone"))
+    with open("/proc/mounts", encoding="utf-8") as fh:
+        assert str(tmp_path / "gone") not in fh.read()
+
+
+def test_a_failed_up_cleans_after_itself(tmp_path):
+    lab = LinuxLab(["a", "a"], str(tmp_path / "bad"), prefix="slf%d" % (os.getpid() % 1000))
+    with pytest.raises(subprocess.CalledProcessError):
+        lab.up()                                  # the second "a" collides
+    assert lab.netns("a") not in namespaces()
+
+
+def test_ansible_runs_modules_on_a_site(linux, tmp_path):
+    """Ansible reaches the site over SSH; wg_keypair keeps the private key on the site, mode 0600."""
+    import json
+    import sys
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+    inventory = {"all": {"hosts": dict((name, linux.inventory_vars(name)) for name in ("a", "b"))}}
+    (tmp_path / "inventory.json").write_text(json.dumps(inventory))
+    (tmp_path / "keys.yml").write_text(
+        "- hosts: all\n  gather_facts: false\n  tasks:\n"
+        "    - sitelink.tunnels.wg_keypair:\n        path: /run/wireguard/wg-sitelink.key\n      register: key\n"
+        "    - ansible.builtin.copy:\n        content: \"{{ key.public_key }}\"\n"
+        "        dest: \"%s/{{ inventory_hostname }}.pub\"\n      delegate_to: localhost\n" % tmp_path)
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(root, "build", "collections"),
+               ANSIBLE_NOCOLOR="1", ANSIBLE_HOST_KEY_CHECKING="0")
+    ansible = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
+    run = subprocess.run([ansible, "-i", str(tmp_path / "inventory.json"), str(tmp_path / "keys.yml")],
+                         capture_output=True, text=True, env=env, timeout=180, check=False)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
+    for name in ("a", "b"):
+        mode_and_key = linux.ssh(name, "stat -c %a /run/wireguard/wg-sitelink.key; "
+                                       "wg pubkey < /run/wireguard/wg-sitelink.key").stdout.split()
+        assert mode_and_key[0] == "600"
+        assert (tmp_path / ("%s.pub" % name)).read_text() == mode_and_key[1]
+        private = linux.ssh(name, "cat /run/wireguard/wg-sitelink.key").stdout.strip()
+        assert private not in run.stdout + run.stderr
+    again = subprocess.run([ansible, "-i", str(tmp_path / "inventory.json"), str(tmp_path / "keys.yml")],
+                           capture_output=True, text=True, env=env, timeout=180, check=False)
+    assert again.returncode == 0 and again.stdout.count("changed=0") == 2, again.stdout[-2000:]
