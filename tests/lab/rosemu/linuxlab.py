@@ -1,7 +1,7 @@
 """Linux sites for the lab: network namespaces on a shared underlay, reached by Ansible over SSH.
 
-Each site is a network namespace with a persistent mount namespace of its own (a private tmpfs on
-/run/wireguard, so every site can have a `wg-sitelink` UAPI socket).  Its WAN interface is a veth
+Each site is a network namespace with a persistent mount namespace of its own (private tmpfs on
+/run/wireguard and /etc/wireguard, so every site has its own `wg-sitelink` UAPI socket and keys).  Its WAN interface is a veth
 into a bridge that lives in a separate underlay namespace, so nothing is added to the host's own
 network.  SSH reaches a site through `ProxyCommand`: each connection starts `sshd -i` inside the
 site's namespaces, so there is no daemon to keep alive and no management address anywhere.
@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import time
 
+PRIVATE_DIRS = ("/run/wireguard", "/etc/wireguard")
 SSHD_CONFIG = """\
 HostKey {state}/ssh_host_ed25519_key
 AuthorizedKeysFile {state}/authorized_keys
@@ -90,7 +91,8 @@ class LinuxLab:
         # a mount namespace can only be kept in a file on a private mount
         sh("mount", "--bind", os.path.join(self.state, "ns"), os.path.join(self.state, "ns"))
         sh("mount", "--make-private", os.path.join(self.state, "ns"))
-        os.makedirs("/run/wireguard", exist_ok=True)
+        for path in PRIVATE_DIRS:
+            os.makedirs(path, exist_ok=True)
         os.makedirs("/run/sshd", mode=0o755, exist_ok=True)     # sshd's privilege separation directory
         self._keys()
         sh("ip", "netns", "add", self.wan_ns)
@@ -109,8 +111,10 @@ class LinuxLab:
                      "dev", "eth0")
             self._in(ns, "ip", "link", "set", "eth0", "up")
             open(self.mntns(name), "w").close()
-            sh("unshare", "--mount=%s" % self.mntns(name), "--propagation", "private",
-               "mount", "-t", "tmpfs", "-o", "mode=0700", "sitelink-wg", "/run/wireguard")
+            sh("unshare", "--mount=%s" % self.mntns(name), "--propagation", "private", "true")
+            for path in PRIVATE_DIRS:      # the UAPI sockets and key files of one site only
+                sh("nsenter", "--mount=%s" % self.mntns(name), "mount", "-t", "tmpfs", "-o", "mode=0700",
+                   "sitelink-%s" % os.path.basename(path), path)
 
     def _keys(self):
         key = os.path.join(self.state, "id_ed25519")

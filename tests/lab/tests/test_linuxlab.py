@@ -27,8 +27,9 @@ def linux(tmp_path):
 def test_each_site_is_its_own_host(linux):
     out = linux.ssh("a", "ip -br addr show eth0; findmnt -n -o FSTYPE /run/wireguard").stdout
     assert str(linux.wan_address("a")) in out and "tmpfs" in out
-    linux.ssh("a", "touch /run/wireguard/only-in-a")
-    assert "only-in-a" not in linux.ssh("b", "ls /run/wireguard").stdout
+    linux.ssh("a", "touch /run/wireguard/only-in-a /etc/wireguard/only-in-a")
+    assert "only-in-a" not in linux.ssh("b", "ls /run/wireguard /etc/wireguard").stdout
+    assert not os.path.exists("/etc/wireguard/only-in-a")
     assert "1 received" in linux.ssh("b", "ping -c1 -W2 %s" % linux.wan_address("a")).stdout
 
 
@@ -79,7 +80,7 @@ def test_ansible_runs_modules_on_a_site(linux, tmp_path):
     (tmp_path / "inventory.json").write_text(json.dumps(inventory))
     (tmp_path / "keys.yml").write_text(
         "- hosts: all\n  gather_facts: false\n  tasks:\n"
-        "    - sitelink.tunnels.wg_keypair:\n        path: /run/wireguard/wg-sitelink.key\n      register: key\n"
+        "    - sitelink.tunnels.wg_keypair:\n        path: /etc/wireguard/wg-sitelink.key\n      register: key\n"
         "    - ansible.builtin.copy:\n        content: \"{{ key.public_key }}\"\n"
         "        dest: \"%s/{{ inventory_hostname }}.pub\"\n      delegate_to: localhost\n" % tmp_path)
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(root, "build", "collections"),
@@ -89,11 +90,11 @@ def test_ansible_runs_modules_on_a_site(linux, tmp_path):
                          capture_output=True, text=True, env=env, timeout=180, check=False)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
     for name in ("a", "b"):
-        mode_and_key = linux.ssh(name, "stat -c %a /run/wireguard/wg-sitelink.key; "
-                                       "wg pubkey < /run/wireguard/wg-sitelink.key").stdout.split()
+        mode_and_key = linux.ssh(name, "stat -c %a /etc/wireguard/wg-sitelink.key; "
+                                       "wg pubkey < /etc/wireguard/wg-sitelink.key").stdout.split()
         assert mode_and_key[0] == "600"
         assert (tmp_path / ("%s.pub" % name)).read_text() == mode_and_key[1]
-        private = linux.ssh(name, "cat /run/wireguard/wg-sitelink.key").stdout.strip()
+        private = linux.ssh(name, "cat /etc/wireguard/wg-sitelink.key").stdout.strip()
         assert private not in run.stdout + run.stderr
     again = subprocess.run([ansible, "-i", str(tmp_path / "inventory.json"), str(tmp_path / "keys.yml")],
                            capture_output=True, text=True, env=env, timeout=180, check=False)
