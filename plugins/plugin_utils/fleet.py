@@ -11,6 +11,7 @@ import json
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import model as topology
+from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import plan as planner
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import validate as validation
 
 SETTINGS = ("sitelink_topology", "sitelink_link_defaults", "sitelink_pools", "sitelink_psk_secret")
@@ -61,6 +62,10 @@ class FleetAction(ActionBase):
 
     def run(self, tmp=None, task_vars=None):
         result = super(FleetAction, self).run(tmp, task_vars)
+        if not planner.HAS_NETADDR:
+            result.update(failed=True, msg="the Python library netaddr is required on the controller "
+                                           "(pip install netaddr)")
+            return result
         model = load(task_vars, self._templar)
         if model.problems:
             result.update(failed=True, msg=problems_message(model), problems=[str(p) for p in model.problems])

@@ -53,14 +53,6 @@ def is_key(text):
     return True
 
 
-def same_key(a, b):
-    """Compare two keys as bytes, so that formatting differences never look like a change."""
-    try:
-        return decode(a) == decode(b)
-    except InvalidKey:
-        return a == b
-
-
 def clamp(raw):
     """Curve25519 clamping, as `wg` applies to private keys."""
     data = bytearray(raw)

@@ -37,11 +37,6 @@ def test_invalid_keys(bad):
         keys.decode(bad)
 
 
-def test_same_key_compares_bytes():
-    key = keys.generate_preshared_key()
-    assert keys.same_key(key, key + "\n")
-
-
 def test_derived_preshared_key_is_stable_and_per_link():
     a = keys.derive_preshared_key("vaulted secret", "hub--branch-a")
     assert a == keys.derive_preshared_key("vaulted secret", "hub--branch-a")
