@@ -99,3 +99,56 @@ def test_ansible_runs_modules_on_a_site(linux, tmp_path):
     again = subprocess.run([ansible, "-i", str(tmp_path / "inventory.json"), str(tmp_path / "keys.yml")],
                            capture_output=True, text=True, env=env, timeout=180, check=False)
     assert again.returncode == 0 and again.stdout.count("changed=0") == 2, again.stdout[-2000:]
+
+
+def test_linux_wireguard_module_builds_and_keeps_a_tunnel(linux, tmp_path):
+    """wg_keypair + linux_wireguard on two sites: a working tunnel, idempotent, peers changed in place."""
+    import json
+    import sys
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+    hosts = dict((name, linux.inventory_vars(name)) for name in ("a", "b"))
+    hosts["a"].update(transit="10.255.0.0/31", peer="b", peer_transit="10.255.0.1/32", endpoint="")
+    hosts["b"].update(transit="10.255.0.1/31", peer="a", peer_transit="10.255.0.0/32",
+                      endpoint="%s:13231" % linux.wan_address("a"))
+    (tmp_path / "inventory.json").write_text(json.dumps({"all": {"hosts": hosts, "vars": {
+        "psk": "hHp7k4vVQyTRbRXkq0Cdm8Hzn7nhoTsm1UVLWE5mJCI="}}}))
+    (tmp_path / "tunnel.yml").write_text("""
+- hosts: all
+  gather_facts: false
+  tasks:
+    - sitelink.tunnels.wg_keypair:
+        path: /etc/wireguard/wg-sitelink.key
+      register: key
+    - sitelink.tunnels.linux_wireguard:
+        private_key_path: /etc/wireguard/wg-sitelink.key
+        listen_port: 13231
+        addresses: ["{{ transit }}"]
+        peers:
+          - public_key: "{{ hostvars[peer].key.public_key }}"
+            allowed_ips: ["{{ peer_transit }}"]
+            endpoint: "{{ endpoint or omit }}"
+            persistent_keepalive: "{{ 1 if endpoint else 0 }}"
+            preshared_key: "{{ psk }}"
+      register: wg
+""")
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(root, "build", "collections"),
+               ANSIBLE_NOCOLOR="1", ANSIBLE_HOST_KEY_CHECKING="0")
+    command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i",
+               str(tmp_path / "inventory.json"), str(tmp_path / "tunnel.yml")]
+    first = subprocess.run(command + ["--diff"], capture_output=True, text=True, env=env, timeout=180, check=False)
+    assert first.returncode == 0, first.stdout[-4000:] + first.stderr[-2000:]
+    assert "hHp7k4vVQyT" not in first.stdout + first.stderr
+    deadline = time.monotonic() + 15
+    while True:
+        ping = linux.ssh("b", "ping -c1 -W1 10.255.0.0", check=False)
+        if ping.returncode == 0 or time.monotonic() > deadline:
+            break
+    assert ping.returncode == 0, linux.ssh("b", "wg show; ip addr", check=False).stdout
+    again = subprocess.run(command + ["-v"], capture_output=True, text=True, env=env, timeout=180, check=False)
+    assert again.returncode == 0 and again.stdout.count("changed=0") == 2, again.stdout[-3000:]
+    dump = linux.ssh("a", "wg show wg-sitelink preshared-keys").stdout.split()
+    assert dump[1] == "hHp7k4vVQyTRbRXkq0Cdm8Hzn7nhoTsm1UVLWE5mJCI="
+    rotated = subprocess.run(command + ["--check", "-e", "psk=q0Cdm8Hzn7nhoTsm1UVLWE5mJCIhHp7k4vVQyTRbRXk="],
+                             capture_output=True, text=True, env=env, timeout=180, check=False)
+    assert rotated.returncode == 0 and rotated.stdout.count("changed=1") == 2, rotated.stdout[-3000:]
+    assert linux.ssh("a", "wg show wg-sitelink preshared-keys").stdout.split()[1] == dump[1]   # check mode: untouched

@@ -1,0 +1,357 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: sitelink.tunnels contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: linux_wireguard
+short_description: One WireGuard interface on a Linux host, with its addresses and peers
+version_added: 0.1.0
+description:
+  - Makes a WireGuard interface on a Linux host exactly as described - listen port, MTU, addresses and the
+    full list of peers - and changes a running tunnel in place (C(wg set) of the differences only), so
+    existing sessions survive.
+  - Uses the kernel's WireGuard when it has it, otherwise starts C(wireguard-go) in a session of its own.
+  - The private key stays in O(private_key_path) on the host (see M(sitelink.tunnels.wg_keypair)); preshared
+    keys go to C(wg) through a file only root can read, removed right after. Neither appears in any result or diff.
+  - The interface is the module's own - peers and addresses not listed are removed.
+author:
+  - Sitelink Tunnels maintainers (@sitelink-tunnels)
+options:
+  name:
+    description: Interface name.
+    type: str
+    default: wg-sitelink
+  state:
+    description: C(present) makes the interface as described; C(absent) removes it.
+    type: str
+    choices: [present, absent]
+    default: present
+  private_key_path:
+    description: File on the host holding the interface's private key. Required with O(state=present).
+    type: path
+  listen_port:
+    description: UDP port to listen on.
+    type: int
+  mtu:
+    description: Interface MTU.
+    type: int
+    default: 1420
+  addresses:
+    description: Addresses with prefix length on the interface (C(10.255.0.1/31)).
+    type: list
+    elements: str
+    default: []
+  peers:
+    description: Every peer of the interface.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      public_key:
+        description: The peer's public key.
+        type: str
+        required: true
+      allowed_ips:
+        description: Prefixes routed to the peer and accepted from it.
+        type: list
+        elements: str
+        required: true
+      endpoint:
+        description: C(address:port) of the peer (C([v6]:port) for IPv6); omit for a peer that calls in.
+        type: str
+      persistent_keepalive:
+        description: Seconds between keepalives; C(0) turns them off.
+        type: int
+        default: 0
+      preshared_key:
+        description: Preshared key of the link. Never shown.
+        type: str
+  implementation:
+    description:
+      - C(auto) uses the kernel's WireGuard and falls back to C(wireguard-go); the others force one.
+    type: str
+    choices: [auto, kernel, userspace]
+    default: auto
+attributes:
+  check_mode:
+    description: Reports what would change; touches nothing.
+    support: full
+  diff_mode:
+    description: Shows interface, addresses and peers before and after; keys other than public ones are never shown.
+    support: full
+  platform:
+    description: Linux with iproute2 and wireguard-tools.
+    support: full
+    platforms: posix
+requirements:
+  - iproute2 and wireguard-tools (C(wg)) on the host; C(wireguard-go) where the kernel lacks WireGuard
+seealso:
+  - module: sitelink.tunnels.wg_keypair
+"""
+
+EXAMPLES = r"""
+- name: Key of this site
+  sitelink.tunnels.wg_keypair:
+    path: /etc/wireguard/wg-sitelink.key
+  register: key
+
+- name: The site's tunnel interface
+  sitelink.tunnels.linux_wireguard:
+    private_key_path: /etc/wireguard/wg-sitelink.key
+    listen_port: 13231
+    addresses: [10.255.0.1/31]
+    peers:
+      - public_key: "{{ hub_public_key }}"
+        allowed_ips: [10.255.0.0/32, 192.168.10.0/24]
+        endpoint: 198.51.100.1:13231
+        persistent_keepalive: 25
+        preshared_key: "{{ link_psk }}"
+"""
+
+RETURN = r"""
+public_key:
+  description: The interface's public key.
+  returned: when the interface exists
+  type: str
+implementation:
+  description: C(kernel) or C(userspace) (wireguard-go).
+  returned: when the interface exists
+  type: str
+commands:
+  description: The commands run (or that would run in check mode), secrets shown as files, never as values.
+  returned: always
+  type: list
+  elements: str
+"""
+
+import ipaddress
+import json
+import os
+import shlex
+import tempfile
+import time
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.sitelink.tunnels.plugins.module_utils.wireguard import keys
+
+
+def run(module, args, check=True):
+    shell = isinstance(args, str)
+    rc, out, err = module.run_command(args, use_unsafe_shell=shell)
+    if check and rc != 0:
+        shown = args if shell else " ".join(args[:4])
+        module.fail_json(msg="%s failed (%d): %s" % (shown, rc, (err or out).strip()))
+    return rc, out
+
+
+def interface_exists(module, name):
+    rc, _out = run(module, ["ip", "link", "show", "dev", name], check=False)
+    return rc == 0
+
+
+def read_dump(module, name):
+    """The running configuration from `wg show NAME dump` (its private key is kept only as bytes)."""
+    _rc, out = run(module, ["wg", "show", name, "dump"])
+    lines = [l.split("\t") for l in out.strip().splitlines()]
+    head, peers = lines[0], lines[1:]
+    current = {"private": keys.decode(head[0]) if head[0] != "(none)" else None,
+               "public_key": head[1] if head[1] != "(none)" else None,
+               "listen_port": int(head[2]) if head[2] not in ("0", "off") else None, "peers": {}}
+    for p in peers:
+        current["peers"][p[0]] = {"psk": None if p[1] == "(none)" else keys.decode(p[1]),
+                                  "endpoint": None if p[2] == "(none)" else p[2],
+                                  "allowed_ips": sorted(a for a in p[3].split(",") if a and a != "(none)"),
+                                  "persistent_keepalive": 0 if p[7] == "off" else int(p[7])}
+    return current
+
+
+def read_addresses_and_mtu(module, name):
+    _rc, out = run(module, ["ip", "-j", "addr", "show", "dev", name])
+    info = json.loads(out)[0]
+    # the kernel's own IPv6 link-local address (given to a wireguard-go TUN device) is not ours to manage
+    addresses = sorted("%s/%s" % (a["local"], a["prefixlen"]) for a in info.get("addr_info", [])
+                       if a.get("scope") != "link")
+    return addresses, info.get("mtu"), "UP" in info.get("flags", [])
+
+
+def normal_endpoint(text):
+    if not text:
+        return None
+    host, _sep, port = text.rpartition(":")
+    host = host.strip("[]")
+    address = ipaddress.ip_address(host)
+    return ("[%s]:%s" if address.version == 6 else "%s:%s") % (address, int(port))
+
+
+def create(module, name, implementation, commands):
+    """Make the interface: the kernel's WireGuard, else wireguard-go. Returns which one."""
+    if implementation != "userspace":
+        command = ["ip", "link", "add", "dev", name, "type", "wireguard"]
+        if module.check_mode:
+            commands.append(" ".join(command) + ("" if implementation == "kernel" else " (or wireguard-go)"))
+            return implementation if implementation == "kernel" else "kernel or userspace"
+        rc, _out = run(module, command, check=False)
+        if rc == 0:
+            commands.append(" ".join(command))
+            return "kernel"
+        if implementation == "kernel":
+            module.fail_json(msg="%s: the kernel has no WireGuard (set implementation: auto or userspace)" % name)
+    commands.append("setsid wireguard-go %s" % name)
+    if not module.check_mode:
+        # a session of its own and no inherited output, so that it outlives this task and does not hold it
+        run(module, "setsid wireguard-go %s </dev/null >/dev/null 2>&1" % shlex.quote(name))
+        for _attempt in range(100):
+            if interface_exists(module, name) and os.path.exists("/var/run/wireguard/%s.sock" % name):
+                break
+            time.sleep(0.05)
+        else:
+            module.fail_json(msg="%s: wireguard-go did not come up" % name)
+    return "userspace"
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            name=dict(type="str", default="wg-sitelink"),
+            state=dict(type="str", choices=["present", "absent"], default="present"),
+            private_key_path=dict(type="path", no_log=False),
+            listen_port=dict(type="int"),
+            mtu=dict(type="int", default=1420),
+            addresses=dict(type="list", elements="str", default=[]),
+            peers=dict(type="list", elements="dict", default=[], options=dict(
+                public_key=dict(type="str", required=True, no_log=False),
+                allowed_ips=dict(type="list", elements="str", required=True),
+                endpoint=dict(type="str"),
+                persistent_keepalive=dict(type="int", default=0),
+                preshared_key=dict(type="str", no_log=True),
+            )),
+            implementation=dict(type="str", choices=["auto", "kernel", "userspace"], default="auto"),
+        ),
+        required_if=[("state", "present", ("private_key_path",))],
+        supports_check_mode=True,
+    )
+    p = module.params
+    name = p["name"]
+    commands = []
+    exists = interface_exists(module, name)
+    if p["state"] == "absent":
+        if exists:
+            commands.append("ip link del dev %s" % name)
+            if not module.check_mode:
+                run(module, ["ip", "link", "del", "dev", name])
+        module.exit_json(changed=bool(commands), commands=commands)
+
+    try:
+        with open(p["private_key_path"]) as fh:
+            private_text = fh.read().strip()
+        private = keys.decode(private_text)
+    except (IOError, OSError) as exc:
+        module.fail_json(msg="%s: cannot read private_key_path: %s" % (name, exc))
+    except keys.InvalidKey as exc:
+        module.fail_json(msg="%s: %s does not hold a WireGuard key (%s)" % (name, p["private_key_path"], exc))
+    wanted = {}
+    for index, peer in enumerate(p["peers"]):
+        if not keys.is_key(peer["public_key"]):
+            module.fail_json(msg="%s: peers[%d].public_key is not a WireGuard key" % (name, index))
+        if peer.get("preshared_key") and not keys.is_key(peer["preshared_key"]):
+            module.fail_json(msg="%s: peers[%d].preshared_key is not a WireGuard key" % (name, index))
+        try:
+            allowed = sorted(str(ipaddress.ip_network(a, strict=False)) for a in peer["allowed_ips"])
+            endpoint = normal_endpoint(peer.get("endpoint"))
+        except ValueError as exc:
+            module.fail_json(msg="%s: peers[%d]: %s" % (name, index, exc))
+        wanted[peer["public_key"]] = {"allowed_ips": allowed, "endpoint": endpoint,
+                                      "persistent_keepalive": peer["persistent_keepalive"],
+                                      "psk": keys.decode(peer["preshared_key"]) if peer.get("preshared_key") else None,
+                                      "psk_text": peer.get("preshared_key")}
+
+    implementation = None
+    if not exists:
+        implementation = create(module, name, p["implementation"], commands)
+    created_in_check = not exists and module.check_mode
+    if created_in_check:
+        current = {"private": None, "public_key": None, "listen_port": None, "peers": {}}
+        addresses, mtu, up = [], None, False
+    else:
+        current = read_dump(module, name)
+        addresses, mtu, up = read_addresses_and_mtu(module, name)
+        if implementation is None:
+            implementation = "userspace" if os.path.exists("/var/run/wireguard/%s.sock" % name) else "kernel"
+
+    wg_args = []
+    if current["private"] != private:
+        wg_args += ["private-key", p["private_key_path"]]
+    if p["listen_port"] is not None and current["listen_port"] != p["listen_port"]:
+        wg_args += ["listen-port", str(p["listen_port"])]
+    psk_files = []
+    for public, want in wanted.items():
+        have = current["peers"].get(public)
+        args = []
+        if have is None or have["allowed_ips"] != want["allowed_ips"]:
+            args += ["allowed-ips", ",".join(want["allowed_ips"])]
+        if want["endpoint"] and (have is None or have["endpoint"] != want["endpoint"]):
+            args += ["endpoint", want["endpoint"]]
+        if have is None or have["persistent_keepalive"] != want["persistent_keepalive"]:
+            args += ["persistent-keepalive", str(want["persistent_keepalive"]) if want["persistent_keepalive"] else "off"]
+        if (have["psk"] if have else None) != want["psk"]:
+            if want["psk"] is None:
+                args += ["preshared-key", "/dev/null"]
+            else:
+                fd, path = tempfile.mkstemp(prefix=".sitelink-psk-", dir="/run" if os.path.isdir("/run") else None)
+                os.write(fd, (want["psk_text"] + "\n").encode("ascii"))
+                os.close(fd)                       # mkstemp makes it 0600
+                psk_files.append(path)
+                args += ["preshared-key", path]
+        if args:
+            wg_args += ["peer", public] + args
+    for public in current["peers"]:
+        if public not in wanted:
+            wg_args += ["peer", public, "remove"]
+    try:
+        if wg_args:
+            shown = ["<psk file>" if a in psk_files else a for a in wg_args]
+            commands.append("wg set %s %s" % (name, " ".join(shown)))
+            if not module.check_mode:
+                run(module, ["wg", "set", name] + wg_args)
+    finally:
+        for path in psk_files:
+            os.remove(path)
+
+    want_addresses = sorted("%s/%d" % (i.ip, i.network.prefixlen)
+                            for i in (ipaddress.ip_interface(a) for a in p["addresses"]))
+    for address in sorted(set(addresses) - set(want_addresses)):
+        commands.append("ip addr del %s dev %s" % (address, name))
+        if not module.check_mode:
+            run(module, ["ip", "addr", "del", address, "dev", name])
+    for address in sorted(set(want_addresses) - set(addresses)):
+        commands.append("ip addr add %s dev %s" % (address, name))
+        if not module.check_mode:
+            run(module, ["ip", "addr", "add", address, "dev", name])
+    if mtu != p["mtu"] or not up:
+        commands.append("ip link set dev %s mtu %d up" % (name, p["mtu"]))
+        if not module.check_mode:
+            run(module, ["ip", "link", "set", "dev", name, "mtu", str(p["mtu"]), "up"])
+
+    def shown(cfg_peers, port, addrs, mtu_value):
+        lines = ["interface %s listen-port=%s mtu=%s" % (name, port, mtu_value)]
+        lines += ["address %s" % a for a in addrs]
+        for public in sorted(cfg_peers):
+            peer = cfg_peers[public]
+            lines.append("peer %s allowed-ips=%s endpoint=%s keepalive=%s preshared-key=%s" % (
+                public, ",".join(peer["allowed_ips"]), peer["endpoint"] or "-", peer["persistent_keepalive"],
+                "<set>" if peer["psk"] else "-"))
+        return "\n".join(lines) + "\n"
+
+    result = {"changed": bool(commands), "commands": commands, "implementation": implementation,
+              "public_key": keys.public_key(keys.encode(private)),
+              "diff": {"before": "" if not exists else shown(current["peers"], current["listen_port"], addresses, mtu),
+                       "after": shown(wanted, p["listen_port"], want_addresses, p["mtu"])}}
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
