@@ -150,7 +150,7 @@ class Engine(object):
         """(args to set, fields to unset) that turn `row` into `want`."""
         args, unset = {}, []
         for api_name, value in want.items():
-            field = self._field_by_api(api_name)
+            field = self.resource.by_api.get(api_name)
             kind = field.kind if field else None
             have = row.get(api_name)
             # "" asks for the router's default: unset it, unless that default is itself ""
@@ -164,12 +164,6 @@ class Engine(object):
             elif _canon(kind, value) != _canon(kind, have):
                 args[api_name] = kind.to_api(value)
         return args, unset
-
-    def _field_by_api(self, api_name):
-        for field in self.resource.fields:
-            if field.api == api_name:
-                return field
-        return None
 
     def validate(self, config, state, interfaces, check_mode=False):
         """Every problem with `config` at once, before anything is written.
@@ -279,7 +273,7 @@ class Engine(object):
         return ops
 
     def _to_api(self, api_name, value):
-        field = self._field_by_api(api_name)
+        field = self.resource.by_api.get(api_name)
         return field.kind.to_api(value) if field else str(value)
 
     def _ours(self, row):

@@ -38,6 +38,7 @@ class Resource(object):
         self.key = key                      # option names
         self.fields = fields
         self.by_option = dict((f.option, f) for f in fields)
+        self.by_api = dict((f.api, f) for f in fields)
         self.read_only = read_only          # API fields returned as results, never written
         self.interface_type = interface_type
         self.ordered_by = ordered_by        # "chain": list order matters within each chain
