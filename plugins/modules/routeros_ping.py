@@ -52,6 +52,12 @@ options:
   src_address:
     description: Source address of the probes.
     type: str
+  parallel:
+    description:
+      - API sessions used at once, each pinging its share of O(addresses) (RouterOS's API service allows 20
+        sessions by default).
+    type: int
+    default: 4
 """
 
 EXAMPLES = r"""

@@ -118,3 +118,23 @@ def test_route_distance_change_and_delete(ansible):
             config: [{dst_address: 10.9.0.0/16, gateway: ether1}]
         """)
     assert run.changed() == 1 and not [r for r in ansible.rows("/ip/route") if r["dst-address"] == "10.9.0.0/16"]
+
+
+def test_ping_many_addresses_over_parallel_sessions(ansible):
+    run = ansible.run("""
+        - sitelink.tunnels.routeros_ping:
+            addresses: [192.168.88.1, 198.51.100.77, 127.0.0.1, 192.168.88.1, 203.0.113.9]
+            count: 2
+            interval: 10ms
+            parallel: 3
+          register: pings
+        - ansible.builtin.assert:
+            that:
+              - pings.results | map(attribute='address') | list ==
+                ['192.168.88.1', '198.51.100.77', '127.0.0.1', '192.168.88.1', '203.0.113.9']
+              - pings.results | map(attribute='received') | list == [2, 0, 2, 2, 0]
+              - not pings.all_answered
+        """)
+    assert run.rc == 0, run
+    logins = [s for s in ansible.sentences() if s[0] == "/login"]
+    assert len(logins) == 3                          # three sessions, each with its share
