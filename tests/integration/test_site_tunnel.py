@@ -169,15 +169,6 @@ def test_a_blocking_firewall_rule_shows_as_a_down_link(fleet):
     assert "hub: link(s) not up: branch-a--hub, branch-b--hub" in run.out
     rules = lab.call(lambda: [r.values.get("comment") for r in hub.tables["/ip/firewall/filter"]])
     assert rules[0] == "operator: checks" and "operator: no WireGuard" in rules   # never touched
-    why = lab.call(lambda: _why(lab, "branch-a", "10.254.0.0"))
+    branch_a = lab.router("branch-a")
+    why = lab.call(lambda: branch_a.fabric.why(branch_a, "10.254.0.0"))
     assert "hub: the input chain drops udp 198.51.100.11 -> 198.51.100.1:13231" in why
-
-
-def _why(lab, router_name, address):
-    from rosemu.fabric import Blocked
-    router = lab.router(router_name)
-    try:
-        router.fabric.trace(router, address)
-    except Blocked as exc:
-        return str(exc)
-    return "ok"

@@ -121,6 +121,14 @@ class Fabric:
         return best[1], best[2]
 
     # ------------------------------------------------------------ packets
+    def why(self, router, address):
+        """"ok", or which router drops a ping from `router` to `address` and why."""
+        try:
+            self.trace(router, address)
+        except Blocked as exc:
+            return str(exc)
+        return "ok"
+
     def trace(self, router, address, src=None, protocol="icmp"):
         """Hops a new packet takes from `router` to `address`, and back; raises Blocked."""
         dst = _ip(address)
