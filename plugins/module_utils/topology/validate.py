@@ -82,8 +82,6 @@ def _sites(model):
             if site.id in ids:
                 model.problem(name, "sitelink_site.id", "%d is already the id of %s" % (site.id, ids[site.id]))
             ids[site.id] = name
-        if site.platform == "linux":
-            model.problem(name, "sitelink_site.platform", "linux sites are not supported by this release yet")
         for index, text in enumerate(site.lans):
             net = _network(model, name, "sitelink_site.lans[%d]" % index, text)
             if net is None:
@@ -150,6 +148,10 @@ def _links(model, pools):
         if link.overlay != "none" and "external" in (a.platform, b.platform):
             model.problem(FLEET, link.origin, "link %s: an external site cannot carry a %s overlay"
                           % (link.id, link.overlay))
+        elif link.overlay == "eoip" and "linux" in (a.platform, b.platform):
+            linux = a.name if a.platform == "linux" else b.name
+            model.problem(FLEET, link.origin + ".overlay", "link %s: EoIP is MikroTik's own protocol and %s is a "
+                          "Linux site; use overlay: gre (Linux needs the ip_gre kernel module)" % (link.id, linux))
         index = planner.link_index(model, link)
         for name, net in pools.items():
             if name == "overlay" and link.overlay == "none":
