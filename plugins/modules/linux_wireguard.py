@@ -60,7 +60,9 @@ options:
         elements: str
         required: true
       endpoint:
-        description: C(address:port) of the peer (C([v6]:port) for IPv6); omit for a peer that calls in.
+        description:
+          - C(address:port) of the peer (C([v6]:port) for IPv6), or C(name:port) (resolved on the host); omit for
+            a peer that calls in.
         type: str
       persistent_keepalive:
         description: Seconds between keepalives; C(0) turns them off.
@@ -69,12 +71,27 @@ options:
       preshared_key:
         description: Preshared key of the link. Never shown.
         type: str
+      comment:
+        description: Note written above the peer in the O(config_path) file (WireGuard itself keeps none).
+        type: str
   implementation:
     description:
       - C(auto) uses the kernel's WireGuard and falls back to C(wireguard-go); the others force one.
     type: str
     choices: [auto, kernel, userspace]
     default: auto
+  purge_peers:
+    description:
+      - Remove peers of the interface that are not in O(peers). The site_tunnel role turns this off while a
+        peer's public key cannot be read, so that its working entry is kept.
+    type: bool
+    default: true
+  config_path:
+    description:
+      - Also keep a C(wg-quick) file here (mode C(0600), C(Table = off) so routes stay with
+        M(sitelink.tunnels.linux_routes)), so that C(systemctl enable wg-quick@NAME) brings the interface back
+        at boot. It names the private key file instead of holding the key; it holds the preshared keys.
+    type: path
 attributes:
   check_mode:
     description: Reports what would change; touches nothing.
@@ -131,6 +148,7 @@ import ipaddress
 import json
 import os
 import shlex
+import socket
 import tempfile
 import time
 
@@ -179,12 +197,51 @@ def read_addresses_and_mtu(module, name):
 
 
 def normal_endpoint(text):
+    """`wg show`'s form of an endpoint; a host name is resolved as `wg` would (first address)."""
     if not text:
         return None
     host, _sep, port = text.rpartition(":")
     host = host.strip("[]")
-    address = ipaddress.ip_address(host)
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        try:
+            address = ipaddress.ip_address(socket.getaddrinfo(host, int(port), 0, socket.SOCK_DGRAM)[0][4][0])
+        except (socket.gaierror, IndexError) as exc:
+            raise ValueError("cannot resolve %s: %s" % (host, exc))
     return ("[%s]:%s" if address.version == 6 else "%s:%s") % (address, int(port))
+
+
+def wg_quick_text(name, p, wanted, want_addresses):
+    """The wg-quick file for boot; the private key stays in its own file."""
+    lines = ["# sitelink.tunnels: %s (managed; edits are replaced)" % name, "[Interface]"]
+    lines += ["Address = %s" % a for a in want_addresses]
+    if p["listen_port"] is not None:
+        lines.append("ListenPort = %d" % p["listen_port"])
+    lines += ["MTU = %d" % p["mtu"], "Table = off", "PostUp = wg set %%i private-key %s" % p["private_key_path"]]
+    for public in sorted(wanted):
+        peer = wanted[public]
+        lines += [""] + (["# %s" % peer["comment"]] if peer["comment"] else [])
+        lines += ["[Peer]", "PublicKey = %s" % public, "AllowedIPs = %s" % ", ".join(peer["allowed_ips"])]
+        if peer["psk_text"]:
+            lines.append("PresharedKey = %s" % peer["psk_text"])
+        if peer["endpoint"]:
+            lines.append("Endpoint = %s" % peer["endpoint"])
+        if peer["persistent_keepalive"]:
+            lines.append("PersistentKeepalive = %d" % peer["persistent_keepalive"])
+    return "\n".join(lines) + "\n"
+
+
+def write_private_file(path, text):
+    """Write through a 0600 temporary file in the same directory, then rename: never readable by others."""
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".sitelink-", dir=directory)
+    try:
+        os.write(fd, text.encode("utf-8"))
+        os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)
+    os.rename(tmp, path)
 
 
 def create(module, name, implementation, commands):
@@ -228,8 +285,11 @@ def main():
                 endpoint=dict(type="str"),
                 persistent_keepalive=dict(type="int", default=0),
                 preshared_key=dict(type="str", no_log=True),
+                comment=dict(type="str"),
             )),
             implementation=dict(type="str", choices=["auto", "kernel", "userspace"], default="auto"),
+            purge_peers=dict(type="bool", default=True),
+            config_path=dict(type="path"),
         ),
         required_if=[("state", "present", ("private_key_path",))],
         supports_check_mode=True,
@@ -245,12 +305,15 @@ def main():
                 run(module, ["ip", "link", "del", "dev", name])
         module.exit_json(changed=bool(commands), commands=commands)
 
+    private = None
     try:
         with open(p["private_key_path"]) as fh:
             private_text = fh.read().strip()
         private = keys.decode(private_text)
     except (IOError, OSError) as exc:
-        module.fail_json(msg="%s: cannot read private_key_path: %s" % (name, exc))
+        # in check mode the key task before this one only said it would make the key
+        if not (module.check_mode and not os.path.exists(p["private_key_path"])):
+            module.fail_json(msg="%s: cannot read private_key_path: %s" % (name, exc))
     except keys.InvalidKey as exc:
         module.fail_json(msg="%s: %s does not hold a WireGuard key (%s)" % (name, p["private_key_path"], exc))
     wanted = {}
@@ -267,7 +330,7 @@ def main():
         wanted[peer["public_key"]] = {"allowed_ips": allowed, "endpoint": endpoint,
                                       "persistent_keepalive": peer["persistent_keepalive"],
                                       "psk": keys.decode(peer["preshared_key"]) if peer.get("preshared_key") else None,
-                                      "psk_text": peer.get("preshared_key")}
+                                      "psk_text": peer.get("preshared_key"), "comment": peer.get("comment")}
 
     implementation = None
     if not exists:
@@ -309,7 +372,7 @@ def main():
         if args:
             wg_args += ["peer", public] + args
     for public in current["peers"]:
-        if public not in wanted:
+        if public not in wanted and p["purge_peers"]:
             wg_args += ["peer", public, "remove"]
     try:
         if wg_args:
@@ -336,6 +399,20 @@ def main():
         if not module.check_mode:
             run(module, ["ip", "link", "set", "dev", name, "mtu", str(p["mtu"]), "up"])
 
+    file_changed = False
+    if p["config_path"]:
+        text = wg_quick_text(name, p, wanted, want_addresses)
+        try:
+            with open(p["config_path"]) as fh:
+                file_changed = fh.read() != text
+            file_changed = file_changed or (os.stat(p["config_path"]).st_mode & 0o777) != 0o600
+        except (IOError, OSError):
+            file_changed = True
+        if file_changed:
+            commands.append("write %s (mode 0600)" % p["config_path"])
+            if not module.check_mode:
+                write_private_file(p["config_path"], text)
+
     def shown(cfg_peers, port, addrs, mtu_value):
         lines = ["interface %s listen-port=%s mtu=%s" % (name, port, mtu_value)]
         lines += ["address %s" % a for a in addrs]
@@ -347,7 +424,7 @@ def main():
         return "\n".join(lines) + "\n"
 
     result = {"changed": bool(commands), "commands": commands, "implementation": implementation,
-              "public_key": keys.public_key(keys.encode(private)),
+              "public_key": keys.public_key(keys.encode(private)) if private else None,
               "diff": {"before": "" if not exists else shown(current["peers"], current["listen_port"], addresses, mtu),
                        "after": shown(wanted, p["listen_port"], want_addresses, p["mtu"])}}
     module.exit_json(**result)

@@ -1,0 +1,218 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: sitelink.tunnels contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: linux_gre_tunnels
+short_description: GRE tunnels on a Linux host (iproute2), with their addresses
+version_added: 0.2.0
+description:
+  - Keeps point-to-point GRE interfaces (C(ip link add NAME type gre local A remote B)) with their MTU and
+    addresses; in the site_tunnel role they run inside WireGuard, between the two ends' transit addresses, to
+    carry multicast (OSPF and friends) that WireGuard alone does not.
+  - Each interface made here carries the alias C(sitelink:OWNER LINK) (C(ip link set NAME alias ...)); only
+    interfaces with this module's alias are changed or, with O(state=overridden), removed. A GRE interface of
+    the same name without it is refused.
+  - Needs the kernel's C(ip_gre) module. Without it the module fails naming the interface and the module to load.
+author:
+  - Sitelink Tunnels maintainers (@sitelink-tunnels)
+options:
+  config:
+    description: The tunnels.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      name:
+        description: Interface name (at most 15 characters).
+        type: str
+        required: true
+      local:
+        description: Local address of the tunnel.
+        type: str
+        required: true
+      remote:
+        description: Address of the far end.
+        type: str
+        required: true
+      mtu:
+        description: Interface MTU.
+        type: int
+        default: 1396
+      ttl:
+        description: TTL of the outer packets (C(0) inherits the inner one's).
+        type: int
+        default: 64
+      addresses:
+        description: Addresses with prefix length on the interface.
+        type: list
+        elements: str
+        default: []
+      comment:
+        description: Written after the ownership tag in the interface's alias (the role uses the link id).
+        type: str
+  owner:
+    description: Ownership tag in the alias of every interface this module makes.
+    type: str
+    default: ''
+  state:
+    description: C(merged) keeps other interfaces of ours; C(overridden) removes ours not in O(config);
+      C(deleted) removes the listed ones (or all of ours with an empty list).
+    type: str
+    choices: [merged, overridden, deleted]
+    default: overridden
+attributes:
+  check_mode:
+    description: Reports the commands it would run; changes nothing.
+    support: full
+  diff_mode:
+    description: The tunnels (ours) before and after.
+    support: full
+  platform:
+    description: Linux with iproute2 and the C(ip_gre) kernel module.
+    support: full
+    platforms: posix
+requirements:
+  - iproute2; the kernel module C(ip_gre)
+seealso:
+  - module: sitelink.tunnels.routeros_gre_tunnels
+"""
+
+EXAMPLES = r"""
+- name: GRE over the WireGuard transit, for OSPF
+  sitelink.tunnels.linux_gre_tunnels:
+    owner: fleet
+    config:
+      - name: gre-hub
+        local: 10.255.0.1
+        remote: 10.255.0.0
+        mtu: 1396
+        addresses: [10.254.0.1/31]
+        comment: gateway--hub
+"""
+
+RETURN = r"""
+commands:
+  description: The commands run (or that would run in check mode).
+  returned: always
+  type: list
+  elements: str
+"""
+
+import ipaddress
+import json
+
+from ansible.module_utils.basic import AnsibleModule
+
+
+def marker(owner):
+    return "sitelink:%s" % owner if owner else "sitelink"
+
+
+def read(module):
+    rc, out, err = module.run_command(["ip", "-j", "-d", "address", "show"])
+    if rc != 0:
+        module.fail_json(msg="ip address show failed: %s" % err.strip())
+    tunnels = {}
+    for link in json.loads(out or "[]"):
+        info = link.get("linkinfo", {})
+        if info.get("info_kind") != "gre":
+            continue
+        data = info.get("info_data", {})
+        tunnels[link["ifname"]] = {
+            "name": link["ifname"], "local": data.get("local"), "remote": data.get("remote"),
+            "ttl": data.get("ttl", 0), "mtu": link.get("mtu"), "alias": link.get("ifalias", ""),
+            "up": "UP" in link.get("flags", []),
+            "addresses": sorted("%s/%s" % (a["local"], a["prefixlen"]) for a in link.get("addr_info", [])
+                                if a.get("scope") != "link")}
+    return tunnels
+
+
+def shown(tunnels):
+    return "".join("%s local=%s remote=%s ttl=%s mtu=%s addresses=%s\n" % (
+        t["name"], t["local"], t["remote"], t["ttl"], t["mtu"], ",".join(t["addresses"]) or "-")
+        for t in sorted(tunnels.values(), key=lambda t: t["name"]))
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            config=dict(type="list", elements="dict", default=[], options=dict(
+                name=dict(type="str", required=True),
+                local=dict(type="str", required=True),
+                remote=dict(type="str", required=True),
+                mtu=dict(type="int", default=1396),
+                ttl=dict(type="int", default=64),
+                addresses=dict(type="list", elements="str", default=[]),
+                comment=dict(type="str"),
+            )),
+            owner=dict(type="str", default=""),
+            state=dict(type="str", choices=["merged", "overridden", "deleted"], default="overridden"),
+        ),
+        supports_check_mode=True,
+    )
+    p = module.params
+    tag = marker(p["owner"])
+    have_all = read(module)
+    ours = dict((n, t) for n, t in have_all.items() if t["alias"].split(" ")[0] == tag)
+    commands = []
+    wanted = {}
+    for index, t in enumerate(p["config"]):
+        if len(t["name"]) > 15:
+            module.fail_json(msg="config[%d].name: %r is longer than 15 characters" % (index, t["name"]))
+        try:
+            addresses = sorted("%s/%d" % (i.ip, i.network.prefixlen)
+                               for i in (ipaddress.ip_interface(a) for a in t["addresses"]))
+            local, remote = str(ipaddress.ip_address(t["local"])), str(ipaddress.ip_address(t["remote"]))
+        except ValueError as exc:
+            module.fail_json(msg="config[%d] (%s): %s" % (index, t["name"], exc))
+        wanted[t["name"]] = {"name": t["name"], "local": local, "remote": remote, "ttl": t["ttl"], "mtu": t["mtu"],
+                             "alias": ("%s %s" % (tag, t["comment"])) if t["comment"] else tag,
+                             "addresses": addresses}
+    if p["state"] == "deleted":
+        gone = [n for n in ours if not wanted or n in wanted]
+        commands += [["ip", "link", "del", "dev", n] for n in sorted(gone)]
+        after = dict((n, t) for n, t in ours.items() if n not in gone)
+    else:
+        after = dict(ours)
+        if p["state"] == "overridden":
+            for name in sorted(set(ours) - set(wanted)):
+                commands.append(["ip", "link", "del", "dev", name])
+                del after[name]
+        for name, t in wanted.items():
+            if name in have_all and name not in ours:
+                module.fail_json(msg="%s: a GRE interface of that name exists and is not ours (alias %r)"
+                                 % (name, have_all[name]["alias"]))
+            have = ours.get(name)
+            if have and (have["local"], have["remote"], have["ttl"]) != (t["local"], t["remote"], t["ttl"]):
+                commands.append(["ip", "link", "del", "dev", name])     # endpoints of a GRE link cannot change
+                have = None
+            if have is None:
+                commands.append(["ip", "link", "add", name, "type", "gre", "local", t["local"], "remote",
+                                 t["remote"], "ttl", str(t["ttl"])])
+            current = have["addresses"] if have else []
+            commands += [["ip", "addr", "del", a, "dev", name] for a in current if a not in t["addresses"]]
+            commands += [["ip", "addr", "add", a, "dev", name] for a in t["addresses"] if a not in current]
+            if not have or have["alias"] != t["alias"]:
+                commands.append(["ip", "link", "set", "dev", name, "alias", t["alias"]])
+            if not have or have["mtu"] != t["mtu"] or not have["up"]:
+                commands.append(["ip", "link", "set", "dev", name, "mtu", str(t["mtu"]), "up"])
+            after[name] = t
+    if not module.check_mode:
+        for args in commands:
+            rc, out, err = module.run_command(args)
+            if rc != 0:
+                hint = ""
+                if args[:3] == ["ip", "link", "add"]:
+                    hint = " (the kernel needs GRE support: modprobe ip_gre)"
+                module.fail_json(msg="%s: %s failed: %s%s" % (args[3], " ".join(args), (err or out).strip(), hint),
+                                 commands=[" ".join(c) for c in commands])
+    module.exit_json(changed=bool(commands), commands=[" ".join(c) for c in commands],
+                     diff={"before": shown(ours), "after": shown(after)})
+
+
+if __name__ == "__main__":
+    main()

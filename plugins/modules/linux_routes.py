@@ -1,0 +1,271 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: sitelink.tunnels contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: linux_routes
+short_description: Routes a Linux host owns by a route protocol number, and IP forwarding
+version_added: 0.2.0
+description:
+  - Keeps the routes listed in O(config) in the host's main routing table, each tagged with the route protocol
+    number O(protocol) (C(ip route ... proto 157)). That number is the ownership marker - routes with any
+    other protocol (the kernel's, DHCP's, a routing daemon's, the administrator's C(static) ones) are never
+    changed or removed.
+  - With O(state=overridden), routes carrying O(protocol) that are not in O(config) are removed; with
+    O(state=merged) they are kept; O(state=deleted) removes the listed ones (or all of ours with an empty list).
+  - Optionally turns IP forwarding on (O(forwarding)), at once and, with O(sysctl_file), across reboots.
+author:
+  - Sitelink Tunnels maintainers (@sitelink-tunnels)
+options:
+  config:
+    description: The routes.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      dst:
+        description: Destination prefix (C(192.168.20.0/24)); a bare address means a host route.
+        type: str
+        required: true
+      via:
+        description: Next hop address.
+        type: str
+      dev:
+        description: Output interface; needed without O(config[].via), optional with it.
+        type: str
+      src:
+        description: Preferred source address for traffic the host itself sends along the route.
+        type: str
+      metric:
+        description: Route metric.
+        type: int
+  state:
+    description: How O(config) relates to the routes already tagged with O(protocol).
+    type: str
+    choices: [merged, overridden, deleted]
+    default: overridden
+  protocol:
+    description: Route protocol number (1-255) that marks the routes as this module's. Pick one no other
+      software on the host uses; 157 is unassigned in iproute2's C(rt_protos).
+    type: int
+    default: 157
+  table:
+    description: Routing table.
+    type: str
+    default: main
+  forwarding:
+    description: IP families to forward (C(net.ipv4.ip_forward), C(net.ipv6.conf.all.forwarding)). Never
+      turned off by this module.
+    type: list
+    elements: str
+    choices: [ipv4, ipv6]
+    default: []
+  sysctl_file:
+    description: Also write the forwarding settings to this file (read at boot by systemd-sysctl). Omit to
+      change only the running system.
+    type: path
+attributes:
+  check_mode:
+    description: Reports the commands it would run; changes nothing.
+    support: full
+  diff_mode:
+    description: Routes (and forwarding) before and after, one per line.
+    support: full
+  platform:
+    description: Linux with iproute2.
+    support: full
+    platforms: posix
+requirements:
+  - iproute2 with JSON output (C(ip -j))
+notes:
+  - The routes are set at once, not written to a distribution's network configuration; the site_tunnel role
+    re-applies them on every run.
+seealso:
+  - module: sitelink.tunnels.linux_wireguard
+  - module: sitelink.tunnels.routeros_routes
+"""
+
+EXAMPLES = r"""
+- name: Routes to the other sites' LANs, through the tunnel
+  sitelink.tunnels.linux_routes:
+    config:
+      - dst: 192.168.20.0/24
+        via: 10.255.0.1
+        src: 10.255.0.0
+      - dst: 198.51.100.1/32
+        via: 203.0.113.1
+    forwarding: [ipv4]
+    sysctl_file: /etc/sysctl.d/90-sitelink.conf
+
+- name: Remove every route this module made
+  sitelink.tunnels.linux_routes:
+    state: deleted
+"""
+
+RETURN = r"""
+commands:
+  description: The commands run (or that would run in check mode).
+  returned: always
+  type: list
+  elements: str
+  sample: ["ip route replace 192.168.20.0/24 via 10.255.0.1 src 10.255.0.0 proto 157 table main"]
+routes:
+  description: The routes tagged with O(protocol) after the run (predicted in check mode).
+  returned: always
+  type: list
+  elements: dict
+"""
+
+import ipaddress
+import json
+
+from ansible.module_utils.basic import AnsibleModule
+
+SYSCTL = {"ipv4": "net.ipv4.ip_forward", "ipv6": "net.ipv6.conf.all.forwarding"}
+
+
+def prefix(text):
+    return str(ipaddress.ip_network(text, strict=False))
+
+
+def normal(route):
+    """The fields that make a route ours and as wanted, as `ip -j route` shows them."""
+    return {"dst": prefix(route["dst"]), "via": route.get("via") and str(ipaddress.ip_address(route["via"])),
+            "dev": route.get("dev"), "src": route.get("src") and str(ipaddress.ip_address(route["src"])),
+            "metric": route.get("metric")}
+
+
+def read(module, protocol, table):
+    routes = {}
+    for family in ("-4", "-6"):
+        rc, out, err = module.run_command(["ip", "-j", family, "route", "show", "table", table, "proto",
+                                           str(protocol)])
+        if rc != 0:
+            module.fail_json(msg="cannot read routes of table %s: %s" % (table, err.strip()))
+        for row in json.loads(out or "[]"):
+            dst = row["dst"]
+            if dst == "default":
+                dst = "0.0.0.0/0" if family == "-4" else "::/0"
+            routes[prefix(dst)] = {"dst": prefix(dst), "via": row.get("gateway"), "dev": row.get("dev"),
+                                   "src": row.get("prefsrc"), "metric": row.get("metric")}
+    return routes
+
+
+def same(have, want):
+    """Equal in every field the caller asked for (an unset dev or src is the kernel's choice)."""
+    return all(want[k] is None or have.get(k) == want[k] for k in ("via", "dev", "src")) \
+        and (want["metric"] or 0) == (have.get("metric") or 0)
+
+
+def command(route, protocol, table, verb="replace"):
+    args = ["ip", "route", verb, route["dst"]]
+    for key, word in (("via", "via"), ("dev", "dev"), ("src", "src"), ("metric", "metric")):
+        if route.get(key) is not None and verb == "replace":
+            args += [word, str(route[key])]
+    return args + ["proto", str(protocol), "table", table]
+
+
+def read_forwarding(module, family):
+    path = "/proc/sys/" + SYSCTL[family].replace(".", "/")
+    try:
+        with open(path) as fh:
+            return fh.read().strip() == "1"
+    except (IOError, OSError) as exc:
+        module.fail_json(msg="cannot read %s: %s" % (path, exc))
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            config=dict(type="list", elements="dict", default=[], options=dict(
+                dst=dict(type="str", required=True),
+                via=dict(type="str"),
+                dev=dict(type="str"),
+                src=dict(type="str"),
+                metric=dict(type="int"),
+            )),
+            state=dict(type="str", choices=["merged", "overridden", "deleted"], default="overridden"),
+            protocol=dict(type="int", default=157),
+            table=dict(type="str", default="main"),
+            forwarding=dict(type="list", elements="str", choices=["ipv4", "ipv6"], default=[]),
+            sysctl_file=dict(type="path"),
+        ),
+        supports_check_mode=True,
+    )
+    p = module.params
+    if not 1 <= p["protocol"] <= 255 or p["protocol"] in (1, 2, 3):
+        module.fail_json(msg="protocol: %d is not usable (1-255, and not redirect, kernel or boot)" % p["protocol"])
+    wanted = {}
+    for index, route in enumerate(p["config"]):
+        try:
+            entry = normal(route)
+        except ValueError as exc:
+            module.fail_json(msg="config[%d]: %s" % (index, exc))
+        if p["state"] != "deleted" and not entry["via"] and not entry["dev"]:
+            module.fail_json(msg="config[%d]: %s needs via or dev" % (index, entry["dst"]))
+        if entry["dst"] in wanted:
+            module.fail_json(msg="config[%d]: %s is listed twice" % (index, entry["dst"]))
+        wanted[entry["dst"]] = entry
+    have = read(module, p["protocol"], p["table"])
+    commands = []
+    if p["state"] == "deleted":
+        gone = [dst for dst in have if not wanted or dst in wanted]
+        commands += [command(have[dst], p["protocol"], p["table"], "del") for dst in sorted(gone)]
+        after = dict((dst, r) for dst, r in have.items() if dst not in gone)
+    else:
+        after = dict(have)
+        if p["state"] == "overridden":
+            for dst in sorted(set(have) - set(wanted)):
+                commands.append(command(have[dst], p["protocol"], p["table"], "del"))
+                del after[dst]
+        for dst, route in wanted.items():
+            if dst not in have or not same(have[dst], route):
+                commands.append(command(route, p["protocol"], p["table"]))
+                after[dst] = dict(have.get(dst, {}), **dict((k, v) for k, v in route.items() if v is not None))
+    sysctl_lines = []
+    forwarding_before = []
+    for family in p["forwarding"]:
+        sysctl_lines.append("%s = 1" % SYSCTL[family])
+        forwarding_before.append((family, read_forwarding(module, family)))
+        if not forwarding_before[-1][1]:
+            commands.append(["sysctl", "-w", "%s=1" % SYSCTL[family]])
+    file_changed = False
+    if p["sysctl_file"] and p["forwarding"]:
+        text = "# sitelink.tunnels: forwarding between the sites' LANs and the tunnels\n" + \
+            "\n".join(sysctl_lines) + "\n"
+        try:
+            with open(p["sysctl_file"]) as fh:
+                file_changed = fh.read() != text
+        except (IOError, OSError):
+            file_changed = True
+        if file_changed and not module.check_mode:
+            with open(p["sysctl_file"], "w") as fh:
+                fh.write(text)
+    for args in commands if not module.check_mode else []:
+        rc, out, err = module.run_command(args)
+        if rc != 0:
+            module.fail_json(msg="%s failed: %s" % (" ".join(args), (err or out).strip()),
+                             commands=[" ".join(c) for c in commands])
+
+    def shown(routes, forwarding_on):
+        lines = ["%s%s%s%s%s" % (r["dst"], " via %s" % r["via"] if r.get("via") else "",
+                                 " dev %s" % r["dev"] if r.get("dev") else "",
+                                 " src %s" % r["src"] if r.get("src") else "",
+                                 " metric %s" % r["metric"] if r.get("metric") else "")
+                 for r in sorted(routes.values(), key=lambda r: r["dst"])]
+        lines += ["forwarding %s: %s" % (f, "on" if on else "off") for f, on in forwarding_on]
+        return "\n".join(lines) + "\n"
+
+    module.exit_json(
+        changed=bool(commands) or file_changed,
+        commands=[" ".join(c) for c in commands] + (["write %s" % p["sysctl_file"]] if file_changed else []),
+        routes=sorted(after.values(), key=lambda r: r["dst"]),
+        diff={"before": shown(have, forwarding_before),
+              "after": shown(after, [(f, True) for f in p["forwarding"]])})
+
+
+if __name__ == "__main__":
+    main()
