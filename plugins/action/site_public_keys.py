@@ -11,7 +11,8 @@ from ansible_collections.sitelink.tunnels.plugins.plugin_utils import fleet
 
 
 class ActionModule(fleet.FleetAction):
-    """Public keys of the play's sites and of all their peers, read from the routers themselves.
+    """Public keys of the play's sites and of all their peers: read from the routers themselves, and for
+    Linux sites taken from the role's key task on the host (or its read-only look at a peer outside the play).
 
     Read-only: a site outside the play (--limit) is only read, never written.
     """
@@ -27,6 +28,9 @@ class ActionModule(fleet.FleetAction):
             if site.platform == "external":
                 keys[name] = site.public_key
                 continue
+            if site.platform == "linux":
+                keys[name] = self.linux_key(task_vars, play, site, warnings)
+                continue
             keys[name] = self.read_key(task_vars, site, warnings)
         complete = {}
         for host in play:
@@ -36,6 +40,25 @@ class ActionModule(fleet.FleetAction):
         if warnings:
             result["warnings"] = warnings
         return result
+
+    @staticmethod
+    def linux_key(task_vars, play, site, warnings):
+        """The key the role's wg_keypair task returned on the site, or on a peer's look at it."""
+        def registered(host, name):
+            host_vars = task_vars["hostvars"][host]
+            return fleet.plain(host_vars[name]) if name in host_vars else {}
+
+        own = registered(site.name, "sitelink_linux_key")
+        if own.get("public_key"):
+            return own["public_key"]
+        for host in play:
+            looked = registered(host, "sitelink_linux_peer_keys")
+            for result in looked.get("results", []):
+                if result.get("item") == site.name and result.get("public_key"):
+                    return result["public_key"]
+        warnings.append("%s: no key in %s/%s.key yet (or the host could not be reached); its links wait until "
+                        "the play runs on it" % (site.name, "the key directory", site.interface))
+        return None
 
     def read_key(self, task_vars, site, warnings):
         try:

@@ -27,8 +27,11 @@ class ActionModule(ActionBase):
                 continue
             plan = plain(host_vars["sitelink_plan"])
             keys = plain(host_vars["sitelink_keys"]).get("public_keys", {}) if "sitelink_keys" in host_vars else {}
-            peers = plain(host_vars["sitelink_info"]).get("peers", []) if "sitelink_info" in host_vars else []
-            pings = plain(host_vars["sitelink_ping"]).get("results", []) if "sitelink_ping" in host_vars else []
+            status = {}
+            for name in ("sitelink_info", "sitelink_ping", "sitelink_linux_status"):   # a skipped task has none
+                if name in host_vars:
+                    status.update((k, v) for k, v in plain(host_vars[name]).items() if k in ("peers", "results"))
+            peers, pings = status.get("peers", []), status.get("results", [])
             by_key = dict((p.get("public_key"), p) for p in peers)
             by_address = dict((p["address"], p) for p in pings)
             for link in plan["links"]:
@@ -36,16 +39,23 @@ class ActionModule(ActionBase):
                 peer = by_key.get(key) if key else None
                 ping = by_address.get(link["verify_address"], {})
                 handshake = peer.get("last_handshake") if peer else None
+                status, reason = "down", None
                 if not key:
-                    status = "pending"
+                    status, reason = "pending", "%s's public key is not known yet" % link["peer"]
                 elif handshake and ping.get("received"):
                     status = "up"
+                elif not peer:
+                    reason = "%s has no peer entry for %s" % (host, link["peer"])
+                elif not handshake:
+                    reason = "no handshake with %s (its WireGuard port blocked, or its endpoint unreachable?)" \
+                        % link["peer"]
                 else:
-                    status = "down"
+                    reason = "handshake %s ago but no answer from %s through the tunnel" \
+                        % (handshake, link["verify_address"])
                 rows.append({"site": host, "peer": link["peer"], "overlay": link["overlay"],
                              "address": link["verify_address"], "handshake": handshake or "never",
                              "ping": "%s/%s" % (ping.get("received", 0), ping.get("sent", 0)) if ping else "-",
-                             "status": status, "link": link["link"]})
+                             "status": status, "link": link["link"], "reason": reason})
         widths = dict((c, max([len(c)] + [len(str(r[c])) for r in rows])) for c in COLUMNS)
         line = "  ".join("%-" + str(widths[c]) + "s" for c in COLUMNS)
         table = [line % COLUMNS, line % tuple("-" * widths[c] for c in COLUMNS)]

@@ -1,0 +1,119 @@
+# -*- coding: utf-8 -*-
+# Copyright: sitelink.tunnels contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The Linux adapter: a site's plan as parameters of the linux_* modules.
+
+Same inputs as the RouterOS adapter (the platform-neutral plan, the peers'
+public keys, the fleet's preshared-key secret), same rule: a peer whose public
+key is not known yet is left out, and the role then keeps, rather than purges,
+what the interface already has.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+
+from ansible_collections.sitelink.tunnels.plugins.module_utils.wireguard import keys
+
+# nftables statements for the plan's firewall entries, by protocol (inet family: l4proto, not "ip protocol")
+PROTOCOL_MATCH = {"udp": "meta l4proto udp", "tcp": "meta l4proto tcp", "icmp": "meta l4proto icmp",
+                  "gre": "meta l4proto gre"}
+
+
+def endpoint(address, port):
+    """`wg`'s endpoint notation: address:port, [v6]:port."""
+    if not address:
+        return None
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return "%s:%d" % (address, port)          # a host name; wg resolves it
+    return ("[%s]:%d" if ip.version == 6 else "%s:%d") % (ip, port)
+
+
+def public_key_of(plan, peer_name, public_keys):
+    external = dict((l["peer"], l.get("peer_public_key")) for l in plan["links"])
+    return external.get(peer_name) or (public_keys or {}).get(peer_name)
+
+
+def wireguard(plan, public_keys=None, psk_secret=None):
+    """linux_wireguard parameters: the interface, its transit addresses and every peer whose key is known."""
+    wg = plan["wireguard"]
+    peers = []
+    for peer in plan["peers"]:
+        key = public_key_of(plan, peer["peer"], public_keys)
+        if not key:
+            continue
+        entry = {"public_key": key, "allowed_ips": list(peer["allowed_address"]),
+                 "persistent_keepalive": peer["persistent_keepalive"], "comment": peer["link"]}
+        address = endpoint(peer["endpoint_address"], peer["endpoint_port"])
+        if address:
+            entry["endpoint"] = address
+        if peer["preshared_key"]:
+            entry["preshared_key"] = keys.derive_preshared_key(psk_secret, peer["link"]) if psk_secret \
+                else "<preshared key of %s>" % peer["link"]
+        peers.append(entry)
+    return {"name": wg["name"], "listen_port": wg["listen_port"], "mtu": wg["mtu"],
+            "addresses": [a["address"] for a in plan["addresses"] if a["interface"] == wg["name"]],
+            "peers": peers}
+
+
+def complete(plan, public_keys):
+    return all(public_key_of(plan, p["peer"], public_keys) for p in plan["peers"])
+
+
+def gre_tunnels(plan):
+    """linux_gre_tunnels config: one GRE interface per overlay link, with its transit address."""
+    out = []
+    for ov in plan["overlays"]:
+        if ov["type"] != "gre":
+            continue
+        out.append({"name": ov["name"], "local": ov["local_address"], "remote": ov["remote_address"],
+                    "mtu": ov["mtu"], "comment": ov["link"],
+                    "addresses": [a["address"] for a in plan["addresses"] if a["interface"] == ov["name"]]})
+    return out
+
+
+def routes(plan):
+    """linux_routes config.  A route through a tunnel takes our own address on that link as its source,
+    so that the far end (whose allowed addresses name that address) can answer."""
+    ours = [ipaddress.ip_interface(a["address"]) for a in plan["addresses"]]
+    out = []
+    for route in plan["routes"]:
+        entry = {"dst": route["dst_address"], "via": route["gateway"]}
+        gateway = ipaddress.ip_address(route["gateway"])
+        for address in ours:
+            if gateway in address.network:
+                entry["src"] = str(address.ip)
+                break
+        out.append(entry)
+    return out
+
+
+def firewall(plan):
+    """linux_firewall rules: nftables statements for the plan's firewall entries, each named."""
+    out = []
+    for entry in plan["firewall"]:
+        parts = []
+        if entry.get("in_interface"):
+            parts.append('iifname "%s"' % entry["in_interface"])
+        if entry.get("out_interface"):
+            parts.append('oifname "%s"' % entry["out_interface"])
+        if entry.get("src_address"):
+            ip = ipaddress.ip_interface(entry["src_address"])
+            parts.append("%s saddr %s" % ("ip" if ip.version == 4 else "ip6",
+                                          ip.ip if ip.network.prefixlen == ip.max_prefixlen else ip.network))
+        if entry.get("dst_port"):
+            parts.append("%s dport %s" % (entry["protocol"], entry["dst_port"]))
+        elif entry.get("protocol"):
+            parts.append(PROTOCOL_MATCH[entry["protocol"]])
+        out.append({"chain": entry["chain"], "name": entry["name"], "rule": " ".join(parts + ["counter accept"])})
+    return out
+
+
+def forwarding(plan):
+    """IP families the site forwards between its LANs and the tunnels."""
+    families = set()
+    for route in plan["routes"]:
+        families.add("ipv%d" % ipaddress.ip_network(route["dst_address"]).version)
+    return sorted(families) or ["ipv4"]
