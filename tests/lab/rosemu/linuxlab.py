@@ -9,13 +9,14 @@ site's namespaces, so there is no daemon to keep alive and no management address
 """
 
 import ipaddress
+import json
 import os
 import shlex
 import shutil
 import subprocess
 import time
 
-PRIVATE_DIRS = ("/run/wireguard", "/etc/wireguard")
+PRIVATE_DIRS = ("/run/wireguard", "/etc/wireguard", "/etc/sysctl.d")
 SSHD_CONFIG = """\
 HostKey {state}/ssh_host_ed25519_key
 AuthorizedKeysFile {state}/authorized_keys
@@ -43,8 +44,9 @@ def sh(*args, check=True, **kw):
 
 
 class LinuxLab:
-    def __init__(self, names, state_dir, prefix="sl", underlay="198.51.100.0/24", first_host=101):
+    def __init__(self, names, state_dir, prefix="sl", underlay="198.51.100.0/24", first_host=101, lans=None):
         self.names = list(names)
+        self.lans = dict(lans or {})        # name -> address/prefix of the site's LAN bridge (lan0)
         self.state = os.path.abspath(state_dir)
         self.prefix = prefix
         self.underlay = ipaddress.ip_network(underlay)
@@ -88,6 +90,8 @@ class LinuxLab:
 
     def _up(self):
         os.makedirs(os.path.join(self.state, "ns"), exist_ok=True)
+        with open(os.path.join(self.state, "lab.json"), "w", encoding="utf-8") as fh:
+            json.dump({"names": self.names, "prefix": self.prefix, "lans": self.lans}, fh)
         # a mount namespace can only be kept in a file on a private mount
         sh("mount", "--bind", os.path.join(self.state, "ns"), os.path.join(self.state, "ns"))
         sh("mount", "--make-private", os.path.join(self.state, "ns"))
@@ -110,6 +114,10 @@ class LinuxLab:
             self._in(ns, "ip", "addr", "add", "%s/%d" % (self.wan_address(name), self.underlay.prefixlen),
                      "dev", "eth0")
             self._in(ns, "ip", "link", "set", "eth0", "up")
+            if name in self.lans:          # a bridge with no ports: its address answers, like a LAN gateway's
+                self._in(ns, "ip", "link", "add", "lan0", "type", "bridge")
+                self._in(ns, "ip", "addr", "add", self.lans[name], "dev", "lan0")
+                self._in(ns, "ip", "link", "set", "lan0", "up")
             open(self.mntns(name), "w").close()
             sh("unshare", "--mount=%s" % self.mntns(name), "--propagation", "private", "true")
             for path in PRIVATE_DIRS:      # the UAPI sockets and key files of one site only

@@ -1,0 +1,125 @@
+"""The site_tunnel role on Linux sites: namespaces with sshd and wireguard-go, reached over SSH.
+
+Real data plane: the assertions are handshakes and pings that cross wireguard-go tunnels, the kernel's
+routes and nftables tables, and the files on each site.
+"""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from conftest import BIN, COLLECTIONS, ROOT, Run
+from rosemu.linuxlab import LinuxLab
+
+PLAYBOOK = os.path.join(ROOT, "playbooks", "site_tunnel.yml")
+SECRET = "linux-test-secret-not-for-production"
+SITES = {"alpha": (1, "192.168.71.1/24", True), "bravo": (2, "192.168.72.1/24", True),
+         "charlie": (3, "192.168.73.1/24", False)}
+BLOCK_PORT = "table inet operator {\n chain input {\n  type filter hook input priority 0; policy accept;\n  udp dport 13231 drop\n }\n}"
+
+
+@pytest.fixture
+def linux(tmp_path):
+    lab = LinuxLab(list(SITES), str(tmp_path / "linuxlab"), prefix="sli%d" % (os.getpid() % 1000),
+                   lans=dict((name, lan) for name, (_id, lan, _ep) in SITES.items())).up()
+    hosts = {}
+    for name, (site_id, lan, has_endpoint) in SITES.items():
+        site = {"id": site_id, "platform": "linux", "lans": [lan.replace(".1/24", ".0/24")]}
+        if has_endpoint:
+            site["endpoint"] = str(lab.wan_address(name))
+        hosts[name] = dict(lab.inventory_vars(name), sitelink_site=site)
+    inventory = {"all": {"hosts": hosts, "vars": {
+        "sitelink_topology": {"type": "mesh"}, "sitelink_psk_secret": SECRET,
+        "sitelink_verify_retries": 10, "sitelink_verify_delay": 1}}}
+    (tmp_path / "inventory.json").write_text(json.dumps(inventory))
+    yield lab
+    lab.down()
+
+
+def play(tmp_path, *flags):
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_NOCOLOR="1", ANSIBLE_HOST_KEY_CHECKING="0")
+    proc = subprocess.run([os.path.join(BIN, "ansible-playbook"), "-i", str(tmp_path / "inventory.json"), PLAYBOOK,
+                           *flags], capture_output=True, text=True, env=env, timeout=600, check=False)
+    return Run(proc)
+
+
+def ping_lan_to_lan(lab, source, target):
+    src = SITES[source][1].split("/")[0]
+    dst = SITES[target][1].split("/")[0]
+    return lab.ssh(source, "ping -c1 -W2 -I %s %s" % (src, dst), check=False).returncode == 0
+
+
+def test_mesh_of_linux_sites_converges_once_and_keeps_its_secrets(linux, tmp_path):
+    first = play(tmp_path, "-vvv", "--diff")
+    assert first.rc == 0, first
+    assert "6 link ends up, 0 down, 0 pending" in first.out
+    for source in SITES:
+        for target in SITES:
+            if source != target:
+                assert ping_lan_to_lan(linux, source, target), (source, target)
+    # no private key and no preshared key anywhere in the -vvv --diff output
+    sys.path.insert(0, COLLECTIONS)
+    from ansible_collections.sitelink.tunnels.plugins.module_utils.wireguard import keys  # pylint: disable=import-outside-toplevel
+    for name in SITES:
+        private = linux.ssh(name, "cat /etc/wireguard/wg-sitelink.key").stdout.strip()
+        assert keys.is_key(private) and private not in first.out
+        # nothing under /etc/wireguard is readable by group or others
+        assert linux.ssh(name, "find /etc/wireguard -type f -perm /077").stdout == ""
+        assert "PresharedKey" in linux.ssh(name, "cat /etc/wireguard/wg-sitelink.conf").stdout
+    for link in ("alpha--bravo", "alpha--charlie", "bravo--charlie"):
+        assert keys.derive_preshared_key(SECRET, link) not in first.out
+    assert SECRET not in first.out
+    # the second run changes nothing
+    second = play(tmp_path)
+    assert second.rc == 0, second
+    assert all(r["changed"] == 0 for r in second.recap.values()), second.recap
+
+
+def test_what_the_role_does_not_own_survives_and_stale_entries_go(linux, tmp_path):
+    linux.ssh("alpha", "ip route add 10.99.0.0/24 dev lan0 proto static; "
+                       "ip route add 10.98.0.0/24 dev lan0 proto 157; "        # looks like ours: a stale route
+                       "nft add table inet operator")
+    run = play(tmp_path)
+    assert run.rc == 0, run
+    routes = linux.ssh("alpha", "ip route show").stdout
+    assert "10.99.0.0/24 dev lan0 proto static" in routes
+    assert "10.98.0.0/24" not in routes
+    ours = linux.ssh("alpha", "ip route show proto 157").stdout
+    assert "192.168.72.0/24 via 10.255.0.1 dev wg-sitelink src 10.255.0.0" in ours
+    assert "table inet operator" in linux.ssh("alpha", "nft list tables").stdout
+    table = linux.ssh("alpha", "nft list table inet sitelink").stdout
+    assert 'udp dport 13231 counter' in table and 'comment "sitelink:fleet wireguard-in #' in table
+    # a rule of ours changed by hand is put back; the operator's table is still not touched
+    handle = [line for line in linux.ssh("alpha", "nft -a list chain inet sitelink input").stdout.splitlines()
+              if "wireguard-in" in line][0].rsplit("# handle ", 1)[1]
+    linux.ssh("alpha", "nft delete rule inet sitelink input handle %s" % handle)
+    again = play(tmp_path)
+    assert again.rc == 0 and again.recap["alpha"]["changed"] == 1, again.recap
+    assert "wireguard-in" in linux.ssh("alpha", "nft list table inet sitelink").stdout
+
+
+def test_a_blocked_port_is_reported_as_a_down_link(linux, tmp_path):
+    """An operator's own nftables table drops WireGuard on bravo: the links to bravo are down, by name."""
+    linux.ssh("bravo", "nft -f - <<'EOF'\n%s\nEOF" % BLOCK_PORT)
+    run = play(tmp_path, "-e", "sitelink_verify_retries=2", "-e", "sitelink_verify_delay=1")
+    assert run.rc != 0
+    assert "2 link ends up, 4 down, 0 pending" in run.out
+    assert "bravo: link(s) not up: alpha--bravo, bravo--charlie" in run.out
+    assert "no handshake with alpha (its WireGuard port blocked, or its endpoint unreachable?)" in run.out
+    assert "table inet operator" in linux.ssh("bravo", "nft list tables").stdout      # never touched
+    assert not ping_lan_to_lan(linux, "alpha", "bravo") and ping_lan_to_lan(linux, "alpha", "charlie")
+    linux.ssh("bravo", "nft delete table inet operator")
+    fixed = play(tmp_path)
+    assert fixed.rc == 0 and "6 link ends up, 0 down" in fixed.out, fixed
+
+
+def test_check_mode_on_new_sites_changes_nothing(linux, tmp_path):
+    run = play(tmp_path, "--check", "--diff")
+    assert run.rc == 0, run
+    for name in SITES:
+        state = linux.ssh(name, "ip link show wg-sitelink; ls /etc/wireguard; nft list tables; "
+                                "ip route show proto 157", check=False)
+        assert "wg-sitelink" not in state.stdout and state.stdout.strip() == "", state.stdout
