@@ -66,7 +66,7 @@ integration-tests: venv
 	$(BIN)/python -m pytest -q tests/integration $(PYTEST_ARGS)
 
 # Molecule scenarios (default driver): create starts emulated routers, destroy stops them.
-MOLECULE_SCENARIOS := p2p_gre hub_spoke_eoip mesh linux_mesh
+MOLECULE_SCENARIOS := p2p_gre hub_spoke_eoip mesh linux_mesh mixed_hub
 molecule-tests: venv
 	@for s in $(MOLECULE_SCENARIOS); do \
 		echo "molecule test -s $$s"; \

@@ -72,6 +72,14 @@ public_key:
   description: The interface's public key.
   returned: when the interface exists
   type: str
+listen_port:
+  description: The interface's UDP port.
+  returned: when the interface exists
+  type: int
+mtu:
+  description: The interface's MTU.
+  returned: when the interface exists
+  type: int
 peers:
   description: Every peer, with C(public_key), C(endpoint), C(allowed_address), C(last_handshake) (like C(12s),
     or null before the first) and C(last_handshake_seconds), C(rx) and C(tx) bytes.
@@ -89,18 +97,23 @@ all_answered:
   type: bool
 """
 
+import json
 import shlex
 import time
 
 from ansible.module_utils.basic import AnsibleModule
 
 
-def read_peers(module, interface):
-    rc, out, err = module.run_command(["wg", "show", interface, "dump"])
+def read_interface(module, interface):
+    """(public key, listen port, MTU, peers); None and [] when there is no such interface."""
+    rc, out, _err = module.run_command(["wg", "show", interface, "dump"])
     if rc != 0:
-        return None, []
+        return None, None, None, []
     lines = [line.split("\t") for line in out.strip().splitlines()]
-    public = lines[0][1] if lines and len(lines[0]) > 1 else None     # lines[0][0] is the private key: dropped
+    public = lines[0][1]                 # lines[0][0] is the private key: dropped here, never returned
+    port = int(lines[0][2]) if lines[0][2].isdigit() else None
+    rc, out, _err = module.run_command(["ip", "-j", "link", "show", "dev", interface])
+    mtu = json.loads(out)[0].get("mtu") if rc == 0 else None
     now = int(time.time())
     peers = []
     for fields in lines[1:]:
@@ -111,7 +124,7 @@ def read_peers(module, interface):
                       "last_handshake": None if seconds is None else "%ss" % seconds,
                       "last_handshake_seconds": seconds, "rx": int(fields[5]), "tx": int(fields[6]),
                       "persistent_keepalive": 0 if fields[7] == "off" else int(fields[7])})
-    return public, peers
+    return public, port, mtu, peers
 
 
 def ping_all(module, addresses, count, timeout, source):
@@ -147,9 +160,9 @@ def main():
         supports_check_mode=True,
     )
     p = module.params
-    public, peers = read_peers(module, p["interface"])
+    public, port, mtu, peers = read_interface(module, p["interface"])
     results = ping_all(module, p["addresses"], p["count"], p["timeout"], p["source"])
-    module.exit_json(changed=False, public_key=public, peers=peers, results=results,
+    module.exit_json(changed=False, public_key=public, listen_port=port, mtu=mtu, peers=peers, results=results,
                      all_answered=all(r["received"] for r in results))
 
 

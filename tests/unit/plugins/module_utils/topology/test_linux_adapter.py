@@ -1,0 +1,80 @@
+"""The Linux adapter: what a mixed fleet's Linux sites are given, and that both ends of a link agree."""
+
+from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import linux, model, plan, routeros, validate
+from ansible_collections.sitelink.tunnels.plugins.module_utils.wireguard import keys
+
+SECRET = "unit-test-secret"
+KEYS = {"hub": "Ag" + "A" * 41 + "=", "gw": "Aw" + "A" * 41 + "=", "branch": "BA" + "A" * 41 + "="}
+
+
+def mixed(overlay="none", hub_platform="routeros"):
+    sites = {"hub": {"id": 1, "platform": hub_platform, "lans": ["192.168.10.0/24"], "endpoint": "198.51.100.1"},
+             "gw": {"id": 2, "platform": "linux", "lans": ["10.20.0.0/16"], "endpoint": "2001:db8::2"},
+             "branch": {"id": 3, "lans": ["192.168.12.0/24"]}}
+    settings = {"sitelink_topology": {"type": "hub_spoke", "hubs": ["hub"]},
+                "sitelink_link_defaults": {"overlay": overlay}, "sitelink_psk_secret": SECRET}
+    m = model.load(sites, settings)
+    assert validate.validate(m) == []
+    return dict((name, plan.plan_site(m, name)) for name in m.sites)
+
+
+def test_wireguard_parameters_of_a_linux_site():
+    gw = linux.wireguard(mixed()["gw"], KEYS, SECRET)
+    assert gw["name"] == "wg-sitelink" and gw["listen_port"] == 13231 and gw["mtu"] == 1420
+    assert gw["addresses"] == ["10.255.0.1/31"]
+    (hub,) = gw["peers"]
+    assert hub["public_key"] == KEYS["hub"] and hub["endpoint"] == "198.51.100.1:13231"
+    assert hub["persistent_keepalive"] == 25 and hub["comment"] == "gw--hub"
+    # the hub's LAN, and the other spoke's LAN through the hub (hub and spoke), and the hub's transit address
+    assert hub["allowed_ips"] == ["10.255.0.0/32", "192.168.10.0/24", "192.168.12.0/24"]
+    assert hub["preshared_key"] == keys.derive_preshared_key(SECRET, "gw--hub")
+
+
+def test_both_ends_of_a_mixed_link_agree():
+    plans = mixed()
+    gw = linux.wireguard(plans["gw"], KEYS, SECRET)["peers"][0]
+    hub = [p for p in routeros.config(plans["hub"], "wireguard_peers", KEYS, SECRET) if p["comment"] == "gw--hub"][0]
+    assert hub["public_key"] == KEYS["gw"] and gw["public_key"] == KEYS["hub"]
+    assert hub["preshared_key"] == gw["preshared_key"]
+    assert hub["endpoint_address"] == "2001:db8::2" and hub["endpoint_port"] == 13231
+    assert "10.255.0.1/32" in hub["allowed_address"] and "10.20.0.0/16" in hub["allowed_address"]
+
+
+def test_an_ipv6_endpoint_is_bracketed_and_unknown_keys_leave_the_peer_out():
+    assert linux.endpoint("2001:db8::2", 13231) == "[2001:db8::2]:13231"
+    assert linux.endpoint("vpn.example.net", 51820) == "vpn.example.net:51820"
+    assert linux.endpoint("", 13231) is None
+    plans = mixed(hub_platform="linux")
+    assert [p["comment"] for p in linux.wireguard(plans["hub"], {"gw": KEYS["gw"]}, SECRET)["peers"]] == ["gw--hub"]
+    assert not linux.complete(plans["hub"], {"gw": KEYS["gw"]})
+    assert linux.complete(plans["hub"], KEYS)
+
+
+def test_routes_take_our_own_address_on_the_link_as_source():
+    routes = linux.routes(mixed(hub_platform="linux")["hub"])
+    assert {"dst": "10.20.0.0/16", "via": "10.255.0.1", "src": "10.255.0.0"} in routes
+    assert {"dst": "192.168.12.0/24", "via": "10.255.0.3", "src": "10.255.0.2"} in routes
+    assert linux.forwarding(mixed(hub_platform="linux")["hub"]) == ["ipv4"]
+
+
+def test_gre_overlay_on_linux_and_its_firewall_rules():
+    gw = mixed(overlay="gre")["gw"]
+    (tunnel,) = linux.gre_tunnels(gw)
+    assert tunnel == {"name": "gre-hub", "local": "10.255.0.1", "remote": "10.255.0.0", "mtu": 1396,
+                      "comment": "gw--hub", "addresses": ["10.254.0.1/31"]}
+    rules = dict((r["name"], r) for r in linux.firewall(gw))
+    assert rules["wireguard-in"] == {"chain": "input", "name": "wireguard-in", "rule": "udp dport 13231 counter accept"}
+    assert rules["overlay-in-hub"]["rule"] == 'iifname "wg-sitelink" ip saddr 10.255.0.0 meta l4proto gre counter accept'
+    assert rules["forward-to-gre-hub"] == {"chain": "forward", "name": "forward-to-gre-hub",
+                                           "rule": 'oifname "gre-hub" counter accept'}
+    # routes to the hub's LAN go over the GRE overlay, from our overlay address
+    assert {"dst": "192.168.10.0/24", "via": "10.254.0.0", "src": "10.254.0.1"} in linux.routes(gw)
+
+
+def test_eoip_is_refused_on_a_link_with_a_linux_end():
+    sites = {"hub": {"id": 1, "endpoint": "198.51.100.1"}, "gw": {"id": 2, "platform": "linux"}}
+    m = model.load(sites, {"sitelink_topology": {"type": "p2p"}, "sitelink_psk_secret": SECRET,
+                           "sitelink_link_defaults": {"overlay": "eoip"}})
+    assert [str(p) for p in validate.validate(m)] == [
+        "fleet: sitelink_topology.overlay: link gw--hub: EoIP is MikroTik's own protocol and gw is a Linux site; "
+        "use overlay: gre (Linux needs the ip_gre kernel module)"]
