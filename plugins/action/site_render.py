@@ -9,9 +9,11 @@ import os
 
 import yaml
 
+from ansible_collections.sitelink.tunnels.plugins.module_utils.linux import render
 from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.engine import Engine
 from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.resources import RESOURCES
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import plan as planner
+from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import linux as linux_adapter
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import routeros as adapter
 from ansible_collections.sitelink.tunnels.plugins.plugin_utils import fleet
 
@@ -32,8 +34,36 @@ def script(plan, host, owner):
     return "\n".join(lines) + "\n"
 
 
+def shell_script(plan, host, owner, key_dir="/etc/wireguard", protocol=157, table="sitelink"):
+    """What the role does on a Linux site, as a shell script to read (keys and preshared keys as placeholders)."""
+    placeholders = dict((p["peer"], "<public key of %s>" % p["peer"]) for p in plan["peers"])
+    wg = linux_adapter.wireguard(plan, placeholders, None)
+    peers = [dict(peer, psk_text=peer.get("preshared_key")) for peer in wg["peers"]]   # placeholders: no secret given
+    key = "%s/%s.key" % (key_dir, wg["name"])
+    lines = ["#!/bin/sh",
+             "# sitelink.tunnels: Linux site %s (render only; nothing was run on the host)" % host,
+             "# <public key of SITE>: wg pubkey < %s on a Linux SITE, /interface wireguard print on RouterOS" % key,
+             "set -eu", "umask 077",
+             "[ -s %s ] || wg genkey > %s" % (key, key),
+             "cat > %s/%s.conf <<'EOF'" % (key_dir, wg["name"]),
+             render.wg_quick(wg["name"], wg["listen_port"], wg["mtu"], wg["addresses"], key, peers).rstrip("\n"),
+             "EOF",
+             "wg-quick up %s   # the role instead changes a running interface in place (wg set)" % wg["name"]]
+    for overlay in linux_adapter.gre_tunnels(plan):
+        lines.append("ip link add %s type gre local %s remote %s ttl 64   # needs the ip_gre kernel module"
+                     % (overlay["name"], overlay["local"], overlay["remote"]))
+        lines += ["ip addr add %s dev %s" % (a, overlay["name"]) for a in overlay["addresses"]]
+        lines.append("ip link set dev %s mtu %d up" % (overlay["name"], overlay["mtu"]))
+    lines += [" ".join(render.route_command(r, protocol)) for r in linux_adapter.routes(plan)]
+    lines += ["sysctl -w %s=1" % ("net.ipv4.ip_forward" if f == "ipv4" else "net.ipv6.conf.all.forwarding")
+              for f in linux_adapter.forwarding(plan)]
+    lines += ["nft -f - <<'EOF'", "table inet %s" % table, "delete table inet %s" % table,
+              render.nft_table(table, owner, linux_adapter.firewall(plan), -10).rstrip("\n"), "EOF"]
+    return "\n".join(lines) + "\n"
+
+
 class ActionModule(fleet.FleetAction):
-    """Writes the site's plan (YAML and JSON) and RouterOS script; contacts no router."""
+    """Writes the site's plan (YAML and JSON) and its RouterOS script or Linux shell script; contacts no site."""
 
     def work(self, model, task_vars):
         dest = self._task.args.get("dest")
@@ -45,8 +75,14 @@ class ActionModule(fleet.FleetAction):
         contents = {
             "%s.plan.yml" % host: yaml.safe_dump(plan, sort_keys=False, default_flow_style=False),
             "%s.plan.json" % host: json.dumps(plan, indent=2) + "\n",
-            "%s.rsc" % host: script(plan, host, owner),
         }
+        if plan["platform"] == "linux":
+            args = self._task.args
+            contents["%s.sh" % host] = shell_script(plan, host, owner, args.get("linux_key_dir") or "/etc/wireguard",
+                                                    int(args.get("linux_route_protocol") or 157),
+                                                    args.get("linux_firewall_table") or "sitelink")
+        else:
+            contents["%s.rsc" % host] = script(plan, host, owner)
         changed = []
         for name, text in contents.items():
             path = os.path.join(dest, name)

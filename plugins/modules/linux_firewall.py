@@ -99,36 +99,15 @@ counters:
   type: dict
 """
 
-import hashlib
 import json
 import re
 
 from ansible.module_utils.basic import AnsibleModule
 
-CHAINS = ("input", "forward", "output")
+from ansible_collections.sitelink.tunnels.plugins.module_utils.linux import render
+
+CHAINS = render.NFT_CHAINS
 COUNTERS = re.compile(r" counter packets \d+ bytes \d+")
-
-
-def marker(owner):
-    return "sitelink:%s" % owner if owner else "sitelink"
-
-
-def rule_comment(owner, rule):
-    digest = hashlib.sha256(("%s|%s" % (rule["chain"], rule["rule"])).encode("utf-8")).hexdigest()[:8]
-    return "%s %s #%s" % (marker(owner), rule["name"], digest)
-
-
-def render(table, owner, rules, priority):
-    lines = ["table inet %s {" % table, '\tcomment "%s"' % marker(owner)]
-    for chain in CHAINS:
-        lines.append("\tchain %s {" % chain)
-        lines.append("\t\ttype filter hook %s priority %d; policy accept;" % (chain, priority))
-        for rule in rules:
-            if rule["chain"] == chain:
-                lines.append('\t\t%s comment "%s"' % (rule["rule"], rule_comment(owner, rule)))
-        lines.append("\t}")
-    lines.append("}")
-    return "\n".join(lines) + "\n"
 
 
 def nft(module, args, data=None, check=True):
@@ -188,17 +167,17 @@ def main():
             module.fail_json(msg="rules[%d].rule: unbalanced quotes" % index)
         names.add(rule["name"])
     have = read(module, p["table"])
-    if have and have["comment"] != marker(p["owner"]):
+    if have and have["comment"] != render.nft_marker(p["owner"]):
         module.fail_json(msg="table inet %s exists and is not ours (comment %r, expected %r); pick another table "
-                             "name or remove it" % (p["table"], have["comment"], marker(p["owner"])))
+                             "name or remove it" % (p["table"], have["comment"], render.nft_marker(p["owner"])))
     commands = []
-    want_text = render(p["table"], p["owner"], p["rules"], p["priority"]) if p["state"] == "present" else ""
+    want_text = render.nft_table(p["table"], p["owner"], p["rules"], p["priority"]) if p["state"] == "present" else ""
     if p["state"] == "absent":
         if have:
             commands.append("delete table inet %s" % p["table"])
     else:
         want_chains = dict((c, (c, p["priority"], "accept")) for c in CHAINS)
-        want_rules = [(r["chain"], rule_comment(p["owner"], r)) for c in CHAINS for r in p["rules"] if r["chain"] == c]
+        want_rules = [(r["chain"], render.nft_rule_comment(p["owner"], r)) for c in CHAINS for r in p["rules"] if r["chain"] == c]
         if not have or have["chains"] != want_chains or have["rules"] != want_rules:
             script = ("table inet %s\ndelete table inet %s\n" % (p["table"], p["table"])) + want_text
             commands.append(script)

@@ -124,6 +124,8 @@ import json
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.sitelink.tunnels.plugins.module_utils.linux import render
+
 SYSCTL = {"ipv4": "net.ipv4.ip_forward", "ipv6": "net.ipv6.conf.all.forwarding"}
 
 
@@ -161,11 +163,7 @@ def same(have, want):
 
 
 def command(route, protocol, table, verb="replace"):
-    args = ["ip", "route", verb, route["dst"]]
-    for key, word in (("via", "via"), ("dev", "dev"), ("src", "src"), ("metric", "metric")):
-        if route.get(key) is not None and verb == "replace":
-            args += [word, str(route[key])]
-    return args + ["proto", str(protocol), "table", table]
+    return render.route_command(route, protocol, table, verb)
 
 
 def read_forwarding(module, family):

@@ -154,6 +154,7 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.sitelink.tunnels.plugins.module_utils.linux import render
 from ansible_collections.sitelink.tunnels.plugins.module_utils.wireguard import keys
 
 
@@ -213,23 +214,8 @@ def normal_endpoint(text):
 
 
 def wg_quick_text(name, p, wanted, want_addresses):
-    """The wg-quick file for boot; the private key stays in its own file."""
-    lines = ["# sitelink.tunnels: %s (managed; edits are replaced)" % name, "[Interface]"]
-    lines += ["Address = %s" % a for a in want_addresses]
-    if p["listen_port"] is not None:
-        lines.append("ListenPort = %d" % p["listen_port"])
-    lines += ["MTU = %d" % p["mtu"], "Table = off", "PostUp = wg set %%i private-key %s" % p["private_key_path"]]
-    for public in sorted(wanted):
-        peer = wanted[public]
-        lines += [""] + (["# %s" % peer["comment"]] if peer["comment"] else [])
-        lines += ["[Peer]", "PublicKey = %s" % public, "AllowedIPs = %s" % ", ".join(peer["allowed_ips"])]
-        if peer["psk_text"]:
-            lines.append("PresharedKey = %s" % peer["psk_text"])
-        if peer["endpoint"]:
-            lines.append("Endpoint = %s" % peer["endpoint"])
-        if peer["persistent_keepalive"]:
-            lines.append("PersistentKeepalive = %d" % peer["persistent_keepalive"])
-    return "\n".join(lines) + "\n"
+    peers = [dict(peer, public_key=public) for public, peer in wanted.items()]
+    return render.wg_quick(name, p["listen_port"], p["mtu"], want_addresses, p["private_key_path"], peers)
 
 
 def write_private_file(path, text):

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: site_render
-short_description: Write a site's plan and RouterOS script without contacting any device
+short_description: Write a site's plan and its RouterOS or shell script without contacting any device
 version_added: 0.1.0
 description:
-  - Writes C(SITE.plan.yml), C(SITE.plan.json) and C(SITE.rsc) into O(dest) on the controller.
-  - The script uses placeholders for what only the routers know (C(<public key of SITE>)); preshared keys are
-    redacted. No router is contacted.
+  - Writes C(SITE.plan.yml), C(SITE.plan.json) and, for a RouterOS site, C(SITE.rsc) (a RouterOS script) or, for
+    a Linux site, C(SITE.sh) (the wg-quick file, routes, forwarding and nftables table, as shell commands) into
+    O(dest) on the controller.
+  - The scripts use placeholders for what only the sites know (C(<public key of SITE>)); preshared keys are
+    placeholders too. No site is contacted.
 author:
   - Sitelink Tunnels maintainers (@sitelink-tunnels)
 options:
@@ -27,6 +29,18 @@ options:
     description: Ownership tag used in the comments, as the role's C(sitelink_owner).
     type: str
     default: ""
+  linux_key_dir:
+    description: Key directory of Linux sites, as the role's C(sitelink_linux_key_dir).
+    type: path
+    default: /etc/wireguard
+  linux_route_protocol:
+    description: Route protocol number of Linux sites' routes, as the role's C(sitelink_linux_route_protocol).
+    type: int
+    default: 157
+  linux_firewall_table:
+    description: nftables table of Linux sites, as the role's C(sitelink_linux_firewall_table).
+    type: str
+    default: sitelink
 attributes:
   check_mode:
     description: Reports which files would change; writes nothing.
@@ -48,7 +62,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 files:
-  description: The three files of the site.
+  description: The three files of the site (plan as YAML and JSON, and its script).
   returned: always
   type: list
   elements: str

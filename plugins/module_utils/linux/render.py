@@ -1,0 +1,67 @@
+# -*- coding: utf-8 -*-
+# Copyright: sitelink.tunnels contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Text a Linux site is given: its wg-quick file, its nftables table, its route commands.
+
+One place, so that the modules that write them and the render-only mode that shows them agree.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+NFT_CHAINS = ("input", "forward", "output")
+
+
+def wg_quick(name, listen_port, mtu, addresses, private_key_path, peers):
+    """A wg-quick file that names the private key file instead of holding the key; `Table = off` leaves
+    routes to linux_routes.  peers: dicts with public_key, allowed_ips, endpoint, persistent_keepalive,
+    psk_text (the preshared key, or a placeholder) and comment."""
+    lines = ["# sitelink.tunnels: %s (managed; edits are replaced)" % name, "[Interface]"]
+    lines += ["Address = %s" % a for a in addresses]
+    if listen_port is not None:
+        lines.append("ListenPort = %d" % listen_port)
+    lines += ["MTU = %d" % mtu, "Table = off", "PostUp = wg set %%i private-key %s" % private_key_path]
+    for peer in sorted(peers, key=lambda p: p["public_key"]):
+        lines += [""] + (["# %s" % peer["comment"]] if peer.get("comment") else [])
+        lines += ["[Peer]", "PublicKey = %s" % peer["public_key"], "AllowedIPs = %s" % ", ".join(peer["allowed_ips"])]
+        if peer.get("psk_text"):
+            lines.append("PresharedKey = %s" % peer["psk_text"])
+        if peer.get("endpoint"):
+            lines.append("Endpoint = %s" % peer["endpoint"])
+        if peer.get("persistent_keepalive"):
+            lines.append("PersistentKeepalive = %d" % peer["persistent_keepalive"])
+    return "\n".join(lines) + "\n"
+
+
+def nft_marker(owner):
+    return "sitelink:%s" % owner if owner else "sitelink"
+
+
+def nft_rule_comment(owner, rule):
+    """`sitelink:OWNER NAME #HASH`: the hash covers chain and statement, so a rule edited by hand differs."""
+    digest = hashlib.sha256(("%s|%s" % (rule["chain"], rule["rule"])).encode("utf-8")).hexdigest()[:8]
+    return "%s %s #%s" % (nft_marker(owner), rule["name"], digest)
+
+
+def nft_table(table, owner, rules, priority):
+    lines = ["table inet %s {" % table, '\tcomment "%s"' % nft_marker(owner)]
+    for chain in NFT_CHAINS:
+        lines.append("\tchain %s {" % chain)
+        lines.append("\t\ttype filter hook %s priority %d; policy accept;" % (chain, priority))
+        for rule in rules:
+            if rule["chain"] == chain:
+                lines.append('\t\t%s comment "%s"' % (rule["rule"], nft_rule_comment(owner, rule)))
+        lines.append("\t}")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def route_command(route, protocol, table="main", verb="replace"):
+    """`ip route` arguments for one route (dict with dst and optional via, dev, src, metric)."""
+    args = ["ip", "route", verb, route["dst"]]
+    if verb == "replace":
+        for key in ("via", "dev", "src", "metric"):
+            if route.get(key) is not None:
+                args += [key, str(route[key])]
+    return args + ["proto", str(protocol), "table", table]
