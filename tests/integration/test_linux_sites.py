@@ -123,3 +123,37 @@ def test_check_mode_on_new_sites_changes_nothing(linux, tmp_path):
         state = linux.ssh(name, "ip link show wg-sitelink; ls /etc/wireguard; nft list tables; "
                                 "ip route show proto 157", check=False)
         assert "wg-sitelink" not in state.stdout and state.stdout.strip() == "", state.stdout
+
+
+def test_render_and_a_gre_overlay_on_a_kernel_without_gre(linux, tmp_path):
+    """Render-only writes a readable shell script; a real GRE run fails naming the interface and the module."""
+    gre = json.dumps({"sitelink_link_defaults": {"overlay": "gre"}})
+    rendered = play(tmp_path, "-e", gre, "-e", "sitelink_render_dir=%s" % (tmp_path / "out"))
+    assert rendered.rc == 0, rendered.out[-3000:]
+    script = (tmp_path / "out" / "alpha.sh").read_text()
+    assert "ip link add gre-bravo type gre local 10.255.0.0 remote 10.255.0.1 ttl 64" in script
+    assert "PublicKey = <public key of bravo>" in script and "PresharedKey = <preshared key of alpha--bravo>" in script
+    assert "ip route replace 192.168.72.0/24 via 10.254.0.1 src 10.254.0.0 proto 157 table main" in script
+    assert 'iifname "wg-sitelink" ip saddr 10.255.0.1 meta l4proto gre counter accept' in script
+    assert SECRET not in script and not (tmp_path / "out" / "alpha.rsc").exists()
+    assert subprocess.run(["sh", "-n", str(tmp_path / "out" / "alpha.sh")], check=False).returncode == 0
+    assert linux.ssh("alpha", "ip link show wg-sitelink", check=False).returncode != 0     # nothing was run
+    real = play(tmp_path, "-e", gre)
+    assert real.rc != 0
+    assert "gre-bravo: ip link add gre-bravo type gre" in real.out and "modprobe ip_gre" in real.out
+
+
+def test_limit_reads_the_keys_of_linux_peers_outside_the_play(linux, tmp_path):
+    """--limit charlie: charlie gets both peers (their keys read on alpha and bravo, read-only); the others
+    are not touched until they are in a play."""
+    first = play(tmp_path, "--limit", "alpha,bravo", "-e", "sitelink_verify=false")
+    assert first.rc == 0, first
+    assert "charlie: no key in" in first.out                    # charlie has no key yet: its links wait
+    before = dict((name, linux.ssh(name, "wg show wg-sitelink dump | cut -f1-4").stdout) for name in ("alpha", "bravo"))
+    limited = play(tmp_path, "--limit", "charlie", "-e", "sitelink_verify=false")
+    assert limited.rc == 0, limited
+    assert len(linux.ssh("charlie", "wg show wg-sitelink peers").stdout.split()) == 2
+    for name in ("alpha", "bravo"):
+        assert linux.ssh(name, "wg show wg-sitelink dump | cut -f1-4").stdout == before[name]
+    full = play(tmp_path)
+    assert full.rc == 0 and "6 link ends up, 0 down, 0 pending" in full.out, full
