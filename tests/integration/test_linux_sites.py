@@ -6,6 +6,7 @@ routes and nftables tables, and the files on each site.
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -76,6 +77,16 @@ def test_mesh_of_linux_sites_converges_once_and_keeps_its_secrets(linux, tmp_pat
     second = play(tmp_path)
     assert second.rc == 0, second
     assert all(r["changed"] == 0 for r in second.recap.values()), second.recap
+    # a changed setting is applied to the running interface: same wireguard-go, sessions kept
+    pids = dict((name, linux.ssh(name, "pgrep -x wireguard-go").stdout.split()) for name in SITES)
+    handshakes = linux.ssh("charlie", "wg show wg-sitelink latest-handshakes").stdout
+    third = play(tmp_path, "-e", json.dumps({"sitelink_link_defaults": {"keepalive": 15}}))
+    assert third.rc == 0 and third.recap["charlie"]["changed"] >= 1, third
+    assert dict((name, linux.ssh(name, "pgrep -x wireguard-go").stdout.split()) for name in SITES) == pids
+    assert set(linux.ssh("charlie", "wg show wg-sitelink persistent-keepalive").stdout.split()[1::2]) == {"15"}
+    kept = dict(line.split() for line in handshakes.splitlines())
+    now = dict(line.split() for line in linux.ssh("charlie", "wg show wg-sitelink latest-handshakes").stdout.splitlines())
+    assert all(int(now[key]) >= int(kept[key]) > 0 for key in kept)          # no session was torn down
 
 
 def test_what_the_role_does_not_own_survives_and_stale_entries_go(linux, tmp_path):
@@ -157,3 +168,21 @@ def test_limit_reads_the_keys_of_linux_peers_outside_the_play(linux, tmp_path):
         assert linux.ssh(name, "wg show wg-sitelink dump | cut -f1-4").stdout == before[name]
     full = play(tmp_path)
     assert full.rc == 0 and "6 link ends up, 0 down, 0 pending" in full.out, full
+
+
+def test_a_linux_hub_forwards_between_its_spokes(linux, tmp_path):
+    """Hub and spoke with alpha as hub: bravo's LAN reaches charlie's LAN through alpha (forwarding, the
+    hub's nftables forward chain, and each spoke's allowed addresses covering the other spoke's LAN)."""
+    hub = json.dumps({"sitelink_topology": {"type": "hub_spoke", "hubs": ["alpha"]}})
+    run = play(tmp_path, "-e", hub)
+    assert run.rc == 0, run
+    assert "4 link ends up, 0 down, 0 pending" in run.out
+    assert linux.ssh("alpha", "sysctl -n net.ipv4.ip_forward").stdout.strip() == "1"
+    assert "net.ipv4.ip_forward = 1" in linux.ssh("alpha", "cat /etc/sysctl.d/90-sitelink.conf").stdout
+    deadline = 10
+    while not ping_lan_to_lan(linux, "bravo", "charlie") and deadline:
+        deadline -= 1                             # charlie calls in: its first handshake may still be on the way
+    assert ping_lan_to_lan(linux, "bravo", "charlie") and ping_lan_to_lan(linux, "charlie", "bravo")
+    chain = linux.ssh("alpha", "nft list chain inet sitelink forward").stdout
+    forwarded = re.search(r'counter packets (\d+) .*forward-from-wg-sitelink', chain)
+    assert forwarded and int(forwarded.group(1)) > 0, chain      # the hub's own forward rule counted them
