@@ -21,7 +21,7 @@ help:
 	@echo "make demo   - start the built-in lab of emulated routers and run the main job on it"
 	@echo "make test   - the whole suite (what CI runs)"
 	@echo "make venv   - only set up $(VENV) and the Debian packages"
-	@echo "make bench  - host-task cost of the RouterOS modules vs ansible.builtin.ping; a 50-site fleet run"
+	@echo "make bench  - host-task cost of the RouterOS modules vs ansible.builtin.ping; a 50-site fleet run; 6 Linux sites"
 
 deps:
 	@tests/tools/debian-deps.sh
@@ -85,6 +85,7 @@ demo: venv
 bench: venv
 	$(BIN)/python benchmarks/host_task_cost.py --hosts 50 --forks 10
 	$(BIN)/python benchmarks/fleet_run.py --sites 50 --forks 10
+	$(BIN)/python benchmarks/linux_sites.py --sites 6 --topology mesh
 
 clean:
 	rm -rf build tests/output
