@@ -151,15 +151,16 @@ def read(module, protocol, table):
             dst = row["dst"]
             if dst == "default":
                 dst = "0.0.0.0/0" if family == "-4" else "::/0"
-            routes[prefix(dst)] = {"dst": prefix(dst), "via": row.get("gateway"), "dev": row.get("dev"),
+            via = row.get("gateway") or (row.get("via") or {}).get("host")     # "via" when of the other family
+            routes[prefix(dst)] = {"dst": prefix(dst), "via": via, "dev": row.get("dev"),
                                    "src": row.get("prefsrc"), "metric": row.get("metric")}
     return routes
 
 
 def same(have, want):
-    """Equal in every field the caller asked for (an unset dev or src is the kernel's choice)."""
-    return all(want[k] is None or have.get(k) == want[k] for k in ("via", "dev", "src")) \
-        and (want["metric"] or 0) == (have.get("metric") or 0)
+    """Equal in every field the caller asked for: an unset dev, src or metric is the kernel's choice
+    (IPv6 routes get metric 1024 unless told otherwise)."""
+    return all(want[k] is None or have.get(k) == want[k] for k in ("via", "dev", "src", "metric"))
 
 
 def command(route, protocol, table, verb="replace"):

@@ -186,3 +186,31 @@ def test_a_linux_hub_forwards_between_its_spokes(linux, tmp_path):
     chain = linux.ssh("alpha", "nft list chain inet sitelink forward").stdout
     forwarded = re.search(r'counter packets (\d+) .*forward-from-wg-sitelink', chain)
     assert forwarded and int(forwarded.group(1)) > 0, chain      # the hub's own forward rule counted them
+
+
+def test_ipv6_transit_and_lans(tmp_path):
+    """Pools and LANs in IPv6: /127 transit addresses, IPv6 routes (whose kernel metric the role leaves be),
+    LAN-to-LAN pings across, and a second run that changes nothing."""
+    lans = {"alpha": "fd71::1/64", "bravo": "fd72::1/64"}
+    lab = LinuxLab(list(lans), str(tmp_path / "linuxlab"), prefix="sl6%d" % (os.getpid() % 1000), lans=lans).up()
+    try:
+        hosts = {}
+        for index, name in enumerate(lans):
+            site = {"id": index + 1, "platform": "linux", "lans": [lans[name].replace("::1/64", "::/64")]}
+            if name == "alpha":
+                site["endpoint"] = str(lab.wan_address(name))
+            hosts[name] = dict(lab.inventory_vars(name), sitelink_site=site)
+        (tmp_path / "inventory.json").write_text(json.dumps({"all": {"hosts": hosts, "vars": {
+            "sitelink_topology": {"type": "p2p"}, "sitelink_psk_secret": SECRET,
+            "sitelink_pools": {"wireguard": "fd00:255::/64", "overlay": "fd00:254::/64",
+                               "overlay_prefix_length": 127},
+            "sitelink_verify_retries": 10, "sitelink_verify_delay": 1}}}))
+        first = play(tmp_path)
+        assert first.rc == 0 and "2 link ends up, 0 down" in first.out, first
+        assert "fd72::/64 via fd00:255::1 dev wg-sitelink src fd00:255:: " in lab.ssh("alpha", "ip -6 route show proto 157").stdout
+        ping = lab.ssh("bravo", "ping -c1 -W2 -I fd72::1 fd71::1", check=False)
+        assert ping.returncode == 0, ping.stdout
+        again = play(tmp_path)
+        assert again.rc == 0 and all(r["changed"] == 0 for r in again.recap.values()), again.recap
+    finally:
+        lab.down()

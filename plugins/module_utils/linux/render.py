@@ -64,4 +64,6 @@ def route_command(route, protocol, table="main", verb="replace"):
         for key in ("via", "dev", "src", "metric"):
             if route.get(key) is not None:
                 args += [key, str(route[key])]
+                if key == "via" and (":" in route["via"]) != (":" in route["dst"]):
+                    args.insert(-1, "inet6" if ":" in route["via"] else "inet")   # a next hop of the other family
     return args + ["proto", str(protocol), "table", table]

@@ -82,8 +82,9 @@ def routes(plan):
     for route in plan["routes"]:
         entry = {"dst": route["dst_address"], "via": route["gateway"]}
         gateway = ipaddress.ip_address(route["gateway"])
+        family = ipaddress.ip_network(route["dst_address"]).version
         for address in ours:
-            if gateway in address.network:
+            if gateway in address.network and address.version == family:     # a source of the route's family
                 entry["src"] = str(address.ip)
                 break
         out.append(entry)

@@ -116,7 +116,8 @@ class LinuxLab:
             self._in(ns, "ip", "link", "set", "eth0", "up")
             if name in self.lans:          # a bridge with no ports: its address answers, like a LAN gateway's
                 self._in(ns, "ip", "link", "add", "lan0", "type", "bridge")
-                self._in(ns, "ip", "addr", "add", self.lans[name], "dev", "lan0")
+                # nodad: an IPv6 address on a bridge without ports would stay tentative (unusable as a source)
+                self._in(ns, "ip", "addr", "add", self.lans[name], "dev", "lan0", *(["nodad"] if ":" in self.lans[name] else []))
                 self._in(ns, "ip", "link", "set", "lan0", "up")
             open(self.mntns(name), "w").close()
             sh("unshare", "--mount=%s" % self.mntns(name), "--propagation", "private", "true")

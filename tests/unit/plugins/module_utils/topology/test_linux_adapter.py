@@ -78,3 +78,19 @@ def test_eoip_is_refused_on_a_link_with_a_linux_end():
     assert [str(p) for p in validate.validate(m)] == [
         "fleet: sitelink_topology.overlay: link gw--hub: EoIP is MikroTik's own protocol and gw is a Linux site; "
         "use overlay: gre (Linux needs the ip_gre kernel module)"]
+
+
+def test_an_ipv4_lan_over_ipv6_transit_gets_a_next_hop_of_the_other_family_and_no_source():
+    from ansible_collections.sitelink.tunnels.plugins.module_utils.linux import render
+    sites = {"a": {"id": 1, "platform": "linux", "lans": ["10.1.0.0/24"], "endpoint": "2001:db8::1"},
+             "b": {"id": 2, "platform": "linux", "lans": ["10.2.0.0/24"]}}
+    m = model.load(sites, {"sitelink_topology": {"type": "p2p"}, "sitelink_psk_secret": SECRET,
+                           "sitelink_pools": {"wireguard": "fd00:255::/64", "overlay": "fd00:254::/64",
+                                              "overlay_prefix_length": 127}})
+    assert validate.validate(m) == []
+    (route,) = linux.routes(plan.plan_site(m, "a"))
+    assert route == {"dst": "10.2.0.0/24", "via": "fd00:255::1"}
+    assert render.route_command(route, 157) == ["ip", "route", "replace", "10.2.0.0/24", "via", "inet6", "fd00:255::1",
+                                                "proto", "157", "table", "main"]
+    assert render.route_command(route, 157, verb="del") == ["ip", "route", "del", "10.2.0.0/24", "proto", "157",
+                                                            "table", "main"]
