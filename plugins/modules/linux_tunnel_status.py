@@ -10,8 +10,9 @@ module: linux_tunnel_status
 short_description: State of a Linux host's WireGuard peers, and pings through the tunnels
 version_added: 0.2.0
 description:
-  - Reads every peer of a WireGuard interface (C(wg show NAME dump) - the private and preshared keys in that
-    output are dropped on reading and never returned) and pings the given addresses, all at once.
+  - Pings the given addresses, all at once, then reads every peer of a WireGuard interface (C(wg show NAME dump) -
+    the private and preshared keys in that output are dropped on reading and never returned), so that a handshake
+    the pings brought about is seen.
   - Its results have the shapes of M(sitelink.tunnels.routeros_info)'s peers and
     M(sitelink.tunnels.routeros_ping)'s results, so the site_tunnel role reports Linux and RouterOS sites in
     one table.
@@ -160,8 +161,9 @@ def main():
         supports_check_mode=True,
     )
     p = module.params
-    public, port, mtu, peers = read_interface(module, p["interface"])
+    # pings first: a peer that only calls in when there is traffic has its handshake by the time we read
     results = ping_all(module, p["addresses"], p["count"], p["timeout"], p["source"])
+    public, port, mtu, peers = read_interface(module, p["interface"])
     module.exit_json(changed=False, public_key=public, listen_port=port, mtu=mtu, peers=peers, results=results,
                      all_answered=all(r["received"] for r in results))
 

@@ -27,7 +27,8 @@ class Run(object):
         return self.recap[host]["changed"]
 
     def __repr__(self):
-        return "<Run rc=%s>\n%s" % (self.rc, self.out[-6000:])
+        failures = [line for line in self.out.splitlines() if line.startswith(("fatal:", "failed:", "[ERROR]"))]
+        return "<Run rc=%s>\n%s\n%s" % (self.rc, "\n".join(failures)[:4000], self.out[-4000:])
 
 
 class Ansible(object):
