@@ -77,7 +77,8 @@ class LinuxLab:
         return {"ansible_host": self.netns(name), "ansible_user": "root",
                 "ansible_ssh_private_key_file": os.path.join(self.state, "id_ed25519"),
                 "ansible_ssh_common_args": " ".join(shlex.quote(o) for o in self.ssh_options(name)[:-2]),
-                "ansible_python_interpreter": "/usr/bin/python3"}
+                "ansible_python_interpreter": "/usr/bin/python3",
+                "ansible_pipelining": True}         # one SSH round trip per task instead of four
 
     # ----- life cycle ------------------------------------------------------
     def up(self):
