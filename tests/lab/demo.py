@@ -1,11 +1,14 @@
 """`make demo`: the main job on the built-in lab.
 
-Starts three emulated RouterOS routers (a hub and two branches, one branch on EoIP,
-one on GRE; `rosemu` in a child process, reached over its API like hardware), writes
-the inventory, runs playbooks/site_tunnel.yml twice (the second run changes nothing),
-shows the fleet table, and tears the lab down.
+First fleet: three emulated RouterOS routers (a hub and two branches, one branch on EoIP,
+one on GRE; `rosemu` in a child process, reached over its API like hardware).
+Second fleet: three Linux gateways (network namespaces with sshd and real wireguard-go,
+reached over SSH) in a full mesh; a ping then crosses from one gateway's LAN to another's.
+For each: write the inventory, run playbooks/site_tunnel.yml twice (the second run changes
+nothing), show the fleet table, tear the lab down.
 """
 
+import json
 import os
 import re
 import signal
@@ -14,9 +17,12 @@ import sys
 import tempfile
 
 from rosemu.lab_tools import start_rosemu
+from rosemu.linuxlab import LinuxLab
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 FLEET = os.path.join(ROOT, "tests", "inventories", "good", "hub_spoke.yml")
+LINUX_FLEET = os.path.join(ROOT, "tests", "inventories", "good", "linux_mesh.yml")
+LINUX_LANS = {"gw-1": "192.168.51.1/24", "gw-2": "192.168.52.1/24", "gw-3": "192.168.53.1/24"}
 # Each router's WAN (ether1) on one underlay, and its LAN where the inventory says it is.
 LAB = """\
 routers:
@@ -60,8 +66,38 @@ def show(proc):
         print(text[-3000:] + proc.stderr[-2000:])
 
 
+def twice(inventories):
+    first = playbook(inventories, "first run")
+    show(first)
+    second = playbook(inventories, "second run (nothing to change)")
+    show(second)
+    return first.returncode == 0 and second.returncode == 0 and \
+        not re.search(r"changed=[1-9]", second.stdout[second.stdout.find("PLAY RECAP"):])
+
+
+def linux_fleet(tmp):
+    print("\n##### Linux gateways: namespaces with sshd and wireguard-go, reached over SSH", flush=True)
+    lab = LinuxLab(list(LINUX_LANS), os.path.join(tmp, "linuxlab"), prefix="sldemo", lans=LINUX_LANS).up()
+    try:
+        connections = os.path.join(tmp, "linux-connections.json")
+        with open(connections, "w", encoding="utf-8") as fh:
+            json.dump({"all": {"hosts": dict((n, lab.inventory_vars(n)) for n in LINUX_LANS)}}, fh)
+        sites = ["%s (WAN %s, LAN %s)" % (n, lab.wan_address(n), LINUX_LANS[n]) for n in LINUX_LANS]
+        print("lab up: %s" % ", ".join(sites))
+        print("inventory: %s (+ the lab's SSH settings)" % os.path.relpath(LINUX_FLEET, ROOT))
+        ok = twice([LINUX_FLEET, connections])
+        ping = lab.ssh("gw-3", "ping -c 3 -i 0.2 -W 2 -I 192.168.53.1 192.168.51.1", check=False)
+        summary = [line for line in ping.stdout.splitlines() if "packets transmitted" in line]
+        print("\nLAN to LAN through the tunnel, gw-3 192.168.53.1 -> gw-1 192.168.51.1: %s"
+              % (summary[0] if summary else ping.stdout + ping.stderr))
+        return ok and ping.returncode == 0
+    finally:
+        lab.down()
+
+
 def main():
     with tempfile.TemporaryDirectory(prefix="sitelink-demo-") as tmp:
+        print("##### RouterOS fleet: emulated routers, reached over the RouterOS API", flush=True)
         topology = os.path.join(tmp, "lab.yml")
         with open(topology, "w", encoding="utf-8") as fh:
             fh.write(LAB)
@@ -76,16 +112,12 @@ def main():
                     host, port = ends["api"]
                     fh.write("    %s: {ansible_host: %s, sitelink_routeros: {port: %d}}\n" % (name, host, port))
             print("inventory: %s (+ the lab's API ports)" % os.path.relpath(FLEET, ROOT))
-            first = playbook([FLEET, connections], "first run")
-            show(first)
-            second = playbook([FLEET, connections], "second run (nothing to change)")
-            show(second)
-            ok = first.returncode == 0 and second.returncode == 0 and \
-                not re.search(r"changed=[1-9]", second.stdout[second.stdout.find("PLAY RECAP"):])
+            ok = twice([FLEET, connections])
         finally:
             proc.send_signal(signal.SIGTERM)
             proc.wait(15)
-        print("\nlab down; %s" % ("fleet healthy, second run changed nothing" if ok else "DEMO FAILED"))
+        ok = linux_fleet(tmp) and ok
+        print("\nlabs down; %s" % ("both fleets healthy, second runs changed nothing" if ok else "DEMO FAILED"))
         return 0 if ok else 1
 
 
