@@ -205,10 +205,10 @@ def main():
         for args in commands:
             rc, out, err = module.run_command(args)
             if rc != 0:
-                hint = ""
+                hint, name = "", args[args.index("dev") + 1] if "dev" in args else args[3]
                 if args[:3] == ["ip", "link", "add"]:
                     hint = " (the kernel needs GRE support: modprobe ip_gre)"
-                module.fail_json(msg="%s: %s failed: %s%s" % (args[3], " ".join(args), (err or out).strip(), hint),
+                module.fail_json(msg="%s: %s failed: %s%s" % (name, " ".join(args), (err or out).strip(), hint),
                                  commands=[" ".join(c) for c in commands])
     module.exit_json(changed=bool(commands), commands=[" ".join(c) for c in commands],
                      diff={"before": shown(ours), "after": shown(after)})
