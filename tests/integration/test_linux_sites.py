@@ -189,10 +189,11 @@ def test_a_linux_hub_forwards_between_its_spokes(linux, tmp_path):
 
 
 def test_ipv6_transit_and_lans(tmp_path):
-    """Pools and LANs in IPv6: /127 transit addresses, IPv6 routes (whose kernel metric the role leaves be),
-    LAN-to-LAN pings across, and a second run that changes nothing."""
+    """IPv6 everywhere: underlay (bravo dials [fd99::65]:13231), /127 transit addresses, IPv6 routes (whose
+    kernel metric the role leaves be), LAN-to-LAN pings across, and a second run that changes nothing."""
     lans = {"alpha": "fd71::1/64", "bravo": "fd72::1/64"}
-    lab = LinuxLab(list(lans), str(tmp_path / "linuxlab"), prefix="sl6%d" % (os.getpid() % 1000), lans=lans).up()
+    lab = LinuxLab(list(lans), str(tmp_path / "linuxlab"), prefix="sl6%d" % (os.getpid() % 1000), lans=lans,
+                   underlay="fd99::/64").up()
     try:
         hosts = {}
         for index, name in enumerate(lans):
@@ -208,6 +209,7 @@ def test_ipv6_transit_and_lans(tmp_path):
         first = play(tmp_path)
         assert first.rc == 0 and "2 link ends up, 0 down" in first.out, first
         assert "fd72::/64 via fd00:255::1 dev wg-sitelink src fd00:255:: " in lab.ssh("alpha", "ip -6 route show proto 157").stdout
+        assert "[fd99::65]:13231" in lab.ssh("bravo", "wg show wg-sitelink endpoints").stdout
         ping = lab.ssh("bravo", "ping -c1 -W2 -I fd72::1 fd71::1", check=False)
         assert ping.returncode == 0, ping.stdout
         again = play(tmp_path)

@@ -112,8 +112,9 @@ class LinuxLab:
             self._in(ns, "ip", "link", "add", "eth0", "type", "veth", "peer", "name", outer)
             self._in(ns, "ip", "link", "set", outer, "netns", self.wan_ns)
             self._in(self.wan_ns, "ip", "link", "set", outer, "master", "br0", "up")
+            nodad = ["nodad"] if self.underlay.version == 6 else []     # usable at once, as on a real uplink
             self._in(ns, "ip", "addr", "add", "%s/%d" % (self.wan_address(name), self.underlay.prefixlen),
-                     "dev", "eth0")
+                     "dev", "eth0", *nodad)
             self._in(ns, "ip", "link", "set", "eth0", "up")
             if name in self.lans:          # a bridge with no ports: its address answers, like a LAN gateway's
                 self._in(ns, "ip", "link", "add", "lan0", "type", "bridge")
