@@ -115,7 +115,7 @@ def test_what_the_role_does_not_own_survives_and_stale_entries_go(linux, tmp_pat
 def test_a_blocked_port_is_reported_as_a_down_link(linux, tmp_path):
     """An operator's own nftables table drops WireGuard on bravo: the links to bravo are down, by name."""
     linux.ssh("bravo", "nft -f - <<'EOF'\n%s\nEOF" % BLOCK_PORT)
-    run = play(tmp_path, "-e", "sitelink_verify_retries=2", "-e", "sitelink_verify_delay=1")
+    run = play(tmp_path, "-e", "sitelink_verify_retries=6", "-e", "sitelink_verify_delay=1")   # room for a first-handshake retry (5 s)
     assert run.rc != 0
     assert "2 link ends up, 4 down, 0 pending" in run.out
     assert "bravo: link(s) not up: alpha--bravo, bravo--charlie" in run.out
