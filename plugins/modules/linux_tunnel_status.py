@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: linux_tunnel_status
 short_description: State of a Linux host's WireGuard peers, and pings through the tunnels
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Pings the given addresses, all at once, then reads every peer of a WireGuard interface (C(wg show NAME dump) -
     the private and preshared keys in that output are dropped on reading and never returned), so that a handshake
