@@ -35,7 +35,7 @@ class ActionModule(fleet.FleetAction):
         complete = {}
         for host in play:
             plan = planner.plan_site(model, host)
-            complete[host] = all(keys.get(p["peer"]) for p in plan["peers"])
+            complete[host] = planner.keys_complete(plan, keys)
         result = {"changed": False, "public_keys": keys, "complete": complete}
         if warnings:
             result["warnings"] = warnings
@@ -56,8 +56,8 @@ class ActionModule(fleet.FleetAction):
             for result in looked.get("results", []):
                 if result.get("item") == site.name and result.get("public_key"):
                     return result["public_key"]
-        warnings.append("%s: no key in %s/%s.key yet (or the host could not be reached); its links wait until "
-                        "the play runs on it" % (site.name, "the key directory", site.interface))
+        warnings.append("%s: no key in its key directory (%s.key) yet, or the host could not be reached; its links "
+                        "wait until the play runs on it" % (site.name, site.interface))
         return None
 
     def read_key(self, task_vars, site, warnings):

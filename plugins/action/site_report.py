@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from ansible.plugins.action import ActionBase
 
+from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import plan as planner
 from ansible_collections.sitelink.tunnels.plugins.plugin_utils.fleet import plain
 
 COLUMNS = ("site", "peer", "overlay", "address", "handshake", "ping", "status")
@@ -35,7 +36,7 @@ class ActionModule(ActionBase):
             by_key = dict((p.get("public_key"), p) for p in peers)
             by_address = dict((p["address"], p) for p in pings)
             for link in plan["links"]:
-                key = link.get("peer_public_key") or keys.get(link["peer"])
+                key = planner.peer_public_key(plan, link["peer"], keys)
                 peer = by_key.get(key) if key else None
                 ping = by_address.get(link["verify_address"], {})
                 handshake = peer.get("last_handshake") if peer else None

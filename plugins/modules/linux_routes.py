@@ -163,10 +163,6 @@ def same(have, want):
     return all(want[k] is None or have.get(k) == want[k] for k in ("via", "dev", "src", "metric"))
 
 
-def command(route, protocol, table, verb="replace"):
-    return render.route_command(route, protocol, table, verb)
-
-
 def read_forwarding(module, family):
     path = "/proc/sys/" + SYSCTL[family].replace(".", "/")
     try:
@@ -212,17 +208,17 @@ def main():
     commands = []
     if p["state"] == "deleted":
         gone = [dst for dst in have if not wanted or dst in wanted]
-        commands += [command(have[dst], p["protocol"], p["table"], "del") for dst in sorted(gone)]
+        commands += [render.route_command(have[dst], p["protocol"], p["table"], "del") for dst in sorted(gone)]
         after = dict((dst, r) for dst, r in have.items() if dst not in gone)
     else:
         after = dict(have)
         if p["state"] == "overridden":
             for dst in sorted(set(have) - set(wanted)):
-                commands.append(command(have[dst], p["protocol"], p["table"], "del"))
+                commands.append(render.route_command(have[dst], p["protocol"], p["table"], "del"))
                 del after[dst]
         for dst, route in wanted.items():
             if dst not in have or not same(have[dst], route):
-                commands.append(command(route, p["protocol"], p["table"]))
+                commands.append(render.route_command(route, p["protocol"], p["table"]))
                 after[dst] = dict(have.get(dst, {}), **dict((k, v) for k, v in route.items() if v is not None))
     sysctl_lines = []
     forwarding_before = []

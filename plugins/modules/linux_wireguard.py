@@ -154,7 +154,7 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.sitelink.tunnels.plugins.module_utils.linux import render
+from ansible_collections.sitelink.tunnels.plugins.module_utils.linux import files, render
 from ansible_collections.sitelink.tunnels.plugins.module_utils.wireguard import keys
 
 
@@ -216,18 +216,6 @@ def normal_endpoint(text):
 def wg_quick_text(name, p, wanted, want_addresses):
     peers = [dict(peer, public_key=public) for public, peer in wanted.items()]
     return render.wg_quick(name, p["listen_port"], p["mtu"], want_addresses, p["private_key_path"], peers)
-
-
-def write_private_file(path, text):
-    """Write through a 0600 temporary file in the same directory, then rename: never readable by others."""
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".sitelink-", dir=directory)
-    try:
-        os.write(fd, text.encode("utf-8"))
-        os.fchmod(fd, 0o600)
-    finally:
-        os.close(fd)
-    os.rename(tmp, path)
 
 
 def create(module, name, implementation, commands):
@@ -397,7 +385,7 @@ def main():
         if file_changed:
             commands.append("write %s (mode 0600)" % p["config_path"])
             if not module.check_mode:
-                write_private_file(p["config_path"], text)
+                files.write_atomically(p["config_path"], text, 0o600)
 
     def shown(cfg_peers, port, addrs, mtu_value):
         lines = ["interface %s listen-port=%s mtu=%s" % (name, port, mtu_value)]

@@ -110,10 +110,10 @@ mode_fixed:
 
 import os
 import stat
-import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.sitelink.tunnels.plugins.module_utils.linux import files
 from ansible_collections.sitelink.tunnels.plugins.module_utils.wireguard import keys
 
 
@@ -127,30 +127,6 @@ def read_key(module, path):
         module.fail_json(msg="%s does not hold a WireGuard key (base64 of 32 bytes); use regenerate=always "
                              "to replace it" % path)
     return text
-
-
-def write_private(path, text):
-    """Write atomically with mode 0600 from the first byte on."""
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".wg_keypair-", dir=directory)
-    try:
-        os.fchmod(fd, 0o600)
-        os.write(fd, (text + "\n").encode("ascii"))
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.rename(tmp, path)
-
-
-def write_public(path, text):
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".wg_keypair-", dir=directory)
-    try:
-        os.fchmod(fd, 0o644)
-        os.write(fd, (text + "\n").encode("ascii"))
-    finally:
-        os.close(fd)
-    os.rename(tmp, path)
 
 
 def key_only(module):
@@ -212,7 +188,7 @@ def main():
         result["changed"] = True
         text = None if module.check_mode else make()
         if text is not None:
-            write_private(path, text)
+            files.write_atomically(path, text + "\n", 0o600)
     if text is not None and params["type"] == "keypair":
         result["public_key"] = keys.public_key(text)
         if params["public_key_path"]:
@@ -223,7 +199,7 @@ def main():
             if current != result["public_key"]:
                 result["changed"] = True
                 if not module.check_mode:
-                    write_public(params["public_key_path"], result["public_key"])
+                    files.write_atomically(params["public_key_path"], result["public_key"] + "\n", 0o644)
     result["diff"] = {"before": before, "after": {"path": path, "state": "present", "mode": "0600"}}
     module.exit_json(**result)
 

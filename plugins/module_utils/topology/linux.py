@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ipaddress
 
+from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import plan as planner
 from ansible_collections.sitelink.tunnels.plugins.module_utils.wireguard import keys
 
 # nftables statements for the plan's firewall entries, by protocol (inet family: l4proto, not "ip protocol")
@@ -31,17 +32,12 @@ def endpoint(address, port):
     return ("[%s]:%d" if ip.version == 6 else "%s:%d") % (ip, port)
 
 
-def public_key_of(plan, peer_name, public_keys):
-    external = dict((l["peer"], l.get("peer_public_key")) for l in plan["links"])
-    return external.get(peer_name) or (public_keys or {}).get(peer_name)
-
-
 def wireguard(plan, public_keys=None, psk_secret=None):
     """linux_wireguard parameters: the interface, its transit addresses and every peer whose key is known."""
     wg = plan["wireguard"]
     peers = []
     for peer in plan["peers"]:
-        key = public_key_of(plan, peer["peer"], public_keys)
+        key = planner.peer_public_key(plan, peer["peer"], public_keys)
         if not key:
             continue
         entry = {"public_key": key, "allowed_ips": list(peer["allowed_address"]),
@@ -58,8 +54,7 @@ def wireguard(plan, public_keys=None, psk_secret=None):
             "peers": peers}
 
 
-def complete(plan, public_keys):
-    return all(public_key_of(plan, p["peer"], public_keys) for p in plan["peers"])
+complete = planner.keys_complete      # the same rule on every platform
 
 
 def gre_tunnels(plan):

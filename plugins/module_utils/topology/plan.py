@@ -158,6 +158,20 @@ def plan_site(model, name):
     return out
 
 
+def peer_public_key(plan, peer_name, public_keys):
+    """A peer's public key: an external site's from the inventory (in the plan), any other's from `public_keys`
+    (read from the peer itself); None while it is not known."""
+    for link in plan["links"]:
+        if link["peer"] == peer_name and link.get("peer_public_key"):
+            return link["peer_public_key"]
+    return (public_keys or {}).get(peer_name)
+
+
+def keys_complete(plan, public_keys):
+    """Whether every peer's key is known; only then may a site's peer list be purged of unknown entries."""
+    return all(peer_public_key(plan, p["peer"], public_keys) for p in plan["peers"])
+
+
 def _dedupe_routes(out):
     seen, routes = set(), []
     for route in out["routes"]:

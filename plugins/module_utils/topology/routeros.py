@@ -11,6 +11,7 @@ secret is stored anywhere.
 
 from __future__ import annotations
 
+from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import plan as planner
 from ansible_collections.sitelink.tunnels.plugins.module_utils.wireguard import keys
 
 ORDER = ("wireguard_interfaces", "wireguard_peers", "gre_tunnels", "eoip_tunnels", "addresses", "routes",
@@ -24,9 +25,8 @@ def _wireguard_interfaces(plan, public_keys, psk_secret):
 
 def _wireguard_peers(plan, public_keys, psk_secret):
     out = []
-    external = dict((l["peer"], l.get("peer_public_key")) for l in plan["links"])
     for peer in plan["peers"]:
-        key = external.get(peer["peer"]) or (public_keys or {}).get(peer["peer"])
+        key = planner.peer_public_key(plan, peer["peer"], public_keys)
         if not key:
             continue                       # the peer has no interface yet; the link waits for it
         entry = {"interface": peer["interface"], "public_key": key, "allowed_address": peer["allowed_address"],
@@ -78,9 +78,3 @@ ADAPTERS = {
 
 def config(plan, resource, public_keys=None, psk_secret=None):
     return ADAPTERS[resource](plan, public_keys, psk_secret)
-
-
-def missing_keys(plan, public_keys):
-    """Peers whose public key is not known yet."""
-    external = dict((l["peer"], l.get("peer_public_key")) for l in plan["links"])
-    return [p["peer"] for p in plan["peers"] if not (external.get(p["peer"]) or (public_keys or {}).get(p["peer"]))]
