@@ -75,14 +75,24 @@ class Model(object):
         self.hubs = []
         self.pools = {}
         self.psk_secret = None
+        self.aggregates = []            # hub_spoke: prefixes spokes route to their hub instead of each remote LAN
         self.declared = []              # [((a, b), origin)] as written, for validation
         self.problems = []
+        self._links_by_site = None
+        self.memo = {}                  # values derived from the loaded model, computed once (plan.py)
 
     def problem(self, host, variable, why):
         self.problems.append(Problem(host, variable, why))
 
     def links_of(self, site):
-        return [link for link in self.links if site in (link.a, link.b)]
+        """The links of `site`, in declaration order; indexed once, since planning a fleet asks for every site."""
+        if self._links_by_site is None or self._links_by_site[0] != len(self.links):
+            index = {}
+            for link in self.links:
+                index.setdefault(link.a, []).append(link)
+                index.setdefault(link.b, []).append(link)
+            self._links_by_site = (len(self.links), index)
+        return self._links_by_site[1].get(site, [])
 
 
 def _int(model, host, variable, value, lo, hi):
@@ -151,6 +161,7 @@ def load(sites_vars, settings):
         model.problem(fleet, "sitelink_topology.type", "must be one of %s, not %r"
                       % (", ".join(TOPOLOGIES), model.topology))
     model.hubs = [str(h) for h in _list(topology.get("hubs"))]
+    model.aggregates = [str(a) for a in _list(topology.get("aggregates"))]
     defaults = dict({"overlay": "none", "preshared_key": True, "keepalive": 25},
                     **(settings.get("sitelink_link_defaults") or {}))
     model.pools = dict({"wireguard": "10.255.0.0/24", "overlay": "10.254.0.0/24", "overlay_prefix_length": 31,

@@ -76,16 +76,12 @@ def overlay_name(link, peer):
     return "%s-%s" % (link.overlay, peer)
 
 
-def next_hop(model, site, link):
-    """The address behind which `link`'s peer is reached from `site`."""
-    peer = link.other(site)
-    if link.overlay != "none":
-        return overlay_transit(model, link)[0][peer]
-    return wireguard_transit(model, link)[0][peer]
-
-
 def transit_lans(model, site):
-    """Hub-and-spoke: the other spokes' LANs a spoke reaches through its first hub: {hub: [lans]}."""
+    """Hub-and-spoke: what a spoke routes through its first hub besides the hub's own LANs: {hub: [prefixes]}.
+
+    Without aggregates, every other spoke's LAN; with `sitelink_topology.aggregates`, the aggregates and only
+    those spoke LANs that no aggregate covers (validation insists on at least one covered LAN per aggregate).
+    """
     if model.topology != "hub_spoke" or site in model.hubs:
         return {}
     neighbours = set(l.other(site) for l in model.links_of(site))
@@ -93,12 +89,26 @@ def transit_lans(model, site):
     if not hubs:
         return {}
     hub = hubs[0]
-    lans = []
-    for link in model.links_of(hub):
-        other = link.other(hub)
-        if other != site and other not in neighbours:
-            lans.extend(model.sites[other].lans)
-    return {hub: lans}
+    routed = list(model.aggregates)
+    routed += [lan for spoke, lan in _spoke_lans_behind(model, hub) if spoke != site and spoke not in neighbours]
+    return {hub: routed}
+
+
+def _spoke_lans_behind(model, hub):
+    """[(spoke, lan)] of the hub's peers that no aggregate covers; computed once per hub and model, since every
+    spoke asks (planning the fleet stays linear with aggregates)."""
+    cache = model.memo.setdefault("spoke_lans_behind", {})
+    if hub not in cache:
+        aggregates = [netaddr.IPNetwork(a) for a in model.aggregates]
+        lans = []
+        for link in model.links_of(hub):
+            other = link.other(hub)
+            for lan in model.sites[other].lans:
+                net = netaddr.IPNetwork(lan)
+                if not any(net.version == agg.version and net in agg for agg in aggregates):
+                    lans.append((other, lan))
+        cache[hub] = lans
+    return cache[hub]
 
 
 def plan_site(model, name):

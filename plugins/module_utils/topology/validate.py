@@ -41,13 +41,50 @@ def _address(text):
 
 def validate(model):
     """Adds every problem to model.problems and returns them."""
+    plan_fleet(model)
+    return model.problems
+
+
+def plan_fleet(model):
+    """Validates the whole model and plans every site it configures (all but external ones), each once.
+
+    Returns {site: plan}, or None when the inventory has problems (all of them are in model.problems).
+    Cost is near-linear in sites: overlaps are found by sweeping sorted prefixes, never pair by pair.
+    """
     _topology(model)
     lans = _sites(model)
     pools = _pools(model, lans)
     _links(model, pools)
-    if len(pools) == 2 and all(s.id is not None for s in model.sites.values()):
-        _allowed_overlaps(model)
-    return model.problems
+    aggregates_usable = _aggregates(model, lans, pools)
+    if len(pools) != 2 or not aggregates_usable or any(s.id is None for s in model.sites.values()):
+        return None
+    plans = {}
+    for name in sorted(model.sites):
+        if model.sites[name].platform == "external":
+            continue
+        try:
+            plans[name] = planner.plan_site(model, name)
+        except (ValueError, TypeError, KeyError, netaddr.AddrFormatError):
+            continue                      # already reported: a site or pool that cannot be planned
+    _allowed_overlaps(model, plans)
+    return None if model.problems else plans
+
+
+def _overlaps(nets):
+    """Pairs (later, earlier) of indexes into `nets` (IPNetworks) whose prefixes overlap, sorted.
+
+    Prefixes either nest or are disjoint, so a sweep in address order only keeps the chain of prefixes that
+    contain the current one: O(n log n) plus the pairs found.
+    """
+    order = sorted(range(len(nets)), key=lambda i: (nets[i].version, nets[i].first, -nets[i].last, i))
+    chain, pairs = [], []
+    for i in order:
+        net = nets[i]
+        while chain and (nets[chain[-1]].version != net.version or nets[chain[-1]].last < net.first):
+            chain.pop()
+        pairs.extend((max(i, j), min(i, j)) for j in chain)
+        chain.append(i)
+    return sorted(pairs)
 
 
 def _topology(model):
@@ -84,15 +121,8 @@ def _sites(model):
             ids[site.id] = name
         for index, text in enumerate(site.lans):
             net = _network(model, name, "sitelink_site.lans[%d]" % index, text)
-            if net is None:
-                continue
-            for other, other_net in lans:
-                if net == other_net:
-                    model.problem(name, "sitelink_site.lans[%d]" % index, "%s is also a LAN of %s" % (net, other))
-                elif net in other_net or other_net in net:
-                    model.problem(name, "sitelink_site.lans[%d]" % index, "%s overlaps %s, a LAN of %s"
-                                  % (net, other_net, other))
-            lans.append((name, net))
+            if net is not None:
+                lans.append((name, net, index))
         if site.endpoint is not None and _address(site.endpoint) is None and not HOSTNAME.match(str(site.endpoint)):
             model.problem(name, "sitelink_site.endpoint", "%r is neither an address nor a host name"
                           % (site.endpoint,))
@@ -106,7 +136,47 @@ def _sites(model):
         elif site.public_key is not None:
             model.problem(name, "sitelink_site.public_key", "only external sites take a public key; a %s "
                           "site makes its own" % site.platform)
-    return lans
+    for later, earlier in _overlaps([net for _name, net, _index in lans]):
+        name, net, index = lans[later]
+        other, other_net = lans[earlier][:2]
+        if net == other_net:
+            model.problem(name, "sitelink_site.lans[%d]" % index, "%s is also a LAN of %s" % (net, other))
+        else:
+            model.problem(name, "sitelink_site.lans[%d]" % index, "%s overlaps %s, a LAN of %s"
+                          % (net, other_net, other))
+    return [(name, net) for name, net, _index in lans]
+
+
+def _aggregates(model, lans, pools):
+    """hub_spoke aggregates: each a prefix that covers spokes' LANs, and routes away no site's own LAN or any
+    transit address.  Returns whether the sites can be planned with them."""
+    usable = True
+    if model.aggregates and model.topology != "hub_spoke":
+        model.problem(FLEET, "sitelink_topology.aggregates", "only hub_spoke routes spokes through aggregates; "
+                      "a %s topology joins the sites directly" % model.topology)
+        return False
+    spoke_lans = [(site, lan) for site, lan in lans if site not in model.hubs]
+    for index, text in enumerate(model.aggregates):
+        variable = "sitelink_topology.aggregates[%d]" % index
+        aggregate = _network(model, FLEET, variable, text)
+        if aggregate is None:
+            usable = False
+            continue
+        found = len(model.problems)
+        overlapped = ["%s pool %s" % (name, pool) for name, pool in sorted(pools.items())
+                      if aggregate in pool or pool in aggregate]
+        if overlapped:
+            model.problem(FLEET, variable, "%s overlaps the %s: spokes would route transit addresses to the hub"
+                          % (aggregate, " and the ".join(overlapped)))
+        for site, lan in lans:
+            if aggregate in lan:
+                model.problem(FLEET, variable, "%s is %s %s, a LAN of %s: part of that site's own LAN would be "
+                              "routed to the hub" % (aggregate, "the same prefix as" if aggregate == lan else
+                                                     "inside", lan, site))
+        if len(model.problems) == found and not any(lan in aggregate for _site, lan in spoke_lans):
+            model.problem(FLEET, variable, "%s covers no spoke's LAN; an aggregate replaces the spokes' LANs "
+                          "it covers (a typo?)" % aggregate)
+    return usable
 
 
 def _pools(model, lans):
@@ -174,24 +244,19 @@ def _links(model, pools):
                       "in a vault); or set preshared_key: false")
 
 
-def _allowed_overlaps(model):
-    for name in sorted(model.sites):
-        if model.sites[name].platform == "external":
-            continue
-        try:
-            plan = planner.plan_site(model, name)
-        except (ValueError, TypeError, KeyError, netaddr.AddrFormatError):
-            continue                      # already reported: a site or pool that cannot be planned
-        seen = []
+def _allowed_overlaps(model, plans):
+    """Two peers of one site must not claim the same addresses (WireGuard would send to only one of them)."""
+    for name in sorted(plans):
+        plan = plans[name]
+        claims = []
         for peer in plan["peers"]:
             for prefix in peer["allowed_address"]:
                 try:
-                    net = netaddr.IPNetwork(prefix)
+                    claims.append((netaddr.IPNetwork(prefix), peer["peer"]))
                 except (netaddr.AddrFormatError, ValueError):
                     continue              # a bad LAN, already reported
-                for other_peer, other in seen:
-                    if other_peer != peer["peer"] and (net in other or other in net):
-                        model.problem(name, "sitelink_site.lans", "allowed addresses overlap on %s: %s (peer %s) "
-                                      "and %s (peer %s)" % (plan["wireguard"]["name"], net, peer["peer"], other,
-                                                            other_peer))
-                seen.append((peer["peer"], net))
+        for later, earlier in _overlaps([net for net, _peer in claims]):
+            (net, peer), (other, other_peer) = claims[later], claims[earlier]
+            if peer != other_peer:
+                model.problem(name, "sitelink_site.lans", "allowed addresses overlap on %s: %s (peer %s) and %s "
+                              "(peer %s)" % (plan["wireguard"]["name"], net, peer, other, other_peer))

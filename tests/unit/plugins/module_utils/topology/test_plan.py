@@ -86,3 +86,38 @@ def test_mesh_and_underlay_routes():
 
 def test_plans_are_deterministic():
     assert plans(*fleet()) == plans(*fleet())
+
+
+def spokes_with_aggregate(count, aggregates):
+    sites = {"hub": {"id": 1, "lans": ["192.168.0.0/24"], "endpoint": "198.51.100.1"}}
+    for n in range(2, count + 2):
+        sites["spoke%d" % n] = {"id": n, "lans": ["10.96.%d.0/24" % n]}
+    sites["odd"] = {"id": count + 2, "lans": ["192.0.2.0/24"]}            # outside the aggregate
+    settings = {"sitelink_topology": {"type": "hub_spoke", "hubs": ["hub"], "aggregates": aggregates},
+                "sitelink_link_defaults": {"overlay": "none"}, "sitelink_psk_secret": "unit",
+                "sitelink_pools": {"wireguard": "100.64.0.0/10", "overlay": "172.16.0.0/12"}}
+    m = model.load(sites, settings)
+    p = validate.plan_fleet(m)
+    assert p is not None, [str(x) for x in m.problems]
+    return p
+
+
+def test_an_aggregate_replaces_the_spoke_lans_it_covers():
+    p = spokes_with_aggregate(5, ["10.96.0.0/11"])
+    allowed = p["spoke2"]["peers"][0]["allowed_address"]
+    # the hub's transit address and LAN, the aggregate, and the one spoke LAN outside it; nothing per spoke
+    assert allowed[1:] == ["192.168.0.0/24", "10.96.0.0/11", "192.0.2.0/24"]
+    assert sorted(r["dst_address"] for r in p["spoke2"]["routes"]) == ["10.96.0.0/11", "192.0.2.0/24",
+                                                                        "192.168.0.0/24"]
+    # the spoke outside the aggregate reaches the others through it as well
+    assert "10.96.0.0/11" in p["odd"]["peers"][0]["allowed_address"]
+    # the hub still routes each spoke's own LAN to that spoke
+    hub = dict((peer["peer"], peer["allowed_address"][1:]) for peer in p["hub"]["peers"])
+    assert hub["spoke3"] == ["10.96.3.0/24"] and hub["odd"] == ["192.0.2.0/24"]
+
+
+def test_with_an_aggregate_a_spoke_plan_does_not_grow_with_the_fleet():
+    small, large = spokes_with_aggregate(5, ["10.96.0.0/11"]), spokes_with_aggregate(200, ["10.96.0.0/11"])
+    assert len(small["spoke2"]["routes"]) == len(large["spoke2"]["routes"]) == 3
+    without = spokes_with_aggregate(200, [])
+    assert len(without["spoke2"]["routes"]) == 201          # one per other site's LAN

@@ -39,3 +39,39 @@ def test_all_problems_at_once():
     assert any(p.startswith("hub: sitelink_site.listen_port") for p in problems)
     assert any(p.startswith("branch-b: sitelink_site.id") or p.startswith("branch-a: sitelink_site.id")
                for p in problems)
+
+
+def test_overlap_sweep_finds_exactly_the_overlapping_pairs():
+    """The sorted sweep that replaced pair-by-pair checks, against the pairwise definition."""
+    import random
+
+    import netaddr
+
+    rng = random.Random(7)
+    for _round in range(50):
+        nets = []
+        for _n in range(rng.randint(0, 30)):
+            if rng.random() < 0.2:
+                nets.append(netaddr.IPNetwork("fd00:%x::/%d" % (rng.randint(0, 3), rng.choice((32, 48, 64)))).cidr)
+            else:
+                nets.append(netaddr.IPNetwork("10.%d.%d.0/%d" % (rng.randint(0, 3), rng.randint(0, 255),
+                                                                 rng.choice((8, 16, 22, 24, 26)))).cidr)
+        expected = sorted((i, j) for i in range(len(nets)) for j in range(i)
+                          if nets[i].version == nets[j].version and (nets[i] in nets[j] or nets[j] in nets[i]))
+        assert validate._overlaps(nets) == expected, nets
+
+
+def test_lan_overlap_is_reported_once_on_the_later_site():
+    sites, settings, _expected = load(cases("good")[0])
+    sites["branch-b"] = dict(sites["branch-b"], lans=["192.168.12.0/24", "192.168.11.128/25"])
+    problems = [str(p) for p in validate.validate(model.load(sites, settings))]
+    assert problems == ["branch-b: sitelink_site.lans[1]: 192.168.11.128/25 overlaps 192.168.11.0/24, a LAN of "
+                        "branch-a"]
+
+
+def test_plan_fleet_plans_every_configured_site_once_or_nothing():
+    sites, settings, _expected = load(cases("good")[0])
+    m = model.load(sites, settings)
+    assert sorted(validate.plan_fleet(m)) == ["branch-a", "branch-b", "hub"]
+    sites["hub"] = dict(sites["hub"], id=2)
+    assert validate.plan_fleet(model.load(sites, settings)) is None
