@@ -21,7 +21,7 @@ help:
 	@echo "make demo   - start the built-in lab of emulated routers and run the main job on it"
 	@echo "make test   - the whole suite (what CI runs)"
 	@echo "make venv   - only set up $(VENV) and the Debian packages"
-	@echo "make bench  - host-task cost of the RouterOS modules vs ansible.builtin.ping; a 50-site fleet run; 6 Linux sites"
+	@echo "make bench  - site_tunnel.yml vs community.routeros api_modify and Ansible's floor (50/100/200 sites); render only (200, 1000); module cost; Linux sites"
 
 deps:
 	@tests/tools/debian-deps.sh
@@ -83,8 +83,9 @@ demo: venv
 
 # Benchmarks print numbers and write JSON under build/bench; they assert nothing.
 bench: venv
+	$(BIN)/python benchmarks/versus_api_modify.py --sites 50 100 200 --forks 10
+	$(BIN)/python benchmarks/render_only.py --sites 200 1000 --aggregate
 	$(BIN)/python benchmarks/host_task_cost.py --hosts 50 --forks 10
-	$(BIN)/python benchmarks/fleet_run.py --sites 50 --forks 10
 	$(BIN)/python benchmarks/linux_sites.py --sites 6 --topology mesh
 
 clean:

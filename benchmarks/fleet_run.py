@@ -22,7 +22,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.dirname(sys.executable)
 
 
-def fleet(count):
+def fleet(count, aggregate=False):
+    """(inventory, router specs) of a hub and count-1 spokes; with `aggregate` the spokes route 10.96.0.0/11
+    (which all LANs come from) to the hub instead of each other spoke's LAN."""
     names = ["hub"] + ["spoke%02d" % n for n in range(1, count)]
     hosts, specs, links = {}, [], []
     for index, name in enumerate(names):
@@ -37,8 +39,11 @@ def fleet(count):
                                               "=address=%s" % lan.replace(".0/24", ".1/24")]]))
         if index:
             links.append({"sites": ["hub", name], "overlay": ("gre", "eoip", "none")[index % 3]})
+    topology = {"type": "hub_spoke", "hubs": ["hub"], "links": links}
+    if aggregate:
+        topology["aggregates"] = ["10.96.0.0/11"]
     inventory = {"all": {"vars": {
-        "sitelink_topology": {"type": "hub_spoke", "hubs": ["hub"], "links": links},
+        "sitelink_topology": topology,
         "sitelink_pools": {"wireguard": "10.255.0.0/16", "overlay": "10.254.0.0/16"},
         "sitelink_psk_secret": "benchmark-only", "sitelink_verify_retries": 0}, "hosts": hosts}}
     return inventory, specs

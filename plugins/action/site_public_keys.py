@@ -17,61 +17,64 @@ class ActionModule(fleet.FleetAction):
     Read-only: a site outside the play (--limit) is only read, never written.
     """
 
-    def work(self, model, task_vars):
-        play = [h for h in fleet.plain(task_vars.get("ansible_play_hosts_all", [])) if h in model.sites]
+    def work(self, plans, task_vars):
+        play = [h for h in fleet.plain(task_vars.get("ansible_play_hosts_all", [])) if h in plans]
         needed = set(play)
         for host in play:
-            needed.update(link.other(host) for link in model.links_of(host))
+            needed.update(link["peer"] for link in plans[host]["links"])
         keys, warnings = {}, []
         for name in sorted(needed):
-            site = model.sites[name]
-            if site.platform == "external":
-                keys[name] = site.public_key
-                continue
-            if site.platform == "linux":
-                keys[name] = self.linux_key(task_vars, play, site, warnings)
-                continue
-            keys[name] = self.read_key(task_vars, site, warnings)
-        complete = {}
-        for host in play:
-            plan = planner.plan_site(model, host)
-            complete[host] = planner.keys_complete(plan, keys)
+            if name not in plans:
+                continue                  # an external site: its key is in the inventory, in its peers' plans
+            plan = plans[name]
+            if plan["platform"] == "linux":
+                keys[name] = self.linux_key(task_vars, play, name, plan["wireguard"]["name"], warnings)
+            else:
+                keys[name] = self.applied_key(task_vars, name, plan["wireguard"]["name"]) or \
+                    self.read_key(task_vars, name, plan["wireguard"]["name"], warnings)
+        complete = dict((host, planner.keys_complete(plans[host], keys)) for host in play)
         result = {"changed": False, "public_keys": keys, "complete": complete}
         if warnings:
             result["warnings"] = warnings
         return result
 
     @staticmethod
-    def linux_key(task_vars, play, site, warnings):
+    def linux_key(task_vars, play, site, interface, warnings):
         """The key the role's wg_keypair task returned on the site, or on a peer's look at it."""
-        def registered(host, name):
-            host_vars = task_vars["hostvars"][host]
-            return fleet.plain(host_vars[name]) if name in host_vars else {}
-
-        own = registered(site.name, "sitelink_linux_key")
+        own = fleet.registered(task_vars, "linux_key", site)
         if own.get("public_key"):
             return own["public_key"]
         for host in play:
-            looked = registered(host, "sitelink_linux_peer_keys")
+            looked = fleet.registered(task_vars, "linux_peer_keys", host)
             for result in looked.get("results", []):
-                if result.get("item") == site.name and result.get("public_key"):
+                if result.get("item") == site and result.get("public_key"):
                     return result["public_key"]
         warnings.append("%s: no key in its key directory (%s.key) yet, or the host could not be reached; its links "
-                        "wait until the play runs on it" % (site.name, site.interface))
+                        "wait until the play runs on it" % (site, interface))
         return None
 
-    def read_key(self, task_vars, site, warnings):
+    @staticmethod
+    def applied_key(task_vars, site, interface):
+        """The key the role's interface step read back from the router of a play site (saves reading it again)."""
+        applied = fleet.registered(task_vars, "routeros_wireguard", site).get("resources", {})
+        for entry in applied.get("wireguard_interfaces", {}).get("after", []):
+            if entry.get("name") == interface and entry.get("public_key"):
+                return entry["public_key"]
+        return None
+
+    @staticmethod
+    def read_key(task_vars, site, interface, warnings):
         try:
-            api = connect(fleet.connection(task_vars, site.name), site.name)
+            api = connect(fleet.connection(task_vars, site), site)
         except RouterosError as exc:
             warnings.append("%s; its links wait until it can be read" % exc.message)
             return None
         try:
             for row in api.path("interface", "wireguard").select("name", "public-key"):
-                if row.get("name") == site.interface:
+                if row.get("name") == interface:
                     return row.get("public-key")
         finally:
             api.close()
         warnings.append("%s has no WireGuard interface %s yet; its links wait until the play runs on it"
-                        % (site.name, site.interface))
+                        % (site, interface))
         return None

@@ -4,96 +4,23 @@
 
 from __future__ import annotations
 
-import json
-import os
-
-import yaml
-
-from ansible_collections.sitelink.tunnels.plugins.module_utils.linux import render
-from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.engine import Engine
-from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.resources import RESOURCES
-from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import plan as planner
-from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import linux as linux_adapter
-from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import routeros as adapter
-from ansible_collections.sitelink.tunnels.plugins.plugin_utils import fleet
-
-
-def script(plan, host, owner):
-    """The whole site as a RouterOS script, with placeholders for what only routers know."""
-    placeholders = dict((p["peer"], "<public key of %s>" % p["peer"]) for p in plan["peers"])
-    lines = ["# sitelink.tunnels: site %s (render only; nothing was sent to the router)" % host,
-             "# <public key of SITE>: read it on SITE with /interface wireguard print; preshared keys are redacted"]
-    for name in adapter.ORDER:
-        resource = RESOURCES[name]
-        config = adapter.config(plan, name, placeholders, None)
-        if not config:
-            continue
-        engine = Engine(resource, host, owner=owner)
-        ops = engine.plan(config, "merged", dict((resource.path_for(e), []) for e in config))
-        lines.extend(engine.script(op) for op in ops)
-    return "\n".join(lines) + "\n"
-
-
-def shell_script(plan, host, owner, key_dir="/etc/wireguard", protocol=157, table="sitelink"):
-    """What the role does on a Linux site, as a shell script to read (keys and preshared keys as placeholders)."""
-    placeholders = dict((p["peer"], "<public key of %s>" % p["peer"]) for p in plan["peers"])
-    wg = linux_adapter.wireguard(plan, placeholders, None)
-    peers = [dict(peer, psk_text=peer.get("preshared_key")) for peer in wg["peers"]]   # placeholders: no secret given
-    key = "%s/%s.key" % (key_dir, wg["name"])
-    lines = ["#!/bin/sh",
-             "# sitelink.tunnels: Linux site %s (render only; nothing was run on the host)" % host,
-             "# <public key of SITE>: wg pubkey < %s on a Linux SITE, /interface wireguard print on RouterOS" % key,
-             "set -eu", "umask 077",
-             "[ -s %s ] || wg genkey > %s" % (key, key),
-             "cat > %s/%s.conf <<'EOF'" % (key_dir, wg["name"]),
-             render.wg_quick(wg["name"], wg["listen_port"], wg["mtu"], wg["addresses"], key, peers).rstrip("\n"),
-             "EOF",
-             "wg-quick up %s   # the role instead changes a running interface in place (wg set)" % wg["name"]]
-    for overlay in linux_adapter.gre_tunnels(plan):
-        lines.append("ip link add %s type gre local %s remote %s ttl 64   # needs the ip_gre kernel module"
-                     % (overlay["name"], overlay["local"], overlay["remote"]))
-        lines += ["ip addr add %s dev %s" % (a, overlay["name"]) for a in overlay["addresses"]]
-        lines.append("ip link set dev %s mtu %d up" % (overlay["name"], overlay["mtu"]))
-    lines += [" ".join(render.route_command(r, protocol)) for r in linux_adapter.routes(plan)]
-    lines += ["sysctl -w %s=1" % ("net.ipv4.ip_forward" if f == "ipv4" else "net.ipv6.conf.all.forwarding")
-              for f in linux_adapter.forwarding(plan)]
-    lines += ["nft -f - <<'EOF'", "table inet %s" % table, "delete table inet %s" % table,
-              render.nft_table(table, owner, linux_adapter.firewall(plan), -10).rstrip("\n"), "EOF"]
-    return "\n".join(lines) + "\n"
+from ansible_collections.sitelink.tunnels.plugins.plugin_utils import fleet, site_files
 
 
 class ActionModule(fleet.FleetAction):
     """Writes the site's plan (YAML and JSON) and its RouterOS script or Linux shell script; contacts no site."""
 
-    def work(self, model, task_vars):
-        dest = self._task.args.get("dest")
-        owner = self._task.args.get("owner", "")
+    def work(self, plans, task_vars):
+        args = self._task.args
+        dest = args.get("dest")
         if not dest:
             return {"failed": True, "msg": "dest is required"}
         host = fleet.plain(task_vars["inventory_hostname"])
-        plan = planner.plan_site(model, host)
-        contents = {
-            "%s.plan.yml" % host: yaml.safe_dump(plan, sort_keys=False, default_flow_style=False),
-            "%s.plan.json" % host: json.dumps(plan, indent=2) + "\n",
-        }
-        if plan["platform"] == "linux":
-            args = self._task.args
-            contents["%s.sh" % host] = shell_script(plan, host, owner, args.get("linux_key_dir") or "/etc/wireguard",
-                                                    int(args.get("linux_route_protocol") or 157),
-                                                    args.get("linux_firewall_table") or "sitelink")
-        else:
-            contents["%s.rsc" % host] = script(plan, host, owner)
-        changed = []
-        for name, text in contents.items():
-            path = os.path.join(dest, name)
-            current = None
-            if os.path.exists(path):
-                with open(path, encoding="utf-8") as fh:
-                    current = fh.read()
-            if current != text:
-                changed.append(path)
-                if not self._task.check_mode:
-                    os.makedirs(dest, exist_ok=True)
-                    with open(path, "w", encoding="utf-8") as fh:
-                        fh.write(text)
-        return {"changed": bool(changed), "files": [os.path.join(dest, n) for n in contents], "written": changed}
+        if host not in plans:
+            return {"failed": True, "msg": "%s: sitelink_site: this host is not a configured site" % host}
+        files = site_files.contents(plans[host], host, args.get("owner", ""), args)
+        try:
+            paths, written = site_files.write(dest, files, self._task.check_mode)
+        except (ValueError, OSError) as exc:
+            return {"failed": True, "msg": "%s: %s" % (host, exc)}
+        return {"changed": bool(written), "files": paths, "written": written}

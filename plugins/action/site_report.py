@@ -7,7 +7,7 @@ from __future__ import annotations
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import plan as planner
-from ansible_collections.sitelink.tunnels.plugins.plugin_utils.fleet import plain
+from ansible_collections.sitelink.tunnels.plugins.plugin_utils import fleet
 
 COLUMNS = ("site", "peer", "overlay", "address", "handshake", "ping", "status")
 
@@ -20,18 +20,17 @@ class ActionModule(ActionBase):
 
     def run(self, tmp=None, task_vars=None):
         result = super(ActionModule, self).run(tmp, task_vars)
-        hostvars = task_vars["hostvars"]
+        plans = fleet.registered(task_vars, "fleet").get("plans", {})
+        keys = fleet.registered(task_vars, "keys").get("public_keys", {})
         rows = []
-        for host in sorted(task_vars.get("ansible_play_hosts", [])):
-            host_vars = hostvars[host]
-            if "sitelink_plan" not in host_vars:
+        for host in sorted(fleet.plain(task_vars.get("ansible_play_hosts", []))):
+            if host not in plans:
                 continue
-            plan = plain(host_vars["sitelink_plan"])
-            keys = plain(host_vars["sitelink_keys"]).get("public_keys", {}) if "sitelink_keys" in host_vars else {}
+            plan = plans[host]
             status = {}
-            for name in ("sitelink_info", "sitelink_ping", "sitelink_linux_status"):   # a skipped task has none
-                if name in host_vars:
-                    status.update((k, v) for k, v in plain(host_vars[name]).items() if k in ("peers", "results"))
+            for purpose in ("verify", "linux_status"):   # a skipped task has none
+                status.update((k, v) for k, v in fleet.registered(task_vars, purpose, host).items()
+                              if k in ("peers", "results"))
             peers, pings = status.get("peers", []), status.get("results", [])
             by_key = dict((p.get("public_key"), p) for p in peers)
             by_address = dict((p["address"], p) for p in pings)

@@ -18,7 +18,8 @@ description:
   - On any problem it fails with one line per problem (host, variable, why), before any device is touched.
   - Otherwise it returns the site's plan as the fact C(sitelink_plan) - WireGuard interface, peers, overlays,
     addresses, routes, firewall rules and the links to verify - platform-neutral and without secrets.
-  - Used by the C(sitelink.tunnels.site_tunnel) role; see its documentation for the inventory model.
+  - For use outside the role (for example in a verify play); the role plans every site at once with
+    M(sitelink.tunnels.site_fleet). See the role's documentation for the inventory model.
 author:
   - Sitelink Tunnels maintainers (@sitelink-tunnels)
 options:

@@ -7,7 +7,11 @@ whether or not it is in the play (a --limit run still plans complete peer lists)
 from __future__ import annotations
 
 import json
+import os
 
+import yaml
+
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import model as topology
@@ -17,29 +21,83 @@ from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import v
 SETTINGS = ("sitelink_topology", "sitelink_link_defaults", "sitelink_pools", "sitelink_psk_secret")
 CONNECTION = ("port", "username", "password", "tls", "validate_certs", "ca_path", "timeout")
 
+# The role's internal variables that its actions read back, by purpose; the role registers them under exactly
+# these names (tests/unit/plugins/test_role_variables.py checks the role against this table).
+ROLE_VARS = {
+    "fleet": "sitelink__fleet",                     # site_fleet: every site's plan, computed once per play
+    "routeros_wireguard": "sitelink__routeros_wireguard",  # site_apply of a RouterOS site's interface (its key)
+    "keys": "sitelink__keys",                       # site_public_keys: public keys, and whose are complete
+    "linux_key": "sitelink__linux_key",             # wg_keypair on a Linux site
+    "linux_peer_keys": "sitelink__linux_peer_keys",  # wg_keypair, read only, on Linux peers outside the play
+    "verify": "sitelink__verify",                   # site_verify: pings and peers of a RouterOS site
+    "linux_status": "sitelink__linux_status",       # linux_tunnel_status
+    "report": "sitelink__report",                   # site_report
+}
+
 
 def plain(value):
     """Plain dicts, lists and strings from ansible-core's tagged or lazy values (a JSON round trip)."""
     return json.loads(json.dumps(value, default=str))
 
 
-def load(task_vars, templar):
+ROLE_SPEC = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                         "roles", "site_tunnel", "meta", "argument_specs.yml")
+# What the topology validation checks itself, naming host, variable and reason.
+VALIDATED_BY_TOPOLOGY = ("sitelink_site",) + SETTINGS
+
+
+def compute(task_vars, templar, play_hosts=()):
+    """(model, {site: plan}) of the whole fleet: loaded, validated and planned once. Plans are None on problems.
+    The role's other settings of the play's sites are checked against the role's argument spec in the same
+    pass, so one bad host stops the play before any site is touched (and without one spec dump per host)."""
     hostvars = task_vars["hostvars"]
     sites = {}
     for host in hostvars:
         host_vars = hostvars[host]
         if "sitelink_site" in host_vars:
-            sites[plain(host)] = plain(host_vars["sitelink_site"])
+            sites[plain(host)] = (host_vars, plain(host_vars["sitelink_site"]))
     settings = dict((k, plain(templar.template(task_vars.get(k)))) for k in SETTINGS if k in task_vars)
-    model = topology.load(sites, settings)
-    validation.validate(model)
-    return model
+    model = topology.load(dict((host, pair[1]) for host, pair in sites.items()), settings)
+    plans = validation.plan_fleet(model)
+    spec = role_settings_spec()
+    for host in play_hosts:
+        if host in sites and sites[host][1].get("platform") != "external":
+            for message in role_settings_problems(spec, sites[host][0]):
+                model.problems.append("%s: %s" % (host, message))
+    return model, (None if model.problems else plans)
+
+
+def role_settings_spec():
+    """The role's argument spec without the variables the topology validation owns."""
+    with open(ROLE_SPEC, encoding="utf-8") as fh:
+        options = yaml.safe_load(fh)["argument_specs"]["main"]["options"]
+    return dict((k, v) for k, v in options.items() if k not in VALIDATED_BY_TOPOLOGY)
+
+
+def role_settings_problems(spec, host_vars):
+    """Argument-spec errors of the role settings a host defines (defaults are valid by construction)."""
+    given = dict((name, plain(host_vars[name])) for name in spec if name in host_vars)
+    if not given:
+        return []
+    return ArgumentSpecValidator(spec).validate(given, validate_role_argument_spec=True).error_messages
+
+
+def link_ids(plans):
+    """Every link of the planned sites, once."""
+    return sorted(set(link["link"] for plan in plans.values() for link in plan["links"]))
 
 
 def problems_message(model):
     lines = ["%d problem(s) in the inventory; no router was touched:" % len(model.problems)]
     lines += ["- %s" % p for p in model.problems]
     return "\n".join(lines)
+
+
+def registered(task_vars, purpose, host=None):
+    """What the role registered for `purpose` (a ROLE_VARS key), on `host` or the task's own host; {} if none."""
+    name = ROLE_VARS[purpose]
+    host_vars = task_vars["hostvars"][host] if host is not None else task_vars
+    return plain(host_vars[name]) if name in host_vars else {}
 
 
 def connection(task_vars, host):
@@ -54,24 +112,41 @@ def connection(task_vars, host):
     return params
 
 
+def plans_or_failure(task_vars, templar, checked_hosts=(), reuse=True):
+    """({site: plan}, None) from the role's fleet step, or computed here when there is none (or `reuse` is off);
+    (None, failed result) when the inventory has problems or netaddr is missing."""
+    if not planner.HAS_NETADDR:
+        return None, {"failed": True, "msg": "the Python library netaddr is required on the controller "
+                                             "(pip install netaddr)"}
+    plans = registered(task_vars, "fleet").get("plans") if reuse else None
+    if plans is None:
+        model, plans = compute(task_vars, templar, checked_hosts)
+        if model.problems:
+            return None, {"failed": True, "msg": problems_message(model),
+                          "problems": [str(p) for p in model.problems]}
+    return plans, None
+
+
 class FleetAction(ActionBase):
-    """An action over the whole fleet: loads and validates the inventory, then calls `work`."""
+    """An action over the whole fleet: takes every site's plan from the role's fleet step (sitelink__fleet) or,
+    used on its own, loads, validates and plans the inventory itself; then calls `work(plans, task_vars)`."""
 
     TRANSFERS_FILES = False
     _requires_connection = False
+    REUSES_FLEET = True     # the fleet step itself always computes
 
     def run(self, tmp=None, task_vars=None):
         result = super(FleetAction, self).run(tmp, task_vars)
-        if not planner.HAS_NETADDR:
-            result.update(failed=True, msg="the Python library netaddr is required on the controller "
-                                           "(pip install netaddr)")
+        plans, failure = plans_or_failure(task_vars, self._templar, self.checked_hosts(task_vars), self.REUSES_FLEET)
+        if failure:
+            result.update(failure)
             return result
-        model = load(task_vars, self._templar)
-        if model.problems:
-            result.update(failed=True, msg=problems_message(model), problems=[str(p) for p in model.problems])
-            return result
-        result.update(self.work(model, task_vars))
+        result.update(self.work(plans, task_vars))
         return result
 
-    def work(self, model, task_vars):
+    def checked_hosts(self, task_vars):
+        """Hosts whose role settings are checked along with the fleet: none unless the action is the role's."""
+        return ()
+
+    def work(self, plans, task_vars):
         raise NotImplementedError

@@ -6,6 +6,8 @@ connection options, and the run of the engine for one resource."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 from ansible.plugins.loader import fragment_loader, module_loader
@@ -88,11 +90,10 @@ class ResourceAction(RouterosAction):
         resource = self.RESOURCE
         state = params["state"]
         config = [dict((k, v) for k, v in entry.items()) for entry in (params.get("config") or [])]
-        engine = Engine(resource, router, owner=params.get("owner"), adopt=params.get("adopt"),
-                        placement=params.get("placement") or "before_drop")
-        engine.remember_secrets(config)
-        check_mode = bool(self._task.check_mode)
+        options = dict((k, params.get(k)) for k in ("owner", "adopt", "placement"))
         if state == "rendered":
+            engine = engine_for(resource, router, options)
+            engine.remember_secrets(config)
             problems = engine.validate(config, state, None)
             if problems:
                 raise problem_report(router, resource.name, problems)
@@ -101,39 +102,103 @@ class ResourceAction(RouterosAction):
                     "rendered_script": "\n".join(engine.script(op) for op in ops)}
         api = self.open(params, router)
         try:
-            paths = self.paths_to_read(config, state)
-            rows = dict((path, engine.read(api, path)) for path in paths)
-            if state == "gathered":
-                return {"changed": False, "gathered": engine.entries(rows, managed_only=False)}
-            interfaces = None
-            if resource.interface_type or any(f.ref for f in resource.fields):
-                interfaces = dict((r.get("name"), r.get("type")) for r in
-                                  api.path("interface").select("name", "type"))
-            problems = engine.validate(config, state, interfaces, check_mode)
-            if problems:
-                raise problem_report(router, resource.name, problems)
-            ops = engine.plan(config, state, rows)
-            if ops and not check_mode:
-                engine.apply(api, ops)
-                after_rows = dict((path, engine.read(api, path)) for path in paths)
-            else:
-                after_rows = engine.predict(rows, ops)
+            return run_resource(api, resource, router, config, state, options, bool(self._task.check_mode),
+                                bool(self._task.diff), Interfaces(api))
         finally:
             api.close()
-        before, after = engine.entries(rows), engine.entries(after_rows)
-        out = {"changed": bool(ops), "commands": [engine.sentence(op) for op in ops],
-               "warnings": engine.warnings,
-               "script": [engine.script(op) for op in ops], "before": before, "after": after}
-        if self._task.diff and ops:
-            out["diff"] = {"before": export(before, resource), "after": export(after, resource),
-                           "before_header": "%s %s" % (router, "+".join(paths)),
-                           "after_header": "%s %s" % (router, "+".join(paths))}
+
+
+def ping_addresses(open_session, addresses, count, interval, parallel, src_address=None):
+    """The router's own /ping to each address: [{address, sent, received, packet_loss, avg_rtt}] in order.
+    librouteros is one request at a time per session, so the addresses are spread over `parallel` sessions."""
+    def ping_share(share):
+        if not share:
+            return []
+        api = open_session()
+        out = []
+        try:
+            for address in share:
+                args = {"address": address, "count": count, "interval": interval}
+                if src_address:
+                    args["src-address"] = src_address
+                rows = list(api("/ping", **args))
+                last = rows[-1] if rows else {}
+                out.append((address, {"address": address, "sent": last.get("sent", 0),
+                                      "received": last.get("received", 0),
+                                      "packet_loss": last.get("packet-loss", 100), "avg_rtt": last.get("avg-rtt")}))
+        finally:
+            api.close()
         return out
 
-    def paths_to_read(self, config, state):
-        if state in ("overridden", "gathered") or (state == "deleted" and not config):
-            return list(self.RESOURCE.paths.values())
-        return sorted(set(self.RESOURCE.path_for(e) for e in config))
+    sessions = max(1, min(parallel, len(addresses)))
+    shares = [addresses[i::sessions] for i in range(sessions)]
+    with ThreadPoolExecutor(max_workers=sessions) as pool:
+        answers = dict(pair for share in pool.map(ping_share, shares) for pair in share)
+    return [answers[a] for a in addresses]
+
+
+def engine_for(resource, router, options):
+    return Engine(resource, router, owner=options.get("owner"), adopt=options.get("adopt"),
+                  placement=options.get("placement") or "before_drop")
+
+
+class Interfaces(object):
+    """The router's interfaces (name -> type) for reference checks: read once per session, and kept current
+    with what the session itself creates, removes or (in check mode) would create."""
+
+    def __init__(self, api):
+        self.api = api
+        self.by_name = None
+
+    def get(self):
+        if self.by_name is None:
+            self.by_name = dict((r.get("name"), r.get("type")) for r in self.api.path("interface").select("name", "type"))
+        return self.by_name
+
+    def update(self, resource, before, after):
+        if resource.interface_type and self.by_name is not None:
+            for entry in before:
+                self.by_name.pop(entry.get("name"), None)
+            for entry in after:
+                self.by_name[entry.get("name")] = resource.interface_type
+
+
+def paths_to_read(resource, config, state):
+    if state in ("overridden", "gathered") or (state == "deleted" and not config):
+        return list(resource.paths.values())
+    return sorted(set(resource.path_for(e) for e in config))
+
+
+def run_resource(api, resource, router, config, state, options, check_mode, want_diff, interfaces):
+    """Reads, compares and (outside check mode) applies one resource over an open API session: the engine's
+    guarantees (ownership, placement, rollback of this resource on failure, redaction) hold as in its module.
+    `interfaces` is the session's Interfaces."""
+    engine = engine_for(resource, router, options)
+    engine.remember_secrets(config)
+    paths = paths_to_read(resource, config, state)
+    rows = dict((path, engine.read(api, path)) for path in paths)
+    if state == "gathered":
+        return {"changed": False, "gathered": engine.entries(rows, managed_only=False)}
+    known = interfaces.get() if resource.interface_type or any(f.ref for f in resource.fields) else None
+    problems = engine.validate(config, state, known, check_mode)
+    if problems:
+        raise problem_report(router, resource.name, problems)
+    ops = engine.plan(config, state, rows)
+    if ops and not check_mode:
+        engine.apply(api, ops)
+        after_rows = dict((path, engine.read(api, path)) for path in paths)
+    else:
+        after_rows = engine.predict(rows, ops)
+    before, after = engine.entries(rows), engine.entries(after_rows)
+    if ops:
+        interfaces.update(resource, before, after)
+    out = {"changed": bool(ops), "commands": [engine.sentence(op) for op in ops], "warnings": engine.warnings,
+           "script": [engine.script(op) for op in ops], "before": before, "after": after}
+    if want_diff and ops:
+        out["diff"] = {"before": export(before, resource), "after": export(after, resource),
+                       "before_header": "%s %s" % (router, "+".join(paths)),
+                       "after_header": "%s %s" % (router, "+".join(paths))}
+    return out
 
 
 def export(entries, resource):

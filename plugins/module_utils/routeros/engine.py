@@ -21,7 +21,6 @@ from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.resource
 MARKER = "sitelink"
 REDACTED = "<redacted>"
 _COMMENT = re.compile(r"^sitelink(?::(?P<owner>\S+))?(?:\s(?P<text>.*))?$", re.S)
-STATES = ("merged", "replaced", "overridden", "deleted", "gathered", "rendered")
 DROP_ACTIONS = ("drop", "reject", "tarpit")
 
 

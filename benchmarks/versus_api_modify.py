@@ -1,0 +1,277 @@
+"""site_tunnel.yml against the alternative a user would pick, in one run on the same emulated fleet.
+
+For each size (a hub and N-1 spokes, GRE / EoIP / plain WireGuard links):
+  - site_tunnel: playbooks/site_tunnel.yml, first run and no-change run (verification on, as shipped);
+  - api_modify: the same objects applied with community.routeros `api_modify`, written as a user of that
+    collection would (one task per path, public keys exchanged through hostvars after `api_info`, the managed
+    subset selected with `restrict` on a comment prefix); first run and re-run;
+  - floor: one `ansible.builtin.debug` task per host.
+Each gets a fresh set of emulated routers.  community.routeros is taken from the `ansible` package on PyPI into
+build/bench/collections (for the benchmark only; it is not a requirement of the project).  Prints seconds,
+seconds per site, sentences read and written per run, and the ratios; writes JSON.  Usage:
+  .venv/bin/python benchmarks/versus_api_modify.py --sites 50 100 200 --json build/bench/versus_api_modify.json
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+
+import yaml
+
+from rosemu.lab import Lab
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import fleet_run  # noqa: E402  (the fleet of the other benchmark: same sites, same routers)
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.path.dirname(sys.executable)
+BENCH = os.path.join(ROOT, "build", "bench")
+OTHERS = os.path.join(BENCH, "collections")
+COMMUNITY_ROUTEROS = os.path.join(OTHERS, "ansible_collections", "community", "routeros")
+ANSIBLE_PACKAGE = "ansible>=12,<13"      # the community package of ansible-core 2.19
+sys.path.insert(0, os.path.join(ROOT, "build", "collections"))
+
+from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import model as topology  # noqa: E402
+from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import validate  # noqa: E402
+from ansible_collections.sitelink.tunnels.plugins.module_utils.wireguard import keys  # noqa: E402
+
+MARK = "bench"                            # the api_modify playbook's own comment prefix
+
+
+def community_routeros():
+    """community.routeros from the `ansible` wheel, unpacked once under build/bench (nothing else of it)."""
+    if os.path.isdir(COMMUNITY_ROUTEROS):
+        return
+    download = os.path.join(BENCH, "download")
+    subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "-d", download, ANSIBLE_PACKAGE],
+                   check=True)
+    wheel = [f for f in os.listdir(download) if f.startswith("ansible-") and f.endswith(".whl")][0]
+    with zipfile.ZipFile(os.path.join(download, wheel)) as archive:
+        archive.extractall(OTHERS, [n for n in archive.namelist()
+                                    if n.startswith("ansible_collections/community/routeros/")])
+
+
+# The api_modify playbook: what a community.routeros user writes for the same objects.
+API_MODIFY_PLAY = """
+- name: Site tunnels with community.routeros api_modify
+  hosts: all
+  gather_facts: false
+  connection: local               # its modules run on the controller and talk to the API from there
+  module_defaults:
+    group/community.routeros.api:
+      hostname: "{{ ansible_host }}"
+      port: "{{ api_port }}"
+      username: admin
+      password: ""
+      tls: false
+  tasks:
+    - name: WireGuard interface
+      community.routeros.api_modify:
+        path: interface wireguard
+        data: "{{ bench_data['interface wireguard'] }}"
+    - name: Public key of the interface
+      community.routeros.api_info:
+        path: interface wireguard
+      register: bench_wg
+    - name: WireGuard peers, with each peer's public key from its router
+      community.routeros.api_modify:
+        path: interface wireguard peers
+        data: >-
+          {%- set out = [] -%}
+          {%- for p in bench_peers -%}
+          {%- set key = (hostvars[p.peer].bench_wg.result | selectattr('name', 'equalto', 'wg-sitelink') | first)['public-key'] -%}
+          {%- set _ = out.append(p.entry | combine({'public-key': key})) -%}
+          {%- endfor -%}
+          {{ out }}
+    - name: GRE tunnels
+      community.routeros.api_modify:
+        path: interface gre
+        data: "{{ bench_data['interface gre'] }}"
+    - name: EoIP tunnels
+      community.routeros.api_modify:
+        path: interface eoip
+        data: "{{ bench_data['interface eoip'] }}"
+    - name: Transit addresses
+      community.routeros.api_modify:
+        path: ip address
+        data: "{{ bench_data['ip address'] }}"
+        handle_absent_entries: remove
+        handle_entries_content: remove_as_much_as_possible
+        restrict: [{field: comment, regex: '^bench'}]
+    - name: Routes to the remote LANs
+      community.routeros.api_modify:
+        path: ip route
+        data: "{{ bench_data['ip route'] }}"
+        handle_absent_entries: remove
+        handle_entries_content: remove_as_much_as_possible
+        restrict: [{field: comment, regex: '^bench'}]
+    - name: Firewall holes
+      community.routeros.api_modify:
+        path: ip firewall filter
+        data: "{{ bench_data['ip firewall filter'] }}"
+        handle_absent_entries: remove
+        handle_entries_content: remove_as_much_as_possible
+        restrict: [{field: comment, regex: '^bench'}]
+"""
+
+FLOOR_PLAY = """
+- name: Ansible's floor, one task per host
+  hosts: all
+  gather_facts: false
+  tasks:
+    - name: Nothing
+      ansible.builtin.debug:
+        msg: "{{ inventory_hostname }}"
+"""
+
+
+def api(entry):
+    """Option names of our adapters as RouterOS API names, lists as RouterOS lists."""
+    return dict((k.replace("_", "-"), ",".join(v) if isinstance(v, list) else v) for k, v in entry.items())
+
+
+def _comment(text):
+    return "%s %s" % (MARK, text)
+
+
+def api_modify_vars(inventory):
+    """Per-host data of the api_modify playbook: the objects the role's plans hold, nothing more."""
+    settings = inventory["all"]["vars"]
+    sites = dict((h, v["sitelink_site"]) for h, v in inventory["all"]["hosts"].items())
+    m = topology.load(sites, settings)
+    plans = validate.plan_fleet(m)
+    assert plans is not None, [str(p) for p in m.problems]
+    out = {}
+    for host, plan in plans.items():
+        wg = plan["wireguard"]
+        data = {
+            "interface wireguard": [{"name": wg["name"], "listen-port": wg["listen_port"], "mtu": wg["mtu"],
+                                     "comment": MARK}],
+            "interface gre": [], "interface eoip": [],
+            "ip address": [{"address": a["address"], "interface": a["interface"], "comment": _comment(a["interface"])}
+                           for a in plan["addresses"]],
+            "ip route": [{"dst-address": r["dst_address"], "gateway": r["gateway"], "comment": _comment("route")}
+                         for r in plan["routes"]],
+            "ip firewall filter": [dict(api(dict((k, v) for k, v in rule.items() if k != "name")),
+                                        action="accept", comment=_comment(rule["name"])) for rule in plan["firewall"]],
+        }
+        for ov in plan["overlays"]:
+            entry = {"name": ov["name"], "local-address": ov["local_address"], "remote-address": ov["remote_address"],
+                     "mtu": ov["mtu"], "comment": _comment(ov["link"])}
+            if ov["type"] == "eoip":
+                entry["tunnel-id"] = ov["tunnel_id"]
+            data["interface %s" % ov["type"]].append(entry)
+        peers = []
+        for peer in plan["peers"]:
+            entry = {"interface": peer["interface"], "allowed-address": ",".join(peer["allowed_address"]),
+                     "persistent-keepalive": "%ds" % peer["persistent_keepalive"], "comment": _comment(peer["link"])}
+            if peer["endpoint_address"]:
+                entry.update({"endpoint-address": peer["endpoint_address"], "endpoint-port": peer["endpoint_port"]})
+            if peer["preshared_key"]:
+                entry["preshared-key"] = keys.derive_preshared_key(settings["sitelink_psk_secret"], peer["link"])
+            peers.append({"peer": peer["peer"], "entry": entry})
+        out[host] = {"bench_data": data, "bench_peers": peers}
+    return out
+
+
+def counters(lab):
+    sentences = written = 0
+    for router in lab.routers.values():
+        c = lab.call(lambda r=router: (r.counters.read, r.counters.written))
+        sentences, written = sentences + c[0], written + c[1]
+    return sentences, written
+
+
+def playbook(path, inventories, forks, collections):
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=collections, ANSIBLE_NOCOLOR="1")
+    command = [os.path.join(BIN, "ansible-playbook"), "-f", str(forks)]
+    for inventory in inventories:
+        command += ["-i", inventory]
+    start = time.monotonic()
+    proc = subprocess.run(command + [path], capture_output=True, text=True, env=env, check=False)
+    elapsed = time.monotonic() - start
+    if proc.returncode != 0:
+        sys.exit("%s failed:\n%s%s" % (os.path.basename(path), proc.stdout[-4000:], proc.stderr[-2000:]))
+    return elapsed
+
+
+def runs(tmp, name, play, inventory, host_vars, specs, forks, collections, times=2):
+    """[{seconds, reads, writes}] of `times` runs of `play` on fresh routers."""
+    lab = Lab(specs).start()
+    try:
+        hosts = dict((h, dict(v, ansible_host="127.0.0.1", api_port=lab.port(h),
+                              ansible_python_interpreter=sys.executable,
+                              sitelink_routeros={"port": lab.port(h)}, **host_vars.get(h, {})))
+                     for h, v in inventory["all"]["hosts"].items())
+        path = os.path.join(tmp, "%s-inventory.yml" % name)
+        with open(path, "w", encoding="utf-8") as fh:
+            yaml.safe_dump({"all": {"vars": inventory["all"]["vars"], "hosts": hosts}}, fh)
+        out, before = [], counters(lab)
+        for _run in range(times):
+            seconds = playbook(play, [path], forks, collections)
+            after = counters(lab)
+            out.append({"seconds": round(seconds, 2), "reads": (after[0] - after[1]) - (before[0] - before[1]),
+                        "writes": after[1] - before[1]})
+            before = after
+        return out
+    finally:
+        lab.stop()
+
+
+def measure(sites, forks, aggregate):
+    inventory, specs = fleet_run.fleet(sites, aggregate)
+    ours = os.path.join(ROOT, "build", "collections")
+    with tempfile.TemporaryDirectory(prefix="bench-versus-") as tmp:
+        plays = {}
+        for name, text in (("api_modify", API_MODIFY_PLAY), ("floor", FLOOR_PLAY)):
+            plays[name] = os.path.join(tmp, "%s.yml" % name)
+            with open(plays[name], "w", encoding="utf-8") as fh:
+                fh.write(text)
+        site_tunnel = runs(tmp, "site_tunnel", os.path.join(ROOT, "playbooks", "site_tunnel.yml"), inventory, {},
+                           specs, forks, ours)
+        api_modify = runs(tmp, "api_modify", plays["api_modify"], inventory, api_modify_vars(inventory), specs, forks,
+                          OTHERS + os.pathsep + ours)
+        floor = runs(tmp, "floor", plays["floor"], inventory, {}, specs, forks, ours, times=1)
+    return {"sites": sites, "aggregate": aggregate, "forks": forks, "cores": os.cpu_count(),
+            "site_tunnel": {"first": site_tunnel[0], "rerun": site_tunnel[1]},
+            "api_modify": {"first": api_modify[0], "rerun": api_modify[1]},
+            "floor_s": floor[0]["seconds"],
+            "ratio_first": round(api_modify[0]["seconds"] / site_tunnel[0]["seconds"], 2),
+            "ratio_rerun": round(api_modify[1]["seconds"] / site_tunnel[1]["seconds"], 2)}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sites", type=int, nargs="+", default=[50, 100, 200])
+    parser.add_argument("--forks", type=int, default=10)
+    parser.add_argument("--no-aggregate", dest="aggregate", action="store_false",
+                        help="route every spoke LAN separately (no sitelink_topology.aggregates)")
+    parser.add_argument("--json", default=os.path.join(BENCH, "versus_api_modify.json"))
+    args = parser.parse_args()
+    community_routeros()
+    results = [measure(n, args.forks, args.aggregate) for n in args.sites]
+    print("hub and spokes (GRE, EoIP, plain), aggregate %s, forks %d, %d cores; fresh routers per tool"
+          % (args.aggregate, args.forks, os.cpu_count()))
+    print("  %5s  %-11s  %-6s  %8s  %7s  %7s  %7s" % ("sites", "tool", "run", "seconds", "s/site", "reads", "writes"))
+    for r in results:
+        for tool in ("site_tunnel", "api_modify"):
+            for run in ("first", "rerun"):
+                m = r[tool][run]
+                row = (r["sites"], tool, run, m["seconds"], m["seconds"] / r["sites"], m["reads"], m["writes"])
+                print("  %5d  %-11s  %-6s  %8.2f  %7.3f  %7d  %7d" % row)
+        print("  %5d  %-11s  %-6s  %8.2f  %7.3f" % (r["sites"], "floor", "debug", r["floor_s"], r["floor_s"] / r["sites"]))
+        print("  %5d  api_modify / site_tunnel: first run %.1fx, re-run %.1fx"
+              % (r["sites"], r["ratio_first"], r["ratio_rerun"]))
+    os.makedirs(os.path.dirname(args.json), exist_ok=True)
+    with open(args.json, "w", encoding="utf-8") as fh:
+        json.dump(results, fh, indent=2)
+    print("wrote %s" % args.json)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,48 @@
+# -*- coding: utf-8 -*-
+# Copyright: sitelink.tunnels contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+import time
+
+from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.info import gather
+from ansible_collections.sitelink.tunnels.plugins.plugin_utils import fleet
+from ansible_collections.sitelink.tunnels.plugins.plugin_utils.routeros_action import RouterosAction, ping_addresses
+
+
+class ActionModule(RouterosAction):
+    """Pings through every link of a RouterOS site (retrying the silent ones), then its peers' handshakes."""
+
+    MODULE = "sitelink.tunnels.site_verify"
+
+    def run(self, tmp=None, task_vars=None):
+        self._vars = task_vars or {}
+        return super(ActionModule, self).run(tmp, task_vars)
+
+    def work(self, params, router):
+        plans, failure = fleet.plans_or_failure(self._vars, self._templar)
+        if failure:
+            return failure
+        plan = plans.get(router)
+        if plan is None or plan["platform"] != "routeros":
+            return {"failed": True, "msg": "%s: not a RouterOS site of the inventory" % router}
+        addresses = [link["verify_address"] for link in plan["links"]]
+        answers, attempts, waiting = {}, 0, list(addresses)
+        while waiting:
+            attempts += 1
+            for result in ping_addresses(lambda: self.open(params, router), waiting, params["count"],
+                                         params["interval"], params["parallel"]):
+                answers[result["address"]] = result
+            waiting = [a for a in waiting if not answers[a]["received"]]
+            if not waiting or attempts > params["retries"]:
+                break
+            time.sleep(params["delay"])
+        api = self.open(params, router)
+        try:
+            peers = gather(api, ["peers"])["peers"]
+        finally:
+            api.close()
+        results = [answers[a] for a in addresses]
+        return {"changed": False, "results": results, "all_answered": all(r["received"] for r in results),
+                "attempts": attempts, "peers": peers}

@@ -1,0 +1,93 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: sitelink.tunnels contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+# This module runs as an action plugin on the controller (plugins/action/site_apply.py);
+# this file holds its documentation.
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: site_apply
+short_description: Apply a RouterOS site's planned resources in order over one API session
+version_added: 0.1.0
+description:
+  - Takes this host's plan from the role's fleet step (M(sitelink.tunnels.site_fleet), registered as the role's
+    internal C(sitelink__fleet)), or plans the inventory itself when there is none, and applies the resources
+    named in O(resources), in the order given, with state C(overridden) over one API session.
+  - Each resource is applied exactly as its resource module would (M(sitelink.tunnels.routeros_wireguard_peers),
+    M(sitelink.tunnels.routeros_firewall_rules), ...) - same ownership marker, placement before the router's own
+    drop rules, rollback of that resource when one of its writes fails, redaction of secrets - and its result
+    is in RV(resources). A failing resource stops the ones after it; the ones before it stay applied, as with
+    one task per resource.
+  - WireGuard peers need the peers' public keys from the role's key step (M(sitelink.tunnels.site_public_keys));
+    a peer whose key is not known yet waits, and peers are then only added (state C(merged)), never purged.
+  - Preshared keys are derived inside this action from the variable C(sitelink_psk_secret) (HKDF over each link
+    id); neither the secret nor a key is ever a task argument, a result or a diff.
+  - The interface list is read once per session and kept current with what the session creates.
+author:
+  - Sitelink Tunnels maintainers (@sitelink-tunnels)
+extends_documentation_fragment:
+  - sitelink.tunnels.routeros
+  - sitelink.tunnels.routeros.ATTRIBUTES
+options:
+  resources:
+    description:
+      - The resources to apply, in this order. The role applies C(wireguard_interfaces) first, reads every
+        site's public key, then applies the rest.
+    type: list
+    elements: str
+    choices: [wireguard_interfaces, wireguard_peers, gre_tunnels, eoip_tunnels, addresses, routes, firewall_rules]
+    default: [wireguard_interfaces, wireguard_peers, gre_tunnels, eoip_tunnels, addresses, routes, firewall_rules]
+  owner:
+    description: Ownership tag of the entries (as the role's C(sitelink_owner)).
+    type: str
+    default: fleet
+seealso:
+  - module: sitelink.tunnels.site_fleet
+  - module: sitelink.tunnels.site_public_keys
+  - module: sitelink.tunnels.site_verify
+"""
+
+EXAMPLES = r"""
+- name: Plan the fleet once
+  sitelink.tunnels.site_fleet:
+  run_once: true
+  register: sitelink__fleet
+
+- name: WireGuard interface first (the router makes its private key)
+  sitelink.tunnels.site_apply:
+    resources: [wireguard_interfaces]
+
+- name: Every site's public key
+  sitelink.tunnels.site_public_keys:
+  run_once: true
+  register: sitelink__keys
+
+- name: Peers, overlays, addresses, routes and firewall holes, over one session
+  sitelink.tunnels.site_apply:
+    resources: [wireguard_peers, gre_tunnels, eoip_tunnels, addresses, routes, firewall_rules]
+"""
+
+RETURN = r"""
+changed:
+  description: Whether any resource changed.
+  returned: always
+  type: bool
+commands:
+  description: Every API sentence sent (or, in check mode, that would be sent), in order; secrets redacted.
+  returned: always
+  type: list
+  elements: str
+resources:
+  description:
+    - Per resource, in the order applied - C(changed), C(commands), C(script) (RouterOS CLI lines), C(before)
+      and C(after) (managed entries, secrets redacted), C(warnings).
+  returned: always
+  type: dict
+  sample:
+    routes:
+      changed: true
+      commands: ["/ip/route/add =dst-address=192.168.11.0/24 =gateway=10.254.0.1 =comment=sitelink:fleet"]
+"""

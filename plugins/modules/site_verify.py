@@ -1,0 +1,101 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: sitelink.tunnels contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+# This module runs as an action plugin on the controller (plugins/action/site_verify.py);
+# this file holds its documentation.
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: site_verify
+short_description: Ping every link's far end from a RouterOS site, then read its peers' handshakes
+version_added: 0.1.0
+description:
+  - Takes this host's plan from the role's fleet step (or plans the inventory itself) and pings every link's
+    verify address (the peer's overlay or transit address) with the router's own C(/ping), so the packets go
+    through the tunnels.
+  - While some address does not answer, waits O(delay) seconds and pings the ones that did not, up to
+    O(retries) more times (a first WireGuard handshake is only made when traffic or a keepalive needs it).
+  - Then reads the WireGuard peers (last handshake, endpoints; never a key other than the public one), after
+    the pings that may have brought the handshakes about.
+  - Changes nothing. M(sitelink.tunnels.site_report) turns the results of every site into one table.
+author:
+  - Sitelink Tunnels maintainers (@sitelink-tunnels)
+extends_documentation_fragment:
+  - sitelink.tunnels.routeros
+attributes:
+  check_mode:
+    description: Pings change nothing; runs the same in check mode.
+    support: full
+  diff_mode:
+    description: Changes nothing, so there is no diff.
+    support: none
+  action_group:
+    description: Use C(group/sitelink.tunnels.routeros) in C(module_defaults) to set connection options once.
+    support: full
+    membership:
+      - sitelink.tunnels.routeros
+  platform:
+    description: Target platform.
+    support: full
+    platforms: RouterOS
+options:
+  count:
+    description: Probes per address and attempt.
+    type: int
+    default: 3
+  interval:
+    description: Time between probes (RouterOS duration).
+    type: str
+    default: 100ms
+  retries:
+    description: Further attempts for the addresses that have not answered.
+    type: int
+    default: 3
+  delay:
+    description: Seconds between attempts.
+    type: int
+    default: 2
+  parallel:
+    description:
+      - API sessions used at once for the pings (RouterOS's API service allows 20 by default). A hub pings every
+        spoke, so its share of the verification decides how long the step takes.
+    type: int
+    default: 8
+seealso:
+  - module: sitelink.tunnels.routeros_ping
+  - module: sitelink.tunnels.routeros_info
+  - module: sitelink.tunnels.site_report
+"""
+
+EXAMPLES = r"""
+- name: Every link of this site, from the router itself
+  sitelink.tunnels.site_verify:
+    retries: 5
+  register: verified
+"""
+
+RETURN = r"""
+results:
+  description: Per link's verify address - C(address), C(sent), C(received), C(packet_loss), C(avg_rtt), of the
+    last attempt made for it.
+  returned: always
+  type: list
+  elements: dict
+all_answered:
+  description: Whether every address answered at least once.
+  returned: always
+  type: bool
+attempts:
+  description: Attempts made (1 when everything answered at once).
+  returned: always
+  type: int
+peers:
+  description: The router's WireGuard peers as M(sitelink.tunnels.routeros_info) returns them (C(public_key),
+    C(last_handshake), C(last_handshake_seconds), endpoints, C(managed), ...).
+  returned: always
+  type: list
+  elements: dict
+"""
