@@ -4,18 +4,69 @@
 
 from __future__ import annotations
 
+import posixpath
+
 from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros import resources as catalogue
 from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.errors import RouterosError
-from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import routeros as adapter
+from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import linux as linux_adapter
+from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import routeros as routeros_adapter
 from ansible_collections.sitelink.tunnels.plugins.plugin_utils import fleet
 from ansible_collections.sitelink.tunnels.plugins.plugin_utils.routeros_action import (
     Interfaces, RouterosAction, run_resource)
 
-RESOURCES = catalogue.RESOURCES
+
+def _key_path(plan, settings):
+    return posixpath.join(settings["key_dir"], plan["wireguard"]["name"] + ".key")
+
+
+def _linux_key_pair(plan, keys, psk_secret, settings, host):
+    return {"path": _key_path(plan, settings)}
+
+
+def _linux_wireguard(plan, keys, psk_secret, settings, host):
+    args = linux_adapter.wireguard(plan, keys.get("public_keys"), psk_secret)
+    args.update(private_key_path=_key_path(plan, settings), implementation=settings["implementation"],
+                purge_peers=bool(keys.get("complete", {}).get(host)))
+    if settings["persist"]:
+        args["config_path"] = posixpath.join(settings["key_dir"], plan["wireguard"]["name"] + ".conf")
+    return args
+
+
+def _linux_gre(plan, keys, psk_secret, settings, host):
+    return {"state": "overridden", "owner": settings["owner"], "config": linux_adapter.gre_tunnels(plan)}
+
+
+def _linux_routes(plan, keys, psk_secret, settings, host):
+    args = {"state": "overridden", "protocol": settings["route_protocol"], "config": linux_adapter.routes(plan),
+            "forwarding": linux_adapter.forwarding(plan)}
+    if settings["persist"]:
+        args["sysctl_file"] = settings["sysctl_file"]
+    return args
+
+
+def _linux_firewall(plan, keys, psk_secret, settings, host):
+    return {"table": settings["firewall_table"], "owner": settings["owner"],
+            "rules": linux_adapter.firewall(plan)}
+
+
+# (platform, resource) -> how it is applied.  RouterOS: a catalogue resource through the engine, over the one
+# API session.  Linux: a module on the host, with its arguments from the Linux adapter; a resource without an
+# entry has nothing of its own there (transit addresses come with the interface and GRE steps, and validation
+# refuses EoIP on a link with a Linux end).
+STEPS = {
+    "routeros": dict((name, catalogue.RESOURCES[name]) for name in routeros_adapter.ORDER),
+    "linux": {
+        "wireguard_interfaces": ("sitelink.tunnels.wg_keypair", _linux_key_pair),
+        "wireguard_peers": ("sitelink.tunnels.linux_wireguard", _linux_wireguard),
+        "gre_tunnels": ("sitelink.tunnels.linux_gre_tunnels", _linux_gre),
+        "routes": ("sitelink.tunnels.linux_routes", _linux_routes),
+        "firewall_rules": ("sitelink.tunnels.linux_firewall", _linux_firewall),
+    },
+}
 
 
 class ActionModule(RouterosAction):
-    """A RouterOS site's planned resources, in order, over one API session."""
+    """A site's planned resources, in order: over one API session on RouterOS, as modules on a Linux host."""
 
     MODULE = "sitelink.tunnels.site_apply"
 
@@ -28,18 +79,38 @@ class ActionModule(RouterosAction):
         if failure:
             return failure
         plan = plans.get(router)
-        if plan is None or plan["platform"] != "routeros":
-            return {"failed": True, "msg": "%s: not a RouterOS site of the inventory (sitelink_site with platform "
-                                           "routeros)" % router}
+        if plan is None:
+            return {"failed": True, "msg": "%s: not a configured site of the inventory (a host with sitelink_site "
+                                           "whose platform is routeros or linux)" % router}
         keys = fleet.registered(self._vars, "keys")
-        if "wireguard_peers" in params["resources"] and not keys:
-            return {"failed": True, "msg": "%s: wireguard_peers needs the peers' public keys: run "
-                                           "sitelink.tunnels.site_public_keys first (the role does)" % router}
+        if any(r != "wireguard_interfaces" for r in params["resources"]) and not keys:
+            return {"failed": True, "msg": "%s: applying %s needs the peers' public keys: run "
+                                           "sitelink.tunnels.site_public_keys first (the role does)"
+                                           % (router, ", ".join(params["resources"]))}
         psk_secret = self._templar.template(self._vars.get("sitelink_psk_secret"))
+        out = {"changed": False, "commands": [], "resources": {}, "warnings": [], "diff": []}
+        if plan["platform"] == "linux":
+            self.linux(params, router, plan, keys, psk_secret, out)
+        else:
+            self.routeros(params, router, plan, keys, psk_secret, out)
+        for empty in ("warnings", "diff"):
+            if not out[empty]:
+                del out[empty]
+        return out
+
+    @staticmethod
+    def _record(out, name, done):
+        diff = done.pop("diff", None)
+        if diff:
+            out["diff"] += diff if isinstance(diff, list) else [diff]
+        out["warnings"] += done.pop("warnings", None) or []
+        out["resources"][name] = done
+        out["changed"] = out["changed"] or bool(done.get("changed"))
+        out["commands"] += done.get("commands") or []
+
+    def routeros(self, params, router, plan, keys, psk_secret, out):
         options = {"owner": params["owner"], "adopt": False, "placement": "before_drop"}
         check_mode, want_diff = bool(self._task.check_mode), bool(self._task.diff)
-        out = {"changed": False, "commands": [], "resources": {}, "warnings": []}
-        diffs = []
         api = self.open(params, router)
         try:
             interfaces = Interfaces(api)
@@ -47,24 +118,36 @@ class ActionModule(RouterosAction):
                 state = "overridden"
                 if name == "wireguard_peers" and not keys.get("complete", {}).get(router):
                     state = "merged"          # a peer whose key is unknown yet is kept, not purged
-                config = adapter.config(plan, name, keys.get("public_keys"), psk_secret)
+                config = routeros_adapter.config(plan, name, keys.get("public_keys"), psk_secret)
                 try:
-                    done = run_resource(api, RESOURCES[name], router, config, state, options, check_mode,
+                    done = run_resource(api, STEPS["routeros"][name], router, config, state, options, check_mode,
                                         want_diff, interfaces)
                 except RouterosError as exc:
-                    exc.message = "%s (applied before it: %s)" % (
-                        exc.message, ", ".join(out["resources"]) or "nothing")
+                    exc.message = "%s (applied before it: %s)" % (exc.message, ", ".join(out["resources"]) or "nothing")
                     raise
-                if "diff" in done:
-                    diffs.append(done.pop("diff"))
-                out["warnings"] += done.pop("warnings", [])
-                out["resources"][name] = done
-                out["changed"] = out["changed"] or done["changed"]
-                out["commands"] += done["commands"]
+                self._record(out, name, done)
+                if name == "wireguard_interfaces":
+                    out["public_key"] = next((e.get("public_key") for e in done["after"]
+                                              if e.get("name") == plan["wireguard"]["name"]), None)
         finally:
             api.close()
-        if diffs:
-            out["diff"] = diffs
-        if not out["warnings"]:
-            del out["warnings"]
-        return out
+
+    def linux(self, params, router, plan, keys, psk_secret, out):
+        settings = dict(params["linux"] or {}, owner=params["owner"])
+        for name in params["resources"]:
+            step = STEPS["linux"].get(name)
+            if step is None:
+                continue
+            module, arguments = step
+            done = self._execute_module(module_name=module, task_vars=self._vars,
+                                        module_args=arguments(plan, keys, psk_secret, settings, router))
+            done.pop("invocation", None)
+            if done.get("failed"):
+                out.update(failed=True, msg="%s: %s: %s (applied before it: %s)" % (
+                    router, module.rsplit(".", 1)[1], done.get("msg", "failed"), ", ".join(out["resources"]) or
+                    "nothing"))
+                out["resources"][name] = done
+                return
+            self._record(out, name, done)
+            if name == "wireguard_interfaces":
+                out["public_key"] = done.get("public_key")

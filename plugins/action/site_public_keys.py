@@ -26,12 +26,17 @@ class ActionModule(fleet.FleetAction):
         for name in sorted(needed):
             if name not in plans:
                 continue                  # an external site: its key is in the inventory, in its peers' plans
-            plan = plans[name]
-            if plan["platform"] == "linux":
-                keys[name] = self.linux_key(task_vars, play, name, plan["wireguard"]["name"], warnings)
+            interface = plans[name]["wireguard"]["name"]
+            # a play site's key came back from its own interface step; a site outside the play is only read
+            keys[name] = fleet.registered(task_vars, "interface", name).get("public_key")
+            if keys[name] or name in play:
+                if not keys[name]:
+                    warnings.append("%s: its WireGuard interface %s has no public key yet (check mode?); its links "
+                                    "wait until it has one" % (name, interface))
+            elif plans[name]["platform"] == "linux":
+                keys[name] = self.linux_peer_key(task_vars, name, interface, warnings)
             else:
-                keys[name] = self.applied_key(task_vars, name, plan["wireguard"]["name"]) or \
-                    self.read_key(task_vars, name, plan["wireguard"]["name"], warnings)
+                keys[name] = self.read_key(task_vars, name, interface, warnings)
         complete = dict((host, planner.keys_complete(plans[host], keys)) for host in play)
         result = {"changed": False, "public_keys": keys, "complete": complete}
         if warnings:
@@ -39,27 +44,14 @@ class ActionModule(fleet.FleetAction):
         return result
 
     @staticmethod
-    def linux_key(task_vars, play, site, interface, warnings):
-        """The key the role's wg_keypair task returned on the site, or on a peer's look at it."""
-        own = fleet.registered(task_vars, "linux_key", site)
-        if own.get("public_key"):
-            return own["public_key"]
-        for host in play:
-            looked = fleet.registered(task_vars, "linux_peer_keys", host)
-            for result in looked.get("results", []):
-                if result.get("item") == site and result.get("public_key"):
-                    return result["public_key"]
+    def linux_peer_key(task_vars, site, interface, warnings):
+        """The key the role's read-only look at a Linux peer outside the play found (wg_keypair in check mode)."""
+        looked = fleet.registered(task_vars, "linux_peer_keys")
+        for result in looked.get("results", []):
+            if result.get("item") == site and result.get("public_key"):
+                return result["public_key"]
         warnings.append("%s: no key in its key directory (%s.key) yet, or the host could not be reached; its links "
                         "wait until the play runs on it" % (site, interface))
-        return None
-
-    @staticmethod
-    def applied_key(task_vars, site, interface):
-        """The key the role's interface step read back from the router of a play site (saves reading it again)."""
-        applied = fleet.registered(task_vars, "routeros_wireguard", site).get("resources", {})
-        for entry in applied.get("wireguard_interfaces", {}).get("after", []):
-            if entry.get("name") == interface and entry.get("public_key"):
-                return entry["public_key"]
         return None
 
     @staticmethod

@@ -25,9 +25,11 @@ class ActionModule(RouterosAction):
         if failure:
             return failure
         plan = plans.get(router)
-        if plan is None or plan["platform"] != "routeros":
-            return {"failed": True, "msg": "%s: not a RouterOS site of the inventory" % router}
+        if plan is None:
+            return {"failed": True, "msg": "%s: not a configured site of the inventory" % router}
         addresses = [link["verify_address"] for link in plan["links"]]
+        if plan["platform"] == "linux":
+            return self.linux(params, plan, addresses)
         answers, attempts, waiting = {}, 0, list(addresses)
         while waiting:
             attempts += 1
@@ -46,3 +48,20 @@ class ActionModule(RouterosAction):
         results = [answers[a] for a in addresses]
         return {"changed": False, "results": results, "all_answered": all(r["received"] for r in results),
                 "attempts": attempts, "peers": peers}
+
+    def linux(self, params, plan, addresses):
+        """linux_tunnel_status on the host (peers and pings in one module run), again while some link is silent."""
+        args = {"interface": plan["wireguard"]["name"], "addresses": addresses, "count": params["count"]}
+        attempts = 0
+        while True:
+            attempts += 1
+            status = self._execute_module(module_name="sitelink.tunnels.linux_tunnel_status", module_args=args,
+                                          task_vars=self._vars)
+            status.pop("invocation", None)
+            if status.get("failed") or status.get("all_answered") or attempts > params["retries"]:
+                break
+            time.sleep(params["delay"])
+        status.update(changed=False, attempts=attempts)
+        if status.get("failed"):
+            status["msg"] = "%s: %s" % (self._vars.get("inventory_hostname"), status.get("msg", "status failed"))
+        return status

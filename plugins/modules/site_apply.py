@@ -10,12 +10,13 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: site_apply
-short_description: Apply a RouterOS site's planned resources in order over one API session
+short_description: Apply a site's planned resources in order (RouterOS over one API session, Linux as modules)
 version_added: 0.1.0
 description:
   - Takes this host's plan from the role's fleet step (M(sitelink.tunnels.site_fleet), registered as the role's
     internal C(sitelink__fleet)), or plans the inventory itself when there is none, and applies the resources
-    named in O(resources), in the order given, with state C(overridden) over one API session.
+    named in O(resources), in the order given, with state C(overridden).
+  - On a RouterOS site everything goes over one API session.
   - Each resource is applied exactly as its resource module would (M(sitelink.tunnels.routeros_wireguard_peers),
     M(sitelink.tunnels.routeros_firewall_rules), ...) - same ownership marker, placement before the router's own
     drop rules, rollback of that resource when one of its writes fails, redaction of secrets - and its result
@@ -26,6 +27,12 @@ description:
   - Preshared keys are derived inside this action from the variable C(sitelink_psk_secret) (HKDF over each link
     id); neither the secret nor a key is ever a task argument, a result or a diff.
   - The interface list is read once per session and kept current with what the session creates.
+  - On a Linux site each resource is a module run on the host, with the arguments the Linux adapter makes from
+    the plan - C(wireguard_interfaces) is the key pair (M(sitelink.tunnels.wg_keypair)), C(wireguard_peers) the
+    interface with its addresses and peers (M(sitelink.tunnels.linux_wireguard)), then
+    M(sitelink.tunnels.linux_gre_tunnels), M(sitelink.tunnels.linux_routes) (with forwarding) and
+    M(sitelink.tunnels.linux_firewall); C(addresses) and C(eoip_tunnels) have no step of their own there. Use
+    C(become) on the task as the host needs.
 author:
   - Sitelink Tunnels maintainers (@sitelink-tunnels)
 extends_documentation_fragment:
@@ -44,6 +51,35 @@ options:
     description: Ownership tag of the entries (as the role's C(sitelink_owner)).
     type: str
     default: fleet
+  linux:
+    description: Settings of Linux sites (the role passes its C(sitelink_linux_*) variables).
+    type: dict
+    default: {}
+    suboptions:
+      key_dir:
+        description: Directory of the private key (C(INTERFACE.key)) and of the C(wg-quick) file.
+        type: path
+        default: /etc/wireguard
+      implementation:
+        description: C(auto), C(kernel) or C(userspace) (M(sitelink.tunnels.linux_wireguard)).
+        type: str
+        default: auto
+      persist:
+        description: Keep a C(wg-quick) file and a sysctl file so the tunnel comes back at boot.
+        type: bool
+        default: true
+      sysctl_file:
+        description: File of the forwarding settings when O(linux.persist) is on.
+        type: path
+        default: /etc/sysctl.d/90-sitelink.conf
+      route_protocol:
+        description: Route protocol number marking the routes this collection owns.
+        type: int
+        default: 157
+      firewall_table:
+        description: nftables table (family inet) this collection owns.
+        type: str
+        default: sitelink
 seealso:
   - module: sitelink.tunnels.site_fleet
   - module: sitelink.tunnels.site_public_keys
@@ -71,6 +107,11 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+public_key:
+  description: The site's WireGuard public key, when O(resources) includes C(wireguard_interfaces) (read back from
+    the router, or from the key pair on a Linux host).
+  returned: when known
+  type: str
 changed:
   description: Whether any resource changed.
   returned: always

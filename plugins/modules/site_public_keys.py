@@ -13,9 +13,11 @@ module: site_public_keys
 short_description: Read the WireGuard public keys of the play's sites and of all their peers
 version_added: 0.1.0
 description:
-  - For every site in the play and every site it peers with, reads the public key of the site's WireGuard
-    interface from the router itself (RouterOS keeps its private key), or takes it from the inventory for an
-    external site.
+  - For every site in the play and every site it peers with, finds the public key of the site's WireGuard
+    interface - for a site of the play, from what the role's interface step (M(sitelink.tunnels.site_apply))
+    read back; for a RouterOS site outside the play, from the router itself (RouterOS keeps its private key);
+    for a Linux site outside the play, from the role's read-only look at its key file; for an external site,
+    from the inventory.
   - Sites outside the play (a C(--limit) run) are only read, never written, so a limited run still gives the
     limited sites their complete peer lists.
   - A site that cannot be read, or has no interface yet, gets no key; its links wait (with a warning).

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: site_verify
-short_description: Ping every link's far end from a RouterOS site, then read its peers' handshakes
+short_description: Ping every link's far end from a site, then read its peers' handshakes
 version_added: 0.1.0
 description:
   - Takes this host's plan from the role's fleet step (or plans the inventory itself) and pings every link's
@@ -20,6 +20,8 @@ description:
     O(retries) more times (a first WireGuard handshake is only made when traffic or a keepalive needs it).
   - Then reads the WireGuard peers (last handshake, endpoints; never a key other than the public one), after
     the pings that may have brought the handshakes about.
+  - On a Linux site it runs M(sitelink.tunnels.linux_tunnel_status) on the host (use C(become) as the host
+    needs), again after O(delay) while some address is silent, up to O(retries) times.
   - Changes nothing. M(sitelink.tunnels.site_report) turns the results of every site into one table.
 author:
   - Sitelink Tunnels maintainers (@sitelink-tunnels)
@@ -63,7 +65,7 @@ options:
       - API sessions used at once for the pings (RouterOS's API service allows 20 by default). A hub pings every
         spoke, so its share of the verification decides how long the step takes.
     type: int
-    default: 8
+    default: 16
 seealso:
   - module: sitelink.tunnels.routeros_ping
   - module: sitelink.tunnels.routeros_info

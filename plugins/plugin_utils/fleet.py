@@ -25,12 +25,10 @@ CONNECTION = ("port", "username", "password", "tls", "validate_certs", "ca_path"
 # these names (tests/unit/plugins/test_role_variables.py checks the role against this table).
 ROLE_VARS = {
     "fleet": "sitelink__fleet",                     # site_fleet: every site's plan, computed once per play
-    "routeros_wireguard": "sitelink__routeros_wireguard",  # site_apply of a RouterOS site's interface (its key)
+    "interface": "sitelink__interface",             # site_apply of the interface step: the site's public key
     "keys": "sitelink__keys",                       # site_public_keys: public keys, and whose are complete
-    "linux_key": "sitelink__linux_key",             # wg_keypair on a Linux site
     "linux_peer_keys": "sitelink__linux_peer_keys",  # wg_keypair, read only, on Linux peers outside the play
-    "verify": "sitelink__verify",                   # site_verify: pings and peers of a RouterOS site
-    "linux_status": "sitelink__linux_status",       # linux_tunnel_status
+    "verify": "sitelink__verify",                   # site_verify: pings and peers of a site
     "report": "sitelink__report",                   # site_report
 }
 

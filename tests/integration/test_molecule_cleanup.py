@@ -26,7 +26,7 @@ def test_destroy_after_a_failed_converge_removes_namespaces_processes_and_mounts
     out = run.stdout + run.stderr
     assert run.returncode != 0
     assert "'bad.name' is not a usable nftables table name" in out, out[-3000:]
-    assert "WireGuard interface and peers of a Linux site" in out     # wireguard-go was running by then
+    assert "(applied before it: wireguard_peers, gre_tunnels, routes)" in out    # wireguard-go was running by then
     assert "linux_mesh > destroy: Executed: Successful" in out, out[-3000:]
     namespaces = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True, check=True).stdout
     assert "slm-" not in namespaces
