@@ -16,6 +16,7 @@ otherwise).  Anything that would drop a packet on hardware makes it time out
 here; `trace()` says why.
 """
 
+import functools
 import ipaddress
 
 from rosemu import schema
@@ -29,8 +30,15 @@ class Blocked(Exception):
     """A packet would be dropped: the message says where and why."""
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _ip(text):
     return ipaddress.ip_address(str(text).split("%", 1)[0])
+
+
+# A ping walks every router's tables; the same strings are parsed again and again (addresses are immutable, so
+# caching the parse is safe): this keeps the fabric's cost out of fleet benchmarks.
+_interface = functools.lru_cache(maxsize=1 << 16)(ipaddress.ip_interface)
+_network = functools.lru_cache(maxsize=1 << 16)(ipaddress.ip_network)
 
 
 def _enabled(item):
@@ -77,7 +85,7 @@ class Fabric:
                 val = item.values
                 if _enabled(item) and val.get("invalid") != "true":
                     if tunnels or self.kind(router, val["interface"]) not in ("wg", "gre", "eoip"):
-                        out[ipaddress.ip_interface(val["address"]).ip] = val.get("actual-interface", val["interface"])
+                        out[_interface(val["address"]).ip] = val.get("actual-interface", val["interface"])
         return out
 
     def kind(self, router, ifname):
@@ -102,7 +110,7 @@ class Fabric:
             val = item.values
             if val.get("active") != "true" or not _enabled(item):
                 continue
-            net = ipaddress.ip_network(val["dst-address"])
+            net = _network(val["dst-address"])
             if dst not in net:
                 continue
             rank = (net.prefixlen, -int(val.get("distance", "1")))
@@ -148,7 +156,7 @@ class Fabric:
                 val = item.values
                 if _enabled(item) and val.get("invalid") != "true" and \
                         val.get("actual-interface", val["interface"]) == ifname:
-                    candidates.append(ipaddress.ip_interface(val["address"]))
+                    candidates.append(_interface(val["address"]))
         target = _ip(hop) if hop is not None else dst
         for iface in candidates:
             if target in iface.network:
@@ -208,7 +216,7 @@ class Fabric:
             if peer.values.get("interface") != ifname or not _enabled(peer):
                 continue
             for prefix in peer.values.get("allowed-address", "").split(","):
-                net = ipaddress.ip_network(prefix)
+                net = _network(prefix)
                 if address in net and (best is None or net.prefixlen > best[0]):
                     best = (net.prefixlen, peer)
         return best[1] if best else None
@@ -362,7 +370,7 @@ class Fabric:
         if "-" in text:
             low, high = text.split("-", 1)
             return _ip(low) <= address <= _ip(high)
-        return address in ipaddress.ip_network(text, strict=False)
+        return address in _network(text, strict=False)
 
     @staticmethod
     def _port(port, text):
