@@ -75,14 +75,13 @@ class ActionModule(RouterosAction):
         return super(ActionModule, self).run(tmp, task_vars)
 
     def work(self, params, router):
-        plans, failure = fleet.plans_or_failure(self._vars, self._templar)
+        plan, failure = fleet.plan_or_failure(self._vars, self._templar, router)
         if failure:
             return failure
-        plan = plans.get(router)
         if plan is None:
             return {"failed": True, "msg": "%s: not a configured site of the inventory (a host with sitelink_site "
                                            "whose platform is routeros or linux)" % router}
-        keys = fleet.registered(self._vars, "keys")
+        keys = fleet.keys_of(self._vars, plan, router)
         if any(r != "wireguard_interfaces" for r in params["resources"]) and not keys:
             return {"failed": True, "msg": "%s: applying %s needs the peers' public keys: run "
                                            "sitelink.tunnels.site_public_keys first (the role does)"

@@ -21,10 +21,9 @@ class ActionModule(RouterosAction):
         return super(ActionModule, self).run(tmp, task_vars)
 
     def work(self, params, router):
-        plans, failure = fleet.plans_or_failure(self._vars, self._templar)
+        plan, failure = fleet.plan_or_failure(self._vars, self._templar, router)
         if failure:
             return failure
-        plan = plans.get(router)
         if plan is None:
             return {"failed": True, "msg": "%s: not a configured site of the inventory" % router}
         addresses = [link["verify_address"] for link in plan["links"]]

@@ -110,6 +110,29 @@ def connection(task_vars, host):
     return params
 
 
+def plan_or_failure(task_vars, templar, host):
+    """(this host's plan or None, None) without copying the whole fleet's plans (every host asks: that copy made
+    a host task grow with the fleet); (None, failed result) as plans_or_failure."""
+    name = ROLE_VARS["fleet"]
+    if name in task_vars and "plans" in task_vars[name]:
+        plans = task_vars[name]["plans"]
+        return (plain(plans[host]) if host in plans else None), None
+    plans, failure = plans_or_failure(task_vars, templar, reuse=False)
+    return (plans.get(host) if plans else None), failure
+
+
+def keys_of(task_vars, plan, host):
+    """The key step's result cut to what one site needs (its own and its peers' keys, its `complete`), or {}
+    without a key step; as plan_or_failure, without copying every site's keys on every host."""
+    name = ROLE_VARS["keys"]
+    if name not in task_vars or "public_keys" not in task_vars[name]:
+        return {}
+    every, complete = task_vars[name]["public_keys"], task_vars[name].get("complete", {})
+    wanted = [host] + [peer["peer"] for peer in plan["peers"]]
+    return {"public_keys": plain(dict((site, every[site]) for site in wanted if site in every)),
+            "complete": {host: bool(complete[host]) if host in complete else False}}
+
+
 def plans_or_failure(task_vars, templar, checked_hosts=(), reuse=True):
     """({site: plan}, None) from the role's fleet step, or computed here when there is none (or `reuse` is off);
     (None, failed result) when the inventory has problems or netaddr is missing."""

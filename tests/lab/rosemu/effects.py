@@ -6,6 +6,7 @@ Kept apart from router.py so that the generic verbs stay free of
 """
 
 import base64
+import functools
 import ipaddress
 import time
 
@@ -189,7 +190,7 @@ def _derive_addresses(router, path, route_path):
     connected = []
     for item in router.tables[path]:
         val = item.values
-        iface = ipaddress.ip_interface(val["address"])
+        iface = _interface(val["address"])
         known = router.interface(val["interface"]) is not None
         val["actual-interface"] = ports.get(val["interface"], val["interface"])
         val["invalid"] = _bool(not known)
@@ -207,15 +208,20 @@ def _derive_addresses(router, path, route_path):
     return connected
 
 
+# Every write re-derives the router's state; parsing each address string once keeps that linear.
+_interface = functools.lru_cache(maxsize=1 << 16)(ipaddress.ip_interface)
+
+
 def _derive_connected_routes(router, route_path, connected):
     table = router.tables[route_path]
     existing = {(it.values["dst-address"], it.values["gateway"]): it
                 for it in table if it.values.get("connect") == "true"}
-    wanted = []
+    wanted, seen = [], set()
     for iface, ifname in connected:
         key = (str(iface.network), ifname)
-        if key in existing or key in [w[0] for w in wanted]:
+        if key in existing or key in seen:
             continue
+        seen.add(key)
         wanted.append((key, iface))
     keep = {(str(i.network), n) for i, n in connected}
     table[:] = [it for it in table if it.values.get("connect") != "true"
@@ -238,7 +244,30 @@ def router_item(router, path, values):
     return Item(router.allocate_id(schema.CATALOGUE[path]), values)
 
 
+def _connected_by_prefix(connected):
+    """{(version, prefix length): {network as int: [(index in `connected`, interface)]}}, for lookups by address."""
+    out = {}
+    for index, (iface, name) in enumerate(connected):
+        net = iface.network
+        out.setdefault((net.version, net.prefixlen), {}).setdefault(int(net.network_address), []).append((index, name))
+    return out
+
+
+def _connected_to(by_prefix, addr):
+    """The (index, interface) of every connected network holding `addr`, in `connected` order."""
+    hits = []
+    bits = addr.max_prefixlen
+    for (version, length), networks in by_prefix.items():
+        if version == addr.version:
+            hits.extend(networks.get((int(addr) >> (bits - length)) << (bits - length), []))
+    return sorted(hits)
+
+
+_address = functools.lru_cache(maxsize=1 << 16)(ipaddress.ip_address)
+
+
 def _derive_static_routes(router, route_path, connected):
+    by_prefix = _connected_by_prefix(connected)
     for it in router.tables[route_path]:
         val = it.values
         if val.get("connect") == "true":
@@ -254,12 +283,12 @@ def _derive_static_routes(router, route_path, connected):
                 active, immediate = _running(router, ifname), gw
                 continue
             try:
-                addr = ipaddress.ip_address(gw)
+                addr = _address(gw)
             except ValueError:
                 active, immediate = _running(router, gw), gw
                 continue
-            for iface, name in connected:
-                if addr in iface.network and _running(router, name):
+            for _index, name in _connected_to(by_prefix, addr):
+                if _running(router, name):
                     active, immediate = True, "%s%%%s" % (addr, name)
                     break
         active = active and val.get("disabled") != "true"
@@ -279,6 +308,16 @@ def _derive_bridge_ports(router):
 
 
 def derive(router):
+    # derive changes values, never names: interface lookups during it go through one index, not a sorted scan
+    router.interface_index = None
+    router.interface_index = dict((it.values.get("name"), it) for it in reversed(router.items("/interface")))
+    try:
+        _derive(router)
+    finally:
+        router.interface_index = None
+
+
+def _derive(router):
     _derive_interfaces(router)
     _derive_bridge_ports(router)
     for path, fields in FLAG_FALSE.items():

@@ -119,6 +119,9 @@ class Router:
         return [it.values["name"] for it in self.items(path) if "name" in it.values]
 
     def interface(self, name):
+        index = getattr(self, "interface_index", None)     # set while effects.derive runs: names are fixed then
+        if index is not None:
+            return index.get(name)
         for it in self.items("/interface"):
             if it.values.get("name") == name:
                 return it
