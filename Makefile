@@ -27,12 +27,12 @@ deps:
 	@tests/tools/debian-deps.sh
 
 # The venv is rebuilt when its inputs change; otherwise this is a quick no-op.
-$(VENV)/.done: requirements/dev.txt tests/lab/pyproject.toml
+$(VENV)/.done: requirements/dev.txt lab/pyproject.toml
 	@$(MAKE) --no-print-directory deps
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -r requirements/dev.txt
-	$(BIN)/python -m pip install -q -e tests/lab
+	$(BIN)/python -m pip install -q -e lab
 	@touch $@
 
 $(COLL_DIR):
@@ -57,7 +57,7 @@ lint: venv
 
 # Each suite is its own pytest run: their conftest helpers share a module name.
 emulator-tests: venv
-	$(BIN)/python -m pytest -q tests/lab/tests $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q lab/tests $(PYTEST_ARGS)
 
 unit-tests: venv
 	$(BIN)/python -m pytest -q tests/unit $(PYTEST_ARGS)
@@ -79,7 +79,7 @@ test: venv sanity lint emulator-tests unit-tests integration-tests molecule-test
 	@echo "make test: all suites passed"
 
 demo: venv
-	$(BIN)/python tests/lab/demo.py
+	$(BIN)/python lab/demo.py
 
 # Benchmarks print numbers and write JSON under build/bench; they assert nothing.
 bench: venv

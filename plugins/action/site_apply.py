@@ -12,7 +12,7 @@ from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import l
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import routeros as routeros_adapter
 from ansible_collections.sitelink.tunnels.plugins.plugin_utils import fleet
 from ansible_collections.sitelink.tunnels.plugins.plugin_utils.routeros_action import (
-    Interfaces, RouterosAction, run_resource)
+    Interfaces, SiteAction, run_resource)
 
 
 def _key_path(plan, settings):
@@ -65,22 +65,12 @@ STEPS = {
 }
 
 
-class ActionModule(RouterosAction):
+class ActionModule(SiteAction):
     """A site's planned resources, in order: over one API session on RouterOS, as modules on a Linux host."""
 
     MODULE = "sitelink.tunnels.site_apply"
 
-    def run(self, tmp=None, task_vars=None):
-        self._vars = task_vars or {}
-        return super(ActionModule, self).run(tmp, task_vars)
-
-    def work(self, params, router):
-        plan, failure = fleet.plan_or_failure(self._vars, self._templar, router)
-        if failure:
-            return failure
-        if plan is None:
-            return {"failed": True, "msg": "%s: not a configured site of the inventory (a host with sitelink_site "
-                                           "whose platform is routeros or linux)" % router}
+    def work_on(self, params, router, plan):
         keys = fleet.keys_of(self._vars, plan, router)
         if any(r != "wireguard_interfaces" for r in params["resources"]) and not keys:
             return {"failed": True, "msg": "%s: applying %s needs the peers' public keys: run "

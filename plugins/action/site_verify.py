@@ -7,25 +7,15 @@ from __future__ import annotations
 import time
 
 from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.info import gather
-from ansible_collections.sitelink.tunnels.plugins.plugin_utils import fleet
-from ansible_collections.sitelink.tunnels.plugins.plugin_utils.routeros_action import RouterosAction, ping_addresses
+from ansible_collections.sitelink.tunnels.plugins.plugin_utils.routeros_action import SiteAction, ping_addresses
 
 
-class ActionModule(RouterosAction):
-    """Pings through every link of a RouterOS site (retrying the silent ones), then its peers' handshakes."""
+class ActionModule(SiteAction):
+    """Pings through every link of a site (retrying the silent ones), then its peers' handshakes."""
 
     MODULE = "sitelink.tunnels.site_verify"
 
-    def run(self, tmp=None, task_vars=None):
-        self._vars = task_vars or {}
-        return super(ActionModule, self).run(tmp, task_vars)
-
-    def work(self, params, router):
-        plan, failure = fleet.plan_or_failure(self._vars, self._templar, router)
-        if failure:
-            return failure
-        if plan is None:
-            return {"failed": True, "msg": "%s: not a configured site of the inventory" % router}
+    def work_on(self, params, router, plan):
         addresses = [link["verify_address"] for link in plan["links"]]
         if plan["platform"] == "linux":
             return self.linux(params, plan, addresses)

@@ -17,6 +17,7 @@ from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.connecti
     CONNECTION_OPTIONS, connect)
 from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.engine import Engine
 from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.errors import RouterosError, problem_report
+from ansible_collections.sitelink.tunnels.plugins.plugin_utils import fleet
 
 # Options whose values never appear anywhere (argument spec no_log).
 SECRET_OPTIONS = frozenset(("password", "preshared_key", "ipsec_secret", "private_key", "psk_secret"))
@@ -78,6 +79,26 @@ class RouterosAction(ActionBase):
         return connect(dict((k, params.get(k)) for k in CONNECTION_OPTIONS), router)
 
     def work(self, params, router):
+        raise NotImplementedError
+
+
+class SiteAction(RouterosAction):
+    """An action on one site of the role's fleet (either platform): `work_on(params, router, plan)`."""
+
+    def run(self, tmp=None, task_vars=None):
+        self._vars = task_vars or {}
+        return super(SiteAction, self).run(tmp, task_vars)
+
+    def work(self, params, router):
+        plan, failure = fleet.plan_or_failure(self._vars, self._templar, router)
+        if failure:
+            return failure
+        if plan is None:
+            return {"failed": True, "msg": "%s: not a configured site of the inventory (a host with sitelink_site "
+                                           "whose platform is routeros or linux)" % router}
+        return self.work_on(params, router, plan)
+
+    def work_on(self, params, router, plan):
         raise NotImplementedError
 
 

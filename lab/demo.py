@@ -19,7 +19,7 @@ import tempfile
 from rosemu.lab_tools import start_rosemu
 from rosemu.linuxlab import LinuxLab
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FLEET = os.path.join(ROOT, "tests", "inventories", "good", "hub_spoke.yml")
 LINUX_FLEET = os.path.join(ROOT, "tests", "inventories", "good", "linux_mesh.yml")
 LINUX_LANS = {"gw-1": "192.168.51.1/24", "gw-2": "192.168.52.1/24", "gw-3": "192.168.53.1/24"}

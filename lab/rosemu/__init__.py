@@ -2,7 +2,7 @@
 
 It speaks the real API wire protocol over TCP and TLS and keeps RouterOS's
 defaults, read-only fields and error replies, so that client code written
-against it behaves the same against a router.  See tests/lab/README.md.
+against it behaves the same against a router.  See lab/README.md.
 """
 
 from rosemu.lab import Lab, RouterSpec

@@ -75,7 +75,7 @@ def test_ansible_runs_modules_on_a_site(linux, tmp_path):
     """Ansible reaches the site over SSH; wg_keypair keeps the private key on the site, mode 0600."""
     import json
     import sys
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     inventory = {"all": {"hosts": dict((name, linux.inventory_vars(name)) for name in ("a", "b"))}}
     (tmp_path / "inventory.json").write_text(json.dumps(inventory))
     (tmp_path / "keys.yml").write_text(
@@ -105,7 +105,7 @@ def test_linux_wireguard_module_builds_and_keeps_a_tunnel(linux, tmp_path):
     """wg_keypair + linux_wireguard on two sites: a working tunnel, idempotent, peers changed in place."""
     import json
     import sys
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     hosts = dict((name, linux.inventory_vars(name)) for name in ("a", "b"))
     hosts["a"].update(transit="10.255.0.0/31", peer="b", peer_transit="10.255.0.1/32", endpoint="")
     hosts["b"].update(transit="10.255.0.1/31", peer="a", peer_transit="10.255.0.0/32",
