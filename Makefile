@@ -39,8 +39,10 @@ $(COLL_DIR):
 	@mkdir -p $(dir $(COLL_DIR))
 	@ln -sfn $(CURDIR) $(COLL_DIR)
 
+# A venv made when the lab lived under tests/lab still points there: install it again from lab/.
 venv: $(VENV)/.done $(COLL_DIR)
 	@$(MAKE) --no-print-directory deps
+	@$(BIN)/python -c "import rosemu.lab" 2>/dev/null || $(BIN)/python -m pip install -q -e lab
 
 # ansible-test resolves symlinks, so sanity runs on a copy of the tracked (and new, unignored) files.
 sanity: venv
