@@ -88,6 +88,26 @@ options:
     default: false
 """
 
+    # Modules that read (and ping) but never write.
+    READ_ONLY = r"""
+attributes:
+  check_mode:
+    description: Changes nothing; runs the same in check mode.
+    support: full
+  diff_mode:
+    description: Changes nothing, so there is no diff.
+    support: none
+  action_group:
+    description: Use C(group/sitelink.tunnels.routeros) in C(module_defaults) to set connection options once.
+    support: full
+    membership:
+      - sitelink.tunnels.routeros
+  platform:
+    description: Target platform.
+    support: full
+    platforms: RouterOS
+"""
+
     ATTRIBUTES = r"""
 attributes:
   check_mode:

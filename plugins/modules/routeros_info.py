@@ -20,22 +20,7 @@ author:
   - Sitelink Tunnels maintainers (@sitelink-tunnels)
 extends_documentation_fragment:
   - sitelink.tunnels.routeros
-attributes:
-  check_mode:
-    description: Reads only; runs the same in check mode.
-    support: full
-  diff_mode:
-    description: Changes nothing, so there is no diff.
-    support: none
-  action_group:
-    description: Use C(group/sitelink.tunnels.routeros) in C(module_defaults) to set connection options once.
-    support: full
-    membership:
-      - sitelink.tunnels.routeros
-  platform:
-    description: Target platform.
-    support: full
-    platforms: RouterOS
+  - sitelink.tunnels.routeros.READ_ONLY
 options:
   gather:
     description:

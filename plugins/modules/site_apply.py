@@ -38,6 +38,11 @@ author:
 extends_documentation_fragment:
   - sitelink.tunnels.routeros
   - sitelink.tunnels.routeros.ATTRIBUTES
+attributes:
+  platform:
+    description: RouterOS sites through their API, Linux sites on the host.
+    support: full
+    platforms: [RouterOS, posix]
 options:
   resources:
     description:

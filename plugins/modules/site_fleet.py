@@ -27,6 +27,8 @@ description:
     C(SITE.rsc) (RouterOS script) or C(SITE.sh) (Linux shell script), like M(sitelink.tunnels.site_render), and
     contacts no site.
   - Cost grows about linearly with the sites; overlap checks sweep sorted prefixes.
+extends_documentation_fragment:
+  - sitelink.tunnels.controller
 author:
   - Sitelink Tunnels maintainers (@sitelink-tunnels)
 options:
@@ -54,13 +56,6 @@ attributes:
   check_mode:
     description: Plans the same; with O(render_dir) it reports which files would change and writes nothing.
     support: full
-  diff_mode:
-    description: No diff; nothing on a device changes.
-    support: none
-  platform:
-    description: Runs on the controller.
-    support: full
-    platforms: posix
 """
 
 EXAMPLES = r"""

@@ -20,6 +20,8 @@ description:
     addresses, routes, firewall rules and the links to verify - platform-neutral and without secrets.
   - For use outside the role (for example in a verify play); the role plans every site at once with
     M(sitelink.tunnels.site_fleet). See the role's documentation for the inventory model.
+extends_documentation_fragment:
+  - sitelink.tunnels.controller
 author:
   - Sitelink Tunnels maintainers (@sitelink-tunnels)
 options:
@@ -32,13 +34,6 @@ attributes:
   check_mode:
     description: Plans only; runs the same in check mode.
     support: full
-  diff_mode:
-    description: No diff; nothing on a device changes.
-    support: none
-  platform:
-    description: Runs on the controller.
-    support: full
-    platforms: posix
 """
 
 EXAMPLES = r"""

@@ -22,6 +22,8 @@ description:
     limited sites their complete peer lists.
   - A site that cannot be read, or has no interface yet, gets no key; its links wait (with a warning).
   - Connection settings of each router come from its own C(ansible_host) and C(sitelink_routeros).
+extends_documentation_fragment:
+  - sitelink.tunnels.controller
 author:
   - Sitelink Tunnels maintainers (@sitelink-tunnels)
 options: {}
@@ -29,13 +31,6 @@ attributes:
   check_mode:
     description: Reads only; runs the same in check mode.
     support: full
-  diff_mode:
-    description: No diff; nothing on a device changes.
-    support: none
-  platform:
-    description: Runs on the controller.
-    support: full
-    platforms: posix
 """
 
 EXAMPLES = r"""

@@ -17,6 +17,8 @@ description:
     C(sitelink_ping) (M(sitelink.tunnels.routeros_ping) of the plan's verify addresses) and C(sitelink_keys).
   - Returns a table with one row per link end - site, peer, overlay, address pinged, last handshake, answers,
     status C(up), C(down) or C(pending) (the peer has no key yet).
+extends_documentation_fragment:
+  - sitelink.tunnels.controller
 author:
   - Sitelink Tunnels maintainers (@sitelink-tunnels)
 options: {}
@@ -24,13 +26,6 @@ attributes:
   check_mode:
     description: Reads registered results only.
     support: full
-  diff_mode:
-    description: No diff; nothing on a device changes.
-    support: none
-  platform:
-    description: Runs on the controller.
-    support: full
-    platforms: posix
 """
 
 EXAMPLES = r"""

@@ -27,22 +27,12 @@ author:
   - Sitelink Tunnels maintainers (@sitelink-tunnels)
 extends_documentation_fragment:
   - sitelink.tunnels.routeros
+  - sitelink.tunnels.routeros.READ_ONLY
 attributes:
-  check_mode:
-    description: Pings change nothing; runs the same in check mode.
-    support: full
-  diff_mode:
-    description: Changes nothing, so there is no diff.
-    support: none
-  action_group:
-    description: Use C(group/sitelink.tunnels.routeros) in C(module_defaults) to set connection options once.
-    support: full
-    membership:
-      - sitelink.tunnels.routeros
   platform:
-    description: Target platform.
+    description: RouterOS sites through their API, Linux sites on the host.
     support: full
-    platforms: RouterOS
+    platforms: [RouterOS, posix]
 options:
   count:
     description: Probes per address and attempt.
