@@ -32,8 +32,7 @@ class ActionModule(fleet.FleetAction):
         files, written = [], []
         for host in play:
             try:
-                paths, changed = site_files.write(dest, site_files.contents(plans[host], host, args.get("owner", ""),
-                                                                            args), self._task.check_mode)
+                paths, changed = site_files.render_site(dest, plans[host], host, args, self._task.check_mode)
             except (ValueError, OSError) as exc:
                 return {"failed": True, "msg": "%s: %s" % (host, exc), "files": files, "written": written}
             files += paths

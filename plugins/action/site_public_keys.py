@@ -27,13 +27,12 @@ class ActionModule(fleet.FleetAction):
             if name not in plans:
                 continue                  # an external site: its key is in the inventory, in its peers' plans
             interface = plans[name]["wireguard"]["name"]
-            # a play site's key came back from its own interface step; a site outside the play is only read
-            keys[name] = fleet.registered(task_vars, "interface", name).get("public_key")
-            if keys[name] or name in play:
+            if name in play:              # the key came back from the site's own interface step
+                keys[name] = fleet.registered(task_vars, "interface", name).get("public_key")
                 if not keys[name]:
                     warnings.append("%s: its WireGuard interface %s has no public key yet (check mode?); its links "
                                     "wait until it has one" % (name, interface))
-            elif plans[name]["platform"] == "linux":
+            elif plans[name]["platform"] == "linux":   # outside the play: only read
                 keys[name] = self.linux_peer_key(task_vars, name, interface, warnings)
             else:
                 keys[name] = self.read_key(task_vars, name, interface, warnings)

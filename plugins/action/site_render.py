@@ -18,9 +18,8 @@ class ActionModule(fleet.FleetAction):
         host = fleet.plain(task_vars["inventory_hostname"])
         if host not in plans:
             return {"failed": True, "msg": "%s: sitelink_site: this host is not a configured site" % host}
-        files = site_files.contents(plans[host], host, args.get("owner", ""), args)
         try:
-            paths, written = site_files.write(dest, files, self._task.check_mode)
+            paths, written = site_files.render_site(dest, plans[host], host, args, self._task.check_mode)
         except (ValueError, OSError) as exc:
             return {"failed": True, "msg": "%s: %s" % (host, exc)}
         return {"changed": bool(written), "files": paths, "written": written}

@@ -85,6 +85,11 @@ def contents(plan, host, owner, options=None):
     return files
 
 
+def render_site(dest, plan, host, options, check_mode):
+    """Writes one site's files into `dest`: (paths, written); ValueError/OSError name what went wrong."""
+    return write(dest, contents(plan, host, options.get("owner", ""), options), check_mode)
+
+
 def write(dest, files, check_mode):
     """Writes the files that differ into `dest` (never through a symlink); returns (all paths, written paths).
     Raises ValueError for a name that would leave `dest`."""
