@@ -14,6 +14,7 @@ import yaml
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 
+from ansible_collections.sitelink.tunnels.plugins.module_utils.common import names
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import model as topology
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import plan as planner
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import validate as validation
@@ -42,6 +43,10 @@ ROLE_SPEC = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path
                          "roles", "site_tunnel", "meta", "argument_specs.yml")
 # What the topology validation checks itself, naming host, variable and reason.
 VALIDATED_BY_TOPOLOGY = ("sitelink_site",) + SETTINGS
+# Role settings that become names on a device, and the names.RULES entry they must satisfy.
+NAMED_SETTINGS = {"sitelink_owner": "owner", "sitelink_linux_firewall_table": "nft_table"}
+# Variables the collection's playbooks read besides the role's own.
+PLAYBOOK_VARS = ("sitelink_hosts",)
 
 
 def compute(task_vars, templar, play_hosts=()):
@@ -49,20 +54,47 @@ def compute(task_vars, templar, play_hosts=()):
     The role's other settings of the play's sites are checked against the role's argument spec in the same
     pass, so one bad host stops the play before any site is touched (and without one spec dump per host)."""
     hostvars = task_vars["hostvars"]
-    sites = {}
+    sites_vars = {}
     for host in hostvars:
-        host_vars = hostvars[host]
-        if "sitelink_site" in host_vars:
-            sites[plain(host)] = (host_vars, plain(host_vars["sitelink_site"]))
+        if "sitelink_site" in hostvars[host]:
+            sites_vars[plain(host)] = hostvars[host]
     settings = dict((k, plain(templar.template(task_vars.get(k)))) for k in SETTINGS if k in task_vars)
-    model = topology.load(dict((host, pair[1]) for host, pair in sites.items()), settings)
+    return check(sites_vars, settings, play_hosts)
+
+
+def check(sites_vars, settings, play_hosts=()):
+    """compute() on plain data: {site: its host variables (mapping)}, the fleet settings and the play's hosts."""
+    sites = dict((host, plain(host_vars["sitelink_site"])) for host, host_vars in sites_vars.items())
+    model = topology.load(sites, settings)
+    if not sites:
+        model.problem("fleet", "sitelink_site", "no inventory host has sitelink_site: there is no site to build "
+                      "(is it the right inventory?)")
+        return model, None
     plans = validation.plan_fleet(model)
     spec = role_settings_spec()
+    unknown_variables(model, spec, sites_vars)
     for host in play_hosts:
-        if host in sites and sites[host][1].get("platform") != "external":
-            for message in role_settings_problems(spec, sites[host][0]):
+        if host in sites and isinstance(sites[host], dict) and sites[host].get("platform") != "external":
+            for message in role_settings_problems(spec, sites_vars[host]):
                 model.problems.append("%s: %s" % (host, message))
     return model, (None if model.problems else plans)
+
+
+def unknown_variables(model, spec, sites_vars):
+    """A misspelled `sitelink_*` variable would silently fall back to its default: one problem per name, with the
+    hosts that have it and the nearest variable the role knows."""
+    known = set(spec) | set(VALIDATED_BY_TOPOLOGY) | set(PLAYBOOK_VARS)
+    found = {}
+    for host, host_vars in sites_vars.items():
+        for name in host_vars:
+            if name.startswith("sitelink_") and not name.startswith("sitelink__") and name not in known:
+                found.setdefault(name, []).append(host)
+    for name in sorted(found):
+        hosts = sorted(found[name])
+        where = hosts[0] if len(hosts) == 1 else "fleet"
+        on = "" if len(hosts) == 1 else " (set for %s%s)" % (", ".join(hosts[:3]), ", ..." if len(hosts) > 3 else "")
+        model.problem(where, name, "unknown variable%s%s; the role would ignore it"
+                      % (names.suggest(name, sorted(known)), on))
 
 
 def role_settings_spec():
@@ -77,7 +109,12 @@ def role_settings_problems(spec, host_vars):
     given = dict((name, plain(host_vars[name])) for name in spec if name in host_vars)
     if not given:
         return []
-    return ArgumentSpecValidator(spec).validate(given, validate_role_argument_spec=True).error_messages
+    problems = ArgumentSpecValidator(spec).validate(given, validate_role_argument_spec=True).error_messages
+    for variable, kind in NAMED_SETTINGS.items():
+        why = names.problem(kind, given[variable]) if isinstance(given.get(variable), str) else None
+        if why:
+            problems.append("%s: %s" % (variable, why))
+    return problems
 
 
 def link_ids(plans):

@@ -10,7 +10,7 @@ much of the model as it can, so that validation can report everything at once.
 
 from __future__ import annotations
 
-import re
+from ansible_collections.sitelink.tunnels.plugins.module_utils.common import names
 
 PLATFORMS = ("routeros", "linux", "external")
 TOPOLOGIES = ("p2p", "hub_spoke", "mesh", "links")
@@ -18,6 +18,12 @@ OVERLAYS = ("none", "gre", "eoip")
 SITE_KEYS = ("id", "platform", "lans", "endpoint", "listen_port", "underlay_gateway", "default_route",
              "public_key", "interface")
 LINK_KEYS = ("sites", "overlay", "preshared_key", "keepalive", "tunnel_id")
+LINK_DEFAULT_KEYS = tuple(k for k in LINK_KEYS if k != "sites")
+TOPOLOGY_KEYS = ("type", "hubs", "links", "aggregates")
+POOL_KEYS = ("wireguard", "overlay", "overlay_prefix_length", "tunnel_id_base")
+LINK_DEFAULTS = {"overlay": "none", "preshared_key": True, "keepalive": 25}
+POOL_DEFAULTS = {"wireguard": "10.255.0.0/24", "overlay": "10.254.0.0/24", "overlay_prefix_length": 31,
+                 "tunnel_id_base": 100}
 DEFAULT_INTERFACE = "wg-sitelink"
 DEFAULT_PORT = 13231
 
@@ -58,6 +64,7 @@ class Link(object):
         self.keepalive = keepalive
         self.tunnel_id = tunnel_id
         self.origin = origin            # where it was declared, for messages
+        self.overlay_origin = origin    # where its overlay was chosen (a link setting or the link defaults)
 
     @property
     def id(self):
@@ -78,11 +85,24 @@ class Model(object):
         self.aggregates = []            # hub_spoke: prefixes spokes route to their hub instead of each remote LAN
         self.declared = []              # [((a, b), origin)] as written, for validation
         self.problems = []
+        self._refused = set()           # (host, variable) with a problem: later checks say nothing more about them
+        self.refused_sites = set()      # host names that cannot be sites
         self._links_by_site = None
         self.memo = {}                  # values derived from the loaded model, computed once (plan.py)
 
     def problem(self, host, variable, why):
         self.problems.append(Problem(host, variable, why))
+        self._refused.add((host, variable))
+
+    def refuse(self, host, variable):
+        """Mark `variable` as reported without a message of its own (the setting a typo was meant to be)."""
+        self._refused.add((host, variable))
+
+    def refused(self, host, variable):
+        """Whether `variable` (or a setting it is part of) already has a problem: a check that depends on it would
+        only repeat that problem in other words."""
+        return any(h == host and (variable == v or variable.startswith(v + ".") or variable.startswith(v + "["))
+                   for h, v in self._refused)
 
     def links_of(self, site):
         """The links of `site`, in declaration order; indexed once, since planning a fleet asks for every site."""
@@ -116,29 +136,90 @@ def _list(value):
     return list(value) if isinstance(value, (list, tuple)) else [value]
 
 
+def _unknown_keys(model, host, where, data, known):
+    """One problem per key that is not a setting, with the nearest known one (which is then taken as reported:
+    its default is not the user's intent)."""
+    for key in sorted(set(data) - set(known), key=str):
+        nearest = names.nearest(key, known)
+        model.problem(host, "%s.%s" % (where, key), "unknown setting%s (known: %s)"
+                      % ("; did you mean %s?" % nearest if nearest else "", ", ".join(known)))
+        if nearest and nearest not in data:
+            model.refuse(host, "%s.%s" % (where, nearest))
+
+
+def _bool(model, host, variable, value, default):
+    """A YAML boolean; a quoted "false" or "no" is refused, since Python would take any non-empty string as true."""
+    if value is None:
+        return default
+    if isinstance(value, bool):
+        return value
+    model.problem(host, variable, "must be true or false, not %s%s" % (
+        names.shown(value), " (a quoted string: write it without quotes)" if isinstance(value, str) else ""))
+    return default
+
+
+def _text(model, host, variable, value, what):
+    """A single-line string without surrounding spaces, or None (after a problem)."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        model.problem(host, variable, "must be %s, not a %s" % (what, _kind(value)))
+        return None
+    text = str(value)
+    if text != text.strip():
+        model.problem(host, variable, "%s has surrounding spaces or line breaks" % names.shown(text))
+        return None
+    if not text or any(ord(c) < 32 or ord(c) == 127 for c in text):
+        model.problem(host, variable, "%s is not %s" % (names.shown(text), what))
+        return None
+    return text
+
+
+def _kind(value):
+    return {dict: "mapping", list: "list", tuple: "list", bool: "boolean"}.get(type(value), type(value).__name__)
+
+
+def _texts(model, host, variable, value, what):
+    """A list of strings (a single string is a list of one)."""
+    if isinstance(value, dict):
+        model.problem(host, variable, "must be a list of %s, not a mapping" % what)
+        return []
+    items = [_text(model, host, "%s[%d]" % (variable, i), v, what) for i, v in enumerate(_list(value))]
+    return [item for item in items if item is not None]
+
+
 def load_site(model, host, data):
     where = "sitelink_site"
-    if not isinstance(data, dict):
-        model.problem(host, where, "must be a mapping (platform, id, lans, ...)")
+    why = names.problem("site", host)
+    if why:
+        model.refused_sites.add(host)
+        model.problem(names.shown(host), "inventory host name",
+                      why + " (the site's name is written into router comments, file names and interface names)")
         return None
-    for key in sorted(set(data) - set(SITE_KEYS)):
-        model.problem(host, "%s.%s" % (where, key), "unknown setting (known: %s)" % ", ".join(SITE_KEYS))
+    if not isinstance(data, dict):
+        model.problem(host, where, "must be a mapping (platform, id, lans, ...), not a %s" % _kind(data))
+        return None
+    _unknown_keys(model, host, where, data, SITE_KEYS)
     platform = data.get("platform", "routeros")
     if platform not in PLATFORMS:
-        model.problem(host, where + ".platform", "must be one of %s, not %r" % (", ".join(PLATFORMS), platform))
+        model.problem(host, where + ".platform", "must be one of %s, not %s%s" % (
+            ", ".join(PLATFORMS), names.shown(platform), names.suggest(platform, PLATFORMS)))
     site_id = _int(model, host, where + ".id", data.get("id"), 1, 65535) if "id" in data else None
     if "id" not in data:
         model.problem(host, where + ".id", "is required: a small number unique to the site; it fixes the "
                                            "site's transit addresses so adding sites never renumbers links")
     port = data.get("listen_port", DEFAULT_PORT)
     port = _int(model, host, where + ".listen_port", port, 1, 65535)
-    interface = str(data.get("interface", DEFAULT_INTERFACE))
-    if not re.match(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,14}$", interface):
-        model.problem(host, where + ".interface", "%r is not a usable interface name (1-15 letters, digits, . _ -)"
-                      % interface)
-    return Site(host, site_id, platform, [str(x) for x in _list(data.get("lans"))], data.get("endpoint"),
-                port, data.get("underlay_gateway"), data.get("default_route", True), data.get("public_key"),
-                interface)
+    interface = data.get("interface", DEFAULT_INTERFACE)
+    why = names.problem("interface", interface)
+    if why:
+        model.problem(host, where + ".interface", why)
+    lans = _texts(model, host, where + ".lans", data.get("lans"), "a prefix (like 192.168.10.0/24)")
+    endpoint = _text(model, host, where + ".endpoint", data.get("endpoint"), "an address or a host name")
+    gateway = _text(model, host, where + ".underlay_gateway", data.get("underlay_gateway"), "an address")
+    public_key = _text(model, host, where + ".public_key", data.get("public_key"), "a WireGuard public key")
+    default_route = _bool(model, host, where + ".default_route", data.get("default_route"), True)
+    return Site(host, site_id, platform, lans, endpoint, port, gateway, default_route, public_key, str(interface))
 
 
 def load(sites_vars, settings):
@@ -147,26 +228,30 @@ def load(sites_vars, settings):
     settings: sitelink_topology, sitelink_link_defaults, sitelink_pools, sitelink_psk_secret
     """
     model = Model()
-    for host in sorted(sites_vars):
+    for host in sorted(sites_vars, key=str):
         site = load_site(model, host, sites_vars[host])
         if site is not None:
             model.sites[host] = site
-    topology = settings.get("sitelink_topology") or {}
     fleet = "fleet"
-    if not isinstance(topology, dict):
-        model.problem(fleet, "sitelink_topology", "must be a mapping with a type")
-        topology = {}
-    model.topology = topology.get("type", "mesh")
+    topology = _mapping(model, "sitelink_topology", settings.get("sitelink_topology"), TOPOLOGY_KEYS,
+                        "a mapping with a type")
+    model.topology = topology.get("type", "mesh") if not model.refused(fleet, "sitelink_topology") else "links"
     if model.topology not in TOPOLOGIES:
-        model.problem(fleet, "sitelink_topology.type", "must be one of %s, not %r"
-                      % (", ".join(TOPOLOGIES), model.topology))
-    model.hubs = [str(h) for h in _list(topology.get("hubs"))]
-    model.aggregates = [str(a) for a in _list(topology.get("aggregates"))]
-    defaults = dict({"overlay": "none", "preshared_key": True, "keepalive": 25},
-                    **(settings.get("sitelink_link_defaults") or {}))
-    model.pools = dict({"wireguard": "10.255.0.0/24", "overlay": "10.254.0.0/24", "overlay_prefix_length": 31,
-                        "tunnel_id_base": 100}, **(settings.get("sitelink_pools") or {}))
+        model.problem(fleet, "sitelink_topology.type", "must be one of %s, not %s%s" % (
+            ", ".join(TOPOLOGIES), names.shown(model.topology), names.suggest(model.topology, TOPOLOGIES)))
+    model.hubs = _texts(model, fleet, "sitelink_topology.hubs", topology.get("hubs"), "a site's name")
+    model.aggregates = _texts(model, fleet, "sitelink_topology.aggregates", topology.get("aggregates"),
+                              "a prefix (like 10.20.0.0/16)")
+    defaults = _link_settings(model, "sitelink_link_defaults",
+                              _mapping(model, "sitelink_link_defaults", settings.get("sitelink_link_defaults"),
+                                       LINK_DEFAULT_KEYS, "a mapping of link settings"), LINK_DEFAULTS)
+    model.pools = dict(POOL_DEFAULTS, **_mapping(model, "sitelink_pools", settings.get("sitelink_pools"), POOL_KEYS,
+                                                 "a mapping of pools"))
     model.psk_secret = settings.get("sitelink_psk_secret")
+    if model.psk_secret is not None and not isinstance(model.psk_secret, str):
+        model.problem(fleet, "sitelink_psk_secret", "must be a string (a vault value), not a %s"
+                      % _kind(model.psk_secret))      # the value itself is never shown
+        model.psk_secret = None
     overrides = {}
     declared = []
     for index, entry in enumerate(_list(topology.get("links"))):
@@ -175,30 +260,57 @@ def load(sites_vars, settings):
                 or len(entry["sites"]) != 2:
             model.problem(fleet, origin, "must be a mapping with sites: [SITE_A, SITE_B]")
             continue
-        for key in sorted(set(entry) - set(LINK_KEYS)):
-            model.problem(fleet, "%s.%s" % (origin, key), "unknown setting (known: %s)" % ", ".join(LINK_KEYS))
+        _unknown_keys(model, fleet, origin, entry, LINK_KEYS)
         a, b = (str(s) for s in entry["sites"])
         key = tuple(sorted((a, b)))
         if key in overrides:
             model.problem(fleet, origin, "the link %s--%s is declared twice" % key)
             continue
-        overrides[key] = (entry, origin)
+        given = dict((k, v) for k, v in entry.items() if k in LINK_DEFAULT_KEYS)
+        overrides[key] = (_link_settings(model, origin, given, defaults), origin)
         declared.append(key)
         model.declared.append(((a, b), origin))
-    pairs = _pairs(model, declared)
-    for a, b in pairs:
-        entry, origin = overrides.get((a, b), ({}, "sitelink_topology"))
-        settings_for = dict(defaults, **dict((k, v) for k, v in entry.items() if k != "sites"))
-        overlay = settings_for.get("overlay")
-        if overlay not in OVERLAYS:
-            model.problem(fleet, origin + ".overlay", "must be one of %s, not %r" % (", ".join(OVERLAYS), overlay))
-        keepalive = _int(model, fleet, origin + ".keepalive", settings_for.get("keepalive"), 0, 65535)
-        tunnel_id = settings_for.get("tunnel_id")
-        if tunnel_id is not None:
-            tunnel_id = _int(model, fleet, origin + ".tunnel_id", tunnel_id, 0, 65535)
-        model.links.append(Link(a, b, overlay, bool(settings_for.get("preshared_key")), keepalive, tunnel_id,
-                                origin))
+    for a, b in _pairs(model, declared):
+        settings_for, origin = overrides.get((a, b), (defaults, "sitelink_topology"))
+        link = Link(a, b, settings_for["overlay"], settings_for["preshared_key"], settings_for["keepalive"],
+                    settings_for.get("tunnel_id"), origin)
+        link.overlay_origin = settings_for["overlay_origin"]
+        model.links.append(link)
     return model
+
+
+def _mapping(model, variable, value, known, what):
+    """A fleet setting that is a mapping: {} when unset or not a mapping (after a problem); unknown keys reported."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        model.problem("fleet", variable, "must be %s, not a %s" % (what, _kind(value)))
+        return {}
+    _unknown_keys(model, "fleet", variable, value, known)
+    return value
+
+
+def _link_settings(model, where, given, base):
+    """Link settings: `base` overridden by the values in `given`, each checked once where it was written (a
+    problem in sitelink_link_defaults is reported once, not on every link that inherits it)."""
+    out = dict(base)
+    if "overlay" in given or "overlay_origin" not in out:
+        out["overlay_origin"] = where + ".overlay"     # where the link's overlay was chosen, for messages
+    if "overlay" in given:
+        overlay = given["overlay"]
+        if overlay in OVERLAYS:
+            out["overlay"] = overlay
+        else:
+            model.problem("fleet", where + ".overlay", "must be one of %s, not %s%s" % (
+                ", ".join(OVERLAYS), names.shown(overlay), names.suggest(overlay, OVERLAYS)))
+    if "preshared_key" in given:
+        out["preshared_key"] = _bool(model, "fleet", where + ".preshared_key", given["preshared_key"],
+                                     base["preshared_key"])
+    if "keepalive" in given:
+        out["keepalive"] = _int(model, "fleet", where + ".keepalive", given["keepalive"], 0, 65535)
+    if given.get("tunnel_id") is not None:
+        out["tunnel_id"] = _int(model, "fleet", where + ".tunnel_id", given["tunnel_id"], 0, 65535)
+    return out
 
 
 def _pairs(model, declared):

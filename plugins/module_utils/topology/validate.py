@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from ansible_collections.sitelink.tunnels.plugins.module_utils.common import names
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import plan as planner
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology.plan import width
 from ansible_collections.sitelink.tunnels.plugins.module_utils.wireguard import keys
@@ -30,6 +31,12 @@ def _network(model, host, variable, text):
     if net.ip != net.network:
         model.problem(host, variable, "%s has host bits set; the network is %s" % (text, net.cidr))
     return net.cidr
+
+
+def _host_name(text):
+    """A DNS name, and not an address-looking string such as 10.0.0.300 (a top label is never all digits)."""
+    text = str(text)
+    return bool(HOSTNAME.match(text)) and not text.rstrip(".").rsplit(".", 1)[-1].isdigit()
 
 
 def _address(text):
@@ -66,7 +73,10 @@ def plan_fleet(model):
             plans[name] = planner.plan_site(model, name)
         except (ValueError, TypeError, KeyError, netaddr.AddrFormatError):
             continue                      # already reported: a site or pool that cannot be planned
-    _allowed_overlaps(model, plans)
+    if not model.problems:              # otherwise a clash of LANs or ids would be reported again here
+        _allowed_overlaps(model, plans)
+    _endpoints_outside_tunnels(model, plans)
+    _interface_names(model, plans)
     return None if model.problems else plans
 
 
@@ -91,22 +101,24 @@ def _topology(model):
     names = set(model.sites)
     for (a, b), origin in model.declared:
         for site in (a, b):
-            if site not in names:
+            if site not in names and site not in model.refused_sites:
                 model.problem(FLEET, origin, "unknown site %r (no host has sitelink_site)" % site)
         if a == b:
             model.problem(FLEET, origin, "site %r cannot peer with itself" % a)
+    if model.refused(FLEET, "sitelink_topology.type"):
+        return
     if model.topology == "hub_spoke":
-        if not model.hubs:
+        if not model.hubs and not model.refused(FLEET, "sitelink_topology.hubs"):
             model.problem(FLEET, "sitelink_topology.hubs", "hub_spoke needs at least one hub")
         for hub in model.hubs:
-            if hub not in names:
+            if hub not in names and hub not in model.refused_sites:
                 model.problem(FLEET, "sitelink_topology.hubs", "hub %r is not a site" % hub)
     if model.topology == "p2p" and len(names) != 2 and len(model.declared) != 1:
         model.problem(FLEET, "sitelink_topology.type", "p2p joins exactly two sites; there are %d (use links)"
                       % len(names))
     if model.topology == "mesh" and len(names) < 2:
         model.problem(FLEET, "sitelink_topology.type", "a mesh needs at least two sites")
-    if model.topology == "links" and not model.declared:
+    if model.topology == "links" and not model.declared and not model.refused(FLEET, "sitelink_topology.links"):
         model.problem(FLEET, "sitelink_topology.links", "type links needs a list of links")
 
 
@@ -123,27 +135,32 @@ def _sites(model):
             net = _network(model, name, "sitelink_site.lans[%d]" % index, text)
             if net is not None:
                 lans.append((name, net, index))
-        if site.endpoint is not None and _address(site.endpoint) is None and not HOSTNAME.match(str(site.endpoint)):
+        if site.endpoint is not None and _address(site.endpoint) is None and not _host_name(site.endpoint):
             model.problem(name, "sitelink_site.endpoint", "%r is neither an address nor a host name"
                           % (site.endpoint,))
         if site.underlay_gateway is not None and _address(site.underlay_gateway) is None:
             model.problem(name, "sitelink_site.underlay_gateway", "%r is not an address" % (site.underlay_gateway,))
         if site.platform == "external":
-            if not site.public_key:
+            if model.refused(name, "sitelink_site.public_key"):
+                pass
+            elif not site.public_key:
                 model.problem(name, "sitelink_site.public_key", "an external site needs its public key")
             elif not keys.is_key(site.public_key):
                 model.problem(name, "sitelink_site.public_key", "is not a WireGuard key (base64 of 32 bytes)")
         elif site.public_key is not None:
             model.problem(name, "sitelink_site.public_key", "only external sites take a public key; a %s "
                           "site makes its own" % site.platform)
+    clashes = {}                          # one message per LAN, naming every LAN it overlaps
     for later, earlier in _overlaps([net for _name, net, _index in lans]):
+        clashes.setdefault(later, []).append(earlier)
+    for later in sorted(clashes):
         name, net, index = lans[later]
-        other, other_net = lans[earlier][:2]
-        if net == other_net:
-            model.problem(name, "sitelink_site.lans[%d]" % index, "%s is also a LAN of %s" % (net, other))
-        else:
-            model.problem(name, "sitelink_site.lans[%d]" % index, "%s overlaps %s, a LAN of %s"
-                          % (net, other_net, other))
+        said = []
+        for earlier in clashes[later]:
+            other, other_net = lans[earlier][:2]
+            said.append("is also a LAN of %s" % other if net == other_net else
+                        "overlaps %s, a LAN of %s" % (other_net, other))
+        model.problem(name, "sitelink_site.lans[%d]" % index, "%s %s" % (net, "; and ".join(said)))
     return [(name, net) for name, net, _index in lans]
 
 
@@ -193,7 +210,9 @@ def _pools(model, lans):
         model.problem(FLEET, "sitelink_pools", "the wireguard pool %s and the overlay pool %s overlap"
                       % (pools["wireguard"], pools["overlay"]))
     length = model.pools.get("overlay_prefix_length")
-    if "overlay" in pools and length not in (width(pools["overlay"]) - 1, width(pools["overlay"]) - 2):
+    if model.refused(FLEET, "sitelink_pools.overlay_prefix_length"):
+        pools.pop("overlay", None)
+    elif "overlay" in pools and length not in (width(pools["overlay"]) - 1, width(pools["overlay"]) - 2):
         model.problem(FLEET, "sitelink_pools.overlay_prefix_length", "must be %d or %d, not %r"
                       % (width(pools["overlay"]) - 1, width(pools["overlay"]) - 2, length))
         pools.pop("overlay")
@@ -207,7 +226,8 @@ def _links(model, pools):
     for link in usable:
         a, b = model.sites[link.a], model.sites[link.b]
         psk_needed = psk_needed or link.preshared_key
-        if not a.endpoint and not b.endpoint:
+        if not a.endpoint and not b.endpoint and not model.refused(a.name, "sitelink_site.endpoint") \
+                and not model.refused(b.name, "sitelink_site.endpoint"):
             model.problem(FLEET, link.origin, "link %s: neither %s nor %s has an endpoint; at least one side "
                           "must be reachable" % (link.id, a.name, b.name))
         for site, peer in ((a, b), (b, a)):
@@ -231,6 +251,7 @@ def _links(model, pools):
             if needed > net.size:
                 model.problem(FLEET, "sitelink_pools.%s" % name, "pool too small: %s has %d addresses, link %s "
                               "(site ids %d and %d) needs %d" % (net, net.size, link.id, a.id, b.id, needed))
+        _families(model, link, pools)
         if link.overlay == "eoip":
             tid = planner.tunnel_id(model, link)
             if not 0 <= tid <= 65535:
@@ -239,13 +260,14 @@ def _links(model, pools):
                 model.problem(FLEET, link.origin, "link %s: EoIP tunnel id %d is also used by %s"
                               % (link.id, tid, tunnel_ids[tid]))
             tunnel_ids[tid] = link.id
-    if psk_needed and not model.psk_secret:
+    if psk_needed and not model.psk_secret and not model.refused(FLEET, "sitelink_psk_secret"):
         model.problem(FLEET, "sitelink_psk_secret", "links use preshared keys but no secret is set (keep it "
                       "in a vault); or set preshared_key: false")
 
 
 def _allowed_overlaps(model, plans):
-    """Two peers of one site must not claim the same addresses (WireGuard would send to only one of them)."""
+    """Two peers of one site must not claim the same prefix (WireGuard gives it to the last peer that claims it).
+    Unreachable while LANs, aggregates and transit addresses are checked as they are: kept as the last guard."""
     for name in sorted(plans):
         plan = plans[name]
         claims = []
@@ -257,6 +279,95 @@ def _allowed_overlaps(model, plans):
                     continue              # a bad LAN, already reported
         for later, earlier in _overlaps([net for net, _peer in claims]):
             (net, peer), (other, other_peer) = claims[later], claims[earlier]
-            if peer != other_peer:
+            # nested prefixes are fine (WireGuard picks the longest match); an equal one moves to the last peer
+            if peer != other_peer and net == other:
                 model.problem(name, "sitelink_site.lans", "allowed addresses overlap on %s: %s (peer %s) and %s "
                               "(peer %s)" % (plan["wireguard"]["name"], net, peer, other, other_peer))
+
+
+def _families(model, link, pools):
+    """What the transit can carry: on RouterOS a LAN is routed to the peer's address in the WireGuard pool (no overlay) or in
+    the overlay pool, so it must be of that family; GRE and EoIP over an IPv6 WireGuard transit would need gre6
+    and eoipv6, which the collection does not build yet; a host route to an endpoint needs a gateway of its family.
+    """
+    if model.refused(FLEET, "sitelink_pools"):
+        return
+    hop_pool = pools.get("wireguard" if link.overlay == "none" else "overlay")
+    if link.overlay != "none" and "wireguard" in pools and pools["wireguard"].version == 6 \
+            and not model.refused(FLEET, link.overlay_origin):
+        model.problem(FLEET, link.overlay_origin, "%s over the IPv6 WireGuard pool %s needs %s6, which is not "
+                      "supported yet (link %s%s); use an IPv4 wireguard pool (it may carry IPv6 LANs over the "
+                      "overlay) or overlay: none" % (link.overlay, pools["wireguard"], link.overlay, link.id,
+                                                     " and every link using these defaults"
+                                                     if link.overlay_origin.startswith("sitelink_link_defaults")
+                                                     else ""))
+    for site, peer in ((model.sites[link.a], model.sites[link.b]), (model.sites[link.b], model.sites[link.a])):
+        for index, text in enumerate(peer.lans if site.platform == "routeros" else ()):
+            lan = _address_family(text)
+            if hop_pool is not None and lan is not None and lan != hop_pool.version \
+                    and not model.refused(peer.name, "sitelink_site.lans[%d]" % index):
+                model.problem(peer.name, "sitelink_site.lans[%d]" % index, "%s is IPv%d but the RouterOS site %s "
+                              "would route it to an IPv%d next hop in the %s pool %s (link %s): /ip/route takes only "
+                              "IPv4 gateways and /ipv6/route only IPv6; use a pool of the LAN's family"
+                              % (text, lan, site.name, hop_pool.version, "wireguard" if link.overlay == "none"
+                                 else "overlay", hop_pool, link.id))
+        endpoint, gateway = _address(peer.endpoint), _address(site.underlay_gateway)
+        if endpoint is not None and gateway is not None and endpoint.version != gateway.version:
+            model.problem(site.name, "sitelink_site.underlay_gateway", "%s is IPv%d; the route to %s's endpoint %s "
+                          "needs an IPv%d gateway" % (gateway, gateway.version, peer.name, endpoint,
+                                                      endpoint.version))
+
+
+def _prefix(text):
+    try:
+        return netaddr.IPNetwork(str(text))
+    except (netaddr.AddrFormatError, ValueError, TypeError):
+        return None
+
+
+def _address_family(text):
+    net = _prefix(text)
+    return None if net is None else net.version
+
+
+def _endpoints_outside_tunnels(model, plans):
+    """A peer's endpoint inside a prefix a site sends into the tunnel would carry the handshake into the tunnel it
+    is meant to build: refused (the user's fix is a narrower LAN or an endpoint outside it).  One message per
+    endpoint and prefix, naming the sites that would do it."""
+    found = {}
+    for name in sorted(plans):
+        plan = plans[name]
+        claims = []                     # (prefix, what sends it into the tunnel, or None for an endpoint, peer)
+        for peer in plan["peers"]:
+            claims += [(net, "an allowed address of %s" % peer["peer"], peer["peer"])
+                       for net in map(_prefix, peer["allowed_address"]) if net is not None]   # bad: reported
+            address = _address(peer["endpoint_address"])
+            if address is not None:
+                claims.append((netaddr.IPNetwork(planner.host_prefix(address)), None, peer["peer"]))
+        for later, earlier in _overlaps([net for net, _what, _peer in claims]):
+            pair = [claims[later], claims[earlier]]
+            endpoints = [c for c in pair if c[1] is None]
+            tunnelled = [c for c in pair if c[1] is not None]
+            if len(endpoints) == 1 and tunnelled:
+                (host, _none, peer), (outer, what, _other) = endpoints[0], tunnelled[0]
+                found.setdefault((peer, str(host.ip), str(outer), what), []).append(name)
+    for (peer, endpoint, outer, what), sites in sorted(found.items()):
+        model.problem(peer, "sitelink_site.endpoint", "%s is inside %s, which %s send%s into the tunnel (%s): the "
+                      "handshake would go into the tunnel it builds" % (
+                          endpoint, outer, ", ".join(sites), "" if len(sites) > 1 else "s", what))
+
+
+def _interface_names(model, plans):
+    """Generated overlay names (KIND-PEER) must not collide with the site's WireGuard interface, and on Linux must
+    fit in 15 characters."""
+    for name in sorted(plans):
+        plan = plans[name]
+        wireguard = plan["wireguard"]["name"]
+        for overlay in plan["overlays"]:
+            if overlay["name"] == wireguard:
+                model.problem(name, "sitelink_site.interface", "%s is also the name of the %s overlay of link %s"
+                              % (wireguard, overlay["type"], overlay["link"]))
+            if plan["platform"] == "linux" and names.problem("interface", overlay["name"]):
+                model.problem(FLEET, "inventory host name", "link %s: the overlay interface %s on the Linux site %s "
+                              "is longer than Linux allows (15 characters); shorten the peer's name"
+                              % (overlay["link"], overlay["name"], name))

@@ -19,3 +19,15 @@ def load(path):
 
 def cases(kind):
     return sorted(glob.glob(os.path.join(INVENTORIES, kind, "*.yml")))
+
+
+def load_hosts(path):
+    """({host with sitelink_site: its variables, group variables included}, settings, expected problems, all hosts)
+    as the role's fleet step sees them."""
+    with open(path, encoding="utf-8") as fh:
+        inv = yaml.safe_load(fh)["all"]
+    fleet_vars = inv.get("vars", {})
+    hosts = dict((h, dict(fleet_vars, **(v or {}))) for h, v in (inv.get("hosts") or {}).items())
+    settings = dict((k, v) for k, v in fleet_vars.items() if k in SETTINGS)
+    sites = dict((h, v) for h, v in hosts.items() if "sitelink_site" in v)
+    return sites, settings, fleet_vars.get("expected_problems", []), sorted(hosts)

@@ -6,7 +6,9 @@ import pytest
 
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import model, validate
 
-from corpus import cases, load
+from ansible_collections.sitelink.tunnels.plugins.plugin_utils import fleet
+
+from corpus import cases, load, load_hosts
 
 BAD = cases("bad")
 
@@ -17,11 +19,15 @@ def test_the_corpus_is_large_enough():
 
 @pytest.mark.parametrize("path", BAD, ids=[os.path.basename(p)[:-4] for p in BAD])
 def test_bad_inventory(path):
-    sites, settings, expected = load(path)
+    """The fleet step's check: each expected message, and nothing else (one message per problem, no follow-ons,
+    unless the inventory lists `also_expected`)."""
+    sites, settings, expected, hosts = load_hosts(path)
     assert expected, "the inventory must say what it expects"
-    found = [str(p) for p in validate.validate(model.load(sites, settings))]
+    found = [str(p) for p in fleet.check(sites, settings, hosts)[0].problems]
     for message in expected:
         assert any(message in problem for problem in found), "%r not in %s" % (message, found)
+    assert len(found) == len(expected), "unexpected problems: %s" % [
+        p for p in found if not any(m in p for m in expected)]
 
 
 @pytest.mark.parametrize("path", cases("good"))
