@@ -66,7 +66,7 @@ options:
       - C(replaced) makes each given entry exactly as described; fields not given go back to RouterOS's
         defaults.
       - C(overridden) is C(replaced), and removes every other managed entry of the path (only entries carrying
-        the C(sitelink) marker; the user's own entries are never touched).
+        the C(sitelink:OWNER) marker of O(owner); the user's own entries are never touched).
       - C(deleted) removes the given managed entries, or every managed entry when O(config) is empty.
       - C(gathered) reads the entries (managed and not) and returns them in RV(gathered); nothing changes.
       - C(rendered) returns the API sentences and an equivalent RouterOS script in RV(rendered) and
@@ -76,10 +76,14 @@ options:
     default: merged
   owner:
     description:
-      - Ownership tag written after the marker in each entry's comment (C(sitelink:OWNER)).
-      - With an owner, C(overridden) and C(deleted) only touch entries of that owner.
+      - Ownership tag written after the marker in each entry's comment (C(sitelink:OWNER TEXT)); 1-32 ASCII
+        letters, digits, C(.), C(_) or C(-). The role's is O(sitelink_owner), also C(fleet) by default.
+      - C(overridden) and C(deleted) only touch entries of this owner; a comment a person writes (C(sitelink backup
+        to DC)) never carries the marker.
+      - An entry written by version 1.0 of the modules without an owner (comment C(sitelink TEXT)) is taken over
+        when the task names it by its key, and is never removed.
     type: str
-    default: ""
+    default: fleet
   adopt:
     description:
       - Take over an existing entry with the same key that has no ownership marker (it gets the marker).

@@ -27,10 +27,12 @@ options:
     type: str
     default: sitelink
   owner:
-    description: Ownership tag written in the table's and every rule's comment. A table of the same name with a
-      different tag is refused.
+    description:
+      - Ownership tag written in the table's and every rule's comment (C(sitelink:OWNER)); 1-32 ASCII letters,
+        digits, C(.), C(_) or C(-). A table of the same name with a different tag is refused; one with the tag
+        C(sitelink) (written by version 1.0 without an owner) is taken over.
     type: str
-    default: ''
+    default: fleet
   rules:
     description: The rules, in order within each chain.
     type: list
@@ -47,7 +49,9 @@ options:
         type: str
         required: true
       rule:
-        description: The nftables statement (C(udp dport 13231 counter accept)).
+        description:
+          - The nftables statement (C(udp dport 13231 counter accept)). One statement - a line break, C(;), C(#),
+            or an unbalanced brace or quote is refused, since it would end the rule inside the generated script.
         type: str
         required: true
   priority:
@@ -104,6 +108,7 @@ import re
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.sitelink.tunnels.plugins.module_utils.common import names
 from ansible_collections.sitelink.tunnels.plugins.module_utils.linux import render
 
 CHAINS = render.NFT_CHAINS
@@ -144,7 +149,7 @@ def main():
     module = AnsibleModule(
         argument_spec=dict(
             table=dict(type="str", default="sitelink"),
-            owner=dict(type="str", default=""),
+            owner=dict(type="str", default=render.DEFAULT_OWNER),
             rules=dict(type="list", elements="dict", default=[], options=dict(
                 chain=dict(type="str", choices=list(CHAINS), required=True),
                 name=dict(type="str", required=True),
@@ -156,18 +161,21 @@ def main():
         supports_check_mode=True,
     )
     p = module.params
-    if not re.match(r"^[A-Za-z][A-Za-z0-9_-]*$", p["table"]):
-        module.fail_json(msg="table: %r is not a usable nftables table name" % p["table"])
-    names = set()
+    for kind, value in (("nft_table", p["table"]), ("owner", p["owner"])):
+        why = names.problem(kind, value)
+        if why:
+            module.fail_json(msg="%s: %s" % ("table" if kind == "nft_table" else kind, why))
+    seen = set()
     for index, rule in enumerate(p["rules"]):
-        if rule["name"] in names or not re.match(r"^[A-Za-z0-9._-]+$", rule["name"]):
-            module.fail_json(msg="rules[%d].name: %r is repeated or not a short name (letters, digits, . _ -)"
-                             % (index, rule["name"]))
-        if '"' in rule["rule"] and rule["rule"].count('"') % 2:
-            module.fail_json(msg="rules[%d].rule: unbalanced quotes" % index)
-        names.add(rule["name"])
+        why = names.problem("rule", rule["name"])
+        if why or rule["name"] in seen:
+            module.fail_json(msg="rules[%d].name: %s" % (index, why or "%r is repeated" % rule["name"]))
+        why = render.statement_problem(rule["rule"])
+        if why:
+            module.fail_json(msg="rules[%d].rule (%s): %s" % (index, rule["name"], why))
+        seen.add(rule["name"])
     have = read(module, p["table"])
-    if have and have["comment"] != render.nft_marker(p["owner"]):
+    if have and have["comment"] not in (render.nft_marker(p["owner"]), render.LEGACY_MARKER):
         module.fail_json(msg="table inet %s exists and is not ours (comment %r, expected %r); pick another table "
                              "name or remove it" % (p["table"], have["comment"], render.nft_marker(p["owner"])))
     commands = []

@@ -55,9 +55,12 @@ options:
         description: Written after the ownership tag in the interface's alias (the role uses the link id).
         type: str
   owner:
-    description: Ownership tag in the alias of every interface this module makes.
+    description:
+      - Ownership tag in the alias of every interface this module makes (C(sitelink:OWNER)); 1-32 ASCII letters,
+        digits, C(.), C(_) or C(-). An interface with the alias C(sitelink) (made by version 1.0 without an
+        owner) is taken over when O(config) names it, and never removed.
     type: str
-    default: ''
+    default: fleet
   state:
     description: C(merged) keeps other interfaces of ours; C(overridden) removes ours not in O(config);
       C(deleted) removes the listed ones (or all of ours with an empty list).
@@ -107,9 +110,12 @@ import json
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.sitelink.tunnels.plugins.module_utils.common import names
+from ansible_collections.sitelink.tunnels.plugins.module_utils.linux import render
+
 
 def marker(owner):
-    return "sitelink:%s" % owner if owner else "sitelink"
+    return render.nft_marker(owner)
 
 
 def read(module):
@@ -149,15 +155,20 @@ def main():
                 addresses=dict(type="list", elements="str", default=[]),
                 comment=dict(type="str"),
             )),
-            owner=dict(type="str", default=""),
+            owner=dict(type="str", default=render.DEFAULT_OWNER),
             state=dict(type="str", choices=["merged", "overridden", "deleted"], default="overridden"),
         ),
         supports_check_mode=True,
     )
     p = module.params
+    why = names.problem("owner", p["owner"])
+    if why:
+        module.fail_json(msg="owner: %s" % why)
     tag = marker(p["owner"])
     have_all = read(module)
     ours = dict((n, t) for n, t in have_all.items() if t["alias"].split(" ")[0] == tag)
+    # written by 1.0 without an owner: taken over when asked for by name, never removed
+    legacy = set(n for n, t in have_all.items() if t["alias"].split(" ")[0] == render.LEGACY_MARKER)
     commands = []
     wanted = {}
     for index, t in enumerate(p["config"]):
@@ -183,6 +194,8 @@ def main():
                 commands.append(["ip", "link", "del", "dev", name])
                 del after[name]
         for name, t in wanted.items():
+            if name in legacy:
+                ours[name] = have_all[name]
             if name in have_all and name not in ours:
                 module.fail_json(msg="%s: a GRE interface of that name exists and is not ours (alias %r)"
                                  % (name, have_all[name]["alias"]))

@@ -16,7 +16,7 @@ description:
   - "Creates, updates and removes WireGuard interfaces on MikroTik RouterOS v7 through its API."
   - "The router generates each interface's private key and keeps it; the module never reads, returns or
     sets it. The public key is returned in RV(after) for the peers."
-  - "Entries it creates carry the ownership marker C(sitelink) in their comment; entries without it are
+  - "Entries it creates carry the ownership marker C(sitelink:OWNER) in their comment; entries without it are
     never changed or removed."
   - Entries are matched by O(config[].name).
 author:

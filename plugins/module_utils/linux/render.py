@@ -34,8 +34,41 @@ def wg_quick(name, listen_port, mtu, addresses, private_key_path, peers):
     return "\n".join(lines) + "\n"
 
 
+DEFAULT_OWNER = "fleet"
+LEGACY_MARKER = "sitelink"      # what 1.0 wrote without an owner: still recognised, never written
+
+
 def nft_marker(owner):
-    return "sitelink:%s" % owner if owner else "sitelink"
+    return "sitelink:%s" % (owner or DEFAULT_OWNER)
+
+
+def statement_problem(text):
+    """Why an nftables statement cannot go inside a chain of our table, or None.  The statement is written into
+    an `nft -f` script: a line break, `;`, `#` or an unbalanced brace or quote would end it and start something
+    else (another rule, another table, a flush)."""
+    if not isinstance(text, str) or not text.strip():
+        return "is empty"
+    depth, quoted = 0, False
+    for char in text:
+        if ord(char) < 32 or ord(char) == 127:
+            return "contains a control character (a line break would start a new statement)"
+        if char == '"':
+            quoted = not quoted
+        elif quoted:
+            continue
+        elif char in ";#":
+            return "contains %r, which ends the statement in an nft script" % char
+        elif char == "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+            if depth < 0:
+                return "closes a brace it did not open (it would end the chain)"
+    if quoted:
+        return "has an unbalanced quote"
+    if depth:
+        return "has an unbalanced brace"
+    return None
 
 
 def nft_rule_comment(owner, rule):

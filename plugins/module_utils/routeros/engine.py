@@ -14,27 +14,44 @@ from __future__ import annotations
 
 import re
 
+from ansible_collections.sitelink.tunnels.plugins.module_utils.common import names
 from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.connection import explain
 from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.errors import RouterosError, problem_report
 from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.resources import CLEAR, KEEP
 
 MARKER = "sitelink"
+DEFAULT_OWNER = "fleet"
 REDACTED = "<redacted>"
-_COMMENT = re.compile(r"^sitelink(?::(?P<owner>\S+))?(?:\s(?P<text>.*))?$", re.S)
+# "sitelink:OWNER TEXT": the owner is never empty and has no space, so a comment a person writes ("sitelink backup
+# to DC") is not ours.  LEGACY ("sitelink TEXT", what the modules wrote without an owner before 1.1) is only ever
+# matched to an entry the task asks for, by its key, and then rewritten; it is never removed.
+_COMMENT = re.compile(r"^sitelink:(?P<owner>[A-Za-z0-9][A-Za-z0-9._-]{0,31})(?: (?P<text>.*))?$", re.S)
+_LEGACY = re.compile(r"^sitelink(?: (?P<text>.*))?$", re.S)
 DROP_ACTIONS = ("drop", "reject", "tarpit")
 
 
 def parse_comment(comment):
-    """(owner, text) of a managed entry's comment, or None when the entry is not ours."""
+    """(owner, text) of a managed entry's comment, (None, text) of an entry written without an owner by an earlier
+    version, or None when the entry is not ours."""
     match = _COMMENT.match(comment or "")
-    if not match:
-        return None
-    return match.group("owner") or "", match.group("text") or ""
+    if match:
+        return match.group("owner"), match.group("text") or ""
+    match = _LEGACY.match(comment or "")
+    if match:
+        return None, match.group("text") or ""
+    return None
 
 
 def make_comment(owner, text):
-    comment = MARKER + (":" + owner if owner else "")
+    comment = "%s:%s" % (MARKER, owner or DEFAULT_OWNER)
     return comment + (" " + text if text else "")
+
+
+def check_owner(router, owner):
+    """RouterosError unless `owner` can be written into a comment and read back unambiguously."""
+    why = names.problem("owner", owner)
+    if why:
+        raise RouterosError("%s: owner: %s" % (router, why))
 
 
 def _canon(kind, value):
@@ -66,10 +83,11 @@ class Op(object):
 
 
 class Engine(object):
-    def __init__(self, resource, router_label, owner="", adopt=False, placement="before_drop"):
+    def __init__(self, resource, router_label, owner=DEFAULT_OWNER, adopt=False, placement="before_drop"):
         self.resource = resource
         self.router = router_label
-        self.owner = owner or ""
+        self.owner = owner or DEFAULT_OWNER
+        check_owner(router_label, self.owner)
         self.adopt = adopt
         self.placement = placement
         self.secret_api = set(f.api for f in resource.secrets())
@@ -251,9 +269,11 @@ class Engine(object):
                     unset.follows = add
                     ops.append(unset)
                 continue
-            if not self._ours(row) and not self.adopt:
-                problems.append("%s on %s exists but is not managed by sitelink.tunnels (its comment has no "
-                                "'%s' marker); set adopt: true to take it over" % (self.label(entry), path, MARKER))
+            if not self._ours(row) and not self.adopt and not self._legacy(row):
+                parsed = parse_comment(row.get("comment"))
+                whose = "it belongs to owner %r" % parsed[0] if parsed else "its comment has no '%s:OWNER' marker" % MARKER
+                problems.append("%s on %s exists but is not managed by sitelink.tunnels as owner %r (%s); set adopt: "
+                                "true to take it over" % (self.label(entry), path, self.owner, whose))
                 continue
             args, unset = self.differences(self.desired_values(entry, state, row), row)
             if args or unset:
@@ -277,7 +297,13 @@ class Engine(object):
 
     def _ours(self, row):
         parsed = parse_comment(row.get("comment"))
-        return parsed is not None and (not self.owner or parsed[0] == self.owner)
+        return parsed is not None and parsed[0] == self.owner
+
+    @staticmethod
+    def _legacy(row):
+        """Written by an earlier version without an owner: taken over when the task asks for it by its key."""
+        parsed = parse_comment(row.get("comment"))
+        return parsed is not None and parsed[0] is None
 
     def _row_label(self, row):
         entry = dict((f.option, row.get(f.api)) for f in self.resource.fields)
@@ -426,7 +452,7 @@ class Engine(object):
         for path, rows in rows_by_path.items():
             for row in rows:
                 parsed = parse_comment(row.get("comment"))
-                if managed_only and (parsed is None or (self.owner and parsed[0] != self.owner)):
+                if managed_only and (parsed is None or parsed[0] != self.owner):
                     continue
                 entry = {}
                 for field in self.resource.fields:
@@ -440,7 +466,7 @@ class Engine(object):
                 if self.resource.family_of == "family":
                     entry["family"] = "ipv6" if path.startswith("/ipv6") else "ipv4"
                 if parsed is not None:
-                    entry["owner"] = parsed[0]
+                    entry["owner"] = parsed[0] or ""
                     entry[self.resource.key_in_comment or "comment"] = parsed[1]
                     entry["managed"] = True
                 else:
@@ -500,18 +526,33 @@ class Engine(object):
         for option in self.resource.key:
             field = self.resource.by_option.get(option)
             if field is None:
-                text = source.get(option)
-                if text is None and source.get("comment"):
-                    parsed = parse_comment(source.get("comment"))
-                    text = parsed[1] if parsed else None
-                terms.append('comment~"%s"' % re.escape(str(text)).replace('"', '\\"'))
+                # the key is in the comment: select the whole comment exactly (no regex, so nothing to escape
+                # but the string itself, and no other rule whose name merely contains this one)
+                comment = op.before.get("comment") if op.before is not None else None
+                if comment is None:
+                    comment = make_comment(self.owner, source.get(option))
+                terms.append("comment=%s" % _rsc_quote(comment))
             elif source.get(option) is not None:
                 terms.append('%s=%s' % (field.api, _rsc_quote(field.kind.to_api(source[option]))))
         return "where " + " and ".join(terms) if terms else ""
 
 
+_RSC_ESCAPES = {"\\": "\\\\", '"': '\\"', "$": "\\$", "?": "\\?", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
 def _rsc_quote(value):
+    """A value as a RouterOS script string: RouterOS's own escapes (Manual:Scripting, "Constant Escape Sequences":
+    \\" \\\\ \\$ \\? \\n \\r \\t, and \\XX with capital hex for any other byte), so a comment with a quote, a $ or a line
+    break, or a non-ASCII letter (as its UTF-8 bytes), reads back exactly as it was written."""
     text = str(value)
     if text and re.match(r"^[A-Za-z0-9_.:/,*+@%-]+$", text):
         return text
-    return '"%s"' % text.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$")
+    out = []
+    for char in text:
+        if char in _RSC_ESCAPES:
+            out.append(_RSC_ESCAPES[char])
+        elif 32 <= ord(char) < 127:
+            out.append(char)
+        else:
+            out.extend("\\%02X" % byte for byte in char.encode("utf-8"))
+    return '"%s"' % "".join(out)

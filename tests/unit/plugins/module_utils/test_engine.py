@@ -30,7 +30,9 @@ def plan(resource, config, state, rows, **kw):
 
 
 @pytest.mark.parametrize("comment,parsed", [
-    ("sitelink", ("", "")), ("sitelink:site wg in", ("site", "wg in")), ("sitelink x", ("", "x")),
+    ("sitelink:fleet", ("fleet", "")), ("sitelink:site wg in", ("site", "wg in")),
+    ("sitelink", (None, "")), ("sitelink x", (None, "x")),            # 1.0 without an owner: legacy
+    ("sitelink: backup", None), ("sitelink:my fleet", ("my", "fleet")), ("sitelink:", None),
     ("defconf", None), ("", None), (None, None), ("sitelinkx", None),
 ])
 def test_comment_marker(comment, parsed):
@@ -38,26 +40,51 @@ def test_comment_marker(comment, parsed):
 
 
 def test_make_comment_round_trip():
-    for owner, text in (("", ""), ("fleet", ""), ("fleet", "allow wg"), ("", "x y")):
+    for owner, text in (("fleet", ""), ("fleet", "allow wg"), ("dc-1.ops_2", "x y")):
         assert eng.parse_comment(eng.make_comment(owner, text)) == (owner, text)
+    assert eng.make_comment("", "x") == "sitelink:fleet x"                 # the owner is never empty
+
+
+@pytest.mark.parametrize("owner", ["my fleet", "a\nb", "x" * 33, "-x", "fl\u00e9et", "a:b", "a\"b"])
+def test_an_owner_that_cannot_be_read_back_is_refused(owner):
+    with pytest.raises(RouterosError) as err:
+        eng.Engine(res.FIREWALL_RULES, "r1", owner=owner)
+    assert err.value.message.startswith("r1: owner: ")
+
+
+def test_a_comment_a_person_wrote_is_never_ours():
+    """'sitelink backup to DC' was removed by overridden when the marker had no owner."""
+    rows = list(DEFCONF) + [rule("*7", "input", comment="sitelink backup to DC"),
+                            rule("*8", "input", comment="sitelink:fleet a")]
+    ops = plan(res.FIREWALL_RULES, [], "overridden", {FILTER: rows})[1]
+    assert [(o.verb, o.item_id) for o in ops] == [("remove", "*8")]
+    assert plan(res.FIREWALL_RULES, [], "deleted", {FILTER: rows})[1][0].item_id == "*8"
+
+
+def test_an_entry_written_without_owner_by_1_0_is_taken_over_by_its_key_and_rewritten():
+    rows = {"/interface/wireguard": [{".id": "*5", "name": "wg0", "listen-port": 13231, "mtu": 1420,
+                                      "comment": "sitelink"}]}
+    ops = plan(res.WIREGUARD_INTERFACES, [{"name": "wg0", "listen_port": 13231}], "merged", rows)[1]
+    assert [(o.verb, o.args) for o in ops] == [("set", {"comment": "sitelink:fleet"})]
+    assert plan(res.WIREGUARD_INTERFACES, [], "overridden", rows)[1] == []
 
 
 def test_new_rules_go_before_the_first_foreign_drop_in_config_order():
     config = [{"name": "a", "chain": "input", "family": "ipv4"}, {"name": "b", "chain": "input", "family": "ipv4"}]
     engine, ops = plan(res.FIREWALL_RULES, config, "merged", {FILTER: list(DEFCONF)})
     assert [(o.verb, o.place_before) for o in ops] == [("add", "*2"), ("add", "*2")]
-    assert [o.args["comment"] for o in ops] == ["sitelink a", "sitelink b"]
+    assert [o.args["comment"] for o in ops] == ["sitelink:fleet a", "sitelink:fleet b"]
 
 
 def test_rules_in_place_are_not_moved():
-    rows = DEFCONF[:1] + [rule("*7", "input", comment="sitelink a"), rule("*8", "input", comment="sitelink b")] \
+    rows = DEFCONF[:1] + [rule("*7", "input", comment="sitelink:fleet a"), rule("*8", "input", comment="sitelink:fleet b")] \
         + DEFCONF[1:]
     config = [{"name": "a", "chain": "input", "family": "ipv4"}, {"name": "b", "chain": "input", "family": "ipv4"}]
     assert plan(res.FIREWALL_RULES, config, "merged", {FILTER: rows})[1] == []
 
 
 def test_swapped_rules_are_moved_back_into_config_order():
-    rows = DEFCONF[:1] + [rule("*8", "input", comment="sitelink b"), rule("*7", "input", comment="sitelink a")] \
+    rows = DEFCONF[:1] + [rule("*8", "input", comment="sitelink:fleet b"), rule("*7", "input", comment="sitelink:fleet a")] \
         + DEFCONF[1:]
     config = [{"name": "a", "chain": "input", "family": "ipv4"}, {"name": "b", "chain": "input", "family": "ipv4"}]
     ops = plan(res.FIREWALL_RULES, config, "merged", {FILTER: rows})[1]
@@ -65,13 +92,13 @@ def test_swapped_rules_are_moved_back_into_config_order():
 
 
 def test_rule_after_the_drop_is_moved_before_it():
-    rows = list(DEFCONF) + [rule("*9", "input", comment="sitelink a")]
+    rows = list(DEFCONF) + [rule("*9", "input", comment="sitelink:fleet a")]
     ops = plan(res.FIREWALL_RULES, [{"name": "a", "chain": "input", "family": "ipv4"}], "merged", {FILTER: rows})[1]
     assert [(o.verb, o.item_id, o.destination) for o in ops] == [("move", "*9", "*2")]
 
 
 def test_new_rule_between_existing_ones_reorders_all():
-    rows = DEFCONF[:1] + [rule("*7", "input", comment="sitelink a"), rule("*8", "input", comment="sitelink c")] \
+    rows = DEFCONF[:1] + [rule("*7", "input", comment="sitelink:fleet a"), rule("*8", "input", comment="sitelink:fleet c")] \
         + DEFCONF[1:]
     config = [{"name": n, "chain": "input", "family": "ipv4"} for n in ("a", "b", "c")]
     ops = plan(res.FIREWALL_RULES, config, "merged", {FILTER: rows})[1]
@@ -91,8 +118,8 @@ def test_overridden_removes_only_managed_rows_of_the_owner():
                             rule("*9", "input", comment="my own rule")]
     ops = plan(res.FIREWALL_RULES, [], "overridden", {FILTER: rows}, owner="fleet")[1]
     assert [(o.verb, o.item_id) for o in ops] == [("remove", "*7")]
-    ops = plan(res.FIREWALL_RULES, [], "overridden", {FILTER: rows})[1]
-    assert [(o.verb, o.item_id) for o in ops] == [("remove", "*7"), ("remove", "*8")]
+    ops = plan(res.FIREWALL_RULES, [], "overridden", {FILTER: rows}, owner="other")[1]
+    assert [(o.verb, o.item_id) for o in ops] == [("remove", "*8")]
 
 
 def test_unmanaged_entry_with_the_same_key_stops_the_plan():
@@ -101,12 +128,12 @@ def test_unmanaged_entry_with_the_same_key_stops_the_plan():
         plan(res.WIREGUARD_INTERFACES, [{"name": "wg0", "listen_port": 13300}], "merged", rows)
     assert "not managed by sitelink.tunnels" in err.value.message and "adopt" in err.value.message
     ops = plan(res.WIREGUARD_INTERFACES, [{"name": "wg0", "listen_port": 13300}], "merged", rows, adopt=True)[1]
-    assert ops[0].args == {"listen-port": "13300", "comment": "sitelink"}
+    assert ops[0].args == {"listen-port": "13300", "comment": "sitelink:fleet"}
 
 
 def test_merged_sets_only_given_fields_and_replaced_resets_to_defaults():
     rows = {"/interface/wireguard": [{".id": "*5", "name": "wg0", "listen-port": 13300, "mtu": 1300,
-                                      "disabled": False, "comment": "sitelink"}]}
+                                      "disabled": False, "comment": "sitelink:fleet"}]}
     merged = plan(res.WIREGUARD_INTERFACES, [{"name": "wg0", "listen_port": 13300}], "merged", rows)[1]
     assert merged == []
     replaced = plan(res.WIREGUARD_INTERFACES, [{"name": "wg0", "listen_port": 13300}], "replaced", rows)[1]
@@ -115,7 +142,7 @@ def test_merged_sets_only_given_fields_and_replaced_resets_to_defaults():
 
 def test_clear_fields_are_unset():
     rows = {"/interface/gre": [{".id": "*5", "name": "g", "remote-address": "10.0.0.1", "keepalive": "10s,10",
-                                "ipsec-secret": "s", "comment": "sitelink"}]}
+                                "ipsec-secret": "s", "comment": "sitelink:fleet"}]}
     ops = plan(res.GRE_TUNNELS, [{"name": "g", "remote_address": "10.0.0.1", "keepalive": ""}], "merged", rows)[1]
     assert ops[0].unset == ["keepalive"] and ops[0].args == {}
     ops = plan(res.GRE_TUNNELS, [{"name": "g", "remote_address": "10.0.0.1"}], "replaced", rows)[1]
@@ -151,3 +178,27 @@ def test_duplicate_keys_in_config():
                                 {"dst_address": "10.0.0.5/24", "gateway": "wg0"}], "merged", {"wg0": "wg"})
     assert problems == ["config[1] (dst_address=10.0.0.5/24 gateway=wg0 routing_table=None): same "
                         "dst_address/gateway/routing_table as config[0]"]
+
+
+@pytest.mark.parametrize("value,quoted", [
+    ("wg-sitelink", "wg-sitelink"),
+    ("a b", '"a b"'),
+    ('say "hi"', '"say \\"hi\\""'),
+    ("cost $5?", '"cost \\$5\\?"'),
+    ("two\nlines\ttab\r", '"two\\nlines\\ttab\\r"'),
+    ("back\\slash", '"back\\\\slash"'),
+    ("Z\u00fcrich", '"Z\\C3\\BCrich"'),                   # UTF-8 bytes, capital hex (Manual:Scripting)
+    ("", '""'),
+])
+def test_script_strings_use_routeros_escapes(value, quoted):
+    assert eng._rsc_quote(value) == quoted
+
+
+def test_a_script_selects_a_rule_by_its_whole_comment():
+    """comment~"wireguard-in" also matched "wireguard-in-2"; the rendered script selects the exact comment."""
+    rows = DEFCONF + [rule("*7", "input", comment="sitelink:fleet wireguard-in-2", protocol="udp"),
+                      rule("*8", "input", comment="sitelink:fleet wireguard-in", protocol="tcp")]
+    config = [{"name": "wireguard-in", "chain": "input", "family": "ipv4", "protocol": "udp"}]
+    engine, ops = plan(res.FIREWALL_RULES, config, "merged", {FILTER: rows})
+    text = engine.script(ops[0])
+    assert 'where comment="sitelink:fleet wireguard-in"' in text and "comment~" not in text
