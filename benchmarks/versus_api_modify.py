@@ -173,7 +173,7 @@ def api_modify_vars(inventory):
             if peer["endpoint_address"]:
                 entry.update({"endpoint-address": peer["endpoint_address"], "endpoint-port": peer["endpoint_port"]})
             if peer["preshared_key"]:
-                entry["preshared-key"] = keys.derive_preshared_key(settings["sitelink_psk_secret"], peer["link"])
+                entry["preshared-key"] = keys.derive_preshared_key(settings["sitelink_psk_secret"], (host, peer["peer"]))
             peers.append({"peer": peer["peer"], "entry": entry})
         out[host] = {"bench_data": data, "bench_peers": peers}
     return out

@@ -110,6 +110,8 @@ def write(dest, files, check_mode):
             written.append(path)
             if not check_mode:
                 os.makedirs(dest, exist_ok=True)
-                with open(path, "w", encoding="utf-8") as fh:
+                # O_NOFOLLOW: a symlink planted after the check above is refused by the kernel, not followed
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
+                with os.fdopen(fd, "w", encoding="utf-8") as fh:
                     fh.write(text)
     return paths, written

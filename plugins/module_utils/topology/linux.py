@@ -46,7 +46,7 @@ def wireguard(plan, public_keys=None, psk_secret=None):
         if address:
             entry["endpoint"] = address
         if peer["preshared_key"]:
-            entry["preshared_key"] = keys.derive_preshared_key(psk_secret, peer["link"]) if psk_secret \
+            entry["preshared_key"] = keys.derive_preshared_key(psk_secret, (plan["site"], peer["peer"])) if psk_secret \
                 else "<preshared key of %s>" % peer["link"]
         peers.append(entry)
     return {"name": wg["name"], "listen_port": wg["listen_port"], "mtu": wg["mtu"],

@@ -33,7 +33,7 @@ def _wireguard_peers(plan, public_keys, psk_secret):
                  "endpoint_address": peer["endpoint_address"], "endpoint_port": peer["endpoint_port"],
                  "persistent_keepalive": peer["persistent_keepalive"], "comment": peer["link"]}
         if peer["preshared_key"]:
-            entry["preshared_key"] = keys.derive_preshared_key(psk_secret, peer["link"]) if psk_secret \
+            entry["preshared_key"] = keys.derive_preshared_key(psk_secret, (plan["site"], peer["peer"])) if psk_secret \
                 else "<preshared key of %s>" % peer["link"]
         out.append(entry)
     return out

@@ -14,6 +14,7 @@ import binascii
 import hashlib
 import hmac
 import os
+import struct
 import subprocess
 
 try:
@@ -87,14 +88,17 @@ def generate_preshared_key():
     return encode(os.urandom(KEY_BYTES))
 
 
-def derive_preshared_key(secret, link_id):
-    """A preshared key for one link from one shared secret (HKDF-SHA256, RFC 5869).
+def derive_preshared_key(secret, sites):
+    """A preshared key for the link between the two `sites` from one shared secret (HKDF-SHA256, RFC 5869).
 
-    Both ends compute the same key from the link id, so no per-link secret is stored.
+    Both ends compute the same key from the pair of names, so no per-link secret is stored.  Each name goes in
+    with its length (v2): joining them with "--" (v1) gave sites "x--y"+"z" and "x"+"y--z" the same key.
     """
     if not secret:
         raise ValueError("the preshared-key secret is empty")
-    salt = b"sitelink.tunnels psk v1"
-    prk = hmac.new(salt, secret.encode("utf-8"), hashlib.sha256).digest()
-    okm = hmac.new(prk, link_id.encode("utf-8") + b"\x01", hashlib.sha256).digest()
+    if isinstance(sites, str) or len(sites) != 2:
+        raise ValueError("a preshared key belongs to a pair of sites, not %r" % (sites,))
+    info = b"".join(struct.pack(">H", len(name)) + name for name in sorted(s.encode("utf-8") for s in sites))
+    prk = hmac.new(b"sitelink.tunnels psk v2", secret.encode("utf-8"), hashlib.sha256).digest()
+    okm = hmac.new(prk, info + b"\x01", hashlib.sha256).digest()
     return encode(okm[:KEY_BYTES])

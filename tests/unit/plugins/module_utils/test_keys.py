@@ -37,11 +37,31 @@ def test_invalid_keys(bad):
         keys.decode(bad)
 
 
+KNOWN_V2 = "QJuLnFMdBYspen/unHePk/eBqH3Vz58OWFiIHFt4HXQ="
+
+
 def test_derived_preshared_key_is_stable_and_per_link():
-    a = keys.derive_preshared_key("vaulted secret", "hub--branch-a")
-    assert a == keys.derive_preshared_key("vaulted secret", "hub--branch-a")
-    assert a != keys.derive_preshared_key("vaulted secret", "hub--branch-b")
-    assert a != keys.derive_preshared_key("other secret", "hub--branch-a")
+    a = keys.derive_preshared_key("vaulted secret", ("hub", "branch-a"))
+    assert a == keys.derive_preshared_key("vaulted secret", ("branch-a", "hub"))      # both ends, either order
+    assert a != keys.derive_preshared_key("vaulted secret", ("hub", "branch-b"))
+    assert a != keys.derive_preshared_key("other secret", ("hub", "branch-a"))
     assert keys.is_key(a)
+    with pytest.raises(ValueError):
+        keys.derive_preshared_key("vaulted secret", "hub--branch-a")               # a joined id is refused
+
+
+def test_derived_preshared_keys_of_names_with_the_separator_differ():
+    """v1 joined the names with '--': x--y + z and x + y--z derived the same key."""
+    assert keys.derive_preshared_key("s", ("x--y", "z")) != keys.derive_preshared_key("s", ("x", "y--z"))
+    assert keys.derive_preshared_key("s", ("ab", "c")) != keys.derive_preshared_key("s", ("a", "bc"))
+
+
+def test_derived_preshared_key_known_value():
+    """Pinned: every controller derives the same key for a link, today and after any refactoring (a change here
+    changes every deployed preshared key; say so in the changelog)."""
+    assert keys.derive_preshared_key("vaulted secret", ("hub", "branch-a")) == KNOWN_V2
+
+
+def test_empty_secret_is_refused():
     with pytest.raises(ValueError):
         keys.derive_preshared_key("", "x")

@@ -27,7 +27,7 @@ def test_wireguard_parameters_of_a_linux_site():
     assert hub["persistent_keepalive"] == 25 and hub["comment"] == "gw--hub"
     # the hub's LAN, and the other spoke's LAN through the hub (hub and spoke), and the hub's transit address
     assert hub["allowed_ips"] == ["10.255.0.0/32", "192.168.10.0/24", "192.168.12.0/24"]
-    assert hub["preshared_key"] == keys.derive_preshared_key(SECRET, "gw--hub")
+    assert hub["preshared_key"] == keys.derive_preshared_key(SECRET, ("gw", "hub"))
 
 
 def test_both_ends_of_a_mixed_link_agree():
