@@ -105,9 +105,14 @@ class Session:
             if self.group == "read" and verb not in READ_ONLY_GROUP_VERBS:
                 raise errors.Trap(errors.NOT_ENOUGH_PERMISSIONS)
             if verb in schema.WRITE_VERBS and router.faults.drop_after_writes is not None:
-                if router.faults.drop_after_writes <= 0:
-                    return await self.close()     # the connection dies before the write is applied
-                router.faults.drop_after_writes -= 1
+                faults = router.faults
+                if faults.drop_after_writes <= 0:
+                    if faults.drop_once:
+                        faults.drop_after_writes = None      # the next session finds a healthy router
+                    if faults.drop_applied:
+                        router.run(path, verb, args, queries)   # applied, but the answer never comes back
+                    return await self.close()     # the connection dies (by default before the write is applied)
+                faults.drop_after_writes -= 1
             injected = router.faults.trap_for(path, verb)
             if injected:
                 raise injected

@@ -124,7 +124,7 @@ class ResourceAction(RouterosAction):
         api = self.open(params, router)
         try:
             return run_resource(api, resource, router, config, state, options, bool(self._task.check_mode),
-                                bool(self._task.diff), Interfaces(api))
+                                bool(self._task.diff), Interfaces(api), lambda: self.open(params, router))
         finally:
             api.close()
 
@@ -190,10 +190,10 @@ def paths_to_read(resource, config, state):
     return sorted(set(resource.path_for(e) for e in config))
 
 
-def run_resource(api, resource, router, config, state, options, check_mode, want_diff, interfaces):
+def run_resource(api, resource, router, config, state, options, check_mode, want_diff, interfaces, reopen=None):
     """Reads, compares and (outside check mode) applies one resource over an open API session: the engine's
     guarantees (ownership, placement, rollback of this resource on failure, redaction) hold as in its module.
-    `interfaces` is the session's Interfaces."""
+    `interfaces` is the session's Interfaces; `reopen()` opens a fresh session for the undo after a failure."""
     engine = engine_for(resource, router, options)
     engine.remember_secrets(config)
     paths = paths_to_read(resource, config, state)
@@ -206,7 +206,7 @@ def run_resource(api, resource, router, config, state, options, check_mode, want
         raise problem_report(router, resource.name, problems)
     ops = engine.plan(config, state, rows)
     if ops and not check_mode:
-        engine.apply(api, ops)
+        engine.apply(api, ops, reopen)
         after_rows = dict((path, engine.read(api, path)) for path in paths)
     else:
         after_rows = engine.predict(rows, ops)

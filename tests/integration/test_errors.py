@@ -114,3 +114,44 @@ def test_argument_errors_name_the_router(ansible):
             config: [{name: wg0, colour: blue}]
         """)
     assert run.rc != 0 and "r1: " in run.out and "colour" in run.out
+
+
+def faults(ansible, **settings):
+    router = ansible.lab.router("r1")
+    ansible.lab.call(lambda: [setattr(router.faults, k, v) for k, v in settings.items()])
+
+
+def test_a_write_that_was_applied_but_never_answered_is_undone_over_a_fresh_session(ansible):
+    """The second add is applied and the connection dies before the answer (a timeout on a done change): the undo
+    opens a new session, reads the router and removes both addresses."""
+    before = ansible.rows("/ip/address")
+    faults(ansible, drop_after_writes=1, drop_applied=True, drop_once=True)
+    run = ansible.run("""
+        - sitelink.tunnels.routeros_addresses:
+            config:
+              - {address: 10.255.0.1/31, interface: ether1}
+              - {address: 10.255.0.3/31, interface: ether1}
+        """)
+    assert run.rc != 0 and "r1: /ip/address add address=10.255.0.3/31" in run.out
+    assert "rolled back 2 change(s)" in run.out and "could not undo" not in run.out
+    assert ansible.rows("/ip/address") == before
+
+
+def test_a_removed_rule_goes_back_where_it_was_not_to_the_end_of_the_chain(ansible):
+    rules = """
+        - sitelink.tunnels.routeros_firewall_rules:
+            state: overridden
+            config:
+%s
+        """
+    a = "              - {name: a, chain: input, protocol: udp, dst_port: '1'}"
+    b = "              - {name: b, chain: input, protocol: udp, dst_port: '2'}"
+    x = "              - {name: x, chain: input, protocol: udp, dst_port: '3'}"
+    assert ansible.run(rules % "\n".join((a, b, x))).rc == 0
+    original = [(r.get("comment"), r.get("action")) for r in ansible.rows("/ip/firewall/filter")]
+    # x is removed, then swapping a and b fails: the router refuses the move
+    ansible.lab.call(lambda: ansible.lab.router("r1").faults.traps.append(
+        {"path": "/ip/firewall/filter", "verb": "move", "message": "failure: injected"}))
+    run = ansible.run(rules % "\n".join((b, a)))
+    assert run.rc != 0 and "failure: injected" in run.out and "rolled back 1 change(s)" in run.out, run
+    assert [(r.get("comment"), r.get("action")) for r in ansible.rows("/ip/firewall/filter")] == original

@@ -51,7 +51,7 @@ def test_addresses_by_family_and_unknown_interface(ansible):
               - {address: "fd00:255::1/127", interface: ether1}
         """
     assert ansible.run(play).rc == 0
-    assert [r["address"] for r in ansible.rows("/ip/address") if r.get("comment") == "sitelink"] == ["10.255.0.1/31"]
+    assert [r["address"] for r in ansible.rows("/ip/address") if r.get("comment") == "sitelink:fleet"] == ["10.255.0.1/31"]
     assert [r["address"] for r in ansible.rows("/ipv6/address")] == ["fd00:255::1/127"]
     ansible.reset_counters()
     assert ansible.run(play).changed() == 0 and ansible.writes() == 0

@@ -21,7 +21,7 @@ def test_create_then_nothing_to_do(ansible, tmp_path):
     first = ansible.run(WG % (tmp_path / "pub"))
     assert first.rc == 0, first
     rows = ansible.rows("/interface/wireguard")
-    assert [(r["name"], r["listen-port"], r["comment"]) for r in rows] == [("wg-sites", "13300", "sitelink")]
+    assert [(r["name"], r["listen-port"], r["comment"]) for r in rows] == [("wg-sites", "13300", "sitelink:fleet")]
     assert (tmp_path / "pub").read_text() == rows[0]["public-key"]     # the router's own public key
     ansible.reset_counters()
     second = ansible.run(WG % (tmp_path / "pub"))
@@ -39,7 +39,7 @@ def test_check_mode_sends_no_write_and_predicts(ansible):
             that:
               - out.changed
               - out.after[0].mtu == 1380
-              - out.commands == ['/interface/wireguard/add =comment=sitelink =mtu=1380 =name=wg-sites']
+              - out.commands == ['/interface/wireguard/add =comment=sitelink:fleet =mtu=1380 =name=wg-sites']
         """, "--check")
     assert run.rc == 0, run
     assert ansible.writes() == 0 and ansible.rows("/interface/wireguard") == []
@@ -105,7 +105,7 @@ def test_unmanaged_entry_with_same_name_needs_adopt(ansible):
             config: [{name: wg-sites, listen_port: 13300}]
         """)
     assert run.rc == 0
-    assert ansible.rows("/interface/wireguard")[0]["comment"] == "sitelink"
+    assert ansible.rows("/interface/wireguard")[0]["comment"] == "sitelink:fleet"
 
 
 def test_name_taken_by_another_interface_type(ansible):

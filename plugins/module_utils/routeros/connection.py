@@ -41,7 +41,9 @@ def connect(params, router):
     tls = params.get("tls", False)
     port = params.get("port") or (DEFAULT_TLS_PORT if tls else DEFAULT_PORT)
     where = "%s (%s:%s%s)" % (router, host, port, ", TLS" if tls else "")
-    kwargs = {"port": port, "timeout": params.get("timeout") or 10}
+    # latin-1 maps every byte to one character and back: a comment someone wrote in UTF-8 or a code page is read
+    # without a decoding error and never changes (librouteros' default, ASCII, fails on the first such byte)
+    kwargs = {"port": port, "timeout": params.get("timeout") or 10, "encoding": "latin-1"}
     if tls:
         context = tls_context(params)
         kwargs["ssl_wrapper"] = lambda sock: context.wrap_socket(sock, server_hostname=host)

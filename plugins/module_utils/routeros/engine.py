@@ -93,6 +93,7 @@ class Engine(object):
         self.secret_api = set(f.api for f in resource.secrets())
         self.secret_values = set()
         self.warnings = []
+        self._read_order = {}           # path -> ids in the order read (rollback puts entries back there)
 
     def remember_secrets(self, config):
         """Values that must never appear in a message, even inside a router's error text."""
@@ -192,6 +193,13 @@ class Engine(object):
         self.warnings = []
         for index, entry in enumerate(config):
             where = "config[%d] (%s)" % (index, self.label(entry))
+            for option, value in sorted(entry.items()):
+                text = [value] if isinstance(value, str) else [v for v in value if isinstance(v, str)] \
+                    if isinstance(value, list) else []
+                if any(not _printable_ascii(t) for t in text):
+                    problems.append("%s: %s has a line break, a control or a non-ASCII character: RouterOS keeps "
+                                    "bytes, not text, and the collection writes only printable ASCII"
+                                    % (where, option))
             for field in self.resource.fields:
                 value = entry.get(field.option)
                 if value is None or value == "":
@@ -236,6 +244,7 @@ class Engine(object):
 
     def plan(self, config, state, rows_by_path):
         """The operations that make the router match `config` under `state`."""
+        self._read_order = dict((path, [r[".id"] for r in rows]) for path, rows in rows_by_path.items())
         ops, problems, matched = [], [], set()
         index = {}
         for path, rows in rows_by_path.items():
@@ -358,17 +367,18 @@ class Engine(object):
         return None
 
     # ------------------------------------------------------------ applying
-    def apply(self, api, ops):
-        """Send the operations; on a failure undo what was done, then raise."""
+    def apply(self, api, ops, reopen=None):
+        """Send the operations; on a failure undo what was done, then raise.
+
+        The undo runs over a fresh session from `reopen()` when given (the failed session may be dead, or mid-way
+        through an answer), after reading the router again: an operation whose answer never came (a timeout) may
+        have been applied, so what to undo is decided from the router's rows, not from the answers."""
         done = []
         for op in ops:
             try:
                 self._send(api, op)
             except Exception as exc:  # librouteros raises several types; all end the same way
-                undone, failed = self._rollback(api, done)
-                note = "rolled back %d earlier change(s)" % undone if done else "nothing had been changed"
-                if failed:
-                    note += "; could not undo: %s" % "; ".join(failed)
+                note = self._undo(api, done, op, reopen)
                 raise RouterosError("%s: %s %s %s failed: %s; %s"
                                     % (self.router, op.path, op.verb, op.label, self.redact(explain(exc)), note))
             done.append(op)
@@ -396,35 +406,87 @@ class Engine(object):
                 kwargs["destination"] = op.destination
             tuple(menu("move", **kwargs))
 
-    def _rollback(self, api, done):
-        undone, failed = 0, []
-        for op in reversed(done):
-            menu = self._menu(api, op.path)
-            try:
-                if op.verb == "add" and op.new_id:
-                    menu.remove(op.new_id)
-                elif op.verb == "set" and op.follows is not None:
-                    continue                          # undone with the add it follows
-                elif op.verb == "set":
-                    args = {".id": op.item_id}
-                    for name in list(op.args) + op.unset:
-                        old = op.before.get(name)
-                        if old in (None, ""):
-                            args["!" + name] = ""
+    def _undo(self, api, done, failed, reopen):
+        """Puts back what `done` and maybe `failed` changed; a sentence for the error message, naming what is left."""
+        touched = done + [failed]
+        session = api
+        try:
+            if reopen is not None:
+                session = reopen()
+            rows = dict((path, self.read(session, path)) for path in sorted(set(op.path for op in touched)))
+        except Exception as exc:  # no session, no undo: say exactly what stays
+            changed = ["%s %s" % (op.verb, op.label) for op in done]
+            return "could not undo (%s): %s" % (self.redact(explain(exc)), "; ".join(changed) if changed else
+                                                "nothing had been changed, unless %s %s was applied before the "
+                                                "session failed" % (failed.verb, failed.label))
+        try:
+            undone, failures = 0, []
+            for op in reversed(touched):
+                for verb, path, item, args in self._undo_steps(op, rows.get(op.path, [])):
+                    try:
+                        menu = self._menu(session, path)
+                        if verb == "remove":
+                            menu.remove(item)
+                        elif verb == "set":
+                            menu.update(**dict(args, **{".id": item}))
+                        elif verb == "add":
+                            menu.add(**args)
                         else:
-                            args[name] = self._to_api(name, old) if name != "comment" else old
-                    menu.update(**args)
-                elif op.verb == "remove":
-                    args = dict((k, self._to_api(k, v) if k != "comment" else v) for k, v in op.before.items()
-                                if k not in (".id", "dynamic") and k not in self.resource.read_only
-                                and v not in (None, ""))
-                    menu.add(**args)
-                else:
-                    continue
-                undone += 1
-            except Exception as exc:  # keep undoing the rest
-                failed.append("%s %s (%s)" % (op.verb, op.label, self.redact(str(exc))))
-        return undone, failed
+                            tuple(menu("move", **args))
+                        undone += 1
+                    except Exception as exc:  # keep undoing the rest
+                        failures.append("%s %s (%s)" % (op.verb, op.label, self.redact(explain(exc))))
+            note = "rolled back %d change(s)" % undone if undone else "nothing had been changed"
+            if failures:
+                note += "; could not undo: %s" % "; ".join(failures)
+            return note
+        finally:
+            if session is not api:
+                session.close()
+
+    def _undo_steps(self, op, rows):
+        """[(verb, path, id, args)] that take `op`'s entry back to how it was read, judged by the router's rows now."""
+        by_id = dict((r[".id"], r) for r in rows)
+        original = self._read_order.get(op.path, [])
+        if op.verb == "add":
+            key = self.key_of_entry(op.entry)
+            before = set(original)
+            made = [r[".id"] for r in rows if r[".id"] == op.new_id or (
+                r[".id"] not in before and self._ours(r) and self.key_of_row(r) == key)]
+            return [("remove", op.path, item, None) for item in made]
+        if op.verb == "set" and op.follows is None and op.item_id in by_id:
+            row, args = by_id[op.item_id], {}
+            for name in list(op.args) + op.unset:
+                old, now = op.before.get(name), by_id[op.item_id].get(name)
+                if str(old if old is not None else "") != str(now if now is not None else ""):
+                    if old in (None, ""):
+                        args["!" + name] = ""
+                    else:
+                        args[name] = self._to_api(name, old) if name != "comment" else old
+            return [("set", op.path, row[".id"], args)] if args else []
+        if op.verb == "remove" and op.item_id not in by_id:
+            args = dict((k, self._to_api(k, v) if k != "comment" else v) for k, v in op.before.items()
+                        if k not in (".id", "dynamic") and k not in self.resource.read_only and v not in (None, ""))
+            successor = self._successor(op.item_id, original, by_id)
+            if successor is not None and self.resource.ordered_by:
+                args["place-before"] = successor          # back where it was, not at the end of the chain
+            return [("add", op.path, None, args)]
+        if op.verb == "move" and op.item_id in by_id and self.resource.ordered_by:
+            successor = self._successor(op.item_id, original, by_id)
+            order = [r[".id"] for r in rows]
+            position = order.index(op.item_id)
+            if successor is None and position != len(order) - 1:
+                return [("move", op.path, None, {"numbers": op.item_id})]
+            if successor is not None and (position + 1 >= len(order) or order[position + 1] != successor):
+                return [("move", op.path, None, {"numbers": op.item_id, "destination": successor})]
+        return []
+
+    @staticmethod
+    def _successor(item, original, now):
+        """The first entry that followed `item` when the path was read and still exists."""
+        if item not in original:
+            return None
+        return next((i for i in original[original.index(item) + 1:] if i in now), None)
 
     # ------------------------------------------------------------ results
     def predict(self, rows_by_path, ops):
@@ -535,6 +597,10 @@ class Engine(object):
             elif source.get(option) is not None:
                 terms.append('%s=%s' % (field.api, _rsc_quote(field.kind.to_api(source[option]))))
         return "where " + " and ".join(terms) if terms else ""
+
+
+def _printable_ascii(text):
+    return all(32 <= ord(char) < 127 for char in text)
 
 
 _RSC_ESCAPES = {"\\": "\\\\", '"': '\\"', "$": "\\$", "?": "\\?", "\n": "\\n", "\r": "\\r", "\t": "\\t"}

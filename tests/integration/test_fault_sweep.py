@@ -1,0 +1,85 @@
+"""Faults: an interrupted rollout loses nothing and a re-run converges.
+
+For every K from 1 to the number of writes the hub takes on a 3-site rollout, the hub's API connection dies
+before its write K+1 (and stays unable to write: the undo cannot run either). The play fails for the hub with a
+message naming it, the branches finish, and a re-run on the healthy router ends in exactly the configuration of an
+uninterrupted run (ids and the router-made keys aside), the operator's own entries untouched.
+"""
+
+import json
+
+import pytest
+
+from rosemu.lab import Lab, RouterSpec
+from test_site_tunnel import GOOD, WAN, play, writes
+
+# what differs between two labs for reasons that are not configuration: ids, keys the routers generate, counters
+VOLATILE = (".id", "private-key", "public-key", "mac-address", "last-handshake", "rx", "tx", "current-endpoint-address",
+            "current-endpoint-port", "running", "actual-mtu", "bytes", "packets")
+OPERATOR = [["/ip/firewall/filter/add", "=chain=input", "=action=accept", "=protocol=tcp", "=dst-port=22",
+             "=comment=operator: ssh", "=place-before=*2"],
+            ["/ip/route/add", "=dst-address=172.16.0.0/12", "=gateway=198.51.100.254", "=comment=operator: backup"]]
+
+
+def start(tmp_path):
+    specs = [RouterSpec(name, setup=[["/ip/address/add", "=address=%s/24" % wan, "=interface=ether1"],
+                                     ["/ip/address/set", "=numbers=*1", "=address=%s/24" % lan]]
+                        + (OPERATOR if name == "hub" else []))
+             for name, (wan, lan) in WAN.items()]
+    lab = Lab(specs).start()
+    connections = tmp_path / "connections.yml"
+    connections.write_text("all:\n  hosts:\n" + "".join(
+        "    %s: {ansible_host: 127.0.0.1, sitelink_routeros: {port: %d}}\n" % (n, lab.port(n)) for n in WAN))
+    return lab, str(connections)
+
+
+def configuration(lab):
+    """Every router's stored configuration without what two labs differ in by construction."""
+    out = {}
+    for name, router in lab.routers.items():
+        tables = lab.call(lambda r=router: dict((path, [dict(it.values) for it in table])
+                                                for path, table in r.tables.items() if path != "/system/resource"))
+        out[name] = json.dumps(dict((path, sorted((json.dumps(dict((k, v) for k, v in row.items() if k not in VOLATILE),
+                                                              sort_keys=True) for row in rows)))
+                                    for path, rows in tables.items()), sort_keys=True, indent=0)
+    return out
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    lab, connections = start(tmp_path_factory.mktemp("reference"))
+    try:
+        run = play(GOOD, connections, "-e", "sitelink_verify=false")
+        assert run.returncode == 0, run.out[-3000:]
+        yield configuration(lab), writes(lab)["hub"]
+    finally:
+        lab.stop()
+
+
+SWEEP = 40          # fault points tried; those past the hub's number of writes skip
+
+
+def test_the_sweep_covers_every_write_of_the_hub(reference):
+    assert 10 <= reference[1] <= SWEEP
+
+
+@pytest.mark.parametrize("k", range(0, SWEEP))
+def test_interrupted_after_k_writes_then_rerun_converges(reference, tmp_path, k):
+    expected, hub_writes = reference
+    if k >= hub_writes:
+        pytest.skip("the hub takes %d writes" % hub_writes)
+    lab, connections = start(tmp_path)
+    try:
+        hub = lab.router("hub")
+        lab.call(lambda: setattr(hub.faults, "drop_after_writes", k))
+        broken = play(GOOD, connections, "-e", "sitelink_verify=false")
+        assert broken.returncode != 0
+        assert "hub (127.0.0.1:%d)" % lab.port("hub") in broken.out or "hub: " in broken.out, broken.out[-3000:]
+        for branch in ("branch-a", "branch-b"):
+            assert " failed=0 " in [line for line in broken.out.splitlines() if line.startswith(branch + " ")][0]
+        lab.call(hub.faults.reset)
+        again = play(GOOD, connections, "-e", "sitelink_verify=false")
+        assert again.returncode == 0, again.out[-3000:]
+        assert configuration(lab) == expected
+    finally:
+        lab.stop()
