@@ -16,6 +16,10 @@ description:
     changed or removed.
   - With O(state=overridden), routes carrying O(protocol) that are not in O(config) are removed; with
     O(state=merged) they are kept; O(state=deleted) removes the listed ones (or all of ours with an empty list).
+  - A prefix in O(config) that already has a route in O(table) with another protocol (a connected route, the
+    administrator's, a DHCP client's or a routing daemon's) is not taken over, since C(ip route replace) would
+    overwrite that route. The task fails before changing anything, naming the prefix and the route, unless
+    O(adopt=true).
   - Optionally turns IP forwarding on (O(forwarding)), at once and, with O(sysctl_file), across reboots.
 author:
   - Sitelink Tunnels maintainers (@sitelink-tunnels)
@@ -67,6 +71,12 @@ options:
     description: Also write the forwarding settings to this file (read at boot by systemd-sysctl). Omit to
       change only the running system.
     type: path
+  adopt:
+    description: Take over the prefixes in O(config) that have routes of another protocol in O(table) - those
+      routes are replaced by this module's (and removed where their metric differs). Without it such a prefix
+      fails the task and every route stays as it is.
+    type: bool
+    default: false
 attributes:
   check_mode:
     description: Reports the commands it would run; changes nothing.
@@ -127,6 +137,9 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.sitelink.tunnels.plugins.module_utils.linux import render
 
 SYSCTL = {"ipv4": "net.ipv4.ip_forward", "ipv6": "net.ipv6.conf.all.forwarding"}
+PROTOCOL_NAMES = {"2": "kernel", "3": "boot", "4": "static", "9": "ra", "16": "dhcp"}
+TYPE_NAMES = {"6": "blackhole", "7": "unreachable", "8": "prohibit", "9": "throw"}
+DEFAULT_METRIC = {4: 0, 6: 1024}        # the kernel's metric for a route given none
 
 
 def prefix(text):
@@ -141,10 +154,11 @@ def normal(route):
 
 
 def read(module, protocol, table):
-    routes = {}
+    """(ours, others): the table's routes tagged with `protocol`, by prefix; and every other route of the table,
+    a list per prefix (numeric protocol, missing when `boot`)."""
+    routes, others = {}, {}
     for family in ("-4", "-6"):
-        rc, out, err = module.run_command(["ip", "-j", family, "route", "show", "table", table, "proto",
-                                           str(protocol)])
+        rc, out, err = module.run_command(["ip", "-N", "-j", family, "route", "show", "table", table])
         if rc != 0:
             module.fail_json(msg="cannot read routes of table %s: %s" % (table, err.strip()))
         for row in json.loads(out or "[]"):
@@ -152,9 +166,30 @@ def read(module, protocol, table):
             if dst == "default":
                 dst = "0.0.0.0/0" if family == "-4" else "::/0"
             via = row.get("gateway") or (row.get("via") or {}).get("host")     # "via" when of the other family
-            routes[prefix(dst)] = {"dst": prefix(dst), "via": via, "dev": row.get("dev"),
-                                   "src": row.get("prefsrc"), "metric": row.get("metric")}
-    return routes
+            route = {"dst": prefix(dst), "via": via, "dev": row.get("dev"), "src": row.get("prefsrc"),
+                     "metric": row.get("metric")}
+            if row.get("protocol", "3") == str(protocol):
+                routes[route["dst"]] = route
+            else:
+                others.setdefault(route["dst"], []).append(dict(route, protocol=row.get("protocol", "3"),
+                                                                type=row.get("type")))
+    return routes, others
+
+
+def describe(route):
+    """A route of another protocol, as `ip route` shows it."""
+    text = route["dst"]
+    if route.get("type") not in (None, "1"):                  # 1: unicast
+        text = "%s %s" % (TYPE_NAMES.get(route["type"], "type %s" % route["type"]), text)
+    for key in ("via", "dev", "src", "metric"):
+        if route.get(key) is not None:
+            text += " %s %s" % (key, route[key])
+    return text + " proto %s" % PROTOCOL_NAMES.get(route["protocol"], route["protocol"])
+
+
+def effective_metric(route):
+    return route["metric"] if route.get("metric") is not None else \
+        DEFAULT_METRIC[ipaddress.ip_network(route["dst"]).version]
 
 
 def same(have, want):
@@ -187,6 +222,7 @@ def main():
             table=dict(type="str", default="main"),
             forwarding=dict(type="list", elements="str", choices=["ipv4", "ipv6"], default=[]),
             sysctl_file=dict(type="path"),
+            adopt=dict(type="bool", default=False),
         ),
         supports_check_mode=True,
     )
@@ -204,8 +240,15 @@ def main():
         if entry["dst"] in wanted:
             module.fail_json(msg="config[%d]: %s is listed twice" % (index, entry["dst"]))
         wanted[entry["dst"]] = entry
-    have = read(module, p["protocol"], p["table"])
+    have, others = read(module, p["protocol"], p["table"])
     commands = []
+    # a prefix we want that has a route of another protocol (connected, the administrator's, DHCP's, a daemon's):
+    # `ip route replace` would overwrite it, so it is refused before anything changes, unless adopted
+    taken = dict((dst, others[dst]) for dst in sorted(wanted) if dst in others and p["state"] != "deleted")
+    if taken and not p["adopt"]:
+        module.fail_json(msg="; ".join("%s: table %s already has a route to it that is not ours (%s)" % (
+            dst, p["table"], ", ".join(describe(r) for r in routes)) for dst, routes in taken.items()) +
+            " - refusing to replace it; set adopt: true to take it over", commands=[])
     if p["state"] == "deleted":
         gone = [dst for dst in have if not wanted or dst in wanted]
         commands += [render.route_command(have[dst], p["protocol"], p["table"], "del") for dst in sorted(gone)]
@@ -217,6 +260,9 @@ def main():
                 commands.append(render.route_command(have[dst], p["protocol"], p["table"], "del"))
                 del after[dst]
         for dst, route in wanted.items():
+            for other in taken.get(dst, []):      # adopted: the other routes to the prefix go first
+                commands.append(["ip", "route", "del", dst, "proto", other["protocol"], "metric",
+                                 str(effective_metric(other)), "table", p["table"]])
             if dst not in have or not same(have[dst], route):
                 commands.append(render.route_command(route, p["protocol"], p["table"]))
                 after[dst] = dict(have.get(dst, {}), **dict((k, v) for k, v in route.items() if v is not None))

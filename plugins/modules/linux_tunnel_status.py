@@ -10,13 +10,17 @@ module: linux_tunnel_status
 short_description: State of a Linux host's WireGuard peers, and pings through the tunnels
 version_added: 0.1.0
 description:
-  - Pings the given addresses, all at once, then reads every peer of a WireGuard interface (C(wg show NAME dump) -
+  - Pings the given addresses, all at once (one C(ping) per address, started with an argument list, never
+    through a shell; one still running well after it should have finished is stopped and counts as unanswered),
+    then reads every peer of a WireGuard interface (C(wg show NAME dump) -
     the private and preshared keys in that output are dropped on reading and never returned), so that a handshake
     the pings brought about is seen.
   - Its results have the shapes of M(sitelink.tunnels.routeros_info)'s peers and
     M(sitelink.tunnels.routeros_ping)'s results, so the site_tunnel role reports Linux and RouterOS sites in
     one table.
   - Reads only; never changes the host.
+  - Every address, O(source) and O(interface) is checked first; a value that is not an IP address (or an
+    interface name) fails the task, naming it, before anything runs.
 author:
   - Sitelink Tunnels maintainers (@sitelink-tunnels)
 options:
@@ -38,7 +42,7 @@ options:
     type: int
     default: 1
   source:
-    description: Source address for the pings (default - the kernel's choice for each route).
+    description: Source address (or interface) for the pings (default - the kernel's choice for each route).
     type: str
 attributes:
   check_mode:
@@ -98,11 +102,20 @@ all_answered:
   type: bool
 """
 
+import ipaddress
 import json
-import shlex
+import re
 import time
+# Popen rather than module.run_command: run_command runs one command at a time, and the pings must run at once.
+# Only ever with an argument list (no shell); tests/unit/test_no_shell.py keeps it that way.
+from subprocess import DEVNULL, PIPE, STDOUT, Popen, TimeoutExpired
 
 from ansible.module_utils.basic import AnsibleModule
+
+INTERVAL = 0.2          # seconds between echo requests
+DEADLINE_SLACK = 5      # seconds a ping may run past the longest it could take before it is killed
+INTERFACE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.@+=-]{0,14}")
+RECEIVED = re.compile(r"\b(\d+) (?:packets )?received\b")
 
 
 def read_interface(module, interface):
@@ -128,25 +141,75 @@ def read_interface(module, interface):
     return public, port, mtu, peers
 
 
-def ping_all(module, addresses, count, timeout, source):
-    """Every address at once (one shell, one ping each in the background): a site's verification costs one
-    ping's time, not one per link.  Each summary line comes back prefixed with its address."""
+def bad_interface(text):
+    """Why `text` is not a Linux interface name (1-15 characters, no space, slash or colon, not an option), or None."""
+    return None if INTERFACE.fullmatch(text or "") else "%r is not an interface name" % (text,)
+
+
+def bad_address(text):
+    """Why `text` is not a plain IP address (an IPv6 scope must be an interface name), or None."""
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return "%r is not an IP address" % (text,)
+    scope = getattr(address, "scope_id", None)
+    if scope is not None and bad_interface(scope):
+        return "%r is not an IP address (its scope is not an interface name)" % (text,)
+    return None
+
+
+def ping_all(module, addresses, count, timeout, source, slack=DEADLINE_SLACK):
+    """Every address at once, each its own `ping` (an argument list, never a shell), all started and then all
+    waited for: a site's verification costs one ping's time, not one per link.  Every value is checked before
+    the first ping starts; a ping still running `slack` seconds after the slowest could have finished is
+    killed and counts as unanswered, so that a stuck ping cannot hang the module."""
+    problems = []
+    for index, address in enumerate(addresses):
+        why = bad_address(address)
+        if why:
+            problems.append("addresses[%d]: %s" % (index, why))
+    if source is not None and bad_address(source) and bad_interface(source):
+        problems.append("source: %r is neither an IP address nor an interface name" % (source,))
+    if count < 1 or timeout < 1:
+        problems.append("count and timeout must be at least 1 (got %d and %d)" % (count, timeout))
+    if problems:
+        module.fail_json(msg="refusing to ping: " + "; ".join(problems))
+    if not addresses:
+        return []
     ping = module.get_bin_path("ping", required=True)
-    jobs = []
-    for address in addresses:
-        args = [ping, "-n", "-q", "-c", str(count), "-W", str(timeout), "-i", "0.2"]
-        if source:
-            args += ["-I", source]
-        line = " ".join(shlex.quote(a) for a in args + [address])
-        jobs.append("( %s 2>&1 | sed -n 's/^/%s /p' ) &" % (line, address))
-    received = dict((address, 0) for address in addresses)
-    if jobs:
-        _rc, out, _err = module.run_command("\n".join(jobs + ["wait"]), use_unsafe_shell=True)
-        for text in out.splitlines():
-            address, _sep, rest = text.partition(" ")
-            if address in received and " received" in rest:
-                received[address] = int(rest.split(",")[1].strip().split()[0])
-    return [{"address": a, "sent": count, "received": received[a]} for a in addresses]
+    args = [ping, "-n", "-q", "-c", str(count), "-W", str(timeout), "-i", str(INTERVAL)]
+    if source:
+        args += ["-I", source]
+    deadline = time.monotonic() + count * INTERVAL + timeout + slack
+    running = []
+    try:
+        for address in addresses:
+            running.append(Popen(args + ["--", address], stdin=DEVNULL, stdout=PIPE, stderr=STDOUT,
+                                 close_fds=True))
+    except OSError as exc:
+        stop(running)
+        module.fail_json(msg="cannot start %s: %s" % (ping, exc))
+    received = []
+    try:
+        for proc in running:
+            try:
+                out = proc.communicate(timeout=max(0.0, deadline - time.monotonic()))[0]
+            except TimeoutExpired:
+                stop(running)           # past the deadline: every ping still running is stopped (unanswered)
+                out = proc.communicate()[0]
+            match = RECEIVED.search(out.decode("utf-8", "replace"))
+            received.append(int(match.group(1)) if match else 0)
+    finally:
+        stop(running)
+    return [{"address": a, "sent": count, "received": r} for a, r in zip(addresses, received)]
+
+
+def stop(processes):
+    """Kill and reap whichever of `processes` still run."""
+    for proc in processes:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
 
 
 def main():
@@ -161,6 +224,8 @@ def main():
         supports_check_mode=True,
     )
     p = module.params
+    if bad_interface(p["interface"]):
+        module.fail_json(msg="interface: %s" % bad_interface(p["interface"]))
     # pings first: a peer that only calls in when there is traffic has its handshake by the time we read
     results = ping_all(module, p["addresses"], p["count"], p["timeout"], p["source"])
     public, port, mtu, peers = read_interface(module, p["interface"])

@@ -17,6 +17,11 @@ description:
   - The private key stays in O(private_key_path) on the host (see M(sitelink.tunnels.wg_keypair)); preshared
     keys go to C(wg) through a file only root can read, removed right after. Neither appears in any result or diff.
   - The interface is the module's own - peers and addresses not listed are removed.
+  - It takes over nothing it did not make. An interface of that name is this module's when its alias is
+    C(sitelink.tunnels) (set on every interface it makes or manages) or when it runs with the private key in
+    O(private_key_path); a O(config_path) file is its own when its first line is the C(# sitelink.tunnels:)
+    line it writes. Otherwise the task fails, naming the interface or file, and changes nothing - unless
+    O(adopt=true).
 author:
   - Sitelink Tunnels maintainers (@sitelink-tunnels)
 options:
@@ -92,6 +97,13 @@ options:
         M(sitelink.tunnels.linux_routes)), so that C(systemctl enable wg-quick@NAME) brings the interface back
         at boot. It names the private key file instead of holding the key; it holds the preshared keys.
     type: path
+  adopt:
+    description:
+      - Take over an interface of that name, or a O(config_path) file, that this module did not make (its
+        private key, listen port, addresses and peers are then replaced, the file rewritten), and, with
+        O(state=absent), remove such an interface. Without it the task fails and leaves both as they are.
+    type: bool
+    default: false
 attributes:
   check_mode:
     description: Reports what would change; touches nothing.
@@ -147,10 +159,12 @@ commands:
 import ipaddress
 import json
 import os
-import shlex
 import socket
 import tempfile
 import time
+# Popen only to start wireguard-go in a session of its own with no inherited output (run_command cannot),
+# always with an argument list, never a shell; tests/unit/test_no_shell.py keeps it that way.
+from subprocess import DEVNULL, Popen
 
 from ansible.module_utils.basic import AnsibleModule
 
@@ -158,23 +172,67 @@ from ansible_collections.sitelink.tunnels.plugins.module_utils.linux import file
 from ansible_collections.sitelink.tunnels.plugins.module_utils.wireguard import keys
 
 
+ALIAS = "sitelink.tunnels"                  # the alias of every interface this module makes or manages
+FILE_MARKER = "# sitelink.tunnels: "        # first line of the wg-quick file it writes (render.wg_quick)
+ADOPT_HINT = "set adopt: true to take it over"
+
+
 def run(module, args, check=True):
-    shell = isinstance(args, str)
-    rc, out, err = module.run_command(args, use_unsafe_shell=shell)
+    """One command, as an argument list: never a shell string."""
+    if not isinstance(args, list):
+        module.fail_json(msg="internal error: a command must be an argument list, not %r" % (args,))
+    rc, out, err = module.run_command(args)
     if check and rc != 0:
-        shown = args if shell else " ".join(args[:4])
-        module.fail_json(msg="%s failed (%d): %s" % (shown, rc, (err or out).strip()))
+        module.fail_json(msg="%s failed (%d): %s" % (" ".join(args[:4]), rc, (err or out).strip()))
     return rc, out
 
 
+def read_alias(module, name):
+    """The interface's alias ("" without one), or None when there is no such interface."""
+    rc, out = run(module, ["ip", "-j", "link", "show", "dev", name], check=False)
+    if rc != 0:
+        return None
+    return json.loads(out)[0].get("ifalias", "")
+
+
 def interface_exists(module, name):
-    rc, _out = run(module, ["ip", "link", "show", "dev", name], check=False)
-    return rc == 0
+    return read_alias(module, name) is not None
+
+
+def file_is_ours(path, name):
+    """Whether `path` is missing or a wg-quick file this module wrote (so that it may be rewritten): its first line
+    is the one render.wg_quick writes, or the marker every version so far has written."""
+    first = render.wg_quick(name, None, 0, [], "", []).splitlines()[0]
+    try:
+        with open(path) as fh:
+            line = fh.readline().rstrip("\n")
+            return line == first or line.startswith(FILE_MARKER)
+    except FileNotFoundError:
+        return True
+    except (IOError, OSError, UnicodeDecodeError):
+        return False
+
+
+def refuse_what_is_not_ours(module, name, alias, current, private):
+    """Fail, before anything is changed, when the interface is not ours and adopt is not set."""
+    p = module.params
+    if p["adopt"] or alias == ALIAS or (private is not None and current["private"] == private):
+        return
+    why = "its alias is not %r" % ALIAS
+    if p["private_key_path"]:
+        why += " and it does not run with the private key in %s" % p["private_key_path"]
+    module.fail_json(msg="%s: a WireGuard interface of that name exists and was not made by sitelink.tunnels (%s, "
+                         "%d peer(s)); refusing to %s it - %s" % (
+                             name, why, len(current["peers"]), "remove" if p["state"] == "absent" else "take over",
+                             ADOPT_HINT))
 
 
 def read_dump(module, name):
     """The running configuration from `wg show NAME dump` (its private key is kept only as bytes)."""
-    _rc, out = run(module, ["wg", "show", name, "dump"])
+    rc, out, err = module.run_command(["wg", "show", name, "dump"])
+    if rc != 0:
+        module.fail_json(msg="%s: an interface of that name exists and is not a WireGuard interface (%s); "
+                             "refusing to touch it" % (name, (err or out).strip() or "wg show failed"))
     lines = [l.split("\t") for l in out.strip().splitlines()]
     head, peers = lines[0], lines[1:]
     current = {"private": keys.decode(head[0]) if head[0] != "(none)" else None,
@@ -233,15 +291,28 @@ def create(module, name, implementation, commands):
             module.fail_json(msg="%s: the kernel has no WireGuard (set implementation: auto or userspace)" % name)
     commands.append("setsid wireguard-go %s" % name)
     if not module.check_mode:
-        # a session of its own and no inherited output, so that it outlives this task and does not hold it
-        run(module, "setsid wireguard-go %s </dev/null >/dev/null 2>&1" % shlex.quote(name))
-        for _attempt in range(100):
-            if interface_exists(module, name) and os.path.exists("/var/run/wireguard/%s.sock" % name):
-                break
-            time.sleep(0.05)
-        else:
-            module.fail_json(msg="%s: wireguard-go did not come up" % name)
+        start_wireguard_go(module, name)
     return "userspace"
+
+
+def start_wireguard_go(module, name, wait=5.0):
+    """wireguard-go NAME in a session of its own with stdin, stdout and stderr on /dev/null (so that it outlives
+    this task and holds none of its pipes), started from an argument list; then wait for its socket."""
+    binary = module.get_bin_path("wireguard-go", required=True)
+    try:
+        proc = Popen([binary, name], stdin=DEVNULL, stdout=DEVNULL, stderr=DEVNULL, close_fds=True,
+                     start_new_session=True)
+    except OSError as exc:
+        module.fail_json(msg="%s: cannot start wireguard-go: %s" % (name, exc))
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        rc = proc.poll()                # it forks its daemon and exits; reaped here
+        if rc:
+            module.fail_json(msg="%s: wireguard-go %s exited with status %d" % (name, name, rc))
+        if interface_exists(module, name) and os.path.exists("/var/run/wireguard/%s.sock" % name):
+            return
+        time.sleep(0.05)
+    module.fail_json(msg="%s: wireguard-go did not come up within %ss" % (name, wait))
 
 
 def main():
@@ -264,6 +335,7 @@ def main():
             implementation=dict(type="str", choices=["auto", "kernel", "userspace"], default="auto"),
             purge_peers=dict(type="bool", default=True),
             config_path=dict(type="path"),
+            adopt=dict(type="bool", default=False),
         ),
         required_if=[("state", "present", ("private_key_path",))],
         supports_check_mode=True,
@@ -271,9 +343,18 @@ def main():
     p = module.params
     name = p["name"]
     commands = []
-    exists = interface_exists(module, name)
+    alias = read_alias(module, name)
+    exists = alias is not None
     if p["state"] == "absent":
         if exists:
+            private = None
+            if p["private_key_path"]:
+                try:
+                    with open(p["private_key_path"]) as fh:
+                        private = keys.decode(fh.read().strip())
+                except (IOError, OSError, keys.InvalidKey):
+                    pass
+            refuse_what_is_not_ours(module, name, alias, read_dump(module, name), private)
             commands.append("ip link del dev %s" % name)
             if not module.check_mode:
                 run(module, ["ip", "link", "del", "dev", name])
@@ -306,18 +387,29 @@ def main():
                                       "psk": keys.decode(peer["preshared_key"]) if peer.get("preshared_key") else None,
                                       "psk_text": peer.get("preshared_key"), "comment": peer.get("comment")}
 
+    # nothing that is not ours is touched: a file of someone else's, then an interface of someone else's
+    if p["config_path"] and not p["adopt"] and not file_is_ours(p["config_path"], name):
+        module.fail_json(msg="%s: %s exists and was not written by sitelink.tunnels (its first line is not %r); "
+                             "refusing to overwrite it - %s" % (name, p["config_path"], FILE_MARKER.strip(), ADOPT_HINT))
     implementation = None
-    if not exists:
+    current = read_dump(module, name) if exists else None
+    if exists:
+        refuse_what_is_not_ours(module, name, alias, current, private)
+    else:
         implementation = create(module, name, p["implementation"], commands)
     created_in_check = not exists and module.check_mode
     if created_in_check:
         current = {"private": None, "public_key": None, "listen_port": None, "peers": {}}
         addresses, mtu, up = [], None, False
     else:
-        current = read_dump(module, name)
+        current = current or read_dump(module, name)
         addresses, mtu, up = read_addresses_and_mtu(module, name)
         if implementation is None:
             implementation = "userspace" if os.path.exists("/var/run/wireguard/%s.sock" % name) else "kernel"
+    if alias != ALIAS:              # made now, adopted, or made before interfaces carried the alias
+        commands.append("ip link set dev %s alias %s" % (name, ALIAS))
+        if not module.check_mode:
+            run(module, ["ip", "link", "set", "dev", name, "alias", ALIAS])
 
     wg_args = []
     if current["private"] != private:
