@@ -9,6 +9,7 @@ import sys
 
 import yaml
 
+from rosemu import schema
 from rosemu.lab import Lab, RouterSpec
 
 
@@ -66,6 +67,7 @@ def load_specs(args):
                 entry["users"] = dict(user_entry(u) for u in entry["users"])
             entry.setdefault("users", users)
             entry.setdefault("defconf", not args.no_defconf)
+            entry.setdefault("version", args.ros_version)
             specs.append(RouterSpec(**entry))
         return specs
     return [RouterSpec("r%d" % (n + 1), users=users, defconf=not args.no_defconf, version=args.ros_version)
@@ -86,7 +88,10 @@ def parser():
     p.add_argument("--user", type=user_entry, action="append",
                    help="NAME:PASSWORD[:GROUP] (full|read); replaces the factory admin with empty password")
     p.add_argument("--no-defconf", action="store_true", help="start without the default configuration")
-    p.add_argument("--ros-version", default="7.18.2 (stable)", help="what /system/resource reports")
+    p.add_argument("--routeros-version", "--ros-version", dest="ros_version", default="7.18",
+                   help="RouterOS release to behave as: a profile (%s) or a version such as 7.16.2; the menus "
+                        "have the fields that release has, and /system/resource reports it"
+                        % ", ".join(sorted(schema.PROFILES)))
     p.add_argument("--peer-overlap", choices=("reject", "allow"), default="reject",
                    help="identical allowed-address on two peers of one interface")
     p.add_argument("--pidfile", help="write the process id here once every router listens; removed on exit")

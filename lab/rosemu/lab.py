@@ -12,7 +12,7 @@ import ssl
 import threading
 from dataclasses import dataclass, field
 
-from rosemu import control
+from rosemu import control, schema
 from rosemu.fabric import Fabric
 from rosemu.router import VERSION, Router
 from rosemu.session import Session, parse_sentence
@@ -59,7 +59,7 @@ class Lab:
             tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
             tls.load_cert_chain(self.tls_cert, self.tls_key)
         for index, spec in enumerate(self.specs):
-            router = Router(spec.name, identity=spec.identity or spec.name, version=spec.version,
+            router = Router(spec.name, identity=spec.identity or spec.name, version=schema.full_version(spec.version),
                             defconf=spec.defconf, users=spec.users, fabric=self.fabric,
                             peer_overlap=self.peer_overlap)
             for sentence in spec.setup:

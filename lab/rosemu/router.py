@@ -98,13 +98,16 @@ class Router:
     @property
     def empty_reply(self):
         """RouterOS 7.18+ answers a print with no data with `!empty`."""
-        numbers = tuple(int(x) for x in self.version.split(" ")[0].split(".")[:2])
-        return numbers >= (7, 18)
+        return self.release >= (7, 18)
+
+    @property
+    def release(self):
+        return schema.release_of(self.version)
 
     def menu(self, path):
         if path == "/interface":
             return schema.INTERFACE_VIEW
-        return schema.CATALOGUE.get(path)
+        return schema.menu_for(path, self.release)
 
     def items(self, path):
         if path == "/interface":
@@ -233,7 +236,9 @@ class Router:
             if value is None:
                 if f.required:
                     raise errors.missing([name])
-                if f.nullable or f.default is None:
+                if name == "name" and menu.autoname and not menu.interface_type:
+                    new[name] = self._autoname(menu)      # a 7.15+ peer is never nameless: unset names it anew
+                elif f.nullable or f.default is None:
                     new.pop(name, None)
                 else:
                     new[name] = f.default
@@ -264,7 +269,7 @@ class Router:
                   if f.default is not None and not f.ro and not f.wo}
         values.update({k: val for k, val in changes.items() if val is not None})
         if menu.autoname and "name" not in values:
-            values["name"] = self._autoname(menu.autoname)
+            values["name"] = self._autoname(menu)
         effects.on_add(self, path, values)
         self._check_unique(menu, values, None)
         effects.check(self, path, values, None)
@@ -277,8 +282,9 @@ class Router:
         self.refresh({(path, item.id)})
         return item.ref
 
-    def _autoname(self, prefix):
-        taken = set(self.names_in("/interface"))
+    def _autoname(self, menu):
+        prefix = menu.autoname
+        taken = set(self.names_in("/interface" if menu.interface_type else menu.path))
         for n in itertools.count(1):
             if "%s%d" % (prefix, n) not in taken:
                 return "%s%d" % (prefix, n)

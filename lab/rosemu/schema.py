@@ -7,7 +7,7 @@ must be given on add; `nullable` ones become absent when unset or set to "";
 Facts and confidence marks come from ../shared/reference/routeros-api.md.
 """
 
-from dataclasses import dataclass, field as dc_field
+from dataclasses import dataclass, field as dc_field, replace
 
 from rosemu import values as v
 
@@ -30,6 +30,11 @@ class Field:
     required: bool = False
     nullable: bool = False
     wo: bool = False
+    since: tuple = None           # (major, minor) of the first release that has the field
+    until: tuple = None           # (major, minor) of the last release that has it
+
+    def exists_in(self, release):
+        return (self.since is None or release >= self.since) and (self.until is None or release[:2] <= self.until)
 
 
 def F(name, type_=None, default=None, **kw):
@@ -58,6 +63,7 @@ class Menu:
     read_only: bool = False       # print only (/system/resource)
     unique: tuple = ()            # ((fields...), message)
     id_space: str = None          # menus sharing ids (all interfaces share one)
+    autoname_since: tuple = None  # the release from which a missing name is made up
 
     def field(self, name):
         return self._by_name().get(name)
@@ -177,8 +183,11 @@ MENUS = (
         F("loop-protect-disable-time", v.Duration(), "5m"),
         RO("loop-protect-status"),
     ) + TUNNEL_COMMON),
+    # 7.15 added peer names (RouterOS fills in peerN), private keys and client-* fields, and ordered peers
+    # (place-before); 7.15-7.16 call the responder flag is-responder, 7.17 renamed it responder
+    # (routeros-api.md, WireGuard peer table [S3 community.routeros _api_data.py, S4 wireguard.md])
     Menu("/interface/wireguard/peers", (
-        F("name", nullable=True),
+        F("name", since=(7, 15)),
         F("interface", v.Reference("/interface/wireguard", message_field="interface"), required=True),
         F("public-key", v.Key(), required=True),
         F("allowed-address", v.PrefixList(), required=True),
@@ -186,15 +195,16 @@ MENUS = (
         F("endpoint-port", v.Int(0, 65535), "0"),
         F("persistent-keepalive", v.Duration(), "0s"),
         F("preshared-key", v.Key(words=("auto",)), nullable=True),
-        F("private-key", v.Key(words=("auto", "none")), "none"),
-        F("responder", BOOL, "false"),
-        F("client-address", nullable=True), F("client-dns", nullable=True),
-        F("client-endpoint", nullable=True), F("client-keepalive", nullable=True),
-        F("client-listen-port", nullable=True),
-        F("place-before", wo=True),
+        F("private-key", v.Key(words=("auto", "none")), "none", since=(7, 15)),
+        F("is-responder", BOOL, "false", since=(7, 15), until=(7, 16)),
+        F("responder", BOOL, "false", since=(7, 17)),
+        F("client-address", nullable=True, since=(7, 15)), F("client-dns", nullable=True, since=(7, 15)),
+        F("client-endpoint", nullable=True, since=(7, 15)), F("client-keepalive", nullable=True, since=(7, 15)),
+        F("client-listen-port", nullable=True, since=(7, 15)),
+        F("place-before", wo=True, since=(7, 15)),
         RO("current-endpoint-address"), RO("current-endpoint-port"), RO("last-handshake"),
         RO("rx"), RO("tx"), RO("dynamic", BOOL),
-    ) + COMMON_TAIL, ordered=True,
+    ) + COMMON_TAIL, ordered=True, autoname="peer", autoname_since=(7, 15),
         unique=((("interface", "public-key"), "peer with such public key already exists on this interface"),)),
     Menu("/interface/bridge/port", (
         F("bridge", v.Reference("/interface/bridge", message_field="bridge"), required=True),
@@ -321,6 +331,37 @@ MENUS = (
 )
 
 CATALOGUE = {m.path: m for m in MENUS}
+
+# Named version profiles: `rosemu --routeros-version 7.16` (or a full version such as 7.16.2). The fields of each
+# menu follow the release (Field.since / until); FIDELITY.md lists the differences and their sources.
+PROFILES = {"7.12": "7.12.1 (stable)", "7.16": "7.16.2 (stable)", "7.18": "7.18.2 (stable)"}
+_RELEASE_MENUS = {}
+
+
+def release_of(version):
+    """(major, minor) of a version string such as "7.16.2 (stable)"."""
+    return tuple(int(x) for x in str(version).split(" ", maxsplit=1)[0].split(".")[:2])
+
+
+def full_version(name):
+    """A profile name (7.16) or a version (7.16.2) as what /system/resource reports."""
+    name = str(name)
+    return PROFILES.get(name, name if " " in name else name + " (stable)")
+
+
+def menu_for(path, release):
+    """The menu at `path` as `release` has it: only the fields that exist in that release."""
+    key = (path, release)
+    if key not in _RELEASE_MENUS:
+        menu = CATALOGUE.get(path)
+        if menu is not None:
+            fields = tuple(f for f in menu.fields if f.exists_in(release))
+            autoname = menu.autoname if menu.autoname_since is None or release >= menu.autoname_since else None
+            if fields != menu.fields or autoname != menu.autoname:
+                menu = replace(menu, fields=fields, autoname=autoname)
+        _RELEASE_MENUS[key] = menu
+    return _RELEASE_MENUS[key]
+
 
 # `/interface` is a view over every interface menu: one id space, common fields.
 INTERFACE_VIEW_FIELDS = (

@@ -14,6 +14,6 @@ class ActionModule(RouterosAction):
     def work(self, params, router):
         api = self.open(params, router)
         try:
-            return dict(gather(api, params["gather"]), changed=False)
+            return dict(gather(api, params["gather"], router), changed=False)
         finally:
             api.close()

@@ -12,5 +12,6 @@ class ActionModule(RouterosAction):
 
     def work(self, params, router):
         results = ping_addresses(lambda: self.open(params, router), params["addresses"], params["count"],
-                                 params["interval"], params["parallel"], params.get("src_address"))
+                                 params["interval"], params["parallel"], params.get("src_address"),
+                                 router)
         return {"changed": False, "results": results, "all_answered": all(r["received"] for r in results)}

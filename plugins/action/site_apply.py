@@ -12,7 +12,7 @@ from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import l
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import routeros as routeros_adapter
 from ansible_collections.sitelink.tunnels.plugins.plugin_utils import fleet
 from ansible_collections.sitelink.tunnels.plugins.plugin_utils.routeros_action import (
-    Interfaces, SiteAction, run_resource)
+    SessionFacts, SiteAction, run_resource)
 
 
 def _key_path(plan, settings):
@@ -26,7 +26,7 @@ def _linux_key_pair(plan, keys, psk_secret, settings, host):
 def _linux_wireguard(plan, keys, psk_secret, settings, host):
     args = linux_adapter.wireguard(plan, keys.get("public_keys"), psk_secret)
     args.update(private_key_path=_key_path(plan, settings), implementation=settings["implementation"],
-                purge_peers=bool(keys.get("complete", {}).get(host)))
+                purge_peers=bool(keys.get("complete", {}).get(host)), adopt=bool(settings.get("adopt")))
     if settings["persist"]:
         args["config_path"] = posixpath.join(settings["key_dir"], plan["wireguard"]["name"] + ".conf")
     return args
@@ -38,7 +38,7 @@ def _linux_gre(plan, keys, psk_secret, settings, host):
 
 def _linux_routes(plan, keys, psk_secret, settings, host):
     args = {"state": "overridden", "protocol": settings["route_protocol"], "config": linux_adapter.routes(plan),
-            "forwarding": linux_adapter.forwarding(plan)}
+            "forwarding": linux_adapter.forwarding(plan), "adopt": bool(settings.get("adopt"))}
     if settings["persist"]:
         args["sysctl_file"] = settings["sysctl_file"]
     return args
@@ -59,10 +59,15 @@ STEPS = {
         "wireguard_interfaces": ("sitelink.tunnels.wg_keypair", _linux_key_pair),
         "wireguard_peers": ("sitelink.tunnels.linux_wireguard", _linux_wireguard),
         "gre_tunnels": ("sitelink.tunnels.linux_gre_tunnels", _linux_gre),
-        "routes": ("sitelink.tunnels.linux_routes", _linux_routes),
         "firewall_rules": ("sitelink.tunnels.linux_firewall", _linux_firewall),
+        "routes": ("sitelink.tunnels.linux_routes", _linux_routes),
     },
 }
+
+
+def in_order(resources):
+    """The requested resources in the table's order, whatever order the task lists them in."""
+    return sorted(resources, key=routeros_adapter.ORDER.index)
 
 
 class ActionModule(SiteAction):
@@ -102,15 +107,15 @@ class ActionModule(SiteAction):
         check_mode, want_diff = bool(self._task.check_mode), bool(self._task.diff)
         api = self.open(params, router)
         try:
-            interfaces = Interfaces(api)
-            for name in params["resources"]:
+            facts = SessionFacts(api, router)
+            for name in in_order(params["resources"]):
                 state = "overridden"
                 if name == "wireguard_peers" and not keys.get("complete", {}).get(router):
                     state = "merged"          # a peer whose key is unknown yet is kept, not purged
                 config = routeros_adapter.config(plan, name, keys.get("public_keys"), psk_secret)
                 try:
                     done = run_resource(api, STEPS["routeros"][name], router, config, state, options, check_mode,
-                                        want_diff, interfaces)
+                                        want_diff, facts, lambda: self.open(params, router))
                 except RouterosError as exc:
                     exc.message = "%s (applied before it: %s)" % (exc.message, ", ".join(out["resources"]) or "nothing")
                     raise
@@ -123,7 +128,7 @@ class ActionModule(SiteAction):
 
     def linux(self, params, router, plan, keys, psk_secret, out):
         settings = dict(params["linux"] or {}, owner=params["owner"])
-        for name in params["resources"]:
+        for name in in_order(params["resources"]):
             step = STEPS["linux"].get(name)
             if step is None:
                 continue

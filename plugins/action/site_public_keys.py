@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.connection import connect
+from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.connection import connect, select
 from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.errors import RouterosError
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import plan as planner
 from ansible_collections.sitelink.tunnels.plugins.plugin_utils import fleet
@@ -61,9 +61,12 @@ class ActionModule(fleet.FleetAction):
             warnings.append("%s; its links wait until it can be read" % exc.message)
             return None
         try:
-            for row in api.path("interface", "wireguard").select("name", "public-key"):
+            for row in select(api, site, "/interface/wireguard", ("name", "public-key")):
                 if row.get("name") == interface:
                     return row.get("public-key")
+        except RouterosError as exc:      # one failing router does not stop the others' keys
+            warnings.append("%s; its links wait until it can be read" % exc.message)
+            return None
         finally:
             api.close()
         warnings.append("%s has no WireGuard interface %s yet; its links wait until the play runs on it"

@@ -23,7 +23,7 @@ class ActionModule(SiteAction):
         while waiting:
             attempts += 1
             for result in ping_addresses(lambda: self.open(params, router), waiting, params["count"],
-                                         params["interval"], params["parallel"]):
+                                         params["interval"], params["parallel"], router=router):
                 answers[result["address"]] = result
             waiting = [a for a in waiting if not answers[a]["received"]]
             if not waiting or attempts > params["retries"]:
@@ -31,7 +31,7 @@ class ActionModule(SiteAction):
             time.sleep(params["delay"])
         api = self.open(params, router)
         try:
-            peers = gather(api, ["peers"])["peers"]
+            peers = gather(api, ["peers"], router)["peers"]
         finally:
             api.close()
         results = [answers[a] for a in addresses]

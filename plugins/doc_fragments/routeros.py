@@ -77,7 +77,7 @@ options:
   owner:
     description:
       - Ownership tag written after the marker in each entry's comment (C(sitelink:OWNER TEXT)); 1-32 ASCII
-        letters, digits, C(.), C(_) or C(-). The role's is O(sitelink_owner), also C(fleet) by default.
+        letters, digits, C(.), C(_) or C(-). The role's is C(sitelink_owner), also C(fleet) by default.
       - C(overridden) and C(deleted) only touch entries of this owner; a comment a person writes (C(sitelink backup
         to DC)) never carries the marker.
       - An entry written by version 1.0 of the modules without an owner (comment C(sitelink TEXT)) is taken over

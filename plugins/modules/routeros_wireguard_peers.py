@@ -65,11 +65,15 @@ options:
         type: str
       name:
         description:
-          - "Peer name (RouterOS 7.15+)."
+          - "Peer name (RouterOS 7.15+, which names every peer itself - C(peer1), ... - when none is given: the
+            module then leaves the router's name alone, in every state). On an older router the task fails before
+            any write, naming the router and its version."
         type: str
       responder:
         description:
-          - "Only answer, never initiate (RouterOS 7.17+)."
+          - "Only answer, never initiate. RouterOS 7.17+ calls it C(responder), 7.15 and 7.16 C(is-responder) (the
+            module writes the name of the router's release); older releases have no such setting, and the task
+            fails before any write, naming the router and its version."
         type: bool
       disabled:
         description:

@@ -50,8 +50,8 @@ options:
         site's public key, then applies the rest.
     type: list
     elements: str
-    choices: [wireguard_interfaces, wireguard_peers, gre_tunnels, eoip_tunnels, addresses, routes, firewall_rules]
-    default: [wireguard_interfaces, wireguard_peers, gre_tunnels, eoip_tunnels, addresses, routes, firewall_rules]
+    choices: [wireguard_interfaces, wireguard_peers, gre_tunnels, eoip_tunnels, addresses, firewall_rules, routes]
+    default: [wireguard_interfaces, wireguard_peers, gre_tunnels, eoip_tunnels, addresses, firewall_rules, routes]
   owner:
     description: Ownership tag of the entries (as the role's C(sitelink_owner)).
     type: str
@@ -85,6 +85,14 @@ options:
         description: nftables table (family inet) this collection owns.
         type: str
         default: sitelink
+      adopt:
+        description:
+          - Take over a WireGuard interface (or C(wg-quick) file) of the site's interface name that this collection
+            did not make, and routes of another protocol to the prefixes the plan routes
+            (O(sitelink.tunnels.linux_wireguard#module:adopt), O(sitelink.tunnels.linux_routes#module:adopt)).
+            Without it such an interface or route fails the step and is left as it is.
+        type: bool
+        default: false
 seealso:
   - module: sitelink.tunnels.site_fleet
   - module: sitelink.tunnels.site_public_keys
@@ -108,7 +116,7 @@ EXAMPLES = r"""
 
 - name: Peers, overlays, addresses, routes and firewall holes, over one session
   sitelink.tunnels.site_apply:
-    resources: [wireguard_peers, gre_tunnels, eoip_tunnels, addresses, routes, firewall_rules]
+    resources: [wireguard_peers, gre_tunnels, eoip_tunnels, addresses, firewall_rules, routes]
 """
 
 RETURN = r"""

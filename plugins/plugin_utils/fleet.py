@@ -6,8 +6,10 @@ whether or not it is in the play (a --limit run still plans complete peer lists)
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
+import socket
 
 import yaml
 
@@ -45,8 +47,10 @@ ROLE_SPEC = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path
 VALIDATED_BY_TOPOLOGY = ("sitelink_site",) + SETTINGS
 # Role settings that become names on a device, and the names.RULES entry they must satisfy.
 NAMED_SETTINGS = {"sitelink_owner": "owner", "sitelink_linux_firewall_table": "nft_table"}
-# Variables the collection's playbooks read besides the role's own.
-PLAYBOOK_VARS = ("sitelink_hosts",)
+# The lockout guard's opt-in, per site: the controller does reach this site through a tunnel.
+MANAGED_THROUGH_TUNNEL = "sitelink_management_through_tunnel"
+# Variables of the collection outside the role's spec: the playbook's host pattern, site_plan's fact.
+PLAYBOOK_VARS = ("sitelink_hosts", "sitelink_plan")
 
 
 def compute(task_vars, templar, play_hosts=()):
@@ -62,7 +66,37 @@ def compute(task_vars, templar, play_hosts=()):
     return check(sites_vars, settings, play_hosts)
 
 
-def check(sites_vars, settings, play_hosts=()):
+def controller_address(target):
+    """The controller's own address toward `target` (an address): a UDP socket is connected, nothing is sent.
+    None for a host name (no name lookups here) or when the controller has no route to it."""
+    try:
+        family = socket.AF_INET6 if ":" in target else socket.AF_INET
+        ipaddress.ip_address(target)
+        with socket.socket(family, socket.SOCK_DGRAM) as probe:
+            probe.connect((target, 9))
+            return probe.getsockname()[0]
+    except (OSError, ValueError):
+        return None
+
+
+def management_addresses(sites_vars, play_hosts, find_controller=controller_address):
+    """{play site: [(address, what)]} the lockout guard checks; a site with sitelink_management_through_tunnel
+    (the controller does reach it through a tunnel) is left out."""
+    out = {}
+    for host in play_hosts:
+        host_vars = sites_vars.get(host)
+        if host_vars is None or (MANAGED_THROUGH_TUNNEL in host_vars and plain(host_vars[MANAGED_THROUGH_TUNNEL])):
+            continue
+        target = str(plain(host_vars["ansible_host"])) if "ansible_host" in host_vars else str(host)
+        found = [(target, "its management address, ansible_host")]
+        controller = find_controller(target)
+        if controller:
+            found.append((controller, "the controller's address toward it"))
+        out[host] = found
+    return out
+
+
+def check(sites_vars, settings, play_hosts=(), find_controller=controller_address):
     """compute() on plain data: {site: its host variables (mapping)}, the fleet settings and the play's hosts."""
     sites = dict((host, plain(host_vars["sitelink_site"])) for host, host_vars in sites_vars.items())
     model = topology.load(sites, settings)
@@ -71,6 +105,8 @@ def check(sites_vars, settings, play_hosts=()):
                       "(is it the right inventory?)")
         return model, None
     plans = validation.plan_fleet(model)
+    if plans:
+        validation.lockout(model, plans, management_addresses(sites_vars, play_hosts, find_controller))
     spec = role_settings_spec()
     unknown_variables(model, spec, sites_vars)
     for host in play_hosts:

@@ -14,7 +14,8 @@ from ansible.plugins.loader import fragment_loader, module_loader
 from ansible.utils.plugin_docs import get_docstring
 
 from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.connection import (
-    CONNECTION_OPTIONS, connect)
+    CONNECTION_OPTIONS, SESSION_ERRORS, connect, explain, select)
+from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros import resources
 from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.engine import Engine
 from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.errors import RouterosError, problem_report
 from ansible_collections.sitelink.tunnels.plugins.plugin_utils import fleet
@@ -124,14 +125,15 @@ class ResourceAction(RouterosAction):
         api = self.open(params, router)
         try:
             return run_resource(api, resource, router, config, state, options, bool(self._task.check_mode),
-                                bool(self._task.diff), Interfaces(api), lambda: self.open(params, router))
+                                bool(self._task.diff), SessionFacts(api, router), lambda: self.open(params, router))
         finally:
             api.close()
 
 
-def ping_addresses(open_session, addresses, count, interval, parallel, src_address=None):
+def ping_addresses(open_session, addresses, count, interval, parallel, src_address=None, router="router"):
     """The router's own /ping to each address: [{address, sent, received, packet_loss, avg_rtt}] in order.
-    librouteros is one request at a time per session, so the addresses are spread over `parallel` sessions."""
+    librouteros is one request at a time per session, so the addresses are spread over `parallel` sessions.
+    A failed ping names the router and the address."""
     def ping_share(share):
         if not share:
             return []
@@ -142,7 +144,10 @@ def ping_addresses(open_session, addresses, count, interval, parallel, src_addre
                 args = {"address": address, "count": count, "interval": interval}
                 if src_address:
                     args["src-address"] = src_address
-                rows = list(api("/ping", **args))
+                try:
+                    rows = list(api("/ping", **args))
+                except SESSION_ERRORS as exc:
+                    raise RouterosError("%s: /ping %s failed: %s" % (router, address, explain(exc)))
                 last = rows[-1] if rows else {}
                 out.append((address, {"address": address, "sent": last.get("sent", 0),
                                       "received": last.get("received", 0),
@@ -158,22 +163,41 @@ def ping_addresses(open_session, addresses, count, interval, parallel, src_addre
     return [answers[a] for a in addresses]
 
 
-def engine_for(resource, router, options):
+def engine_for(resource, router, options, release=None):
     return Engine(resource, router, owner=options.get("owner"), adopt=options.get("adopt"),
-                  placement=options.get("placement") or "before_drop")
+                  placement=options.get("placement") or "before_drop", release=release)
 
 
-class Interfaces(object):
-    """The router's interfaces (name -> type) for reference checks: read once per session, and kept current
-    with what the session itself creates, removes or (in check mode) would create."""
+class SessionFacts(object):
+    """What one API session knows about its router: its RouterOS release (read once: the field table is cut to it)
+    and its interfaces (name -> type) for reference checks, read once and kept current with what the session
+    itself creates, removes or (in check mode) would create."""
 
-    def __init__(self, api):
+    def __init__(self, api, router):
         self.api = api
+        self.router = router
         self.by_name = None
+        self._release = None
+
+    def release(self):
+        """The router's RouterOS release, (major, minor), read once per session; RouterosError below the minimum."""
+        if self._release is None:
+            rows = select(self.api, self.router, "/system/resource", ("version",))
+            version = str(rows[0].get("version", "")) if rows else ""
+            try:
+                self._release = resources.release(version)
+            except ValueError:
+                raise RouterosError("%s: cannot tell the RouterOS version from %r" % (self.router, version))
+            if self._release < resources.MINIMUM:
+                raise RouterosError("%s: RouterOS %s is not supported: sitelink.tunnels needs RouterOS %s or later "
+                                    "(WireGuard came with RouterOS 7)"
+                                    % (self.router, version.split(" ", maxsplit=1)[0], resources.shown(resources.MINIMUM)))
+        return self._release
 
     def get(self):
         if self.by_name is None:
-            self.by_name = dict((r.get("name"), r.get("type")) for r in self.api.path("interface").select("name", "type"))
+            rows = select(self.api, self.router, "/interface", ("name", "type"))
+            self.by_name = dict((r.get("name"), r.get("type")) for r in rows)
         return self.by_name
 
     def update(self, resource, before, after):
@@ -190,17 +214,18 @@ def paths_to_read(resource, config, state):
     return sorted(set(resource.path_for(e) for e in config))
 
 
-def run_resource(api, resource, router, config, state, options, check_mode, want_diff, interfaces, reopen=None):
+def run_resource(api, resource, router, config, state, options, check_mode, want_diff, facts, reopen=None):
     """Reads, compares and (outside check mode) applies one resource over an open API session: the engine's
     guarantees (ownership, placement, rollback of this resource on failure, redaction) hold as in its module.
-    `interfaces` is the session's Interfaces; `reopen()` opens a fresh session for the undo after a failure."""
-    engine = engine_for(resource, router, options)
+    `facts` is the session's SessionFacts (release, interfaces); `reopen()` opens a fresh session for the undo
+    after a failure."""
+    engine = engine_for(resource, router, options, facts.release())
     engine.remember_secrets(config)
     paths = paths_to_read(resource, config, state)
     rows = dict((path, engine.read(api, path)) for path in paths)
     if state == "gathered":
         return {"changed": False, "gathered": engine.entries(rows, managed_only=False)}
-    known = interfaces.get() if resource.interface_type or any(f.ref for f in resource.fields) else None
+    known = facts.get() if resource.interface_type or any(f.ref for f in resource.fields) else None
     problems = engine.validate(config, state, known, check_mode)
     if problems:
         raise problem_report(router, resource.name, problems)
@@ -212,7 +237,7 @@ def run_resource(api, resource, router, config, state, options, check_mode, want
         after_rows = engine.predict(rows, ops)
     before, after = engine.entries(rows), engine.entries(after_rows)
     if ops:
-        interfaces.update(resource, before, after)
+        facts.update(resource, before, after)
     out = {"changed": bool(ops), "commands": [engine.sentence(op) for op in ops], "warnings": engine.warnings,
            "script": [engine.script(op) for op in ops], "before": before, "after": after}
     if want_diff and ops:

@@ -155,3 +155,28 @@ def test_a_removed_rule_goes_back_where_it_was_not_to_the_end_of_the_chain(ansib
     run = ansible.run(rules % "\n".join((b, a)))
     assert run.rc != 0 and "failure: injected" in run.out and "rolled back 1 change(s)" in run.out, run
     assert [(r.get("comment"), r.get("action")) for r in ansible.rows("/ip/firewall/filter")] == original
+
+
+def test_a_failed_read_names_the_router_and_the_path(ansible):
+    """A read refused by the router (here an injected trap on print) used to end in a Python traceback."""
+    ansible.lab.call(lambda: ansible.lab.router("r1").faults.traps.append(
+        {"path": "/ip/address", "verb": "print", "message": "not enough permissions (9)"}))
+    run = ansible.run("""
+        - sitelink.tunnels.routeros_addresses:
+            config: [{address: 10.255.0.1/31, interface: ether1}]
+        """)
+    assert run.rc != 0
+    assert "r1: reading /ip/address failed: the API user lacks the permission for this change" in run.out, run
+    assert "Traceback" not in run.out
+
+
+def test_a_router_older_than_routeros_7_is_refused_before_any_write(tmp_path):
+    lab = Lab([RouterSpec("r1", version="6.49.10 (long-term)")]).start()
+    try:
+        old = Ansible(lab, tmp_path)
+        run = old.run(WG)
+        assert run.rc != 0
+        assert "r1: RouterOS 6.49.10 is not supported: sitelink.tunnels needs RouterOS 7.1 or later" in run.out, run
+        assert old.writes() == 0
+    finally:
+        lab.stop()

@@ -19,16 +19,39 @@ WAN = {"hub": ("198.51.100.1", "192.168.10.1"), "branch-a": ("198.51.100.11", "1
        "branch-b": ("198.51.100.12", "192.168.12.1")}
 
 
-@pytest.fixture
-def fleet(tmp_path):
-    specs = [RouterSpec(name, setup=[["/ip/address/add", "=address=%s/24" % wan, "=interface=ether1"],
-                                     ["/ip/address/set", "=numbers=*1", "=address=%s/24" % lan]])
+def start_fleet(tmp_path, version="7.18"):
+    specs = [RouterSpec(name, version=version,
+                        setup=[["/ip/address/add", "=address=%s/24" % wan, "=interface=ether1"],
+                               ["/ip/address/set", "=numbers=*1", "=address=%s/24" % lan]])
              for name, (wan, lan) in WAN.items()]
     lab = Lab(specs).start()
     connections = tmp_path / "connections.yml"
     connections.write_text("all:\n  hosts:\n" + "".join(
         "    %s: {ansible_host: 127.0.0.1, sitelink_routeros: {port: %d}}\n" % (n, lab.port(n)) for n in WAN))
-    yield lab, str(connections)
+    return lab, str(connections)
+
+
+@pytest.mark.parametrize("version", ["7.12", "7.16"])
+def test_each_release_converges_and_the_second_run_writes_nothing(tmp_path, version):
+    """7.12 has neither peer names nor a responder flag, 7.16 calls it is-responder and names every peer itself:
+    the first run converged before, but every second run failed (unknown parameter responder) or rewrote names."""
+    lab, connections = start_fleet(tmp_path, version)
+    try:
+        first = play(GOOD, connections, "-e", "sitelink_verify_delay=1")
+        assert first.returncode == 0, first.out[-4000:]
+        assert "4 link ends up, 0 down, 0 pending" in first.out
+        reset(lab)
+        second = play(GOOD, connections, "-e", "sitelink_verify_delay=1")
+        assert second.returncode == 0 and second.out.count("changed=0") == 3, second.out[-3000:]
+        assert writes(lab) == {"hub": 0, "branch-a": 0, "branch-b": 0}
+    finally:
+        lab.stop()
+
+
+@pytest.fixture
+def fleet(tmp_path):
+    lab, connections = start_fleet(tmp_path)
+    yield lab, connections
     lab.stop()
 
 
@@ -172,3 +195,21 @@ def test_a_blocking_firewall_rule_shows_as_a_down_link(fleet):
     branch_a = lab.router("branch-a")
     why = lab.call(lambda: branch_a.fabric.why(branch_a, "10.254.0.0"))
     assert "hub: the input chain drops udp 198.51.100.11 -> 198.51.100.1:13231" in why
+
+
+def test_one_failing_router_does_not_stop_the_key_read_for_the_others(fleet):
+    """--limit hub,branch-a: branch-b is outside the play and only read for its key; it refuses the read. The
+    play goes on for the others (the key read used to fail for the whole fleet), the hub keeps its peer for
+    branch-b (not purged while its key is unknown), and the warning names branch-b and the path."""
+    lab, connections = fleet
+    assert play(GOOD, connections, "-e", "sitelink_verify=false").returncode == 0
+    hub = lab.router("hub")
+    peers_before = lab.call(lambda: [p.values.get("comment") for p in hub.tables["/interface/wireguard/peers"]])
+    branch_b = lab.router("branch-b")
+    trap = {"path": "/interface/wireguard", "verb": "print", "message": "failure: injected"}
+    lab.call(lambda: branch_b.faults.traps.append(trap))
+    run = play(GOOD, connections, "--limit", "hub,branch-a", "-e", "sitelink_verify=false")
+    assert run.returncode == 0, run.out[-3000:]
+    assert "branch-b: reading /interface/wireguard failed: failure: injected; its links wait" in run.out
+    assert lab.call(lambda: [p.values.get("comment") for p in hub.tables["/interface/wireguard/peers"]]) \
+        == peers_before

@@ -12,10 +12,13 @@ from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.errors i
 
 try:
     import librouteros
-    from librouteros.exceptions import ConnectionClosed, FatalError, TrapError
+    from librouteros.exceptions import ConnectionClosed, FatalError, LibRouterosError, TrapError
     HAS_LIBROUTEROS = True
+    # what a session can raise once it is open: librouteros' one root, and the socket's own (timeout, reset)
+    SESSION_ERRORS = (LibRouterosError, OSError)
 except ImportError:
     HAS_LIBROUTEROS = False
+    SESSION_ERRORS = (OSError,)
 
 DEFAULT_PORT = 8728
 DEFAULT_TLS_PORT = 8729
@@ -68,6 +71,15 @@ def connect(params, router):
         raise RouterosError("%s: cannot resolve the host name (%s)" % (where, exc.strerror))
     except OSError as exc:
         raise RouterosError("%s: cannot connect (%s)" % (where, exc.strerror or exc))
+
+
+def select(api, router, path, fields):
+    """The rows of `path` with `fields`; a failure names the router and the path (reads fail as clearly as
+    writes: a trap for a missing permission, a timeout, a lost session)."""
+    try:
+        return [dict(row) for row in api.path(*path.strip("/").split("/")).select(*fields)]
+    except SESSION_ERRORS as exc:
+        raise RouterosError("%s: reading %s failed: %s" % (router, path, explain(exc)))
 
 
 def explain(exc):

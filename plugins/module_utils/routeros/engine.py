@@ -15,9 +15,9 @@ from __future__ import annotations
 import re
 
 from ansible_collections.sitelink.tunnels.plugins.module_utils.common import names
-from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.connection import explain
+from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.connection import explain, select
 from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.errors import RouterosError, problem_report
-from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.resources import CLEAR, KEEP
+from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.resources import CLEAR, KEEP, NEWEST, shown
 
 MARKER = "sitelink"
 DEFAULT_OWNER = "fleet"
@@ -83,8 +83,11 @@ class Op(object):
 
 
 class Engine(object):
-    def __init__(self, resource, router_label, owner=DEFAULT_OWNER, adopt=False, placement="before_drop"):
-        self.resource = resource
+    def __init__(self, resource, router_label, owner=DEFAULT_OWNER, adopt=False, placement="before_drop",
+                 release=None):
+        self.full = resource                                # every field of every release, for messages
+        self.release = release or NEWEST
+        self.resource = resource.for_release(self.release)  # a field the router lacks is never read or written
         self.router = router_label
         self.owner = owner or DEFAULT_OWNER
         check_owner(router_label, self.owner)
@@ -108,9 +111,9 @@ class Engine(object):
         return names + [n for n in self.resource.read_only if n not in names]
 
     def read(self, api, path):
-        """Every entry of `path`, with only the fields we manage; dynamic entries are not ours to touch."""
-        rows = api.path(*path.strip("/").split("/")).select(*self.proplist())
-        return [dict(r) for r in rows if not r.get("dynamic")]
+        """Every entry of `path`, with only the fields we manage; dynamic entries are not ours to touch.
+        A failed read names the router and the path, like a failed write."""
+        return [r for r in select(api, self.router, path, self.proplist()) if not r.get("dynamic")]
 
     # ------------------------------------------------------------ keys
     def key_of_entry(self, entry):
@@ -191,8 +194,14 @@ class Engine(object):
         """
         problems, seen = [], {}
         self.warnings = []
+        lacking = self.full.missing_in(self.release)
         for index, entry in enumerate(config):
             where = "config[%d] (%s)" % (index, self.label(entry))
+            for option in sorted(o for o in lacking if entry.get(o) not in (None, "")):
+                since = [f.since for f in lacking[option] if f.since and f.since > self.release]
+                problems.append("%s: %s is not in RouterOS %s, which %s runs%s" % (
+                    where, option, shown(self.release), self.router,
+                    " (it needs %s or later)" % shown(min(since)) if since else ""))
             for option, value in sorted(entry.items()):
                 text = [value] if isinstance(value, str) else [v for v in value if isinstance(v, str)] \
                     if isinstance(value, list) else []

@@ -9,6 +9,7 @@ they never leave the router, not even into memory here.
 
 from __future__ import annotations
 
+from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.connection import select
 from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.engine import parse_comment
 from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.kinds import duration_ms
 
@@ -27,10 +28,6 @@ READS = {
 }
 
 
-def _rows(api, path, fields):
-    return [dict(r) for r in api.path(*path.strip("/").split("/")).select(*fields)]
-
-
 def _snake(row):
     out = dict((k.replace("-", "_"), v) for k, v in row.items())
     if "comment" in row:
@@ -38,19 +35,19 @@ def _snake(row):
     return out
 
 
-def gather(api, subsets):
+def gather(api, subsets, router):
     facts = {}
     wanted = SUBSETS if not subsets or "all" in subsets else subsets
     if "identity" in wanted:
-        facts["identity"] = _rows(api, "/system/identity", ("name",))[0]["name"]
+        facts["identity"] = select(api, router, "/system/identity", ("name",))[0]["name"]
     if "resource" in wanted:
-        res = _rows(api, "/system/resource", ("version", "board-name", "architecture-name", "uptime"))[0]
+        res = select(api, router, "/system/resource", ("version", "board-name", "architecture-name", "uptime"))[0]
         facts["version"] = str(res.get("version", "")).split(" ", 1)[0]
         facts["resource"] = _snake(res)
     for subset in ("interfaces", "wireguard", "peers", "addresses", "routes"):
         if subset in wanted:
             path, fields = READS[subset]
-            facts[subset] = [_snake(r) for r in _rows(api, path, fields)]
+            facts[subset] = [_snake(r) for r in select(api, router, path, fields)]
     for peer in facts.get("peers", []):
         handshake = peer.get("last_handshake")
         peer["last_handshake_seconds"] = None if handshake in (None, "") else duration_ms(handshake) // 1000

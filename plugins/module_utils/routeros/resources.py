@@ -19,8 +19,24 @@ KEEP = object()    # replaced/overridden leave the router's value alone (generat
 CLEAR = object()   # the router's default is "absent": reset with `=!field=`
 
 
+MINIMUM = (7, 1)   # WireGuard came with RouterOS 7
+NEWEST = (7, 18)   # the release a render-only script is written for (no router to ask)
+
+
+def release(version):
+    """(major, minor) of a RouterOS version ("7.16.2 (stable)", "7.16", (7, 16))."""
+    if isinstance(version, tuple):
+        return version[:2]
+    return tuple(int(x) for x in str(version).split(" ", maxsplit=1)[0].split(".")[:2])
+
+
+def shown(release_):
+    return ".".join(str(x) for x in release_)
+
+
 class Field(object):
-    def __init__(self, option, kind=k.TEXT, default=KEEP, api=None, secret=False, required=False, ref=None):
+    def __init__(self, option, kind=k.TEXT, default=KEEP, api=None, secret=False, required=False, ref=None,
+                 since=None, until=None):
         self.option = option
         self.api = api or option.replace("_", "-")
         self.kind = kind
@@ -28,6 +44,11 @@ class Field(object):
         self.secret = secret
         self.required = required
         self.ref = ref            # "interface" | "wireguard": must exist before we write
+        self.since = release(since) if since else None     # first RouterOS release with the field
+        self.until = release(until) if until else None     # last one (a later release renamed or dropped it)
+
+    def exists_in(self, release_):
+        return (self.since is None or release_ >= self.since) and (self.until is None or release_ <= self.until)
 
 
 class Resource(object):
@@ -44,6 +65,7 @@ class Resource(object):
         self.ordered_by = ordered_by        # "chain": list order matters within each chain
         self.family_of = family_of          # option whose address family picks the path
         self.key_in_comment = key_in_comment  # option stored in the comment after the marker
+        self.release = None                 # set on a resource cut to one RouterOS release
 
     def path_for(self, entry):
         if len(self.paths) == 1:
@@ -52,6 +74,28 @@ class Resource(object):
 
     def secrets(self):
         return [f for f in self.fields if f.secret]
+
+    def for_release(self, release_):
+        """This resource as RouterOS `release_` has it: the fields it lacks are gone, a renamed one has the API name
+        of that release.  None for the full table (no release known: render only)."""
+        if release_ is None:
+            return self
+        cache = self.__dict__.setdefault("_releases", {})
+        if release_ not in cache:
+            fields = tuple(f for f in self.fields if f.exists_in(release_))
+            cache[release_] = Resource(self.name, self.paths, self.key, fields, self.read_only, self.interface_type,
+                                       self.ordered_by, self.family_of, self.key_in_comment)
+            cache[release_].release = release_
+        return cache[release_]
+
+    def missing_in(self, release_):
+        """{option: the releases that have it} for options of this resource that `release_` lacks."""
+        present = set(f.option for f in self.fields if f.exists_in(release_))
+        out = {}
+        for field in self.fields:
+            if field.option not in present:
+                out.setdefault(field.option, []).append(field)
+        return out
 
 
 def family(address):
@@ -89,8 +133,11 @@ WIREGUARD_PEERS = Resource(
         Field("endpoint_port", k.INT, default=0),
         Field("persistent_keepalive", k.Duration(), default=0),
         Field("preshared_key", k.WireguardKey(), default=CLEAR, secret=True),
-        Field("name", default=CLEAR),
-        Field("responder", k.BOOL, default=False),
+        # 7.15 names every peer itself (peerN): a name is only written when asked for, never cleared
+        Field("name", default=KEEP, since="7.15"),
+        # 7.15-7.16 call it is-responder; 7.17 renamed it; earlier releases have neither (routeros-api.md)
+        Field("responder", k.BOOL, default=False, api="is-responder", since="7.15", until="7.16"),
+        Field("responder", k.BOOL, default=False, since="7.17"),
         DISABLED,
     ),
 )

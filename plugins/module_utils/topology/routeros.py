@@ -14,8 +14,10 @@ from __future__ import annotations
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import plan as planner
 from ansible_collections.sitelink.tunnels.plugins.module_utils.wireguard import keys
 
-ORDER = ("wireguard_interfaces", "wireguard_peers", "gre_tunnels", "eoip_tunnels", "addresses", "routes",
-         "firewall_rules")
+# Firewall holes before routes: traffic is moved into a tunnel only once the router admits it (a route first
+# would drop a management session that comes back through the new tunnel until the rules follow).
+ORDER = ("wireguard_interfaces", "wireguard_peers", "gre_tunnels", "eoip_tunnels", "addresses", "firewall_rules",
+         "routes")
 
 
 def _wireguard_interfaces(plan, public_keys, psk_secret):

@@ -371,3 +371,33 @@ def _interface_names(model, plans):
                 model.problem(FLEET, "inventory host name", "link %s: the overlay interface %s on the Linux site %s "
                               "is longer than Linux allows (15 characters); shorten the peer's name"
                               % (overlay["link"], overlay["name"], name))
+
+
+def lockout(model, plans, management):
+    """Refuses a site that would send its own management traffic into the tunnel it is building.
+
+    management: {site: [(address, what it is)]} - the address the controller reaches the site at (ansible_host)
+    and the controller's own address toward it.  A site may opt in (the controller does reach it through a tunnel)
+    by leaving it out of `management`."""
+    for name in sorted(management):
+        if name not in plans:
+            continue
+        plan = plans[name]
+        gateway = model.sites[name].underlay_gateway
+        tunnelled = []
+        for peer in plan["peers"]:
+            tunnelled += [(net, "an allowed address of %s" % peer["peer"])
+                          for net in map(_prefix, peer["allowed_address"]) if net is not None]
+        tunnelled += [(net, "a route into the tunnel") for net in
+                      (_prefix(r["dst_address"]) for r in plan["routes"] if r["gateway"] != gateway) if net is not None]
+        for text, what in management[name]:
+            address = _address(text)
+            if address is None or address.is_loopback():
+                continue
+            inside = next(((net, why) for net, why in sorted(tunnelled, key=lambda t: t[0].prefixlen)
+                           if net.version == address.version and address in net), None)
+            if inside is not None:
+                model.problem(name, "ansible_host", "%s (%s) is inside %s, which %s sends into the tunnel (%s): the "
+                              "router would answer the controller through the tunnel it is building. Correct the LAN, "
+                              "or set sitelink_management_through_tunnel: true for %s if the controller does reach "
+                              "it through a tunnel" % (address, what, inside[0], name, inside[1], name))

@@ -16,6 +16,14 @@ def test_routeros_applies_every_adapter_resource_in_the_adapter_order():
     assert all(site_apply.STEPS["routeros"][name].name == name for name in routeros.ORDER)
 
 
+def test_firewall_holes_are_open_before_routes_move_traffic_into_a_tunnel():
+    """Whatever order a task lists them in (lockout guard: the rules admit the traffic the routes move)."""
+    assert routeros.ORDER.index("firewall_rules") < routeros.ORDER.index("routes")
+    assert site_apply.in_order(["routes", "firewall_rules", "addresses"]) == ["addresses", "firewall_rules", "routes"]
+    linux = list(site_apply.STEPS["linux"])
+    assert linux.index("firewall_rules") < linux.index("routes")
+
+
 def test_linux_steps_are_resources_of_the_plan_and_modules_of_the_collection():
     for resource, (module, _arguments) in site_apply.STEPS["linux"].items():
         assert resource in routeros.ORDER, resource
