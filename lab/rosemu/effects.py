@@ -146,8 +146,19 @@ def _bridge_of(router):
             if p.values.get("disabled") != "true"}
 
 
+def _port_holders(router):
+    """{listen port: id of the enabled WireGuard interface that holds it}: the first one (lowest id) binds the
+    UDP port; a later one on the same port cannot and is not running (FIDELITY.md: an assumption to check)."""
+    holders = {}
+    for item in sorted(router.tables["/interface/wireguard"], key=lambda it: it.id):
+        if item.values.get("disabled") != "true":
+            holders.setdefault(item.values.get("listen-port"), item.id)
+    return holders
+
+
 def _derive_interfaces(router):
     ports = _bridge_of(router)
+    holders = _port_holders(router)
     for path in schema.INTERFACE_MENUS:
         for item in router.tables[path]:
             val = item.values
@@ -155,6 +166,7 @@ def _derive_interfaces(router):
             mtu = val.get("mtu", "auto")
             if path == "/interface/wireguard":
                 val["public-key"] = public_key(val["private-key"])
+                up = up and holders.get(val.get("listen-port")) == item.id
             elif path in TUNNEL_AUTO_MTU:
                 up = up and (router.fabric is None or router.fabric.tunnel_running(router, path, item))
                 if path == "/interface/eoip":

@@ -244,6 +244,10 @@ class Fabric:
         if not _enabled(self.wg_item(router, peer.values["interface"])):
             raise Blocked("%s: %s is disabled" % (router.name, peer.values["interface"]))
         far, far_item, back = self.far_end(router, peer)
+        for owner, item in ((router, self.wg_item(router, peer.values["interface"])), (far, far_item)):
+            if item.values.get("running") == "false":
+                raise Blocked("%s: %s is not running: another WireGuard interface holds UDP port %s"
+                              % (owner.name, item.values["name"], item.values.get("listen-port")))
         if peer.values.get("preshared-key") != back.values.get("preshared-key"):
             raise Blocked("%s and %s: the preshared keys differ" % (router.name, far.name))
         mine = self.wg_item(router, peer.values["interface"])

@@ -30,7 +30,7 @@ def play(ansible, *flags):
 
 def test_site_first_run_changes_second_run_writes_nothing(ansible):
     api = ansible.api()
-    api.path("interface", "wireguard").add(name="wg-mgmt", comment="the user's own tunnel")
+    api.path("interface", "wireguard").add(name="wg-mgmt", comment="the user's own tunnel", **{"listen-port": 13300})
     api.path("ip", "address").add(address="10.99.0.1/24", interface="ether5", comment="user's address")
     api.path("ip", "route").add(**{"dst-address": "10.98.0.0/16", "gateway": "ether1", "comment": "user's route"})
     api.close()

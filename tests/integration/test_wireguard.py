@@ -27,7 +27,8 @@ def test_create_then_nothing_to_do(ansible, tmp_path):
     second = ansible.run(WG % (tmp_path / "pub"))
     assert second.rc == 0 and second.changed() == 0, second
     assert ansible.writes() == 0
-    assert [s[0] for s in ansible.sentences()] == ["/login", "/interface/wireguard/print", "/interface/print"]
+    assert [s[0] for s in ansible.sentences()] == ["/login", "/system/resource/print", "/interface/wireguard/print",
+                                                   "/interface/print"]
 
 
 def test_check_mode_sends_no_write_and_predicts(ansible):
@@ -199,3 +200,34 @@ def test_gathered_and_rendered(ansible):
         """ % (PEER_KEY, PSK), defaults={"port": 1})      # port 1: nothing listens, nothing is contacted
     assert rendered.rc == 0, rendered
     assert PSK not in rendered.out
+
+
+def test_a_port_held_by_a_foreign_interface_is_refused_naming_it(ansible):
+    """RouterOS would create a second interface on a taken port, which then never runs (the emulator marks it
+    not running and no handshake crosses it): the task fails before any write and names the holder."""
+    api = ansible.api()
+    api.path("interface", "wireguard").add(name="wg-mgmt", comment="the user's own tunnel")     # port 13231
+    api.close()
+    ansible.reset_counters()
+    run = ansible.run("""
+        - sitelink.tunnels.routeros_wireguard_interfaces:
+            config: [{name: wg-sites}]
+        """)
+    assert run.rc != 0
+    assert "name=wg-sites: listen_port 13231 is already used by name=wg-mgmt (not managed by sitelink.tunnels); " \
+        "choose another listen_port" in run.out, run
+    assert ansible.writes() == 0
+    assert ansible.run("""
+        - sitelink.tunnels.routeros_wireguard_interfaces:
+            config: [{name: wg-sites, listen_port: 13232}]
+        """).rc == 0
+
+
+def test_the_emulator_runs_only_the_first_interface_on_a_port(ansible):
+    api = ansible.api()
+    wireguard = api.path("interface", "wireguard")
+    wireguard.add(name="wg-a", **{"listen-port": 13231})
+    wireguard.add(name="wg-b", **{"listen-port": 13231})
+    api.close()
+    running = dict((r["name"], r["running"]) for r in ansible.rows("/interface/wireguard"))
+    assert running == {"wg-a": "true", "wg-b": "false"}

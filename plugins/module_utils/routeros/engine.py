@@ -263,6 +263,8 @@ class Engine(object):
             path = self.resource.path_for(entry)
             rows = index.get((path, self.key_of_entry(entry)), [])
             row = rows[0] if rows else None
+            if state != "deleted":
+                problems.extend(self._taken(entry, row, rows_by_path.get(path, [])))
             if row is not None:
                 matched.add(row[".id"] + path)
             if state == "deleted":
@@ -308,6 +310,25 @@ class Engine(object):
         if self.resource.ordered_by and state not in ("deleted",):
             ops.extend(self.order(config, ops, rows_by_path))
         return ops
+
+    def _taken(self, entry, row, rows):
+        """Problems for an exclusive value (a listen port) that another entry of the path already has."""
+        out = []
+        for option in self.resource.exclusive:
+            field = self.resource.by_option[option]
+            value = entry.get(option)
+            if value is None and row is None and field.default not in (KEEP, CLEAR):
+                value = field.default                 # a new entry gets the router's default
+            if value is None:
+                continue
+            for other in rows:
+                if other is not row and _canon(field.kind, other.get(field.api)) == _canon(field.kind, value):
+                    parsed = parse_comment(other.get("comment"))
+                    whose = "not managed by sitelink.tunnels" if parsed is None or parsed[0] is None else \
+                        "owner %s" % parsed[0]
+                    out.append("%s: %s %s is already used by %s (%s); choose another %s" % (
+                        self.label(entry), option, value, self._row_label(other), whose, option))
+        return out
 
     def _to_api(self, api_name, value):
         field = self.resource.by_api.get(api_name)

@@ -53,7 +53,7 @@ class Field(object):
 
 class Resource(object):
     def __init__(self, name, paths, key, fields, read_only=(), interface_type=None, ordered_by=None,
-                 family_of=None, key_in_comment=None):
+                 family_of=None, key_in_comment=None, exclusive=()):
         self.name = name
         self.paths = paths                  # {family: "/api/path"}; one entry when there is no family
         self.key = key                      # option names
@@ -66,6 +66,7 @@ class Resource(object):
         self.family_of = family_of          # option whose address family picks the path
         self.key_in_comment = key_in_comment  # option stored in the comment after the marker
         self.release = None                 # set on a resource cut to one RouterOS release
+        self.exclusive = exclusive          # options no two entries of the path may share (a UDP port)
 
     def path_for(self, entry):
         if len(self.paths) == 1:
@@ -84,7 +85,7 @@ class Resource(object):
         if release_ not in cache:
             fields = tuple(f for f in self.fields if f.exists_in(release_))
             cache[release_] = Resource(self.name, self.paths, self.key, fields, self.read_only, self.interface_type,
-                                       self.ordered_by, self.family_of, self.key_in_comment)
+                                       self.ordered_by, self.family_of, self.key_in_comment, self.exclusive)
             cache[release_].release = release_
         return cache[release_]
 
@@ -121,6 +122,8 @@ WIREGUARD_INTERFACES = Resource(
     ),
     read_only=("public-key", "running"),
     interface_type="wg",
+    # one UDP port, one interface: a second interface on a taken port does not run (FIDELITY.md)
+    exclusive=("listen_port",),
 )
 
 WIREGUARD_PEERS = Resource(
