@@ -140,6 +140,8 @@ class Fabric:
     def trace(self, router, address, src=None, protocol="icmp"):
         """Hops a new packet takes from `router` to `address`, and back; raises Blocked."""
         dst = _ip(address)
+        if dst.version == 6 and protocol == "icmp":
+            protocol = "icmpv6"             # an IPv6 ping is ICMPv6 (protocol 58) to the firewall
         if dst in self.own_addresses(router):
             return 0
         ifname, hop = self.lookup(router, dst)
@@ -350,6 +352,8 @@ class Fabric:
             "dst-port": lambda v: self._port(packet.get("dst_port"), v),
             "in-interface": lambda v: packet.get("in") == v,
             "out-interface": lambda v: packet.get("out") == v,
+            "src-address-list": lambda v: self._listed(router, packet["src"], v),
+            "dst-address-list": lambda v: self._listed(router, packet["dst"], v),
             "in-interface-list": lambda v: self._member(router, packet.get("in"), v),
             "out-interface-list": lambda v: self._member(router, packet.get("out"), v),
             "connection-state": lambda v: "new" in v.split(","),
@@ -368,6 +372,11 @@ class Fabric:
             if check(value[1:] if negated else value) == negated:
                 return False
         return True
+
+    def _listed(self, router, address, name):
+        path = "/ip/firewall/address-list" if address.version == 4 else "/ipv6/firewall/address-list"
+        return any(_enabled(it) and it.values.get("list") == name and self._in(address, it.values["address"])
+                   for it in router.tables[path])
 
     @staticmethod
     def _in(address, text):

@@ -124,6 +124,7 @@ def firewall_fields(version):
         F("connection-state", v.EnumSet("established", "related", "new", "invalid", "untracked"), nullable=True),
         F("connection-nat-state", v.EnumSet("srcnat", "dstnat"), nullable=True),
         F("ipsec-policy", nullable=True),
+    ) + ((F("hop-limit", nullable=True),) if version == 6 else ()) + (
         F("hw-offload", BOOL, nullable=True),
         F("jump-target", nullable=True),
         F("reject-with", nullable=True),
@@ -285,6 +286,12 @@ MENUS = (
     Menu("/ip/firewall/address-list", (
         F("list", required=True),
         F("address", v.FirewallAddress(4), required=True),
+        F("timeout", v.Duration(), nullable=True),
+        RO("dynamic", BOOL), RO("creation-time"),
+    ) + COMMON_TAIL, unique=((("list", "address"), "already have such entry"),)),
+    Menu("/ipv6/firewall/address-list", (
+        F("list", required=True),
+        F("address", v.FirewallAddress(6), required=True),
         F("timeout", v.Duration(), nullable=True),
         RO("dynamic", BOOL), RO("creation-time"),
     ) + COMMON_TAIL, unique=((("list", "address"), "already have such entry"),)),

@@ -98,7 +98,7 @@ def test_port_without_protocol_is_refused_by_the_router_and_rolled_back(ansible)
               - {name: broken, chain: input, dst_port: '13231'}
         """)
     assert run.rc != 0
-    assert "port can be specified only for tcp" in run.out and "rolled back 1 earlier change" in run.out
+    assert "port can be specified only for tcp" in run.out and "rolled back 1 change(s)" in run.out
     assert not [c for c in chain(ansible, "input") if c.startswith("sitelink")]
 
 

@@ -18,7 +18,7 @@ from ansible_collections.sitelink.tunnels.plugins.module_utils.wireguard import 
 
 # nftables statements for the plan's firewall entries, by protocol (inet family: l4proto, not "ip protocol")
 PROTOCOL_MATCH = {"udp": "meta l4proto udp", "tcp": "meta l4proto tcp", "icmp": "meta l4proto icmp",
-                  "gre": "meta l4proto gre"}
+                  "icmpv6": "meta l4proto ipv6-icmp", "gre": "meta l4proto gre"}
 
 
 def endpoint(address, port):
@@ -103,7 +103,11 @@ def firewall(plan):
             parts.append("%s dport %s" % (entry["protocol"], entry["dst_port"]))
         elif entry.get("protocol"):
             parts.append(PROTOCOL_MATCH[entry["protocol"]])
-        out.append({"chain": entry["chain"], "name": entry["name"], "rule": " ".join(parts + ["counter accept"])})
+        rule = {"chain": entry["chain"], "name": entry["name"], "rule": " ".join(parts + ["counter accept"])}
+        # one inet table sees both families: a rule the plan makes per family but that matches no address is the
+        # same statement twice (forward-to-wg), kept once under its first name
+        if not any(r["chain"] == rule["chain"] and r["rule"] == rule["rule"] for r in out):
+            out.append(rule)
     return out
 
 

@@ -121,10 +121,13 @@ def plan_site(model, name):
            "peers": [], "overlays": [], "addresses": [], "routes": [], "firewall": [], "links": []}
     extra = transit_lans(model, name)
     tunnel_interfaces = [iface]
+    interface_families = {iface: set()}         # the families each tunnel interface carries (its transit)
+    lan_families = set(family(lan) for lan in site.lans)
     for link in sorted(model.links_of(name), key=lambda l: l.id):
         peer = model.sites[link.other(name)]
         wg, wg_len = wireguard_transit(model, link)
         out["addresses"].append({"address": "%s/%d" % (wg[name], wg_len), "interface": iface})
+        interface_families[iface].add(family(wg[name]))
         allowed = [host_prefix(wg[peer.name])]
         routed = list(peer.lans) + extra.get(peer.name, [])
         if link.overlay == "none":
@@ -149,23 +152,46 @@ def plan_site(model, name):
             out["overlays"].append(entry)
             out["addresses"].append({"address": "%s/%d" % (ov[name], ov_len), "interface": ov_iface})
             out["firewall"].append({"name": "overlay-in-%s" % peer.name, "chain": "input", "protocol": "gre",
-                                    "src_address": host_prefix(wg[peer.name]), "in_interface": iface})
+                                    "src_address": host_prefix(wg[peer.name]), "in_interface": iface,
+                                    "family": family(wg[peer.name])})
+            interface_families[ov_iface] = {family(ov[name])}
             hop = verify = ov[peer.name]
         for lan in routed:
             out["routes"].append({"dst_address": lan, "gateway": hop})
+            lan_families.add(family(lan))
         if peer.endpoint and site.underlay_gateway and _is_address(peer.endpoint):
             out["routes"].append({"dst_address": host_prefix(peer.endpoint), "gateway": site.underlay_gateway})
         out["links"].append({"link": link.id, "peer": peer.name, "overlay": link.overlay, "verify_address": verify,
                              "peer_public_key": peer.public_key if peer.platform == "external" else None})
+    # the WireGuard port is opened in the family peers dial it over: the site's endpoint's (IPv4 without one)
     out["firewall"][:0] = [{"name": "wireguard-in", "chain": "input", "protocol": "udp",
-                            "dst_port": str(site.listen_port)}]
+                            "dst_port": str(site.listen_port), "family": family(site.endpoint, "ipv4")}]
     for ifname in tunnel_interfaces:
-        out["firewall"].append({"name": "ping-in-%s" % ifname, "chain": "input", "protocol": "icmp",
-                                "in_interface": ifname})
-        out["firewall"].append({"name": "forward-from-%s" % ifname, "chain": "forward", "in_interface": ifname})
-        out["firewall"].append({"name": "forward-to-%s" % ifname, "chain": "forward", "out_interface": ifname})
+        for fam in sorted(interface_families[ifname] or {"ipv4"}):
+            out["firewall"].append(_named({"name": "ping-in-%s" % ifname, "chain": "input", "in_interface": ifname,
+                                           "protocol": "icmp" if fam == "ipv4" else "icmpv6", "family": fam}))
+        for fam in sorted(lan_families or {"ipv4"}):
+            out["firewall"].append(_named({"name": "forward-from-%s" % ifname, "chain": "forward",
+                                           "in_interface": ifname, "family": fam}))
+            out["firewall"].append(_named({"name": "forward-to-%s" % ifname, "chain": "forward",
+                                           "out_interface": ifname, "family": fam}))
     _dedupe_routes(out)
     return out
+
+
+def family(text, default=None):
+    """"ipv4" or "ipv6" of an address or prefix; `default` for anything else (a host name, nothing)."""
+    try:
+        return "ipv%d" % netaddr.IPNetwork(str(text)).version
+    except (netaddr.AddrFormatError, ValueError, TypeError):
+        return default
+
+
+def _named(rule):
+    """IPv6 rules carry -ipv6 in their name: one nftables table holds both families (names must differ there)."""
+    if rule["family"] == "ipv6":
+        rule["name"] += "-ipv6"
+    return rule
 
 
 def peer_public_key(plan, peer_name, public_keys):

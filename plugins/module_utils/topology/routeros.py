@@ -64,7 +64,8 @@ def _routes(plan, public_keys, psk_secret):
 
 
 def _firewall_rules(plan, public_keys, psk_secret):
-    return [dict(rule, family="ipv4") for rule in plan["firewall"]]
+    """Each rule goes to the table of its family (/ip or /ipv6 firewall filter)."""
+    return [dict(rule, family=rule.get("family", "ipv4")) for rule in plan["firewall"]]
 
 
 ADAPTERS = {

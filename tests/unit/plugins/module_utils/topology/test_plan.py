@@ -52,8 +52,9 @@ def test_hub_spoke_with_overlays():
     assert set(r["gateway"] for r in a["routes"]) == {"10.254.0.0"}
     # GRE/EoIP (IP protocol 47) from the peer's transit address, on the WireGuard interface
     assert {"name": "overlay-in-hub", "chain": "input", "protocol": "gre", "src_address": "10.255.0.0/32",
-            "in_interface": "wg-sitelink"} in a["firewall"]
-    assert a["firewall"][0] == {"name": "wireguard-in", "chain": "input", "protocol": "udp", "dst_port": "13231"}
+            "in_interface": "wg-sitelink", "family": "ipv4"} in a["firewall"]
+    assert a["firewall"][0] == {"name": "wireguard-in", "chain": "input", "protocol": "udp", "dst_port": "13231",
+                                "family": "ipv4"}
     eoip_ids = [o["tunnel_id"] for o in hub["overlays"] if o["type"] == "eoip"]
     assert eoip_ids == [o["tunnel_id"] for o in a["overlays"]]
 
@@ -121,3 +122,21 @@ def test_with_an_aggregate_a_spoke_plan_does_not_grow_with_the_fleet():
     assert len(small["spoke2"]["routes"]) == len(large["spoke2"]["routes"]) == 3
     without = spokes_with_aggregate(200, [])
     assert len(without["spoke2"]["routes"]) == 201          # one per other site's LAN
+
+
+def test_every_firewall_rule_carries_its_family_and_ipv6_goes_to_the_ipv6_table():
+    """An IPv6 fleet wrote every rule into /ip/firewall/filter: nothing opened /ipv6/firewall/filter, where the
+    default configuration drops what does not come from the LAN."""
+    from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import routeros
+    sites = {"hub": {"id": 1, "lans": ["fd00:10::/64"], "endpoint": "2001:db8:ffff::1"},
+             "branch": {"id": 2, "lans": ["fd00:11::/64"]}}
+    settings = {"sitelink_topology": {"type": "hub_spoke", "hubs": ["hub"]}, "sitelink_psk_secret": "s",
+                "sitelink_pools": {"wireguard": "fd00:255::/64", "overlay": "fd00:254::/64", "overlay_prefix_length": 127}}
+    m = model.load(sites, settings)
+    plans = validate.plan_fleet(m)
+    hub = dict(((r["name"], r["family"]), r) for r in plans["hub"]["firewall"])
+    assert ("wireguard-in", "ipv6") in hub                               # the hub's endpoint is IPv6
+    assert hub[("ping-in-wg-sitelink-ipv6", "ipv6")]["protocol"] == "icmpv6"
+    assert ("forward-from-wg-sitelink-ipv6", "ipv6") in hub and ("forward-from-wg-sitelink", "ipv4") not in hub
+    rules = routeros.config(plans["hub"], "firewall_rules", {}, None)
+    assert set(r["family"] for r in rules) == {"ipv6"}

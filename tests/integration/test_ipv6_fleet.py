@@ -1,0 +1,56 @@
+"""An IPv6-only RouterOS fleet: underlay, transit and LANs all IPv6 (overlay none; gre6/eoipv6 are not built yet).
+
+Every rule used to go to /ip/firewall/filter: nothing opened /ipv6/firewall/filter, whose default configuration
+drops what does not come from the LAN, so no handshake crossed. Rules now go to the table of their family.
+"""
+
+import yaml
+
+from rosemu.lab import Lab, RouterSpec
+from test_site_tunnel import play, reset, writes
+
+SITES = {"hub": ("2001:db8:ff::1", "fd00:10::1"), "branch-a": ("2001:db8:ff::11", "fd00:11::1"),
+         "branch-b": ("2001:db8:ff::12", "fd00:12::1")}
+
+
+def inventory(path, lab):
+    hosts = {}
+    for index, (name, (wan, lan)) in enumerate(sorted(SITES.items(), key=lambda kv: kv[0] != "hub")):
+        site = {"id": index + 1, "lans": [lan.rsplit(":", 2)[0] + "::/64"]}
+        if name == "hub":
+            site["endpoint"] = wan
+        hosts[name] = {"ansible_host": "127.0.0.1", "sitelink_routeros": {"port": lab.port(name)}, "sitelink_site": site}
+    fleet = {"sitelink_topology": {"type": "hub_spoke", "hubs": ["hub"]},
+             "sitelink_link_defaults": {"overlay": "none", "preshared_key": True, "keepalive": 25},
+             "sitelink_pools": {"wireguard": "fd00:255::/64", "overlay": "fd00:254::/64", "overlay_prefix_length": 127},
+             "sitelink_psk_secret": "lab-secret-not-for-production"}
+    path.write_text(yaml.safe_dump({"all": {"vars": fleet, "hosts": hosts}}))
+    return str(path)
+
+
+def test_an_ipv6_fleet_opens_the_ipv6_firewall_converges_verifies_and_reruns_with_no_write(tmp_path):
+    specs = [RouterSpec(name, setup=[["/ipv6/address/add", "=address=%s/64" % wan, "=interface=ether1",
+                                      "=advertise=no"],
+                                     ["/ipv6/address/add", "=address=%s/64" % lan, "=interface=bridge",
+                                      "=advertise=no"]])
+             for name, (wan, lan) in SITES.items()]
+    lab = Lab(specs).start()
+    try:
+        path = inventory(tmp_path / "ipv6.yml", lab)
+        first = play(path, path)
+        assert first.returncode == 0, first.out[-5000:]
+        assert "4 link ends up, 0 down, 0 pending" in first.out
+        hub = lab.router("hub")
+        rules = lab.call(lambda: [(r.values.get("comment"), r.values.get("protocol"))
+                                  for r in hub.tables["/ipv6/firewall/filter"]])
+        assert ("sitelink:fleet wireguard-in", "udp") in rules
+        assert ("sitelink:fleet ping-in-wg-sitelink-ipv6", "icmpv6") in rules
+        ours_v4 = lab.call(lambda: [r.values.get("comment") for r in hub.tables["/ip/firewall/filter"]
+                                    if r.values.get("comment", "").startswith("sitelink:")])
+        assert ours_v4 == []
+        reset(lab)
+        second = play(path, path)
+        assert second.returncode == 0 and second.out.count("changed=0") == 3, second.out[-3000:]
+        assert writes(lab) == {"hub": 0, "branch-a": 0, "branch-b": 0}
+    finally:
+        lab.stop()
