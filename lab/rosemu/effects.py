@@ -282,8 +282,8 @@ def _derive_static_routes(router, route_path, connected):
     by_prefix = _connected_by_prefix(connected)
     for it in router.tables[route_path]:
         val = it.values
-        if val.get("connect") == "true":
-            continue
+        if val.get("connect") == "true" or val.get("bgp") == "true":
+            continue                # connected ones are derived above; a routing protocol's are its own
         active, immediate = False, ""
         if val.get("blackhole") == "true":
             active = True

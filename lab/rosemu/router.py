@@ -35,6 +35,7 @@ class Counters:
     def __init__(self, keep=20000):
         self.read = 0
         self.written = 0
+        self.rows_sent = 0              # !re replies: what a read costs the router and the wire
         self.by_command = collections.Counter()
         self.sentences = collections.deque(maxlen=keep)
 
@@ -46,7 +47,7 @@ class Counters:
         self.sentences.append(list(words))
 
     def as_dict(self, with_sentences=False):
-        out = {"read": self.read, "written": self.written, "by_command": dict(self.by_command)}
+        out = {"read": self.read, "written": self.written, "rows_sent": self.rows_sent, "by_command": dict(self.by_command)}
         if with_sentences:
             out["sentences"] = list(self.sentences)
         return out

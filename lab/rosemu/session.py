@@ -53,6 +53,7 @@ class Session:
         self.send(words, tag)
 
     def send_rows(self, rows, tag):
+        self.router.counters.rows_sent += len(rows)
         for row in rows:
             self.send(["!re"] + ["=%s=%s" % kv for kv in row.items()], tag)
         if not rows and self.router.empty_reply:

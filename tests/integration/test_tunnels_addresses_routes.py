@@ -138,3 +138,34 @@ def test_ping_many_addresses_over_parallel_sessions(ansible):
     assert run.rc == 0, run
     logins = [s for s in ansible.sentences() if s[0] == "/login"]
     assert len(logins) == 3                          # three sessions, each with its share
+
+
+def test_a_full_bgp_table_never_crosses_the_wire(ansible):
+    """overridden on routes read the whole route table; with 100,000 dynamic (BGP) routes on the router, a
+    no-change run now receives only the static rows (the router filters: ?=dynamic=no)."""
+    from rosemu.router import Item
+    router = ansible.lab.router("r1")
+    menu = router.menu("/ip/route")
+
+    def full_table():
+        table = router.tables["/ip/route"]
+        for n in range(100000):
+            table.append(Item(router.allocate_id(menu), {
+                "dst-address": "%d.%d.%d.0/24" % (11 + n // 65536, (n // 256) % 256, n % 256),
+                "gateway": "192.168.88.254", "distance": "20", "routing-table": "main", "scope": "40",
+                "target-scope": "10", "dynamic": "true", "bgp": "true"}))
+    ansible.lab.call(full_table)
+    routes = """
+        - sitelink.tunnels.routeros_routes:
+            state: overridden
+            config:
+              - {dst_address: 10.20.0.0/16, gateway: 192.168.88.2}
+              - {dst_address: 10.21.0.0/16, gateway: 192.168.88.2}
+        """
+    assert ansible.run(routes).rc == 0
+    ansible.reset_counters()
+    second = ansible.run(routes)
+    assert second.rc == 0 and second.changed() == 0, second
+    sent = ansible.lab.call(lambda: router.counters.rows_sent)
+    static = len([r for r in ansible.rows("/ip/route") if r.get("dynamic") != "true"])
+    assert static == 2 and sent <= static + 10, sent       # ours, and a few rows of /system/resource, /interface

@@ -13,6 +13,7 @@ from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.errors i
 try:
     import librouteros
     from librouteros.exceptions import ConnectionClosed, FatalError, LibRouterosError, TrapError
+    from librouteros.query import Key
     HAS_LIBROUTEROS = True
     # what a session can raise once it is open: librouteros' one root, and the socket's own (timeout, reset)
     SESSION_ERRORS = (LibRouterosError, OSError)
@@ -53,15 +54,19 @@ def connect(params, router):
     try:
         return librouteros.connect(host, params.get("username") or "admin", params.get("password") or "", **kwargs)
     except ssl.SSLCertVerificationError as exc:
-        raise RouterosError("%s: TLS certificate verification failed (%s); give the router's CA with ca_path, "
-                            "or set validate_certs: false" % (where, exc.verify_message or exc.reason))
+        raise RouterosError("%s: TLS certificate verification failed (%s); give the CA certificate that signed the "
+                            "router's certificate (PEM) with ca_path, and reach the router by an address or name "
+                            "its certificate lists" % (where, exc.verify_message or exc.reason))
     except ssl.SSLError as exc:
-        raise RouterosError("%s: TLS handshake failed (%s); is api-ssl enabled on that port?" % (where, exc.reason))
+        raise RouterosError("%s: TLS handshake failed (%s); is api-ssl enabled on port %s?" % (where, exc.reason, port))
     except ConnectionRefusedError:
         raise RouterosError("%s: connection refused; is the %s service enabled on port %s?"
                             % (where, "api-ssl" if tls else "api", port))
     except socket.timeout:
-        raise RouterosError("%s: no answer within %ss (timeout)" % (where, kwargs["timeout"]))
+        # a TLS client on the plain API port waits for a handshake that never comes: the likely cause after the
+        # role's switch to TLS when the inventory still gives the API port
+        hint = "; is port %s the router's api-ssl port (8729 by default), not the plain API's?" % port if tls else ""
+        raise RouterosError("%s: no answer within %ss (timeout)%s" % (where, kwargs["timeout"], hint))
     except TrapError as exc:
         user = params.get("username") or "admin"
         raise RouterosError("%s: login refused for user %r: %s" % (where, user, exc.message))
@@ -73,11 +78,15 @@ def connect(params, router):
         raise RouterosError("%s: cannot connect (%s)" % (where, exc.strerror or exc))
 
 
-def select(api, router, path, fields):
-    """The rows of `path` with `fields`; a failure names the router and the path (reads fail as clearly as
-    writes: a trap for a missing permission, a timeout, a lost session)."""
+def select(api, router, path, fields, where=None):
+    """The rows of `path` with `fields` (and, with `where`, only those whose values equal it, filtered by the
+    router: a full BGP table never crosses the wire); a failure names the router and the path (reads fail as
+    clearly as writes: a trap for a missing permission, a timeout, a lost session)."""
     try:
-        return [dict(row) for row in api.path(*path.strip("/").split("/")).select(*fields)]
+        query = api.path(*path.strip("/").split("/")).select(*fields)
+        if where:
+            query = query.where(*[Key(name) == value for name, value in sorted(where.items())])
+        return [dict(row) for row in query]
     except SESSION_ERRORS as exc:
         raise RouterosError("%s: reading %s failed: %s" % (router, path, explain(exc)))
 

@@ -113,7 +113,8 @@ class Engine(object):
     def read(self, api, path):
         """Every entry of `path`, with only the fields we manage; dynamic entries are not ours to touch.
         A failed read names the router and the path, like a failed write."""
-        return [r for r in select(api, self.router, path, self.proplist()) if not r.get("dynamic")]
+        rows = select(api, self.router, path, self.proplist(), self.resource.read_where)
+        return [r for r in rows if not r.get("dynamic")]
 
     # ------------------------------------------------------------ keys
     def key_of_entry(self, entry):

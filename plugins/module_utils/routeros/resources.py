@@ -53,7 +53,7 @@ class Field(object):
 
 class Resource(object):
     def __init__(self, name, paths, key, fields, read_only=(), interface_type=None, ordered_by=None,
-                 family_of=None, key_in_comment=None, exclusive=()):
+                 family_of=None, key_in_comment=None, exclusive=(), read_where=None):
         self.name = name
         self.paths = paths                  # {family: "/api/path"}; one entry when there is no family
         self.key = key                      # option names
@@ -67,6 +67,7 @@ class Resource(object):
         self.key_in_comment = key_in_comment  # option stored in the comment after the marker
         self.release = None                 # set on a resource cut to one RouterOS release
         self.exclusive = exclusive          # options no two entries of the path may share (a UDP port)
+        self.read_where = read_where        # {API name: value} the router filters reads by (never dynamic rows)
 
     def path_for(self, entry):
         if len(self.paths) == 1:
@@ -85,7 +86,8 @@ class Resource(object):
         if release_ not in cache:
             fields = tuple(f for f in self.fields if f.exists_in(release_))
             cache[release_] = Resource(self.name, self.paths, self.key, fields, self.read_only, self.interface_type,
-                                       self.ordered_by, self.family_of, self.key_in_comment, self.exclusive)
+                                       self.ordered_by, self.family_of, self.key_in_comment, self.exclusive,
+                                       self.read_where)
             cache[release_].release = release_
         return cache[release_]
 
@@ -202,6 +204,8 @@ ROUTES = Resource(
     ),
     read_only=("active", "immediate-gw"),
     family_of="dst_address",
+    # a full BGP table is a million dynamic rows: the router leaves them out (API query ?=dynamic=no)
+    read_where={"dynamic": False},
 )
 
 FIREWALL_RULES = Resource(
