@@ -145,8 +145,12 @@ def plan_site(model, name):
             ov, ov_len = overlay_transit(model, link)
             ov_iface = overlay_name(link, peer.name)
             tunnel_interfaces.append(ov_iface)
+            # RouterOS GRE keepalive needs the far end to send the inner packet back; a Linux ip_gre end does not,
+            # and the RouterOS side would stay down: no keepalive toward Linux (WireGuard's own keepalive and
+            # handshakes already say whether the path is up)
             entry = {"type": link.overlay, "name": ov_iface, "link": link.id, "local_address": wg[name],
-                     "remote_address": wg[peer.name], "mtu": mtu - OVERLAY_OVERHEAD[link.overlay]}
+                     "remote_address": wg[peer.name], "mtu": mtu - OVERLAY_OVERHEAD[link.overlay],
+                     "keepalive": peer.platform != "linux"}
             if link.overlay == "eoip":
                 entry["tunnel_id"] = tunnel_id(model, link)
             out["overlays"].append(entry)

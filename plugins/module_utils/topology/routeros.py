@@ -50,6 +50,8 @@ def _overlays(kind):
                          "remote_address": ov["remote_address"], "mtu": ov["mtu"], "comment": ov["link"]}
                 if kind == "eoip":
                     entry["tunnel_id"] = ov["tunnel_id"]
+                if not ov.get("keepalive", True):
+                    entry["keepalive"] = ""           # unset: RouterOS sends no keepalive
                 out.append(entry)
         return out
     return config

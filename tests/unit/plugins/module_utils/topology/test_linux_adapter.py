@@ -94,3 +94,12 @@ def test_an_ipv4_lan_over_ipv6_transit_gets_a_next_hop_of_the_other_family_and_n
                                                 "proto", "157", "table", "main"]
     assert render.route_command(route, 157, verb="del") == ["ip", "route", "del", "10.2.0.0/24", "proto", "157",
                                                             "table", "main"]
+
+
+def test_no_gre_keepalive_from_routeros_toward_a_linux_end():
+    """RouterOS GRE keepalive needs the far end to send the inner packet back, which a Linux ip_gre end does not:
+    the RouterOS side of the link stayed down. Toward Linux the keepalive is unset; toward RouterOS it stays."""
+    hub = mixed(overlay="gre")["hub"]
+    tunnels = dict((t["name"], t) for t in routeros.config(hub, "gre_tunnels", KEYS, SECRET))
+    assert tunnels["gre-gw"]["keepalive"] == ""
+    assert "keepalive" not in tunnels["gre-branch"]
