@@ -26,13 +26,15 @@ help:
 deps:
 	@tests/tools/debian-deps.sh
 
-# The venv is rebuilt when its inputs change; otherwise this is a quick no-op.
-$(VENV)/.done: requirements/dev.txt lab/pyproject.toml
+# The venv is rebuilt when its inputs change; otherwise this is a quick no-op. Every package, pip included, is
+# installed at the version requirements/constraints.txt pins (regenerate it as its header says).
+CONSTRAINTS := requirements/constraints.txt
+$(VENV)/.done: requirements/dev.txt $(CONSTRAINTS) lab/pyproject.toml
 	@$(MAKE) --no-print-directory deps
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -r requirements/dev.txt
-	$(BIN)/python -m pip install -q -e lab
+	$(BIN)/python -m pip install -q --upgrade pip -c $(CONSTRAINTS)
+	$(BIN)/python -m pip install -q -r requirements/dev.txt -c $(CONSTRAINTS)
+	$(BIN)/python -m pip install -q -e lab -c $(CONSTRAINTS)
 	@touch $@
 
 $(COLL_DIR):
@@ -42,7 +44,7 @@ $(COLL_DIR):
 # A venv made when the lab lived under tests/lab still points there: install it again from lab/.
 venv: $(VENV)/.done $(COLL_DIR)
 	@$(MAKE) --no-print-directory deps
-	@$(BIN)/python -c "import rosemu.lab" 2>/dev/null || $(BIN)/python -m pip install -q -e lab
+	@$(BIN)/python -c "import rosemu.lab" 2>/dev/null || $(BIN)/python -m pip install -q -e lab -c $(CONSTRAINTS)
 
 # ansible-test resolves symlinks, so sanity runs on a copy of the tracked (and new, unignored) files.
 sanity: venv

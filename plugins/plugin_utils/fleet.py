@@ -14,6 +14,7 @@ import socket
 import yaml
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.sitelink.tunnels.plugins.module_utils.common import names
@@ -108,11 +109,12 @@ def check(sites_vars, settings, play_hosts=(), find_controller=controller_addres
     if plans:
         validation.lockout(model, plans, management_addresses(sites_vars, play_hosts, find_controller))
     spec = role_settings_spec()
-    unknown_variables(model, spec, sites_vars)
+    named = dict((h, v) for h, v in sites_vars.items() if h not in model.refused_sites)   # the others: reported
+    unknown_variables(model, spec, named)
     for host in play_hosts:
-        if host in sites and isinstance(sites[host], dict) and sites[host].get("platform") != "external":
-            for message in role_settings_problems(spec, sites_vars[host]):
-                model.problems.append("%s: %s" % (host, message))
+        if host in named and isinstance(sites[host], dict) and sites[host].get("platform") != "external":
+            for variable, message in role_settings_problems(spec, sites_vars[host]):
+                model.problem(host, variable, message)
     return model, (None if model.problems else plans)
 
 
@@ -141,16 +143,71 @@ def role_settings_spec():
 
 
 def role_settings_problems(spec, host_vars):
-    """Argument-spec errors of the role settings a host defines (defaults are valid by construction)."""
-    given = dict((name, plain(host_vars[name])) for name in spec if name in host_vars)
-    if not given:
-        return []
-    problems = ArgumentSpecValidator(spec).validate(given, validate_role_argument_spec=True).error_messages
-    for variable, kind in NAMED_SETTINGS.items():
-        why = names.problem(kind, given[variable]) if isinstance(given.get(variable), str) else None
+    """[(variable, why)] for the role settings a host defines (defaults are valid by construction): each variable
+    checked on its own against the role's argument spec, so every message names its variable."""
+    out = []
+    for name in sorted(n for n in spec if n in host_vars):
+        value = plain(host_vars[name])
+        wanted = TYPE_WORDS.get(spec[name].get("type", "str"))
+        if wanted is not None and not wanted[0](value):
+            out.append((name, "must be %s, not %s" % (wanted[1], topology.kind(value))))
+            continue
+        result = ArgumentSpecValidator({name: spec[name]}).validate({name: value}, validate_role_argument_spec=True)
+        for message in result.error_messages:
+            out.append((name, _plain_words(message)))
+        if result.error_messages:
+            continue
+        kind = NAMED_SETTINGS.get(name)
+        why = names.problem(kind, value) if kind else None
         if why:
-            problems.append("%s: %s" % (variable, why))
-    return problems
+            out.append((name, why))
+        if name == "sitelink_routeros" and isinstance(value, dict):
+            out.extend(("%s.%s" % (name, key), why) for key, why in connection_problems(value))
+    return out
+
+
+# argument-spec types: (accepts, in words). Role settings come from the command line too (-e sitelink_verify=false
+# is a string there), so Ansible's boolean words are booleans here, unlike in the inventory's own structures.
+BOOLEAN_WORDS = ("true", "false", "yes", "no", "on", "off", "1", "0")
+TYPE_WORDS = {
+    "str": (lambda v: isinstance(v, str), "a string"),
+    "path": (lambda v: isinstance(v, str), "a path"),
+    "bool": (lambda v: isinstance(v, bool) or (isinstance(v, str) and v.lower() in BOOLEAN_WORDS), "true or false"),
+    "int": (lambda v: (isinstance(v, int) and not isinstance(v, bool))
+            or (isinstance(v, str) and v.isascii() and v.isdigit()), "a whole number"),
+    "dict": (lambda v: isinstance(v, dict), "a mapping"),
+    "list": (lambda v: isinstance(v, list), "a list"),
+}
+
+
+def _plain_words(message):
+    """An argument-spec error without Python's type names ("of type NoneType and we were unable to convert")."""
+    for python, words in (("NoneType", "an empty value (null)"), ("'str'", "a string"), ("'int'", "a number"),
+                          ("'list'", "a list"), ("'dict'", "a mapping"), ("'bool'", "a boolean")):
+        message = message.replace(python, words)
+    return message
+
+
+CONNECTION_TYPES = {"port": int, "username": str, "password": str, "tls": bool, "validate_certs": bool,
+                    "ca_path": str, "timeout": int}
+
+
+def connection_problems(settings):
+    """[(key, why)] of sitelink_routeros: unknown keys (with the nearest one) and values of the wrong type (a
+    password given as a mapping or list is refused, never shown)."""
+    out = []
+    for key in sorted(settings, key=str):
+        if key not in CONNECTION_TYPES:
+            out.append((key, "unknown setting%s (known: %s)" % (names.suggest(key, CONNECTION_TYPES),
+                                                                ", ".join(CONNECTION_TYPES))))
+            continue
+        wanted, value = CONNECTION_TYPES[key], settings[key]
+        if value is None or (wanted is int and isinstance(value, str) and value.isdigit()):
+            continue
+        if not isinstance(value, wanted) or (wanted is int and isinstance(value, bool)):
+            out.append((key, "must be %s, not %s" % ({int: "a number", str: "a string", bool: "true or false"}[wanted],
+                                                     topology.kind(value))))
+    return out
 
 
 def link_ids(plans):
@@ -172,15 +229,69 @@ def registered(task_vars, purpose, host=None):
 
 
 def connection(task_vars, host):
-    """Connection options of another inventory host, from its own variables."""
+    """Connection options of another inventory host, from its own variables, with the role's defaults: TLS
+    (port 8729 unless it gives one) and certificate verification."""
     host_vars = task_vars["hostvars"][host]
     settings = plain(host_vars["sitelink_routeros"]) if "sitelink_routeros" in host_vars else {}
+    settings = settings if isinstance(settings, dict) else {}
     params = dict((k, settings.get(k)) for k in CONNECTION)
     params["hostname"] = host_vars["ansible_host"] if "ansible_host" in host_vars else host
-    params.setdefault("validate_certs", True)
-    if params["validate_certs"] is None:
-        params["validate_certs"] = True
+    params["tls"] = role_flag(settings, "tls")
+    params["validate_certs"] = role_flag(settings, "validate_certs")
     return params
+
+
+def role_flag(settings, name):
+    """`tls` or `validate_certs` of a site's sitelink_routeros: true unless it says otherwise (the role's
+    defaults; YAML's and Ansible's spellings of false, "no" or "false" included)."""
+    value = settings.get(name) if isinstance(settings, dict) else None
+    return True if value is None else boolean(value, strict=False)
+
+
+# The role's default of sitelink_routeros (roles/site_tunnel/defaults/main.yml).
+ROUTEROS_DEFAULT = {}
+# Sites the clear-text warning names before it only counts the rest.
+NAMED_IN_WARNING = 10
+
+
+def clear_text_warning(task_vars, templar, plans, play):
+    """One warning for the run (the fleet step runs once) naming every RouterOS site whose API sessions this
+    play opens without TLS - the play's sites and the peers outside it whose keys are read - or None.
+
+    Each play site's sitelink_routeros comes from its own inventory variables, else from the fleet step's
+    (the role's default, or a play variable); a value the fleet step's own host sees that differs from its
+    inventory value (or a non-default one where its inventory has none) comes from above the inventory (play
+    variables, role parameters) and holds for every host."""
+    hostvars = task_vars["hostvars"]
+    own = plain(templar.template(task_vars["sitelink_routeros"])) if "sitelink_routeros" in task_vars else {}
+    me = task_vars.get("inventory_hostname")
+    mine = plain(hostvars[me]["sitelink_routeros"]) if me in hostvars and "sitelink_routeros" in hostvars[me] \
+        else None
+    above_inventory = own != mine and (mine is not None or own != ROUTEROS_DEFAULT)
+    clear = []
+    for host in play:
+        if plans[host]["platform"] != "routeros":
+            continue
+        if above_inventory or "sitelink_routeros" not in hostvars[host]:
+            settings = own
+        else:
+            settings = plain(hostvars[host]["sitelink_routeros"])
+        if not role_flag(settings, "tls"):
+            clear.append(host)
+    peers = set(link["peer"] for host in play for link in plans[host]["links"])
+    for host in peers:
+        if host not in play and plans.get(host, {}).get("platform") == "routeros" \
+                and not connection(task_vars, host)["tls"]:
+            clear.append(host)
+    if not clear:
+        return None
+    clear.sort()
+    named = ", ".join(clear[:NAMED_IN_WARNING])
+    if len(clear) > NAMED_IN_WARNING:
+        named += " and %d more" % (len(clear) - NAMED_IN_WARNING)
+    return ("sitelink_routeros.tls is false for %d RouterOS site(s) (%s): the API password crosses the network "
+            "in clear text, readable by anyone on the path. Enable api-ssl on those routers and drop tls: false "
+            "(give their CA with sitelink_routeros.ca_path)." % (len(clear), named))
 
 
 def plan_or_failure(task_vars, templar, host):

@@ -34,7 +34,9 @@ def problem(kind, value):
     """Why `value` cannot be a `kind` name, or None when it can."""
     pattern, allowed = RULES[kind]
     if not isinstance(value, str):
-        return "must be a string of %s, not %s" % (allowed, type(value).__name__)
+        what = {dict: "a mapping", list: "a list", type(None): "an empty value (null)"}.get(type(value), "a %s" % (
+            "number" if isinstance(value, (int, float)) else type(value).__name__))
+        return "must be a string of %s, not %s" % (allowed, what)
     if pattern.match(value):
         return None
     return "%s is not a usable %s name: %s" % (shown(value), kind.replace("_", " "), allowed)

@@ -120,6 +120,8 @@ def _int(model, host, variable, value, lo, hi):
         model.problem(host, variable, "must be a whole number from %d to %d" % (lo, hi))
         return None
     try:
+        if isinstance(value, float) or (isinstance(value, str) and not (value.isascii() and value.isdigit())):
+            raise ValueError(value)            # " 4", "1_000", "٣" and 1.5 pass int(); a setting must not
         number = int(str(value), 10)
     except ValueError:
         model.problem(host, variable, "must be a whole number from %d to %d, not %r" % (lo, hi, value))
@@ -141,7 +143,9 @@ def _unknown_keys(model, host, where, data, known):
     its default is not the user's intent)."""
     for key in sorted(set(data) - set(known), key=str):
         nearest = names.nearest(key, known)
-        model.problem(host, "%s.%s" % (where, key), "unknown setting%s (known: %s)"
+        shown_key = key if isinstance(key, str) and key.replace("_", "").isalnum() and key.isascii() \
+            else "[%s]" % names.shown(key)
+        model.problem(host, "%s.%s" % (where, shown_key), "unknown setting%s (known: %s)"
                       % ("; did you mean %s?" % nearest if nearest else "", ", ".join(known)))
         if nearest and nearest not in data:
             model.refuse(host, "%s.%s" % (where, nearest))
@@ -163,7 +167,7 @@ def _text(model, host, variable, value, what):
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        model.problem(host, variable, "must be %s, not a %s" % (what, _kind(value)))
+        model.problem(host, variable, "must be %s, not %s" % (what, _kind(value)))
         return None
     text = str(value)
     if text != text.strip():
@@ -175,8 +179,14 @@ def _text(model, host, variable, value, what):
     return text
 
 
+def kind(value):
+    """A value's type in the words of a YAML author."""
+    return _kind(value)
+
+
 def _kind(value):
-    return {dict: "mapping", list: "list", tuple: "list", bool: "boolean"}.get(type(value), type(value).__name__)
+    return {dict: "a mapping", list: "a list", tuple: "a list", bool: "a boolean", type(None): "an empty value (null)",
+            str: "a string", int: "a number", float: "a number"}.get(type(value), "a %s" % type(value).__name__)
 
 
 def _texts(model, host, variable, value, what):
@@ -197,7 +207,7 @@ def load_site(model, host, data):
                       why + " (the site's name is written into router comments, file names and interface names)")
         return None
     if not isinstance(data, dict):
-        model.problem(host, where, "must be a mapping (platform, id, lans, ...), not a %s" % _kind(data))
+        model.problem(host, where, "must be a mapping (platform, id, lans, ...), not %s" % _kind(data))
         return None
     _unknown_keys(model, host, where, data, SITE_KEYS)
     platform = data.get("platform", "routeros")
@@ -247,9 +257,11 @@ def load(sites_vars, settings):
                                        LINK_DEFAULT_KEYS, "a mapping of link settings"), LINK_DEFAULTS)
     model.pools = dict(POOL_DEFAULTS, **_mapping(model, "sitelink_pools", settings.get("sitelink_pools"), POOL_KEYS,
                                                  "a mapping of pools"))
+    base = _int(model, fleet, "sitelink_pools.tunnel_id_base", model.pools.get("tunnel_id_base"), 0, 65535)
+    model.pools["tunnel_id_base"] = POOL_DEFAULTS["tunnel_id_base"] if base is None else base
     model.psk_secret = settings.get("sitelink_psk_secret")
     if model.psk_secret is not None and not isinstance(model.psk_secret, str):
-        model.problem(fleet, "sitelink_psk_secret", "must be a string (a vault value), not a %s"
+        model.problem(fleet, "sitelink_psk_secret", "must be a string (a vault value), not %s"
                       % _kind(model.psk_secret))      # the value itself is never shown
         model.psk_secret = None
     overrides = {}
@@ -284,7 +296,7 @@ def _mapping(model, variable, value, known, what):
     if value is None:
         return {}
     if not isinstance(value, dict):
-        model.problem("fleet", variable, "must be %s, not a %s" % (what, _kind(value)))
+        model.problem("fleet", variable, "must be %s, not %s" % (what, _kind(value)))
         return {}
     _unknown_keys(model, "fleet", variable, value, known)
     return value

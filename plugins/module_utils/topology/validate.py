@@ -138,6 +138,10 @@ def _sites(model):
         if site.endpoint is not None and _address(site.endpoint) is None and not _host_name(site.endpoint):
             model.problem(name, "sitelink_site.endpoint", "%r is neither an address nor a host name"
                           % (site.endpoint,))
+        elif site.endpoint is not None and _address(site.endpoint) is not None and (
+                _address(site.endpoint).value == 0 or _address(site.endpoint).is_multicast()):
+            model.problem(name, "sitelink_site.endpoint", "%s is not an address peers can dial (unspecified or "
+                          "multicast)" % site.endpoint)
         if site.underlay_gateway is not None and _address(site.underlay_gateway) is None:
             model.problem(name, "sitelink_site.underlay_gateway", "%r is not an address" % (site.underlay_gateway,))
         if site.platform == "external":
@@ -147,7 +151,7 @@ def _sites(model):
                 model.problem(name, "sitelink_site.public_key", "an external site needs its public key")
             elif not keys.is_key(site.public_key):
                 model.problem(name, "sitelink_site.public_key", "is not a WireGuard key (base64 of 32 bytes)")
-        elif site.public_key is not None:
+        elif site.public_key is not None and not model.refused(name, "sitelink_site.platform"):
             model.problem(name, "sitelink_site.public_key", "only external sites take a public key; a %s "
                           "site makes its own" % site.platform)
     clashes = {}                          # one message per LAN, naming every LAN it overlaps
@@ -168,6 +172,8 @@ def _aggregates(model, lans, pools):
     """hub_spoke aggregates: each a prefix that covers spokes' LANs, and routes away no site's own LAN or any
     transit address.  Returns whether the sites can be planned with them."""
     usable = True
+    if model.refused(FLEET, "sitelink_topology.type"):
+        return False
     if model.aggregates and model.topology != "hub_spoke":
         model.problem(FLEET, "sitelink_topology.aggregates", "only hub_spoke routes spokes through aggregates; "
                       "a %s topology joins the sites directly" % model.topology)
