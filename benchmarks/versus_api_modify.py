@@ -110,6 +110,13 @@ API_MODIFY_PLAY = """
         handle_absent_entries: remove
         handle_entries_content: remove_as_much_as_possible
         restrict: [{field: comment, regex: '^bench'}]
+    - name: The fleet's LANs, for the forward rules
+      community.routeros.api_modify:
+        path: ip firewall address-list
+        data: "{{ bench_data['ip firewall address-list'] }}"
+        handle_absent_entries: remove
+        handle_entries_content: remove_as_much_as_possible
+        restrict: [{field: comment, regex: '^bench'}]
     - name: Firewall holes
       community.routeros.api_modify:
         path: ip firewall filter
@@ -157,8 +164,11 @@ def api_modify_vars(inventory):
                            for a in plan["addresses"]],
             "ip route": [{"dst-address": r["dst_address"], "gateway": r["gateway"], "comment": _comment("route")}
                          for r in plan["routes"]],
-            "ip firewall filter": [dict(api(dict((k, v) for k, v in rule.items() if k != "name")),
-                                        action="accept", comment=_comment(rule["name"])) for rule in plan["firewall"]],
+            "ip firewall address-list": [{"list": a["list"], "address": a["address"], "comment": _comment(a["list"])}
+                                         for a in plan["address_lists"] if a["family"] == "ipv4"],
+            "ip firewall filter": [dict(api(dict((k, v) for k, v in rule.items() if k not in ("name", "family"))),
+                                        action="accept", comment=_comment(rule["name"]))
+                                   for rule in plan["firewall"] if rule["family"] == "ipv4"],
         }
         for ov in plan["overlays"]:
             entry = {"name": ov["name"], "local-address": ov["local_address"], "remote-address": ov["remote_address"],
@@ -201,12 +211,15 @@ def playbook(path, inventories, forks, collections):
 
 
 def runs(tmp, name, play, inventory, host_vars, specs, forks, collections, times=2):
-    """[{seconds, reads, writes}] of `times` runs of `play` on fresh routers."""
+    """[{seconds, reads, writes}] of `times` runs of `play` on fresh routers.
+
+    Both tools use the plain API: api_modify's play connects without TLS, so site_tunnel gets tls: false (the
+    role's default is TLS; the run then warns once that the password crosses in clear text, fine on loopback)."""
     lab = Lab(specs).start()
     try:
         hosts = dict((h, dict(v, ansible_host="127.0.0.1", api_port=lab.port(h),
                               ansible_python_interpreter=sys.executable,
-                              sitelink_routeros={"port": lab.port(h)}, **host_vars.get(h, {})))
+                              sitelink_routeros={"port": lab.port(h), "tls": False}, **host_vars.get(h, {})))
                      for h, v in inventory["all"]["hosts"].items())
         path = os.path.join(tmp, "%s-inventory.yml" % name)
         with open(path, "w", encoding="utf-8") as fh:

@@ -1,7 +1,8 @@
 """`make demo`: the main job on the built-in lab.
 
 First fleet: three emulated RouterOS routers (a hub and two branches, one branch on EoIP,
-one on GRE; `rosemu` in a child process, reached over its API like hardware).
+one on GRE; `rosemu` in a child process, reached over its API-SSL service like hardware, the
+certificate verified against the lab's own CA).
 Second fleet: three Linux gateways (network namespaces with sshd and real wireguard-go,
 reached over SSH) in a full mesh; a ping then crosses from one gateway's LAN to another's.
 For each: write the inventory, run playbooks/site_tunnel.yml twice (the second run changes
@@ -101,17 +102,20 @@ def main():
         topology = os.path.join(tmp, "lab.yml")
         with open(topology, "w", encoding="utf-8") as fh:
             fh.write(LAB)
-        proc, routers = start_rosemu(["--topology", topology])
+        # API-SSL, as the role uses by default: rosemu writes a self-signed certificate for 127.0.0.1 (tls/cert.pem),
+        # which the inventory gives as the routers' CA (ca_path), so the certificate and host name are verified
+        proc, routers = start_rosemu(["--topology", topology, "--tls-generate", os.path.join(tmp, "tls")])
         try:
-            names = ", ".join("%s (api %s:%d)" % (n, e["api"][0], e["api"][1]) for n, e in routers.items())
+            names = ", ".join("%s (api-ssl %s:%d)" % (n, e["api-ssl"][0], e["api-ssl"][1]) for n, e in routers.items())
             print("lab up: %s" % names)
             connections = os.path.join(tmp, "connections.yml")
             with open(connections, "w", encoding="utf-8") as fh:
                 fh.write("all:\n  hosts:\n")
                 for name, ends in routers.items():
-                    host, port = ends["api"]
-                    fh.write("    %s: {ansible_host: %s, sitelink_routeros: {port: %d}}\n" % (name, host, port))
-            print("inventory: %s (+ the lab's API ports)" % os.path.relpath(FLEET, ROOT))
+                    host, port = ends["api-ssl"]
+                    fh.write("    %s: {ansible_host: %s, sitelink_routeros: {port: %d, ca_path: %s}}\n"
+                             % (name, host, port, json.dumps(os.path.join(tmp, "tls", "cert.pem"))))
+            print("inventory: %s (+ the lab's API-SSL ports and CA)" % os.path.relpath(FLEET, ROOT))
             ok = twice([FLEET, connections])
         finally:
             proc.send_signal(signal.SIGTERM)

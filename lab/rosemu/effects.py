@@ -128,6 +128,7 @@ FLAG_FALSE = {
     "/ip/firewall/filter": ("dynamic", "invalid"),
     "/ipv6/firewall/filter": ("dynamic", "invalid"),
     "/ip/firewall/address-list": ("dynamic",),
+    "/ipv6/firewall/address-list": ("dynamic",),
     "/routing/ospf/interface-template": ("dynamic", "inactive"),
 }
 COUNTERS_ZERO = {
@@ -401,6 +402,11 @@ def factory_reset(router, identity):
 
 
 # RouterOS v7 default configuration of a home/branch router (trimmed to the menus we model).
+BAD_IPV6 = (
+    ("::/128", "unspecified address"), ("::1/128", "lo"), ("fec0::/10", "site-local"),
+    ("::ffff:0.0.0.0/96", "ipv4-mapped"), ("::/96", "ipv4 compat"), ("100::/64", "discard only "),
+    ("2001:db8::/32", "documentation"), ("2001:10::/28", "ORCHID"), ("3ffe::/16", "6bone"),
+)
 DEFCONF = (
     ("/interface/bridge", {"name": "bridge", "comment": "defconf"}),
     ("/interface/list", {"name": "WAN", "comment": "defconf"}),
@@ -431,12 +437,10 @@ DEFCONF = (
     {"chain": "forward", "action": "drop", "connection-state": "invalid", "comment": "defconf: drop invalid"},
     {"chain": "forward", "action": "drop", "connection-state": "new", "connection-nat-state": "!dstnat",
      "in-interface-list": "WAN", "comment": "defconf: drop all from WAN not DSTNATed"},
-)) + tuple(("/ipv6/firewall/address-list", {"list": "bad_ipv6", "address": address, "comment": "defconf: " + why})
-        for address, why in (
-    ("::/128", "unspecified address"), ("::1/128", "lo"), ("fec0::/10", "site-local"),
-    ("::ffff:0.0.0.0/96", "ipv4-mapped"), ("::/96", "ipv4 compat"), ("100::/64", "discard only "),
-    ("2001:db8::/32", "documentation"), ("2001:10::/28", "ORCHID"), ("3ffe::/16", "6bone"),
-)) + tuple(("/ipv6/firewall/filter", rule) for rule in (
+))
+DEFCONF += tuple(("/ipv6/firewall/address-list", {"list": "bad_ipv6", "address": address, "comment": "defconf: " + why})
+                 for address, why in BAD_IPV6)
+DEFCONF += tuple(("/ipv6/firewall/filter", rule) for rule in (
     # RouterOS 7's IPv6 default configuration (MikroTik "Default configurations" / "Building Advanced Firewall"
     # pages); the IPsec and hop-limit matchers are not modelled and never match (FIDELITY.md)
     {"chain": "input", "action": "accept", "connection-state": "established,related,untracked",

@@ -146,7 +146,7 @@ class Fabric:
             return 0
         ifname, hop = self.lookup(router, dst)
         src = _ip(src) if src else self.source_for(router, ifname, dst, hop)
-        hops, far, in_iface = self.carry(router, ifname, dst, src, protocol, 0)
+        hops, far, in_iface = self.carry(router, ifname, dst, src, protocol, 0, hop)
         self.reply_path(far, in_iface, src)
         return hops
 
@@ -168,8 +168,9 @@ class Fabric:
                 return iface.ip
         raise Blocked("%s: no address on %s to send from" % (router.name, ifname))
 
-    def carry(self, router, ifname, dst, src, protocol, depth):
-        """Deliver a packet leaving `router` on `ifname`; returns (hops, receiving router, its in-interface)."""
+    def carry(self, router, ifname, dst, src, protocol, depth, hop=None):
+        """Deliver a packet leaving `router` on `ifname` (to `hop`, the route's gateway); returns (hops, receiving
+        router, its in-interface)."""
         if depth > MAX_HOPS:
             raise Blocked("%s: routing loop towards %s" % (router.name, dst))
         kind = self.kind(router, ifname)
@@ -178,14 +179,14 @@ class Fabric:
         elif kind in ("gre", "eoip"):
             far, far_iface = self.via_overlay(router, ifname, kind)
         else:
-            far, far_iface = self.via_underlay(router, ifname, dst)
+            far, far_iface = self.via_underlay(router, ifname, dst, hop)
         if dst in self.own_addresses(far):
             self.firewall(far, "input", {"protocol": protocol, "src": src, "dst": dst, "in": far_iface})
             return depth + 1, far, far_iface
-        out_iface, _hop = self.lookup(far, dst)
+        out_iface, next_hop = self.lookup(far, dst)
         self.firewall(far, "forward", {"protocol": protocol, "src": src, "dst": dst, "in": far_iface,
                                        "out": out_iface})
-        return self.carry(far, out_iface, dst, src, protocol, depth + 1)
+        return self.carry(far, out_iface, dst, src, protocol, depth + 1, next_hop)
 
     def reply_path(self, router, in_iface, src):
         """The answer must go back the way the request came (allowed-address on send, routes)."""
@@ -196,7 +197,14 @@ class Fabric:
                 raise Blocked("%s: no peer on %s whose allowed-address holds %s (the reply)"
                               % (router.name, ifname, src))
 
-    def via_underlay(self, router, ifname, dst):
+    def via_underlay(self, router, ifname, dst, hop=None):
+        """The router a packet on the shared underlay segment reaches: the gateway's, when a router holds the
+        gateway address (a WAN host routing a LAN via the hub goes through the hub), else the destination's."""
+        if hop is not None and hop != dst:
+            for other in self.routers:
+                owned = self.own_addresses(other, tunnels=False) if other is not router else {}
+                if hop in owned:
+                    return other, owned[hop]
         for other in self.routers:
             if other is router:
                 continue

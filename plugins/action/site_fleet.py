@@ -25,6 +25,11 @@ class ActionModule(fleet.FleetAction):
         render_dir = self._task.args.get("render_dir")
         if render_dir:
             result.update(self.render(render_dir, plans, play))
+            return result
+        # run once: one warning for the run, naming every site whose password would cross in clear text
+        warning = fleet.clear_text_warning(task_vars, self._templar, plans, play)
+        if warning:
+            result["warnings"] = [warning]
         return result
 
     def render(self, dest, plans, play):

@@ -31,17 +31,23 @@ options:
     type: int
   tls:
     description:
-      - Use the C(api-ssl) service (TLS).
+      - Use the C(api-ssl) service (TLS). Without it the password crosses the network in clear text.
+      - The modules default to C(false) (the plain API, as a factory router serves it). The role
+        C(sitelink.tunnels.site_tunnel) defaults to C(true) (its C(sitelink_routeros.tls)) and warns once per run
+        about every site with C(tls=false).
     type: bool
     default: false
   validate_certs:
     description:
-      - With O(tls=true), check the router's certificate and that it names O(hostname).
+      - With O(tls=true), check the router's certificate against O(ca_path) (or the controller's system CAs) and
+        that it names O(hostname).
+      - When the check fails, give the router's CA with O(ca_path).
     type: bool
     default: true
   ca_path:
     description:
-      - PEM file with the CA certificate(s) that signed the router's certificate.
+      - PEM file with the CA certificate(s) that signed the router's certificate; for a self-signed router
+        certificate, that certificate itself. Without it, the controller's system CAs are used.
     type: path
   timeout:
     description:

@@ -15,7 +15,9 @@ version_added: 0.1.0
 description:
   - Takes this host's plan from the role's fleet step (M(sitelink.tunnels.site_fleet), registered as the role's
     internal C(sitelink__fleet)), or plans the inventory itself when there is none, and applies the resources
-    named in O(resources), in the order given, with state C(overridden).
+    named in O(resources), with state C(overridden), always in the order of O(resources)' choices - whatever
+    order the task lists them in (address lists and firewall rules before routes, so traffic moves into a tunnel
+    only once the router admits it).
   - On a RouterOS site everything goes over one API session.
   - Each resource is applied exactly as its resource module would (M(sitelink.tunnels.routeros_wireguard_peers),
     M(sitelink.tunnels.routeros_firewall_rules), ...) - same ownership marker, placement before the router's own
@@ -46,12 +48,14 @@ attributes:
 options:
   resources:
     description:
-      - The resources to apply, in this order. The role applies C(wireguard_interfaces) first, reads every
-        site's public key, then applies the rest.
+      - The resources to apply (in the order of the choices). The role applies C(wireguard_interfaces) first,
+        reads every site's public key, then applies the rest.
+      - C(address_lists) is the address list C(sitelink-lans) of every LAN the site's tunnels join; the forward
+        rules admit only traffic between those LANs (a host on the WAN side cannot send into a remote LAN).
     type: list
     elements: str
-    choices: [wireguard_interfaces, wireguard_peers, gre_tunnels, eoip_tunnels, addresses, firewall_rules, routes]
-    default: [wireguard_interfaces, wireguard_peers, gre_tunnels, eoip_tunnels, addresses, firewall_rules, routes]
+    choices: [wireguard_interfaces, wireguard_peers, gre_tunnels, eoip_tunnels, addresses, address_lists, firewall_rules, routes]
+    default: [wireguard_interfaces, wireguard_peers, gre_tunnels, eoip_tunnels, addresses, address_lists, firewall_rules, routes]
   owner:
     description: Ownership tag of the entries (as the role's C(sitelink_owner)).
     type: str
@@ -116,7 +120,7 @@ EXAMPLES = r"""
 
 - name: Peers, overlays, addresses, routes and firewall holes, over one session
   sitelink.tunnels.site_apply:
-    resources: [wireguard_peers, gre_tunnels, eoip_tunnels, addresses, firewall_rules, routes]
+    resources: [wireguard_peers, gre_tunnels, eoip_tunnels, addresses, address_lists, firewall_rules, routes]
 """
 
 RETURN = r"""

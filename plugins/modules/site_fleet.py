@@ -27,6 +27,9 @@ description:
     C(SITE.rsc) (RouterOS script) or C(SITE.sh) (Linux shell script), like M(sitelink.tunnels.site_render), and
     contacts no site.
   - Cost grows about linearly with the sites; overlap checks sweep sorted prefixes.
+  - Unless it renders, it warns once (it runs once) when the API password of any RouterOS site would cross the
+    network in clear text, naming every such site - the play's sites and the peers outside it whose keys are
+    read - with C(sitelink_routeros.tls=false). C(sitelink_routeros.tls) is C(true) unless set.
 extends_documentation_fragment:
   - sitelink.tunnels.controller
 author:

@@ -10,6 +10,7 @@ import json
 
 import pytest
 
+from rosemu.cli import generate_certificate
 from rosemu.lab import Lab, RouterSpec
 from test_site_tunnel import GOOD, WAN, play, writes
 
@@ -26,10 +27,12 @@ def start(tmp_path):
                                      ["/ip/address/set", "=numbers=*1", "=address=%s/24" % lan]]
                         + (OPERATOR if name == "hub" else []))
              for name, (wan, lan) in WAN.items()]
-    lab = Lab(specs).start()
+    cert, key = generate_certificate(str(tmp_path / "tls"))
+    lab = Lab(specs, tls_cert=cert, tls_key=key).start()
     connections = tmp_path / "connections.yml"
     connections.write_text("all:\n  hosts:\n" + "".join(
-        "    %s: {ansible_host: 127.0.0.1, sitelink_routeros: {port: %d}}\n" % (n, lab.port(n)) for n in WAN))
+        "    %s: {ansible_host: 127.0.0.1, sitelink_routeros: {port: %d, ca_path: %s}}\n"
+        % (n, lab.port(n, "api-ssl"), json.dumps(cert)) for n in WAN))
     return lab, str(connections)
 
 

@@ -6,6 +6,7 @@ drops what does not come from the LAN, so no handshake crossed. Rules now go to 
 
 import yaml
 
+from rosemu.cli import generate_certificate
 from rosemu.lab import Lab, RouterSpec
 from test_site_tunnel import play, reset, writes
 
@@ -13,13 +14,14 @@ SITES = {"hub": ("2001:db8:ff::1", "fd00:10::1"), "branch-a": ("2001:db8:ff::11"
          "branch-b": ("2001:db8:ff::12", "fd00:12::1")}
 
 
-def inventory(path, lab):
+def inventory(path, lab, ca_path):
     hosts = {}
     for index, (name, (wan, lan)) in enumerate(sorted(SITES.items(), key=lambda kv: kv[0] != "hub")):
         site = {"id": index + 1, "lans": [lan.rsplit(":", 2)[0] + "::/64"]}
         if name == "hub":
             site["endpoint"] = wan
-        hosts[name] = {"ansible_host": "127.0.0.1", "sitelink_routeros": {"port": lab.port(name)}, "sitelink_site": site}
+        hosts[name] = {"ansible_host": "127.0.0.1", "sitelink_site": site,
+                       "sitelink_routeros": {"port": lab.port(name, "api-ssl"), "ca_path": ca_path}}
     fleet = {"sitelink_topology": {"type": "hub_spoke", "hubs": ["hub"]},
              "sitelink_link_defaults": {"overlay": "none", "preshared_key": True, "keepalive": 25},
              "sitelink_pools": {"wireguard": "fd00:255::/64", "overlay": "fd00:254::/64", "overlay_prefix_length": 127},
@@ -34,9 +36,10 @@ def test_an_ipv6_fleet_opens_the_ipv6_firewall_converges_verifies_and_reruns_wit
                                      ["/ipv6/address/add", "=address=%s/64" % lan, "=interface=bridge",
                                       "=advertise=no"]])
              for name, (wan, lan) in SITES.items()]
-    lab = Lab(specs).start()
+    cert, key = generate_certificate(str(tmp_path / "tls"))
+    lab = Lab(specs, tls_cert=cert, tls_key=key).start()
     try:
-        path = inventory(tmp_path / "ipv6.yml", lab)
+        path = inventory(tmp_path / "ipv6.yml", lab, cert)
         first = play(path, path)
         assert first.returncode == 0, first.out[-5000:]
         assert "4 link ends up, 0 down, 0 pending" in first.out

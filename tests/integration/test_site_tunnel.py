@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from conftest import BIN, COLLECTIONS, ROOT
+from rosemu.cli import generate_certificate
 from rosemu.lab import Lab, RouterSpec
 
 GOOD = os.path.join(ROOT, "tests", "inventories", "good", "hub_spoke.yml")
@@ -20,14 +21,18 @@ WAN = {"hub": ("198.51.100.1", "192.168.10.1"), "branch-a": ("198.51.100.11", "1
 
 
 def start_fleet(tmp_path, version="7.18"):
+    """The routers over API-SSL, as the role's default: each inventory host gives its API-SSL port and the lab's
+    self-signed certificate as ca_path (verified, host name 127.0.0.1 included)."""
     specs = [RouterSpec(name, version=version,
                         setup=[["/ip/address/add", "=address=%s/24" % wan, "=interface=ether1"],
                                ["/ip/address/set", "=numbers=*1", "=address=%s/24" % lan]])
              for name, (wan, lan) in WAN.items()]
-    lab = Lab(specs).start()
+    cert, key = generate_certificate(str(tmp_path / "tls"))
+    lab = Lab(specs, tls_cert=cert, tls_key=key).start()
     connections = tmp_path / "connections.yml"
     connections.write_text("all:\n  hosts:\n" + "".join(
-        "    %s: {ansible_host: 127.0.0.1, sitelink_routeros: {port: %d}}\n" % (n, lab.port(n)) for n in WAN))
+        "    %s: {ansible_host: 127.0.0.1, sitelink_routeros: {port: %d, ca_path: %s}}\n"
+        % (n, lab.port(n, "api-ssl"), json.dumps(cert)) for n in WAN))
     return lab, str(connections)
 
 
@@ -175,9 +180,11 @@ def test_bad_inventory_fails_before_any_write(fleet, path):
     assert "no router was touched" in run.out
 
 
-def test_a_blocking_firewall_rule_shows_as_a_down_link(fleet):
-    """The role's rules go before the first foreign drop, but a jump into an operator's chain comes first."""
+def test_a_jump_into_a_dropping_chain_is_an_anchor_the_next_run_goes_before_it(fleet):
+    """An operator's jump into a chain that drops WireGuard, above our rules: the links are down (the lab says
+    why); the next run puts our rules before the jump (a drop reached through a jump was missed)."""
     lab, connections = fleet
+    assert play(GOOD, connections).returncode == 0
     hub = lab.router("hub")
 
     def block():
@@ -186,15 +193,14 @@ def test_a_blocking_firewall_rule_shows_as_a_down_link(fleet):
         hub.run("/ip/firewall/filter", "add", {"chain": "input", "action": "jump", "jump-target": "operator-block",
                                                "comment": "operator: checks", "place-before": "*1"})
     lab.call(block)
-    run = play(GOOD, connections, "-e", "sitelink_verify_retries=0", "-e", "sitelink_verify_delay=0")
-    assert run.returncode != 0
-    assert "0 link ends up, 4 down" in run.out
-    assert "hub: link(s) not up: branch-a--hub, branch-b--hub" in run.out
-    rules = lab.call(lambda: [r.values.get("comment") for r in hub.tables["/ip/firewall/filter"]])
-    assert rules[0] == "operator: checks" and "operator: no WireGuard" in rules   # never touched
     branch_a = lab.router("branch-a")
     why = lab.call(lambda: branch_a.fabric.why(branch_a, "10.254.0.0"))
     assert "hub: the input chain drops udp 198.51.100.11 -> 198.51.100.1:13231" in why
+    fixed = play(GOOD, connections)
+    assert fixed.returncode == 0 and "4 link ends up, 0 down" in fixed.out, fixed.out[-3000:]
+    rules = lab.call(lambda: [r.values.get("comment") for r in hub.tables["/ip/firewall/filter"]
+                              if r.values.get("chain") == "input"])
+    assert rules.index("sitelink:fleet wireguard-in") < rules.index("operator: checks")   # the operator's kept
 
 
 def test_one_failing_router_does_not_stop_the_key_read_for_the_others(fleet):
@@ -213,3 +219,19 @@ def test_one_failing_router_does_not_stop_the_key_read_for_the_others(fleet):
     assert "branch-b: reading /interface/wireguard failed: failure: injected; its links wait" in run.out
     assert lab.call(lambda: [p.values.get("comment") for p in hub.tables["/interface/wireguard/peers"]]) \
         == peers_before
+
+
+def test_a_link_the_role_cannot_bring_up_is_reported_down(fleet):
+    """The hub's WAN address is gone (an operator's change the role does not own): the handshakes cannot happen,
+    the play fails after the retries and the table says which links are down."""
+    lab, connections = fleet
+    hub = lab.router("hub")
+
+    def unplug():
+        wan = [it for it in hub.tables["/ip/address"] if it.values.get("address") == "198.51.100.1/24"][0]
+        hub.run("/ip/address", "remove", {".id": wan.ref})
+    lab.call(unplug)
+    run = play(GOOD, connections, "-e", "sitelink_verify_retries=0", "-e", "sitelink_verify_delay=0")
+    assert run.returncode != 0
+    assert "0 link ends up, 4 down" in run.out, run.out[-3000:]
+    assert "hub: link(s) not up: branch-a--hub, branch-b--hub" in run.out

@@ -367,7 +367,7 @@ class Engine(object):
                 ours = [r for r in table if self.key_of_row(r) in mine
                         and str(mine[self.key_of_row(r)].get("chain")) == chain]
                 foreign = [r for r in table if str(r.get("chain")) == chain and self.key_of_row(r) not in mine]
-                anchor = self._anchor(foreign)
+                anchor = self._anchor(foreign, table)
                 anchor_pos = table.index(anchor) if anchor is not None else len(table)
                 for e in wanted:
                     if id(e) in adds:
@@ -389,13 +389,27 @@ class Engine(object):
                     moves.append(op)
         return moves
 
-    def _anchor(self, foreign):
+    def _anchor(self, foreign, table):
+        """The foreign rule ours go before: the first that drops, or that jumps into a chain that may drop."""
         if self.placement == "bottom":
             return None
         for row in foreign:
-            if self.placement == "top" or row.get("action") in DROP_ACTIONS:
+            if self.placement == "top" or row.get("action") in DROP_ACTIONS or self._jumps_to_a_drop(row, table):
                 return row
         return None
+
+    @staticmethod
+    def _jumps_to_a_drop(row, table, seen=()):
+        """Whether a jump rule's target chain (or a chain it jumps to in turn) has a drop, reject or tarpit:
+        a drop reached through a jump stops our traffic as surely as one in the chain itself."""
+        target = row.get("jump-target") if row.get("action") == "jump" else None
+        if not target or target in seen:
+            return False
+        for other in table:
+            if other.get("chain") == target and str(other.get("disabled")).lower() not in ("true", "yes"):
+                if other.get("action") in DROP_ACTIONS or Engine._jumps_to_a_drop(other, table, seen + (target,)):
+                    return True
+        return False
 
     # ------------------------------------------------------------ applying
     def apply(self, api, ops, reopen=None):

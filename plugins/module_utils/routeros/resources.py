@@ -191,6 +191,20 @@ ADDRESSES = Resource(
     family_of="address",
 )
 
+ADDRESS_LISTS = Resource(
+    "address_lists", {"ipv4": "/ip/firewall/address-list", "ipv6": "/ipv6/firewall/address-list"},
+    ("list", "address"),
+    (
+        Field("list", required=True),
+        Field("address", k.FirewallAddress(), required=True),
+        DISABLED,
+    ),
+    read_only=("dynamic",),
+    family_of="address",
+    # dynamic entries (add-src-to-address-list, DNS names) are not ours and can be many: the router keeps them
+    read_where={"dynamic": False},
+)
+
 ROUTES = Resource(
     "routes", {"ipv4": "/ip/route", "ipv6": "/ipv6/route"}, ("dst_address", "gateway", "routing_table"),
     (
@@ -236,4 +250,4 @@ FIREWALL_RULES = Resource(
 )
 
 RESOURCES = dict((r.name, r) for r in (WIREGUARD_INTERFACES, WIREGUARD_PEERS, GRE_TUNNELS, EOIP_TUNNELS,
-                                       ADDRESSES, ROUTES, FIREWALL_RULES))
+                                       ADDRESSES, ADDRESS_LISTS, ROUTES, FIREWALL_RULES))

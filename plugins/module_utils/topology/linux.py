@@ -99,6 +99,11 @@ def firewall(plan):
             ip = ipaddress.ip_interface(entry["src_address"])
             parts.append("%s saddr %s" % ("ip" if ip.version == 4 else "ip6",
                                           ip.ip if ip.network.prefixlen == ip.max_prefixlen else ip.network))
+        for option, word in (("src_address_list", "saddr"), ("dst_address_list", "daddr")):
+            if entry.get(option):
+                prefixes = [a["address"] for a in plan.get("address_lists", [])
+                            if a["list"] == entry[option] and a["family"] == entry["family"]]
+                parts.append("%s %s { %s }" % ("ip" if entry["family"] == "ipv4" else "ip6", word, ", ".join(prefixes)))
         if entry.get("dst_port"):
             parts.append("%s dport %s" % (entry["protocol"], entry["dst_port"]))
         elif entry.get("protocol"):

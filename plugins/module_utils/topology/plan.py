@@ -20,6 +20,7 @@ except ImportError:  # pragma: no cover
 UNDERLAY_MTU = 1500
 WIREGUARD_OVERHEAD = 80      # IPv6 outer header: the safe figure for either underlay family
 OVERLAY_OVERHEAD = {"gre": 24, "eoip": 42}
+LAN_LIST = "sitelink-lans"   # the address list of every LAN a site's tunnels join (forward rules admit only these)
 
 
 def width(net):
@@ -118,11 +119,13 @@ def plan_site(model, name):
     mtu = UNDERLAY_MTU - WIREGUARD_OVERHEAD
     out = {"site": name, "platform": site.platform,
            "wireguard": {"name": iface, "listen_port": site.listen_port, "mtu": mtu},
-           "peers": [], "overlays": [], "addresses": [], "routes": [], "firewall": [], "links": []}
+           "peers": [], "overlays": [], "addresses": [], "routes": [], "address_lists": [], "firewall": [],
+           "links": []}
     extra = transit_lans(model, name)
     tunnel_interfaces = [iface]
     interface_families = {iface: set()}         # the families each tunnel interface carries (its transit)
     lan_families = set(family(lan) for lan in site.lans)
+    lans = list(site.lans)                      # every LAN the site's tunnels join: its own and the routed ones
     for link in sorted(model.links_of(name), key=lambda l: l.id):
         peer = model.sites[link.other(name)]
         wg, wg_len = wireguard_transit(model, link)
@@ -163,6 +166,7 @@ def plan_site(model, name):
         for lan in routed:
             out["routes"].append({"dst_address": lan, "gateway": hop})
             lan_families.add(family(lan))
+            lans.append(lan)
         if peer.endpoint and site.underlay_gateway and _is_address(peer.endpoint):
             out["routes"].append({"dst_address": host_prefix(peer.endpoint), "gateway": site.underlay_gateway})
         out["links"].append({"link": link.id, "peer": peer.name, "overlay": link.overlay, "verify_address": verify,
@@ -174,11 +178,20 @@ def plan_site(model, name):
         for fam in sorted(interface_families[ifname] or {"ipv4"}):
             out["firewall"].append(_named({"name": "ping-in-%s" % ifname, "chain": "input", "in_interface": ifname,
                                            "protocol": "icmp" if fam == "ipv4" else "icmpv6", "family": fam}))
-        for fam in sorted(lan_families or {"ipv4"}):
+        # only LAN-to-LAN traffic crosses the tunnels: a host on the WAN side sending to a remote LAN is not
+        # admitted (the router's own "drop all from WAN" then stands); both ends' addresses must be fleet LANs
+        for fam in sorted(lan_families):
             out["firewall"].append(_named({"name": "forward-from-%s" % ifname, "chain": "forward",
-                                           "in_interface": ifname, "family": fam}))
+                                           "in_interface": ifname, "src_address_list": LAN_LIST,
+                                           "dst_address_list": LAN_LIST, "family": fam}))
             out["firewall"].append(_named({"name": "forward-to-%s" % ifname, "chain": "forward",
-                                           "out_interface": ifname, "family": fam}))
+                                           "out_interface": ifname, "src_address_list": LAN_LIST,
+                                           "dst_address_list": LAN_LIST, "family": fam}))
+    seen = set()
+    for lan in lans:
+        if lan not in seen:
+            seen.add(lan)
+            out["address_lists"].append({"list": LAN_LIST, "address": lan, "family": family(lan)})
     _dedupe_routes(out)
     return out
 

@@ -16,8 +16,8 @@ from ansible_collections.sitelink.tunnels.plugins.module_utils.wireguard import 
 
 # Firewall holes before routes: traffic is moved into a tunnel only once the router admits it (a route first
 # would drop a management session that comes back through the new tunnel until the rules follow).
-ORDER = ("wireguard_interfaces", "wireguard_peers", "gre_tunnels", "eoip_tunnels", "addresses", "firewall_rules",
-         "routes")
+ORDER = ("wireguard_interfaces", "wireguard_peers", "gre_tunnels", "eoip_tunnels", "addresses", "address_lists",
+         "firewall_rules", "routes")
 
 
 def _wireguard_interfaces(plan, public_keys, psk_secret):
@@ -65,6 +65,12 @@ def _routes(plan, public_keys, psk_secret):
     return [dict(r) for r in plan["routes"]]
 
 
+def _address_lists(plan, public_keys, psk_secret):
+    """The LANs the forward rules admit, as RouterOS address lists of their family (one entry per prefix)."""
+    return [{"list": entry["list"], "address": entry["address"], "comment": entry["list"]}
+            for entry in plan["address_lists"]]
+
+
 def _firewall_rules(plan, public_keys, psk_secret):
     """Each rule goes to the table of its family (/ip or /ipv6 firewall filter)."""
     return [dict(rule, family=rule.get("family", "ipv4")) for rule in plan["firewall"]]
@@ -76,6 +82,7 @@ ADAPTERS = {
     "gre_tunnels": _overlays("gre"),
     "eoip_tunnels": _overlays("eoip"),
     "addresses": _addresses,
+    "address_lists": _address_lists,
     "routes": _routes,
     "firewall_rules": _firewall_rules,
 }

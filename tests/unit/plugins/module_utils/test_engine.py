@@ -202,3 +202,17 @@ def test_a_script_selects_a_rule_by_its_whole_comment():
     engine, ops = plan(res.FIREWALL_RULES, config, "merged", {FILTER: rows})
     text = engine.script(ops[0])
     assert 'where comment="sitelink:fleet wireguard-in"' in text and "comment~" not in text
+
+
+def test_rules_go_before_a_jump_into_a_chain_that_drops():
+    """A drop reached through a jump was missed: our rules went after the jump and never matched."""
+    rows = [rule("*1", "input", comment="defconf: accept established"),
+            rule("*2", "input", "jump", comment="operator: checks", **{"jump-target": "operator"}),
+            rule("*3", "operator", "jump", comment="operator: deeper", **{"jump-target": "deeper"}),
+            rule("*4", "deeper", "drop", comment="operator: no WireGuard", protocol="udp"),
+            rule("*5", "input", "drop", comment="defconf: drop all not coming from LAN")]
+    ops = plan(res.FIREWALL_RULES, [{"name": "a", "chain": "input", "family": "ipv4"}], "merged", {FILTER: rows})[1]
+    assert [(o.verb, o.place_before) for o in ops] == [("add", "*2")]
+    harmless = [dict(r, **{"action": "accept"}) if r[".id"] == "*4" else r for r in rows]
+    ops = plan(res.FIREWALL_RULES, [{"name": "a", "chain": "input", "family": "ipv4"}], "merged", {FILTER: harmless})[1]
+    assert [(o.verb, o.place_before) for o in ops] == [("add", "*5")]

@@ -65,8 +65,10 @@ def test_gre_overlay_on_linux_and_its_firewall_rules():
     rules = dict((r["name"], r) for r in linux.firewall(gw))
     assert rules["wireguard-in"] == {"chain": "input", "name": "wireguard-in", "rule": "udp dport 13231 counter accept"}
     assert rules["overlay-in-hub"]["rule"] == 'iifname "wg-sitelink" ip saddr 10.255.0.0 meta l4proto gre counter accept'
-    assert rules["forward-to-gre-hub"] == {"chain": "forward", "name": "forward-to-gre-hub",
-                                           "rule": 'oifname "gre-hub" counter accept'}
+    assert rules["forward-to-gre-hub"] == {
+        "chain": "forward", "name": "forward-to-gre-hub",
+        "rule": 'oifname "gre-hub" ip saddr { 10.20.0.0/16, 192.168.10.0/24, 192.168.12.0/24 } '
+                'ip daddr { 10.20.0.0/16, 192.168.10.0/24, 192.168.12.0/24 } counter accept'}
     # routes to the hub's LAN go over the GRE overlay, from our overlay address
     assert {"dst": "192.168.10.0/24", "via": "10.254.0.0", "src": "10.254.0.1"} in linux.routes(gw)
 

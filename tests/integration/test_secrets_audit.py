@@ -1,0 +1,67 @@
+"""Secrets audit: a run at -vvv --diff with a log file and a fact cache, and a render-only run, leave no private
+key, preshared key, preshared-key secret or router password anywhere - output, log, cache, rendered files."""
+
+import json
+import os
+import subprocess
+
+from conftest import BIN, COLLECTIONS
+from rosemu.cli import generate_certificate
+from rosemu.lab import Lab, RouterSpec
+from test_site_tunnel import GOOD, PLAYBOOK, WAN
+
+PASSWORD = "Rtr-Passw0rd-9f3c"
+PSK_SECRET = "lab-secret-not-for-production"       # the GOOD inventory's
+
+
+def run(inventory, connections, tmp_path, *flags):
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_NOCOLOR="1",
+               ANSIBLE_LOG_PATH=str(tmp_path / "ansible.log"), ANSIBLE_CACHE_PLUGIN="jsonfile",
+               ANSIBLE_CACHE_PLUGIN_CONNECTION=str(tmp_path / "facts"), ANSIBLE_GATHERING="implicit")
+    proc = subprocess.run([os.path.join(BIN, "ansible-playbook"), "-i", inventory, "-i", connections, PLAYBOOK,
+                           "-vvv", "--diff", *flags], capture_output=True, text=True, env=env, timeout=600, check=False)
+    return proc.stdout + proc.stderr, proc.returncode
+
+
+def everything_written(tmp_path, output):
+    texts = {"stdout": output}
+    for folder, _dirs, files in os.walk(str(tmp_path)):
+        for name in files:
+            path = os.path.join(folder, name)
+            # the lab's certificate and the inventory (where the password is given) are inputs, not output
+            if "tls" not in path.split(os.sep) and name != "connections.yml":
+                with open(path, encoding="utf-8", errors="replace") as fh:
+                    texts[path] = fh.read()
+    return texts
+
+
+def test_no_secret_anywhere_after_a_verbose_diff_run_and_a_render(tmp_path):
+    specs = [RouterSpec(name, users={"admin": (PASSWORD, "full")},
+                        setup=[["/ip/address/add", "=address=%s/24" % wan, "=interface=ether1"],
+                               ["/ip/address/set", "=numbers=*1", "=address=%s/24" % lan]])
+             for name, (wan, lan) in WAN.items()]
+    cert, key = generate_certificate(str(tmp_path / "tls"))
+    lab = Lab(specs, tls_cert=cert, tls_key=key).start()
+    connections = tmp_path / "connections.yml"
+    connections.write_text("all:\n  hosts:\n" + "".join(
+        "    %s: {ansible_host: 127.0.0.1, sitelink_routeros: {port: %d, ca_path: %s, password: %s}}\n"
+        % (n, lab.port(n, "api-ssl"), json.dumps(cert), json.dumps(PASSWORD)) for n in WAN))
+    try:
+        output, rc = run(GOOD, str(connections), tmp_path)
+        assert rc == 0, output[-3000:]
+        rendered, rc = run(GOOD, str(connections), tmp_path, "-e", "sitelink_render_dir=%s" % (tmp_path / "rendered"))
+        assert rc == 0, rendered[-3000:]
+        secrets = {"router password": PASSWORD, "preshared-key secret": PSK_SECRET}
+        for name, router in lab.routers.items():
+            for item in lab.call(lambda r=router: list(r.tables["/interface/wireguard"])):
+                secrets["%s private key" % name] = item.values["private-key"]
+            for item in lab.call(lambda r=router: list(r.tables["/interface/wireguard/peers"])):
+                secrets["%s preshared key %s" % (name, item.values.get("comment"))] = item.values["preshared-key"]
+        assert len(secrets) == 2 + 3 + 4
+        texts = everything_written(tmp_path, output + rendered)
+        assert os.path.exists(str(tmp_path / "ansible.log")) and len(texts) > 5
+        hits = ["%s in %s" % (what, where) for what, value in secrets.items() for where, text in texts.items()
+                if value in text]
+        assert hits == []
+    finally:
+        lab.stop()
