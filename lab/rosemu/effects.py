@@ -107,6 +107,8 @@ CHECKS = {
     "/interface/wireguard/peers": _check_peer,
     "/ip/firewall/filter": _check_filter,
     "/ipv6/firewall/filter": _check_filter,
+    "/ip/firewall/mangle": _check_filter,
+    "/ipv6/firewall/mangle": _check_filter,
     "/interface/bridge/port": _check_bridge_port,
 }
 
@@ -127,6 +129,8 @@ FLAG_FALSE = {
     "/interface/list/member": ("dynamic",),
     "/ip/firewall/filter": ("dynamic", "invalid"),
     "/ipv6/firewall/filter": ("dynamic", "invalid"),
+    "/ip/firewall/mangle": ("dynamic", "invalid"),
+    "/ipv6/firewall/mangle": ("dynamic", "invalid"),
     "/ip/firewall/address-list": ("dynamic",),
     "/ipv6/firewall/address-list": ("dynamic",),
     "/routing/ospf/interface-template": ("dynamic", "inactive"),
@@ -135,6 +139,8 @@ COUNTERS_ZERO = {
     "/interface/wireguard/peers": ("rx", "tx"),
     "/ip/firewall/filter": ("bytes", "packets"),
     "/ipv6/firewall/filter": ("bytes", "packets"),
+    "/ip/firewall/mangle": ("bytes", "packets"),
+    "/ipv6/firewall/mangle": ("bytes", "packets"),
 }
 
 

@@ -138,6 +138,19 @@ def firewall_fields(version):
     ) + COMMON_TAIL
 
 
+def mangle_fields(version):
+    """/ip and /ipv6 firewall mangle: the matchers of the filter, and the change-mss action the collection uses
+    (MikroTik manual, Mangle: action=change-mss, new-mss=clamp-to-pmtu, tcp-flags)."""
+    actions = v.Enum("accept", "passthrough", "jump", "return", "log", "change-mss", "mark-connection",
+                     "mark-packet", "mark-routing", "change-ttl", "change-dscp", "clamp-mss-to-pmtu")
+    return tuple(f for f in firewall_fields(version) if f.name not in ("action", "reject-with")) + (
+        F("action", actions, "accept"),
+        F("new-mss", nullable=True),
+        F("tcp-flags", nullable=True),
+        F("passthrough", BOOL, "true"),
+    )
+
+
 OSPF_INTERFACE_TYPES = v.Enum("broadcast", "nbma", "ptp", "ptmp", "ptp-unnumbered", "virtual-link")
 
 MENUS = (
@@ -282,6 +295,8 @@ MENUS = (
         RO("connect", BOOL), RO("immediate-gw"),
     ) + COMMON_TAIL),
     Menu("/ip/firewall/filter", firewall_fields(4), ordered=True),
+    Menu("/ip/firewall/mangle", mangle_fields(4), ordered=True),
+    Menu("/ipv6/firewall/mangle", mangle_fields(6), ordered=True),
     Menu("/ipv6/firewall/filter", firewall_fields(6), ordered=True),
     Menu("/ip/firewall/address-list", (
         F("list", required=True),

@@ -54,8 +54,8 @@ options:
         rules admit only traffic between those LANs (a host on the WAN side cannot send into a remote LAN).
     type: list
     elements: str
-    choices: [wireguard_interfaces, wireguard_peers, gre_tunnels, eoip_tunnels, addresses, address_lists, firewall_rules, routes]
-    default: [wireguard_interfaces, wireguard_peers, gre_tunnels, eoip_tunnels, addresses, address_lists, firewall_rules, routes]
+    choices: [wireguard_interfaces, wireguard_peers, gre_tunnels, eoip_tunnels, addresses, address_lists, firewall_rules, mangle_rules, routes]
+    default: [wireguard_interfaces, wireguard_peers, gre_tunnels, eoip_tunnels, addresses, address_lists, firewall_rules, mangle_rules, routes]
   owner:
     description: Ownership tag of the entries (as the role's C(sitelink_owner)).
     type: str
@@ -120,7 +120,7 @@ EXAMPLES = r"""
 
 - name: Peers, overlays, addresses, routes and firewall holes, over one session
   sitelink.tunnels.site_apply:
-    resources: [wireguard_peers, gre_tunnels, eoip_tunnels, addresses, address_lists, firewall_rules, routes]
+    resources: [wireguard_peers, gre_tunnels, eoip_tunnels, addresses, address_lists, firewall_rules, mangle_rules, routes]
 """
 
 RETURN = r"""

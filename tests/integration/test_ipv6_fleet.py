@@ -51,6 +51,9 @@ def test_an_ipv6_fleet_opens_the_ipv6_firewall_converges_verifies_and_reruns_wit
         ours_v4 = lab.call(lambda: [r.values.get("comment") for r in hub.tables["/ip/firewall/filter"]
                                     if r.values.get("comment", "").startswith("sitelink:")])
         assert ours_v4 == []
+        clamp = lab.call(lambda: [(r.values.get("comment"), r.values.get("action"), r.values.get("new-mss"))
+                                  for r in hub.tables["/ipv6/firewall/mangle"]])
+        assert clamp == [("sitelink:fleet mss-clamp-wg-sitelink-ipv6", "change-mss", "clamp-to-pmtu")]
         reset(lab)
         second = play(path, path)
         assert second.returncode == 0 and second.out.count("changed=0") == 3, second.out[-3000:]

@@ -40,6 +40,14 @@ def linux(tmp_path):
     lab.down()
 
 
+def wireguard_go_in(linux, name):
+    """The wireguard-go processes in the site's own network namespace (the PID namespace is shared: pgrep alone
+    also sees other tests' sites)."""
+    own = set(subprocess.run(["ip", "netns", "pids", linux.netns(name)], capture_output=True, text=True,
+                             check=False).stdout.split())
+    return sorted(pid for pid in linux.ssh(name, "pgrep -x wireguard-go").stdout.split() if pid in own)
+
+
 def play(tmp_path, *flags):
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_NOCOLOR="1", ANSIBLE_HOST_KEY_CHECKING="0")
     proc = subprocess.run([os.path.join(BIN, "ansible-playbook"), "-i", str(tmp_path / "inventory.json"), PLAYBOOK,
@@ -78,11 +86,11 @@ def test_mesh_of_linux_sites_converges_once_and_keeps_its_secrets(linux, tmp_pat
     assert second.rc == 0, second
     assert all(r["changed"] == 0 for r in second.recap.values()), second.recap
     # a changed setting is applied to the running interface: same wireguard-go, sessions kept
-    pids = dict((name, linux.ssh(name, "pgrep -x wireguard-go").stdout.split()) for name in SITES)
+    pids = dict((name, wireguard_go_in(linux, name)) for name in SITES)
     handshakes = linux.ssh("charlie", "wg show wg-sitelink latest-handshakes").stdout
     third = play(tmp_path, "-e", json.dumps({"sitelink_link_defaults": {"keepalive": 15}}))
     assert third.rc == 0 and third.recap["charlie"]["changed"] >= 1, third
-    assert dict((name, linux.ssh(name, "pgrep -x wireguard-go").stdout.split()) for name in SITES) == pids
+    assert dict((name, wireguard_go_in(linux, name)) for name in SITES) == pids
     assert set(linux.ssh("charlie", "wg show wg-sitelink persistent-keepalive").stdout.split()[1::2]) == {"15"}
     kept = dict(line.split() for line in handshakes.splitlines())
     now = dict(line.split() for line in linux.ssh("charlie", "wg show wg-sitelink latest-handshakes").stdout.splitlines())

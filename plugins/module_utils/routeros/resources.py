@@ -222,27 +222,45 @@ ROUTES = Resource(
     read_where={"dynamic": False},
 )
 
+FIREWALL_MATCHERS = (
+    Field("chain", required=True),
+    Field("protocol", default=CLEAR),
+    Field("src_address", k.FirewallAddress(), default=CLEAR),
+    Field("dst_address", k.FirewallAddress(), default=CLEAR),
+    Field("src_port", default=CLEAR),
+    Field("dst_port", default=CLEAR),
+    Field("in_interface", default=CLEAR),
+    Field("out_interface", default=CLEAR),
+    Field("in_interface_list", default=CLEAR),
+    Field("out_interface_list", default=CLEAR),
+    Field("src_address_list", default=CLEAR),
+    Field("dst_address_list", default=CLEAR),
+    Field("connection_state", k.Words(), default=CLEAR),
+    Field("log", k.BOOL, default=False),
+    Field("log_prefix", default=""),
+    DISABLED,
+)
+
 FIREWALL_RULES = Resource(
     "firewall_rules", {"ipv4": "/ip/firewall/filter", "ipv6": "/ipv6/firewall/filter"}, ("name",),
-    (
-        Field("chain", required=True),
+    FIREWALL_MATCHERS + (
         Field("action", default="accept"),
-        Field("protocol", default=CLEAR),
-        Field("src_address", k.FirewallAddress(), default=CLEAR),
-        Field("dst_address", k.FirewallAddress(), default=CLEAR),
-        Field("src_port", default=CLEAR),
-        Field("dst_port", default=CLEAR),
-        Field("in_interface", default=CLEAR),
-        Field("out_interface", default=CLEAR),
-        Field("in_interface_list", default=CLEAR),
-        Field("out_interface_list", default=CLEAR),
-        Field("src_address_list", default=CLEAR),
-        Field("dst_address_list", default=CLEAR),
-        Field("connection_state", k.Words(), default=CLEAR),
         Field("jump_target", default=CLEAR),
-        Field("log", k.BOOL, default=False),
-        Field("log_prefix", default=""),
-        DISABLED,
+    ),
+    ordered_by="chain",
+    family_of="family",
+    key_in_comment="name",
+)
+
+# TCP MSS clamping on the WireGuard interface: GRE and EoIP clamp by themselves (clamp-tcp-mss=yes), WireGuard
+# does not, and where ICMP is filtered path-MTU discovery fails (MikroTik manual, Mangle: change-mss)
+MANGLE_RULES = Resource(
+    "mangle_rules", {"ipv4": "/ip/firewall/mangle", "ipv6": "/ipv6/firewall/mangle"}, ("name",),
+    FIREWALL_MATCHERS + (
+        Field("action", default="accept"),
+        Field("new_mss", default=CLEAR),
+        Field("tcp_flags", default=CLEAR),
+        Field("passthrough", k.BOOL, default=True),
     ),
     ordered_by="chain",
     family_of="family",
@@ -250,4 +268,4 @@ FIREWALL_RULES = Resource(
 )
 
 RESOURCES = dict((r.name, r) for r in (WIREGUARD_INTERFACES, WIREGUARD_PEERS, GRE_TUNNELS, EOIP_TUNNELS,
-                                       ADDRESSES, ADDRESS_LISTS, ROUTES, FIREWALL_RULES))
+                                       ADDRESSES, ADDRESS_LISTS, ROUTES, FIREWALL_RULES, MANGLE_RULES))

@@ -89,7 +89,7 @@ def routes(plan):
 def firewall(plan):
     """linux_firewall rules: nftables statements for the plan's firewall entries, each named."""
     out = []
-    for entry in plan["firewall"]:
+    for entry in plan["firewall"] + plan.get("mangle", []):
         parts = []
         if entry.get("in_interface"):
             parts.append('iifname "%s"' % entry["in_interface"])
@@ -108,7 +108,10 @@ def firewall(plan):
             parts.append("%s dport %s" % (entry["protocol"], entry["dst_port"]))
         elif entry.get("protocol"):
             parts.append(PROTOCOL_MATCH[entry["protocol"]])
-        rule = {"chain": entry["chain"], "name": entry["name"], "rule": " ".join(parts + ["counter accept"])}
+        verdict = "tcp option maxseg size set rt mtu" if entry.get("action") == "change-mss" else "counter accept"
+        if entry.get("tcp_flags"):
+            parts.append("tcp flags %s" % entry["tcp_flags"])
+        rule = {"chain": entry["chain"], "name": entry["name"], "rule": " ".join(parts + [verdict])}
         # one inet table sees both families: a rule the plan makes per family but that matches no address is the
         # same statement twice (forward-to-wg), kept once under its first name
         if not any(r["chain"] == rule["chain"] and r["rule"] == rule["rule"] for r in out):

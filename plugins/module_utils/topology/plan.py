@@ -120,12 +120,13 @@ def plan_site(model, name):
     out = {"site": name, "platform": site.platform,
            "wireguard": {"name": iface, "listen_port": site.listen_port, "mtu": mtu},
            "peers": [], "overlays": [], "addresses": [], "routes": [], "address_lists": [], "firewall": [],
-           "links": []}
+           "mangle": [], "links": []}
     extra = transit_lans(model, name)
     tunnel_interfaces = [iface]
     interface_families = {iface: set()}         # the families each tunnel interface carries (its transit)
     lan_families = set(family(lan) for lan in site.lans)
     lans = list(site.lans)                      # every LAN the site's tunnels join: its own and the routed ones
+    plain_links = False                         # a link without overlay carries LAN traffic on WireGuard itself
     for link in sorted(model.links_of(name), key=lambda l: l.id):
         peer = model.sites[link.other(name)]
         wg, wg_len = wireguard_transit(model, link)
@@ -135,6 +136,7 @@ def plan_site(model, name):
         routed = list(peer.lans) + extra.get(peer.name, [])
         if link.overlay == "none":
             allowed += routed
+            plain_links = plain_links or bool(routed)
         out["peers"].append({
             "link": link.id, "peer": peer.name, "interface": iface,
             "endpoint_address": peer.endpoint or "", "endpoint_port": peer.listen_port if peer.endpoint else 0,
@@ -187,6 +189,13 @@ def plan_site(model, name):
             out["firewall"].append(_named({"name": "forward-to-%s" % ifname, "chain": "forward",
                                            "out_interface": ifname, "src_address_list": LAN_LIST,
                                            "dst_address_list": LAN_LIST, "family": fam}))
+    # GRE and EoIP clamp the TCP MSS by themselves (RouterOS clamp-tcp-mss=yes); LAN traffic straight on WireGuard
+    # (MTU 1420) is clamped to the path MTU on the SYN, since filtered ICMP breaks path-MTU discovery
+    if plain_links:
+        for fam in sorted(lan_families):
+            out["mangle"].append(_named({"name": "mss-clamp-%s" % iface, "chain": "forward", "protocol": "tcp",
+                                         "tcp_flags": "syn", "out_interface": iface, "action": "change-mss",
+                                         "new_mss": "clamp-to-pmtu", "passthrough": True, "family": fam}))
     seen = set()
     for lan in lans:
         if lan not in seen:

@@ -17,7 +17,7 @@ from ansible_collections.sitelink.tunnels.plugins.module_utils.wireguard import 
 # Firewall holes before routes: traffic is moved into a tunnel only once the router admits it (a route first
 # would drop a management session that comes back through the new tunnel until the rules follow).
 ORDER = ("wireguard_interfaces", "wireguard_peers", "gre_tunnels", "eoip_tunnels", "addresses", "address_lists",
-         "firewall_rules", "routes")
+         "firewall_rules", "mangle_rules", "routes")
 
 
 def _wireguard_interfaces(plan, public_keys, psk_secret):
@@ -76,6 +76,10 @@ def _firewall_rules(plan, public_keys, psk_secret):
     return [dict(rule, family=rule.get("family", "ipv4")) for rule in plan["firewall"]]
 
 
+def _mangle_rules(plan, public_keys, psk_secret):
+    return [dict(rule) for rule in plan.get("mangle", [])]
+
+
 ADAPTERS = {
     "wireguard_interfaces": _wireguard_interfaces,
     "wireguard_peers": _wireguard_peers,
@@ -85,6 +89,7 @@ ADAPTERS = {
     "address_lists": _address_lists,
     "routes": _routes,
     "firewall_rules": _firewall_rules,
+    "mangle_rules": _mangle_rules,
 }
 
 

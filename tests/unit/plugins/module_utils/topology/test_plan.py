@@ -140,3 +140,21 @@ def test_every_firewall_rule_carries_its_family_and_ipv6_goes_to_the_ipv6_table(
     assert ("forward-from-wg-sitelink-ipv6", "ipv6") in hub and ("forward-from-wg-sitelink", "ipv4") not in hub
     rules = routeros.config(plans["hub"], "firewall_rules", {}, None)
     assert set(r["family"] for r in rules) == {"ipv6"}
+
+
+def test_plain_wireguard_links_clamp_the_tcp_mss_and_overlays_do_not_need_to():
+    """GRE and EoIP clamp by themselves (clamp-tcp-mss=yes); LAN traffic straight on WireGuard got no clamp."""
+    from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import linux, routeros
+    sites = {"a": {"id": 1, "lans": ["10.1.0.0/24"], "endpoint": "198.51.100.1"},
+             "b": {"id": 2, "platform": "linux", "lans": ["10.2.0.0/24"]}}
+    settings = {"sitelink_topology": {"type": "p2p"}, "sitelink_psk_secret": "s"}
+    plans = validate.plan_fleet(model.load(sites, settings))
+    (rule,) = routeros.config(plans["a"], "mangle_rules")
+    assert rule == {"name": "mss-clamp-wg-sitelink", "chain": "forward", "protocol": "tcp", "tcp_flags": "syn",
+                    "out_interface": "wg-sitelink", "action": "change-mss", "new_mss": "clamp-to-pmtu",
+                    "passthrough": True, "family": "ipv4"}
+    clamp = [r for r in linux.firewall(plans["b"]) if r["name"] == "mss-clamp-wg-sitelink"]
+    assert clamp == [{"chain": "forward", "name": "mss-clamp-wg-sitelink", "rule": 'oifname "wg-sitelink" meta l4proto '
+                      'tcp tcp flags syn tcp option maxseg size set rt mtu'}]
+    overlaid = validate.plan_fleet(model.load(sites, dict(settings, sitelink_link_defaults={"overlay": "gre"})))
+    assert overlaid["a"]["mangle"] == []
