@@ -39,7 +39,7 @@ def _set_faults(lab, router, query, body):
     faults = router.faults
     if body.get("reset"):
         faults.reset()
-    for key in ("delay_ms", "drop_after_writes", "drop_applied", "drop_once", "traps"):
+    for key in ("delay_ms", "drop_after_writes", "drop_applied", "drop_once", "logins_left", "traps"):
         if key in body:
             setattr(faults, key, body[key])
     return faults.as_dict()

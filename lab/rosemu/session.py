@@ -138,7 +138,11 @@ class Session:
 
     def login(self, args, tag):
         user = self.router.users.get(args.get("name", ""))
-        if user is None or user[0] != args.get("password", ""):
+        faults = self.router.faults
+        refused = faults.logins_left is not None and faults.logins_left <= 0
+        if faults.logins_left is not None:
+            faults.logins_left -= 1
+        if refused or user is None or user[0] != args.get("password", ""):
             self.send_trap(errors.Trap(errors.BAD_LOGIN), tag)
         else:
             self.user, self.group = args["name"], user[1]

@@ -86,3 +86,26 @@ def test_interrupted_after_k_writes_then_rerun_converges(reference, tmp_path, k)
         assert configuration(lab) == expected
     finally:
         lab.stop()
+
+
+def test_a_login_that_starts_failing_mid_run_fails_that_router_only_and_a_rerun_converges(reference, tmp_path):
+    """The hub accepts its first API login (the interface step) and refuses every later one, as when its password
+    is changed during the run: the hub fails with a message naming it and the login, the branches finish, and the
+    next run converges."""
+    expected, _writes = reference
+    lab, connections = start(tmp_path)
+    try:
+        hub = lab.router("hub")
+        lab.call(lambda: setattr(hub.faults, "logins_left", 1))
+        broken = play(GOOD, connections, "-e", "sitelink_verify=false")
+        assert broken.returncode != 0
+        assert "hub (127.0.0.1:%d, TLS): login refused for user 'admin'" % lab.port("hub", "api-ssl") in broken.out, \
+            broken.out[-3000:]
+        for branch in ("branch-a", "branch-b"):
+            assert " failed=0 " in [line for line in broken.out.splitlines() if line.startswith(branch + " ")][0]
+        lab.call(hub.faults.reset)
+        again = play(GOOD, connections, "-e", "sitelink_verify=false")
+        assert again.returncode == 0, again.out[-3000:]
+        assert configuration(lab) == expected
+    finally:
+        lab.stop()

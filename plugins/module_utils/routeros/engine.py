@@ -266,6 +266,7 @@ class Engine(object):
             row = rows[0] if rows else None
             if state != "deleted":
                 problems.extend(self._taken(entry, row, rows_by_path.get(path, [])))
+                problems.extend(self._clash(entry, rows_by_path.get(path, [])))
             if row is not None:
                 matched.add(row[".id"] + path)
             if state == "deleted":
@@ -311,6 +312,34 @@ class Engine(object):
         if self.resource.ordered_by and state not in ("deleted",):
             ops.extend(self.order(config, ops, rows_by_path))
         return ops
+
+    def _clash(self, entry, rows):
+        """Problems for an operator's entry that would share `foreign_clash` values with ours (an equal-cost route
+        to the same prefix): reported before anything is written, never changed."""
+        options = self.resource.foreign_clash
+        if not options:
+            return []
+        want = self._clash_values(entry)
+        out = []
+        for other in rows:
+            if self._ours(other) or self._legacy(other):
+                continue
+            have = tuple(_canon(self.resource.by_option[o].kind, other.get(self.resource.by_option[o].api)
+                                if other.get(self.resource.by_option[o].api) not in (None, "")
+                                else self.resource.by_option[o].default) for o in options)
+            if have == want and self.key_of_row(other) != self.key_of_entry(entry):
+                out.append("%s: the router already has %s (not managed by sitelink.tunnels) with the same %s: "
+                           "RouterOS 7 would balance traffic over both (ECMP); remove it or give it another %s"
+                           % (self.label(entry), self._row_label(other), ", ".join(options), options[-1]))
+        return out
+
+    def _clash_values(self, entry):
+        values = []
+        for option in self.resource.foreign_clash:
+            field = self.resource.by_option[option]
+            value = entry.get(option)
+            values.append(_canon(field.kind, field.default if value in (None, "") else value))
+        return tuple(values)
 
     def _taken(self, entry, row, rows):
         """Problems for an exclusive value (a listen port) that another entry of the path already has."""

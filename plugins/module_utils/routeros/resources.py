@@ -53,7 +53,7 @@ class Field(object):
 
 class Resource(object):
     def __init__(self, name, paths, key, fields, read_only=(), interface_type=None, ordered_by=None,
-                 family_of=None, key_in_comment=None, exclusive=(), read_where=None):
+                 family_of=None, key_in_comment=None, exclusive=(), read_where=None, foreign_clash=()):
         self.name = name
         self.paths = paths                  # {family: "/api/path"}; one entry when there is no family
         self.key = key                      # option names
@@ -68,6 +68,7 @@ class Resource(object):
         self.release = None                 # set on a resource cut to one RouterOS release
         self.exclusive = exclusive          # options no two entries of the path may share (a UDP port)
         self.read_where = read_where        # {API name: value} the router filters reads by (never dynamic rows)
+        self.foreign_clash = foreign_clash  # options an entry of the operator's may not share with ours (ECMP)
 
     def path_for(self, entry):
         if len(self.paths) == 1:
@@ -87,7 +88,7 @@ class Resource(object):
             fields = tuple(f for f in self.fields if f.exists_in(release_))
             cache[release_] = Resource(self.name, self.paths, self.key, fields, self.read_only, self.interface_type,
                                        self.ordered_by, self.family_of, self.key_in_comment, self.exclusive,
-                                       self.read_where)
+                                       self.read_where, self.foreign_clash)
             cache[release_].release = release_
         return cache[release_]
 
@@ -220,6 +221,8 @@ ROUTES = Resource(
     family_of="dst_address",
     # a full BGP table is a million dynamic rows: the router leaves them out (API query ?=dynamic=no)
     read_where={"dynamic": False},
+    # an operator's static route to the same prefix at the same distance: RouterOS 7 balances over both (ECMP)
+    foreign_clash=("dst_address", "routing_table", "distance"),
 )
 
 FIREWALL_MATCHERS = (

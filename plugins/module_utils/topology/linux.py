@@ -76,6 +76,8 @@ def routes(plan):
     out = []
     for route in plan["routes"]:
         entry = {"dst": route["dst_address"], "via": route["gateway"]}
+        if route.get("distance", 1) != 1:
+            entry["metric"] = route["distance"]      # RouterOS's distance as the Linux metric: lower wins
         gateway = ipaddress.ip_address(route["gateway"])
         family = ipaddress.ip_network(route["dst_address"]).version
         for address in ours:

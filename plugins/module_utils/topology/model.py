@@ -17,11 +17,11 @@ TOPOLOGIES = ("p2p", "hub_spoke", "mesh", "links")
 OVERLAYS = ("none", "gre", "eoip")
 SITE_KEYS = ("id", "platform", "lans", "endpoint", "listen_port", "underlay_gateway", "default_route",
              "public_key", "interface")
-LINK_KEYS = ("sites", "overlay", "preshared_key", "keepalive", "tunnel_id")
+LINK_KEYS = ("sites", "overlay", "preshared_key", "keepalive", "tunnel_id", "distance")
 LINK_DEFAULT_KEYS = tuple(k for k in LINK_KEYS if k != "sites")
 TOPOLOGY_KEYS = ("type", "hubs", "links", "aggregates")
 POOL_KEYS = ("wireguard", "overlay", "overlay_prefix_length", "tunnel_id_base")
-LINK_DEFAULTS = {"overlay": "none", "preshared_key": True, "keepalive": 25}
+LINK_DEFAULTS = {"overlay": "none", "preshared_key": True, "keepalive": 25, "distance": 1}
 POOL_DEFAULTS = {"wireguard": "10.255.0.0/24", "overlay": "10.254.0.0/24", "overlay_prefix_length": 31,
                  "tunnel_id_base": 100}
 DEFAULT_INTERFACE = "wg-sitelink"
@@ -65,6 +65,7 @@ class Link(object):
         self.tunnel_id = tunnel_id
         self.origin = origin            # where it was declared, for messages
         self.overlay_origin = origin    # where its overlay was chosen (a link setting or the link defaults)
+        self.distance = 1               # of the routes through the link (a backup link takes a higher one)
 
     @property
     def id(self):
@@ -287,6 +288,7 @@ def load(sites_vars, settings):
         link = Link(a, b, settings_for["overlay"], settings_for["preshared_key"], settings_for["keepalive"],
                     settings_for.get("tunnel_id"), origin)
         link.overlay_origin = settings_for["overlay_origin"]
+        link.distance = settings_for["distance"]
         model.links.append(link)
     return model
 
@@ -320,6 +322,9 @@ def _link_settings(model, where, given, base):
                                      base["preshared_key"])
     if "keepalive" in given:
         out["keepalive"] = _int(model, "fleet", where + ".keepalive", given["keepalive"], 0, 65535)
+    if "distance" in given:
+        distance = _int(model, "fleet", where + ".distance", given["distance"], 1, 255)
+        out["distance"] = base["distance"] if distance is None else distance
     if given.get("tunnel_id") is not None:
         out["tunnel_id"] = _int(model, "fleet", where + ".tunnel_id", given["tunnel_id"], 0, 65535)
     return out

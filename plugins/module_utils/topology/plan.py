@@ -166,7 +166,7 @@ def plan_site(model, name):
             interface_families[ov_iface] = {family(ov[name])}
             hop = verify = ov[peer.name]
         for lan in routed:
-            out["routes"].append({"dst_address": lan, "gateway": hop})
+            out["routes"].append({"dst_address": lan, "gateway": hop, "distance": link.distance})
             lan_families.add(family(lan))
             lans.append(lan)
         if peer.endpoint and site.underlay_gateway and _is_address(peer.endpoint):

@@ -216,3 +216,18 @@ def test_rules_go_before_a_jump_into_a_chain_that_drops():
     harmless = [dict(r, **{"action": "accept"}) if r[".id"] == "*4" else r for r in rows]
     ops = plan(res.FIREWALL_RULES, [{"name": "a", "chain": "input", "family": "ipv4"}], "merged", {FILTER: harmless})[1]
     assert [(o.verb, o.place_before) for o in ops] == [("add", "*5")]
+
+
+def test_an_operators_route_to_the_same_prefix_at_the_same_distance_is_reported_before_any_write():
+    """RouterOS 7 installs equal-distance routes to one prefix side by side (ECMP): ours would share the traffic
+    with the operator's. Reported, never changed; a different distance (a backup) is fine."""
+    routes = "/ip/route"
+    operator = {".id": "*9", "dst-address": "10.20.0.0/16", "gateway": "192.168.88.9", "distance": "1",
+                "routing-table": "main", "comment": "operator: backup line"}
+    config = [{"dst_address": "10.20.0.0/16", "gateway": "192.168.88.2"}]
+    with pytest.raises(RouterosError) as err:
+        plan(res.ROUTES, config, "overridden", {routes: [operator]})
+    assert "already has dst_address=10.20.0.0/16 gateway=192.168.88.9" in err.value.message
+    assert "ECMP" in err.value.message
+    ops = plan(res.ROUTES, config, "overridden", {routes: [dict(operator, distance="5")]})[1]
+    assert [op.verb for op in ops] == ["add"]

@@ -158,3 +158,17 @@ def test_plain_wireguard_links_clamp_the_tcp_mss_and_overlays_do_not_need_to():
                       'tcp tcp flags syn tcp option maxseg size set rt mtu'}]
     overlaid = validate.plan_fleet(model.load(sites, dict(settings, sitelink_link_defaults={"overlay": "gre"})))
     assert overlaid["a"]["mangle"] == []
+
+
+def test_route_distance_is_a_link_setting():
+    """Distance was fixed at 1; a link (or the link defaults) sets it, e.g. a backup path at a higher distance."""
+    from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import linux, routeros
+    sites = {"a": {"id": 1, "lans": ["10.1.0.0/24"], "endpoint": "198.51.100.1"},
+             "b": {"id": 2, "platform": "linux", "lans": ["10.2.0.0/24"]}}
+    settings = {"sitelink_topology": {"type": "links", "links": [{"sites": ["a", "b"], "distance": 5}]},
+                "sitelink_psk_secret": "s"}
+    plans = validate.plan_fleet(model.load(sites, settings))
+    assert [r["distance"] for r in routeros.config(plans["a"], "routes")] == [5]
+    assert [r["metric"] for r in linux.routes(plans["b"])] == [5]
+    bad = model.load(sites, dict(settings, sitelink_link_defaults={"distance": 0}))
+    assert [str(p) for p in bad.problems] == ["fleet: sitelink_link_defaults.distance: 0 is out of range (1 to 255)"]
