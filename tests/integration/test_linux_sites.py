@@ -48,8 +48,12 @@ def wireguard_go_in(linux, name):
     return sorted(pid for pid in linux.ssh(name, "pgrep -x wireguard-go").stdout.split() if pid in own)
 
 
-def play(tmp_path, *flags):
+def play(tmp_path, *flags, audit=False):
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_NOCOLOR="1", ANSIBLE_HOST_KEY_CHECKING="0")
+    if audit:       # a log file and a fact cache for the secrets audit
+        (tmp_path / "audit").mkdir(exist_ok=True)
+        env.update(ANSIBLE_LOG_PATH=str(tmp_path / "audit" / "ansible.log"), ANSIBLE_CACHE_PLUGIN="jsonfile",
+                   ANSIBLE_CACHE_PLUGIN_CONNECTION=str(tmp_path / "audit" / "facts"))
     proc = subprocess.run([os.path.join(BIN, "ansible-playbook"), "-i", str(tmp_path / "inventory.json"), PLAYBOOK,
                            *flags], capture_output=True, text=True, env=env, timeout=600, check=False)
     return Run(proc)
@@ -62,7 +66,7 @@ def ping_lan_to_lan(lab, source, target):
 
 
 def test_mesh_of_linux_sites_converges_once_and_keeps_its_secrets(linux, tmp_path):
-    first = play(tmp_path, "-vvv", "--diff")
+    first = play(tmp_path, "-vvv", "--diff", audit=True)
     assert first.rc == 0, first
     assert "6 link ends up, 0 down, 0 pending" in first.out
     for source in SITES:
@@ -72,15 +76,22 @@ def test_mesh_of_linux_sites_converges_once_and_keeps_its_secrets(linux, tmp_pat
     # no private key and no preshared key anywhere in the -vvv --diff output
     sys.path.insert(0, COLLECTIONS)
     from ansible_collections.sitelink.tunnels.plugins.module_utils.wireguard import keys  # pylint: disable=import-outside-toplevel
+    # the output, the log file and the fact cache of the -vvv --diff run
+    written = first.out
+    for folder, _dirs, files in os.walk(str(tmp_path / "audit")):
+        for name in files:
+            with open(os.path.join(folder, name), encoding="utf-8", errors="replace") as fh:
+                written += fh.read()
+    assert os.path.exists(str(tmp_path / "audit" / "ansible.log"))
     for name in SITES:
         private = linux.ssh(name, "cat /etc/wireguard/wg-sitelink.key").stdout.strip()
-        assert keys.is_key(private) and private not in first.out
+        assert keys.is_key(private) and private not in written
         # nothing under /etc/wireguard is readable by group or others
         assert linux.ssh(name, "find /etc/wireguard -type f -perm /077").stdout == ""
         assert "PresharedKey" in linux.ssh(name, "cat /etc/wireguard/wg-sitelink.conf").stdout
     for link in ("alpha--bravo", "alpha--charlie", "bravo--charlie"):
-        assert keys.derive_preshared_key(SECRET, link.split("--")) not in first.out
-    assert SECRET not in first.out
+        assert keys.derive_preshared_key(SECRET, link.split("--")) not in written
+    assert SECRET not in written
     # the second run changes nothing
     second = play(tmp_path)
     assert second.rc == 0, second
