@@ -10,9 +10,7 @@ import json
 
 import pytest
 
-from rosemu.cli import generate_certificate
-from rosemu.lab import Lab, RouterSpec
-from test_site_tunnel import GOOD, WAN, play, writes
+from test_site_tunnel import GOOD, play, start_fleet, writes
 
 # what differs between two labs for reasons that are not configuration: ids, keys the routers generate, counters
 VOLATILE = (".id", "private-key", "public-key", "mac-address", "last-handshake", "rx", "tx", "current-endpoint-address",
@@ -23,17 +21,7 @@ OPERATOR = [["/ip/firewall/filter/add", "=chain=input", "=action=accept", "=prot
 
 
 def start(tmp_path):
-    specs = [RouterSpec(name, setup=[["/ip/address/add", "=address=%s/24" % wan, "=interface=ether1"],
-                                     ["/ip/address/set", "=numbers=*1", "=address=%s/24" % lan]]
-                        + (OPERATOR if name == "hub" else []))
-             for name, (wan, lan) in WAN.items()]
-    cert, key = generate_certificate(str(tmp_path / "tls"))
-    lab = Lab(specs, tls_cert=cert, tls_key=key).start()
-    connections = tmp_path / "connections.yml"
-    connections.write_text("all:\n  hosts:\n" + "".join(
-        "    %s: {ansible_host: 127.0.0.1, sitelink_routeros: {port: %d, ca_path: %s}}\n"
-        % (n, lab.port(n, "api-ssl"), json.dumps(cert)) for n in WAN))
-    return lab, str(connections)
+    return start_fleet(tmp_path, hub_setup=OPERATOR)
 
 
 def configuration(lab):
@@ -66,18 +54,17 @@ def test_the_sweep_covers_every_write_of_the_hub(reference):
     assert 10 <= reference[1] <= SWEEP
 
 
-@pytest.mark.parametrize("k", range(0, SWEEP))
-def test_interrupted_after_k_writes_then_rerun_converges(reference, tmp_path, k):
-    expected, hub_writes = reference
-    if k >= hub_writes:
-        pytest.skip("the hub takes %d writes" % hub_writes)
+def interrupted_then_rerun(reference, tmp_path, fault, message):
+    """`fault` on the hub: the play fails for the hub only, with `message(lab)` in its output; the branches finish;
+    with the fault gone, a re-run ends in the reference configuration."""
+    expected, _writes = reference
     lab, connections = start(tmp_path)
     try:
         hub = lab.router("hub")
-        lab.call(lambda: setattr(hub.faults, "drop_after_writes", k))
+        lab.call(lambda: [setattr(hub.faults, k, v) for k, v in fault.items()])
         broken = play(GOOD, connections, "-e", "sitelink_verify=false")
         assert broken.returncode != 0
-        assert "hub (127.0.0.1:%d)" % lab.port("hub") in broken.out or "hub: " in broken.out, broken.out[-3000:]
+        assert message(lab, broken.out), broken.out[-3000:]
         for branch in ("branch-a", "branch-b"):
             assert " failed=0 " in [line for line in broken.out.splitlines() if line.startswith(branch + " ")][0]
         lab.call(hub.faults.reset)
@@ -86,26 +73,19 @@ def test_interrupted_after_k_writes_then_rerun_converges(reference, tmp_path, k)
         assert configuration(lab) == expected
     finally:
         lab.stop()
+
+
+@pytest.mark.parametrize("k", range(0, SWEEP))
+def test_interrupted_after_k_writes_then_rerun_converges(reference, tmp_path, k):
+    if k >= reference[1]:
+        pytest.skip("the hub takes %d writes" % reference[1])
+    interrupted_then_rerun(reference, tmp_path, {"drop_after_writes": k},
+                           lambda lab, out: "hub (127.0.0.1:%d)" % lab.port("hub") in out or "hub: " in out)
 
 
 def test_a_login_that_starts_failing_mid_run_fails_that_router_only_and_a_rerun_converges(reference, tmp_path):
     """The hub accepts its first API login (the interface step) and refuses every later one, as when its password
     is changed during the run: the hub fails with a message naming it and the login, the branches finish, and the
     next run converges."""
-    expected, _writes = reference
-    lab, connections = start(tmp_path)
-    try:
-        hub = lab.router("hub")
-        lab.call(lambda: setattr(hub.faults, "logins_left", 1))
-        broken = play(GOOD, connections, "-e", "sitelink_verify=false")
-        assert broken.returncode != 0
-        assert "hub (127.0.0.1:%d, TLS): login refused for user 'admin'" % lab.port("hub", "api-ssl") in broken.out, \
-            broken.out[-3000:]
-        for branch in ("branch-a", "branch-b"):
-            assert " failed=0 " in [line for line in broken.out.splitlines() if line.startswith(branch + " ")][0]
-        lab.call(hub.faults.reset)
-        again = play(GOOD, connections, "-e", "sitelink_verify=false")
-        assert again.returncode == 0, again.out[-3000:]
-        assert configuration(lab) == expected
-    finally:
-        lab.stop()
+    interrupted_then_rerun(reference, tmp_path, {"logins_left": 1}, lambda lab, out: (
+        "hub (127.0.0.1:%d, TLS): login refused for user 'admin'" % lab.port("hub", "api-ssl") in out))

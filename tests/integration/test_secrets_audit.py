@@ -1,14 +1,11 @@
 """Secrets audit: a run at -vvv --diff with a log file and a fact cache, and a render-only run, leave no private
 key, preshared key, preshared-key secret or router password anywhere - output, log, cache, rendered files."""
 
-import json
 import os
 import subprocess
 
 from conftest import BIN, COLLECTIONS
-from rosemu.cli import generate_certificate
-from rosemu.lab import Lab, RouterSpec
-from test_site_tunnel import GOOD, PLAYBOOK, WAN
+from test_site_tunnel import GOOD, PLAYBOOK, start_fleet
 
 PASSWORD = "Rtr-Passw0rd-9f3c"
 PSK_SECRET = "lab-secret-not-for-production"       # the GOOD inventory's
@@ -36,20 +33,11 @@ def everything_written(tmp_path, output):
 
 
 def test_no_secret_anywhere_after_a_verbose_diff_run_and_a_render(tmp_path):
-    specs = [RouterSpec(name, users={"admin": (PASSWORD, "full")},
-                        setup=[["/ip/address/add", "=address=%s/24" % wan, "=interface=ether1"],
-                               ["/ip/address/set", "=numbers=*1", "=address=%s/24" % lan]])
-             for name, (wan, lan) in WAN.items()]
-    cert, key = generate_certificate(str(tmp_path / "tls"))
-    lab = Lab(specs, tls_cert=cert, tls_key=key).start()
-    connections = tmp_path / "connections.yml"
-    connections.write_text("all:\n  hosts:\n" + "".join(
-        "    %s: {ansible_host: 127.0.0.1, sitelink_routeros: {port: %d, ca_path: %s, password: %s}}\n"
-        % (n, lab.port(n, "api-ssl"), json.dumps(cert), json.dumps(PASSWORD)) for n in WAN))
+    lab, connections = start_fleet(tmp_path, password=PASSWORD)
     try:
-        output, rc = run(GOOD, str(connections), tmp_path)
+        output, rc = run(GOOD, connections, tmp_path)
         assert rc == 0, output[-3000:]
-        rendered, rc = run(GOOD, str(connections), tmp_path, "-e", "sitelink_render_dir=%s" % (tmp_path / "rendered"))
+        rendered, rc = run(GOOD, connections, tmp_path, "-e", "sitelink_render_dir=%s" % (tmp_path / "rendered"))
         assert rc == 0, rendered[-3000:]
         secrets = {"router password": PASSWORD, "preshared-key secret": PSK_SECRET}
         for name, router in lab.routers.items():

@@ -256,6 +256,7 @@ class Engine(object):
         """The operations that make the router match `config` under `state`."""
         self._read_order = dict((path, [r[".id"] for r in rows]) for path, rows in rows_by_path.items())
         ops, problems, matched = [], [], set()
+        foreign = self._foreign_by_clash(rows_by_path)
         index = {}
         for path, rows in rows_by_path.items():
             for row in rows:
@@ -266,7 +267,7 @@ class Engine(object):
             row = rows[0] if rows else None
             if state != "deleted":
                 problems.extend(self._taken(entry, row, rows_by_path.get(path, [])))
-                problems.extend(self._clash(entry, rows_by_path.get(path, [])))
+                problems.extend(self._clash(entry, path, foreign))
             if row is not None:
                 matched.add(row[".id"] + path)
             if state == "deleted":
@@ -313,31 +314,33 @@ class Engine(object):
             ops.extend(self.order(config, ops, rows_by_path))
         return ops
 
-    def _clash(self, entry, rows):
+    def _foreign_by_clash(self, rows_by_path):
+        """{(path, foreign_clash values): [the operator's rows]}, indexed once per plan: routes are many."""
+        index = {}
+        if self.resource.foreign_clash:
+            for path, rows in rows_by_path.items():
+                for row in rows:
+                    if not self._ours(row) and not self._legacy(row):
+                        values = self._clash_values(lambda field, r=row: r.get(field.api))
+                        index.setdefault((path, values), []).append(row)
+        return index
+
+    def _clash(self, entry, path, foreign):
         """Problems for an operator's entry that would share `foreign_clash` values with ours (an equal-cost route
         to the same prefix): reported before anything is written, never changed."""
         options = self.resource.foreign_clash
-        if not options:
-            return []
-        want = self._clash_values(entry)
-        out = []
-        for other in rows:
-            if self._ours(other) or self._legacy(other):
-                continue
-            have = tuple(_canon(self.resource.by_option[o].kind, other.get(self.resource.by_option[o].api)
-                                if other.get(self.resource.by_option[o].api) not in (None, "")
-                                else self.resource.by_option[o].default) for o in options)
-            if have == want and self.key_of_row(other) != self.key_of_entry(entry):
-                out.append("%s: the router already has %s (not managed by sitelink.tunnels) with the same %s: "
-                           "RouterOS 7 would balance traffic over both (ECMP); remove it or give it another %s"
-                           % (self.label(entry), self._row_label(other), ", ".join(options), options[-1]))
-        return out
+        values = self._clash_values(lambda field: entry.get(field.option)) if options else None
+        return ["%s: the router already has %s (not managed by sitelink.tunnels) with the same %s: RouterOS 7 would "
+                "balance traffic over both (ECMP); remove it or give it another %s"
+                % (self.label(entry), self._row_label(other), ", ".join(options), options[-1])
+                for other in foreign.get((path, values), []) if self.key_of_row(other) != self.key_of_entry(entry)]
 
-    def _clash_values(self, entry):
+    def _clash_values(self, value_of):
+        """The canonical foreign_clash values of an entry or a row (`value_of(field)`), defaults filled in."""
         values = []
         for option in self.resource.foreign_clash:
             field = self.resource.by_option[option]
-            value = entry.get(option)
+            value = value_of(field)
             values.append(_canon(field.kind, field.default if value in (None, "") else value))
         return tuple(values)
 
