@@ -70,13 +70,20 @@ integration-tests: venv
 	$(BIN)/python -m pytest -q tests/integration $(PYTEST_ARGS)
 
 # Molecule scenarios (default driver): create starts emulated routers, destroy stops them.
+# Each runs at -vvv with --diff, a log file and a fact cache under build/audit/SCENARIO; its verify step collects
+# the lab's keys (shared/audit_collect.yml) and `rosemu-audit scan` then searches the whole output for them.
 MOLECULE_SCENARIOS := p2p_gre hub_spoke_eoip mesh linux_mesh mixed_hub
 molecule-tests: venv
 	@for s in $(MOLECULE_SCENARIOS); do \
-		echo "molecule test -s $$s"; \
-		PY_COLORS=0 ANSIBLE_FORCE_COLOR=0 $(BIN)/molecule test -s $$s > build/molecule-$$s.log 2>&1 \
+		echo "molecule test -s $$s"; audit=$(CURDIR)/build/audit/$$s; rm -rf $$audit; mkdir -p $$audit; \
+		PY_COLORS=0 ANSIBLE_FORCE_COLOR=0 ANSIBLE_VERBOSITY=3 ANSIBLE_DIFF_ALWAYS=1 ANSIBLE_LOG_PATH=$$audit/ansible.log \
+			ANSIBLE_CACHE_PLUGIN=jsonfile ANSIBLE_CACHE_PLUGIN_CONNECTION=$$audit/facts ANSIBLE_GATHERING=implicit \
+			SITELINK_AUDIT_DIR=$$audit $(BIN)/molecule test -s $$s > build/molecule-$$s.log 2>&1 \
 			|| { tail -n 80 build/molecule-$$s.log; echo "molecule scenario $$s failed (build/molecule-$$s.log)"; exit 1; }; \
 		grep -E "^$$s +: " build/molecule-$$s.log || true; \
+		$(BIN)/rosemu-audit scan --secrets $$audit/secrets.json $$audit build/molecule-$$s.log \
+			|| { rm -f $$audit/secrets.json; echo "secrets audit of $$s failed"; exit 1; }; \
+		rm -f $$audit/secrets.json; \
 	done
 
 test: venv sanity lint emulator-tests unit-tests integration-tests molecule-tests

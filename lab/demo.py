@@ -7,6 +7,9 @@ Second fleet: three Linux gateways (network namespaces with sshd and real wiregu
 reached over SSH) in a full mesh; a ping then crosses from one gateway's LAN to another's.
 For each: write the inventory, run playbooks/site_tunnel.yml twice (the second run changes
 nothing), show the fleet table, tear the lab down.
+Secrets audit: the first run of each fleet is at -vvv --diff with a log file and a fact cache; every
+private key and preshared key the labs hold, and the inventories' PSK secret, is then searched for in
+the output, the log and the cache (rosemu-audit): the demo fails on a hit.
 """
 
 import json
@@ -17,8 +20,11 @@ import subprocess
 import sys
 import tempfile
 
+import yaml
+
 from rosemu.lab_tools import start_rosemu
 from rosemu.linuxlab import LinuxLab
+from rosemu.secrets_audit import find, linux_secrets, routeros_secrets
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FLEET = os.path.join(ROOT, "tests", "inventories", "good", "hub_spoke.yml")
@@ -42,22 +48,32 @@ routers:
 """
 
 
-def playbook(inventories, label):
+def playbook(inventories, label, audit=None):
+    """Run site_tunnel.yml; with AUDIT (a folder) at -vvv --diff, logging and caching facts there."""
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, "build", "collections"),
                ANSIBLE_FORCE_COLOR="0", ANSIBLE_NOCOLOR="1")
     command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook")]
     for inventory in inventories:
         command += ["-i", inventory]
     command.append(os.path.join(ROOT, "playbooks", "site_tunnel.yml"))
+    if audit:
+        command += ["-vvv", "--diff"]
+        env.update(ANSIBLE_LOG_PATH=os.path.join(audit, "ansible.log"), ANSIBLE_CACHE_PLUGIN="jsonfile",
+                   ANSIBLE_CACHE_PLUGIN_CONNECTION=os.path.join(audit, "facts"), ANSIBLE_GATHERING="implicit")
     shown = " ".join(os.path.relpath(c, ROOT) if c.startswith(ROOT) else c for c in command[1:])
     print("\n=== %s: %s" % (label, shown), flush=True)
     proc = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    if audit:
+        with open(os.path.join(audit, "run-%d.out" % len(os.listdir(audit))), "w", encoding="utf-8") as fh:
+            fh.write(proc.stdout + proc.stderr)
     return proc
 
 
 def show(proc):
     text = proc.stdout
-    table = re.search(r'"msg": \[\n(.*?)\n\s*\]', text, re.S)
+    # at -vvv other results carry a "msg" list too: the fleet table is the one with the header
+    tables = [t for t in re.finditer(r'"msg": \[\n(.*?)\n\s*\]', text, re.S) if "site  peer" in t.group(1)]
+    table = tables[-1] if tables else None
     if table:
         for line in table.group(1).splitlines():
             print("  " + line.strip().rstrip(",").strip('"').rstrip())
@@ -67,8 +83,8 @@ def show(proc):
         print(text[-3000:] + proc.stderr[-2000:])
 
 
-def twice(inventories):
-    first = playbook(inventories, "first run")
+def twice(inventories, audit):
+    first = playbook(inventories, "first run, -vvv --diff for the secrets audit", audit)
     show(first)
     second = playbook(inventories, "second run (nothing to change)")
     show(second)
@@ -76,7 +92,21 @@ def twice(inventories):
         not re.search(r"changed=[1-9]", second.stdout[second.stdout.find("PLAY RECAP"):])
 
 
-def linux_fleet(tmp):
+def psk_secret(inventory):
+    with open(inventory, encoding="utf-8") as fh:
+        return {"PSK secret of %s" % os.path.basename(inventory): yaml.safe_load(fh)["all"]["vars"]["sitelink_psk_secret"]}
+
+
+def audited(audit, secrets):
+    hits, searched = find(secrets, [audit])
+    for label, path in hits:
+        print("secrets audit: %s found in %s" % (label, os.path.relpath(path, audit)))
+    print("\nsecrets audit (-vvv --diff output, log, fact cache): %d secrets, %d files searched, %d hits"
+          % (len(secrets), searched, len(hits)))
+    return not hits and len(secrets) > 1 and searched >= 3     # two outputs and the log at least
+
+
+def linux_fleet(tmp, audit, secrets):
     print("\n##### Linux gateways: namespaces with sshd and wireguard-go, reached over SSH", flush=True)
     lab = LinuxLab(list(LINUX_LANS), os.path.join(tmp, "linuxlab"), prefix="sldemo", lans=LINUX_LANS).up()
     try:
@@ -86,7 +116,9 @@ def linux_fleet(tmp):
         sites = ["%s (WAN %s, LAN %s)" % (n, lab.wan_address(n), LINUX_LANS[n]) for n in LINUX_LANS]
         print("lab up: %s" % ", ".join(sites))
         print("inventory: %s (+ the lab's SSH settings)" % os.path.relpath(LINUX_FLEET, ROOT))
-        ok = twice([LINUX_FLEET, connections])
+        ok = twice([LINUX_FLEET, connections], audit)
+        secrets.update(linux_secrets(lab.state))
+        secrets.update(psk_secret(LINUX_FLEET))
         ping = lab.ssh("gw-3", "ping -c 3 -i 0.2 -W 2 -I 192.168.53.1 192.168.51.1", check=False)
         summary = [line for line in ping.stdout.splitlines() if "packets transmitted" in line]
         print("\nLAN to LAN through the tunnel, gw-3 192.168.53.1 -> gw-1 192.168.51.1: %s"
@@ -98,6 +130,8 @@ def linux_fleet(tmp):
 
 def main():
     with tempfile.TemporaryDirectory(prefix="sitelink-demo-") as tmp:
+        audit, secrets = os.path.join(tmp, "audit"), {}
+        os.makedirs(audit)
         print("##### RouterOS fleet: emulated routers, reached over the RouterOS API", flush=True)
         topology = os.path.join(tmp, "lab.yml")
         with open(topology, "w", encoding="utf-8") as fh:
@@ -116,11 +150,15 @@ def main():
                     fh.write("    %s: {ansible_host: %s, sitelink_routeros: {port: %d, ca_path: %s}}\n"
                              % (name, host, port, json.dumps(os.path.join(tmp, "tls", "cert.pem"))))
             print("inventory: %s (+ the lab's API-SSL ports and CA)" % os.path.relpath(FLEET, ROOT))
-            ok = twice([FLEET, connections])
+            ok = twice([FLEET, connections], audit)
+            for ends in routers.values():
+                secrets.update(routeros_secrets(*ends["api"]))
+            secrets.update(psk_secret(FLEET))
         finally:
             proc.send_signal(signal.SIGTERM)
             proc.wait(15)
-        ok = linux_fleet(tmp) and ok
+        ok = linux_fleet(tmp, audit, secrets) and ok
+        ok = audited(audit, secrets) and ok
         print("\nlabs down; %s" % ("both fleets healthy, second runs changed nothing" if ok else "DEMO FAILED"))
         return 0 if ok else 1
 

@@ -6,7 +6,7 @@
     POST /routers/NAME/counters/reset
     GET  /routers/NAME/faults
     POST /routers/NAME/faults             {"delay_ms": 200, "drop_after_writes": 3, "drop_applied": false,
-                                           "drop_once": false,
+                                           "drop_once": false, "hang": false, "logins_left": 1,
                                            "traps": [{"path": "/ip/route", "verb": "add", "message": "…"}],
                                            "reset": true}
 """
@@ -39,7 +39,7 @@ def _set_faults(lab, router, query, body):
     faults = router.faults
     if body.get("reset"):
         faults.reset()
-    for key in ("delay_ms", "drop_after_writes", "drop_applied", "drop_once", "logins_left", "traps"):
+    for key in ("delay_ms", "drop_after_writes", "drop_applied", "drop_once", "logins_left", "hang", "traps"):
         if key in body:
             setattr(faults, key, body[key])
     return faults.as_dict()

@@ -63,12 +63,13 @@ class Faults:
         self.drop_applied = False       # the dropped write is applied first (a client times out on a done change)
         self.drop_once = False          # after the drop the router is healthy again (a fresh session works)
         self.logins_left = None         # logins still accepted; then every login is refused (a password changed)
+        self.hang = False               # at the drop point the router stops answering instead (every session, logins too)
         self.traps = []                 # [{"path":..., "verb":..., "message":..., "category":...}]
 
     def as_dict(self):
         return {"delay_ms": self.delay_ms, "drop_after_writes": self.drop_after_writes,
                 "drop_applied": self.drop_applied, "drop_once": self.drop_once, "logins_left": self.logins_left,
-                "traps": self.traps}
+                "hang": self.hang, "traps": self.traps}
 
     def trap_for(self, path, verb):
         for rule in self.traps:

@@ -28,6 +28,9 @@ def parse_sentence(words):
     return words[0], args, queries, tag or None
 
 
+HANG_MS = 3600 * 1000      # "stops answering": longer than any client waits
+
+
 class Session:
     def __init__(self, router, reader, writer):
         self.router = router
@@ -112,6 +115,10 @@ class Session:
                         faults.drop_after_writes = None      # the next session finds a healthy router
                     if faults.drop_applied:
                         router.run(path, verb, args, queries)   # applied, but the answer never comes back
+                    if faults.hang:
+                        faults.delay_ms = HANG_MS                # every later command of every session waits too
+                        await asyncio.sleep(HANG_MS / 1000.0)
+                        return None
                     return await self.close()     # the connection dies (by default before the write is applied)
                 faults.drop_after_writes -= 1
             injected = router.faults.trap_for(path, verb)

@@ -86,6 +86,21 @@ def test_drop_after_k_writes(lab, api):
     conn.close()
 
 
+def test_hang_after_k_writes_stops_answering_every_session(lab, api):
+    control(lab, "POST", "/routers/r1/faults", {"drop_after_writes": 1, "hang": True})
+    lists = api.path("interface", "list")
+    lists.add(name="h1")
+    api.protocol.transport.sock.settimeout(0.5)
+    with pytest.raises((socket.timeout, TimeoutError)):
+        lists.add(name="h2")
+    with pytest.raises((socket.timeout, TimeoutError, ConnectionClosed)):
+        librouteros.connect("127.0.0.1", "admin", "", port=lab.port("r1"), timeout=0.5)    # a new login waits too
+    control(lab, "POST", "/routers/r1/faults", {"reset": True})
+    conn = librouteros.connect("127.0.0.1", "admin", "", port=lab.port("r1"), timeout=5)
+    assert [r["name"] for r in conn.path("interface", "list") if r["name"].startswith("h")] == ["h1"]
+    conn.close()
+
+
 def test_trap_injection_on_one_path(lab, api):
     control(lab, "POST", "/routers/r1/faults",
             {"traps": [{"path": "/ip/route", "verb": "add", "message": "failure: injected", "category": 4}]})

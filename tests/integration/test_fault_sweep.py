@@ -89,3 +89,18 @@ def test_a_login_that_starts_failing_mid_run_fails_that_router_only_and_a_rerun_
     next run converges."""
     interrupted_then_rerun(reference, tmp_path, {"logins_left": 1}, lambda lab, out: (
         "hub (127.0.0.1:%d, TLS): login refused for user 'admin'" % lab.port("hub", "api-ssl") in out))
+
+
+def test_a_trap_on_one_path_fails_that_router_only_and_a_rerun_converges(reference, tmp_path):
+    """The hub refuses every route (a trap on /ip/route add, as a script or a full disk would): the hub fails naming
+    the path and the router's own message, what it had applied is undone, the branches finish, the re-run converges."""
+    trap = {"path": "/ip/route", "verb": "add", "message": "failure: could not add route (injected)"}
+    interrupted_then_rerun(reference, tmp_path, {"traps": [trap]}, lambda lab, out: (
+        "failure: could not add route (injected)" in out and "hub" in out and "/ip/route" in out))
+
+
+def test_a_router_that_stops_answering_mid_run_fails_that_router_only_and_a_rerun_converges(reference, tmp_path):
+    """After its third write the hub stops answering every session (logins too), as a router that hangs or loses its
+    uplink: the hub fails on the API timeout with a message naming it, the branches finish, the re-run converges."""
+    interrupted_then_rerun(reference, tmp_path, {"drop_after_writes": 3, "hang": True}, lambda lab, out: (
+        "hub (127.0.0.1:%d, TLS)" % lab.port("hub", "api-ssl") in out and "stopped answering (timeout)" in out))
