@@ -61,6 +61,7 @@ ON_ADD = {
     "/interface/wireguard": _add_wireguard,
     "/interface/wireguard/peers": _add_peer,
     "/interface/eoip": _add_eoip,
+    "/interface/eoipv6": _add_eoip,
 }
 
 
@@ -121,7 +122,9 @@ def check(router, path, values, item_id):
 
 # ---------------------------------------------------------------- derived fields
 
-TUNNEL_AUTO_MTU = {"/interface/gre": 1476, "/interface/eoip": 1458}  # 1500 - 24 / - 42
+# 1500 less the encapsulation: GRE 24 (IPv4 20 + GRE 4), EoIP 42 (IPv4 20 + GRE with key 8 + Ethernet 14); over IPv6
+# the outer header is 40: gre6 44, eoipv6 56 (IPv6 40 + EtherIP 2 + Ethernet 14)
+TUNNEL_AUTO_MTU = {"/interface/gre": 1476, "/interface/eoip": 1458, "/interface/gre6": 1456, "/interface/eoipv6": 1444}
 FLAG_FALSE = {
     "/interface/wireguard/peers": ("dynamic",),
     "/interface/bridge/port": ("dynamic", "hw-offload"),
@@ -176,7 +179,7 @@ def _derive_interfaces(router):
                 up = up and holders.get(val.get("listen-port")) == item.id
             elif path in TUNNEL_AUTO_MTU:
                 up = up and (router.fabric is None or router.fabric.tunnel_running(router, path, item))
-                if path == "/interface/eoip":
+                if path in ("/interface/eoip", "/interface/eoipv6"):
                     val["l2mtu"] = "65535"
                     val["loop-protect-status"] = "off"
             elif path == "/interface/ethernet":
@@ -316,6 +319,39 @@ def _derive_static_routes(router, route_path, connected):
             val["immediate-gw"] = immediate
         else:
             val.pop("immediate-gw", None)
+    _select_routes(router.tables[route_path])
+
+
+def _select_routes(table):
+    """Of the usable routes to one destination (in one table) only those of the smallest distance are active, a
+    connected one (distance 0) first; two or more static ones at that distance are all active and flagged `ecmp`
+    (RouterOS 7 balances over them). A usable route that lost is neither active nor inactive: a backup."""
+    best = {}
+    for it in table:
+        val = it.values
+        if val.get("active") == "true":
+            key = (val["dst-address"], val.get("routing-table", "main"))
+            best[key] = min(best.get(key, 1 << 16), int(val.get("distance", "1")))
+    winners = {}
+    for it in table:
+        val = it.values
+        if val.get("active") != "true" or val.get("connect") == "true" or val.get("bgp") == "true":
+            continue
+        key = (val["dst-address"], val.get("routing-table", "main"))
+        if int(val.get("distance", "1")) == best[key]:
+            winners.setdefault(key, []).append(it)
+        else:
+            val.update({"active": "false", "inactive": "false"})
+            val.pop("immediate-gw", None)
+    for it in table:
+        val = it.values
+        if val.get("connect") == "true" or val.get("bgp") == "true":
+            continue
+        ecmp = len(winners.get((val["dst-address"], val.get("routing-table", "main")), ())) > 1
+        if ecmp and val.get("active") == "true":
+            val["ecmp"] = "true"
+        else:
+            val.pop("ecmp", None)
 
 
 def _derive_bridge_ports(router):

@@ -22,8 +22,12 @@ import ipaddress
 from rosemu import schema
 
 MAX_HOPS = 6
-TUNNEL_TYPES = {"/interface/wireguard": "wg", "/interface/gre": "gre", "/interface/eoip": "eoip"}
-PROTOCOLS = {"icmp": "1", "tcp": "6", "udp": "17", "gre": "47", "ipv6-icmp": "58", "icmpv6": "58"}
+TUNNEL_TYPES = {"/interface/wireguard": "wg", "/interface/gre": "gre", "/interface/eoip": "eoip",
+                "/interface/gre6": "gre6", "/interface/eoipv6": "eoipv6"}
+# each overlay kind: its menu, the IP protocol that carries it, whether tunnel ids must match, the unspecified local
+OVERLAYS = {"gre": ("/interface/gre", "gre", False, "0.0.0.0"), "eoip": ("/interface/eoip", "gre", True, "0.0.0.0"),
+            "gre6": ("/interface/gre6", "gre", False, "::"), "eoipv6": ("/interface/eoipv6", "etherip", True, "::")}
+PROTOCOLS = {"icmp": "1", "tcp": "6", "udp": "17", "gre": "47", "ipv6-icmp": "58", "icmpv6": "58", "etherip": "97"}
 
 
 class Blocked(Exception):
@@ -84,7 +88,7 @@ class Fabric:
             for item in router.tables[path]:
                 val = item.values
                 if _enabled(item) and val.get("invalid") != "true":
-                    if tunnels or self.kind(router, val["interface"]) not in ("wg", "gre", "eoip"):
+                    if tunnels or self.kind(router, val["interface"]) not in ("wg",) + tuple(OVERLAYS):
                         out[_interface(val["address"]).ip] = val.get("actual-interface", val["interface"])
         return out
 
@@ -176,7 +180,7 @@ class Fabric:
         kind = self.kind(router, ifname)
         if kind == "wg":
             far, far_iface = self.via_wireguard(router, ifname, dst, src)
-        elif kind in ("gre", "eoip"):
+        elif kind in OVERLAYS:
             far, far_iface = self.via_overlay(router, ifname, kind)
         else:
             far, far_iface = self.via_underlay(router, ifname, dst, hop)
@@ -308,22 +312,22 @@ class Fabric:
 
     # ------------------------------------------------------------ GRE / EoIP
     def via_overlay(self, router, ifname, kind):
-        path = "/interface/gre" if kind == "gre" else "/interface/eoip"
+        path, protocol, keyed, unspecified = OVERLAYS[kind]
         _path, tunnel = self.interface_item(router, ifname)
         if not _enabled(tunnel):
             raise Blocked("%s: %s is disabled" % (router.name, ifname))
         remote = _ip(tunnel.values["remote-address"])
-        local = tunnel.values.get("local-address", "0.0.0.0")
+        local = tunnel.values.get("local-address", unspecified)
         out_iface, hop = self.lookup(router, remote)
-        local = _ip(local) if local != "0.0.0.0" else self.source_for(router, out_iface, remote, hop)
-        _hops, far, _in = self.carry(router, out_iface, remote, local, "gre", 0)
+        local = _ip(local) if local != unspecified else self.source_for(router, out_iface, remote, hop)
+        _hops, far, _in = self.carry(router, out_iface, remote, local, protocol, 0)
         for item in far.tables[path]:
             val = item.values
-            if _ip(val["remote-address"]) == local and val.get("local-address", "0.0.0.0") in ("0.0.0.0", str(remote)) \
-                    and _enabled(item) and (kind == "gre" or val.get("tunnel-id") == tunnel.values.get("tunnel-id")):
+            if _ip(val["remote-address"]) == local and val.get("local-address", unspecified) in (unspecified, str(remote)) \
+                    and _enabled(item) and (not keyed or val.get("tunnel-id") == tunnel.values.get("tunnel-id")):
                 return far, val["name"]
         raise Blocked("%s: no %s tunnel from %s to %s%s" % (far.name, kind.upper(), remote, local,
-                      "" if kind == "gre" else " with tunnel-id %s" % tunnel.values.get("tunnel-id")))
+                      " with tunnel-id %s" % tunnel.values.get("tunnel-id") if keyed else ""))
 
     # ------------------------------------------------------------ firewall
     def firewall(self, router, chain, packet):

@@ -17,6 +17,8 @@ INTERFACE_MENUS = (
     "/interface/wireguard",
     "/interface/gre",
     "/interface/eoip",
+    "/interface/gre6",
+    "/interface/eoipv6",
 )
 INTERFACE_LIST_BUILTIN = ("all", "none", "dynamic", "static")
 
@@ -89,17 +91,38 @@ def _interface_menu(path, type_name, autoname, fields, mtu=MTU_AUTO, **kw):
                 autoname=autoname, id_space="/interface", **kw)
 
 
-TUNNEL_COMMON = (
-    F("local-address", v.Address(4), "0.0.0.0"),
-    F("remote-address", v.Address(4), required=True),
-    F("keepalive", v.Keepalive(), "10s,10", nullable=True),
-    F("dscp", v.Int(0, 63, words=("inherit",)), "inherit"),
-    F("clamp-tcp-mss", BOOL, "true"),
-    F("dont-fragment", v.Enum("no", "inherit"), "no"),
-    F("allow-fast-path", BOOL, "true"),
-    F("ipsec-secret", nullable=True),
-    RO("current-remote-address"),
-)
+def tunnel_fields(version):
+    """GRE/EoIP over IPv4 (/interface/gre, eoip) or IPv6 (gre6, eoipv6): the same fields, addresses of the family;
+    the IPv6 menus have no allow-fast-path (a 7.23 /console/inspect capture of eoipv6; gre6 assumed alike)."""
+    return (
+        F("local-address", v.Address(version), "0.0.0.0" if version == 4 else "::"),
+        F("remote-address", v.Address(version), required=True),
+        F("keepalive", v.Keepalive(), "10s,10", nullable=True),
+        F("dscp", v.Int(0, 63, words=("inherit",)), "inherit"),
+        F("clamp-tcp-mss", BOOL, "true"),
+        F("dont-fragment", v.Enum("no", "inherit"), "no"),
+    ) + ((F("allow-fast-path", BOOL, "true"),) if version == 4 else ()) + (
+        F("ipsec-secret", nullable=True),
+        RO("current-remote-address"),
+    )
+
+
+TUNNEL_COMMON = tunnel_fields(4)
+
+
+def eoip_fields(version):
+    # EoIP carries a 16-bit tunnel id in its GRE header; EoIPv6 rides EtherIP (IP protocol 97), whose 12 reserved
+    # header bits hold the id (FIDELITY.md)
+    return (
+        F("tunnel-id", v.Int(0, 65535 if version == 4 else 4095), required=True),
+        F("mac-address", v.Mac()),
+        F("arp", v.Enum("disabled", "enabled", "proxy-arp", "reply-only", "local-proxy-arp"), "enabled"),
+        F("arp-timeout", v.Duration(words=("auto",)), "auto"),
+        F("loop-protect", v.Enum("default", "on", "off"), "default"),
+        F("loop-protect-send-interval", v.Duration(), "5s"),
+        F("loop-protect-disable-time", v.Duration(), "5m"),
+        RO("loop-protect-status"),
+    ) + tunnel_fields(version)
 
 
 def firewall_fields(version):
@@ -187,16 +210,9 @@ MENUS = (
         RO("public-key"),
     ), mtu=F("mtu", v.Int(0, 65536), "1420")),
     _interface_menu("/interface/gre", "gre-tunnel", "gre-tunnel", TUNNEL_COMMON),
-    _interface_menu("/interface/eoip", "eoip-tunnel", "eoip-tunnel", (
-        F("tunnel-id", v.Int(0, 65535), required=True),
-        F("mac-address", v.Mac()),
-        F("arp", v.Enum("disabled", "enabled", "proxy-arp", "reply-only", "local-proxy-arp"), "enabled"),
-        F("arp-timeout", v.Duration(words=("auto",)), "auto"),
-        F("loop-protect", v.Enum("default", "on", "off"), "default"),
-        F("loop-protect-send-interval", v.Duration(), "5s"),
-        F("loop-protect-disable-time", v.Duration(), "5m"),
-        RO("loop-protect-status"),
-    ) + TUNNEL_COMMON),
+    _interface_menu("/interface/eoip", "eoip-tunnel", "eoip-tunnel", eoip_fields(4)),
+    _interface_menu("/interface/gre6", "gre6-tunnel", "gre6-tunnel", tunnel_fields(6)),
+    _interface_menu("/interface/eoipv6", "eoipv6-tunnel", "eoipv6-tunnel", eoip_fields(6)),
     # 7.15 added peer names (RouterOS fills in peerN), private keys and client-* fields, and ordered peers
     # (place-before); 7.15-7.16 call the responder flag is-responder, 7.17 renamed it responder
     # (routeros-api.md, WireGuard peer table [S3 community.routeros _api_data.py, S4 wireguard.md])
@@ -291,7 +307,7 @@ MENUS = (
         F("target-scope", v.Int(0, 255), "10"),
         F("blackhole", BOOL, nullable=True),
         F("check-gateway", v.Enum("none", "ping", "bfd", "bfd-multihop"), nullable=True),
-        RO("dynamic", BOOL), RO("active", BOOL), RO("inactive", BOOL), RO("static", BOOL),
+        RO("dynamic", BOOL), RO("active", BOOL), RO("inactive", BOOL), RO("static", BOOL), RO("ecmp", BOOL),
         RO("connect", BOOL), RO("immediate-gw"),
     ) + COMMON_TAIL),
     Menu("/ip/firewall/filter", firewall_fields(4), ordered=True),

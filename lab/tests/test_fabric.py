@@ -158,3 +158,78 @@ def test_source_address_is_the_one_of_the_connected_network(pair):
     addresses.add(address="10.255.0.9/31", interface="wg0")     # another link's address comes first now
     addresses.add(address="10.255.0.1/31", interface="wg0")
     assert why(lab, "branch", "10.255.0.0") == "ok" and ping(apis["branch"], "10.255.0.0")
+
+
+def ipv6_transit(apis, keys):
+    """The pair's WireGuard link carries IPv6 transit addresses too (fd00:255::/127)."""
+    for name, transit, far in (("hub", "fd00:255::/127", "fd00:255::1/128"), ("branch", "fd00:255::1/127", "fd00:255::/128")):
+        apis[name].path("ipv6", "address").add(address=transit, interface="wg0", advertise="no")
+        peers = apis[name].path("interface", "wireguard", "peers")
+        row = list(peers)[0]
+        peers.update(**{".id": row[".id"], "allowed-address": "%s,%s" % (row["allowed-address"], far)})
+
+
+@pytest.mark.parametrize("menu, extra, protocol", [
+    (("interface", "gre6"), {}, "gre"),
+    (("interface", "eoipv6"), {"tunnel-id": "7"}, "etherip"),
+])
+def test_gre6_and_eoipv6_over_an_ipv6_transit_need_their_protocol_in_the_ipv6_filter(pair, menu, extra, protocol):
+    lab, apis, keys = pair
+    open_wireguard(apis["hub"])
+    ipv6_transit(apis, keys)
+    apis["branch"].path(*menu).add(name="ov-hub", **{"local-address": "fd00:255::1", "remote-address": "fd00:255::",
+                                                     **extra})
+    apis["branch"].path("ip", "address").add(address="10.254.0.1/31", interface="ov-hub")
+    # the IPv6 default configuration drops what arrives from outside the LAN list (wg0)
+    assert "hub: the input chain drops %s fd00:255::1 -> fd00:255::" % protocol in why(lab, "branch", "10.254.0.0")
+    filters = apis["hub"].path("ipv6", "firewall", "filter")
+    first_drop = [r[".id"] for r in filters if r.get("action") == "drop" and r.get("chain") == "input"][0]
+    filters.add(chain="input", protocol=protocol, **{"src-address": "fd00:255::1/128", "place-before": first_drop})
+    assert "hub: no %s tunnel from fd00:255:: to fd00:255::1" % menu[1].upper() in why(lab, "branch", "10.254.0.0")
+    if extra:       # EoIPv6 ends must agree on the tunnel id
+        apis["hub"].path(*menu).add(name="ov-branch", **{"local-address": "fd00:255::", "remote-address": "fd00:255::1",
+                                                         "tunnel-id": "8"})
+        assert "with tunnel-id 7" in why(lab, "branch", "10.254.0.0")
+        hub_tunnels = apis["hub"].path(*menu)
+        hub_tunnels.update(**{".id": list(hub_tunnels)[0][".id"], "tunnel-id": "7"})
+    else:
+        apis["hub"].path(*menu).add(name="ov-branch", **{"local-address": "fd00:255::", "remote-address": "fd00:255::1"})
+    apis["hub"].path("ip", "address").add(address="10.254.0.0/31", interface="ov-branch")
+    assert why(lab, "branch", "10.254.0.0") == "ok" and ping(apis["branch"], "10.254.0.0")
+    row = list(apis["hub"].path(*menu))[0]
+    assert (row["actual-mtu"], row["running"]) == (1456 if not extra else 1444, True)
+
+
+def test_the_ipv6_tunnel_menus_take_ipv6_addresses_only_and_eoipv6_ids_to_4095(pair):
+    _lab, apis, _keys = pair
+    with pytest.raises(librouteros.exceptions.TrapError):
+        apis["hub"].path("interface", "gre6").add(name="x", **{"remote-address": "10.255.0.1"})
+    with pytest.raises(librouteros.exceptions.TrapError):
+        apis["hub"].path("interface", "gre").add(name="x", **{"remote-address": "fd00:255::1"})
+    with pytest.raises(librouteros.exceptions.TrapError):
+        apis["hub"].path("interface", "eoipv6").add(name="x", **{"remote-address": "fd00::1", "tunnel-id": "4096"})
+    apis["hub"].path("interface", "eoipv6").add(name="x", **{"remote-address": "fd00::1", "tunnel-id": "4095"})
+    row = list(apis["hub"].path("interface", "eoipv6"))[0]
+    assert row["local-address"] == "::" and "allow-fast-path" not in row and row["mac-address"]
+
+
+def test_the_smallest_distance_wins_equal_ones_balance_and_a_backup_takes_over(pair):
+    lab, apis, _keys = pair
+    open_wireguard(apis["hub"])
+    routes = apis["branch"].path("ip", "route")
+    routes.add(**{"dst-address": "192.168.10.0/24", "gateway": "10.255.0.0", "distance": "1"})
+    routes.add(**{"dst-address": "192.168.10.0/24", "gateway": "198.51.100.1", "distance": "2"})
+
+    def flags():
+        return sorted((r["gateway"], r["distance"], r["active"], r["inactive"], r.get("ecmp", False))
+                      for r in apis["branch"].path("ip", "route") if r["dst-address"] == "192.168.10.0/24")
+    assert flags() == [("10.255.0.0", 1, True, False, False), ("198.51.100.1", 2, False, False, False)]
+    backup = [r for r in routes if r.get("gateway") == "198.51.100.1"][0]
+    routes.update(**{".id": backup[".id"], "distance": "1"})
+    assert flags() == [("10.255.0.0", 1, True, False, True), ("198.51.100.1", 1, True, False, True)]
+    routes.update(**{".id": backup[".id"], "distance": "2"})
+    # the tunnel goes down: its route cannot be used and the backup becomes the active one
+    wg = apis["branch"].path("interface", "wireguard")
+    wg.update(**{".id": list(wg)[0][".id"], "disabled": "yes"})
+    assert flags() == [("10.255.0.0", 1, False, True, False), ("198.51.100.1", 2, True, False, False)]
+    assert "branch: no route to 192.168.10.1" not in why(lab, "branch", "192.168.10.1")

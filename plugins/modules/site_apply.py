@@ -33,7 +33,8 @@ description:
     the plan - C(wireguard_interfaces) is the key pair (M(sitelink.tunnels.wg_keypair)), C(wireguard_peers) the
     interface with its addresses and peers (M(sitelink.tunnels.linux_wireguard)), then
     M(sitelink.tunnels.linux_gre_tunnels), M(sitelink.tunnels.linux_routes) (with forwarding) and
-    M(sitelink.tunnels.linux_firewall); C(addresses) and C(eoip_tunnels) have no step of their own there. Use
+    M(sitelink.tunnels.linux_firewall); C(addresses), C(eoip_tunnels), C(gre6_tunnels) and C(eoipv6_tunnels) have no
+    step of their own there. Use
     C(become) on the task as the host needs.
 author:
   - Sitelink Tunnels maintainers (@sitelink-tunnels)
@@ -54,8 +55,8 @@ options:
         rules admit only traffic between those LANs (a host on the WAN side cannot send into a remote LAN).
     type: list
     elements: str
-    choices: [wireguard_interfaces, wireguard_peers, gre_tunnels, eoip_tunnels, addresses, address_lists, firewall_rules, mangle_rules, routes]
-    default: [wireguard_interfaces, wireguard_peers, gre_tunnels, eoip_tunnels, addresses, address_lists, firewall_rules, mangle_rules, routes]
+    choices: [wireguard_interfaces, wireguard_peers, gre_tunnels, eoip_tunnels, gre6_tunnels, eoipv6_tunnels, addresses, address_lists, firewall_rules, mangle_rules, routes]
+    default: [wireguard_interfaces, wireguard_peers, gre_tunnels, eoip_tunnels, gre6_tunnels, eoipv6_tunnels, addresses, address_lists, firewall_rules, mangle_rules, routes]
   owner:
     description: Ownership tag of the entries (as the role's C(sitelink_owner)).
     type: str
@@ -120,7 +121,7 @@ EXAMPLES = r"""
 
 - name: Peers, overlays, addresses, routes and firewall holes, over one session
   sitelink.tunnels.site_apply:
-    resources: [wireguard_peers, gre_tunnels, eoip_tunnels, addresses, address_lists, firewall_rules, mangle_rules, routes]
+    resources: [wireguard_peers, gre_tunnels, eoip_tunnels, gre6_tunnels, eoipv6_tunnels, addresses, address_lists, firewall_rules, mangle_rules, routes]
 """
 
 RETURN = r"""

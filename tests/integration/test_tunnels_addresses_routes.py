@@ -43,6 +43,31 @@ def test_eoip_needs_tunnel_id_for_a_new_tunnel(ansible):
     assert ansible.writes() == 0
 
 
+def test_gre6_and_eoipv6_tunnels_between_ipv6_addresses(ansible):
+    play = """
+        - sitelink.tunnels.routeros_gre6_tunnels:
+            config:
+              - {name: gre-hub, local_address: "fd00:255::1", remote_address: "fd00:255::", keepalive: ''}
+        - sitelink.tunnels.routeros_eoipv6_tunnels:
+            config:
+              - {name: eoip-hub, tunnel_id: 4095, local_address: "fd00:255::3", remote_address: "fd00:255::2"}
+        """
+    run = ansible.run(play)
+    assert run.rc == 0, run.out[-2000:]
+    gre6, eoipv6 = ansible.rows("/interface/gre6")[0], ansible.rows("/interface/eoipv6")[0]
+    assert (gre6["remote-address"], gre6["actual-mtu"], "keepalive" in gre6) == ("fd00:255::", "1456", False)
+    assert (eoipv6["tunnel-id"], eoipv6["actual-mtu"], eoipv6["comment"]) == ("4095", "1444", "sitelink:fleet")
+    assert ansible.rows("/interface/gre") == [] and ansible.rows("/interface/eoip") == []
+    ansible.reset_counters()
+    assert ansible.run(play).changed() == 0 and ansible.writes() == 0
+    # the IPv4 menu refuses an IPv6 far end, and the router says so by name
+    bad = ansible.run("""
+        - sitelink.tunnels.routeros_gre_tunnels:
+            config: [{name: gre-x, remote_address: "fd00:255::9"}]
+        """)
+    assert bad.rc != 0 and "invalid value for argument remote-address" in bad.out, bad.out[-2000:]
+
+
 def test_addresses_by_family_and_unknown_interface(ansible):
     play = """
         - sitelink.tunnels.routeros_addresses:

@@ -148,18 +148,34 @@ WIREGUARD_PEERS = Resource(
     ),
 )
 
-TUNNEL_FIELDS = (
-    Field("remote_address", k.Address(), required=True),
-    Field("local_address", k.Address(), default="0.0.0.0"),
-    Field("mtu", k.Int("auto"), default="auto"),
-    Field("keepalive", k.Keepalive(), default="10s,10"),
-    Field("dscp", k.Int("inherit"), default="inherit"),
-    Field("clamp_tcp_mss", k.BOOL, default=True),
-    Field("dont_fragment", default="no"),
-    Field("allow_fast_path", k.BOOL, default=True),
-    Field("ipsec_secret", default=CLEAR, secret=True),
-    DISABLED,
-)
+def tunnel_fields(version):
+    """GRE/EoIP over IPv4 (/interface/gre, eoip) or IPv6 (gre6, eoipv6): the same options, addresses of the family;
+    the IPv6 menus have no allow-fast-path (lab/FIDELITY.md)."""
+    return (
+        Field("remote_address", k.Address(), required=True),
+        Field("local_address", k.Address(), default="0.0.0.0" if version == 4 else "::"),
+        Field("mtu", k.Int("auto"), default="auto"),
+        Field("keepalive", k.Keepalive(), default="10s,10"),
+        Field("dscp", k.Int("inherit"), default="inherit"),
+        Field("clamp_tcp_mss", k.BOOL, default=True),
+        Field("dont_fragment", default="no"),
+    ) + ((Field("allow_fast_path", k.BOOL, default=True),) if version == 4 else ()) + (
+        Field("ipsec_secret", default=CLEAR, secret=True),
+        DISABLED,
+    )
+
+
+def eoip_fields(version):
+    return (
+        Field("name", required=True),
+        Field("tunnel_id", k.INT, required=True),
+        Field("mac_address", k.Kind(), default=KEEP),
+        Field("arp", default="enabled"),
+        Field("loop_protect", default="default"),
+    ) + tunnel_fields(version)
+
+
+TUNNEL_FIELDS = tunnel_fields(4)
 
 GRE_TUNNELS = Resource(
     "gre_tunnels", {"": "/interface/gre"}, ("name",),
@@ -169,16 +185,23 @@ GRE_TUNNELS = Resource(
 )
 
 EOIP_TUNNELS = Resource(
-    "eoip_tunnels", {"": "/interface/eoip"}, ("name",),
-    (
-        Field("name", required=True),
-        Field("tunnel_id", k.INT, required=True),
-        Field("mac_address", k.Kind(), default=KEEP),
-        Field("arp", default="enabled"),
-        Field("loop_protect", default="default"),
-    ) + TUNNEL_FIELDS,
+    "eoip_tunnels", {"": "/interface/eoip"}, ("name",), eoip_fields(4),
     read_only=("actual-mtu", "running", "mac-address"),
     interface_type="eoip-tunnel",
+)
+
+# over an IPv6 transit: /interface/gre takes IPv4 addresses only, gre6 and eoipv6 IPv6 only
+GRE6_TUNNELS = Resource(
+    "gre6_tunnels", {"": "/interface/gre6"}, ("name",),
+    (Field("name", required=True),) + tunnel_fields(6),
+    read_only=("actual-mtu", "running"),
+    interface_type="gre6-tunnel",
+)
+
+EOIPV6_TUNNELS = Resource(
+    "eoipv6_tunnels", {"": "/interface/eoipv6"}, ("name",), eoip_fields(6),
+    read_only=("actual-mtu", "running", "mac-address"),
+    interface_type="eoipv6-tunnel",
 )
 
 ADDRESSES = Resource(
@@ -271,4 +294,5 @@ MANGLE_RULES = Resource(
 )
 
 RESOURCES = dict((r.name, r) for r in (WIREGUARD_INTERFACES, WIREGUARD_PEERS, GRE_TUNNELS, EOIP_TUNNELS,
+                                       GRE6_TUNNELS, EOIPV6_TUNNELS,
                                        ADDRESSES, ADDRESS_LISTS, ROUTES, FIREWALL_RULES, MANGLE_RULES))

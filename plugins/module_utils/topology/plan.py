@@ -19,7 +19,12 @@ except ImportError:  # pragma: no cover
 
 UNDERLAY_MTU = 1500
 WIREGUARD_OVERHEAD = 80      # IPv6 outer header: the safe figure for either underlay family
-OVERLAY_OVERHEAD = {"gre": 24, "eoip": 42}
+# bytes each overlay adds, by the family of the WireGuard transit it runs over: GRE 4 + IPv4 20 (MikroTik's GRE page);
+# EoIP 8 (GRE with its key) + Ethernet 14 + IPv4 20; over IPv6 the outer header is 40, and EoIPv6 rides EtherIP
+# (2 bytes, IP protocol 97) instead of GRE (lab/FIDELITY.md)
+OVERLAY_OVERHEAD = {("gre", "ipv4"): 24, ("eoip", "ipv4"): 42, ("gre", "ipv6"): 44, ("eoip", "ipv6"): 56}
+# the IP protocol that carries each overlay, which the far end's input chain must admit
+OVERLAY_PROTOCOL = {("gre", "ipv4"): "gre", ("eoip", "ipv4"): "gre", ("gre", "ipv6"): "gre", ("eoip", "ipv6"): "etherip"}
 LAN_LIST = "sitelink-lans"   # the address list of every LAN a site's tunnels join (forward rules admit only these)
 
 
@@ -95,6 +100,37 @@ def transit_lans(model, site):
     return {hub: routed}
 
 
+def backup_lans(model, site):
+    """Several hubs (RouterOS sites): {neighbour: (prefixes, rank)} that `site` also routes through that neighbour, at
+    the link's distance + rank, for when the way it normally takes is down.
+
+    A spoke keeps each prefix it routes through one hub (that hub's LANs and, through the first hub, the other spokes')
+    also through every other hub it is linked to; a hub keeps each of its spokes' LANs also through every other hub
+    that spoke is linked to.  Only over overlay links: on a plain WireGuard link a route needs the prefix in the
+    peer's allowed addresses, and WireGuard gives a prefix to one peer of an interface only.
+    """
+    if model.topology != "hub_spoke" or len(model.hubs) < 2 or model.sites[site].platform != "routeros":
+        return {}
+    links = dict((l.other(site), l) for l in model.links_of(site))
+    hubs = [h for h in model.hubs if h in links]
+    out = {}
+    if site in model.hubs:
+        spokes = set(n for n in links if n not in model.hubs)
+        for rank, hub in enumerate(hubs, start=1):
+            lans = [lan for spoke, lan in _spoke_lans_behind(model, hub) if spoke in spokes]
+            if lans and links[hub].overlay != "none":
+                out[hub] = (lans, rank)
+        return out
+    primary = dict((h, list(model.sites[h].lans)) for h in hubs)
+    for hub, extra in transit_lans(model, site).items():
+        primary[hub] = primary.get(hub, []) + extra
+    for rank, hub in enumerate(hubs, start=1):
+        lans = [lan for other in hubs if other != hub for lan in primary[other] if lan not in primary[hub]]
+        if lans and links[hub].overlay != "none":
+            out[hub] = (lans, rank)
+    return out
+
+
 def _spoke_lans_behind(model, hub):
     """[(spoke, lan)] of the hub's peers that no aggregate covers; computed once per hub and model, since every
     spoke asks (planning the fleet stays linear with aggregates)."""
@@ -122,6 +158,7 @@ def plan_site(model, name):
            "peers": [], "overlays": [], "addresses": [], "routes": [], "address_lists": [], "firewall": [],
            "mangle": [], "links": []}
     extra = transit_lans(model, name)
+    backups = backup_lans(model, name)
     tunnel_interfaces = [iface]
     interface_families = {iface: set()}         # the families each tunnel interface carries (its transit)
     lan_families = set(family(lan) for lan in site.lans)
@@ -153,22 +190,27 @@ def plan_site(model, name):
             # RouterOS GRE keepalive needs the far end to send the inner packet back; a Linux ip_gre end does not,
             # and the RouterOS side would stay down: no keepalive toward Linux (WireGuard's own keepalive and
             # handshakes already say whether the path is up)
-            entry = {"type": link.overlay, "name": ov_iface, "link": link.id, "local_address": wg[name],
-                     "remote_address": wg[peer.name], "mtu": mtu - OVERLAY_OVERHEAD[link.overlay],
-                     "keepalive": peer.platform != "linux"}
+            transit = family(wg[name])
+            entry = {"type": link.overlay, "family": transit, "name": ov_iface, "link": link.id,
+                     "local_address": wg[name], "remote_address": wg[peer.name],
+                     "mtu": mtu - OVERLAY_OVERHEAD[link.overlay, transit], "keepalive": peer.platform != "linux"}
             if link.overlay == "eoip":
                 entry["tunnel_id"] = tunnel_id(model, link)
             out["overlays"].append(entry)
             out["addresses"].append({"address": "%s/%d" % (ov[name], ov_len), "interface": ov_iface})
-            out["firewall"].append({"name": "overlay-in-%s" % peer.name, "chain": "input", "protocol": "gre",
+            out["firewall"].append({"name": "overlay-in-%s" % peer.name, "chain": "input",
+                                    "protocol": OVERLAY_PROTOCOL[link.overlay, transit],
                                     "src_address": host_prefix(wg[peer.name]), "in_interface": iface,
-                                    "family": family(wg[peer.name])})
+                                    "family": transit})
             interface_families[ov_iface] = {family(ov[name])}
             hop = verify = ov[peer.name]
         for lan in routed:
             out["routes"].append({"dst_address": lan, "gateway": hop, "distance": link.distance})
             lan_families.add(family(lan))
             lans.append(lan)
+        backup, rank = backups.get(peer.name, ((), 0))
+        for lan in backup:
+            out["routes"].append({"dst_address": lan, "gateway": hop, "distance": link.distance + rank})
         if peer.endpoint and site.underlay_gateway and _is_address(peer.endpoint):
             out["routes"].append({"dst_address": host_prefix(peer.endpoint), "gateway": site.underlay_gateway})
         out["links"].append({"link": link.id, "peer": peer.name, "overlay": link.overlay, "verify_address": verify,

@@ -16,8 +16,8 @@ from ansible_collections.sitelink.tunnels.plugins.module_utils.wireguard import 
 
 # Firewall holes before routes: traffic is moved into a tunnel only once the router admits it (a route first
 # would drop a management session that comes back through the new tunnel until the rules follow).
-ORDER = ("wireguard_interfaces", "wireguard_peers", "gre_tunnels", "eoip_tunnels", "addresses", "address_lists",
-         "firewall_rules", "mangle_rules", "routes")
+ORDER = ("wireguard_interfaces", "wireguard_peers", "gre_tunnels", "eoip_tunnels", "gre6_tunnels", "eoipv6_tunnels",
+         "addresses", "address_lists", "firewall_rules", "mangle_rules", "routes")
 
 
 def _wireguard_interfaces(plan, public_keys, psk_secret):
@@ -41,11 +41,12 @@ def _wireguard_peers(plan, public_keys, psk_secret):
     return out
 
 
-def _overlays(kind):
+def _overlays(kind, family):
+    """The overlays of one kind over a transit of one family: GRE over IPv6 is /interface/gre6, EoIP eoipv6."""
     def config(plan, public_keys, psk_secret):
         out = []
         for ov in plan["overlays"]:
-            if ov["type"] == kind:
+            if ov["type"] == kind and ov.get("family", "ipv4") == family:
                 entry = {"name": ov["name"], "local_address": ov["local_address"],
                          "remote_address": ov["remote_address"], "mtu": ov["mtu"], "comment": ov["link"]}
                 if kind == "eoip":
@@ -83,8 +84,10 @@ def _mangle_rules(plan, public_keys, psk_secret):
 ADAPTERS = {
     "wireguard_interfaces": _wireguard_interfaces,
     "wireguard_peers": _wireguard_peers,
-    "gre_tunnels": _overlays("gre"),
-    "eoip_tunnels": _overlays("eoip"),
+    "gre_tunnels": _overlays("gre", "ipv4"),
+    "eoip_tunnels": _overlays("eoip", "ipv4"),
+    "gre6_tunnels": _overlays("gre", "ipv6"),
+    "eoipv6_tunnels": _overlays("eoip", "ipv6"),
     "addresses": _addresses,
     "address_lists": _address_lists,
     "routes": _routes,

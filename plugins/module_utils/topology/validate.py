@@ -260,8 +260,13 @@ def _links(model, pools):
         _families(model, link, pools)
         if link.overlay == "eoip":
             tid = planner.tunnel_id(model, link)
-            if not 0 <= tid <= 65535:
-                model.problem(FLEET, link.origin, "link %s: EoIP tunnel id %d is out of range" % (link.id, tid))
+            # EoIPv6 keeps the id in 12 bits of its EtherIP header (lab/FIDELITY.md)
+            top = 4095 if "wireguard" in pools and pools["wireguard"].version == 6 else 65535
+            if not 0 <= tid <= top:
+                # the variable the id came from: the link's own tunnel_id, else the pool's base
+                where = link.origin + ".tunnel_id" if link.tunnel_id is not None else "sitelink_pools.tunnel_id_base"
+                model.problem(FLEET, where, "link %s: EoIP tunnel id %d is out of range (0-%d%s)"
+                              % (link.id, tid, top, " for EoIPv6 over the IPv6 WireGuard pool" if top < 65535 else ""))
             elif tid in tunnel_ids:
                 model.problem(FLEET, link.origin, "link %s: EoIP tunnel id %d is also used by %s"
                               % (link.id, tid, tunnel_ids[tid]))
@@ -293,20 +298,22 @@ def _allowed_overlaps(model, plans):
 
 def _families(model, link, pools):
     """What the transit can carry: on RouterOS a LAN is routed to the peer's address in the WireGuard pool (no overlay) or in
-    the overlay pool, so it must be of that family; GRE and EoIP over an IPv6 WireGuard transit would need gre6
-    and eoipv6, which the collection does not build yet; a host route to an endpoint needs a gateway of its family.
+    the overlay pool, so it must be of that family; GRE and EoIP over an IPv6 WireGuard transit are gre6 and eoipv6 on
+    RouterOS, which the collection does not build on Linux (ip6gre); a host route to an endpoint needs a gateway of its
+    family.
     """
     if model.refused(FLEET, "sitelink_pools"):
         return
     hop_pool = pools.get("wireguard" if link.overlay == "none" else "overlay")
-    if link.overlay != "none" and "wireguard" in pools and pools["wireguard"].version == 6 \
+    linux = [s for s in (link.a, link.b) if model.sites[s].platform == "linux"]
+    if link.overlay != "none" and "wireguard" in pools and pools["wireguard"].version == 6 and linux \
             and not model.refused(FLEET, link.overlay_origin):
-        model.problem(FLEET, link.overlay_origin, "%s over the IPv6 WireGuard pool %s needs %s6, which is not "
-                      "supported yet (link %s%s); use an IPv4 wireguard pool (it may carry IPv6 LANs over the "
-                      "overlay) or overlay: none" % (link.overlay, pools["wireguard"], link.overlay, link.id,
-                                                     " and every link using these defaults"
-                                                     if link.overlay_origin.startswith("sitelink_link_defaults")
-                                                     else ""))
+        model.problem(FLEET, link.overlay_origin, "%s over the IPv6 WireGuard pool %s would need ip6gre on the Linux "
+                      "site %s, which the collection does not build yet (link %s%s); use an IPv4 wireguard pool (it "
+                      "may carry IPv6 LANs over the overlay) or overlay: none"
+                      % (link.overlay, pools["wireguard"], linux[0], link.id,
+                         " and every link using these defaults" if link.overlay_origin.startswith("sitelink_link_defaults")
+                         else ""))
     for site, peer in ((model.sites[link.a], model.sites[link.b]), (model.sites[link.b], model.sites[link.a])):
         for index, text in enumerate(peer.lans if site.platform == "routeros" else ()):
             lan = _address_family(text)

@@ -172,3 +172,41 @@ def test_route_distance_is_a_link_setting():
     assert [r["metric"] for r in linux.routes(plans["b"])] == [5]
     bad = model.load(sites, dict(settings, sitelink_link_defaults={"distance": 0}))
     assert [str(p) for p in bad.problems] == ["fleet: sitelink_link_defaults.distance: 0 is out of range (1 to 255)"]
+
+
+def dual_hub(overlay, platform="routeros"):
+    sites = {"hub1": {"id": 1, "lans": ["192.168.1.0/24"], "endpoint": "198.51.100.1"},
+             "hub2": {"id": 2, "lans": ["192.168.2.0/24"], "endpoint": "198.51.100.2"},
+             "s1": {"id": 3, "lans": ["192.168.3.0/24"], "platform": platform},
+             "s2": {"id": 4, "lans": ["192.168.4.0/24"]}}
+    settings = {"sitelink_topology": {"type": "hub_spoke", "hubs": ["hub1", "hub2"]},
+                "sitelink_link_defaults": {"overlay": overlay, "distance": 5},
+                "sitelink_pools": {"wireguard": "10.255.0.0/24", "overlay": "10.254.0.0/24"}, "sitelink_psk_secret": "u"}
+    return plans(sites, settings)
+
+
+def routes_to(plan_, prefix):
+    return sorted((r["distance"], r["gateway"]) for r in plan_["routes"] if r["dst_address"] == prefix)
+
+
+def test_two_hubs_give_backup_routes_over_overlays():
+    out = dual_hub("gre")
+    hub1, hub2 = "10.254.0.2", "10.254.0.4"       # s1's far ends toward hub1 and hub2 (site ids 1-3, 2-3)
+    # s1: each prefix through the hub it normally takes, and through the other hub at the distance + its rank
+    assert routes_to(out["s1"], "192.168.4.0/24") == [(5, hub1), (7, hub2)]
+    assert routes_to(out["s1"], "192.168.1.0/24") == [(5, hub1), (7, hub2)]
+    assert routes_to(out["s1"], "192.168.2.0/24") == [(5, hub2), (6, hub1)]
+    # hub1: each spoke's LAN straight to it, and through hub2; never a hub's own LAN twice
+    assert [d for d, _gw in routes_to(out["hub1"], "192.168.3.0/24")] == [5, 6]
+    assert [d for d, _gw in routes_to(out["hub1"], "192.168.2.0/24")] == [5]
+
+
+def test_no_backup_over_plain_wireguard_nor_on_a_linux_site():
+    # a plain link routes by allowed addresses, and WireGuard gives a prefix to one peer of an interface only
+    out = dual_hub("none")
+    assert [d for d, _gw in routes_to(out["s1"], "192.168.4.0/24")] == [5]
+    assert all(len(p["allowed_address"]) == len(set(p["allowed_address"])) for p in out["s1"]["peers"])
+    # linux_routes keeps one route per prefix: no backups on a Linux site (yet)
+    out = dual_hub("gre", platform="linux")
+    assert [d for d, _gw in routes_to(out["s1"], "192.168.4.0/24")] == [5]
+    assert [d for d, _gw in routes_to(out["s2"], "192.168.4.0/24")] == []

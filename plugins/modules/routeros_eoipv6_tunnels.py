@@ -1,0 +1,158 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: sitelink.tunnels contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+# This module runs as an action plugin on the controller (plugins/action/routeros_eoipv6_tunnels.py);
+# this file holds its documentation.
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: routeros_eoipv6_tunnels
+short_description: Manage EoIP tunnels over IPv6 (eoipv6) on RouterOS
+version_added: 0.1.0
+description:
+  - "Creates, updates and removes EoIP tunnels over IPv6 (C(/interface/eoipv6)) on MikroTik RouterOS v7 through
+    its API."
+  - "C(/interface/eoip) takes IPv4 addresses only: a tunnel between IPv6 addresses (an IPv6 WireGuard transit) is an
+    eoipv6 tunnel. It is carried by EtherIP (IP protocol 97, not GRE's 47), adds 56 bytes (IPv6 40 + EtherIP 2 +
+    Ethernet 14) and takes tunnel ids 0-4095."
+  - "The tunnel id must match on both ends. The router generates the MAC address unless one is given;
+    C(replaced) leaves a generated MAC alone."
+  - Entries are matched by O(config[].name).
+author:
+  - Sitelink Tunnels maintainers (@sitelink-tunnels)
+extends_documentation_fragment:
+  - sitelink.tunnels.routeros
+  - sitelink.tunnels.routeros.resource
+  - sitelink.tunnels.routeros.attributes
+options:
+  config:
+    description:
+      - The entries of C(/interface/eoipv6) to manage.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      name:
+        description:
+          - "Interface name; unique among all interfaces of the router."
+        type: str
+        required: true
+      tunnel_id:
+        description:
+          - "Tunnel id (0-4095), the same on both ends. Required for a new tunnel."
+        type: int
+      remote_address:
+        description:
+          - "Far end of the tunnel, an IPv6 address. Required for a new tunnel."
+        type: str
+      local_address:
+        description:
+          - "Near end of the tunnel, an IPv6 address (RouterOS default C(::): the outgoing address)."
+        type: str
+      mac_address:
+        description:
+          - "MAC address of the tunnel interface."
+        type: str
+      arp:
+        description:
+          - "ARP mode."
+        type: str
+        choices: ["disabled", "enabled", "proxy-arp", "reply-only", "local-proxy-arp"]
+      loop_protect:
+        description:
+          - "Loop protection."
+        type: str
+        choices: ["default", "on", "off"]
+      mtu:
+        description:
+          - "MTU, or C(auto) (1444 on a 1500 path); C(1500) carries full frames."
+        type: raw
+      keepalive:
+        description:
+          - "C(interval,retries); an empty string turns it off."
+        type: str
+      dscp:
+        description:
+          - "DSCP value 0-63 or C(inherit)."
+        type: raw
+      clamp_tcp_mss:
+        description:
+          - "Clamp TCP MSS to the tunnel MTU."
+        type: bool
+      dont_fragment:
+        description:
+          - "C(no) or C(inherit)."
+        type: str
+        choices: ["no", "inherit"]
+      ipsec_secret:
+        description:
+          - "Turns on RouterOS's own IPsec for the tunnel. Never shown."
+        type: str
+      disabled:
+        description:
+          - "Whether the entry is disabled."
+        type: bool
+      comment:
+        description:
+          - "Free text kept after the ownership marker in the entry's comment."
+        type: str
+seealso:
+  - module: sitelink.tunnels.routeros_info
+"""
+
+EXAMPLES = r"""
+- name: EoIP inside an IPv6 WireGuard transit, bridged to the LAN elsewhere
+  sitelink.tunnels.routeros_eoipv6_tunnels:
+    config:
+      - name: eoip-hub
+        tunnel_id: 101
+        local_address: fd00:255::3
+        remote_address: fd00:255::2
+        mtu: 1500
+"""
+
+RETURN = r"""
+before:
+  description: The managed entries of the path(s) before the task, secrets redacted.
+  returned: when I(state) is merged, replaced, overridden or deleted
+  type: list
+  elements: dict
+after:
+  description: The managed entries after the task (predicted in check mode), secrets redacted.
+  returned: when I(state) is merged, replaced, overridden or deleted
+  type: list
+  elements: dict
+commands:
+  description: The API sentences sent (or that would be sent in check mode), secrets redacted.
+  returned: when I(state) is merged, replaced, overridden or deleted
+  type: list
+  elements: str
+  sample: ["/interface/eoipv6/add =comment=sitelink:fleet =name=eoip-hub =remote-address=fd00:255::2 =tunnel-id=101"]
+script:
+  description: The same changes as RouterOS script lines (.rsc), secrets redacted.
+  returned: when I(state) is merged, replaced, overridden or deleted
+  type: list
+  elements: str
+gathered:
+  description: Every entry of the path(s), managed or not (C(managed) tells), secrets redacted.
+  returned: when I(state=gathered)
+  type: list
+  elements: dict
+rendered:
+  description: The API sentences that would create O(config) on an empty router, secrets redacted.
+  returned: when I(state=rendered)
+  type: list
+  elements: str
+rendered_script:
+  description: O(config) as a RouterOS script (.rsc), secrets redacted.
+  returned: when I(state=rendered)
+  type: str
+problems:
+  description: Every problem found with O(config) before anything was written.
+  returned: on failure
+  type: list
+  elements: str
+"""
