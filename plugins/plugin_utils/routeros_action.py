@@ -119,7 +119,7 @@ class ResourceAction(RouterosAction):
             problems = engine.validate(config, state, None)
             if problems:
                 raise problem_report(router, resource.name, problems)
-            ops = engine.plan(config, "merged", dict((resource.path_for(e), []) for e in config))
+            ops = engine.render(config)
             return {"changed": False, "rendered": [engine.sentence(op) for op in ops],
                     "rendered_script": "\n".join(engine.script(op) for op in ops)}
         api = self.open(params, router)

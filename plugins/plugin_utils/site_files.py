@@ -37,8 +37,7 @@ def script(plan, host, owner):
         if not config:
             continue
         engine = Engine(resource, host, owner=owner)
-        ops = engine.plan(config, "merged", dict((resource.path_for(e), []) for e in config))
-        lines.extend(engine.script(op) for op in ops)
+        lines.extend(engine.script(op) for op in engine.render(config))
     return "\n".join(lines) + "\n"
 
 

@@ -73,6 +73,7 @@ class Op(object):
         self.entry = entry            # desired entry (for moves of not yet added rules)
         self.before = before          # the row as read, for rollback
         self.place_before = None      # add: id of the entry to insert before
+        self.anchor_chain = None      # add, rendered for a router not read: goes before that chain's first drop
         self.follows = None           # set/move of an entry this run adds: its add Op (id known once sent)
         self.destination = None
         self.new_id = None
@@ -97,6 +98,7 @@ class Engine(object):
         self.secret_values = set()
         self.warnings = []
         self._read_order = {}           # path -> ids in the order read (rollback puts entries back there)
+        self.rendering = False          # planning for a router that is not read (render only)
 
     def remember_secrets(self, config):
         """Values that must never appear in a message, even inside a router's error text."""
@@ -252,6 +254,12 @@ class Engine(object):
     def _shown(self, field, value):
         return REDACTED if field.secret else value
 
+    def render(self, config):
+        """The operations that create `config` on a router that is not read: every entry an add; ordered rules carry
+        their chain, so that the script places them before the router's first drop when it is imported."""
+        self.rendering = True
+        return self.plan(config, "merged", dict((self.resource.path_for(e), []) for e in config))
+
     def plan(self, config, state, rows_by_path):
         """The operations that make the router match `config` under `state`."""
         self._read_order = dict((path, [r[".id"] for r in rows]) for path, rows in rows_by_path.items())
@@ -404,6 +412,8 @@ class Engine(object):
                 for e in wanted:
                     if id(e) in adds:
                         adds[id(e)].place_before = anchor[".id"] if anchor is not None else None
+                        if self.rendering and self.placement != "bottom":
+                            adds[id(e)].anchor_chain = chain
                 positions = [table.index(r) for r in ours]
                 existing_order = [self.key_of_row(r) for r in ours]
                 new_keys = [self.key_of_entry(e) for e in wanted if id(e) in adds]
@@ -647,7 +657,17 @@ class Engine(object):
         if op.verb == "add":
             if op.place_before is not None:
                 pairs.append("place-before=%s" % op.place_before)
-            return "/%s add %s" % (menu, " ".join(pairs))
+            add = "/%s add %s" % (menu, " ".join(pairs))
+            if op.anchor_chain is None:
+                return add
+            # on import: before the first rule of the chain that is not ours and drops, rejects or jumps (the jump's
+            # target may drop; the script cannot tell), at the end of the chain when there is none
+            anchors = "" if self.placement == "top" else " and (%s or action=jump)" % " or ".join(
+                "action=%s" % a for a in DROP_ACTIONS)
+            find = "[/%s find where chain=%s%s and !(comment~%s)]" % (
+                menu, _rsc_quote(op.anchor_chain), anchors, _rsc_quote("^%s:%s " % (MARKER, re.escape(self.owner))))
+            return ":do { :local anchor %s; :if ([:len $anchor] > 0) do={ %s place-before=[:pick $anchor 0] } " \
+                   "else={ %s } }" % (find, add, add)
         if op.verb == "set":
             pairs.extend("!%s" % n for n in op.unset)
             return "/%s set %s %s" % (menu, find, " ".join(pairs))

@@ -1,0 +1,51 @@
+"""/import of the .rsc subset the collection renders: RouterOS's string escapes, find where, :local/:if/:do."""
+
+import pytest
+
+from rosemu.script import ScriptError, run
+
+
+def filters(lab):
+    router = lab.router("r1")
+    return lab.call(lambda: [(r.values["chain"], r.values.get("action"), r.values.get("comment"))
+                             for r in router.tables["/ip/firewall/filter"]])
+
+
+def test_a_conditional_add_goes_before_the_first_drop_found_or_to_the_end(lab):
+    router = lab.router("r1")
+    line = (':do { :local anchor [/ip firewall filter find where chain=%s and (action=drop or action=reject) '
+            'and !(comment~"^sitelink:fleet ")]; :if ([:len $anchor] > 0) do={ /ip firewall filter add chain=%s '
+            'comment="sitelink:fleet %s" place-before=[:pick $anchor 0] } else={ /ip firewall filter add chain=%s '
+            'comment="sitelink:fleet %s" } }')
+    before = filters(lab)
+    first_input_drop = [i for i, (chain, action, _c) in enumerate(before) if chain == "input" and action == "drop"][0]
+    lab.call(lambda: run(router, "\n".join([line % ("input", "input", "a", "input", "a"),
+                                            line % ("input", "input", "b", "input", "b"),
+                                            line % ("nochain", "nochain", "c", "nochain", "c")])))
+    after = filters(lab)
+    assert after[first_input_drop:first_input_drop + 2] == [("input", "accept", "sitelink:fleet a"),
+                                                            ("input", "accept", "sitelink:fleet b")]
+    assert after[-1] == ("nochain", "accept", "sitelink:fleet c")
+
+
+def test_strings_use_routeros_escapes_and_set_remove_select_with_find(lab):
+    router = lab.router("r1")
+    lab.call(lambda: run(router, '/interface list add name=l1 comment="a \\"quoted\\" \\$x \\C3\\A9"\n'
+                                 '/interface list set [ find where name=l1 ] comment=plain\n'))
+    rows = lab.call(lambda: [r.values for r in router.tables["/interface/list"] if r.values.get("name") == "l1"])
+    assert rows[0]["comment"] == "plain"
+    lab.call(lambda: run(router, '/interface list set [ find where name=l1 ] comment="a \\"q\\" \\$x \\C3\\A9"'))
+    rows = lab.call(lambda: [r.values for r in router.tables["/interface/list"] if r.values.get("name") == "l1"])
+    assert rows[0]["comment"] == 'a "q" $x \u00e9'
+    lab.call(lambda: run(router, "/interface list remove [ find where name=l1 ]\n"
+                                 "/interface list remove [ find where name=nothing-like-this ]"))
+    assert lab.call(lambda: [r for r in router.tables["/interface/list"] if r.values.get("name") == "l1"]) == []
+
+
+@pytest.mark.parametrize("text", ["/system script run x", ":foreach i in=[find] do={}", "/ip address add address=",
+                                  ":do { /ip route add gateway=ether1 "])
+def test_what_it_does_not_understand_is_refused_with_its_line(lab, text):
+    router = lab.router("r1")
+    with pytest.raises(ScriptError) as err:
+        lab.call(lambda: run(router, "# a comment\n" + text))
+    assert str(err.value).startswith("line 2: ")
