@@ -78,7 +78,7 @@ def tunnels(lab, name, menu):
                                    for t in router.tables[menu]))
 
 
-@pytest.mark.parametrize("version", ["7.12", "7.18"])
+@pytest.mark.parametrize("version", ["7.12", "7.20"])
 def test_an_ipv6_fleet_with_gre6_and_eoipv6_overlays_converges_verifies_and_reruns_with_no_write(tmp_path, version):
     lab, cert = start(tmp_path, version)
     try:

@@ -40,7 +40,7 @@ def start_fleet(tmp_path, version="7.18", hub_setup=(), password=None, extra=())
     return lab, str(connections)
 
 
-@pytest.mark.parametrize("version", ["7.12", "7.16"])
+@pytest.mark.parametrize("version", ["7.12", "7.16", "7.20"])
 def test_each_release_converges_and_the_second_run_writes_nothing(tmp_path, version):
     """7.12 has neither peer names nor a responder flag, 7.16 calls it is-responder and names every peer itself:
     the first run converged before, but every second run failed (unknown parameter responder) or rewrote names."""
