@@ -112,7 +112,7 @@ class ActionModule(SiteAction):
                 state = "overridden"
                 if name == "wireguard_peers" and not keys.get("complete", {}).get(router):
                     state = "merged"          # a peer whose key is unknown yet is kept, not purged
-                config = routeros_adapter.config(plan, name, keys.get("public_keys"), psk_secret)
+                config = routeros_adapter.config(plan, name, keys.get("public_keys"), psk_secret, params["owner"])
                 try:
                     done = run_resource(api, STEPS["routeros"][name], router, config, state, options, check_mode,
                                         want_diff, facts, lambda: self.open(params, router))

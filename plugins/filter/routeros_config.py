@@ -32,6 +32,12 @@ options:
   psk_secret:
     description: The fleet's preshared-key secret.
     type: str
+  owner:
+    description:
+      - The owner the config is written for (the modules' O(owner)); an owner other than C(fleet) gets an address
+        list of its own for the LANs its forward rules admit (C(sitelink-lans-OWNER)).
+    type: str
+    default: fleet
 """
 
 EXAMPLES = r"""
@@ -53,11 +59,11 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import routeros as adapter
 
 
-def routeros_config(plan, resource, public_keys=None, psk_secret=None):
+def routeros_config(plan, resource, public_keys=None, psk_secret=None, owner=None):
     if resource not in adapter.ADAPTERS:
         raise AnsibleFilterError("routeros_config: unknown resource %r (known: %s)"
                                  % (resource, ", ".join(adapter.ORDER)))
-    return adapter.config(plan, resource, public_keys, psk_secret)
+    return adapter.config(plan, resource, public_keys, psk_secret, owner)
 
 
 class FilterModule(object):

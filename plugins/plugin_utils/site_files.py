@@ -33,7 +33,7 @@ def script(plan, host, owner):
              "# <public key of SITE>: read it on SITE with /interface wireguard print; preshared keys are redacted"]
     for name in adapter.ORDER:
         resource = RESOURCES[name]
-        config = adapter.config(plan, name, placeholders, None)
+        config = adapter.config(plan, name, placeholders, None, owner)
         if not config:
             continue
         engine = Engine(resource, host, owner=owner)

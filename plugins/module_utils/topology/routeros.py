@@ -11,6 +11,7 @@ secret is stored anywhere.
 
 from __future__ import annotations
 
+from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.engine import DEFAULT_OWNER
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import plan as planner
 from ansible_collections.sitelink.tunnels.plugins.module_utils.wireguard import keys
 
@@ -96,5 +97,18 @@ ADAPTERS = {
 }
 
 
-def config(plan, resource, public_keys=None, psk_secret=None):
-    return ADAPTERS[resource](plan, public_keys, psk_secret)
+def lan_list(owner=None):
+    """The address list of the LANs an owner's forward rules admit: each owner has its own, so that the LANs of
+    another fleet on the same router never widen them (the default owner keeps the plain name)."""
+    return planner.LAN_LIST if owner in (None, "", DEFAULT_OWNER) else "%s-%s" % (planner.LAN_LIST, owner)
+
+
+def config(plan, resource, public_keys=None, psk_secret=None, owner=None):
+    out = ADAPTERS[resource](plan, public_keys, psk_secret)
+    name = lan_list(owner)
+    if name != planner.LAN_LIST:
+        for entry in out:
+            for key in ("list", "src_address_list", "dst_address_list", "comment"):
+                if entry.get(key) == planner.LAN_LIST:
+                    entry[key] = name
+    return out

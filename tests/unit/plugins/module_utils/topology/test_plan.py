@@ -210,3 +210,15 @@ def test_no_backup_over_plain_wireguard_nor_on_a_linux_site():
     out = dual_hub("gre", platform="linux")
     assert [d for d, _gw in routes_to(out["s1"], "192.168.4.0/24")] == [5]
     assert [d for d, _gw in routes_to(out["s2"], "192.168.4.0/24")] == []
+
+
+def test_each_owner_admits_only_its_own_lan_list():
+    """Two fleets (owners) on one router: the LANs one adds must not widen the other's forward rules."""
+    from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import routeros
+    hub = plans(*fleet())["hub"]
+    for owner, name in ((None, "sitelink-lans"), ("fleet", "sitelink-lans"), ("lab2", "sitelink-lans-lab2")):
+        lists = routeros.config(hub, "address_lists", owner=owner)
+        rules = [r for r in routeros.config(hub, "firewall_rules", owner=owner) if r["chain"] == "forward"]
+        assert set(e["list"] for e in lists) == set(e["comment"] for e in lists) == {name}
+        assert rules and all(r["src_address_list"] == r["dst_address_list"] == name for r in rules)
+    assert hub["address_lists"][0]["list"] == "sitelink-lans"       # the plan itself is not changed
