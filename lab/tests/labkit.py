@@ -68,7 +68,6 @@ def make_lab(specs, tls_files=None, **kw):
     return Lab(specs, control_port=0, **kw).start()
 
 
-
 def control(lab, method, path, body=None):
     host, port = lab.control_address
     data = json.dumps(body).encode() if body is not None else None

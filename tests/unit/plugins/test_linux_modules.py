@@ -64,8 +64,8 @@ def test_gre_remakes_a_tunnel_whose_endpoints_moved_and_removes_only_ours_not_li
 
 
 def test_gre_refuses_an_interface_of_that_name_that_is_not_ours_before_changing_anything():
-    links = [gre_link("gre-a", "192.0.2.1", "192.0.2.2", "the admin's"), gre_link("gre-old", "1.1.1.1", "2.2.2.2",
-                                                                                 "sitelink:fleet")]
+    links = [gre_link("gre-a", "192.0.2.1", "192.0.2.2", "the admin's"),
+             gre_link("gre-old", "1.1.1.1", "2.2.2.2", "sitelink:fleet")]
     run, host = runner({GRE_SHOW: (0, json.dumps(links), "")})
     with pytest.raises(LinuxError, match="gre-a: a GRE interface of that name exists and is not ours"):
         linux_gre_tunnels.converge(gre_params([{"name": "gre-a", "local": "10.255.0.1", "remote": "10.255.0.0"}]), run)
@@ -189,6 +189,7 @@ def test_wireguard_changes_only_the_peer_that_differs_and_hands_its_preshared_ke
     stale = "%s\t(none)\t198.51.100.1:13231\t10.255.0.0/32,192.168.10.0/24\t0\t0\t0\t25\n" % PEER_KEY
     gone = "%s\t(none)\t(none)\t10.255.0.8/32\t0\t0\t0\toff\n" % keys.public_key(keys.generate_private_key())
     seen = []
+
     def look(argv):
         if argv[:2] == ["wg", "set"]:
             with open(argv[argv.index("preshared-key") + 1]) as fh:
