@@ -41,9 +41,10 @@ class SecretFile(object):
 
 class Step(object):
     """One change. `argv`: the command, an argument list (a SecretFile for a secret); `shown`: how it is listed in
-    `commands` (by default the arguments joined, each secret as its placeholder); `data`: bytes for its standard input; `action`: a
-    callable (runner) -> None run instead of a command, for what is not a command (a file written atomically);
-    `label` (what it is about) and `hint` (what to do) frame the message when the command fails."""
+    `commands` (by default the arguments joined, each secret as its placeholder); `data`: bytes for its standard
+    input; `action`: a callable (runner) -> None run instead of a command, for what is not a command (a file
+    written atomically, a daemon started); `label` (what it is about) and `hint` (what to do) frame the message
+    when the command fails."""
 
     def __init__(self, argv=None, shown=None, data=None, action=None, label=None, hint=""):
         if action is None and not isinstance(argv, list):
