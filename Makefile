@@ -59,7 +59,8 @@ sanity: venv
 lint: venv
 	$(BIN)/ansible-lint --nocolor
 
-# Each suite is its own pytest run: their conftest helpers share a module name.
+# One target per suite; one pytest run can also take them all (pytest.ini: importlib imports, helpers named apart):
+#   .venv/bin/python -m pytest lab/tests tests/unit tests/integration
 emulator-tests: venv
 	$(BIN)/python -m pytest -q lab/tests $(PYTEST_ARGS)
 

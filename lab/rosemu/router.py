@@ -16,7 +16,6 @@ from rosemu.query import compile_query
 
 PRINT_OPTIONS = frozenset(("detail", "stats", "without-paging", "terse", "count-only", "brief",
                            "value-list", "show-ids", "from", "where", "interval", "as-value"))
-READ_VERBS = frozenset(("print", "getall", "get", "listen"))
 VERSION = "7.18.2 (stable)"
 
 

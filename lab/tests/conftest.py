@@ -1,80 +1,16 @@
 """Fixtures: an in-process lab per test, librouteros and raw-wire clients."""
 
-import json
-import socket
-import urllib.request
-
 import librouteros
 import pytest
 
-from rosemu import wire
+from labkit import RawClient, make_lab
 from rosemu.cli import generate_certificate
-from rosemu.lab import Lab, RouterSpec
-
-
-class RawClient:
-    """Speaks the wire protocol directly, for what librouteros cannot express (tags, /cancel, !empty)."""
-
-    def __init__(self, port, host="127.0.0.1", timeout=10):
-        self.sock = socket.create_connection((host, port), timeout=timeout)
-        self.buffer = b""
-
-    def send(self, *words):
-        self.sock.sendall(wire.encode_sentence(words))
-
-    def _read(self, count):
-        while len(self.buffer) < count:
-            chunk = self.sock.recv(65536)
-            if not chunk:
-                raise ConnectionError("closed by the router")
-            self.buffer += chunk
-        data, self.buffer = self.buffer[:count], self.buffer[count:]
-        return data
-
-    def _length(self):
-        first = self._read(1)[0]
-        for limit, extra, mask in ((0x80, 0, 0), (0xC0, 1, 0x8000), (0xE0, 2, 0xC00000), (0xF0, 3, 0xE0000000)):
-            if first < limit:
-                return int.from_bytes(bytes([first]) + self._read(extra), "big") ^ mask if extra else first
-        raise AssertionError("router sent a control byte 0x%02X" % first)
-
-    def sentence(self):
-        words = []
-        while True:
-            length = self._length()
-            if not length:
-                return words
-            words.append(self._read(length).decode("latin-1"))
-
-    def until_done(self, tag=None):
-        """All reply sentences up to and including the `!done` (of `tag`, when given)."""
-        out = []
-        while True:
-            reply = self.sentence()
-            out.append(reply)
-            if reply[0] == "!done" and (tag is None or ".tag=%s" % tag in reply):
-                return out
-
-    def command(self, *words):
-        self.send(*words)
-        return self.until_done()
-
-    def login(self, user="admin", password=""):
-        return self.command("/login", "=name=%s" % user, "=password=%s" % password)
-
-    def close(self):
-        self.sock.close()
+from rosemu.lab import RouterSpec
 
 
 @pytest.fixture(scope="session")
 def tls_files(tmp_path_factory):
     return generate_certificate(str(tmp_path_factory.mktemp("tls")))
-
-
-def make_lab(specs, tls_files=None, **kw):
-    if tls_files:
-        kw.update(tls_cert=tls_files[0], tls_key=tls_files[1])
-    return Lab(specs, control_port=0, **kw).start()
 
 
 @pytest.fixture
@@ -97,11 +33,3 @@ def raw(lab):
     assert client.login() == [["!done"]]
     yield client
     client.close()
-
-
-def control(lab, method, path, body=None):
-    host, port = lab.control_address
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request("http://%s:%d%s" % (host, port, path), data=data, method=method)
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.loads(response.read())

@@ -6,7 +6,7 @@ import pytest
 from librouteros.exceptions import TrapError
 
 from rosemu.lab import RouterSpec
-from conftest import RawClient, make_lab
+from labkit import RawClient, make_lab
 
 
 def rows_of(reply):

@@ -4,7 +4,7 @@ import librouteros
 import pytest
 from librouteros.exceptions import TrapError
 
-from conftest import control
+from labkit import control
 
 KEY = "hHp7k4vVQyTRbRXkq0Cdm8Hzn7nhoTsm1UVLWE5mJCI="
 

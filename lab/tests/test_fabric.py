@@ -3,7 +3,7 @@
 import librouteros
 import pytest
 
-from conftest import make_lab
+from labkit import make_lab
 from rosemu.lab import RouterSpec
 
 

@@ -11,7 +11,7 @@ import librouteros
 import pytest
 from librouteros.exceptions import ConnectionClosed, TrapError
 
-from conftest import control
+from labkit import control
 from rosemu.lab_tools import tls_wrapper
 
 

@@ -1,11 +1,13 @@
 """Linux sites in namespaces: SSH into each, a real wireguard-go tunnel across, nothing left after."""
 
+import json
 import os
 import subprocess
 import time
 
 import pytest
 
+from playbook_runs import run_playbook     # the collection's one way to run a playbook (tests/integration)
 from rosemu.linuxlab import LinuxLab, alive
 
 START_WG = ("setsid wireguard-go wg-sitelink </dev/null >/dev/null 2>&1; "
@@ -73,9 +75,6 @@ def test_a_failed_up_cleans_after_itself(tmp_path):
 
 def test_ansible_runs_modules_on_a_site(linux, tmp_path):
     """Ansible reaches the site over SSH; wg_keypair keeps the private key on the site, mode 0600."""
-    import json
-    import sys
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     inventory = {"all": {"hosts": dict((name, linux.inventory_vars(name)) for name in ("a", "b"))}}
     (tmp_path / "inventory.json").write_text(json.dumps(inventory))
     (tmp_path / "keys.yml").write_text(
@@ -83,11 +82,7 @@ def test_ansible_runs_modules_on_a_site(linux, tmp_path):
         "    - sitelink.tunnels.wg_keypair:\n        path: /etc/wireguard/wg-sitelink.key\n      register: key\n"
         "    - ansible.builtin.copy:\n        content: \"{{ key.public_key }}\"\n"
         "        dest: \"%s/{{ inventory_hostname }}.pub\"\n      delegate_to: localhost\n" % tmp_path)
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(root, "build", "collections"),
-               ANSIBLE_NOCOLOR="1", ANSIBLE_HOST_KEY_CHECKING="0")
-    ansible = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
-    run = subprocess.run([ansible, "-i", str(tmp_path / "inventory.json"), str(tmp_path / "keys.yml")],
-                         capture_output=True, text=True, env=env, timeout=180, check=False)
+    run = run_playbook(tmp_path / "keys.yml", str(tmp_path / "inventory.json"), timeout=180)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
     for name in ("a", "b"):
         mode_and_key = linux.ssh(name, "stat -c %a /etc/wireguard/wg-sitelink.key; "
@@ -96,16 +91,12 @@ def test_ansible_runs_modules_on_a_site(linux, tmp_path):
         assert (tmp_path / ("%s.pub" % name)).read_text() == mode_and_key[1]
         private = linux.ssh(name, "cat /etc/wireguard/wg-sitelink.key").stdout.strip()
         assert private not in run.stdout + run.stderr
-    again = subprocess.run([ansible, "-i", str(tmp_path / "inventory.json"), str(tmp_path / "keys.yml")],
-                           capture_output=True, text=True, env=env, timeout=180, check=False)
+    again = run_playbook(tmp_path / "keys.yml", str(tmp_path / "inventory.json"), timeout=180)
     assert again.returncode == 0 and again.stdout.count("changed=0") == 2, again.stdout[-2000:]
 
 
 def test_linux_wireguard_module_builds_and_keeps_a_tunnel(linux, tmp_path):
     """wg_keypair + linux_wireguard on two sites: a working tunnel, idempotent, peers changed in place."""
-    import json
-    import sys
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     hosts = dict((name, linux.inventory_vars(name)) for name in ("a", "b"))
     hosts["a"].update(transit="10.255.0.0/31", peer="b", peer_transit="10.255.0.1/32", endpoint="")
     hosts["b"].update(transit="10.255.0.1/31", peer="a", peer_transit="10.255.0.0/32",
@@ -131,11 +122,10 @@ def test_linux_wireguard_module_builds_and_keeps_a_tunnel(linux, tmp_path):
             preshared_key: "{{ psk }}"
       register: wg
 """)
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(root, "build", "collections"),
-               ANSIBLE_NOCOLOR="1", ANSIBLE_HOST_KEY_CHECKING="0")
-    command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i",
-               str(tmp_path / "inventory.json"), str(tmp_path / "tunnel.yml")]
-    first = subprocess.run(command + ["--diff"], capture_output=True, text=True, env=env, timeout=180, check=False)
+
+    def play(*flags):
+        return run_playbook(tmp_path / "tunnel.yml", str(tmp_path / "inventory.json"), *flags, timeout=180)
+    first = play("--diff")
     assert first.returncode == 0, first.stdout[-4000:] + first.stderr[-2000:]
     assert "hHp7k4vVQyT" not in first.stdout + first.stderr
     deadline = time.monotonic() + 15
@@ -144,11 +134,10 @@ def test_linux_wireguard_module_builds_and_keeps_a_tunnel(linux, tmp_path):
         if ping.returncode == 0 or time.monotonic() > deadline:
             break
     assert ping.returncode == 0, linux.ssh("b", "wg show; ip addr", check=False).stdout
-    again = subprocess.run(command + ["-v"], capture_output=True, text=True, env=env, timeout=180, check=False)
+    again = play("-v")
     assert again.returncode == 0 and again.stdout.count("changed=0") == 2, again.stdout[-3000:]
     dump = linux.ssh("a", "wg show wg-sitelink preshared-keys").stdout.split()
     assert dump[1] == "hHp7k4vVQyTRbRXkq0Cdm8Hzn7nhoTsm1UVLWE5mJCI="
-    rotated = subprocess.run(command + ["--check", "-e", "psk=q0Cdm8Hzn7nhoTsm1UVLWE5mJCIhHp7k4vVQyTRbRXk="],
-                             capture_output=True, text=True, env=env, timeout=180, check=False)
+    rotated = play("--check", "-e", "psk=q0Cdm8Hzn7nhoTsm1UVLWE5mJCIhHp7k4vVQyTRbRXk=")
     assert rotated.returncode == 0 and rotated.stdout.count("changed=1") == 2, rotated.stdout[-3000:]
     assert linux.ssh("a", "wg show wg-sitelink preshared-keys").stdout.split()[1] == dump[1]   # check mode: untouched

@@ -6,7 +6,7 @@ import librouteros
 import pytest
 from librouteros.exceptions import FatalError, TrapError
 
-from conftest import RawClient, make_lab
+from labkit import RawClient, make_lab
 from rosemu.lab_tools import tls_wrapper
 from rosemu.lab import RouterSpec
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from conftest import make_lab
+from labkit import make_lab
 from rosemu.lab import RouterSpec
 
 

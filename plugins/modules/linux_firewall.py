@@ -109,28 +109,25 @@ import re
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.sitelink.tunnels.plugins.module_utils.common import names
-from ansible_collections.sitelink.tunnels.plugins.module_utils.linux import render
+from ansible_collections.sitelink.tunnels.plugins.module_utils.linux import engine, render
+from ansible_collections.sitelink.tunnels.plugins.module_utils.linux.engine import LinuxError, Step
 
 CHAINS = render.NFT_CHAINS
 COUNTERS = re.compile(r" counter packets \d+ bytes \d+")
+# the whole table is one entry: its base chains and its rules (by comment, in order) decide whether it is rewritten;
+# the diff shows it in nftables syntax (no line renderer: the table's own text is shown)
+TABLE = engine.Resource(key="table", fields=("chains", "rules"), line=None)
 
 
-def nft(module, args, data=None, check=True):
-    rc, out, err = module.run_command(["nft"] + args, data=data, binary_data=True)
-    if check and rc != 0:
-        module.fail_json(msg="nft %s failed: %s" % (" ".join(args), (err or out).strip()))
-    return rc, out
-
-
-def read(module, table):
-    """(table text without counters, table comment, {chain: (hook, prio, policy)}, [(chain, comment)], counters)."""
-    rc, text = nft(module, ["list", "table", "inet", table], check=False)
+def read(runner, table):
+    """The table as {text without counters, comment, chains: {chain: (hook, prio, policy)}, rules: [(chain,
+    comment)], counters}, or None when there is none."""
+    rc, text, _err = runner.query(["nft", "list", "table", "inet", table])
     if rc != 0:
         return None
     comment = re.search(r'^\tcomment "([^"]*)"', text, re.M)
-    _rc, out = nft(module, ["-j", "list", "table", "inet", table])
     chains, rules, counters = {}, [], {}
-    for item in json.loads(out)["nftables"]:
+    for item in json.loads(runner.read(["nft", "-j", "list", "table", "inet", table]))["nftables"]:
         if "chain" in item:
             c = item["chain"]
             chains[c["name"]] = (c.get("hook"), c.get("prio"), c.get("policy"))
@@ -141,8 +138,50 @@ def read(module, table):
                 if "counter" in expr and r.get("comment"):
                     counters[r["comment"].split(" ")[1] if " " in r["comment"] else r["comment"]] = \
                         expr["counter"].get("packets", 0)
-    return {"text": COUNTERS.sub(" counter", text), "comment": comment.group(1) if comment else None,
+    return {"table": table, "text": COUNTERS.sub(" counter", text), "comment": comment.group(1) if comment else None,
             "chains": chains, "rules": rules, "counters": counters}
+
+
+def check_arguments(p):
+    for kind, value in (("nft_table", p["table"]), ("owner", p["owner"])):
+        why = names.problem(kind, value)
+        if why:
+            raise LinuxError("%s: %s" % ("table" if kind == "nft_table" else kind, why))
+    seen = set()
+    for index, rule in enumerate(p["rules"]):
+        why = names.problem("rule", rule["name"])
+        if why or rule["name"] in seen:
+            raise LinuxError("rules[%d].name: %s" % (index, why or "%r is repeated" % rule["name"]))
+        why = render.statement_problem(rule["rule"])
+        if why:
+            raise LinuxError("rules[%d].rule (%s): %s" % (index, rule["name"], why))
+        seen.add(rule["name"])
+
+
+def converge(p, runner):
+    check_arguments(p)
+    table = p["table"]
+    have = read(runner, table)
+    if have and have["comment"] not in (render.nft_marker(p["owner"]), render.LEGACY_MARKER):
+        raise LinuxError("table inet %s exists and is not ours (comment %r, expected %r); pick another table "
+                         "name or remove it" % (table, have["comment"], render.nft_marker(p["owner"])))
+    wanted = {}
+    if p["state"] == "present":
+        wanted[table] = {"table": table, "text": render.nft_table(table, p["owner"], p["rules"], p["priority"]),
+                         "chains": dict((c, (c, p["priority"], "accept")) for c in CHAINS),
+                         "rules": [(r["chain"], render.nft_rule_comment(p["owner"], r))
+                                   for c in CHAINS for r in p["rules"] if r["chain"] == c]}
+    plan = engine.compare(TABLE, {table: have} if have else {}, wanted, "overridden")
+    steps = [Step(["nft", "delete", "table", "inet", table], shown="delete table inet %s" % table)
+             for _gone in plan.remove]
+    if plan.put:
+        script = ("table inet %s\ndelete table inet %s\n" % (table, table)) + wanted[table]["text"]
+        # nft -c parses and checks the whole transaction against the kernel without committing it (check mode too)
+        runner.read(["nft", "-c", "-f", "-"], data=script.encode("utf-8"))
+        steps.append(Step(["nft", "-f", "-"], shown=script, data=script.encode("utf-8")))
+    runner.apply(steps)
+    return {"counters": have["counters"] if have else {},
+            "diff": engine.diff(have["text"] if have else "", wanted[table]["text"] if wanted else "")}
 
 
 def main():
@@ -160,44 +199,7 @@ def main():
         ),
         supports_check_mode=True,
     )
-    p = module.params
-    for kind, value in (("nft_table", p["table"]), ("owner", p["owner"])):
-        why = names.problem(kind, value)
-        if why:
-            module.fail_json(msg="%s: %s" % ("table" if kind == "nft_table" else kind, why))
-    seen = set()
-    for index, rule in enumerate(p["rules"]):
-        why = names.problem("rule", rule["name"])
-        if why or rule["name"] in seen:
-            module.fail_json(msg="rules[%d].name: %s" % (index, why or "%r is repeated" % rule["name"]))
-        why = render.statement_problem(rule["rule"])
-        if why:
-            module.fail_json(msg="rules[%d].rule (%s): %s" % (index, rule["name"], why))
-        seen.add(rule["name"])
-    have = read(module, p["table"])
-    if have and have["comment"] not in (render.nft_marker(p["owner"]), render.LEGACY_MARKER):
-        module.fail_json(msg="table inet %s exists and is not ours (comment %r, expected %r); pick another table "
-                             "name or remove it" % (p["table"], have["comment"], render.nft_marker(p["owner"])))
-    commands = []
-    want_text = render.nft_table(p["table"], p["owner"], p["rules"], p["priority"]) if p["state"] == "present" else ""
-    if p["state"] == "absent":
-        if have:
-            commands.append("delete table inet %s" % p["table"])
-    else:
-        want_chains = dict((c, (c, p["priority"], "accept")) for c in CHAINS)
-        want_rules = [(r["chain"], render.nft_rule_comment(p["owner"], r)) for c in CHAINS for r in p["rules"] if r["chain"] == c]
-        if not have or have["chains"] != want_chains or have["rules"] != want_rules:
-            script = ("table inet %s\ndelete table inet %s\n" % (p["table"], p["table"])) + want_text
-            commands.append(script)
-            # nft -c parses and checks the whole transaction against the kernel without committing it
-            nft(module, ["-c", "-f", "-"], data=script.encode("utf-8"))
-    if commands and not module.check_mode:
-        if p["state"] == "absent":
-            nft(module, ["delete", "table", "inet", p["table"]])
-        else:
-            nft(module, ["-f", "-"], data=commands[0].encode("utf-8"))
-    module.exit_json(changed=bool(commands), commands=commands, counters=have["counters"] if have else {},
-                     diff={"before": have["text"] if have else "", "after": want_text})
+    engine.run(module, lambda runner: converge(module.params, runner))
 
 
 if __name__ == "__main__":

@@ -111,19 +111,21 @@ import json
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.sitelink.tunnels.plugins.module_utils.common import names
-from ansible_collections.sitelink.tunnels.plugins.module_utils.linux import render
+from ansible_collections.sitelink.tunnels.plugins.module_utils.linux import engine, render
+from ansible_collections.sitelink.tunnels.plugins.module_utils.linux.engine import LinuxError, Step
+
+TUNNEL = engine.Resource(
+    key="name", fields=("local", "remote", "ttl", "mtu", "up", "alias", "addresses"),
+    line=lambda t: "%s local=%s remote=%s ttl=%s mtu=%s addresses=%s" % (
+        t["name"], t["local"], t["remote"], t["ttl"], t["mtu"], ",".join(t["addresses"]) or "-"))
+ENDPOINTS = ("local", "remote", "ttl")          # fixed when a GRE link is made: a change makes it anew
+NO_GRE = " (the kernel needs GRE support: modprobe ip_gre)"
 
 
-def marker(owner):
-    return render.nft_marker(owner)
-
-
-def read(module):
-    rc, out, err = module.run_command(["ip", "-j", "-d", "address", "show"])
-    if rc != 0:
-        module.fail_json(msg="ip address show failed: %s" % err.strip())
+def read(runner):
+    """Every GRE interface of the host, ours or not, by name."""
     tunnels = {}
-    for link in json.loads(out or "[]"):
+    for link in json.loads(runner.read(["ip", "-j", "-d", "address", "show"]) or "[]"):
         info = link.get("linkinfo", {})
         if info.get("info_kind") != "gre":
             continue
@@ -137,10 +139,70 @@ def read(module):
     return tunnels
 
 
-def shown(tunnels):
-    return "".join("%s local=%s remote=%s ttl=%s mtu=%s addresses=%s\n" % (
-        t["name"], t["local"], t["remote"], t["ttl"], t["mtu"], ",".join(t["addresses"]) or "-")
-        for t in sorted(tunnels.values(), key=lambda t: t["name"]))
+def wanted_tunnels(config, tag):
+    wanted = {}
+    for index, t in enumerate(config):
+        if len(t["name"]) > 15:
+            raise LinuxError("config[%d].name: %r is longer than 15 characters" % (index, t["name"]))
+        try:
+            addresses = sorted("%s/%d" % (i.ip, i.network.prefixlen)
+                               for i in (ipaddress.ip_interface(a) for a in t["addresses"]))
+            local, remote = str(ipaddress.ip_address(t["local"])), str(ipaddress.ip_address(t["remote"]))
+        except ValueError as exc:
+            raise LinuxError("config[%d] (%s): %s" % (index, t["name"], exc))
+        wanted[t["name"]] = {"name": t["name"], "local": local, "remote": remote, "ttl": t["ttl"], "mtu": t["mtu"],
+                             "alias": ("%s %s" % (tag, t["comment"])) if t["comment"] else tag,
+                             "addresses": addresses, "up": True}
+    return wanted
+
+
+def ip(name, *args, **kw):
+    """An `ip` command about interface `name` (which a failure names)."""
+    return Step(["ip"] + list(args), label=name, **kw)
+
+
+def put(name, have, want):
+    """The commands that make interface `name` as wanted from `have` (None: there is none)."""
+    steps = []
+    if have and any(have[f] != want[f] for f in ENDPOINTS):
+        steps.append(ip(name, "link", "del", "dev", name))
+        have = None
+    if have is None:
+        steps.append(ip(name, "link", "add", name, "type", "gre", "local", want["local"], "remote", want["remote"],
+                        "ttl", str(want["ttl"]), hint=NO_GRE))
+    gone, new = engine.set_changes(have["addresses"] if have else [], want["addresses"])
+    steps += [ip(name, "addr", "del", a, "dev", name) for a in gone]
+    steps += [ip(name, "addr", "add", a, "dev", name) for a in new]
+    if not have or have["alias"] != want["alias"]:
+        steps.append(ip(name, "link", "set", "dev", name, "alias", want["alias"]))
+    if not have or have["mtu"] != want["mtu"] or not have["up"]:
+        steps.append(ip(name, "link", "set", "dev", name, "mtu", str(want["mtu"]), "up"))
+    return steps
+
+
+def converge(p, runner):
+    why = names.problem("owner", p["owner"])
+    if why:
+        raise LinuxError("owner: %s" % why)
+    tag = render.nft_marker(p["owner"])
+    wanted = wanted_tunnels(p["config"], tag)
+    have_all = read(runner)
+    owner_of = dict((n, t["alias"].split(" ")[0]) for n, t in have_all.items())
+    ours = dict((n, t) for n, t in have_all.items() if owner_of[n] == tag)
+    if p["state"] != "deleted":
+        for name in wanted:
+            # written by 1.0 without an owner: taken over when asked for by name, never removed
+            if owner_of.get(name) == render.LEGACY_MARKER:
+                ours[name] = have_all[name]
+            elif name in have_all and name not in ours:
+                raise LinuxError("%s: a GRE interface of that name exists and is not ours (alias %r)"
+                                 % (name, have_all[name]["alias"]))
+    plan = engine.compare(TUNNEL, ours, wanted, p["state"])
+    steps = [ip(t["name"], "link", "del", "dev", t["name"]) for t in plan.remove]
+    for name, (have, want) in plan.put.items():
+        steps += put(name, have, want)
+    runner.apply(steps)
+    return {"diff": engine.diff(TUNNEL.text(ours), TUNNEL.text(plan.after))}
 
 
 def main():
@@ -156,75 +218,11 @@ def main():
                 comment=dict(type="str"),
             )),
             owner=dict(type="str", default=render.DEFAULT_OWNER),
-            state=dict(type="str", choices=["merged", "overridden", "deleted"], default="overridden"),
+            state=dict(type="str", choices=list(engine.STATES), default="overridden"),
         ),
         supports_check_mode=True,
     )
-    p = module.params
-    why = names.problem("owner", p["owner"])
-    if why:
-        module.fail_json(msg="owner: %s" % why)
-    tag = marker(p["owner"])
-    have_all = read(module)
-    ours = dict((n, t) for n, t in have_all.items() if t["alias"].split(" ")[0] == tag)
-    # written by 1.0 without an owner: taken over when asked for by name, never removed
-    legacy = set(n for n, t in have_all.items() if t["alias"].split(" ")[0] == render.LEGACY_MARKER)
-    commands = []
-    wanted = {}
-    for index, t in enumerate(p["config"]):
-        if len(t["name"]) > 15:
-            module.fail_json(msg="config[%d].name: %r is longer than 15 characters" % (index, t["name"]))
-        try:
-            addresses = sorted("%s/%d" % (i.ip, i.network.prefixlen)
-                               for i in (ipaddress.ip_interface(a) for a in t["addresses"]))
-            local, remote = str(ipaddress.ip_address(t["local"])), str(ipaddress.ip_address(t["remote"]))
-        except ValueError as exc:
-            module.fail_json(msg="config[%d] (%s): %s" % (index, t["name"], exc))
-        wanted[t["name"]] = {"name": t["name"], "local": local, "remote": remote, "ttl": t["ttl"], "mtu": t["mtu"],
-                             "alias": ("%s %s" % (tag, t["comment"])) if t["comment"] else tag,
-                             "addresses": addresses}
-    if p["state"] == "deleted":
-        gone = [n for n in ours if not wanted or n in wanted]
-        commands += [["ip", "link", "del", "dev", n] for n in sorted(gone)]
-        after = dict((n, t) for n, t in ours.items() if n not in gone)
-    else:
-        after = dict(ours)
-        if p["state"] == "overridden":
-            for name in sorted(set(ours) - set(wanted)):
-                commands.append(["ip", "link", "del", "dev", name])
-                del after[name]
-        for name, t in wanted.items():
-            if name in legacy:
-                ours[name] = have_all[name]
-            if name in have_all and name not in ours:
-                module.fail_json(msg="%s: a GRE interface of that name exists and is not ours (alias %r)"
-                                 % (name, have_all[name]["alias"]))
-            have = ours.get(name)
-            if have and (have["local"], have["remote"], have["ttl"]) != (t["local"], t["remote"], t["ttl"]):
-                commands.append(["ip", "link", "del", "dev", name])     # endpoints of a GRE link cannot change
-                have = None
-            if have is None:
-                commands.append(["ip", "link", "add", name, "type", "gre", "local", t["local"], "remote",
-                                 t["remote"], "ttl", str(t["ttl"])])
-            current = have["addresses"] if have else []
-            commands += [["ip", "addr", "del", a, "dev", name] for a in current if a not in t["addresses"]]
-            commands += [["ip", "addr", "add", a, "dev", name] for a in t["addresses"] if a not in current]
-            if not have or have["alias"] != t["alias"]:
-                commands.append(["ip", "link", "set", "dev", name, "alias", t["alias"]])
-            if not have or have["mtu"] != t["mtu"] or not have["up"]:
-                commands.append(["ip", "link", "set", "dev", name, "mtu", str(t["mtu"]), "up"])
-            after[name] = t
-    if not module.check_mode:
-        for args in commands:
-            rc, out, err = module.run_command(args)
-            if rc != 0:
-                hint, name = "", args[args.index("dev") + 1] if "dev" in args else args[3]
-                if args[:3] == ["ip", "link", "add"]:
-                    hint = " (the kernel needs GRE support: modprobe ip_gre)"
-                module.fail_json(msg="%s: %s failed: %s%s" % (name, " ".join(args), (err or out).strip(), hint),
-                                 commands=[" ".join(c) for c in commands])
-    module.exit_json(changed=bool(commands), commands=[" ".join(c) for c in commands],
-                     diff={"before": shown(ours), "after": shown(after)})
+    engine.run(module, lambda runner: converge(module.params, runner))
 
 
 if __name__ == "__main__":

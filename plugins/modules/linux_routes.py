@@ -134,12 +134,21 @@ import json
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.sitelink.tunnels.plugins.module_utils.linux import render
+from ansible_collections.sitelink.tunnels.plugins.module_utils.linux import engine, files, render
+from ansible_collections.sitelink.tunnels.plugins.module_utils.linux.engine import LinuxError, Step
 
 SYSCTL = {"ipv4": "net.ipv4.ip_forward", "ipv6": "net.ipv6.conf.all.forwarding"}
 PROTOCOL_NAMES = {"2": "kernel", "3": "boot", "4": "static", "9": "ra", "16": "dhcp"}
 TYPE_NAMES = {"6": "blackhole", "7": "unreachable", "8": "prohibit", "9": "throw"}
 DEFAULT_METRIC = {4: 0, 6: 1024}        # the kernel's metric for a route given none
+SYSCTL_HEADER = "# sitelink.tunnels: forwarding between the sites' LANs and the tunnels\n"
+# a field the task leaves unset (dev, src, metric; via) is the kernel's choice: IPv6 routes get metric 1024
+ROUTE = engine.Resource(
+    key="dst", fields=("via", "dev", "src", "metric"), loose=("via", "dev", "src", "metric"),
+    line=lambda r: "%s%s%s%s%s" % (r["dst"], " via %s" % r["via"] if r.get("via") else "",
+                                   " dev %s" % r["dev"] if r.get("dev") else "",
+                                   " src %s" % r["src"] if r.get("src") else "",
+                                   " metric %s" % r["metric"] if r.get("metric") else ""))
 
 
 def prefix(text):
@@ -153,14 +162,12 @@ def normal(route):
             "metric": route.get("metric")}
 
 
-def read(module, protocol, table):
+def read(runner, protocol, table):
     """(ours, others): the table's routes tagged with `protocol`, by prefix; and every other route of the table,
     a list per prefix (numeric protocol, missing when `boot`)."""
     routes, others = {}, {}
     for family in ("-4", "-6"):
-        rc, out, err = module.run_command(["ip", "-N", "-j", family, "route", "show", "table", table])
-        if rc != 0:
-            module.fail_json(msg="cannot read routes of table %s: %s" % (table, err.strip()))
+        out = runner.read(["ip", "-N", "-j", family, "route", "show", "table", table], label="table %s" % table)
         for row in json.loads(out or "[]"):
             dst = row["dst"]
             if dst == "default":
@@ -192,19 +199,77 @@ def effective_metric(route):
         DEFAULT_METRIC[ipaddress.ip_network(route["dst"]).version]
 
 
-def same(have, want):
-    """Equal in every field the caller asked for: an unset dev, src or metric is the kernel's choice
-    (IPv6 routes get metric 1024 unless told otherwise)."""
-    return all(want[k] is None or have.get(k) == want[k] for k in ("via", "dev", "src", "metric"))
-
-
-def read_forwarding(module, family):
+def read_forwarding(family):
     path = "/proc/sys/" + SYSCTL[family].replace(".", "/")
     try:
         with open(path) as fh:
             return fh.read().strip() == "1"
     except (IOError, OSError) as exc:
-        module.fail_json(msg="cannot read %s: %s" % (path, exc))
+        raise LinuxError("cannot read %s: %s" % (path, exc))
+
+
+def wanted_routes(p):
+    wanted = {}
+    for index, route in enumerate(p["config"]):
+        try:
+            entry = normal(route)
+        except ValueError as exc:
+            raise LinuxError("config[%d]: %s" % (index, exc))
+        if p["state"] != "deleted" and not entry["via"] and not entry["dev"]:
+            raise LinuxError("config[%d]: %s needs via or dev" % (index, entry["dst"]))
+        if entry["dst"] in wanted:
+            raise LinuxError("config[%d]: %s is listed twice" % (index, entry["dst"]))
+        wanted[entry["dst"]] = entry
+    return wanted
+
+
+def sysctl_file_step(p):
+    """Writing the forwarding settings to O(sysctl_file), or None when it already holds them."""
+    text = SYSCTL_HEADER + "".join("%s = 1\n" % SYSCTL[family] for family in p["forwarding"])
+    try:
+        with open(p["sysctl_file"]) as fh:
+            if fh.read() == text:
+                return None
+    except (IOError, OSError):
+        pass
+
+    def write(_runner):
+        try:
+            files.write_atomically(p["sysctl_file"], text, 0o644)
+        except (IOError, OSError) as exc:
+            raise LinuxError("cannot write %s: %s" % (p["sysctl_file"], exc))
+    return Step(shown="write %s" % p["sysctl_file"], action=write)
+
+
+def converge(p, runner):
+    if not 1 <= p["protocol"] <= 255 or p["protocol"] in (1, 2, 3):
+        raise LinuxError("protocol: %d is not usable (1-255, and not redirect, kernel or boot)" % p["protocol"])
+    wanted = wanted_routes(p)
+    have, others = read(runner, p["protocol"], p["table"])
+    # a prefix we want that has a route of another protocol (connected, the administrator's, DHCP's, a daemon's):
+    # `ip route replace` would overwrite it, so it is refused before anything changes, unless adopted
+    taken = dict((dst, others[dst]) for dst in sorted(wanted) if dst in others and p["state"] != "deleted")
+    if taken and not p["adopt"]:
+        raise LinuxError("; ".join("%s: table %s already has a route to it that is not ours (%s)" % (
+            dst, p["table"], ", ".join(describe(r) for r in routes)) for dst, routes in taken.items()) +
+            " - refusing to replace it; set adopt: true to take it over", commands=[])
+    plan = engine.compare(ROUTE, have, wanted, p["state"])
+    steps = [Step(render.route_command(r, p["protocol"], p["table"], "del")) for r in plan.remove]
+    for dst in wanted if p["state"] != "deleted" else ():
+        for other in taken.get(dst, []):      # adopted: the other routes to the prefix go first
+            steps.append(Step(["ip", "route", "del", dst, "proto", other["protocol"], "metric",
+                               str(effective_metric(other)), "table", p["table"]]))
+        if dst in plan.put:
+            steps.append(Step(render.route_command(wanted[dst], p["protocol"], p["table"])))
+    forwarding_before = [(family, read_forwarding(family)) for family in p["forwarding"]]
+    steps += [Step(["sysctl", "-w", "%s=1" % SYSCTL[family]]) for family, on in forwarding_before if not on]
+    if p["sysctl_file"] and p["forwarding"]:
+        steps += [step for step in [sysctl_file_step(p)] if step]
+    runner.apply(steps)
+    return {"routes": sorted(plan.after.values(), key=lambda r: r["dst"]),
+            "diff": engine.diff(ROUTE.text(have, ["forwarding %s: %s" % (f, "on" if on else "off")
+                                                  for f, on in forwarding_before]),
+                                ROUTE.text(plan.after, ["forwarding %s: on" % f for f in p["forwarding"]]))}
 
 
 def main():
@@ -217,7 +282,7 @@ def main():
                 src=dict(type="str"),
                 metric=dict(type="int"),
             )),
-            state=dict(type="str", choices=["merged", "overridden", "deleted"], default="overridden"),
+            state=dict(type="str", choices=list(engine.STATES), default="overridden"),
             protocol=dict(type="int", default=157),
             table=dict(type="str", default="main"),
             forwarding=dict(type="list", elements="str", choices=["ipv4", "ipv6"], default=[]),
@@ -226,86 +291,7 @@ def main():
         ),
         supports_check_mode=True,
     )
-    p = module.params
-    if not 1 <= p["protocol"] <= 255 or p["protocol"] in (1, 2, 3):
-        module.fail_json(msg="protocol: %d is not usable (1-255, and not redirect, kernel or boot)" % p["protocol"])
-    wanted = {}
-    for index, route in enumerate(p["config"]):
-        try:
-            entry = normal(route)
-        except ValueError as exc:
-            module.fail_json(msg="config[%d]: %s" % (index, exc))
-        if p["state"] != "deleted" and not entry["via"] and not entry["dev"]:
-            module.fail_json(msg="config[%d]: %s needs via or dev" % (index, entry["dst"]))
-        if entry["dst"] in wanted:
-            module.fail_json(msg="config[%d]: %s is listed twice" % (index, entry["dst"]))
-        wanted[entry["dst"]] = entry
-    have, others = read(module, p["protocol"], p["table"])
-    commands = []
-    # a prefix we want that has a route of another protocol (connected, the administrator's, DHCP's, a daemon's):
-    # `ip route replace` would overwrite it, so it is refused before anything changes, unless adopted
-    taken = dict((dst, others[dst]) for dst in sorted(wanted) if dst in others and p["state"] != "deleted")
-    if taken and not p["adopt"]:
-        module.fail_json(msg="; ".join("%s: table %s already has a route to it that is not ours (%s)" % (
-            dst, p["table"], ", ".join(describe(r) for r in routes)) for dst, routes in taken.items()) +
-            " - refusing to replace it; set adopt: true to take it over", commands=[])
-    if p["state"] == "deleted":
-        gone = [dst for dst in have if not wanted or dst in wanted]
-        commands += [render.route_command(have[dst], p["protocol"], p["table"], "del") for dst in sorted(gone)]
-        after = dict((dst, r) for dst, r in have.items() if dst not in gone)
-    else:
-        after = dict(have)
-        if p["state"] == "overridden":
-            for dst in sorted(set(have) - set(wanted)):
-                commands.append(render.route_command(have[dst], p["protocol"], p["table"], "del"))
-                del after[dst]
-        for dst, route in wanted.items():
-            for other in taken.get(dst, []):      # adopted: the other routes to the prefix go first
-                commands.append(["ip", "route", "del", dst, "proto", other["protocol"], "metric",
-                                 str(effective_metric(other)), "table", p["table"]])
-            if dst not in have or not same(have[dst], route):
-                commands.append(render.route_command(route, p["protocol"], p["table"]))
-                after[dst] = dict(have.get(dst, {}), **dict((k, v) for k, v in route.items() if v is not None))
-    sysctl_lines = []
-    forwarding_before = []
-    for family in p["forwarding"]:
-        sysctl_lines.append("%s = 1" % SYSCTL[family])
-        forwarding_before.append((family, read_forwarding(module, family)))
-        if not forwarding_before[-1][1]:
-            commands.append(["sysctl", "-w", "%s=1" % SYSCTL[family]])
-    file_changed = False
-    if p["sysctl_file"] and p["forwarding"]:
-        text = "# sitelink.tunnels: forwarding between the sites' LANs and the tunnels\n" + \
-            "\n".join(sysctl_lines) + "\n"
-        try:
-            with open(p["sysctl_file"]) as fh:
-                file_changed = fh.read() != text
-        except (IOError, OSError):
-            file_changed = True
-        if file_changed and not module.check_mode:
-            with open(p["sysctl_file"], "w") as fh:
-                fh.write(text)
-    for args in commands if not module.check_mode else []:
-        rc, out, err = module.run_command(args)
-        if rc != 0:
-            module.fail_json(msg="%s failed: %s" % (" ".join(args), (err or out).strip()),
-                             commands=[" ".join(c) for c in commands])
-
-    def shown(routes, forwarding_on):
-        lines = ["%s%s%s%s%s" % (r["dst"], " via %s" % r["via"] if r.get("via") else "",
-                                 " dev %s" % r["dev"] if r.get("dev") else "",
-                                 " src %s" % r["src"] if r.get("src") else "",
-                                 " metric %s" % r["metric"] if r.get("metric") else "")
-                 for r in sorted(routes.values(), key=lambda r: r["dst"])]
-        lines += ["forwarding %s: %s" % (f, "on" if on else "off") for f, on in forwarding_on]
-        return "\n".join(lines) + "\n"
-
-    module.exit_json(
-        changed=bool(commands) or file_changed,
-        commands=[" ".join(c) for c in commands] + (["write %s" % p["sysctl_file"]] if file_changed else []),
-        routes=sorted(after.values(), key=lambda r: r["dst"]),
-        diff={"before": shown(have, forwarding_before),
-              "after": shown(after, [(f, True) for f in p["forwarding"]])})
+    engine.run(module, lambda runner: converge(module.params, runner))
 
 
 if __name__ == "__main__":

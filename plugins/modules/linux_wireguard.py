@@ -160,7 +160,6 @@ import ipaddress
 import json
 import os
 import socket
-import tempfile
 import time
 # Popen only to start wireguard-go in a session of its own with no inherited output (run_command cannot),
 # always with an argument list, never a shell; tests/unit/test_no_shell.py keeps it that way.
@@ -168,35 +167,29 @@ from subprocess import DEVNULL, Popen
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.sitelink.tunnels.plugins.module_utils.linux import files, render
+from ansible_collections.sitelink.tunnels.plugins.module_utils.linux import engine, files, render
+from ansible_collections.sitelink.tunnels.plugins.module_utils.linux.engine import LinuxError, SecretFile, Step
 from ansible_collections.sitelink.tunnels.plugins.module_utils.wireguard import keys
 
 
 ALIAS = "sitelink.tunnels"                  # the alias of every interface this module makes or manages
 FILE_MARKER = "# sitelink.tunnels: "        # first line of the wg-quick file it writes (render.wg_quick)
 ADOPT_HINT = "set adopt: true to take it over"
+NOTHING = {"private": None, "public_key": None, "listen_port": None, "peers": {}}   # a WireGuard interface made now
+# the peers of the interface, by public key; an endpoint the task leaves unset is the peer's to tell
+PEER = engine.Resource(
+    key="public_key", fields=("allowed_ips", "endpoint", "persistent_keepalive", "psk"), loose=("endpoint",),
+    line=lambda peer: "peer %s allowed-ips=%s endpoint=%s keepalive=%s preshared-key=%s" % (
+        peer["public_key"], ",".join(peer["allowed_ips"]), peer["endpoint"] or "-", peer["persistent_keepalive"],
+        "<set>" if peer["psk"] else "-"))
 
 
-def run(module, args, check=True):
-    """One command, as an argument list: never a shell string."""
-    if not isinstance(args, list):
-        module.fail_json(msg="internal error: a command must be an argument list, not %r" % (args,))
-    rc, out, err = module.run_command(args)
-    if check and rc != 0:
-        module.fail_json(msg="%s failed (%d): %s" % (" ".join(args[:4]), rc, (err or out).strip()))
-    return rc, out
-
-
-def read_alias(module, name):
+def read_alias(runner, name):
     """The interface's alias ("" without one), or None when there is no such interface."""
-    rc, out = run(module, ["ip", "-j", "link", "show", "dev", name], check=False)
+    rc, out, _err = runner.query(["ip", "-j", "link", "show", "dev", name])
     if rc != 0:
         return None
     return json.loads(out)[0].get("ifalias", "")
-
-
-def interface_exists(module, name):
-    return read_alias(module, name) is not None
 
 
 def file_is_ours(path, name):
@@ -213,46 +206,49 @@ def file_is_ours(path, name):
         return False
 
 
-def refuse_what_is_not_ours(module, name, alias, current, private):
+def refuse_what_is_not_ours(p, name, alias, current, private):
     """Fail, before anything is changed, when the interface is not ours and adopt is not set."""
-    p = module.params
     if p["adopt"] or alias == ALIAS or (private is not None and current["private"] == private):
         return
     why = "its alias is not %r" % ALIAS
     if p["private_key_path"]:
         why += " and it does not run with the private key in %s" % p["private_key_path"]
-    module.fail_json(msg="%s: a WireGuard interface of that name exists and was not made by sitelink.tunnels (%s, "
-                         "%d peer(s)); refusing to %s it - %s" % (
-                             name, why, len(current["peers"]), "remove" if p["state"] == "absent" else "take over",
-                             ADOPT_HINT))
+    raise LinuxError("%s: a WireGuard interface of that name exists and was not made by sitelink.tunnels (%s, "
+                     "%d peer(s)); refusing to %s it - %s" % (
+                         name, why, len(current["peers"]), "remove" if p["state"] == "absent" else "take over",
+                         ADOPT_HINT))
 
 
-def read_dump(module, name):
+def read_dump(runner, name):
     """The running configuration from `wg show NAME dump` (its private key is kept only as bytes)."""
-    rc, out, err = module.run_command(["wg", "show", name, "dump"])
+    rc, out, err = runner.query(["wg", "show", name, "dump"])
     if rc != 0:
-        module.fail_json(msg="%s: an interface of that name exists and is not a WireGuard interface (%s); "
-                             "refusing to touch it" % (name, (err or out).strip() or "wg show failed"))
+        raise LinuxError("%s: an interface of that name exists and is not a WireGuard interface (%s); "
+                         "refusing to touch it" % (name, (err or out).strip() or "wg show failed"))
     lines = [l.split("\t") for l in out.strip().splitlines()]
     head, peers = lines[0], lines[1:]
     current = {"private": keys.decode(head[0]) if head[0] != "(none)" else None,
                "public_key": head[1] if head[1] != "(none)" else None,
                "listen_port": int(head[2]) if head[2] not in ("0", "off") else None, "peers": {}}
     for p in peers:
-        current["peers"][p[0]] = {"psk": None if p[1] == "(none)" else keys.decode(p[1]),
+        current["peers"][p[0]] = {"public_key": p[0], "psk": None if p[1] == "(none)" else keys.decode(p[1]),
                                   "endpoint": None if p[2] == "(none)" else p[2],
                                   "allowed_ips": sorted(a for a in p[3].split(",") if a and a != "(none)"),
                                   "persistent_keepalive": 0 if p[7] == "off" else int(p[7])}
     return current
 
 
-def read_addresses_and_mtu(module, name):
-    _rc, out = run(module, ["ip", "-j", "addr", "show", "dev", name])
-    info = json.loads(out)[0]
+def read_addresses_and_mtu(runner, name):
+    info = json.loads(runner.read(["ip", "-j", "addr", "show", "dev", name], label=name))[0]
     # the kernel's own IPv6 link-local address (given to a wireguard-go TUN device) is not ours to manage
     addresses = sorted("%s/%s" % (a["local"], a["prefixlen"]) for a in info.get("addr_info", [])
                        if a.get("scope") != "link")
     return addresses, info.get("mtu"), "UP" in info.get("flags", [])
+
+
+def read_private_key(path):
+    with open(path) as fh:
+        return keys.decode(fh.read().strip())
 
 
 def normal_endpoint(text):
@@ -271,48 +267,178 @@ def normal_endpoint(text):
     return ("[%s]:%s" if address.version == 6 else "%s:%s") % (address, int(port))
 
 
-def wg_quick_text(name, p, wanted, want_addresses):
-    peers = [dict(peer, public_key=public) for public, peer in wanted.items()]
-    return render.wg_quick(name, p["listen_port"], p["mtu"], want_addresses, p["private_key_path"], peers)
+def wanted_peers(name, peers):
+    wanted = {}
+    for index, peer in enumerate(peers):
+        if not keys.is_key(peer["public_key"]):
+            raise LinuxError("%s: peers[%d].public_key is not a WireGuard key" % (name, index))
+        if peer.get("preshared_key") and not keys.is_key(peer["preshared_key"]):
+            raise LinuxError("%s: peers[%d].preshared_key is not a WireGuard key" % (name, index))
+        try:
+            allowed = sorted(str(ipaddress.ip_network(a, strict=False)) for a in peer["allowed_ips"])
+            endpoint = normal_endpoint(peer.get("endpoint"))
+        except ValueError as exc:
+            raise LinuxError("%s: peers[%d]: %s" % (name, index, exc))
+        wanted[peer["public_key"]] = {"public_key": peer["public_key"], "allowed_ips": allowed, "endpoint": endpoint,
+                                      "persistent_keepalive": peer["persistent_keepalive"],
+                                      "psk": keys.decode(peer["preshared_key"]) if peer.get("preshared_key") else None,
+                                      "psk_text": peer.get("preshared_key"), "comment": peer.get("comment")}
+    return wanted
 
 
-def create(module, name, implementation, commands):
+def peer_arguments(have, want):
+    """`wg set` arguments that make one peer as wanted; a preshared key goes to wg through a file."""
+    args = []
+    if have is None or have["allowed_ips"] != want["allowed_ips"]:
+        args += ["allowed-ips", ",".join(want["allowed_ips"])]
+    if want["endpoint"] and (have is None or have["endpoint"] != want["endpoint"]):
+        args += ["endpoint", want["endpoint"]]
+    if have is None or have["persistent_keepalive"] != want["persistent_keepalive"]:
+        args += ["persistent-keepalive", str(want["persistent_keepalive"]) if want["persistent_keepalive"] else "off"]
+    if (have["psk"] if have else None) != want["psk"]:
+        args += ["preshared-key", SecretFile(want["psk_text"], "<psk file>") if want["psk"] else "/dev/null"]
+    return args
+
+
+def wg_settings(p, current, private, wanted):
+    """`wg set` arguments for the key, the port and every peer that differs (and, with purge_peers, the removals)."""
+    args = []
+    if current["private"] != private:
+        args += ["private-key", p["private_key_path"]]
+    if p["listen_port"] is not None and current["listen_port"] != p["listen_port"]:
+        args += ["listen-port", str(p["listen_port"])]
+    plan = engine.compare(PEER, current["peers"], wanted, "overridden" if p["purge_peers"] else "merged")
+    for public, (have, want) in plan.put.items():
+        args += ["peer", public] + peer_arguments(have, want)
+    for gone in plan.remove:
+        args += ["peer", gone["public_key"], "remove"]
+    return args
+
+
+def create(runner, name, implementation, start_userspace):
     """Make the interface: the kernel's WireGuard, else wireguard-go. Returns which one."""
     if implementation != "userspace":
         command = ["ip", "link", "add", "dev", name, "type", "wireguard"]
-        if module.check_mode:
-            commands.append(" ".join(command) + ("" if implementation == "kernel" else " (or wireguard-go)"))
+        if runner.check_mode:
+            runner.ran(" ".join(command) + ("" if implementation == "kernel" else " (or wireguard-go)"))
             return implementation if implementation == "kernel" else "kernel or userspace"
-        rc, _out = run(module, command, check=False)
+        rc, _out, _err = runner.query(command)
         if rc == 0:
-            commands.append(" ".join(command))
+            runner.ran(" ".join(command))
             return "kernel"
         if implementation == "kernel":
-            module.fail_json(msg="%s: the kernel has no WireGuard (set implementation: auto or userspace)" % name)
-    commands.append("setsid wireguard-go %s" % name)
-    if not module.check_mode:
-        start_wireguard_go(module, name)
+            raise LinuxError("%s: the kernel has no WireGuard (set implementation: auto or userspace)" % name)
+    runner.apply([Step(shown="setsid wireguard-go %s" % name, action=lambda r: start_userspace(r, name))])
     return "userspace"
 
 
-def start_wireguard_go(module, name, wait=5.0):
-    """wireguard-go NAME in a session of its own with stdin, stdout and stderr on /dev/null (so that it outlives
-    this task and holds none of its pipes), started from an argument list; then wait for its socket."""
-    binary = module.get_bin_path("wireguard-go", required=True)
+def userspace_starter(module, wait=5.0):
+    def start(runner, name):
+        """wireguard-go NAME in a session of its own with stdin, stdout and stderr on /dev/null (so that it outlives
+        this task and holds none of its pipes), started from an argument list; then wait for its socket."""
+        binary = module.get_bin_path("wireguard-go", required=True)
+        try:
+            proc = Popen([binary, name], stdin=DEVNULL, stdout=DEVNULL, stderr=DEVNULL, close_fds=True,
+                         start_new_session=True)
+        except OSError as exc:
+            raise LinuxError("%s: cannot start wireguard-go: %s" % (name, exc))
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            rc = proc.poll()                # it forks its daemon and exits; reaped here
+            if rc:
+                raise LinuxError("%s: wireguard-go %s exited with status %d" % (name, name, rc))
+            if read_alias(runner, name) is not None and os.path.exists("/var/run/wireguard/%s.sock" % name):
+                return
+            time.sleep(0.05)
+        raise LinuxError("%s: wireguard-go did not come up within %ss" % (name, wait))
+    return start
+
+
+def config_file_step(p, name, wanted, addresses):
+    """Writing the wg-quick file (0600), or None when it already holds this text with that mode."""
+    text = render.wg_quick(name, p["listen_port"], p["mtu"], addresses, p["private_key_path"], wanted.values())
     try:
-        proc = Popen([binary, name], stdin=DEVNULL, stdout=DEVNULL, stderr=DEVNULL, close_fds=True,
-                     start_new_session=True)
-    except OSError as exc:
-        module.fail_json(msg="%s: cannot start wireguard-go: %s" % (name, exc))
-    deadline = time.monotonic() + wait
-    while time.monotonic() < deadline:
-        rc = proc.poll()                # it forks its daemon and exits; reaped here
-        if rc:
-            module.fail_json(msg="%s: wireguard-go %s exited with status %d" % (name, name, rc))
-        if interface_exists(module, name) and os.path.exists("/var/run/wireguard/%s.sock" % name):
-            return
-        time.sleep(0.05)
-    module.fail_json(msg="%s: wireguard-go did not come up within %ss" % (name, wait))
+        with open(p["config_path"]) as fh:
+            if fh.read() == text and (os.stat(p["config_path"]).st_mode & 0o777) == 0o600:
+                return None
+    except (IOError, OSError):
+        pass
+    return Step(shown="write %s (mode 0600)" % p["config_path"],
+                action=lambda _runner: files.write_atomically(p["config_path"], text, 0o600))
+
+
+def shown(name, port, mtu, addresses, peers):
+    head = ["interface %s listen-port=%s mtu=%s" % (name, port, mtu)] + ["address %s" % a for a in addresses]
+    return "".join(line + "\n" for line in head) + PEER.text(peers)
+
+
+def remove(p, runner, name, alias):
+    private = None
+    if p["private_key_path"]:
+        try:
+            private = read_private_key(p["private_key_path"])
+        except (IOError, OSError, keys.InvalidKey):
+            pass
+    refuse_what_is_not_ours(p, name, alias, read_dump(runner, name), private)
+    runner.apply([Step(["ip", "link", "del", "dev", name], label=name)])
+    return {}
+
+
+def converge(p, runner, start_userspace):
+    name = p["name"]
+    alias = read_alias(runner, name)
+    exists = alias is not None
+    if p["state"] == "absent":
+        return remove(p, runner, name, alias) if exists else {}
+    private = None
+    try:
+        private = read_private_key(p["private_key_path"])
+    except (IOError, OSError) as exc:
+        # in check mode the key task before this one only said it would make the key
+        if not (runner.check_mode and not os.path.exists(p["private_key_path"])):
+            raise LinuxError("%s: cannot read private_key_path: %s" % (name, exc))
+    except keys.InvalidKey as exc:
+        raise LinuxError("%s: %s does not hold a WireGuard key (%s)" % (name, p["private_key_path"], exc))
+    wanted = wanted_peers(name, p["peers"])
+    # nothing that is not ours is touched: a file of someone else's, then an interface of someone else's
+    if p["config_path"] and not p["adopt"] and not file_is_ours(p["config_path"], name):
+        raise LinuxError("%s: %s exists and was not written by sitelink.tunnels (its first line is not %r); "
+                         "refusing to overwrite it - %s" % (name, p["config_path"], FILE_MARKER.strip(), ADOPT_HINT))
+    implementation = None
+    current = read_dump(runner, name) if exists else None
+    if exists:
+        refuse_what_is_not_ours(p, name, alias, current, private)
+    else:
+        implementation = create(runner, name, p["implementation"], start_userspace)
+    if not exists and runner.check_mode:
+        current, addresses, mtu, up = NOTHING, [], None, False
+    else:
+        current = current or read_dump(runner, name)
+        addresses, mtu, up = read_addresses_and_mtu(runner, name)
+        if implementation is None:
+            implementation = "userspace" if os.path.exists("/var/run/wireguard/%s.sock" % name) else "kernel"
+
+    steps = []
+    if alias != ALIAS:              # made now, adopted, or made before interfaces carried the alias
+        steps.append(Step(["ip", "link", "set", "dev", name, "alias", ALIAS], label=name))
+    settings = wg_settings(p, current, private, wanted)
+    if settings:
+        steps.append(Step(["wg", "set", name] + settings, label=name))
+    want_addresses = sorted("%s/%d" % (i.ip, i.network.prefixlen)
+                            for i in (ipaddress.ip_interface(a) for a in p["addresses"]))
+    gone, new = engine.set_changes(addresses, want_addresses)
+    steps += [Step(["ip", "addr", "del", a, "dev", name], label=name) for a in gone]
+    steps += [Step(["ip", "addr", "add", a, "dev", name], label=name) for a in new]
+    if mtu != p["mtu"] or not up:
+        steps.append(Step(["ip", "link", "set", "dev", name, "mtu", str(p["mtu"]), "up"], label=name))
+    if p["config_path"]:
+        steps += [step for step in [config_file_step(p, name, wanted, want_addresses)] if step]
+    runner.apply(steps)
+    return {"implementation": implementation,
+            "public_key": keys.public_key(keys.encode(private)) if private else None,
+            "diff": engine.diff("" if not exists else shown(name, current["listen_port"], mtu, addresses,
+                                                            current["peers"]),
+                                shown(name, p["listen_port"], p["mtu"], want_addresses, wanted))}
 
 
 def main():
@@ -340,160 +466,7 @@ def main():
         required_if=[("state", "present", ("private_key_path",))],
         supports_check_mode=True,
     )
-    p = module.params
-    name = p["name"]
-    commands = []
-    alias = read_alias(module, name)
-    exists = alias is not None
-    if p["state"] == "absent":
-        if exists:
-            private = None
-            if p["private_key_path"]:
-                try:
-                    with open(p["private_key_path"]) as fh:
-                        private = keys.decode(fh.read().strip())
-                except (IOError, OSError, keys.InvalidKey):
-                    pass
-            refuse_what_is_not_ours(module, name, alias, read_dump(module, name), private)
-            commands.append("ip link del dev %s" % name)
-            if not module.check_mode:
-                run(module, ["ip", "link", "del", "dev", name])
-        module.exit_json(changed=bool(commands), commands=commands)
-
-    private = None
-    try:
-        with open(p["private_key_path"]) as fh:
-            private_text = fh.read().strip()
-        private = keys.decode(private_text)
-    except (IOError, OSError) as exc:
-        # in check mode the key task before this one only said it would make the key
-        if not (module.check_mode and not os.path.exists(p["private_key_path"])):
-            module.fail_json(msg="%s: cannot read private_key_path: %s" % (name, exc))
-    except keys.InvalidKey as exc:
-        module.fail_json(msg="%s: %s does not hold a WireGuard key (%s)" % (name, p["private_key_path"], exc))
-    wanted = {}
-    for index, peer in enumerate(p["peers"]):
-        if not keys.is_key(peer["public_key"]):
-            module.fail_json(msg="%s: peers[%d].public_key is not a WireGuard key" % (name, index))
-        if peer.get("preshared_key") and not keys.is_key(peer["preshared_key"]):
-            module.fail_json(msg="%s: peers[%d].preshared_key is not a WireGuard key" % (name, index))
-        try:
-            allowed = sorted(str(ipaddress.ip_network(a, strict=False)) for a in peer["allowed_ips"])
-            endpoint = normal_endpoint(peer.get("endpoint"))
-        except ValueError as exc:
-            module.fail_json(msg="%s: peers[%d]: %s" % (name, index, exc))
-        wanted[peer["public_key"]] = {"allowed_ips": allowed, "endpoint": endpoint,
-                                      "persistent_keepalive": peer["persistent_keepalive"],
-                                      "psk": keys.decode(peer["preshared_key"]) if peer.get("preshared_key") else None,
-                                      "psk_text": peer.get("preshared_key"), "comment": peer.get("comment")}
-
-    # nothing that is not ours is touched: a file of someone else's, then an interface of someone else's
-    if p["config_path"] and not p["adopt"] and not file_is_ours(p["config_path"], name):
-        module.fail_json(msg="%s: %s exists and was not written by sitelink.tunnels (its first line is not %r); "
-                             "refusing to overwrite it - %s" % (name, p["config_path"], FILE_MARKER.strip(), ADOPT_HINT))
-    implementation = None
-    current = read_dump(module, name) if exists else None
-    if exists:
-        refuse_what_is_not_ours(module, name, alias, current, private)
-    else:
-        implementation = create(module, name, p["implementation"], commands)
-    created_in_check = not exists and module.check_mode
-    if created_in_check:
-        current = {"private": None, "public_key": None, "listen_port": None, "peers": {}}
-        addresses, mtu, up = [], None, False
-    else:
-        current = current or read_dump(module, name)
-        addresses, mtu, up = read_addresses_and_mtu(module, name)
-        if implementation is None:
-            implementation = "userspace" if os.path.exists("/var/run/wireguard/%s.sock" % name) else "kernel"
-    if alias != ALIAS:              # made now, adopted, or made before interfaces carried the alias
-        commands.append("ip link set dev %s alias %s" % (name, ALIAS))
-        if not module.check_mode:
-            run(module, ["ip", "link", "set", "dev", name, "alias", ALIAS])
-
-    wg_args = []
-    if current["private"] != private:
-        wg_args += ["private-key", p["private_key_path"]]
-    if p["listen_port"] is not None and current["listen_port"] != p["listen_port"]:
-        wg_args += ["listen-port", str(p["listen_port"])]
-    psk_files = []
-    for public, want in wanted.items():
-        have = current["peers"].get(public)
-        args = []
-        if have is None or have["allowed_ips"] != want["allowed_ips"]:
-            args += ["allowed-ips", ",".join(want["allowed_ips"])]
-        if want["endpoint"] and (have is None or have["endpoint"] != want["endpoint"]):
-            args += ["endpoint", want["endpoint"]]
-        if have is None or have["persistent_keepalive"] != want["persistent_keepalive"]:
-            args += ["persistent-keepalive", str(want["persistent_keepalive"]) if want["persistent_keepalive"] else "off"]
-        if (have["psk"] if have else None) != want["psk"]:
-            if want["psk"] is None:
-                args += ["preshared-key", "/dev/null"]
-            else:
-                fd, path = tempfile.mkstemp(prefix=".sitelink-psk-", dir="/run" if os.path.isdir("/run") else None)
-                os.write(fd, (want["psk_text"] + "\n").encode("ascii"))
-                os.close(fd)                       # mkstemp makes it 0600
-                psk_files.append(path)
-                args += ["preshared-key", path]
-        if args:
-            wg_args += ["peer", public] + args
-    for public in current["peers"]:
-        if public not in wanted and p["purge_peers"]:
-            wg_args += ["peer", public, "remove"]
-    try:
-        if wg_args:
-            shown = ["<psk file>" if a in psk_files else a for a in wg_args]
-            commands.append("wg set %s %s" % (name, " ".join(shown)))
-            if not module.check_mode:
-                run(module, ["wg", "set", name] + wg_args)
-    finally:
-        for path in psk_files:
-            os.remove(path)
-
-    want_addresses = sorted("%s/%d" % (i.ip, i.network.prefixlen)
-                            for i in (ipaddress.ip_interface(a) for a in p["addresses"]))
-    for address in sorted(set(addresses) - set(want_addresses)):
-        commands.append("ip addr del %s dev %s" % (address, name))
-        if not module.check_mode:
-            run(module, ["ip", "addr", "del", address, "dev", name])
-    for address in sorted(set(want_addresses) - set(addresses)):
-        commands.append("ip addr add %s dev %s" % (address, name))
-        if not module.check_mode:
-            run(module, ["ip", "addr", "add", address, "dev", name])
-    if mtu != p["mtu"] or not up:
-        commands.append("ip link set dev %s mtu %d up" % (name, p["mtu"]))
-        if not module.check_mode:
-            run(module, ["ip", "link", "set", "dev", name, "mtu", str(p["mtu"]), "up"])
-
-    file_changed = False
-    if p["config_path"]:
-        text = wg_quick_text(name, p, wanted, want_addresses)
-        try:
-            with open(p["config_path"]) as fh:
-                file_changed = fh.read() != text
-            file_changed = file_changed or (os.stat(p["config_path"]).st_mode & 0o777) != 0o600
-        except (IOError, OSError):
-            file_changed = True
-        if file_changed:
-            commands.append("write %s (mode 0600)" % p["config_path"])
-            if not module.check_mode:
-                files.write_atomically(p["config_path"], text, 0o600)
-
-    def shown(cfg_peers, port, addrs, mtu_value):
-        lines = ["interface %s listen-port=%s mtu=%s" % (name, port, mtu_value)]
-        lines += ["address %s" % a for a in addrs]
-        for public in sorted(cfg_peers):
-            peer = cfg_peers[public]
-            lines.append("peer %s allowed-ips=%s endpoint=%s keepalive=%s preshared-key=%s" % (
-                public, ",".join(peer["allowed_ips"]), peer["endpoint"] or "-", peer["persistent_keepalive"],
-                "<set>" if peer["psk"] else "-"))
-        return "\n".join(lines) + "\n"
-
-    result = {"changed": bool(commands), "commands": commands, "implementation": implementation,
-              "public_key": keys.public_key(keys.encode(private)) if private else None,
-              "diff": {"before": "" if not exists else shown(current["peers"], current["listen_port"], addresses, mtu),
-                       "after": shown(wanted, p["listen_port"], want_addresses, p["mtu"])}}
-    module.exit_json(**result)
+    engine.run(module, lambda runner: converge(module.params, runner, userspace_starter(module)))
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
 import pytest
 
-from conftest import Ansible
+from playbook_runs import Ansible
 from rosemu.cli import generate_certificate
 from rosemu.lab import Lab, RouterSpec
 

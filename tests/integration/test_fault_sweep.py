@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from test_site_tunnel import GOOD, play, start_fleet, writes
+from lab_fleet import GOOD, play, start_fleet, writes
 
 # what differs between two labs for reasons that are not configuration: ids, keys the routers generate, counters
 VOLATILE = (".id", "private-key", "public-key", "mac-address", "last-handshake", "rx", "tx", "current-endpoint-address",

@@ -5,7 +5,7 @@ a host on the WAN side that routed a branch's LAN via the hub reached it through
 """
 
 from rosemu.lab import RouterSpec
-from test_site_tunnel import GOOD, play, start_fleet
+from lab_fleet import GOOD, play, start_fleet
 
 
 def test_a_host_on_the_wan_side_cannot_send_into_a_remote_lan_but_the_lans_reach_each_other(tmp_path):

@@ -11,7 +11,7 @@ import yaml
 
 from rosemu.cli import generate_certificate
 from rosemu.lab import Lab, RouterSpec
-from test_site_tunnel import play, reset, writes
+from lab_fleet import play, reset, writes
 
 SITES = {"hub": ("2001:db8:ff::1", "fd00:10::1"), "branch-a": ("2001:db8:ff::11", "fd00:11::1"),
          "branch-b": ("2001:db8:ff::12", "fd00:12::1")}

@@ -3,11 +3,10 @@ sitelink_linux_adopt (namespaces with sshd and wireguard-go, reached over SSH, a
 
 import json
 import os
-import subprocess
 
 import pytest
 
-from conftest import BIN, COLLECTIONS, ROOT, Run
+from playbook_runs import ROOT, run_playbook
 from rosemu.linuxlab import LinuxLab
 
 PLAYBOOK = os.path.join(ROOT, "playbooks", "site_tunnel.yml")
@@ -39,10 +38,7 @@ def linux(tmp_path):
 
 
 def play(tmp_path, *flags):
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_NOCOLOR="1", ANSIBLE_HOST_KEY_CHECKING="0")
-    proc = subprocess.run([os.path.join(BIN, "ansible-playbook"), "-i", str(tmp_path / "inventory.json"), PLAYBOOK,
-                           *flags], capture_output=True, text=True, env=env, timeout=600, check=False)
-    return Run(proc)
+    return run_playbook(PLAYBOOK, str(tmp_path / "inventory.json"), *flags)
 
 
 def wireguard_state(lab, name):

@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from conftest import BIN, COLLECTIONS, ROOT, Run
+from playbook_runs import COLLECTIONS, ROOT, run_playbook
 from rosemu.linuxlab import LinuxLab
 
 PLAYBOOK = os.path.join(ROOT, "playbooks", "site_tunnel.yml")
@@ -49,14 +49,12 @@ def wireguard_go_in(linux, name):
 
 
 def play(tmp_path, *flags, audit=False):
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_NOCOLOR="1", ANSIBLE_HOST_KEY_CHECKING="0")
+    env = {}
     if audit:       # a log file and a fact cache for the secrets audit
         (tmp_path / "audit").mkdir(exist_ok=True)
         env.update(ANSIBLE_LOG_PATH=str(tmp_path / "audit" / "ansible.log"), ANSIBLE_CACHE_PLUGIN="jsonfile",
                    ANSIBLE_CACHE_PLUGIN_CONNECTION=str(tmp_path / "audit" / "facts"))
-    proc = subprocess.run([os.path.join(BIN, "ansible-playbook"), "-i", str(tmp_path / "inventory.json"), PLAYBOOK,
-                           *flags], capture_output=True, text=True, env=env, timeout=600, check=False)
-    return Run(proc)
+    return run_playbook(PLAYBOOK, str(tmp_path / "inventory.json"), *flags, env=env)
 
 
 def ping_lan_to_lan(lab, source, target):

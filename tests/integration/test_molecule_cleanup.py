@@ -7,7 +7,7 @@ validation but that nft refuses: a keyword), so it comes after wireguard-go is a
 import os
 import subprocess
 
-from conftest import BIN, COLLECTIONS, ROOT
+from playbook_runs import BIN, COLLECTIONS, ROOT
 from rosemu.linuxlab import alive
 
 

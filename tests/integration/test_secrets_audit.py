@@ -2,22 +2,19 @@
 key, preshared key, preshared-key secret or router password anywhere - output, log, cache, rendered files."""
 
 import os
-import subprocess
 
-from conftest import BIN, COLLECTIONS
-from test_site_tunnel import GOOD, PLAYBOOK, start_fleet
+from lab_fleet import GOOD, PLAYBOOK, start_fleet
+from playbook_runs import run_playbook
 
 PASSWORD = "Rtr-Passw0rd-9f3c"
 PSK_SECRET = "lab-secret-not-for-production"       # the GOOD inventory's
 
 
 def run(inventory, connections, tmp_path, *flags):
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_NOCOLOR="1",
-               ANSIBLE_LOG_PATH=str(tmp_path / "ansible.log"), ANSIBLE_CACHE_PLUGIN="jsonfile",
-               ANSIBLE_CACHE_PLUGIN_CONNECTION=str(tmp_path / "facts"), ANSIBLE_GATHERING="implicit")
-    proc = subprocess.run([os.path.join(BIN, "ansible-playbook"), "-i", inventory, "-i", connections, PLAYBOOK,
-                           "-vvv", "--diff", *flags], capture_output=True, text=True, env=env, timeout=600, check=False)
-    return proc.stdout + proc.stderr, proc.returncode
+    env = {"ANSIBLE_LOG_PATH": str(tmp_path / "ansible.log"), "ANSIBLE_CACHE_PLUGIN": "jsonfile",
+           "ANSIBLE_CACHE_PLUGIN_CONNECTION": str(tmp_path / "facts"), "ANSIBLE_GATHERING": "implicit"}
+    run = run_playbook(PLAYBOOK, [inventory, connections], "-vvv", "--diff", *flags, env=env)
+    return run.out, run.rc
 
 
 def everything_written(tmp_path, output):

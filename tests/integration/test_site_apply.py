@@ -2,10 +2,7 @@
 
 import collections
 
-import test_site_tunnel
-from test_site_tunnel import GOOD, play, reset, writes
-
-fleet = test_site_tunnel.fleet          # the same three emulated routers (a pytest fixture)
+from lab_fleet import GOOD, play, reset, writes
 
 MANAGED_PATHS = ("/interface/wireguard", "/interface/wireguard/peers", "/interface/gre", "/interface/eoip",
                  "/ip/address", "/ip/route", "/ip/firewall/filter")

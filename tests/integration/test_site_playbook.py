@@ -1,9 +1,8 @@
 """The resource-modules issue's acceptance: a whole site, twice, next to the user's own configuration."""
 
 import os
-import subprocess
 
-from conftest import BIN, COLLECTIONS
+from playbook_runs import run_playbook
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PSK = "q0Cdm8Hzn7nhoTsm1UVLWE5mJCIhHp7k4vVQyTRbRXk="
@@ -21,11 +20,8 @@ def unmanaged(ansible):
 
 
 def play(ansible, *flags):
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_NOCOLOR="1")
-    proc = subprocess.run([os.path.join(BIN, "ansible-playbook"), "-i", str(ansible.dir / "inventory.yml"),
-                           os.path.join(HERE, "playbooks", "site_resources.yml"), "-e", "psk_hub=" + PSK, *flags],
-                          capture_output=True, text=True, env=env, timeout=300, check=False)
-    return proc
+    return run_playbook(os.path.join(HERE, "playbooks", "site_resources.yml"), ansible.inventory,
+                        "-e", "psk_hub=" + PSK, *flags, timeout=300)
 
 
 def test_site_first_run_changes_second_run_writes_nothing(ansible):

@@ -1,43 +1,13 @@
 """The site_tunnel role on a lab fleet: hub and two branches (EoIP and GRE)."""
 
-import glob
 import json
 import os
 import re
-import subprocess
 
 import pytest
 import yaml
 
-from conftest import BIN, COLLECTIONS, ROOT
-from rosemu.cli import generate_certificate
-from rosemu.lab import Lab, RouterSpec
-
-GOOD = os.path.join(ROOT, "tests", "inventories", "good", "hub_spoke.yml")
-BAD = sorted(glob.glob(os.path.join(ROOT, "tests", "inventories", "bad", "*.yml")))
-PLAYBOOK = os.path.join(ROOT, "playbooks", "site_tunnel.yml")
-WAN = {"hub": ("198.51.100.1", "192.168.10.1"), "branch-a": ("198.51.100.11", "192.168.11.1"),
-       "branch-b": ("198.51.100.12", "192.168.12.1")}
-
-
-def start_fleet(tmp_path, version="7.18", hub_setup=(), password=None, extra=()):
-    """The routers over API-SSL, as the role's default: each inventory host gives its API-SSL port and the lab's
-    self-signed certificate as ca_path (verified, host name 127.0.0.1 included). `hub_setup`: more sentences on
-    the hub (the operator's own entries); `password`: the admin's; `extra`: more RouterSpecs, not sites."""
-    users = {"admin": (password, "full")} if password else None
-    specs = [RouterSpec(name, version=version, users=users,
-                        setup=[["/ip/address/add", "=address=%s/24" % wan, "=interface=ether1"],
-                               ["/ip/address/set", "=numbers=*1", "=address=%s/24" % lan]]
-                        + (list(hub_setup) if name == "hub" else []))
-             for name, (wan, lan) in WAN.items()]
-    cert, key = generate_certificate(str(tmp_path / "tls"))
-    lab = Lab(specs + list(extra), tls_cert=cert, tls_key=key).start()
-    login = ", password: %s" % json.dumps(password) if password else ""
-    connections = tmp_path / "connections.yml"
-    connections.write_text("all:\n  hosts:\n" + "".join(
-        "    %s: {ansible_host: 127.0.0.1, sitelink_routeros: {port: %d, ca_path: %s%s}}\n"
-        % (n, lab.port(n, "api-ssl"), json.dumps(cert), login) for n in WAN))
-    return lab, str(connections)
+from lab_fleet import BAD, GOOD, WAN, play, reset, start_fleet, writes
 
 
 @pytest.mark.parametrize("version", ["7.12", "7.16", "7.20"])
@@ -55,30 +25,6 @@ def test_each_release_converges_and_the_second_run_writes_nothing(tmp_path, vers
         assert writes(lab) == {"hub": 0, "branch-a": 0, "branch-b": 0}
     finally:
         lab.stop()
-
-
-@pytest.fixture
-def fleet(tmp_path):
-    lab, connections = start_fleet(tmp_path)
-    yield lab, connections
-    lab.stop()
-
-
-def play(inventory, connections, *flags):
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_NOCOLOR="1")
-    proc = subprocess.run([os.path.join(BIN, "ansible-playbook"), "-i", inventory, "-i", connections, PLAYBOOK,
-                           *flags], capture_output=True, text=True, env=env, timeout=300, check=False)
-    proc.out = proc.stdout + proc.stderr
-    return proc
-
-
-def writes(lab):
-    return dict((n, lab.call(lambda r=r: r.counters.written)) for n, r in lab.routers.items())
-
-
-def reset(lab):
-    for router in lab.routers.values():
-        lab.call(lambda r=router: r.counters.__init__())
 
 
 def dump(lab, name):

@@ -12,7 +12,7 @@ import pytest
 
 from rosemu.cli import generate_certificate
 from rosemu.lab import Lab, RouterSpec
-from test_site_tunnel import GOOD, WAN, play, writes
+from lab_fleet import GOOD, WAN, play, writes
 
 CLEAR_TEXT = "crosses the network in clear text"
 # extra variables as JSON: typed values (key=value would give strings)

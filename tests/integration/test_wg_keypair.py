@@ -7,17 +7,15 @@ import subprocess
 
 import pytest
 
-from conftest import BIN, COLLECTIONS
+from playbook_runs import BIN, run_playbook
 
 
 def play(tmp_path, tasks, *flags):
     book = tmp_path / "keys.yml"
     book.write_text("- hosts: localhost\n  gather_facts: false\n  tasks:\n" +
                     "\n".join("    " + line for line in tasks.strip("\n").splitlines()) + "\n")
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_NOCOLOR="1", ANSIBLE_LOCALHOST_WARNING="0",
-               ANSIBLE_PYTHON_INTERPRETER=os.path.join(BIN, "python"))
-    return subprocess.run([os.path.join(BIN, "ansible-playbook"), "-i", "localhost,", "-c", "local", str(book),
-                           *flags], capture_output=True, text=True, env=env, timeout=120, check=False)
+    return run_playbook(book, "localhost,", "-c", "local", *flags, timeout=120,
+                        env={"ANSIBLE_PYTHON_INTERPRETER": os.path.join(BIN, "python")})
 
 
 def mode(path):

@@ -1,0 +1,50 @@
+"""The integration tests' emulated fleet: a hub and two branches (EoIP and GRE) over API-SSL, and site_tunnel.yml
+run on it (imported by name)."""
+
+import glob
+import json
+import os
+
+from playbook_runs import ROOT, run_playbook
+from rosemu.cli import generate_certificate
+from rosemu.lab import Lab, RouterSpec
+
+GOOD = os.path.join(ROOT, "tests", "inventories", "good", "hub_spoke.yml")
+BAD = sorted(glob.glob(os.path.join(ROOT, "tests", "inventories", "bad", "*.yml")))
+PLAYBOOK = os.path.join(ROOT, "playbooks", "site_tunnel.yml")
+WAN = {"hub": ("198.51.100.1", "192.168.10.1"), "branch-a": ("198.51.100.11", "192.168.11.1"),
+       "branch-b": ("198.51.100.12", "192.168.12.1")}
+
+
+def start_fleet(tmp_path, version="7.18", hub_setup=(), password=None, extra=()):
+    """The routers over API-SSL, as the role's default: each inventory host gives its API-SSL port and the lab's
+    self-signed certificate as ca_path (verified, host name 127.0.0.1 included). `hub_setup`: more sentences on
+    the hub (the operator's own entries); `password`: the admin's; `extra`: more RouterSpecs, not sites."""
+    users = {"admin": (password, "full")} if password else None
+    specs = [RouterSpec(name, version=version, users=users,
+                        setup=[["/ip/address/add", "=address=%s/24" % wan, "=interface=ether1"],
+                               ["/ip/address/set", "=numbers=*1", "=address=%s/24" % lan]]
+                        + (list(hub_setup) if name == "hub" else []))
+             for name, (wan, lan) in WAN.items()]
+    cert, key = generate_certificate(str(tmp_path / "tls"))
+    lab = Lab(specs + list(extra), tls_cert=cert, tls_key=key).start()
+    login = ", password: %s" % json.dumps(password) if password else ""
+    connections = tmp_path / "connections.yml"
+    connections.write_text("all:\n  hosts:\n" + "".join(
+        "    %s: {ansible_host: 127.0.0.1, sitelink_routeros: {port: %d, ca_path: %s%s}}\n"
+        % (n, lab.port(n, "api-ssl"), json.dumps(cert), login) for n in WAN))
+    return lab, str(connections)
+
+
+def play(inventory, connections, *flags):
+    """site_tunnel.yml with the fleet's inventory and the lab's connections inventory."""
+    return run_playbook(PLAYBOOK, [inventory, connections], *flags, timeout=300)
+
+
+def writes(lab):
+    return dict((n, lab.call(lambda r=r: r.counters.written)) for n, r in lab.routers.items())
+
+
+def reset(lab):
+    for router in lab.routers.values():
+        lab.call(lambda r=router: r.counters.__init__())
