@@ -15,6 +15,11 @@ PLAYBOOK = os.path.join(ROOT, "playbooks", "site_tunnel.yml")
 WAN = {"hub": ("198.51.100.1", "192.168.10.1"), "branch-a": ("198.51.100.11", "192.168.11.1"),
        "branch-b": ("198.51.100.12", "192.168.12.1")}
 
+# the operator's own entries on the hub: an SSH rule above the default configuration's drops, a backup route
+OPERATOR = [["/ip/firewall/filter/add", "=chain=input", "=action=accept", "=protocol=tcp", "=dst-port=22",
+             "=comment=operator: ssh", "=place-before=*2"],
+            ["/ip/route/add", "=dst-address=172.16.0.0/12", "=gateway=198.51.100.254", "=comment=operator: backup"]]
+
 
 def start_fleet(tmp_path, version="7.18", hub_setup=(), password=None, extra=()):
     """The routers over API-SSL, as the role's default: each inventory host gives its API-SSL port and the lab's

@@ -6,7 +6,7 @@ import re
 import subprocess
 import sys
 
-from conftest import ROOT
+from playbook_runs import ROOT
 
 
 def test_demo_converges_and_its_verbose_runs_leak_no_secret():

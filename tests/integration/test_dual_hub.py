@@ -6,7 +6,7 @@ import yaml
 
 from rosemu.cli import generate_certificate
 from rosemu.lab import Lab, RouterSpec
-from test_site_tunnel import play, reset, writes
+from lab_fleet import play, reset, writes
 
 SITES = {"hub-1": 1, "hub-2": 2, "spoke-a": 3, "spoke-b": 4}
 

@@ -10,14 +10,11 @@ import json
 
 import pytest
 
-from lab_fleet import GOOD, play, start_fleet, writes
+from lab_fleet import GOOD, OPERATOR, play, start_fleet, writes
 
 # what differs between two labs for reasons that are not configuration: ids, keys the routers generate, counters
 VOLATILE = (".id", "private-key", "public-key", "mac-address", "last-handshake", "rx", "tx", "current-endpoint-address",
             "current-endpoint-port", "running", "actual-mtu", "bytes", "packets")
-OPERATOR = [["/ip/firewall/filter/add", "=chain=input", "=action=accept", "=protocol=tcp", "=dst-port=22",
-             "=comment=operator: ssh", "=place-before=*2"],
-            ["/ip/route/add", "=dst-address=172.16.0.0/12", "=gateway=198.51.100.254", "=comment=operator: backup"]]
 
 
 def start(tmp_path):

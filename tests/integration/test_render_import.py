@@ -5,8 +5,7 @@ operator's own rules untouched. Before, the render added every rule at the end o
 import re
 
 from rosemu.script import ScriptError, run as import_script
-from test_fault_sweep import OPERATOR
-from test_site_tunnel import GOOD, play, start_fleet
+from lab_fleet import GOOD, OPERATOR, play, start_fleet
 
 KEY = "yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk="
 
