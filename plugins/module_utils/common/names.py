@@ -10,6 +10,11 @@ from __future__ import annotations
 import difflib
 import re
 
+# Every managed entry's comment (RouterOS) or nftables comment (Linux) starts with MARKER:OWNER; the same default
+# owner on both platforms, so the role and the modules agree without being told.
+MARKER = "sitelink"
+DEFAULT_OWNER = "fleet"
+
 # kind: (pattern, what it may contain, for messages)
 RULES = {
     # an inventory host that is a site: its name is in comments, file names and Linux overlay interface names

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 
+from ansible_collections.sitelink.tunnels.plugins.module_utils.common.names import DEFAULT_OWNER, MARKER
+
 NFT_CHAINS = ("input", "forward", "output")
 
 
@@ -34,12 +36,11 @@ def wg_quick(name, listen_port, mtu, addresses, private_key_path, peers):
     return "\n".join(lines) + "\n"
 
 
-DEFAULT_OWNER = "fleet"
-LEGACY_MARKER = "sitelink"      # what 1.0 wrote without an owner: still recognised, never written
+LEGACY_MARKER = MARKER         # what 1.0 wrote without an owner: still recognised, never written
 
 
 def nft_marker(owner):
-    return "sitelink:%s" % (owner or DEFAULT_OWNER)
+    return "%s:%s" % (MARKER, owner or DEFAULT_OWNER)
 
 
 def statement_problem(text):

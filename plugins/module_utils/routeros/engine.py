@@ -19,8 +19,7 @@ from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.connecti
 from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.errors import RouterosError, problem_report
 from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.resources import CLEAR, KEEP, NEWEST, shown
 
-MARKER = "sitelink"
-DEFAULT_OWNER = "fleet"
+MARKER, DEFAULT_OWNER = names.MARKER, names.DEFAULT_OWNER
 REDACTED = "<redacted>"
 # "sitelink:OWNER TEXT": the owner is never empty and has no space, so a comment a person writes ("sitelink backup
 # to DC") is not ours.  LEGACY ("sitelink TEXT", what the modules wrote without an owner before 1.1) is only ever

@@ -11,7 +11,7 @@ secret is stored anywhere.
 
 from __future__ import annotations
 
-from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.engine import DEFAULT_OWNER
+from ansible_collections.sitelink.tunnels.plugins.module_utils.common.names import DEFAULT_OWNER
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import plan as planner
 from ansible_collections.sitelink.tunnels.plugins.module_utils.wireguard import keys
 
