@@ -120,10 +120,11 @@ def _keepalive(item):
 class Fabric:
     def __init__(self, clock=None):
         self.clock = clock or Clock()
-        self.peers = {}             # (router name, peer id) -> (signature, PeerState)
-        self.tunnels = {}           # (router name, tunnel id) -> (signature, TunnelState)
-        self.dirty = set()          # names of routers whose configuration changed since the last scan
+        self.peers = {}             # (router name, peer id) -> (signature, PeerState, router, peer item)
+        self.tunnels = {}           # (router name, tunnel id) -> (signature, TunnelState, router, tunnel item)
+        self.dirty = set()          # routers whose configuration changed since the last scan
         self.at = None              # the emulated time being played (None: now)
+        self.next_due = None        # when the earliest timer falls due (None: not known, look)
         self._settling = False
 
     def attach(self, lab):
@@ -183,16 +184,17 @@ class Fabric:
 
     def settle(self):
         """Play every timer due by now, in time order; each sees the configuration of the moment."""
-        if self._settling:
+        now = self.clock.now()
+        if self._settling or (not self.dirty and self.next_due is not None and now < self.next_due):
             return
         self._settling = True
         try:
-            now = self.clock.now()
             while True:
                 while self.dirty:
                     self._scan(self.dirty.pop(), now)
                 when, action = self._next_event()
                 if when is None or when > now:
+                    self.next_due = float("inf") if when is None else when
                     break
                 self.at = when
                 action()
@@ -280,6 +282,7 @@ class Fabric:
         now = self.now()
         if (state.last is None or now - state.last >= REKEY_AFTER_TIME) and state.round is None:
             state.round = state.next_try = now
+            self.next_due = None            # a new timer: settle looks again
             self._try(router, peer, state)
         return state.last is not None and now - state.last < REJECT_AFTER_TIME
 
