@@ -12,9 +12,11 @@ import pytest
 
 from test_site_tunnel import GOOD, play, start_fleet, writes
 
-# what differs between two labs for reasons that are not configuration: ids, keys the routers generate, counters
+# what differs between two labs for reasons that are not configuration: ids, keys the routers generate, counters,
+# and live state: whether an overlay runs yet depends on when its keepalive was last answered, and the routes
+# through it follow (active, inactive, immediate-gw)
 VOLATILE = (".id", "private-key", "public-key", "mac-address", "last-handshake", "rx", "tx", "current-endpoint-address",
-            "current-endpoint-port", "running", "actual-mtu", "bytes", "packets")
+            "current-endpoint-port", "running", "actual-mtu", "bytes", "packets", "active", "inactive", "immediate-gw")
 OPERATOR = [["/ip/firewall/filter/add", "=chain=input", "=action=accept", "=protocol=tcp", "=dst-port=22",
              "=comment=operator: ssh", "=place-before=*2"],
             ["/ip/route/add", "=dst-address=172.16.0.0/12", "=gateway=198.51.100.254", "=comment=operator: backup"]]
