@@ -21,14 +21,14 @@ class ActionModule(SiteAction):
         if plan["platform"] == "linux":
             return self.linux(params, plan, addresses, started)
         # A WireGuard peer makes its first handshake only when something is to be sent to it: the pings are that
-        # traffic. Over an overlay, the peer's transit address is pinged too, as the overlay may only run once the
-        # handshake carried its keepalive (its answers are not reported; the overlay address decides).
+        # traffic. An overlay may only run once the handshake carried its keepalive, so from the second attempt on
+        # the peer's transit address of a silent overlay link is pinged too (not reported: the overlay decides).
         traffic = dict((link["verify_address"], link.get("transit_address")) for link in plan["links"]
                        if link.get("transit_address") not in (None, link["verify_address"]))
         answers, attempts, waiting = {}, 0, list(addresses)
         while waiting:
             attempts += 1
-            targets = waiting + [traffic[a] for a in waiting if a in traffic and traffic[a] not in waiting]
+            targets = waiting + [traffic[a] for a in waiting if attempts > 1 and a in traffic]
             for result in ping_addresses(lambda: self.open(params, router), targets, params["count"],
                                          params["interval"], params["parallel"], router=router):
                 answers[result["address"]] = result

@@ -20,8 +20,8 @@ description:
     O(retries) more times. A first WireGuard handshake is only made when traffic or a keepalive needs it, an
     unanswered initiation is retried only every 5 seconds, and a GRE/EoIP overlay with keepalive (every 10
     seconds by default) runs only from its first answered keepalive, so the defaults wait up to about 35 seconds.
-  - Over a GRE/EoIP overlay the peer's WireGuard transit address is pinged as well (traffic for the handshake);
-    only the overlay address's answers are reported.
+  - When a GRE/EoIP overlay link stays silent, its retries ping the peer's WireGuard transit address as well
+    (traffic for the handshake); only the overlay address's answers are reported.
   - Then reads the WireGuard peers (last handshake, endpoints; never a key other than the public one), after
     the pings that may have brought the handshakes about.
   - On a Linux site it runs M(sitelink.tunnels.linux_tunnel_status) on the host (use C(become) as the host

@@ -41,7 +41,8 @@ def test_verify_retries_until_the_handshakes_and_keepalives_are_answered(tmp_pat
         sent = pings(lab)
         # a router that pinged an address more than once retried it; the transit addresses were pinged as traffic
         assert any(len(addresses) > len(set(addresses)) for addresses in sent.values()), sent
-        assert "10.255.0.1" in sent["branch-a"] or "10.255.0.0" in sent["branch-a"], sent
+        # a silent overlay link's retries pinged the peer's WireGuard transit address too, as traffic
+        assert any(a.startswith("10.255.") for addresses in sent.values() for a in addresses), sent
         hub = lab.router("hub")
         peers = lab.call(lambda: [hub.printed("/interface/wireguard/peers", p)
                                   for p in hub.items("/interface/wireguard/peers")])
