@@ -94,6 +94,9 @@ def parser():
                         % ", ".join(sorted(schema.PROFILES)))
     p.add_argument("--peer-overlap", choices=("reject", "allow"), default="reject",
                    help="identical allowed-address on two peers of one interface")
+    p.add_argument("--time-scale", type=float, default=1.0,
+                   help="emulated seconds per real second for the fabric's timers (handshake retries, tunnel "
+                        "keepalives, last-handshake ages); 1 is RouterOS's own pace")
     p.add_argument("--pidfile", help="write the process id here once every router listens; removed on exit")
     return p
 
@@ -105,7 +108,8 @@ async def serve(args):
         tls_cert, tls_key = generate_certificate(args.tls_generate)
     ssl_port = args.ssl_listen[1] if args.ssl_listen else None
     lab = Lab(load_specs(args), host=host, port=port, ssl_port=ssl_port, tls_cert=tls_cert, tls_key=tls_key,
-              control_port=args.control[1] if args.control else None, peer_overlap=args.peer_overlap)
+              control_port=args.control[1] if args.control else None, peer_overlap=args.peer_overlap,
+              time_scale=args.time_scale)
     await lab.astart()
     if args.pidfile:
         with open(args.pidfile, "w", encoding="utf-8") as fh:

@@ -4,6 +4,15 @@ The router asks the fabric three questions: does a ping to an address get an
 answer, what does a WireGuard peer's live status look like (last-handshake,
 current endpoint, counters), and is a GRE/EoIP tunnel up.
 
+The answers depend on time as well as on configuration.  The fabric keeps an
+emulated clock (`Clock`: real time times a scale, plus what a test advanced by
+hand) and the state hardware keeps: when each WireGuard peer last completed a
+handshake and when it tries again, and whether each GRE/EoIP tunnel with
+keepalive has heard from its far end.  Nothing runs in the background: before
+the routers answer anything or change anything, `settle()` plays every timer
+that fell due since, in time order, against the configuration of that moment
+(it only changes on writes, and writes settle first).
+
 `Fabric` follows each packet the way RouterOS would: route lookup (connected
 and static routes, longest prefix), WireGuard cryptokey routing (the peer whose
 allowed-address holds the destination; on receive, the source must be in the
@@ -18,8 +27,10 @@ here; `trace()` says why.
 
 import functools
 import ipaddress
+import time
 
 from rosemu import schema
+from rosemu.values import format_duration_ms, parse_duration_ms
 
 MAX_HOPS = 6
 TUNNEL_TYPES = {"/interface/wireguard": "wg", "/interface/gre": "gre", "/interface/eoip": "eoip",
@@ -27,7 +38,16 @@ TUNNEL_TYPES = {"/interface/wireguard": "wg", "/interface/gre": "gre", "/interfa
 # each overlay kind: its menu, the IP protocol that carries it, whether tunnel ids must match, the unspecified local
 OVERLAYS = {"gre": ("/interface/gre", "gre", False, "0.0.0.0"), "eoip": ("/interface/eoip", "gre", True, "0.0.0.0"),
             "gre6": ("/interface/gre6", "gre", False, "::"), "eoipv6": ("/interface/eoipv6", "etherip", True, "::")}
+OVERLAY_MENUS = dict((kind, entry[0]) for kind, entry in OVERLAYS.items())
 PROTOCOLS = {"icmp": "1", "tcp": "6", "udp": "17", "gre": "47", "ipv6-icmp": "58", "icmpv6": "58", "etherip": "97"}
+
+# WireGuard's timers (the WireGuard paper, section 6.1, and wireguard.com/protocol): an unanswered initiation is
+# sent again after REKEY_TIMEOUT, for REKEY_ATTEMPT_TIME at most; a session older than REKEY_AFTER_TIME is renewed
+# when there is something to send, and one older than REJECT_AFTER_TIME carries nothing.
+REKEY_TIMEOUT = 5
+REKEY_ATTEMPT_TIME = 90
+REKEY_AFTER_TIME = 120
+REJECT_AFTER_TIME = 180
 
 
 class Blocked(Exception):
@@ -49,7 +69,69 @@ def _enabled(item):
     return item.values.get("disabled") != "true"
 
 
+class Clock:
+    """Emulated seconds: real time since the start times `scale`, plus what `advance` added (tests move a frozen
+    clock by hand; a lab can run its timers faster than real time)."""
+
+    def __init__(self, scale=1.0, frozen=False):
+        self.scale = float(scale)
+        self.frozen = frozen
+        self.started = time.monotonic()
+        self.offset = 0.0
+
+    def now(self):
+        return self.offset + (0.0 if self.frozen else (time.monotonic() - self.started) * self.scale)
+
+    def advance(self, seconds):
+        self.offset += seconds
+
+
+class PeerState:
+    """What one end of a WireGuard link remembers: its last handshake and its current round of initiations."""
+    __slots__ = ("last", "endpoint", "round", "next_try", "next_keepalive", "failure")
+
+    def __init__(self):
+        self.last = None            # emulated time of the last completed handshake
+        self.endpoint = None        # (address, port) the far end was last heard from
+        self.round = None           # when the current round of initiations began; None when not trying
+        self.next_try = None
+        self.next_keepalive = None  # persistent-keepalive: when the next keepalive is due
+        self.failure = None         # why the last initiation got no answer
+
+
+class TunnelState:
+    """A GRE/EoIP tunnel with keepalive: not running until the far end first answers, and not running again after
+    `retries` keepalives in a row go unanswered."""
+    __slots__ = ("interval", "retries", "next_probe", "up", "misses", "failure")
+
+    def __init__(self, interval, retries, now):
+        self.interval, self.retries = interval, retries
+        self.next_probe = now
+        self.up = False
+        self.misses = 0
+        self.failure = "no keepalive answered yet"
+
+
+def _keepalive(item):
+    """(interval seconds, retries) of a tunnel's keepalive, None when it is off (unset)."""
+    text = item.values.get("keepalive")
+    if not text:
+        return None
+    interval, _sep, retries = text.partition(",")
+    seconds = (parse_duration_ms(interval) or 0) / 1000.0
+    return (seconds, int(retries or 10)) if seconds > 0 else None
+
+
 class Fabric:
+    def __init__(self, clock=None):
+        self.clock = clock or Clock()
+        self.peers = {}             # (router name, peer id) -> (signature, PeerState, router, peer item)
+        self.tunnels = {}           # (router name, tunnel id) -> (signature, TunnelState, router, tunnel item)
+        self.dirty = set()          # routers whose configuration changed since the last scan
+        self.at = None              # the emulated time being played (None: now)
+        self.next_due = None        # when the earliest timer falls due (None: not known, look)
+        self._settling = False
+
     def attach(self, lab):
         self.lab = lab
 
@@ -61,6 +143,7 @@ class Fabric:
     # ------------------------------------------------------------ questions a router asks
     def ping(self, router, address, src=None, interface=None):
         """Round-trip time in ms, or None for a timeout."""
+        self.settle()
         try:
             hops = self.trace(router, address, src)
         except Blocked:
@@ -68,17 +151,214 @@ class Fabric:
         return 0.0 if hops == 0 else 0.4 * hops
 
     def peer_status(self, router, peer):
-        if not _enabled(peer):
+        """last-handshake (the age of the last one), the endpoint it came from, counters; nothing before the first."""
+        self.settle()
+        entry = self.peers.get((router.name, peer.id))
+        if not _enabled(peer) or entry is None or entry[1].last is None:
             return {}
-        try:
-            endpoint = self.handshake(router, peer)
-        except Blocked:
-            return {}
-        return {"current-endpoint-address": endpoint[0], "current-endpoint-port": str(endpoint[1]),
-                "last-handshake": "8s", "rx": "2148", "tx": "1852"}
+        state = entry[1]
+        age = max(0, int(self.now() - state.last))
+        out = {"last-handshake": format_duration_ms(age * 1000), "rx": "2148", "tx": "1852"}
+        if state.endpoint:
+            out.update({"current-endpoint-address": str(state.endpoint[0]),
+                        "current-endpoint-port": str(state.endpoint[1])})
+        return out
 
     def tunnel_running(self, router, path, item):
-        return True
+        """Without keepalive a tunnel runs while enabled; with it, once its far end has answered (TunnelState)."""
+        if _keepalive(item) is None:
+            return True
+        entry = self.tunnels.get((router.name, item.id))
+        return entry is not None and entry[0] == self._tunnel_signature(item) and entry[1].up
+
+    def why_down(self, router, ifname):
+        """Why a tunnel with keepalive is not running ("" when it is, or has no keepalive)."""
+        _path, item = self.interface_item(router, ifname)
+        entry = self.tunnels.get((router.name, item.id)) if item is not None else None
+        return "" if entry is None or entry[1].up else entry[1].failure
+
+    # ------------------------------------------------------------ time
+    def now(self):
+        return self.at if self.at is not None else self.clock.now()
+
+    def changed(self, router):
+        """A router's configuration changed: its peers and tunnels are looked at again (at once, unless the fabric
+        is already playing its timers, which look before they finish)."""
+        self.dirty.add(router)
+        self.settle()
+
+    def settle(self):
+        """Play every timer due by now, in time order; each sees the configuration of the moment."""
+        now = self.clock.now()
+        if self._settling or (not self.dirty and self.next_due is not None and now < self.next_due):
+            return
+        self._settling = True
+        try:
+            while True:
+                while self.dirty:
+                    self._scan(self.dirty.pop(), now)
+                when, action = self._next_event()
+                if when is None or when > now:
+                    self.next_due = float("inf") if when is None else when
+                    break
+                self.at = when
+                action()
+                self.at = None
+        finally:
+            self.at = None
+            self._settling = False
+
+    def _next_event(self):
+        best = (None, None)
+        for _sig, state, router, peer in self.peers.values():
+            for when, act in ((state.next_try if state.round is not None else None, self._try),
+                              (state.next_keepalive, self._keepalive_due)):
+                if when is not None and (best[0] is None or when < best[0]):
+                    best = (when, functools.partial(act, router, peer, state))
+        for _sig, state, router, item in self.tunnels.values():
+            if best[0] is None or state.next_probe < best[0]:
+                best = (state.next_probe, functools.partial(self._probe, router, item, state))
+        return best
+
+    def _peer_signature(self, router, peer):
+        mine = self.wg_item(router, peer.values.get("interface"))
+        return (peer.values.get("interface"), peer.values.get("public-key"),
+                mine.values.get("public-key") if mine is not None else None)
+
+    @staticmethod
+    def _tunnel_signature(item):
+        val = item.values
+        return (val.get("local-address"), val.get("remote-address"), val.get("keepalive"), val.get("tunnel-id"))
+
+    def _scan(self, router, now):
+        """Track the router's live peers and keepalive tunnels; a changed identity starts afresh (a new key is a new
+        peer; a tunnel with new addresses or keepalive waits for its first answer again)."""
+        seen = set()
+        for peer in router.tables["/interface/wireguard/peers"]:
+            mine = self.wg_item(router, peer.values.get("interface"))
+            if not _enabled(peer) or mine is None or not _enabled(mine):
+                continue
+            key, sig = (router.name, peer.id), self._peer_signature(router, peer)
+            seen.add(key)
+            entry = self.peers.get(key)
+            if entry is None or entry[0] != sig:
+                entry = self.peers[key] = (sig, PeerState(), router, peer)
+            state = entry[1]
+            keepalive = (parse_duration_ms(peer.values.get("persistent-keepalive") or "0") or 0) / 1000.0
+            if keepalive <= 0:
+                state.next_keepalive = None
+            elif state.next_keepalive is None:
+                state.next_keepalive = now         # a peer with persistent-keepalive sends one at once
+        for key in [k for k in self.peers if k[0] == router.name and k not in seen]:
+            del self.peers[key]
+        seen = set()
+        flipped = False
+        for path in OVERLAY_MENUS.values():
+            for item in router.tables[path]:
+                keepalive = _keepalive(item)
+                if keepalive is None or not _enabled(item):
+                    continue
+                key, sig = (router.name, item.id), self._tunnel_signature(item)
+                seen.add(key)
+                entry = self.tunnels.get(key)
+                if entry is None or entry[0] != sig:
+                    flipped = flipped or (entry is not None and entry[1].up)
+                    self.tunnels[key] = (sig, TunnelState(keepalive[0], keepalive[1], now), router, item)
+        for key in [k for k in self.tunnels if k[0] == router.name and k not in seen]:
+            del self.tunnels[key]
+        if flipped:
+            router.refresh()
+
+    def _peer_state(self, router, peer):
+        entry = self.peers.get((router.name, peer.id))
+        if entry is None or entry[0] != self._peer_signature(router, peer):
+            entry = self.peers[(router.name, peer.id)] = (self._peer_signature(router, peer), PeerState(), router,
+                                                          peer)
+        return entry[1]
+
+    def _keepalive_due(self, router, peer, state):
+        every = (parse_duration_ms(peer.values.get("persistent-keepalive") or "0") or 0) / 1000.0
+        self.send(router, peer, state)
+        state.next_keepalive = self.now() + every if every > 0 else None
+
+    def send(self, router, peer, state):
+        """Something is to go to `peer` now: start a round of initiations unless a fresh session exists (the first
+        is sent at once); True while a session can carry it."""
+        now = self.now()
+        if (state.last is None or now - state.last >= REKEY_AFTER_TIME) and state.round is None:
+            state.round = state.next_try = now
+            self.next_due = None            # a new timer: settle looks again
+            self._try(router, peer, state)
+        return state.last is not None and now - state.last < REJECT_AFTER_TIME
+
+    def _try(self, router, peer, state):
+        """One handshake initiation from `router` to `peer`: answered, both ends have a session; else again after
+        REKEY_TIMEOUT, until the round has lasted REKEY_ATTEMPT_TIME."""
+        now = self.now()
+        try:
+            mine, far, back, theirs = self.initiate(router, peer, state)
+        except Blocked as exc:
+            state.failure = str(exc)
+            state.next_try = now + REKEY_TIMEOUT
+            if state.next_try - state.round > REKEY_ATTEMPT_TIME:
+                state.round = state.next_try = None
+            return
+        other = self._peer_state(far, back)
+        for end, endpoint in ((state, mine), (other, theirs)):
+            end.last, end.endpoint, end.round, end.next_try, end.failure = now, endpoint, None, None, None
+
+    def initiate(self, router, peer, state):
+        """(endpoint `router` reached, far router, its peer entry, endpoint the far end learnt); raises Blocked.
+        The initiator needs an endpoint: the configured one, or the one it last heard the far end from."""
+        far, far_item, back = self.link_check(router, peer)
+        mine_item = self.wg_item(router, peer.values["interface"])
+        if peer.values.get("endpoint-address"):
+            source = self.dial(router, peer, far, far_item)
+            return ((peer.values["endpoint-address"], peer.values.get("endpoint-port")), far, back,
+                    (str(source), mine_item.values.get("listen-port")))
+        if state.endpoint is None:
+            raise Blocked("%s: no endpoint for %s, and %s has not made contact yet" % (router.name, far.name, far.name))
+        self.handshake(router, peer)            # the path still works, one way or the other
+        target = _ip(state.endpoint[0])
+        ifname, hop = self.lookup(router, target)
+        return state.endpoint, far, back, (str(self.source_for(router, ifname, target, hop)),
+                                           mine_item.values.get("listen-port"))
+
+    def _probe(self, router, item, state):
+        """One keepalive of a tunnel: answered, it runs; `retries` unanswered in a row, it stops."""
+        was = state.up
+        try:
+            self.keepalive_answered(router, item)
+            state.up, state.misses, state.failure = True, 0, None
+        except Blocked as exc:
+            state.misses += 1
+            state.failure = str(exc)
+            if state.misses >= state.retries:
+                state.up = False
+        state.next_probe = self.now() + state.interval
+        if state.up != was:
+            router.refresh()
+
+    def keepalive_answered(self, router, item):
+        """GRE: the far end decapsulates our keepalive and routes the inner packet back to us (any GRE end with a
+        matching tunnel does; a Linux ip_gre end does not by default). EoIP: we hear the far end's own keepalives,
+        so its tunnel must send them. Raises Blocked."""
+        kind = next(k for k, menu in OVERLAY_MENUS.items() if item in router.tables[menu])
+        _menu, protocol, keyed, unspecified = OVERLAYS[kind]
+        far, far_name = self.via_overlay(router, item.values["name"], kind)
+        _path, far_item = self.interface_item(far, far_name)
+        if keyed and _keepalive(far_item) is None:        # EoIP and EoIPv6 hear the far end's own keepalives
+            raise Blocked("%s: %s sends no keepalive" % (far.name, far_name))
+        remote = _ip(item.values["remote-address"])
+        local = item.values.get("local-address", unspecified)
+        if local == unspecified:
+            local = self.source_for(router, self.lookup(router, remote)[0], remote)
+        out_iface, hop = self.lookup(far, _ip(local))
+        # the answer is the far end's routing of the inner packet; our connection tracking has seen the keepalive
+        # go out, so our filters take the answer as established
+        _hops, back, _in = self.carry(far, out_iface, _ip(local), remote, protocol, 0, hop, established=True)
+        if back is not router:
+            raise Blocked("%s: the keepalive answer for %s reaches %s" % (far.name, local, back.name))
 
     # ------------------------------------------------------------ the model
     def own_addresses(self, router, tunnels=True):
@@ -129,12 +409,23 @@ class Fabric:
                     ifname, hop = gw, str(dst)
                 best = (rank, ifname, _ip(hop) if hop else dst)
         if best is None:
-            raise Blocked("%s: no route to %s" % (router.name, dst))
+            raise Blocked("%s: no route to %s%s" % (router.name, dst, self._down_tunnel_note(router, dst)))
         return best[1], best[2]
+
+    def _down_tunnel_note(self, router, dst):
+        """Why a connected route that would hold `dst` is inactive, when its tunnel's keepalive is the reason."""
+        for item in router.tables["/ip/route" if dst.version == 4 else "/ipv6/route"]:
+            val = item.values
+            if val.get("connect") == "true" and val.get("active") != "true" and dst in _network(val["dst-address"]):
+                reason = self.why_down(router, val["gateway"])
+                if reason:
+                    return " (%s is not running: its keepalive gets no answer: %s)" % (val["gateway"], reason)
+        return ""
 
     # ------------------------------------------------------------ packets
     def why(self, router, address):
-        """"ok", or which router drops a ping from `router` to `address` and why."""
+        """"ok", or which router drops a ping from `router` to `address` and why (the ping is sent, as traffic)."""
+        self.settle()
         try:
             self.trace(router, address)
         except Blocked as exc:
@@ -172,9 +463,9 @@ class Fabric:
                 return iface.ip
         raise Blocked("%s: no address on %s to send from" % (router.name, ifname))
 
-    def carry(self, router, ifname, dst, src, protocol, depth, hop=None):
+    def carry(self, router, ifname, dst, src, protocol, depth, hop=None, established=False):
         """Deliver a packet leaving `router` on `ifname` (to `hop`, the route's gateway); returns (hops, receiving
-        router, its in-interface)."""
+        router, its in-interface). An `established` packet (the answer to one we sent) passes the filters."""
         if depth > MAX_HOPS:
             raise Blocked("%s: routing loop towards %s" % (router.name, dst))
         kind = self.kind(router, ifname)
@@ -185,12 +476,14 @@ class Fabric:
         else:
             far, far_iface = self.via_underlay(router, ifname, dst, hop)
         if dst in self.own_addresses(far):
-            self.firewall(far, "input", {"protocol": protocol, "src": src, "dst": dst, "in": far_iface})
+            if not established:
+                self.firewall(far, "input", {"protocol": protocol, "src": src, "dst": dst, "in": far_iface})
             return depth + 1, far, far_iface
         out_iface, next_hop = self.lookup(far, dst)
-        self.firewall(far, "forward", {"protocol": protocol, "src": src, "dst": dst, "in": far_iface,
-                                       "out": out_iface})
-        return self.carry(far, out_iface, dst, src, protocol, depth + 1, next_hop)
+        if not established:
+            self.firewall(far, "forward", {"protocol": protocol, "src": src, "dst": dst, "in": far_iface,
+                                           "out": out_iface})
+        return self.carry(far, out_iface, dst, src, protocol, depth + 1, next_hop, established)
 
     def reply_path(self, router, in_iface, src):
         """The answer must go back the way the request came (allowed-address on send, routes)."""
@@ -253,8 +546,8 @@ class Fabric:
         raise Blocked("%s: peer key %s... belongs to no router's WireGuard interface"
                       % (router.name, peer.values.get("public-key", "")[:8]))
 
-    def handshake(self, router, peer):
-        """The endpoint the handshake used, seen from `router`; raises Blocked when none can happen."""
+    def link_check(self, router, peer):
+        """(far router, its WireGuard interface, its peer entry for us) when both ends could talk; raises Blocked."""
         if not _enabled(self.wg_item(router, peer.values["interface"])):
             raise Blocked("%s: %s is disabled" % (router.name, peer.values["interface"]))
         far, far_item, back = self.far_end(router, peer)
@@ -264,6 +557,11 @@ class Fabric:
                               % (owner.name, item.values["name"], item.values.get("listen-port")))
         if peer.values.get("preshared-key") != back.values.get("preshared-key"):
             raise Blocked("%s and %s: the preshared keys differ" % (router.name, far.name))
+        return far, far_item, back
+
+    def handshake(self, router, peer):
+        """The endpoint a handshake would use now, seen from `router` (either end may dial); raises Blocked."""
+        far, far_item, back = self.link_check(router, peer)
         mine = self.wg_item(router, peer.values["interface"])
         reasons = []
         for initiator, entry, responder, item in ((router, peer, far, far_item), (far, back, router, mine)):
@@ -299,11 +597,18 @@ class Fabric:
         src = self.source_for(initiator, ifname, target, hop)
         self.firewall(responder, "input", {"protocol": "udp", "src": src, "dst": target, "dst_port": port,
                                            "in": owned[target]})
+        return src
 
     def via_wireguard(self, router, ifname, dst, src):
         peer = self.peer_for(router, ifname, dst)
         if peer is None:
             raise Blocked("%s: no peer on %s whose allowed-address holds %s" % (router.name, ifname, dst))
+        state = self._peer_state(router, peer)
+        if not self.send(router, peer, state):
+            raise Blocked("%s: no handshake with peer %s... yet (next initiation %s): %s" % (
+                router.name, peer.values.get("public-key", "")[:8],
+                "in %ds" % max(0, state.next_try - self.now()) if state.round is not None else "with new traffic",
+                state.failure))
         self.handshake(router, peer)
         far, far_item, back = self.far_end(router, peer)
         if self.peer_for(far, far_item.values["name"], src) is not back:

@@ -13,7 +13,7 @@ import threading
 from dataclasses import dataclass, field
 
 from rosemu import control, schema
-from rosemu.fabric import Fabric
+from rosemu.fabric import Clock, Fabric
 from rosemu.router import VERSION, Router
 from rosemu.session import Session, parse_sentence
 
@@ -30,13 +30,13 @@ class RouterSpec:
 
 class Lab:
     def __init__(self, specs, host="127.0.0.1", port=0, ssl_port=None, tls_cert=None, tls_key=None,
-                 control_port=None, fabric=None, peer_overlap="reject"):
+                 control_port=None, fabric=None, peer_overlap="reject", time_scale=1.0):
         self.specs = list(specs)
         self.host = host
         self.base_port, self.base_ssl_port = port, ssl_port
         self.tls_cert, self.tls_key = tls_cert, tls_key
         self.control_port = control_port
-        self.fabric = fabric or Fabric()
+        self.fabric = fabric or Fabric(Clock(time_scale))   # time_scale 10: handshake retries every 0.5 s
         self.peer_overlap = peer_overlap
         self.routers = {}
         self.endpoints = {}        # name -> {"api": port, "api-ssl": port}

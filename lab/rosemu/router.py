@@ -411,13 +411,14 @@ class Router:
     def refresh(self, touched=(), removed=()):
         snapshot = self._snapshot() if self.listeners else None
         effects.derive(self)
-        if snapshot is None:
-            return
-        after = self._snapshot()
-        changed = set(touched) | {k for k in after if snapshot.get(k) != after[k]}
-        gone = set(removed) | (set(snapshot) - set(after))
-        for listener in list(self.listeners):
-            listener(changed - gone, gone)
+        if snapshot is not None:
+            after = self._snapshot()
+            changed = set(touched) | {k for k in after if snapshot.get(k) != after[k]}
+            gone = set(removed) | (set(snapshot) - set(after))
+            for listener in list(self.listeners):
+                listener(changed - gone, gone)
+        if self.fabric is not None:
+            self.fabric.changed(self)       # new peers and tunnels start their timers now
 
     def _snapshot(self):
         return {(p, it.id): dict(it.values) for p, t in self.tables.items() for it in t}
@@ -470,6 +471,8 @@ class Router:
         """
         if verb not in self.verbs(path) or verb == "listen":
             raise errors.Trap("no such command or directory (%s)" % verb, errors.MISSING)
+        if self.fabric is not None:
+            self.fabric.settle()            # timers that fell due play against the configuration they saw
         if verb in ("print", "getall"):
             rows, count = self.print(path, args, queries)
             return ("ret", str(count)) if rows is None else ("rows", rows)

@@ -4,6 +4,7 @@ import librouteros
 import pytest
 
 from labkit import make_lab
+from rosemu.fabric import Clock, Fabric
 from rosemu.lab import RouterSpec
 
 
@@ -17,7 +18,7 @@ def pair():
     specs = [RouterSpec("hub", setup=[sentence("/ip/address/add", "=address=198.51.100.1/24", "=interface=ether1")]),
              RouterSpec("branch", setup=[sentence("/ip/address/add", "=address=198.51.100.2/24",
                                                   "=interface=ether1")])]
-    lab = make_lab(specs)
+    lab = make_lab(specs, fabric=Fabric(Clock(frozen=True)))       # time moves only when a test says so
     apis = dict((n, librouteros.connect("127.0.0.1", "admin", "", port=lab.port(n))) for n in ("hub", "branch"))
     keys = {}
     for name, transit in (("hub", "10.255.0.0/31"), ("branch", "10.255.0.1/31")):
@@ -45,6 +46,10 @@ def why(lab, source, address):
     return lab.call(lambda: router.fabric.why(router, address))
 
 
+def advance(lab, seconds):
+    lab.call(lambda: lab.fabric.clock.advance(seconds))
+
+
 def open_wireguard(api):
     filters = api.path("ip", "firewall", "filter")
     first_drop = [r[".id"] for r in filters if r.get("action") == "drop"][0]
@@ -65,7 +70,7 @@ def test_open_port_gives_handshake_and_ping(pair):
     assert ping(apis["branch"], "10.255.0.0") and ping(apis["hub"], "10.255.0.1")
     branch_peer = list(apis["branch"].path("interface", "wireguard", "peers"))[0]
     hub_peer = list(apis["hub"].path("interface", "wireguard", "peers"))[0]
-    assert branch_peer["last-handshake"] == "8s" and branch_peer["current-endpoint-address"] == "198.51.100.1"
+    assert branch_peer["last-handshake"] == "0s" and branch_peer["current-endpoint-address"] == "198.51.100.1"
     assert hub_peer["current-endpoint-address"] == "198.51.100.2"      # learnt from the packets
 
 
@@ -109,15 +114,28 @@ def test_gre_over_wireguard_needs_both_ends_and_protocol_47(pair):
     apis["branch"].path("interface", "gre").add(
         name="gre-hub", **{"local-address": "10.255.0.1", "remote-address": "10.255.0.0"})
     apis["branch"].path("ip", "address").add(address="10.254.0.1/31", interface="gre-hub")
-    # GRE arrives on wg0, which is not in the LAN list: defconf's input chain drops it first
-    assert "hub: the input chain drops gre 10.255.0.1 -> 10.255.0.0" in why(lab, "branch", "10.254.0.0")
+    # GRE arrives on wg0, which is not in the LAN list: defconf's input chain drops it first, keepalives too, so
+    # gre-hub is not running
+    assert "branch: no route to 10.254.0.0 (gre-hub is not running: its keepalive gets no answer: " \
+        "hub: the input chain drops gre 10.255.0.1 -> 10.255.0.0" in why(lab, "branch", "10.254.0.0")
     filters = apis["hub"].path("ip", "firewall", "filter")
     first_drop = [r[".id"] for r in filters if r.get("action") == "drop"][0]
     filters.add(chain="input", protocol="gre", **{"src-address": "10.255.0.1", "place-before": first_drop})
+    advance(lab, 10)
     assert "hub: no GRE tunnel from 10.255.0.0 to 10.255.0.1" in why(lab, "branch", "10.254.0.0")
     apis["hub"].path("interface", "gre").add(
         name="gre-branch", **{"local-address": "10.255.0.0", "remote-address": "10.255.0.1"})
     apis["hub"].path("ip", "address").add(address="10.254.0.0/31", interface="gre-branch")
+    # keepalive (10s,10 by default): gre-hub runs once one of its keepalives comes back, the next one 10 s on
+    assert "branch: no route to 10.254.0.0" in why(lab, "branch", "10.254.0.0")
+    advance(lab, 10)
+    # the answer comes back over gre-branch, whose own keepalives the branch's input chain still drops
+    assert "gre-branch is not running: its keepalive gets no answer: branch: the input chain drops gre" \
+        in why(lab, "branch", "10.254.0.0")
+    branch_filters = apis["branch"].path("ip", "firewall", "filter")
+    first_drop = [r[".id"] for r in branch_filters if r.get("action") == "drop"][0]
+    branch_filters.add(chain="input", protocol="gre", **{"src-address": "10.255.0.0", "place-before": first_drop})
+    advance(lab, 10)
     # the ping itself arrives on gre-branch: ICMP is accepted by defconf
     assert why(lab, "branch", "10.254.0.0") == "ok" and ping(apis["branch"], "10.254.0.0")
 
@@ -145,6 +163,8 @@ def test_jump_chains_are_followed(pair):
     assert "hub: the input chain drops udp" in why(lab, "branch", "10.255.0.0")
     screen = [r[".id"] for r in filters if r["chain"] == "screen"][0]
     filters.update(**{".id": screen, "action": "return"})
+    assert "next initiation in 5s" in why(lab, "branch", "10.255.0.0")     # the failed one is retried, not resent
+    advance(lab, 5)
     assert why(lab, "branch", "10.255.0.0") == "ok"
 
 
@@ -180,21 +200,27 @@ def test_gre6_and_eoipv6_over_an_ipv6_transit_need_their_protocol_in_the_ipv6_fi
     apis["branch"].path(*menu).add(name="ov-hub", **{"local-address": "fd00:255::1", "remote-address": "fd00:255::",
                                                      **extra})
     apis["branch"].path("ip", "address").add(address="10.254.0.1/31", interface="ov-hub")
-    # the IPv6 default configuration drops what arrives from outside the LAN list (wg0)
-    assert "hub: the input chain drops %s fd00:255::1 -> fd00:255::" % protocol in why(lab, "branch", "10.254.0.0")
-    filters = apis["hub"].path("ipv6", "firewall", "filter")
-    first_drop = [r[".id"] for r in filters if r.get("action") == "drop" and r.get("chain") == "input"][0]
-    filters.add(chain="input", protocol=protocol, **{"src-address": "fd00:255::1/128", "place-before": first_drop})
+    # the IPv6 default configuration drops what arrives from outside the LAN list (wg0): keepalives too
+    assert "its keepalive gets no answer: hub: the input chain drops %s fd00:255::1 -> fd00:255::" % protocol \
+        in why(lab, "branch", "10.254.0.0")
+    for name, source in (("hub", "fd00:255::1/128"), ("branch", "fd00:255::/128")):
+        filters = apis[name].path("ipv6", "firewall", "filter")
+        first_drop = [r[".id"] for r in filters if r.get("action") == "drop" and r.get("chain") == "input"][0]
+        filters.add(chain="input", protocol=protocol, **{"src-address": source, "place-before": first_drop})
+    advance(lab, 10)
     assert "hub: no %s tunnel from fd00:255:: to fd00:255::1" % menu[1].upper() in why(lab, "branch", "10.254.0.0")
     if extra:       # EoIPv6 ends must agree on the tunnel id
         apis["hub"].path(*menu).add(name="ov-branch", **{"local-address": "fd00:255::", "remote-address": "fd00:255::1",
                                                          "tunnel-id": "8"})
+        advance(lab, 10)
         assert "with tunnel-id 7" in why(lab, "branch", "10.254.0.0")
         hub_tunnels = apis["hub"].path(*menu)
         hub_tunnels.update(**{".id": list(hub_tunnels)[0][".id"], "tunnel-id": "7"})
     else:
         apis["hub"].path(*menu).add(name="ov-branch", **{"local-address": "fd00:255::", "remote-address": "fd00:255::1"})
     apis["hub"].path("ip", "address").add(address="10.254.0.0/31", interface="ov-branch")
+    for _tick in range(3):      # both ends' keepalives answered
+        advance(lab, 10)
     assert why(lab, "branch", "10.254.0.0") == "ok" and ping(apis["branch"], "10.254.0.0")
     row = list(apis["hub"].path(*menu))[0]
     assert (row["actual-mtu"], row["running"]) == (1456 if not extra else 1444, True)

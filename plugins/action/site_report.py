@@ -29,6 +29,7 @@ class ActionModule(ActionBase):
             plan = plans[host]
             status = fleet.registered(task_vars, "verify", host)     # {} when the step did not run there
             peers, pings = status.get("peers", []), status.get("results", [])
+            waited = " in %ss of pings and retries" % status["waited"] if "waited" in status else ""
             by_key = dict((p.get("public_key"), p) for p in peers)
             by_address = dict((p["address"], p) for p in pings)
             for link in plan["links"]:
@@ -44,8 +45,8 @@ class ActionModule(ActionBase):
                 elif not peer:
                     reason = "%s has no peer entry for %s" % (host, link["peer"])
                 elif not handshake:
-                    reason = "no handshake with %s (its WireGuard port blocked, or its endpoint unreachable?)" \
-                        % link["peer"]
+                    reason = "no handshake between %s and %s%s (its WireGuard port blocked, or its endpoint " \
+                        "unreachable?)" % (host, link["peer"], waited)
                 else:
                     reason = "handshake %s ago but no answer from %s through the tunnel" \
                         % (handshake, link["verify_address"])

@@ -17,7 +17,11 @@ description:
     verify address (the peer's overlay or transit address) with the router's own C(/ping), so the packets go
     through the tunnels.
   - While some address does not answer, waits O(delay) seconds and pings the ones that did not, up to
-    O(retries) more times (a first WireGuard handshake is only made when traffic or a keepalive needs it).
+    O(retries) more times. A first WireGuard handshake is only made when traffic or a keepalive needs it, an
+    unanswered initiation is retried only every 5 seconds, and a GRE/EoIP overlay with keepalive (every 10
+    seconds by default) runs only from its first answered keepalive, so the defaults wait up to about 35 seconds.
+  - When a GRE/EoIP overlay link stays silent, its retries ping the peer's WireGuard transit address as well
+    (traffic for the handshake); only the overlay address's answers are reported.
   - Then reads the WireGuard peers (last handshake, endpoints; never a key other than the public one), after
     the pings that may have brought the handshakes about.
   - On a Linux site it runs M(sitelink.tunnels.linux_tunnel_status) on the host (use C(become) as the host
@@ -45,7 +49,7 @@ options:
   retries:
     description: Further attempts for the addresses that have not answered.
     type: int
-    default: 3
+    default: 15
   delay:
     description: Seconds between attempts.
     type: int
@@ -82,6 +86,10 @@ all_answered:
   type: bool
 attempts:
   description: Attempts made (1 when everything answered at once).
+  returned: always
+  type: int
+waited:
+  description: Seconds from the first ping to the last answer or the last retry.
   returned: always
   type: int
 peers:

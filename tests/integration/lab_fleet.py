@@ -21,10 +21,11 @@ OPERATOR = [["/ip/firewall/filter/add", "=chain=input", "=action=accept", "=prot
             ["/ip/route/add", "=dst-address=172.16.0.0/12", "=gateway=198.51.100.254", "=comment=operator: backup"]]
 
 
-def start_fleet(tmp_path, version="7.18", hub_setup=(), password=None, extra=()):
+def start_fleet(tmp_path, version="7.18", hub_setup=(), password=None, extra=(), fabric=None):
     """The routers over API-SSL, as the role's default: each inventory host gives its API-SSL port and the lab's
     self-signed certificate as ca_path (verified, host name 127.0.0.1 included). `hub_setup`: more sentences on
-    the hub (the operator's own entries); `password`: the admin's; `extra`: more RouterSpecs, not sites."""
+    the hub (the operator's own entries); `password`: the admin's; `extra`: more RouterSpecs, not sites; `fabric`:
+    one with a clock of the test's own."""
     users = {"admin": (password, "full")} if password else None
     specs = [RouterSpec(name, version=version, users=users,
                         setup=[["/ip/address/add", "=address=%s/24" % wan, "=interface=ether1"],
@@ -32,7 +33,8 @@ def start_fleet(tmp_path, version="7.18", hub_setup=(), password=None, extra=())
                         + (list(hub_setup) if name == "hub" else []))
              for name, (wan, lan) in WAN.items()]
     cert, key = generate_certificate(str(tmp_path / "tls"))
-    lab = Lab(specs + list(extra), tls_cert=cert, tls_key=key).start()
+    # the fabric's timers ten times faster: handshake retries every 0.5 s, GRE/EoIP keepalives every 1 s
+    lab = Lab(specs + list(extra), tls_cert=cert, tls_key=key, time_scale=10, fabric=fabric).start()
     login = ", password: %s" % json.dumps(password) if password else ""
     connections = tmp_path / "connections.yml"
     connections.write_text("all:\n  hosts:\n" + "".join(

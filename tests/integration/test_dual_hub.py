@@ -20,7 +20,8 @@ def start(tmp_path):
                                      ["/ip/address/set", "=numbers=*1", "=address=192.168.%d.1/24" % (20 + i)]])
              for name, i in SITES.items()]
     cert, key = generate_certificate(str(tmp_path / "tls"))
-    lab = Lab(specs, tls_cert=cert, tls_key=key).start()
+    # the fabric's timers ten times faster: handshake retries every 0.5 s, GRE keepalives every 1 s
+    lab = Lab(specs, tls_cert=cert, tls_key=key, time_scale=10).start()
     hosts = {}
     for name, i in SITES.items():
         site = {"id": i, "lans": [lan(name)]}

@@ -26,7 +26,8 @@ def tls_fleet(tmp_path):
                                      ["/ip/address/set", "=numbers=*1", "=address=%s/24" % lan]])
              for name, (wan, lan) in WAN.items()]
     cert, key = generate_certificate(str(tmp_path / "tls"))
-    lab = Lab(specs, tls_cert=cert, tls_key=key).start()
+    # the fabric's timers ten times faster: handshake retries every 0.5 s, GRE/EoIP keepalives every 1 s
+    lab = Lab(specs, tls_cert=cert, tls_key=key, time_scale=10).start()
     try:
         yield lab, cert
     finally:

@@ -214,6 +214,7 @@ def plan_site(model, name):
         if peer.endpoint and site.underlay_gateway and _is_address(peer.endpoint):
             out["routes"].append({"dst_address": host_prefix(peer.endpoint), "gateway": site.underlay_gateway})
         out["links"].append({"link": link.id, "peer": peer.name, "overlay": link.overlay, "verify_address": verify,
+                             "transit_address": wg[peer.name],
                              "peer_public_key": peer.public_key if peer.platform == "external" else None})
     # the WireGuard port is opened in the family peers dial it over: the site's endpoint's (IPv4 without one)
     out["firewall"][:0] = [{"name": "wireguard-in", "chain": "input", "protocol": "udp",
