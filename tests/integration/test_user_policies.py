@@ -81,3 +81,14 @@ def test_a_resource_module_names_the_missing_policy_and_a_read_needs_none_of_the
         assert ansible.writes() == writes_before
     finally:
         lab.stop()
+
+
+def test_a_router_that_will_not_show_users_is_not_checked(ansible):
+    """A user RouterOS does not list (RADIUS) or a /user it refuses to show: the policies cannot be told, so the
+    modules go on and the router's own answers decide."""
+    router = ansible.lab.router("r1")
+    ansible.lab.call(lambda: router.faults.traps.append({"path": "/user", "verb": "print",
+                                                         "message": "not enough permissions (9)"}))
+    run = ansible.run(PEERS)
+    assert run.rc == 0, run
+    assert len(ansible.rows("/interface/wireguard/peers")) == 1
