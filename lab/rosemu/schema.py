@@ -34,7 +34,6 @@ class Field:
     until: tuple = None           # (major, minor) of the last release that has it
     sensitive: bool = False       # printed only to a user whose group has the `sensitive` policy
 
-
     def exists_in(self, release):
         return (self.since is None or release >= self.since) and (self.until is None or release[:2] <= self.until)
 

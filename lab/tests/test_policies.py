@@ -21,8 +21,8 @@ def lab():
     lab = make_lab([RouterSpec("r1", users=USERS, groups=GROUPS)])
     admin = librouteros.connect("127.0.0.1", "admin", "", port=lab.port("r1"))
     admin.path("interface", "wireguard").add(name="wg1", **{"private-key": KEY})
-    admin.path("interface", "wireguard", "peers").add(**{"interface": "wg1", "public-key": KEY,
-                                                       "allowed-address": "10.0.0.2/32", "preshared-key": PSK})
+    peer = {"interface": "wg1", "public-key": KEY, "allowed-address": "10.0.0.2/32", "preshared-key": PSK}
+    admin.path("interface", "wireguard", "peers").add(**peer)
     admin.close()
     yield lab
     lab.stop()
