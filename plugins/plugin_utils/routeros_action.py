@@ -174,8 +174,8 @@ def engine_for(resource, router, options, release=None):
 
 # Why the collection needs each policy of the API user's group (RouterOS manual, User), for the failure message.
 POLICY_USE = {
-    "read": "to read the configuration",
-    "write": "to change the configuration",
+    "read": "needed to read the configuration",
+    "write": "needed to change the configuration",
     "sensitive": "RouterOS leaves preshared keys and IPsec secrets out of what a user without it reads, so they "
                  "could be neither compared nor left alone: every run would rewrite them",
 }
@@ -233,11 +233,10 @@ class SessionFacts(object):
         group = self.group()
         missing = [p for p in policies if group is not None and p not in group[1]]
         if missing:
-            raise RouterosError("%s: the API user %r (group %r) lacks the polic%s %s: %s; nothing was changed. "
-                                "Give the group %s (see the README, RouterOS user rights)"
+            raise RouterosError("%s: the API user %r (group %r) lacks the polic%s %s; nothing was changed. Give the "
+                                "group %s (README: user rights)"
                                 % (self.router, self.user, group[0], "ies" if len(missing) > 1 else "y",
-                                   ", ".join(missing), "; ".join("%s %s" % (p, POLICY_USE[p]) for p in missing),
-                                   ", ".join(missing)))
+                                   ", ".join("%s (%s)" % (p, POLICY_USE[p]) for p in missing), ", ".join(missing)))
 
     def release(self):
         """The router's RouterOS release, (major, minor), read once per session; RouterosError below the minimum."""

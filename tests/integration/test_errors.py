@@ -61,8 +61,8 @@ def test_missing_permission(tmp_path):
         run = ansible.run(WG, defaults={"port": "{{ api_port }}", "username": "auditor", "password": "pw"})
         assert run.rc != 0
         # named before any write: the built-in read group lacks write
-        assert "r1: the API user 'auditor' (group 'read') lacks the policy write: write to change the configuration; " \
-               "nothing was changed" in run.out, run
+        assert "r1: the API user 'auditor' (group 'read') lacks the policy write (needed to change the " \
+               "configuration); nothing was changed" in run.out, run
         assert ansible.writes() == 0
         gathered = ansible.run("""
             - sitelink.tunnels.routeros_info:

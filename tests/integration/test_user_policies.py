@@ -28,7 +28,7 @@ def test_a_user_without_sensitive_is_stopped_before_any_write_in_check_mode_too(
             run = play(GOOD, connections, "-e", "sitelink_verify_delay=1", *flags)
             assert run.returncode != 0, run.out[-3000:]
             for site in ("hub", "branch-a", "branch-b"):
-                assert ("%s: the API user 'ansible' (group 'sitelink') lacks the policy sensitive: sensitive RouterOS "
+                assert ("%s: the API user 'ansible' (group 'sitelink') lacks the policy sensitive (RouterOS "
                         "leaves preshared keys" % site) in run.out, run.out[-3000:]
             assert "nothing was changed" in run.out
             assert writes(lab) == {"hub": 0, "branch-a": 0, "branch-b": 0}
@@ -42,8 +42,8 @@ def test_a_user_without_write_is_stopped_before_any_write(tmp_path):
     try:
         run = play(GOOD, connections, "-e", "sitelink_verify_delay=1")
         assert run.returncode != 0
-        assert "hub: the API user 'ansible' (group 'sitelink') lacks the policy write: write to change the " \
-               "configuration; nothing was changed" in run.out, run.out[-3000:]
+        assert "hub: the API user 'ansible' (group 'sitelink') lacks the policy write (needed to change " \
+               "the configuration); nothing was changed" in run.out, run.out[-3000:]
         assert "not enough permissions" not in run.out
         assert writes(lab) == {"hub": 0, "branch-a": 0, "branch-b": 0}
     finally:
