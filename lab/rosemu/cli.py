@@ -24,6 +24,11 @@ def user_entry(text):
     return name, (password, group or "full")
 
 
+def group_entry(text):
+    name, _sep, policies = text.partition(":")
+    return name, policies
+
+
 def generate_certificate(directory):
     """A self-signed certificate for 127.0.0.1/localhost, for labs that want API-SSL without a CA."""
     from cryptography import x509
@@ -57,6 +62,7 @@ def generate_certificate(directory):
 
 def load_specs(args):
     users = dict(args.user) if args.user else None
+    groups = dict(args.group) if args.group else None
     if args.topology:
         with open(args.topology, encoding="utf-8") as fh:
             data = yaml.safe_load(fh) or {}
@@ -66,18 +72,20 @@ def load_specs(args):
             if "users" in entry:
                 entry["users"] = dict(user_entry(u) for u in entry["users"])
             entry.setdefault("users", users)
+            entry.setdefault("groups", groups)
             entry.setdefault("defconf", not args.no_defconf)
             entry.setdefault("version", args.ros_version)
             specs.append(RouterSpec(**entry))
         return specs
-    return [RouterSpec("r%d" % (n + 1), users=users, defconf=not args.no_defconf, version=args.ros_version)
+    return [RouterSpec("r%d" % (n + 1), users=users, groups=groups, defconf=not args.no_defconf, version=args.ros_version)
             for n in range(args.routers)]
 
 
 def parser():
     p = argparse.ArgumentParser(prog="rosemu", description=__doc__)
     p.add_argument("--routers", type=int, default=1, help="number of routers r1..rN (ignored with --topology)")
-    p.add_argument("--topology", help="YAML file: routers: [{name, identity, users, defconf, version, setup}]")
+    p.add_argument("--topology", help="YAML file: routers: [{name, identity, users, groups, defconf, version, setup}]; "
+                                      "users: [NAME:PASSWORD:GROUP], groups: {NAME: POLICIES}")
     p.add_argument("--listen", type=host_port, default=("127.0.0.1", 8728),
                    help="HOST:PORT of the first router's API; the others use the next ports (0: any free port)")
     p.add_argument("--ssl-listen", type=host_port, help="HOST:PORT of the first API-SSL port (default: after the API range)")
@@ -86,7 +94,11 @@ def parser():
     p.add_argument("--tls-generate", metavar="DIR", help="write a self-signed certificate to DIR and serve API-SSL with it")
     p.add_argument("--control", type=host_port, help="HOST:PORT of the HTTP/JSON control endpoint (port 0: any)")
     p.add_argument("--user", type=user_entry, action="append",
-                   help="NAME:PASSWORD[:GROUP] (full|read); replaces the factory admin with empty password")
+                   help="NAME:PASSWORD[:GROUP] (full, write, read or a --group); replaces the factory admin with "
+                        "empty password")
+    p.add_argument("--group", type=group_entry, action="append",
+                   help="NAME:POLICY,POLICY,... a user group beside the built-in read, write and full "
+                        "(e.g. sitelink:api,read,write,sensitive,test)")
     p.add_argument("--no-defconf", action="store_true", help="start without the default configuration")
     p.add_argument("--routeros-version", "--ros-version", dest="ros_version", default="7.18",
                    help="RouterOS release to behave as: a profile (%s) or a version such as 7.16.2; the menus "

@@ -443,6 +443,21 @@ def factory_reset(router, identity):
         router.tables["/interface/list"].append(Item(router.allocate_id(lists), values))
 
 
+def add_users(router, groups, users):
+    """The built-in groups (read, write, full: RouterOS's policy sets), then `groups` ({name: "api,read,..."}) and
+    `users` ({name: (password, group)}), as `/user group add` and `/user add` would make them."""
+    from rosemu.router import Item
+    group_menu = schema.CATALOGUE["/user/group"]
+    for name, policies in schema.BUILTIN_GROUPS.items():
+        values = {"name": name, "policy": schema.POLICY_LIST.parse(router, "policy", ",".join(policies)),
+                  "skin": "default", "builtin": "true"}
+        router.tables["/user/group"].append(Item(router.allocate_id(group_menu), values))
+    for name, policies in groups.items():
+        router.add("/user/group", {"name": name, "policy": policies})
+    for name, (password, group) in users.items():
+        router.add("/user", {"name": name, "password": password or "", "group": group})
+
+
 # RouterOS v7 default configuration of a home/branch router (trimmed to the menus we model).
 BAD_IPV6 = (
     ("::/128", "unspecified address"), ("::1/128", "lo"), ("fec0::/10", "site-local"),

@@ -22,7 +22,8 @@ from rosemu.session import Session, parse_sentence
 class RouterSpec:
     name: str
     identity: str = None
-    users: dict = None              # {"admin": ("", "full")}
+    users: dict = None              # {"admin": ("", "full")}: name -> (password, group); replaces the factory admin
+    groups: dict = None             # {"sitelink": "api,read,write,sensitive,test"}: groups beside read/write/full
     defconf: bool = True
     version: str = VERSION
     setup: list = field(default_factory=list)   # API sentences run at boot, e.g. ["/ip/address/add", "=address=…"]
@@ -60,7 +61,7 @@ class Lab:
             tls.load_cert_chain(self.tls_cert, self.tls_key)
         for index, spec in enumerate(self.specs):
             router = Router(spec.name, identity=spec.identity or spec.name, version=schema.full_version(spec.version),
-                            defconf=spec.defconf, users=spec.users, fabric=self.fabric,
+                            defconf=spec.defconf, users=spec.users, groups=spec.groups, fabric=self.fabric,
                             peer_overlap=self.peer_overlap)
             for sentence in spec.setup:
                 command, args, queries, _tag = parse_sentence(sentence)

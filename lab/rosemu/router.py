@@ -79,10 +79,9 @@ class Faults:
 
 class Router:
     def __init__(self, name, identity=None, version=VERSION, defconf=True, users=None,
-                 fabric=None, peer_overlap="reject", seed=None):
+                 fabric=None, peer_overlap="reject", seed=None, groups=None):
         self.name = name
         self.version = version
-        self.users = users or {"admin": ("", "full")}
         self.fabric = fabric
         self.peer_overlap = peer_overlap
         self.random = random.Random(seed if seed is not None else name)
@@ -93,6 +92,7 @@ class Router:
         self.faults = Faults()
         self.listeners = []
         effects.factory_reset(self, identity or "MikroTik")
+        effects.add_users(self, groups or {}, users or {"admin": ("", "full")})
         if defconf:
             effects.apply_defconf(self)
         self.refresh()
@@ -163,14 +163,16 @@ class Router:
         return value
 
     # ----- printing -------------------------------------------------------
-    def printed(self, path, item):
+    def printed(self, path, item, sensitive=True):
+        """The item as print shows it; without `sensitive` (the user's group lacks that policy) the sensitive
+        fields are left out, as RouterOS leaves them out of what such a user sees."""
         menu = self.menu(path)
         row = {} if menu.single else {".id": item.ref}
         if path == "/interface":
             row.update(effects.interface_view(self, item))
             return row
         for f in menu.fields:
-            if not f.wo and f.name in item.values:
+            if not f.wo and f.name in item.values and (sensitive or not f.sensitive):
                 row[f.name] = item.values[f.name]
         row.update(effects.live_values(self, path, item))
         return row
@@ -188,12 +190,12 @@ class Router:
                 return text
         return normalise
 
-    def print(self, path, args, queries):
+    def print(self, path, args, queries, sensitive=True):
         for name in args:
             if name not in PRINT_OPTIONS and name != ".proplist":
                 raise errors.unknown_parameter(name)
         predicate = compile_query(queries, self.normaliser(path))
-        rows = [r for r in (self.printed(path, it) for it in self.items(path)) if predicate(r)]
+        rows = [r for r in (self.printed(path, it, sensitive) for it in self.items(path)) if predicate(r)]
         if "count-only" in args:
             return None, len(rows)
         if ".proplist" in args:
@@ -201,15 +203,15 @@ class Router:
             rows = [{k: r[k] for k in keep if k in r} for r in rows]
         return rows, None
 
-    def get(self, path, args):
+    def get(self, path, args, sensitive=True):
         number, value_name = args.get("number"), args.get("value-name")
         menu = self.menu(path)
         if menu.single:
-            row = self.printed(path, self.items(path)[0])
+            row = self.printed(path, self.items(path)[0], sensitive)
         else:
             if number is None:
                 raise errors.missing(["number"])
-            row = self.printed(path, self.resolve(path, number)[0])
+            row = self.printed(path, self.resolve(path, number)[0], sensitive)
         if value_name is None:
             return ";".join("%s=%s" % kv for kv in row.items() if kv[0] != ".id")
         if menu.field(value_name) is None and value_name not in row:
@@ -423,6 +425,15 @@ class Router:
     def _snapshot(self):
         return {(p, it.id): dict(it.values) for p, t in self.tables.items() for it in t}
 
+    # ----- users ---------------------------------------------------------------
+    def login_policies(self, name, password):
+        """The policies of `name`'s group when `password` is right and the user is enabled, else None."""
+        user = next((it.values for it in self.tables["/user"] if it.values.get("name") == name), None)
+        if user is None or user.get("disabled") == "true" or user.get("password", "") != password:
+            return None
+        group = next((it.values for it in self.tables["/user/group"] if it.values.get("name") == user["group"]), {})
+        return schema.POLICY_LIST.granted(group.get("policy"))
+
     # ----- introspection for tests ----------------------------------------
     def dump(self, secrets=False):
         out = {"name": self.name, "version": self.version, "menus": {}}
@@ -463,8 +474,8 @@ class Router:
             verbs.add("move")
         return verbs
 
-    def run(self, path, verb, args, queries=()):
-        """Run one synchronous menu command.
+    def run(self, path, verb, args, queries=(), sensitive=True):
+        """Run one synchronous menu command (`sensitive`: the session may see sensitive values).
 
         Returns ("rows", [dict]) for print or ("ret", text) / ("done", None);
         raises Trap.  `listen` and root commands are the session's.
@@ -474,10 +485,10 @@ class Router:
         if self.fabric is not None:
             self.fabric.settle()            # timers that fell due play against the configuration they saw
         if verb in ("print", "getall"):
-            rows, count = self.print(path, args, queries)
+            rows, count = self.print(path, args, queries, sensitive)
             return ("ret", str(count)) if rows is None else ("rows", rows)
         if verb == "get":
-            return "ret", self.get(path, args)
+            return "ret", self.get(path, args, sensitive)
         if verb == "add":
             return "ret", self.add(path, args)
         if verb in ("enable", "disable"):

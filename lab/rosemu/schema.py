@@ -34,6 +34,7 @@ class Field:
     wo: bool = False
     since: tuple = None           # (major, minor) of the first release that has the field
     until: tuple = None           # (major, minor) of the last release that has it
+    sensitive: bool = False       # printed only to a user whose group has the `sensitive` policy
 
     def exists_in(self, release):
         return (self.since is None or release >= self.since) and (self.until is None or release[:2] <= self.until)
@@ -102,7 +103,7 @@ def tunnel_fields(version):
         F("clamp-tcp-mss", BOOL, "true"),
         F("dont-fragment", v.Enum("no", "inherit"), "no"),
     ) + ((F("allow-fast-path", BOOL, "true"),) if version == 4 else ()) + (
-        F("ipsec-secret", nullable=True),
+        F("ipsec-secret", nullable=True, sensitive=True),
         RO("current-remote-address"),
     )
 
@@ -174,6 +175,15 @@ def mangle_fields(version):
     )
 
 
+# The policies of RouterOS 7 user groups and the built-in groups' sets (MikroTik manual, User: "Default groups";
+# rest-api is the 7.x REST API's own login policy)
+POLICIES = ("local", "telnet", "ssh", "ftp", "reboot", "read", "write", "policy", "test", "winbox", "password",
+            "web", "sniff", "sensitive", "api", "romon", "rest-api")
+POLICY_LIST = v.PolicyList(POLICIES)
+_READ_GROUP = ("local", "telnet", "ssh", "reboot", "read", "test", "winbox", "password", "web", "sniff", "sensitive",
+               "api", "romon", "rest-api")
+BUILTIN_GROUPS = {"read": _READ_GROUP, "write": _READ_GROUP + ("write",), "full": POLICIES}
+
 OSPF_INTERFACE_TYPES = v.Enum("broadcast", "nbma", "ptp", "ptmp", "ptp-unnumbered", "virtual-link")
 
 MENUS = (
@@ -206,7 +216,7 @@ MENUS = (
     )),
     _interface_menu("/interface/wireguard", "wg", "wireguard", (
         F("listen-port", v.Int(1, 65535), "13231"),
-        F("private-key", v.Key()),
+        F("private-key", v.Key(), sensitive=True),
         RO("public-key"),
     ), mtu=F("mtu", v.Int(0, 65536), "1420")),
     _interface_menu("/interface/gre", "gre-tunnel", "gre-tunnel", TUNNEL_COMMON),
@@ -224,8 +234,8 @@ MENUS = (
         F("endpoint-address", v.HostAddress(), ""),
         F("endpoint-port", v.Int(0, 65535), "0"),
         F("persistent-keepalive", v.Duration(), "0s"),
-        F("preshared-key", v.Key(words=("auto",)), nullable=True),
-        F("private-key", v.Key(words=("auto", "none")), "none", since=(7, 15)),
+        F("preshared-key", v.Key(words=("auto",)), nullable=True, sensitive=True),
+        F("private-key", v.Key(words=("auto", "none")), "none", since=(7, 15), sensitive=True),
         F("is-responder", BOOL, "false", since=(7, 15), until=(7, 16)),
         F("responder", BOOL, "false", since=(7, 17)),
         F("client-address", nullable=True, since=(7, 15)), F("client-dns", nullable=True, since=(7, 15)),
@@ -355,11 +365,27 @@ MENUS = (
         F("retransmit-interval", v.Duration(), "5s"),
         F("passive", BOOL, nullable=True),
         F("auth", v.Enum("simple", "md5", "sha1", "sha256", "sha384", "sha512"), nullable=True),
-        F("auth-key", nullable=True),
+        F("auth-key", nullable=True, sensitive=True),
         F("auth-id", nullable=True),
         F("place-before", wo=True),
         RO("dynamic", BOOL), RO("inactive", BOOL),
     ) + COMMON_TAIL, ordered=True),
+    # users and their groups (MikroTik manual, User): a group is a set of policies; the three built-in groups
+    # cannot be removed or changed
+    Menu("/user/group", (
+        F("name", required=True),
+        F("policy", POLICY_LIST, POLICY_LIST.parse(None, "policy", "")),
+        F("skin", default="default"),
+        RO("builtin", BOOL),
+        F("comment", nullable=True),
+    ), unique=((("name",), "failure: group with such name already exists"),)),
+    Menu("/user", (
+        F("name", required=True),
+        F("group", v.Reference("/user/group", message_field="group"), required=True),
+        F("password", wo=True),
+        F("address", default=""),
+        RO("last-logged-in"),
+    ) + COMMON_TAIL, unique=((("name",), "failure: user with such name already exists"),)),
     Menu("/system/identity", (F("name", default="MikroTik"),), single=True),
     Menu("/system/resource", tuple(RO(n) for n in (
         "uptime", "version", "build-time", "factory-software", "free-memory", "total-memory", "cpu",

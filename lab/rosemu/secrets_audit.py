@@ -63,18 +63,20 @@ def linux_secrets(state):
 
 def collect(args):
     secrets = {}
-    for endpoint in args.api:
-        host, _sep, port = endpoint.rpartition(":")
-        secrets.update(routeros_secrets(host, int(port), args.user, os.environ.get(args.password_env, "")))
-    if args.linux_state:
-        secrets.update(linux_secrets(args.linux_state))
-    for name in args.known:
-        if os.environ.get(name):
-            secrets["$%s" % name] = os.environ[name]
     for label in args.stdin_secret:
         line = sys.stdin.readline().rstrip("\n")
         if line:
             secrets[label] = line
+    for name in args.known:
+        if os.environ.get(name):
+            secrets["$%s" % name] = os.environ[name]
+    # the routers' password: one of the secrets read (it is searched for too), else an environment variable
+    password = secrets.get(args.password_secret) if args.password_secret else os.environ.get(args.password_env, "")
+    for endpoint in args.api:
+        host, _sep, port = endpoint.rpartition(":")
+        secrets.update(routeros_secrets(host, int(port), args.user, password or ""))
+    if args.linux_state:
+        secrets.update(linux_secrets(args.linux_state))
     fd = os.open(args.out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         json.dump(secrets, fh)
@@ -124,6 +126,8 @@ def main(argv=None):
     gather.add_argument("--user", default="admin")
     gather.add_argument("--password-env", default="SITELINK_AUDIT_ROUTER_PASSWORD",
                         help="environment variable holding the routers' password (default: empty)")
+    gather.add_argument("--password-secret", metavar="LABEL",
+                        help="log in with the secret read from standard input under this label")
     gather.add_argument("--linux-state", help="a rosemu-linux lab directory")
     gather.add_argument("--known", action="append", default=[], metavar="VARIABLE",
                         help="an environment variable whose value is a secret too (repeat)")

@@ -6,7 +6,22 @@ import ipaddress
 from rosemu import errors, schema, wire
 from rosemu.values import parse_duration_ms
 
-READ_ONLY_GROUP_VERBS = frozenset(("print", "getall", "get", "listen", "ping", "cancel", "quit", "login"))
+# The policy a command needs (MikroTik manual, User: read lets every command that does not change the
+# configuration run, write the ones that do, test runs ping; user management needs policy as well as write)
+READ_VERBS = frozenset(("print", "getall", "get", "listen"))
+USER_MENUS = ("/user", "/user/group")
+
+
+def needed_policies(path, verb):
+    if path == "/" and verb == "ping":
+        return ("test",)
+    if verb in READ_VERBS:
+        return ("read",)
+    if verb in schema.WRITE_VERBS:
+        return ("write", "policy") if path in USER_MENUS else ("write",)
+    return ()
+
+
 PING_ARGS = frozenset(("address", "count", "interval", "size", "ttl", "src-address", "interface",
                        "do-not-fragment", "vrf", "dscp", "arp-ping"))
 
@@ -36,7 +51,7 @@ class Session:
         self.router = router
         self.reader, self.writer = reader, writer
         self.user = None
-        self.group = None
+        self.policies = frozenset()     # the user's group's policies, as they were at login
         self.tasks = {}   # tag (or object()) -> task for long-running commands
         self.closed = False
 
@@ -106,7 +121,7 @@ class Session:
             return self.cancel(args, tag)
         try:
             path, verb = router.split(command)
-            if self.group == "read" and verb not in READ_ONLY_GROUP_VERBS:
+            if not self.policies.issuperset(needed_policies(path, verb)):
                 raise errors.Trap(errors.NOT_ENOUGH_PERMISSIONS)
             if verb in schema.WRITE_VERBS and router.faults.drop_after_writes is not None:
                 faults = router.faults
@@ -132,7 +147,7 @@ class Session:
                 if verb not in router.verbs(path):
                     raise errors.Trap("no such command or directory (listen)", errors.MISSING)
                 return self.start_task(self.listen(path, args, queries, tag), tag)
-            kind, result = router.run(path, verb, args, queries)
+            kind, result = router.run(path, verb, args, queries, self.sensitive)
         except errors.Trap as trap:
             self.send_trap(trap, tag)
             return self.send(["!done"], tag)
@@ -143,16 +158,21 @@ class Session:
             return self.send(["!done", "=ret=%s" % result], tag)
         return self.send(["!done"], tag)
 
+    @property
+    def sensitive(self):
+        return "sensitive" in self.policies
+
     def login(self, args, tag):
-        user = self.router.users.get(args.get("name", ""))
+        policies = self.router.login_policies(args.get("name", ""), args.get("password", ""))
         faults = self.router.faults
         refused = faults.logins_left is not None and faults.logins_left <= 0
         if faults.logins_left is not None:
             faults.logins_left -= 1
-        if refused or user is None or user[0] != args.get("password", ""):
+        # a group without the api policy may not use the API: RouterOS answers as to a wrong password
+        if refused or policies is None or "api" not in policies:
             self.send_trap(errors.Trap(errors.BAD_LOGIN), tag)
         else:
-            self.user, self.group = args["name"], user[1]
+            self.user, self.policies = args["name"], policies
         self.send(["!done"], tag)
 
     # ----- long-running commands ----------------------------------------------
@@ -244,7 +264,7 @@ class Session:
                     continue
                 item = next((it for it in self.router.items(path) if it.id == item_id), None)
                 if item is not None:
-                    row = self.router.printed(path, item)
+                    row = self.router.printed(path, item, self.sensitive)
                     self.send(["!re"] + ["=%s=%s" % kv for kv in row.items()], tag)
                 await self.writer.drain()
         finally:

@@ -81,6 +81,29 @@ class EnumSet(Type):
         return raw
 
 
+class PolicyList(Type):
+    """A user group's policies: a comma list of policy names, each granted or, with a leading `!`, not.
+    Printed as RouterOS's `/user group print` shows a group: the granted policies in RouterOS's order, then the
+    others with `!` (MikroTik manual, User: default groups)."""
+
+    def __init__(self, names):
+        self.names = tuple(names)
+
+    def parse(self, router, field, raw):
+        granted = set()
+        for part in (p for p in raw.split(",") if p):
+            name = part[1:] if part.startswith("!") else part
+            if name not in self.names:
+                raise errors.no_match(field)
+            if not part.startswith("!"):
+                granted.add(name)
+        return ",".join([n for n in self.names if n in granted] + ["!" + n for n in self.names if n not in granted])
+
+    @staticmethod
+    def granted(value):
+        return frozenset(p for p in str(value or "").split(",") if p and not p.startswith("!"))
+
+
 _UNITS = (("w", 604800000), ("d", 86400000), ("h", 3600000), ("m", 60000), ("s", 1000), ("ms", 1))
 _UNIT_MS = dict(_UNITS)
 _DURATION_RE = re.compile(r"(\d+)(ms|w|d|h|m|s)")

@@ -12,7 +12,7 @@ from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import l
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import routeros as routeros_adapter
 from ansible_collections.sitelink.tunnels.plugins.plugin_utils import fleet
 from ansible_collections.sitelink.tunnels.plugins.plugin_utils.routeros_action import (
-    SessionFacts, SiteAction, run_resource)
+    SessionFacts, SiteAction, needed_policies, run_resource)
 
 
 def _key_path(plan, settings):
@@ -65,6 +65,12 @@ STEPS = {
 }
 
 
+def site_policies(plan):
+    """The group policies applying a whole RouterOS site takes: read and write, and sensitive when it has peers or
+    overlays (their preshared keys and IPsec secrets are compared with what the router holds)."""
+    return ("read", "write") + (("sensitive",) if plan["peers"] or plan["overlays"] else ())
+
+
 def in_order(resources):
     """The requested resources in the table's order, whatever order the task lists them in."""
     return sorted(resources, key=routeros_adapter.ORDER.index)
@@ -105,14 +111,21 @@ class ActionModule(SiteAction):
     def routeros(self, params, router, plan, keys, psk_secret, out):
         options = {"owner": params["owner"], "adopt": False, "placement": "before_drop"}
         check_mode, want_diff = bool(self._task.check_mode), bool(self._task.diff)
+        steps = []
+        for name in in_order(params["resources"]):
+            state = "overridden"
+            if name == "wireguard_peers" and not keys.get("complete", {}).get(router):
+                state = "merged"          # a peer whose key is unknown yet is kept, not purged
+            steps.append((name, state, routeros_adapter.config(plan, name, keys.get("public_keys"), psk_secret,
+                                                          params["owner"])))
         api = self.open(params, router)
         try:
-            facts = SessionFacts(api, router)
-            for name in in_order(params["resources"]):
-                state = "overridden"
-                if name == "wireguard_peers" and not keys.get("complete", {}).get(router):
-                    state = "merged"          # a peer whose key is unknown yet is kept, not purged
-                config = routeros_adapter.config(plan, name, keys.get("public_keys"), psk_secret, params["owner"])
+            facts = SessionFacts(api, router, params.get("username"))
+            # every policy the site's apply needs, before the first step writes anything: the role's first task
+            # (the interface) already checks what its second (peers, overlays, ...) will need
+            facts.require(sorted(set(site_policies(plan)).union(
+                p for name, state, config in steps for p in needed_policies(STEPS["routeros"][name], config, state))))
+            for name, state, config in steps:
                 try:
                     done = run_resource(api, STEPS["routeros"][name], router, config, state, options, check_mode,
                                         want_diff, facts, lambda: self.open(params, router))

@@ -18,6 +18,10 @@ options:
   username:
     description:
       - API user. A user of group C(read) can run C(gathered) and the info module only.
+      - Its group needs the policies C(api) and C(read); C(write) to change anything; C(sensitive) wherever
+        preshared keys or IPsec secrets are compared (RouterOS hides them from a user without it); C(test) for
+        ping. Each task reads the user's group once (C(/user), C(/user/group)) and fails before any write, naming
+        the missing policy.
     type: str
     default: admin
   password:

@@ -125,7 +125,8 @@ class ResourceAction(RouterosAction):
         api = self.open(params, router)
         try:
             return run_resource(api, resource, router, config, state, options, bool(self._task.check_mode),
-                                bool(self._task.diff), SessionFacts(api, router), lambda: self.open(params, router))
+                                bool(self._task.diff), SessionFacts(api, router, params.get("username")),
+                                lambda: self.open(params, router))
         finally:
             api.close()
 
@@ -147,6 +148,9 @@ def ping_addresses(open_session, addresses, count, interval, parallel, src_addre
                 try:
                     rows = list(api("/ping", **args))
                 except SESSION_ERRORS as exc:
+                    if "not enough permissions" in str(exc):
+                        raise RouterosError("%s: /ping %s refused: the API user's group lacks the policy test, which "
+                                            "RouterOS needs for ping (%s)" % (router, address, exc))
                     raise RouterosError("%s: /ping %s failed: %s" % (router, address, explain(exc)))
                 last = rows[-1] if rows else {}
                 out.append((address, {"address": address, "sent": last.get("sent", 0),
@@ -168,16 +172,73 @@ def engine_for(resource, router, options, release=None):
                   placement=options.get("placement") or "before_drop", release=release)
 
 
-class SessionFacts(object):
-    """What one API session knows about its router: its RouterOS release (read once: the field table is cut to it)
-    and its interfaces (name -> type) for reference checks, read once and kept current with what the session
-    itself creates, removes or (in check mode) would create."""
+# Why the collection needs each policy of the API user's group (RouterOS manual, User), for the failure message.
+POLICY_USE = {
+    "read": "needed to read the configuration",
+    "write": "needed to change the configuration",
+    "sensitive": "RouterOS leaves preshared keys and IPsec secrets out of what a user without it reads, so they "
+                 "could be neither compared nor left alone: every run would rewrite them",
+}
+_UNREAD = object()
 
-    def __init__(self, api, router):
+
+def needed_policies(resource, config, state):
+    """The group policies a run of `resource` needs: read always; write unless it only reads; sensitive when a
+    value the router would hide is compared (a secret the config sets, or one replaced/overridden clears)."""
+    if state in ("gathered", "rendered"):
+        return ("read",)
+    secrets = resource.secrets()
+    compared = state in ("replaced", "overridden") or any(entry.get(f.option) is not None
+                                                          for entry in config for f in secrets)
+    return ("read", "write") + (("sensitive",) if secrets and config and compared and state != "deleted" else ())
+
+
+class SessionFacts(object):
+    """What one API session knows about its router: its RouterOS release (read once: the field table is cut to it),
+    the policies of the session user's group (read once), and its interfaces (name -> type) for reference checks,
+    read once and kept current with what the session itself creates, removes or (in check mode) would create."""
+
+    def __init__(self, api, router, user=None):
         self.api = api
         self.router = router
+        self.user = user or "admin"
         self.by_name = None
         self._release = None
+        self._group = _UNREAD
+
+    def group(self):
+        """(group name, granted policies) of the session's user, read once per session; None when the router cannot
+        say (a RADIUS user has no /user entry). Read from /user and /user/group rather than guessed from rows: a
+        hidden secret looks exactly like an absent one, and the check must come before the first write."""
+        if self._group is _UNREAD:
+            self._group = None
+            try:
+                users = select(self.api, self.router, "/user", ("name", "group"), {"name": self.user})
+                name = users[0].get("group") if users else None
+                groups = select(self.api, self.router, "/user/group", ("name", "policy"), {"name": name}) if name else []
+            except RouterosError as exc:
+                # read is taken to show /user (FIDELITY.md); a router that refuses it is not checked: the writes'
+                # own traps then explain
+                if "not enough permissions" not in exc.message:
+                    raise
+                groups = []
+            if groups:
+                policy = str(groups[0].get("policy") or "")
+                self._group = (name, frozenset(p for p in policy.split(",") if p and not p.startswith("!")))
+        return self._group
+
+    def require(self, policies):
+        """RouterosError naming the router, the user, the group and each missing policy, before anything is written
+        (check mode too: its report would be wrong without them)."""
+        if set(policies) <= {"read"}:
+            return            # a read-only task: a refused read names the router and the path itself
+        group = self.group()
+        missing = [p for p in policies if group is not None and p not in group[1]]
+        if missing:
+            raise RouterosError("%s: the API user %r (group %r) lacks the polic%s %s; nothing was changed. Give the "
+                                "group %s (README: user rights)"
+                                % (self.router, self.user, group[0], "ies" if len(missing) > 1 else "y",
+                                   ", ".join("%s (%s)" % (p, POLICY_USE[p]) for p in missing), ", ".join(missing)))
 
     def release(self):
         """The router's RouterOS release, (major, minor), read once per session; RouterosError below the minimum."""
@@ -219,6 +280,7 @@ def run_resource(api, resource, router, config, state, options, check_mode, want
     guarantees (ownership, placement, rollback of this resource on failure, redaction) hold as in its module.
     `facts` is the session's SessionFacts (release, interfaces); `reopen()` opens a fresh session for the undo
     after a failure."""
+    facts.require(needed_policies(resource, config, state))
     engine = engine_for(resource, router, options, facts.release())
     engine.remember_secrets(config)
     paths = paths_to_read(resource, config, state)

@@ -4,6 +4,7 @@ run on it (imported by name)."""
 import glob
 import json
 import os
+import re
 
 from playbook_runs import ROOT, run_playbook
 from rosemu.cli import generate_certificate
@@ -21,13 +22,20 @@ OPERATOR = [["/ip/firewall/filter/add", "=chain=input", "=action=accept", "=prot
             ["/ip/route/add", "=dst-address=172.16.0.0/12", "=gateway=198.51.100.254", "=comment=operator: backup"]]
 
 
-def start_fleet(tmp_path, version="7.18", hub_setup=(), password=None, extra=(), fabric=None):
+# The least-privilege group the README gives for the role: the fleets log in as a user of exactly that group.
+with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as _readme:
+    ROLE_GROUP, ROLE_POLICIES = re.search(r"/user group add name=(\S+) policy=(\S+)", _readme.read()).groups()
+ROLE_USER = "ansible"
+
+
+def start_fleet(tmp_path, version="7.18", hub_setup=(), password="", extra=(), policies=ROLE_POLICIES, fabric=None):
     """The routers over API-SSL, as the role's default: each inventory host gives its API-SSL port and the lab's
-    self-signed certificate as ca_path (verified, host name 127.0.0.1 included). `hub_setup`: more sentences on
-    the hub (the operator's own entries); `password`: the admin's; `extra`: more RouterSpecs, not sites; `fabric`:
-    one with a clock of the test's own."""
-    users = {"admin": (password, "full")} if password else None
-    specs = [RouterSpec(name, version=version, users=users,
+    self-signed certificate as ca_path (verified, host name 127.0.0.1 included). Every router has one user,
+    `ansible` (with `password`), in a group with `policies` (by default the README's least-privilege group), and no
+    admin. `hub_setup`: more sentences on the hub (the operator's own entries); `extra`: more RouterSpecs, not
+    sites; `fabric`: one with a clock of the test's own."""
+    users, groups = {ROLE_USER: (password, ROLE_GROUP)}, {ROLE_GROUP: policies}
+    specs = [RouterSpec(name, version=version, users=users, groups=groups,
                         setup=[["/ip/address/add", "=address=%s/24" % wan, "=interface=ether1"],
                                ["/ip/address/set", "=numbers=*1", "=address=%s/24" % lan]]
                         + (list(hub_setup) if name == "hub" else []))
@@ -35,11 +43,10 @@ def start_fleet(tmp_path, version="7.18", hub_setup=(), password=None, extra=(),
     cert, key = generate_certificate(str(tmp_path / "tls"))
     # the fabric's timers ten times faster: handshake retries every 0.5 s, GRE/EoIP keepalives every 1 s
     lab = Lab(specs + list(extra), tls_cert=cert, tls_key=key, time_scale=10, fabric=fabric).start()
-    login = ", password: %s" % json.dumps(password) if password else ""
     connections = tmp_path / "connections.yml"
     connections.write_text("all:\n  hosts:\n" + "".join(
-        "    %s: {ansible_host: 127.0.0.1, sitelink_routeros: {port: %d, ca_path: %s%s}}\n"
-        % (n, lab.port(n, "api-ssl"), json.dumps(cert), login) for n in WAN))
+        "    %s: {ansible_host: 127.0.0.1, sitelink_routeros: {port: %d, ca_path: %s, username: %s, password: %s}}\n"
+        % (n, lab.port(n, "api-ssl"), json.dumps(cert), ROLE_USER, json.dumps(password)) for n in WAN))
     return lab, str(connections)
 
 

@@ -87,7 +87,7 @@ def test_a_login_that_starts_failing_mid_run_fails_that_router_only_and_a_rerun_
     is changed during the run: the hub fails with a message naming it and the login, the branches finish, and the
     next run converges."""
     interrupted_then_rerun(reference, tmp_path, {"logins_left": 1}, lambda lab, out: (
-        "hub (127.0.0.1:%d, TLS): login refused for user 'admin'" % lab.port("hub", "api-ssl") in out))
+        "hub (127.0.0.1:%d, TLS): login refused for user 'ansible'" % lab.port("hub", "api-ssl") in out))
 
 
 def test_a_trap_on_one_path_fails_that_router_only_and_a_rerun_converges(reference, tmp_path):

@@ -9,7 +9,7 @@ SECRET = "gre-ipsec-Secret-42"
 
 
 def test_nothing_secret_in_verbose_diff_output(ansible, lab):
-    lab.call(lambda: lab.router("r1").users.update({"ops": ("Pa55-word-x", "full")}))
+    lab.call(lambda: lab.router("r1").add("/user", {"name": "ops", "password": "Pa55-word-x", "group": "full"}))
     play = """
         - sitelink.tunnels.routeros_wireguard_interfaces:
             config: [{name: wg-sites}]

@@ -32,6 +32,9 @@ def test_a_no_change_run_opens_two_sessions_and_reads_each_managed_path_once(fle
         reads = reads_by_path(words)
         assert dict((p, reads[p]) for p in MANAGED_PATHS) == dict((p, 1) for p in MANAGED_PATHS), (name, reads)
         assert reads["/interface"] == 2, (name, reads)          # interface references, once per session
+        # the user's group and its policies, once per session, before anything else is read
+        assert (reads["/user"], reads["/user/group"]) == (2, 2), (name, reads)
+        assert [s[0] for s in words][:3] == ["/login", "/user/print", "/user/group/print"], name
 
 
 def test_verification_pings_then_reads_the_peers_once(fleet):

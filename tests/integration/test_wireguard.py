@@ -27,7 +27,8 @@ def test_create_then_nothing_to_do(ansible, tmp_path):
     second = ansible.run(WG % (tmp_path / "pub"))
     assert second.rc == 0 and second.changed() == 0, second
     assert ansible.writes() == 0
-    assert [s[0] for s in ansible.sentences()] == ["/login", "/system/resource/print", "/interface/wireguard/print",
+    assert [s[0] for s in ansible.sentences()] == ["/login", "/user/print", "/user/group/print",
+                                                   "/system/resource/print", "/interface/wireguard/print",
                                                    "/interface/print"]
 
 
