@@ -3,12 +3,13 @@
   rosemu-audit collect --out FILE [--api HOST:PORT ...] [--linux-state DIR] [--known NAME ...] [--stdin-secret LABEL ...]
   rosemu-audit scan --secrets FILE PATH ...
 
-`collect` reads every WireGuard private key and preshared key the lab holds - from each emulated router through
-its API (a full-rights user, as an auditor would: `--user`, `--password`) and from each Linux site with `wg show all
-dump` inside its namespaces - plus the values of the environment variables named with `--known` and the lines of
-standard input (one per `--stdin-secret`, in order: the PSK secret, a router password), and writes them to FILE (0600). `scan` searches every file under each PATH (and PATH itself when
-it is a file) for every one of them, the secrets file itself aside; it prints one line per hit and a summary, and
-exits 1 on a hit. Used by `make molecule-tests` around each scenario and by `make demo`.
+`collect` reads every WireGuard private key and preshared key the lab holds - from each emulated router through its
+API (as `--user`, a user allowed to see them, as an auditor would; the password from `--password-secret` or
+`--password-env`) and from each Linux site with `wg show all dump` inside its namespaces - plus the values of the
+environment variables named with `--known` and the lines of standard input (one per `--stdin-secret`, in order:
+the PSK secret, a router password), and writes them to FILE (0600). `scan` searches every file under each PATH (and
+PATH itself when it is a file) for every one of them, the secrets file itself aside; it prints one line per hit and a
+summary, and exits 1 on a hit. Used by `make molecule-tests` around each scenario and by `make demo`.
 """
 
 import argparse

@@ -10,8 +10,8 @@ from rosemu.secrets_audit import find, main, routeros_secrets
 
 def test_collects_each_private_and_preshared_key_through_the_api(lab, api):
     api.path("interface", "wireguard").add(name="wg0")
-    api.path("interface", "wireguard", "peers").add(interface="wg0", **{"allowed-address": "10.0.0.2/32",
-        "public-key": "yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=",
+    api.path("interface", "wireguard", "peers").add(interface="wg0", **{
+        "allowed-address": "10.0.0.2/32", "public-key": "yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=",
         "preshared-key": "FpCyhws9cxwWoV4xELtfJvjJN+zQVRPISllRWgeopVE="})
     found = routeros_secrets("127.0.0.1", lab.port("r1"))
     private = list(api.path("interface", "wireguard"))[0]["private-key"]

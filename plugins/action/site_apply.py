@@ -116,8 +116,8 @@ class ActionModule(SiteAction):
             state = "overridden"
             if name == "wireguard_peers" and not keys.get("complete", {}).get(router):
                 state = "merged"          # a peer whose key is unknown yet is kept, not purged
-            steps.append((name, state, routeros_adapter.config(plan, name, keys.get("public_keys"), psk_secret,
-                                                          params["owner"])))
+            config = routeros_adapter.config(plan, name, keys.get("public_keys"), psk_secret, params["owner"])
+            steps.append((name, state, config))
         api = self.open(params, router)
         try:
             facts = SessionFacts(api, router, params.get("username"))

@@ -25,7 +25,8 @@ options:
     description: Which module the config is for.
     type: str
     required: true
-    choices: [wireguard_interfaces, wireguard_peers, gre_tunnels, eoip_tunnels, gre6_tunnels, eoipv6_tunnels, addresses, address_lists, firewall_rules, mangle_rules, routes]
+    choices: [wireguard_interfaces, wireguard_peers, gre_tunnels, eoip_tunnels, gre6_tunnels, eoipv6_tunnels, addresses,
+      address_lists, firewall_rules, mangle_rules, routes]
   public_keys:
     description: Public key by site name; peers without one are left out until their router has an interface.
     type: dict

@@ -55,8 +55,10 @@ options:
         rules admit only traffic between those LANs (a host on the WAN side cannot send into a remote LAN).
     type: list
     elements: str
-    choices: [wireguard_interfaces, wireguard_peers, gre_tunnels, eoip_tunnels, gre6_tunnels, eoipv6_tunnels, addresses, address_lists, firewall_rules, mangle_rules, routes]
-    default: [wireguard_interfaces, wireguard_peers, gre_tunnels, eoip_tunnels, gre6_tunnels, eoipv6_tunnels, addresses, address_lists, firewall_rules, mangle_rules, routes]
+    choices: [wireguard_interfaces, wireguard_peers, gre_tunnels, eoip_tunnels, gre6_tunnels, eoipv6_tunnels, addresses,
+      address_lists, firewall_rules, mangle_rules, routes]
+    default: [wireguard_interfaces, wireguard_peers, gre_tunnels, eoip_tunnels, gre6_tunnels, eoipv6_tunnels, addresses,
+      address_lists, firewall_rules, mangle_rules, routes]
   owner:
     description: Ownership tag of the entries (as the role's C(sitelink_owner)).
     type: str

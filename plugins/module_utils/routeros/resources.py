@@ -148,6 +148,7 @@ WIREGUARD_PEERS = Resource(
     ),
 )
 
+
 def tunnel_fields(version):
     """GRE/EoIP over IPv4 (/interface/gre, eoip) or IPv6 (gre6, eoipv6): the same options, addresses of the family;
     the IPv6 menus have no allow-fast-path (lab/FIDELITY.md)."""
