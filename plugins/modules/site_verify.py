@@ -23,6 +23,10 @@ description:
   - On a Linux site it runs M(sitelink.tunnels.linux_tunnel_status) on the host (use C(become) as the host
     needs), again after O(delay) while some address is silent, up to O(retries) times.
   - Changes nothing. M(sitelink.tunnels.site_report) turns the results of every site into one table.
+  - Options the task leaves out come from the host's role variables when it has them - the connection from
+    C(sitelink_routeros) at C(ansible_host) (TLS on unless it says C(tls=false); not when the task gives
+    O(hostname)), O(count), O(retries) and O(delay) from C(sitelink_verify_count), C(sitelink_verify_retries) and
+    C(sitelink_verify_delay).
 author:
   - Sitelink Tunnels maintainers (@sitelink-tunnels)
 extends_documentation_fragment:

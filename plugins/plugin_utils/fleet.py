@@ -233,12 +233,61 @@ def connection(task_vars, host):
     (port 8729 unless it gives one) and certificate verification."""
     host_vars = task_vars["hostvars"][host]
     settings = plain(host_vars["sitelink_routeros"]) if "sitelink_routeros" in host_vars else {}
+    return connection_options(settings, host_vars["ansible_host"] if "ansible_host" in host_vars else host)
+
+
+def connection_options(settings, hostname):
+    """Connection options from a site's sitelink_routeros mapping and its address, with the role's defaults."""
     settings = settings if isinstance(settings, dict) else {}
     params = dict((k, settings.get(k)) for k in CONNECTION)
-    params["hostname"] = host_vars["ansible_host"] if "ansible_host" in host_vars else host
+    params["hostname"] = hostname
     params["tls"] = role_flag(settings, "tls")
     params["validate_certs"] = role_flag(settings, "validate_certs")
     return params
+
+
+# What a site action (site_apply, site_verify) takes from the role's variables when its task does not give it. The
+# role's tasks give none of these: a templated task argument is compiled by Jinja again in every host's worker
+# process (there is no template cache across the fork), about 1 ms to 5 ms a template, and the module_defaults
+# and settings these replace were 15 templates a task.
+ROLE_OPTIONS = {
+    "owner": "sitelink_owner",                   # site_apply
+    "count": "sitelink_verify_count",            # site_verify
+    "retries": "sitelink_verify_retries",
+    "delay": "sitelink_verify_delay",
+}
+ROLE_LINUX_SETTINGS = {
+    "key_dir": "sitelink_linux_key_dir",
+    "implementation": "sitelink_linux_implementation",
+    "persist": "sitelink_linux_persist",
+    "sysctl_file": "sitelink_linux_sysctl_file",
+    "route_protocol": "sitelink_linux_route_protocol",
+    "firewall_table": "sitelink_linux_firewall_table",
+    "adopt": "sitelink_linux_adopt",
+}
+
+
+def own_settings(task_vars, templar, given):
+    """The options a site action fills from its host's role variables, for the ones its task (`given`: the task's
+    arguments with their module_defaults) leaves out: the connection from `sitelink_routeros` (its keys, TLS and
+    certificate checks on unless it says otherwise, at the host's ansible_host) unless the task names a hostname,
+    the options of ROLE_OPTIONS, the `linux` settings from `sitelink_linux_*`; the action keeps those its module
+    has. A variable the host does not have (the action used outside the role) leaves the module's default."""
+    out = {}
+    if "sitelink_routeros" in task_vars and not given.get("hostname"):
+        settings = plain(templar.template(task_vars["sitelink_routeros"]))
+        address = plain(templar.template(task_vars["ansible_host"])) if "ansible_host" in task_vars \
+            else task_vars.get("inventory_hostname")
+        out.update((k, v) for k, v in connection_options(settings, address).items()
+                   if k not in given and v is not None)
+    out.update((option, plain(templar.template(task_vars[variable]))) for option, variable in ROLE_OPTIONS.items()
+               if option not in given and variable in task_vars)
+    if "linux" not in given:
+        linux = dict((option, plain(templar.template(task_vars[variable])))
+                     for option, variable in ROLE_LINUX_SETTINGS.items() if variable in task_vars)
+        if linux:
+            out["linux"] = linux
+    return out
 
 
 def role_flag(settings, name):
