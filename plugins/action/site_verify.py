@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 
 from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.info import gather
+from ansible_collections.sitelink.tunnels.plugins.plugin_utils import fleet
 from ansible_collections.sitelink.tunnels.plugins.plugin_utils.routeros_action import SiteAction, ping_addresses
 
 
@@ -18,7 +19,17 @@ class ActionModule(SiteAction):
     def work_on(self, params, router, plan):
         addresses = [link["verify_address"] for link in plan["links"]]
         if plan["platform"] == "linux":
-            return self.linux(params, plan, addresses)
+            status = self.linux(params, plan, addresses)
+        else:
+            status = self.routeros(params, router, addresses)
+        if params["strict"] and not status.get("failed"):
+            keys = fleet.keys_of(self._vars, plan, router).get("public_keys")
+            message = fleet.not_up_message(router, fleet.link_rows(router, plan, keys, status))
+            if message:
+                status.update(failed=True, msg=message)
+        return status
+
+    def routeros(self, params, router, addresses):
         answers, attempts, waiting = {}, 0, list(addresses)
         while waiting:
             attempts += 1

@@ -210,6 +210,45 @@ def connection_problems(settings):
     return out
 
 
+def link_rows(host, plan, public_keys, status):
+    """The fleet table's rows of one site: each link's status from the site's own verification result (`status`:
+    its peers' handshakes and its pings; {} when it did not run) and whether the peer's key is known."""
+    peers, pings = status.get("peers", []), status.get("results", [])
+    by_key = dict((p.get("public_key"), p) for p in peers)
+    by_address = dict((p["address"], p) for p in pings)
+    rows = []
+    for link in plan["links"]:
+        key = planner.peer_public_key(plan, link["peer"], public_keys)
+        peer = by_key.get(key) if key else None
+        ping = by_address.get(link["verify_address"], {})
+        handshake = peer.get("last_handshake") if peer else None
+        state, reason = "down", None
+        if not key:
+            state, reason = "pending", "%s's public key is not known yet" % link["peer"]
+        elif handshake and ping.get("received"):
+            state = "up"
+        elif not peer:
+            reason = "%s has no peer entry for %s" % (host, link["peer"])
+        elif not handshake:
+            reason = "no handshake with %s (its WireGuard port blocked, or its endpoint unreachable?)" % link["peer"]
+        else:
+            reason = "handshake %s ago but no answer from %s through the tunnel" % (handshake, link["verify_address"])
+        rows.append({"site": host, "peer": link["peer"], "overlay": link["overlay"],
+                     "address": link["verify_address"], "handshake": handshake or "never",
+                     "ping": "%s/%s" % (ping.get("received", 0), ping.get("sent", 0)) if ping else "-",
+                     "status": state, "link": link["link"], "reason": reason})
+    return rows
+
+
+def not_up_message(host, rows):
+    """Why a site fails with sitelink_verify_strict: its links that are not up, and the reasons; None if all are."""
+    down = [r for r in rows if r["status"] != "up"]
+    if not down:
+        return None
+    return "%s: link(s) not up: %s (%s)" % (host, ", ".join(r["link"] for r in down),
+                                           "; ".join(str(r["reason"]) for r in down))
+
+
 def link_ids(plans):
     """Every link of the planned sites, once."""
     return sorted(set(link["link"] for plan in plans.values() for link in plan["links"]))
@@ -255,6 +294,7 @@ ROLE_OPTIONS = {
     "count": "sitelink_verify_count",            # site_verify
     "retries": "sitelink_verify_retries",
     "delay": "sitelink_verify_delay",
+    "strict": "sitelink_verify_strict",
 }
 ROLE_LINUX_SETTINGS = {
     "key_dir": "sitelink_linux_key_dir",
