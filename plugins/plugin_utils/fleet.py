@@ -245,8 +245,8 @@ def not_up_message(host, rows):
     down = [r for r in rows if r["status"] != "up"]
     if not down:
         return None
-    return "%s: link(s) not up: %s (%s)" % (host, ", ".join(r["link"] for r in down),
-                                           "; ".join(str(r["reason"]) for r in down))
+    links, reasons = ", ".join(r["link"] for r in down), "; ".join(str(r["reason"]) for r in down)
+    return "%s: link(s) not up: %s (%s)" % (host, links, reasons)
 
 
 def link_ids(plans):
