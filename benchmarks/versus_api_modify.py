@@ -24,6 +24,7 @@ import zipfile
 import yaml
 
 from rosemu.lab import Lab
+from rosemu.router import Counters
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fleet_run  # noqa: E402  (the fleet of the other benchmark: same sites, same routers)
@@ -36,6 +37,7 @@ COMMUNITY_ROUTEROS = os.path.join(OTHERS, "ansible_collections", "community", "r
 ANSIBLE_PACKAGE = "ansible>=12,<13"      # the community package of ansible-core 2.19
 sys.path.insert(0, os.path.join(ROOT, "build", "collections"))
 
+from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros import resources  # noqa: E402
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import model as topology  # noqa: E402
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import validate  # noqa: E402
 from ansible_collections.sitelink.tunnels.plugins.module_utils.wireguard import keys  # noqa: E402
@@ -189,12 +191,26 @@ def api_modify_vars(inventory):
     return out
 
 
+# The paths the role manages: "at most one read per managed path per router" is counted over these.
+MANAGED_PRINTS = frozenset("%s/print" % path for r in resources.RESOURCES.values() for path in r.paths.values())
+
+
 def counters(lab):
+    """(sentences, writes, {command: count} summed over routers, {command: most on one router})."""
     sentences = written = 0
+    total, most = {}, {}
     for router in lab.routers.values():
-        c = lab.call(lambda r=router: (r.counters.read, r.counters.written))
+        c = lab.call(lambda r=router: (r.counters.read, r.counters.written, dict(r.counters.by_command)))
         sentences, written = sentences + c[0], written + c[1]
-    return sentences, written
+        for command, count in c[2].items():
+            total[command] = total.get(command, 0) + count
+            most[command] = max(most.get(command, 0), count)
+    return sentences, written, total, most
+
+
+def reset_counters(lab):
+    for router in lab.routers.values():
+        lab.call(lambda r=router: setattr(r, "counters", Counters()))
 
 
 def playbook(path, inventories, forks, collections):
@@ -202,11 +218,15 @@ def playbook(path, inventories, forks, collections):
     command = [os.path.join(BIN, "ansible-playbook"), "-f", str(forks)]
     for inventory in inventories:
         command += ["-i", inventory]
-    start = time.monotonic()
-    proc = subprocess.run(command + [path], capture_output=True, text=True, env=env, check=False)
-    elapsed = time.monotonic() - start
-    if proc.returncode != 0:
-        sys.exit("%s failed:\n%s%s" % (os.path.basename(path), proc.stdout[-4000:], proc.stderr[-2000:]))
+    # Output goes to a file, not a pipe: this process also runs the emulated routers, and a pipe it drains late
+    # would block ansible-playbook's writes and count as the playbook's time.
+    with tempfile.TemporaryFile(mode="w+") as output:
+        start = time.monotonic()
+        proc = subprocess.run(command + [path], stdout=output, stderr=subprocess.STDOUT, env=env, check=False)
+        elapsed = time.monotonic() - start
+        if proc.returncode != 0:
+            output.seek(0)
+            sys.exit("%s failed:\n%s" % (os.path.basename(path), output.read()[-6000:]))
     return elapsed
 
 
@@ -224,13 +244,15 @@ def runs(tmp, name, play, inventory, host_vars, specs, forks, collections, times
         path = os.path.join(tmp, "%s-inventory.yml" % name)
         with open(path, "w", encoding="utf-8") as fh:
             yaml.safe_dump({"all": {"vars": inventory["all"]["vars"], "hosts": hosts}}, fh)
-        out, before = [], counters(lab)
+        out = []
         for _run in range(times):
+            reset_counters(lab)
             seconds = playbook(play, [path], forks, collections)
-            after = counters(lab)
-            out.append({"seconds": round(seconds, 2), "reads": (after[0] - after[1]) - (before[0] - before[1]),
-                        "writes": after[1] - before[1]})
-            before = after
+            sentences, writes, by_command, most = counters(lab)
+            managed = dict((c, n) for c, n in most.items() if c in MANAGED_PRINTS)
+            out.append({"seconds": round(seconds, 2), "reads": sentences - writes, "writes": writes,
+                        "most_reads_of_a_managed_path": max(managed.values()) if managed else 0,
+                        "by_command": by_command, "most_on_one_router": most})
         return out
     finally:
         lab.stop()
@@ -270,16 +292,25 @@ def main():
     results = [measure(n, args.forks, args.aggregate) for n in args.sites]
     print("hub and spokes (GRE, EoIP, plain), aggregate %s, forks %d, %d cores; fresh routers per tool"
           % (args.aggregate, args.forks, os.cpu_count()))
-    print("  %5s  %-11s  %-6s  %8s  %7s  %7s  %7s" % ("sites", "tool", "run", "seconds", "s/site", "reads", "writes"))
+    print("  %5s  %-11s  %-6s  %8s  %7s  %7s  %7s  %s" % ("sites", "tool", "run", "seconds", "s/site", "reads", "writes",
+                                                          "reads/path/router"))
     for r in results:
         for tool in ("site_tunnel", "api_modify"):
             for run in ("first", "rerun"):
                 m = r[tool][run]
-                row = (r["sites"], tool, run, m["seconds"], m["seconds"] / r["sites"], m["reads"], m["writes"])
-                print("  %5d  %-11s  %-6s  %8.2f  %7.3f  %7d  %7d" % row)
+                row = (r["sites"], tool, run, m["seconds"], m["seconds"] / r["sites"], m["reads"], m["writes"],
+                       m["most_reads_of_a_managed_path"])
+                print("  %5d  %-11s  %-6s  %8.2f  %7.3f  %7d  %7d  %d" % row)
         print("  %5d  %-11s  %-6s  %8.2f  %7.3f" % (r["sites"], "floor", "debug", r["floor_s"], r["floor_s"] / r["sites"]))
         print("  %5d  api_modify / site_tunnel: first run %.1fx, re-run %.1fx"
               % (r["sites"], r["ratio_first"], r["ratio_rerun"]))
+    if len(results) > 1:
+        small, large = results[0], results[-1]
+        for run in ("first", "rerun"):
+            per_small = small["site_tunnel"][run]["seconds"] / small["sites"]
+            per_large = large["site_tunnel"][run]["seconds"] / large["sites"]
+            print("  site_tunnel %s run: %.3f s/site at %d sites, %.3f at %d (%+.0f%%)"
+                  % (run, per_small, small["sites"], per_large, large["sites"], 100.0 * (per_large / per_small - 1)))
     os.makedirs(os.path.dirname(args.json), exist_ok=True)
     with open(args.json, "w", encoding="utf-8") as fh:
         json.dump(results, fh, indent=2)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import plan as planner
 from ansible_collections.sitelink.tunnels.plugins.plugin_utils import fleet
 
 COLUMNS = ("site", "peer", "overlay", "address", "handshake", "ping", "status")
@@ -23,37 +22,18 @@ class ActionModule(ActionBase):
         plans = fleet.registered(task_vars, "fleet").get("plans", {})
         keys = fleet.registered(task_vars, "keys").get("public_keys", {})
         rows = []
-        for host in sorted(fleet.plain(task_vars.get("ansible_play_hosts", []))):
+        active = set(fleet.plain(task_vars.get("ansible_play_hosts", [])))
+        for host in sorted(fleet.plain(task_vars.get("ansible_play_hosts_all", []))):
             if host not in plans:
                 continue
-            plan = plans[host]
             status = fleet.registered(task_vars, "verify", host)     # {} when the step did not run there
-            peers, pings = status.get("peers", []), status.get("results", [])
-            waited = " in %ss of pings and retries" % status["waited"] if "waited" in status else ""
-            by_key = dict((p.get("public_key"), p) for p in peers)
-            by_address = dict((p["address"], p) for p in pings)
-            for link in plan["links"]:
-                key = planner.peer_public_key(plan, link["peer"], keys)
-                peer = by_key.get(key) if key else None
-                ping = by_address.get(link["verify_address"], {})
-                handshake = peer.get("last_handshake") if peer else None
-                status, reason = "down", None
-                if not key:
-                    status, reason = "pending", "%s's public key is not known yet" % link["peer"]
-                elif handshake and ping.get("received"):
-                    status = "up"
-                elif not peer:
-                    reason = "%s has no peer entry for %s" % (host, link["peer"])
-                elif not handshake:
-                    reason = "no handshake between %s and %s%s (its WireGuard port blocked, or its endpoint " \
-                        "unreachable?)" % (host, link["peer"], waited)
-                else:
-                    reason = "handshake %s ago but no answer from %s through the tunnel" \
-                        % (handshake, link["verify_address"])
-                rows.append({"site": host, "peer": link["peer"], "overlay": link["overlay"],
-                             "address": link["verify_address"], "handshake": handshake or "never",
-                             "ping": "%s/%s" % (ping.get("received", 0), ping.get("sent", 0)) if ping else "-",
-                             "status": status, "link": link["link"], "reason": reason})
+            # a site failed by its own verification (links not up) is in the table; one failed before, or whose
+            # verification could not run (the router unreachable), is not: its own message says why
+            if host not in active and not (status.get("failed") and "results" in status):
+                continue
+            if status.get("failed") and "results" not in status:
+                continue
+            rows += fleet.link_rows(host, plans[host], keys, status)
         widths = dict((c, max([len(c)] + [len(str(r[c])) for r in rows])) for c in COLUMNS)
         line = "  ".join("%-" + str(widths[c]) + "s" for c in COLUMNS)
         table = [line % COLUMNS, line % tuple("-" * widths[c] for c in COLUMNS)]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 
 from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.info import gather
+from ansible_collections.sitelink.tunnels.plugins.plugin_utils import fleet
 from ansible_collections.sitelink.tunnels.plugins.plugin_utils.routeros_action import SiteAction, ping_addresses
 
 
@@ -19,7 +20,17 @@ class ActionModule(SiteAction):
         addresses = [link["verify_address"] for link in plan["links"]]
         started = time.monotonic()
         if plan["platform"] == "linux":
-            return self.linux(params, plan, addresses, started)
+            status = self.linux(params, plan, addresses, started)
+        else:
+            status = self.routeros(params, router, plan, addresses, started)
+        if params["strict"] and not status.get("failed"):
+            keys = fleet.keys_of(self._vars, plan, router).get("public_keys")
+            message = fleet.not_up_message(router, fleet.link_rows(router, plan, keys, status))
+            if message:
+                status.update(failed=True, msg=message)
+        return status
+
+    def routeros(self, params, router, plan, addresses, started):
         # A WireGuard peer makes its first handshake only when something is to be sent to it: the pings are that
         # traffic. An overlay may only run once the handshake carried its keepalive, so from the second attempt on
         # the peer's transit address of a silent overlay link is pinged too (not reported: the overlay decides).

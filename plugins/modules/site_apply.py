@@ -36,6 +36,10 @@ description:
     M(sitelink.tunnels.linux_firewall); C(addresses), C(eoip_tunnels), C(gre6_tunnels) and C(eoipv6_tunnels) have no
     step of their own there. Use
     C(become) on the task as the host needs.
+  - Options the task leaves out come from the host's role variables when it has them - the connection from
+    C(sitelink_routeros) at C(ansible_host) (TLS on unless it says C(tls=false); not when the task gives
+    O(hostname)), O(owner) from C(sitelink_owner), O(linux) from the C(sitelink_linux_*) variables - so the
+    role's tasks pass no templated argument (each would be compiled again for every host).
 author:
   - Sitelink Tunnels maintainers (@sitelink-tunnels)
 extends_documentation_fragment:

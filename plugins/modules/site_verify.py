@@ -27,6 +27,10 @@ description:
   - On a Linux site it runs M(sitelink.tunnels.linux_tunnel_status) on the host (use C(become) as the host
     needs), again after O(delay) while some address is silent, up to O(retries) times.
   - Changes nothing. M(sitelink.tunnels.site_report) turns the results of every site into one table.
+  - Options the task leaves out come from the host's role variables when it has them - the connection from
+    C(sitelink_routeros) at C(ansible_host) (TLS on unless it says C(tls=false); not when the task gives
+    O(hostname)), O(count), O(retries), O(delay) and O(strict) from C(sitelink_verify_count),
+    C(sitelink_verify_retries), C(sitelink_verify_delay) and C(sitelink_verify_strict).
 author:
   - Sitelink Tunnels maintainers (@sitelink-tunnels)
 extends_documentation_fragment:
@@ -54,6 +58,12 @@ options:
     description: Seconds between attempts.
     type: int
     default: 2
+  strict:
+    description:
+      - Fail when a link of this site is not up after the retries, naming the links and why (the fleet table's
+        reasons); the results are returned as without it, so M(sitelink.tunnels.site_report) still shows them.
+    type: bool
+    default: false
   parallel:
     description:
       - API sessions used at once for the pings (RouterOS's API service allows 20 by default). A hub pings every

@@ -210,6 +210,47 @@ def connection_problems(settings):
     return out
 
 
+def link_rows(host, plan, public_keys, status):
+    """The fleet table's rows of one site: each link's status from the site's own verification result (`status`:
+    its peers' handshakes and its pings; {} when it did not run) and whether the peer's key is known."""
+    peers, pings = status.get("peers", []), status.get("results", [])
+    waited = " in %ss of pings and retries" % status["waited"] if "waited" in status else ""
+    by_key = dict((p.get("public_key"), p) for p in peers)
+    by_address = dict((p["address"], p) for p in pings)
+    rows = []
+    for link in plan["links"]:
+        key = planner.peer_public_key(plan, link["peer"], public_keys)
+        peer = by_key.get(key) if key else None
+        ping = by_address.get(link["verify_address"], {})
+        handshake = peer.get("last_handshake") if peer else None
+        state, reason = "down", None
+        if not key:
+            state, reason = "pending", "%s's public key is not known yet" % link["peer"]
+        elif handshake and ping.get("received"):
+            state = "up"
+        elif not peer:
+            reason = "%s has no peer entry for %s" % (host, link["peer"])
+        elif not handshake:
+            reason = "no handshake between %s and %s%s (its WireGuard port blocked, or its endpoint unreachable?)" \
+                % (host, link["peer"], waited)
+        else:
+            reason = "handshake %s ago but no answer from %s through the tunnel" % (handshake, link["verify_address"])
+        rows.append({"site": host, "peer": link["peer"], "overlay": link["overlay"],
+                     "address": link["verify_address"], "handshake": handshake or "never",
+                     "ping": "%s/%s" % (ping.get("received", 0), ping.get("sent", 0)) if ping else "-",
+                     "status": state, "link": link["link"], "reason": reason})
+    return rows
+
+
+def not_up_message(host, rows):
+    """Why a site fails with sitelink_verify_strict: its links that are not up, and the reasons; None if all are."""
+    down = [r for r in rows if r["status"] != "up"]
+    if not down:
+        return None
+    links, reasons = ", ".join(r["link"] for r in down), "; ".join(str(r["reason"]) for r in down)
+    return "%s: link(s) not up: %s (%s)" % (host, links, reasons)
+
+
 def link_ids(plans):
     """Every link of the planned sites, once."""
     return sorted(set(link["link"] for plan in plans.values() for link in plan["links"]))
@@ -233,12 +274,62 @@ def connection(task_vars, host):
     (port 8729 unless it gives one) and certificate verification."""
     host_vars = task_vars["hostvars"][host]
     settings = plain(host_vars["sitelink_routeros"]) if "sitelink_routeros" in host_vars else {}
+    return connection_options(settings, host_vars["ansible_host"] if "ansible_host" in host_vars else host)
+
+
+def connection_options(settings, hostname):
+    """Connection options from a site's sitelink_routeros mapping and its address, with the role's defaults."""
     settings = settings if isinstance(settings, dict) else {}
     params = dict((k, settings.get(k)) for k in CONNECTION)
-    params["hostname"] = host_vars["ansible_host"] if "ansible_host" in host_vars else host
+    params["hostname"] = hostname
     params["tls"] = role_flag(settings, "tls")
     params["validate_certs"] = role_flag(settings, "validate_certs")
     return params
+
+
+# What a site action (site_apply, site_verify) takes from the role's variables when its task does not give it. The
+# role's tasks give none of these: a templated task argument is compiled by Jinja again in every host's worker
+# process (there is no template cache across the fork), about 1 ms to 5 ms a template, and the module_defaults
+# and settings these replace were 15 templates a task.
+ROLE_OPTIONS = {
+    "owner": "sitelink_owner",                   # site_apply
+    "count": "sitelink_verify_count",            # site_verify
+    "retries": "sitelink_verify_retries",
+    "delay": "sitelink_verify_delay",
+    "strict": "sitelink_verify_strict",
+}
+ROLE_LINUX_SETTINGS = {
+    "key_dir": "sitelink_linux_key_dir",
+    "implementation": "sitelink_linux_implementation",
+    "persist": "sitelink_linux_persist",
+    "sysctl_file": "sitelink_linux_sysctl_file",
+    "route_protocol": "sitelink_linux_route_protocol",
+    "firewall_table": "sitelink_linux_firewall_table",
+    "adopt": "sitelink_linux_adopt",
+}
+
+
+def own_settings(task_vars, templar, given):
+    """The options a site action fills from its host's role variables, for the ones its task (`given`: the task's
+    arguments with their module_defaults) leaves out: the connection from `sitelink_routeros` (its keys, TLS and
+    certificate checks on unless it says otherwise, at the host's ansible_host) unless the task names a hostname,
+    the options of ROLE_OPTIONS, the `linux` settings from `sitelink_linux_*`; the action keeps those its module
+    has. A variable the host does not have (the action used outside the role) leaves the module's default."""
+    out = {}
+    if "sitelink_routeros" in task_vars and not given.get("hostname"):
+        settings = plain(templar.template(task_vars["sitelink_routeros"]))
+        address = plain(templar.template(task_vars["ansible_host"])) if "ansible_host" in task_vars \
+            else task_vars.get("inventory_hostname")
+        out.update((k, v) for k, v in connection_options(settings, address).items()
+                   if k not in given and v is not None)
+    out.update((option, plain(templar.template(task_vars[variable]))) for option, variable in ROLE_OPTIONS.items()
+               if option not in given and variable in task_vars)
+    if "linux" not in given:
+        linux = dict((option, plain(templar.template(task_vars[variable])))
+                     for option, variable in ROLE_LINUX_SETTINGS.items() if variable in task_vars)
+        if linux:
+            out["linux"] = linux
+    return out
 
 
 def role_flag(settings, name):

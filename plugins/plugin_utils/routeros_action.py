@@ -57,11 +57,18 @@ class RouterosAction(ActionBase):
     _requires_connection = False
     MODULE = None          # e.g. "sitelink.tunnels.routeros_wireguard_interfaces"
 
+    def __init_subclass__(cls, **kwargs):
+        # Ansible's strategy loads an action's class in its main process, then forks a worker per host and task:
+        # a spec made here, once, is inherited by every worker instead of each parsing the documentation again.
+        super().__init_subclass__(**kwargs)
+        if cls.MODULE and module_loader.find_plugin_with_context(cls.MODULE).resolved:
+            argument_spec(cls.MODULE)
+
     def run(self, tmp=None, task_vars=None):
         result = super(RouterosAction, self).run(tmp, task_vars)
         task_vars = task_vars or {}
         router = task_vars.get("inventory_hostname", "router")
-        validated = ArgumentSpecValidator(argument_spec(self.MODULE)).validate(dict(self._task.args))
+        validated = ArgumentSpecValidator(argument_spec(self.MODULE)).validate(self.arguments(task_vars))
         if validated.error_messages:
             result.update(failed=True, msg="%s: %s" % (router, "; ".join(validated.error_messages)))
             return result
@@ -76,6 +83,10 @@ class RouterosAction(ActionBase):
                 result["problems"] = exc.problems
         return result
 
+    def arguments(self, task_vars):
+        """The task's arguments (with their module_defaults), before validation."""
+        return dict(self._task.args)
+
     def open(self, params, router):
         return connect(dict((k, params.get(k)) for k in CONNECTION_OPTIONS), router)
 
@@ -89,6 +100,15 @@ class SiteAction(RouterosAction):
     def run(self, tmp=None, task_vars=None):
         self._vars = task_vars or {}
         return super(SiteAction, self).run(tmp, task_vars)
+
+    def arguments(self, task_vars):
+        """The task's arguments, and for the options it leaves out the host's role variables (the role's tasks
+        give none: fleet.own_settings)."""
+        given = dict(self._task.args)
+        spec = argument_spec(self.MODULE)
+        own = fleet.own_settings(task_vars, self._templar, given)
+        given.update((k, v) for k, v in own.items() if k in spec)
+        return given
 
     def work(self, params, router):
         plan, failure = fleet.plan_or_failure(self._vars, self._templar, router)
