@@ -194,3 +194,16 @@ def test_a_full_bgp_table_never_crosses_the_wire(ansible):
     sent = ansible.lab.call(lambda: router.counters.rows_sent)
     static = len([r for r in ansible.rows("/ip/route") if r.get("dynamic") != "true"])
     assert static == 2 and sent <= static + 10, sent       # ours, and a few rows of /system/resource, /interface
+
+
+def test_a_route_through_a_link_local_gateway_names_its_interface(ansible):
+    play = """
+        - sitelink.tunnels.routeros_routes:
+            config:
+              - {dst_address: "2001:db8:ffff::1/128", gateway: "fe80::1%ether1"}
+        """
+    run = ansible.run(play)
+    assert run.rc == 0, run.out[-2000:]
+    assert [r["gateway"] for r in ansible.rows("/ipv6/route") if r.get("comment") == "sitelink:fleet"] == ["fe80::1%ether1"]
+    ansible.reset_counters()
+    assert ansible.run(play).changed() == 0 and ansible.writes() == 0

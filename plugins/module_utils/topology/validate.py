@@ -46,6 +46,30 @@ def _address(text):
         return None
 
 
+def _gateway(text):
+    """(address, interface) of a gateway: ADDRESS, or ADDRESS%INTERFACE as RouterOS writes a link-local next hop."""
+    address, _sep, interface = str(text).partition("%")
+    return _address(address), interface
+
+
+def _gateway_problems(model, site):
+    """A gateway must be an address; an IPv6 link-local one names its interface on RouterOS (fe80::1%ether1), and
+    is not built on Linux."""
+    address, interface = _gateway(site.underlay_gateway)
+    where = "sitelink_site.underlay_gateway"
+    if address is None:
+        model.problem(site.name, where, "%r is not an address" % (site.underlay_gateway,))
+    elif interface and not names.RULES["interface"][0].match(interface):
+        model.problem(site.name, where, "%s: the interface after %% may contain %s" % (names.shown(site.underlay_gateway),
+                                                                                    names.RULES["interface"][1]))
+    elif address.version == 6 and address.is_link_local() and site.platform != "routeros":
+        model.problem(site.name, where, "%s is link-local: a Linux site needs a global gateway address"
+                      % site.underlay_gateway)
+    elif address.version == 6 and address.is_link_local() and not interface:
+        model.problem(site.name, where, "%s is link-local: RouterOS needs the interface it is on too, as %s%%ether1"
+                      % (address, address))
+
+
 def validate(model):
     """Adds every problem to model.problems and returns them."""
     plan_fleet(model)
@@ -142,8 +166,8 @@ def _sites(model):
                 _address(site.endpoint).value == 0 or _address(site.endpoint).is_multicast()):
             model.problem(name, "sitelink_site.endpoint", "%s is not an address peers can dial (unspecified or "
                           "multicast)" % site.endpoint)
-        if site.underlay_gateway is not None and _address(site.underlay_gateway) is None:
-            model.problem(name, "sitelink_site.underlay_gateway", "%r is not an address" % (site.underlay_gateway,))
+        if site.underlay_gateway is not None:
+            _gateway_problems(model, site)
         if site.platform == "external":
             if model.refused(name, "sitelink_site.public_key"):
                 pass
@@ -324,7 +348,7 @@ def _families(model, link, pools):
                               "IPv4 gateways and /ipv6/route only IPv6; use a pool of the LAN's family"
                               % (text, lan, site.name, hop_pool.version, "wireguard" if link.overlay == "none"
                                  else "overlay", hop_pool, link.id))
-        endpoint, gateway = _address(peer.endpoint), _address(site.underlay_gateway)
+        endpoint, gateway = _address(peer.endpoint), _gateway(site.underlay_gateway)[0]
         if endpoint is not None and gateway is not None and endpoint.version != gateway.version:
             model.problem(site.name, "sitelink_site.underlay_gateway", "%s is IPv%d; the route to %s's endpoint %s "
                           "needs an IPv%d gateway" % (gateway, gateway.version, peer.name, endpoint,

@@ -222,3 +222,12 @@ def test_each_owner_admits_only_its_own_lan_list():
         assert set(e["list"] for e in lists) == set(e["comment"] for e in lists) == {name}
         assert rules and all(r["src_address_list"] == r["dst_address_list"] == name for r in rules)
     assert hub["address_lists"][0]["list"] == "sitelink-lans"       # the plan itself is not changed
+
+
+def test_a_link_local_gateway_with_its_interface_routes_the_endpoint():
+    sites = {"hub": {"id": 1, "lans": ["2001:db8:10::/64"], "endpoint": "2001:db8:ffff::1"},
+             "branch": {"id": 2, "lans": ["2001:db8:11::/64"], "underlay_gateway": "fe80::1%ether1"}}
+    settings = {"sitelink_topology": {"type": "p2p"}, "sitelink_link_defaults": {"overlay": "none"},
+                "sitelink_pools": {"wireguard": "fd00:255::/64"}, "sitelink_psk_secret": "u"}
+    out = plans(sites, settings)
+    assert {"dst_address": "2001:db8:ffff::1/128", "gateway": "fe80::1%ether1"} in out["branch"]["routes"]
