@@ -60,8 +60,8 @@ def _gateway_problems(model, site):
     if address is None:
         model.problem(site.name, where, "%r is not an address" % (site.underlay_gateway,))
     elif interface and not names.RULES["interface"][0].match(interface):
-        model.problem(site.name, where, "%s: the interface after %% may contain %s" % (names.shown(site.underlay_gateway),
-                                                                                    names.RULES["interface"][1]))
+        model.problem(site.name, where, "%s: the interface after %% may contain %s"
+                      % (names.shown(site.underlay_gateway), names.RULES["interface"][1]))
     elif address.version == 6 and address.is_link_local() and site.platform != "routeros":
         model.problem(site.name, where, "%s is link-local: a Linux site needs a global gateway address"
                       % site.underlay_gateway)
