@@ -100,14 +100,15 @@ def transit_lans(model, site):
     return {hub: routed}
 
 
-def backup_lans(model, site):
+def backup_lans(model, site, transit):
     """Several hubs (RouterOS sites): {neighbour: (prefixes, rank)} that `site` also routes through that neighbour, at
     the link's distance + rank, for when the way it normally takes is down.
 
     A spoke keeps each prefix it routes through one hub (that hub's LANs and, through the first hub, the other spokes')
     also through every other hub it is linked to; a hub keeps each of its spokes' LANs also through every other hub
     that spoke is linked to.  Only over overlay links: on a plain WireGuard link a route needs the prefix in the
-    peer's allowed addresses, and WireGuard gives a prefix to one peer of an interface only.
+    peer's allowed addresses, and WireGuard gives a prefix to one peer of an interface only.  `transit`: the site's
+    transit_lans, which plan_site has already made.
     """
     if model.topology != "hub_spoke" or len(model.hubs) < 2 or model.sites[site].platform != "routeros":
         return {}
@@ -122,7 +123,7 @@ def backup_lans(model, site):
                 out[hub] = (lans, rank)
         return out
     primary = dict((h, list(model.sites[h].lans)) for h in hubs)
-    for hub, extra in transit_lans(model, site).items():
+    for hub, extra in transit.items():
         primary[hub] = primary.get(hub, []) + extra
     for rank, hub in enumerate(hubs, start=1):
         lans = [lan for other in hubs if other != hub for lan in primary[other] if lan not in primary[hub]]
@@ -158,7 +159,7 @@ def plan_site(model, name):
            "peers": [], "overlays": [], "addresses": [], "routes": [], "address_lists": [], "firewall": [],
            "mangle": [], "links": []}
     extra = transit_lans(model, name)
-    backups = backup_lans(model, name)
+    backups = backup_lans(model, name, extra)
     tunnel_interfaces = [iface]
     interface_families = {iface: set()}         # the families each tunnel interface carries (its transit)
     lan_families = set(family(lan) for lan in site.lans)
