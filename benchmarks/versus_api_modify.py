@@ -258,26 +258,33 @@ def runs(tmp, name, play, inventory, host_vars, specs, forks, collections, times
         lab.stop()
 
 
-def measure(sites, forks, aggregate):
+TOOLS = ("site_tunnel", "api_modify", "floor")
+
+
+def measure(sites, forks, aggregate, tools=TOOLS):
+    """One size: each tool of `tools` on its own fresh routers (site_tunnel alone is the quick loop while tuning)."""
     inventory, specs = fleet_run.fleet(sites, aggregate)
     ours = os.path.join(ROOT, "build", "collections")
+    result = {"sites": sites, "aggregate": aggregate, "forks": forks, "cores": os.cpu_count()}
     with tempfile.TemporaryDirectory(prefix="bench-versus-") as tmp:
-        plays = {}
+        plays = {"site_tunnel": os.path.join(ROOT, "playbooks", "site_tunnel.yml")}
         for name, text in (("api_modify", API_MODIFY_PLAY), ("floor", FLOOR_PLAY)):
             plays[name] = os.path.join(tmp, "%s.yml" % name)
             with open(plays[name], "w", encoding="utf-8") as fh:
                 fh.write(text)
-        site_tunnel = runs(tmp, "site_tunnel", os.path.join(ROOT, "playbooks", "site_tunnel.yml"), inventory, {},
-                           specs, forks, ours)
-        api_modify = runs(tmp, "api_modify", plays["api_modify"], inventory, api_modify_vars(inventory), specs, forks,
-                          OTHERS + os.pathsep + ours)
-        floor = runs(tmp, "floor", plays["floor"], inventory, {}, specs, forks, ours, times=1)
-    return {"sites": sites, "aggregate": aggregate, "forks": forks, "cores": os.cpu_count(),
-            "site_tunnel": {"first": site_tunnel[0], "rerun": site_tunnel[1]},
-            "api_modify": {"first": api_modify[0], "rerun": api_modify[1]},
-            "floor_s": floor[0]["seconds"],
-            "ratio_first": round(api_modify[0]["seconds"] / site_tunnel[0]["seconds"], 2),
-            "ratio_rerun": round(api_modify[1]["seconds"] / site_tunnel[1]["seconds"], 2)}
+        if "site_tunnel" in tools:
+            first, rerun = runs(tmp, "site_tunnel", plays["site_tunnel"], inventory, {}, specs, forks, ours)
+            result["site_tunnel"] = {"first": first, "rerun": rerun}
+        if "api_modify" in tools:
+            first, rerun = runs(tmp, "api_modify", plays["api_modify"], inventory, api_modify_vars(inventory), specs,
+                                forks, OTHERS + os.pathsep + ours)
+            result["api_modify"] = {"first": first, "rerun": rerun}
+        if "floor" in tools:
+            result["floor_s"] = runs(tmp, "floor", plays["floor"], inventory, {}, specs, forks, ours, times=1)[0]["seconds"]
+    if "site_tunnel" in result and "api_modify" in result:
+        for run in ("first", "rerun"):
+            result["ratio_" + run] = round(result["api_modify"][run]["seconds"] / result["site_tunnel"][run]["seconds"], 2)
+    return result
 
 
 def main():
@@ -286,25 +293,30 @@ def main():
     parser.add_argument("--forks", type=int, default=10)
     parser.add_argument("--no-aggregate", dest="aggregate", action="store_false",
                         help="route every spoke LAN separately (no sitelink_topology.aggregates)")
+    parser.add_argument("--tools", nargs="+", choices=TOOLS, default=list(TOOLS),
+                        help="measure only these (default: all three; the ratios need site_tunnel and api_modify)")
     parser.add_argument("--json", default=os.path.join(BENCH, "versus_api_modify.json"))
     args = parser.parse_args()
-    community_routeros()
-    results = [measure(n, args.forks, args.aggregate) for n in args.sites]
+    if "api_modify" in args.tools:
+        community_routeros()
+    results = [measure(n, args.forks, args.aggregate, args.tools) for n in args.sites]
     print("hub and spokes (GRE, EoIP, plain), aggregate %s, forks %d, %d cores; fresh routers per tool"
           % (args.aggregate, args.forks, os.cpu_count()))
     print("  %5s  %-11s  %-6s  %8s  %7s  %7s  %7s  %s" % ("sites", "tool", "run", "seconds", "s/site", "reads", "writes",
                                                           "reads/path/router"))
     for r in results:
-        for tool in ("site_tunnel", "api_modify"):
+        for tool in [t for t in ("site_tunnel", "api_modify") if t in r]:
             for run in ("first", "rerun"):
                 m = r[tool][run]
                 row = (r["sites"], tool, run, m["seconds"], m["seconds"] / r["sites"], m["reads"], m["writes"],
                        m["most_reads_of_a_managed_path"])
                 print("  %5d  %-11s  %-6s  %8.2f  %7.3f  %7d  %7d  %d" % row)
-        print("  %5d  %-11s  %-6s  %8.2f  %7.3f" % (r["sites"], "floor", "debug", r["floor_s"], r["floor_s"] / r["sites"]))
-        print("  %5d  api_modify / site_tunnel: first run %.1fx, re-run %.1fx"
-              % (r["sites"], r["ratio_first"], r["ratio_rerun"]))
-    if len(results) > 1:
+        if "floor_s" in r:
+            print("  %5d  %-11s  %-6s  %8.2f  %7.3f" % (r["sites"], "floor", "debug", r["floor_s"], r["floor_s"] / r["sites"]))
+        if "ratio_first" in r:
+            print("  %5d  api_modify / site_tunnel: first run %.1fx, re-run %.1fx"
+                  % (r["sites"], r["ratio_first"], r["ratio_rerun"]))
+    if len(results) > 1 and "site_tunnel" in results[0]:
         small, large = results[0], results[-1]
         for run in ("first", "rerun"):
             per_small = small["site_tunnel"][run]["seconds"] / small["sites"]
