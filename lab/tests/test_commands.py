@@ -179,6 +179,14 @@ def test_ping_with_count(api):
     assert lost[-1]["packet-loss"] == 100 and "avg-rtt" not in lost[-1]
 
 
+def test_a_reply_later_than_the_interval_is_a_timeout(api, lab, monkeypatch):
+    monkeypatch.setattr(lab.routers["r1"].fabric, "ping", lambda *args, **kwargs: 150.0)   # a 150 ms round trip
+    hasty = list(api("/ping", address="192.168.88.1", count=1, interval="100ms"))
+    assert hasty[-1]["received"] == 0 and hasty[-1]["status"] == "timeout"
+    patient = list(api("/ping", address="192.168.88.1", count=1, interval="1s"))
+    assert patient[-1]["received"] == 1 and patient[-1]["time"] == "150ms"
+
+
 def test_ping_has_no_routing_table_argument(api):
     with pytest.raises(TrapError) as err:
         list(api("/ping", address="192.168.88.1", count=1, **{"routing-table": "main"}))

@@ -31,9 +31,11 @@ options:
     type: int
     default: 3
   interval:
-    description: Time between probes (RouterOS duration).
+    description:
+      - Time between probes (RouterOS duration). RouterOS counts a reply that comes after the interval as a
+        timeout, so it is also the longest round trip that passes.
     type: str
-    default: 100ms
+    default: 1s
   src_address:
     description: Source address of the probes.
     type: str

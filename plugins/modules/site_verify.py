@@ -43,13 +43,17 @@ attributes:
     platforms: [RouterOS, posix]
 options:
   count:
-    description: Probes per address and attempt.
+    description:
+      - Probes per address and attempt. One is enough to tell that a link is up; a lost probe is sent again by
+        the O(retries).
     type: int
-    default: 3
+    default: 1
   interval:
-    description: Time between probes (RouterOS duration).
+    description:
+      - Time between probes (RouterOS duration). RouterOS counts a reply that comes after the interval as a
+        timeout, so it is also the longest round trip that passes - keep it above the links' round-trip time.
     type: str
-    default: 100ms
+    default: 1s
   retries:
     description: Further attempts for the addresses that have not answered.
     type: int

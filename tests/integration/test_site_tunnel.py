@@ -95,7 +95,7 @@ def test_limit_gives_a_new_site_its_peers_and_leaves_others_untouched(fleet, tmp
     peers = lab.call(lambda: [p.values for p in branch_b.tables["/interface/wireguard/peers"]])
     hub_key = lab.call(lambda: lab.router("hub").tables["/interface/wireguard"][0].values["public-key"])
     assert [(p["public-key"], p["endpoint-address"]) for p in peers] == [(hub_key, "198.51.100.1")]
-    assert re.search(r"branch-b +hub +gre +10\.254\.0\.2 +never +0/3 +down", limited.out)  # hub has not met it
+    assert re.search(r"branch-b +hub +gre +10\.254\.0\.2 +never +0/1 +down", limited.out)  # hub has not met it
     full = play(GOOD, connections)
     assert full.returncode == 0 and "4 link ends up" in full.out
 
