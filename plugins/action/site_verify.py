@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import time
 
-from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.info import gather
+from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.info import add_handshake_seconds, gather
+from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import plan as planner
 from ansible_collections.sitelink.tunnels.plugins.plugin_utils import fleet
 from ansible_collections.sitelink.tunnels.plugins.plugin_utils.routeros_action import SiteAction, ping_addresses
 
@@ -47,14 +48,34 @@ class ActionModule(SiteAction):
             if not waiting or attempts > params["retries"]:
                 break
             time.sleep(params["delay"])
-        api = self.open(params, router)
-        try:
-            peers = gather(api, ["peers"], router)["peers"]
-        finally:
-            api.close()
         results = [answers[a] for a in addresses]
+        waited = int(round(time.monotonic() - started))
+        peers, read_by = self.peers_as_applied(plan, router, results), "site_apply"
+        if peers is None:
+            api = self.open(params, router)
+            try:
+                peers, read_by = gather(api, ["peers"], router)["peers"], "site_verify"
+            finally:
+                api.close()
         return {"changed": False, "results": results, "all_answered": all(r["received"] for r in results),
-                "attempts": attempts, "waited": int(round(time.monotonic() - started)), "peers": peers}
+                "attempts": attempts, "waited": waited, "peers": peers, "peers_read_by": read_by}
+
+    def peers_as_applied(self, plan, router, results):
+        """The peers as this run's apply step read them, when that reading already shows all that reading them
+        again would: every link answered and every link's peer had a handshake. None otherwise (a link to explain,
+        or a first handshake the pings made), and without the role's apply step."""
+        if not all(r["received"] for r in results):
+            return None
+        applied = self._vars.get(fleet.ROLE_VARS["apply"])
+        try:
+            peers = fleet.plain(applied["resources"]["wireguard_peers"]["after"])
+        except (KeyError, TypeError):
+            return None
+        keys = fleet.keys_of(self._vars, plan, router).get("public_keys")
+        handshakes = dict((p.get("public_key"), p.get("last_handshake")) for p in peers)
+        if not all(handshakes.get(planner.peer_public_key(plan, link["peer"], keys)) for link in plan["links"]):
+            return None
+        return [add_handshake_seconds(p) for p in peers]
 
     def linux(self, params, plan, addresses, started):
         """linux_tunnel_status on the host (peers and pings in one module run), again while some link is silent."""

@@ -23,7 +23,9 @@ description:
   - When a GRE/EoIP overlay link stays silent, its retries ping the peer's WireGuard transit address as well
     (traffic for the handshake); only the overlay address's answers are reported.
   - Then reads the WireGuard peers (last handshake, endpoints; never a key other than the public one), after
-    the pings that may have brought the handshakes about.
+    the pings that may have brought the handshakes about - unless every link answered and the role's apply step
+    of this run (registered as C(sitelink__apply)) read every link's peer with a handshake already: its reading
+    is then taken, so that a no-change run reads each router's peers once.
   - On a Linux site it runs M(sitelink.tunnels.linux_tunnel_status) on the host (use C(become) as the host
     needs), again after O(delay) while some address is silent, up to O(retries) times.
   - Changes nothing. M(sitelink.tunnels.site_report) turns the results of every site into one table.
@@ -112,4 +114,9 @@ peers:
   returned: always
   type: list
   elements: dict
+peers_read_by:
+  description: C(site_verify) when it read the peers after its pings, C(site_apply) when it took the apply step's
+    reading (RouterOS sites).
+  returned: on RouterOS sites
+  type: str
 """

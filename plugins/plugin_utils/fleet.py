@@ -31,6 +31,7 @@ ROLE_VARS = {
     "fleet": "sitelink__fleet",                     # site_fleet: every site's plan, computed once per play
     "interface": "sitelink__interface",             # site_apply of the interface step: the site's public key
     "keys": "sitelink__keys",                       # site_public_keys: public keys, and whose are complete
+    "apply": "sitelink__apply",                     # site_apply of the other resources: the peers' handshakes
     "linux_peer_keys": "sitelink__linux_peer_keys",  # wg_keypair, read only, on Linux peers outside the play
     "verify": "sitelink__verify",                   # site_verify: pings and peers of a site
     "report": "sitelink__report",                   # site_report

@@ -332,9 +332,10 @@ def run_resource(api, resource, router, config, state, options, check_mode, want
 def export(entries, resource):
     """Entries as export-style lines (`key=value ...`) for --diff; secrets are already redacted."""
     lines = []
+    live = set(name.replace("-", "_") for name in resource.status)
     for entry in sorted(entries, key=lambda e: [str(e.get(k)) for k in resource.key]):
         keys = [k for k in resource.key if k in entry]
-        rest = sorted(k for k in entry if k not in keys and k not in ("id", "managed")
+        rest = sorted(k for k in entry if k not in keys and k not in ("id", "managed") and k not in live
                       and not (k in ("comment", "owner") and entry[k] == ""))
         words = ["%s=%s" % (k, _text(entry[k])) for k in keys + rest]
         lines.append(" ".join(words))

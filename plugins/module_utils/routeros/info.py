@@ -35,6 +35,13 @@ def _snake(row):
     return out
 
 
+def add_handshake_seconds(peer):
+    """last_handshake (a RouterOS duration) also as seconds, None before the first handshake."""
+    handshake = peer.get("last_handshake")
+    peer["last_handshake_seconds"] = None if handshake in (None, "") else duration_ms(handshake) // 1000
+    return peer
+
+
 def gather(api, subsets, router):
     facts = {}
     wanted = SUBSETS if not subsets or "all" in subsets else subsets
@@ -49,8 +56,7 @@ def gather(api, subsets, router):
             path, fields = READS[subset]
             facts[subset] = [_snake(r) for r in select(api, router, path, fields)]
     for peer in facts.get("peers", []):
-        handshake = peer.get("last_handshake")
-        peer["last_handshake_seconds"] = None if handshake in (None, "") else duration_ms(handshake) // 1000
+        add_handshake_seconds(peer)
         if isinstance(peer.get("allowed_address"), str):
             peer["allowed_address"] = [a for a in peer["allowed_address"].split(",") if a]
     if "wireguard" in wanted:

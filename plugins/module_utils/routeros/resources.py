@@ -53,7 +53,7 @@ class Field(object):
 
 class Resource(object):
     def __init__(self, name, paths, key, fields, read_only=(), interface_type=None, ordered_by=None,
-                 family_of=None, key_in_comment=None, exclusive=(), read_where=None, foreign_clash=()):
+                 family_of=None, key_in_comment=None, exclusive=(), read_where=None, foreign_clash=(), status=()):
         self.name = name
         self.paths = paths                  # {family: "/api/path"}; one entry when there is no family
         self.key = key                      # option names
@@ -61,6 +61,7 @@ class Resource(object):
         self.by_option = dict((f.option, f) for f in fields)
         self.by_api = dict((f.api, f) for f in fields)
         self.read_only = read_only          # API fields returned as results, never written
+        self.status = status                # live read-only fields (a handshake's age): returned, never in a diff
         self.interface_type = interface_type
         self.ordered_by = ordered_by        # "chain": list order matters within each chain
         self.family_of = family_of          # option whose address family picks the path
@@ -88,7 +89,7 @@ class Resource(object):
             fields = tuple(f for f in self.fields if f.exists_in(release_))
             cache[release_] = Resource(self.name, self.paths, self.key, fields, self.read_only, self.interface_type,
                                        self.ordered_by, self.family_of, self.key_in_comment, self.exclusive,
-                                       self.read_where, self.foreign_clash)
+                                       self.read_where, self.foreign_clash, self.status)
             cache[release_].release = release_
         return cache[release_]
 
@@ -146,6 +147,8 @@ WIREGUARD_PEERS = Resource(
         Field("responder", k.BOOL, default=False, since="7.17"),
         DISABLED,
     ),
+    # read with the configuration, so that verification need not read the peers again (site_verify)
+    status=("last-handshake",),
 )
 
 
