@@ -34,7 +34,8 @@ description:
     interface with its addresses and peers (M(sitelink.tunnels.linux_wireguard)), then
     M(sitelink.tunnels.linux_gre_tunnels), M(sitelink.tunnels.linux_routes) (with forwarding) and
     M(sitelink.tunnels.linux_firewall); C(addresses), C(eoip_tunnels), C(gre6_tunnels) and C(eoipv6_tunnels) have no
-    step of their own there. Use
+    step of their own there. Before C(wireguard_interfaces) it looks for the tools those modules run
+    (M(sitelink.tunnels.linux_tools)) and installs the missing ones when O(linux.install_packages) is on. Use
     C(become) on the task as the host needs.
   - Options the task leaves out come from the host's role variables when it has them - the connection from
     C(sitelink_routeros) at C(ansible_host) (TLS on unless it says C(tls=false); not when the task gives
@@ -102,6 +103,13 @@ options:
             did not make, and routes of another protocol to the prefixes the plan routes
             (O(sitelink.tunnels.linux_wireguard#module:adopt), O(sitelink.tunnels.linux_routes#module:adopt)).
             Without it such an interface or route fails the step and is left as it is.
+        type: bool
+        default: false
+      install_packages:
+        description:
+          - Install what the host lacks (M(sitelink.tunnels.linux_tools) - wireguard-tools, nftables, iproute2,
+            iputils-ping, wireguard-go where the kernel has no WireGuard) with its package manager before the
+            interface step. Without it a missing tool fails the site, naming it.
         type: bool
         default: false
 seealso:

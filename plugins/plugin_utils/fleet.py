@@ -307,6 +307,7 @@ ROLE_LINUX_SETTINGS = {
     "route_protocol": "sitelink_linux_route_protocol",
     "firewall_table": "sitelink_linux_firewall_table",
     "adopt": "sitelink_linux_adopt",
+    "install_packages": "sitelink_linux_install_packages",
 }
 
 
