@@ -12,6 +12,11 @@ from __future__ import annotations
 
 from ansible_collections.sitelink.tunnels.plugins.module_utils.common import names
 
+try:
+    import netaddr
+except ImportError:  # pragma: no cover - the action reports the missing library
+    netaddr = None
+
 PLATFORMS = ("routeros", "linux", "external")
 TOPOLOGIES = ("p2p", "hub_spoke", "mesh", "links")
 OVERLAYS = ("none", "gre", "eoip")
@@ -54,6 +59,12 @@ class Site(object):
         self.default_route = default_route
         self.public_key = public_key
         self.interface = interface
+        # each address of the site parsed once, here: None where the text is not one (validation says why)
+        self.lan_nets = [_parsed(netaddr.IPNetwork, lan) for lan in lans]
+        self.endpoint_ip = _parsed(netaddr.IPAddress, endpoint)        # None for a host name as well
+        # the address before %INTERFACE (a link-local next hop as RouterOS writes it)
+        self.underlay_gateway_ip = None if underlay_gateway is None else \
+            _parsed(netaddr.IPAddress, underlay_gateway.partition("%")[0])
 
 
 class Link(object):
@@ -82,8 +93,10 @@ class Model(object):
         self.topology = None
         self.hubs = []
         self.pools = {}
+        self.pool_nets = {}             # {"wireguard"|"overlay": IPNetwork, or None where the pool is not a prefix}
         self.psk_secret = None
         self.aggregates = []            # hub_spoke: prefixes spokes route to their hub instead of each remote LAN
+        self.aggregate_nets = []        # the aggregates as IPNetworks (None where one is not a prefix)
         self.declared = []              # [((a, b), origin)] as written, for validation
         self.problems = []
         self._refused = set()           # (host, variable) with a problem: later checks say nothing more about them
@@ -114,6 +127,16 @@ class Model(object):
                 index.setdefault(link.b, []).append(link)
             self._links_by_site = (len(self.links), index)
         return self._links_by_site[1].get(site, [])
+
+
+def _parsed(parse, value):
+    """`value` as a netaddr IPNetwork or IPAddress (`parse`), or None when it is not one."""
+    if value is None:
+        return None
+    try:
+        return parse(str(value))
+    except (netaddr.AddrFormatError, ValueError, TypeError):
+        return None
 
 
 def _int(model, host, variable, value, lo, hi):
@@ -253,6 +276,7 @@ def load(sites_vars, settings):
     model.hubs = _texts(model, fleet, "sitelink_topology.hubs", topology.get("hubs"), "a site's name")
     model.aggregates = _texts(model, fleet, "sitelink_topology.aggregates", topology.get("aggregates"),
                               "a prefix (like 10.20.0.0/16)")
+    model.aggregate_nets = [_parsed(netaddr.IPNetwork, text) for text in model.aggregates]
     defaults = _link_settings(model, "sitelink_link_defaults",
                               _mapping(model, "sitelink_link_defaults", settings.get("sitelink_link_defaults"),
                                        LINK_DEFAULT_KEYS, "a mapping of link settings"), LINK_DEFAULTS)
@@ -260,6 +284,7 @@ def load(sites_vars, settings):
                                                  "a mapping of pools"))
     base = _int(model, fleet, "sitelink_pools.tunnel_id_base", model.pools.get("tunnel_id_base"), 0, 65535)
     model.pools["tunnel_id_base"] = POOL_DEFAULTS["tunnel_id_base"] if base is None else base
+    model.pool_nets = dict((name, _parsed(netaddr.IPNetwork, model.pools.get(name))) for name in ("wireguard", "overlay"))
     model.psk_secret = settings.get("sitelink_psk_secret")
     if model.psk_secret is not None and not isinstance(model.psk_secret, str):
         model.problem(fleet, "sitelink_psk_secret", "must be a string (a vault value), not %s"

@@ -44,8 +44,8 @@ def link_index(model, link):
 
 
 def transit(model, link, pool_name, prefix_length):
-    """(address of the lower-id site, address of the other, prefix length) in `pool_name`."""
-    pool = netaddr.IPNetwork(model.pools[pool_name])
+    """({site: its IPAddress on the link}, prefix length) in `pool_name`: the lower-id site takes the lower address."""
+    pool = model.pool_nets[pool_name]
     size = 2 ** (width(pool) - prefix_length)
     first = pool.first + size * link_index(model, link)
     offset = 0 if prefix_length >= width(pool) - 1 else 1     # /31 (/127) use both; /30 skips network
@@ -53,13 +53,12 @@ def transit(model, link, pool_name, prefix_length):
     high = netaddr.IPAddress(first + offset + 1, pool.version)
     site_a, site_b = model.sites[link.a], model.sites[link.b]
     if site_a.id <= site_b.id:
-        return {link.a: str(low), link.b: str(high)}, prefix_length
-    return {link.a: str(high), link.b: str(low)}, prefix_length
+        return {link.a: low, link.b: high}, prefix_length
+    return {link.a: high, link.b: low}, prefix_length
 
 
 def wireguard_transit(model, link):
-    pool = netaddr.IPNetwork(model.pools["wireguard"])
-    return transit(model, link, "wireguard", width(pool) - 1)
+    return transit(model, link, "wireguard", width(model.pool_nets["wireguard"]) - 1)
 
 
 def overlay_transit(model, link):
@@ -73,9 +72,35 @@ def tunnel_id(model, link):
     return int(model.pools.get("tunnel_id_base", 100)) + link_index(model, link)
 
 
-def host_prefix(address):
-    ip = netaddr.IPAddress(address)
+def host_prefix(ip):
+    """The prefix of the IPAddress `ip` alone, as text."""
     return "%s/%d" % (ip, 32 if ip.version == 4 else 128)
+
+
+def prefix(model, text):
+    """The IPNetwork of a prefix in a plan of `model` (None for a LAN that is not one), without parsing the text
+    again: a LAN or an aggregate is the one parsed at load, a host prefix the one the planner made."""
+    return _prefixes(model)[text]
+
+
+def _prefixes(model):
+    """{text: IPNetwork or None} of the model's LANs and aggregates (as parsed at load), and the planner's host
+    prefixes."""
+    if "prefixes" not in model.memo:
+        prefixes = dict(zip(model.aggregates, model.aggregate_nets))
+        for site in model.sites.values():
+            prefixes.update(zip(site.lans, site.lan_nets))
+        model.memo["prefixes"] = prefixes
+    return model.memo["prefixes"]
+
+
+def _host_prefix(model, ip):
+    """host_prefix(ip), its IPNetwork kept for prefix() (validation reads the plans back)."""
+    text = host_prefix(ip)
+    prefixes = _prefixes(model)
+    if text not in prefixes:
+        prefixes[text] = netaddr.IPNetwork(ip)
+    return text
 
 
 def overlay_name(link, peer):
@@ -137,13 +162,13 @@ def _spoke_lans_behind(model, hub):
     spoke asks (planning the fleet stays linear with aggregates)."""
     cache = model.memo.setdefault("spoke_lans_behind", {})
     if hub not in cache:
-        aggregates = [netaddr.IPNetwork(a) for a in model.aggregates]
         lans = []
         for link in model.links_of(hub):
             other = link.other(hub)
-            for lan in model.sites[other].lans:
-                net = netaddr.IPNetwork(lan)
-                if not any(net.version == agg.version and net in agg for agg in aggregates):
+            for lan, net in zip(model.sites[other].lans, model.sites[other].lan_nets):
+                if net is None:
+                    raise ValueError("%r is not a prefix" % lan)     # reported by validation: no plan
+                if not any(net.version == agg.version and net in agg for agg in model.aggregate_nets):
                     lans.append((other, lan))
         cache[hub] = lans
     return cache[hub]
@@ -162,15 +187,17 @@ def plan_site(model, name):
     backups = backup_lans(model, name, extra)
     tunnel_interfaces = [iface]
     interface_families = {iface: set()}         # the families each tunnel interface carries (its transit)
-    lan_families = set(family(lan) for lan in site.lans)
+    lan_families = set(family(net) for net in site.lan_nets)
     lans = list(site.lans)                      # every LAN the site's tunnels join: its own and the routed ones
     plain_links = False                         # a link without overlay carries LAN traffic on WireGuard itself
     for link in sorted(model.links_of(name), key=lambda l: l.id):
         peer = model.sites[link.other(name)]
-        wg, wg_len = wireguard_transit(model, link)
+        wg_ips, wg_len = wireguard_transit(model, link)
+        wg = dict((site_name, str(ip)) for site_name, ip in wg_ips.items())
         out["addresses"].append({"address": "%s/%d" % (wg[name], wg_len), "interface": iface})
-        interface_families[iface].add(family(wg[name]))
-        allowed = [host_prefix(wg[peer.name])]
+        transit = family(wg_ips[name])
+        interface_families[iface].add(transit)
+        allowed = [_host_prefix(model, wg_ips[peer.name])]
         routed = list(peer.lans) + extra.get(peer.name, [])
         if link.overlay == "none":
             allowed += routed
@@ -185,13 +212,13 @@ def plan_site(model, name):
         hop = wg[peer.name]
         verify = wg[peer.name]
         if link.overlay != "none":
-            ov, ov_len = overlay_transit(model, link)
+            ov_ips, ov_len = overlay_transit(model, link)
+            ov = dict((site_name, str(ip)) for site_name, ip in ov_ips.items())
             ov_iface = overlay_name(link, peer.name)
             tunnel_interfaces.append(ov_iface)
             # RouterOS GRE keepalive needs the far end to send the inner packet back; a Linux ip_gre end does not,
             # and the RouterOS side would stay down: no keepalive toward Linux (WireGuard's own keepalive and
             # handshakes already say whether the path is up)
-            transit = family(wg[name])
             entry = {"type": link.overlay, "family": transit, "name": ov_iface, "link": link.id,
                      "local_address": wg[name], "remote_address": wg[peer.name],
                      "mtu": mtu - OVERLAY_OVERHEAD[link.overlay, transit], "keepalive": peer.platform != "linux"}
@@ -201,25 +228,25 @@ def plan_site(model, name):
             out["addresses"].append({"address": "%s/%d" % (ov[name], ov_len), "interface": ov_iface})
             out["firewall"].append({"name": "overlay-in-%s" % peer.name, "chain": "input",
                                     "protocol": OVERLAY_PROTOCOL[link.overlay, transit],
-                                    "src_address": host_prefix(wg[peer.name]), "in_interface": iface,
+                                    "src_address": _host_prefix(model, wg_ips[peer.name]), "in_interface": iface,
                                     "family": transit})
-            interface_families[ov_iface] = {family(ov[name])}
+            interface_families[ov_iface] = {family(ov_ips[name])}
             hop = verify = ov[peer.name]
         for lan in routed:
             out["routes"].append({"dst_address": lan, "gateway": hop, "distance": link.distance})
-            lan_families.add(family(lan))
+            lan_families.add(family(prefix(model, lan)))
             lans.append(lan)
         backup, rank = backups.get(peer.name, ((), 0))
         for lan in backup:
             out["routes"].append({"dst_address": lan, "gateway": hop, "distance": link.distance + rank})
-        if peer.endpoint and site.underlay_gateway and _is_address(peer.endpoint):
-            out["routes"].append({"dst_address": host_prefix(peer.endpoint), "gateway": site.underlay_gateway})
+        if peer.endpoint_ip is not None and site.underlay_gateway:
+            out["routes"].append({"dst_address": _host_prefix(model, peer.endpoint_ip), "gateway": site.underlay_gateway})
         out["links"].append({"link": link.id, "peer": peer.name, "overlay": link.overlay, "verify_address": verify,
                              "transit_address": wg[peer.name],
                              "peer_public_key": peer.public_key if peer.platform == "external" else None})
     # the WireGuard port is opened in the family peers dial it over: the site's endpoint's (IPv4 without one)
     out["firewall"][:0] = [{"name": "wireguard-in", "chain": "input", "protocol": "udp",
-                            "dst_port": str(site.listen_port), "family": family(site.endpoint, "ipv4")}]
+                            "dst_port": str(site.listen_port), "family": family(site.endpoint_ip, "ipv4")}]
     for ifname in tunnel_interfaces:
         for fam in sorted(interface_families[ifname] or {"ipv4"}):
             out["firewall"].append(_named({"name": "ping-in-%s" % ifname, "chain": "input", "in_interface": ifname,
@@ -244,17 +271,14 @@ def plan_site(model, name):
     for lan in lans:
         if lan not in seen:
             seen.add(lan)
-            out["address_lists"].append({"list": LAN_LIST, "address": lan, "family": family(lan)})
+            out["address_lists"].append({"list": LAN_LIST, "address": lan, "family": family(prefix(model, lan))})
     _dedupe_routes(out)
     return out
 
 
-def family(text, default=None):
-    """"ipv4" or "ipv6" of an address or prefix; `default` for anything else (a host name, nothing)."""
-    try:
-        return "ipv%d" % netaddr.IPNetwork(str(text)).version
-    except (netaddr.AddrFormatError, ValueError, TypeError):
-        return default
+def family(net, default=None):
+    """"ipv4" or "ipv6" of an IPAddress or IPNetwork; `default` for None (a host name, nothing)."""
+    return default if net is None else "ipv%d" % net.version
 
 
 def _named(rule):
@@ -287,10 +311,3 @@ def _dedupe_routes(out):
             routes.append(route)
     out["routes"] = routes
 
-
-def _is_address(text):
-    try:
-        netaddr.IPAddress(str(text))
-    except (netaddr.AddrFormatError, ValueError, TypeError):
-        return False
-    return True

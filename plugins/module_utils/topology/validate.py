@@ -22,10 +22,9 @@ HOSTNAME = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9]
                       r"([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
 
 
-def _network(model, host, variable, text):
-    try:
-        net = netaddr.IPNetwork(str(text))
-    except (netaddr.AddrFormatError, ValueError, TypeError):
+def _network(model, host, variable, text, net):
+    """The network of `text`, which load parsed into `net`; None (after a problem) when it is not a prefix."""
+    if net is None:
         model.problem(host, variable, "%r is not a prefix (like 192.168.10.0/24)" % (text,))
         return None
     if net.ip != net.network:
@@ -46,16 +45,10 @@ def _address(text):
         return None
 
 
-def _gateway(text):
-    """(address, interface) of a gateway: ADDRESS, or ADDRESS%INTERFACE as RouterOS writes a link-local next hop."""
-    address, _sep, interface = str(text).partition("%")
-    return _address(address), interface
-
-
 def _gateway_problems(model, site):
     """A gateway must be an address; an IPv6 link-local one names its interface on RouterOS (fe80::1%ether1), and
     is not built on Linux."""
-    address, interface = _gateway(site.underlay_gateway)
+    address, interface = site.underlay_gateway_ip, site.underlay_gateway.partition("%")[2]
     where = "sitelink_site.underlay_gateway"
     if address is None:
         model.problem(site.name, where, "%r is not an address" % (site.underlay_gateway,))
@@ -155,15 +148,15 @@ def _sites(model):
             if site.id in ids:
                 model.problem(name, "sitelink_site.id", "%d is already the id of %s" % (site.id, ids[site.id]))
             ids[site.id] = name
-        for index, text in enumerate(site.lans):
-            net = _network(model, name, "sitelink_site.lans[%d]" % index, text)
+        for index, (text, parsed) in enumerate(zip(site.lans, site.lan_nets)):
+            net = _network(model, name, "sitelink_site.lans[%d]" % index, text, parsed)
             if net is not None:
                 lans.append((name, net, index))
-        if site.endpoint is not None and _address(site.endpoint) is None and not _host_name(site.endpoint):
+        endpoint = site.endpoint_ip
+        if site.endpoint is not None and endpoint is None and not _host_name(site.endpoint):
             model.problem(name, "sitelink_site.endpoint", "%r is neither an address nor a host name"
                           % (site.endpoint,))
-        elif site.endpoint is not None and _address(site.endpoint) is not None and (
-                _address(site.endpoint).value == 0 or _address(site.endpoint).is_multicast()):
+        elif endpoint is not None and (endpoint.value == 0 or endpoint.is_multicast()):
             model.problem(name, "sitelink_site.endpoint", "%s is not an address peers can dial (unspecified or "
                           "multicast)" % site.endpoint)
         if site.underlay_gateway is not None:
@@ -203,9 +196,9 @@ def _aggregates(model, lans, pools):
                       "a %s topology joins the sites directly" % model.topology)
         return False
     spoke_lans = [(site, lan) for site, lan in lans if site not in model.hubs]
-    for index, text in enumerate(model.aggregates):
+    for index, (text, parsed) in enumerate(zip(model.aggregates, model.aggregate_nets)):
         variable = "sitelink_topology.aggregates[%d]" % index
-        aggregate = _network(model, FLEET, variable, text)
+        aggregate = _network(model, FLEET, variable, text, parsed)
         if aggregate is None:
             usable = False
             continue
@@ -229,7 +222,7 @@ def _aggregates(model, lans, pools):
 def _pools(model, lans):
     pools = {}
     for name in ("wireguard", "overlay"):
-        net = _network(model, FLEET, "sitelink_pools.%s" % name, model.pools.get(name))
+        net = _network(model, FLEET, "sitelink_pools.%s" % name, model.pools.get(name), model.pool_nets[name])
         if net is None:
             continue
         pools[name] = net
@@ -308,10 +301,9 @@ def _allowed_overlaps(model, plans):
         claims = []
         for peer in plan["peers"]:
             for prefix in peer["allowed_address"]:
-                try:
-                    claims.append((netaddr.IPNetwork(prefix), peer["peer"]))
-                except (netaddr.AddrFormatError, ValueError):
-                    continue              # a bad LAN, already reported
+                net = planner.prefix(model, prefix)
+                if net is not None:       # else a bad LAN, already reported
+                    claims.append((net, peer["peer"]))
         for later, earlier in _overlaps([net for net, _peer in claims]):
             (net, peer), (other, other_peer) = claims[later], claims[earlier]
             # nested prefixes are fine (WireGuard picks the longest match); an equal one moves to the last peer
@@ -339,8 +331,8 @@ def _families(model, link, pools):
                          " and every link using these defaults" if link.overlay_origin.startswith("sitelink_link_defaults")
                          else ""))
     for site, peer in ((model.sites[link.a], model.sites[link.b]), (model.sites[link.b], model.sites[link.a])):
-        for index, text in enumerate(peer.lans if site.platform == "routeros" else ()):
-            lan = _address_family(text)
+        for index, (text, net) in enumerate(zip(peer.lans, peer.lan_nets) if site.platform == "routeros" else ()):
+            lan = None if net is None else net.version
             if hop_pool is not None and lan is not None and lan != hop_pool.version \
                     and not model.refused(peer.name, "sitelink_site.lans[%d]" % index):
                 model.problem(peer.name, "sitelink_site.lans[%d]" % index, "%s is IPv%d but the RouterOS site %s "
@@ -348,23 +340,11 @@ def _families(model, link, pools):
                               "IPv4 gateways and /ipv6/route only IPv6; use a pool of the LAN's family"
                               % (text, lan, site.name, hop_pool.version, "wireguard" if link.overlay == "none"
                                  else "overlay", hop_pool, link.id))
-        endpoint, gateway = _address(peer.endpoint), _gateway(site.underlay_gateway)[0]
+        endpoint, gateway = peer.endpoint_ip, site.underlay_gateway_ip
         if endpoint is not None and gateway is not None and endpoint.version != gateway.version:
             model.problem(site.name, "sitelink_site.underlay_gateway", "%s is IPv%d; the route to %s's endpoint %s "
                           "needs an IPv%d gateway" % (gateway, gateway.version, peer.name, endpoint,
                                                       endpoint.version))
-
-
-def _prefix(text):
-    try:
-        return netaddr.IPNetwork(str(text))
-    except (netaddr.AddrFormatError, ValueError, TypeError):
-        return None
-
-
-def _address_family(text):
-    net = _prefix(text)
-    return None if net is None else net.version
 
 
 def _endpoints_outside_tunnels(model, plans):
@@ -377,10 +357,11 @@ def _endpoints_outside_tunnels(model, plans):
         claims = []                     # (prefix, what sends it into the tunnel, or None for an endpoint, peer)
         for peer in plan["peers"]:
             claims += [(net, "an allowed address of %s" % peer["peer"], peer["peer"])
-                       for net in map(_prefix, peer["allowed_address"]) if net is not None]   # bad: reported
-            address = _address(peer["endpoint_address"])
+                       for net in (planner.prefix(model, text) for text in peer["allowed_address"])
+                       if net is not None]   # bad: reported
+            address = model.sites[peer["peer"]].endpoint_ip      # the peer's endpoint_address, if an address
             if address is not None:
-                claims.append((netaddr.IPNetwork(planner.host_prefix(address)), None, peer["peer"]))
+                claims.append((netaddr.IPNetwork(address), None, peer["peer"]))
         for later, earlier in _overlaps([net for net, _what, _peer in claims]):
             pair = [claims[later], claims[earlier]]
             endpoints = [c for c in pair if c[1] is None]
@@ -424,9 +405,10 @@ def lockout(model, plans, management):
         tunnelled = []
         for peer in plan["peers"]:
             tunnelled += [(net, "an allowed address of %s" % peer["peer"])
-                          for net in map(_prefix, peer["allowed_address"]) if net is not None]
+                          for net in (planner.prefix(model, text) for text in peer["allowed_address"]) if net is not None]
         tunnelled += [(net, "a route into the tunnel") for net in
-                      (_prefix(r["dst_address"]) for r in plan["routes"] if r["gateway"] != gateway) if net is not None]
+                      (planner.prefix(model, r["dst_address"]) for r in plan["routes"] if r["gateway"] != gateway)
+                      if net is not None]
         for text, what in management[name]:
             address = _address(text)
             if address is None or address.is_loopback():
