@@ -24,7 +24,7 @@ description:
     (traffic for the handshake); only the overlay address's answers are reported.
   - Then reads the WireGuard peers (last handshake, endpoints; never a key other than the public one), after
     the pings that may have brought the handshakes about - unless every link answered and the role's apply step
-    of this run (registered as C(sitelink__apply)) read every link's peer with a handshake already: its reading
+    of this run (registered as C(sitelink__apply)) read every link's peer with a handshake already; its reading
     is then taken, so that a no-change run reads each router's peers once.
   - On a Linux site it runs M(sitelink.tunnels.linux_tunnel_status) on the host (use C(become) as the host
     needs), again after O(delay) while some address is silent, up to O(retries) times.
