@@ -310,4 +310,3 @@ def _dedupe_routes(out):
             seen.add(key)
             routes.append(route)
     out["routes"] = routes
-
