@@ -148,9 +148,7 @@ class ActionModule(SiteAction):
             if step is None:
                 continue
             module, arguments = step
-            done = self._execute_module(module_name=module, task_vars=self._vars,
-                                        module_args=arguments(plan, keys, psk_secret, settings, router))
-            done.pop("invocation", None)
+            done = self.run_module(module, arguments(plan, keys, psk_secret, settings, router))
             if done.get("failed"):
                 out.update(failed=True, msg="%s: %s: %s (applied before it: %s)" % (
                     router, module.rsplit(".", 1)[1], done.get("msg", "failed"), ", ".join(out["resources"]) or
@@ -164,30 +162,25 @@ class ActionModule(SiteAction):
     def linux_tools(self, router, settings, out):
         """The host's tools first (linux_tools); the missing ones are installed with its package manager when
         `install_packages` is on. False, with the site failed and why, when something is still missing."""
-        def run(module, args):
-            done = self._execute_module(module_name=module, module_args=args, task_vars=self._vars)
-            done.pop("invocation", None)
-            return done
-
         check = {"implementation": settings.get("implementation", "auto")}
-        found = run("sitelink.tunnels.linux_tools", check)
+        found = self.run_module("sitelink.tunnels.linux_tools", check)
         missing = found.get("missing") or []
         why = found.get("msg", "linux_tools failed") if found.get("failed") else None
         if not why and missing and not settings.get("install_packages"):
             why = "missing %s; install them or set sitelink_linux_install_packages: true" % ", ".join(missing)
         elif not why and missing:
             # as ansible.builtin.package does it: the host's package manager, then that manager's module
-            facts = run("ansible.legacy.setup", {"gather_subset": ["!all"], "filter": ["ansible_pkg_mgr"]})
+            facts = self.run_module("ansible.legacy.setup", {"gather_subset": ["!all"], "filter": ["ansible_pkg_mgr"]})
             manager = facts.get("ansible_facts", {}).get("ansible_pkg_mgr")
             if manager in (None, "unknown"):
                 why = "missing %s, and no package manager found to install them" % ", ".join(missing)
             else:
-                installed = run("ansible.legacy." + manager, {"name": missing, "state": "present"})
+                installed = self.run_module("ansible.legacy." + manager, {"name": missing, "state": "present"})
                 self._record(out, "packages", installed)
                 if installed.get("failed"):
                     why = "installing %s failed: %s" % (", ".join(missing), installed.get("msg", ""))
                 elif not self._task.check_mode:
-                    still = run("sitelink.tunnels.linux_tools", check).get("missing") or []
+                    still = self.run_module("sitelink.tunnels.linux_tools", check).get("missing") or []
                     if still:
                         why = "still missing %s after installing it" % ", ".join(still)
         if why:

@@ -20,18 +20,18 @@ class ActionModule(SiteAction):
     def work_on(self, params, router, plan):
         addresses = [link["verify_address"] for link in plan["links"]]
         started = time.monotonic()
+        keys = fleet.keys_of(self._vars, plan, router).get("public_keys")
         if plan["platform"] == "linux":
             status = self.linux(params, plan, addresses, started)
         else:
-            status = self.routeros(params, router, plan, addresses, started)
+            status = self.routeros(params, router, plan, keys, addresses, started)
         if params["strict"] and not status.get("failed"):
-            keys = fleet.keys_of(self._vars, plan, router).get("public_keys")
             message = fleet.not_up_message(router, fleet.link_rows(router, plan, keys, status))
             if message:
                 status.update(failed=True, msg=message)
         return status
 
-    def routeros(self, params, router, plan, addresses, started):
+    def routeros(self, params, router, plan, keys, addresses, started):
         # A WireGuard peer makes its first handshake only when something is to be sent to it: the pings are that
         # traffic. An overlay may only run once the handshake carried its keepalive, so from the second attempt on
         # the peer's transit address of a silent overlay link is pinged too (not reported: the overlay decides).
@@ -50,7 +50,7 @@ class ActionModule(SiteAction):
             time.sleep(params["delay"])
         results = [answers[a] for a in addresses]
         waited = int(round(time.monotonic() - started))
-        peers, read_by = self.peers_as_applied(plan, router, results), "site_apply"
+        peers, read_by = self.peers_as_applied(plan, keys, results), "site_apply"
         if peers is None:
             api = self.open(params, router)
             try:
@@ -60,7 +60,7 @@ class ActionModule(SiteAction):
         return {"changed": False, "results": results, "all_answered": all(r["received"] for r in results),
                 "attempts": attempts, "waited": waited, "peers": peers, "peers_read_by": read_by}
 
-    def peers_as_applied(self, plan, router, results):
+    def peers_as_applied(self, plan, keys, results):
         """The peers as this run's apply step read them, when that reading already shows all that reading them
         again would: every link answered and every link's peer had a handshake. None otherwise (a link to explain,
         or a first handshake the pings made), and without the role's apply step."""
@@ -71,7 +71,6 @@ class ActionModule(SiteAction):
             peers = fleet.plain(applied["resources"]["wireguard_peers"]["after"])
         except (KeyError, TypeError):
             return None
-        keys = fleet.keys_of(self._vars, plan, router).get("public_keys")
         handshakes = dict((p.get("public_key"), p.get("last_handshake")) for p in peers)
         if not all(handshakes.get(planner.peer_public_key(plan, link["peer"], keys)) for link in plan["links"]):
             return None
@@ -83,9 +82,7 @@ class ActionModule(SiteAction):
         attempts = 0
         while True:
             attempts += 1
-            status = self._execute_module(module_name="sitelink.tunnels.linux_tunnel_status", module_args=args,
-                                          task_vars=self._vars)
-            status.pop("invocation", None)
+            status = self.run_module("sitelink.tunnels.linux_tunnel_status", args)
             if status.get("failed") or status.get("all_answered") or attempts > params["retries"]:
                 break
             time.sleep(params["delay"])

@@ -122,6 +122,12 @@ class SiteAction(RouterosAction):
     def work_on(self, params, router, plan):
         raise NotImplementedError
 
+    def run_module(self, module, args):
+        """A module's result on the site's host, without the echo of its arguments."""
+        done = self._execute_module(module_name=module, module_args=args, task_vars=self._vars)
+        done.pop("invocation", None)
+        return done
+
 
 class ResourceAction(RouterosAction):
     """A resource module: `config` + `state` for one Resource of the catalogue."""

@@ -109,7 +109,7 @@ class Engine(object):
     # ------------------------------------------------------------ reading
     def proplist(self):
         names = [".id", "comment", "dynamic"] + [f.api for f in self.resource.fields]
-        return names + [n for n in self.resource.read_only + self.resource.status if n not in names]
+        return names + [n for n in self.resource.read_back if n not in names]
 
     def read(self, api, path):
         """Every entry of `path`, with only the fields we manage; dynamic entries are not ours to touch.
@@ -552,7 +552,7 @@ class Engine(object):
             return [("set", op.path, row[".id"], args)] if args else []
         if op.verb == "remove" and op.item_id not in by_id:
             args = dict((k, self._to_api(k, v) if k != "comment" else v) for k, v in op.before.items()
-                        if k not in (".id", "dynamic") and k not in self.resource.read_only + self.resource.status
+                        if k not in (".id", "dynamic") and k not in self.resource.read_back
                         and v not in (None, ""))
             successor = self._successor(op.item_id, original, by_id)
             if successor is not None and self.resource.ordered_by:
@@ -609,7 +609,7 @@ class Engine(object):
                     if value is None:
                         continue
                     entry[field.option] = REDACTED if field.secret and value != "" else field.kind.from_api(value)
-                for name in self.resource.read_only + self.resource.status:
+                for name in self.resource.read_back:
                     if name in row:
                         entry[name.replace("-", "_")] = row[name]
                 if self.resource.family_of == "family":

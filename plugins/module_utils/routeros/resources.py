@@ -62,6 +62,7 @@ class Resource(object):
         self.by_api = dict((f.api, f) for f in fields)
         self.read_only = read_only          # API fields returned as results, never written
         self.status = status                # live read-only fields (a handshake's age): returned, never in a diff
+        self.read_back = read_only + status  # every API field read and returned that is never written
         self.interface_type = interface_type
         self.ordered_by = ordered_by        # "chain": list order matters within each chain
         self.family_of = family_of          # option whose address family picks the path
