@@ -4,40 +4,49 @@
 
 from __future__ import annotations
 
-from ansible_collections.sitelink.tunnels.plugins.plugin_utils import fleet, site_files
+from ansible_collections.sitelink.tunnels.plugins.plugin_utils import drivers, inventory, site_files
+from ansible_collections.sitelink.tunnels.plugins.plugin_utils.context import FleetContext
+from ansible_collections.sitelink.tunnels.plugins.plugin_utils.site_action import FleetAction
 
 
-class ActionModule(fleet.FleetAction):
+class ActionModule(FleetAction):
     """The whole fleet, loaded, validated and planned once (run_once), with the role settings of every play site;
     in render-only mode it also writes every play site's files."""
 
     REUSES_FLEET = False
 
     def checked_hosts(self, task_vars):
-        return fleet.plain(task_vars.get("ansible_play_hosts_all", []))
+        return FleetContext(task_vars, self._templar).play_hosts()
 
     def work(self, plans, task_vars):
-        play = [h for h in self.checked_hosts(task_vars) if h in plans]
-        peers = set(link["peer"] for host in play for link in plans[host]["links"])
-        outside = sorted(p for p in peers if p not in play and plans.get(p, {}).get("platform") == "linux")
-        result = dict(changed=False, plans=plans, play_sites=play, sites=len(plans), links=len(fleet.link_ids(plans)),
-                      linux_peers_outside_play=outside)
+        fleet = FleetContext(task_vars, self._templar)
+        play = [h for h in fleet.play_hosts() if h in plans]
+        peers = sorted(set(link["peer"] for host in play for link in plans[host]["links"]) - set(play))
+        outside = [p for p in peers if p in plans]
+        result = dict(changed=False, plans=plans, play_sites=play, sites=len(plans),
+                      links=len(inventory.link_ids(plans)),
+                      become_sites=[h for h in play if drivers.of(plans[h]).runs_on_host],
+                      peer_keys_on_host=[drivers.of(plans[p]).key_read(fleet, p, plans[p]) for p in outside
+                                         if drivers.of(plans[p]).reads_key_on_host])
         render_dir = self._task.args.get("render_dir")
         if render_dir:
-            result.update(self.render(render_dir, plans, play))
+            result.update(self.render(fleet, render_dir, plans, play))
             return result
-        # run once: one warning for the run, naming every site whose password would cross in clear text
-        warning = fleet.clear_text_warning(task_vars, self._templar, plans, play)
-        if warning:
-            result["warnings"] = [warning]
+        # run once: one warning per platform for the run (e.g. every site whose password would cross in clear text)
+        warnings = []
+        for driver in drivers.DRIVERS.values():
+            warnings += driver.fleet_warnings(fleet, [h for h in play if drivers.of(plans[h]) is driver],
+                                              [p for p in outside if drivers.of(plans[p]) is driver])
+        if warnings:
+            result["warnings"] = warnings
         return result
 
-    def render(self, dest, plans, play):
-        args = self._task.args
+    def render(self, fleet, dest, plans, play):
+        settings = site_files.render_settings(fleet, play, self._task.args)
         files, written = [], []
         for host in play:
             try:
-                paths, changed = site_files.render_site(dest, plans[host], host, args, self._task.check_mode)
+                paths, changed = site_files.render_site(dest, plans[host], host, settings[host], self._task.check_mode)
             except (ValueError, OSError) as exc:
                 return {"failed": True, "msg": "%s: %s" % (host, exc), "files": files, "written": written}
             files += paths

@@ -4,22 +4,27 @@
 
 from __future__ import annotations
 
-from ansible_collections.sitelink.tunnels.plugins.plugin_utils import fleet, site_files
+from ansible_collections.sitelink.tunnels.plugins.plugin_utils import site_files
+from ansible_collections.sitelink.tunnels.plugins.plugin_utils.context import FleetContext
+from ansible_collections.sitelink.tunnels.plugins.plugin_utils.site_action import FleetAction
 
 
-class ActionModule(fleet.FleetAction):
-    """Writes the site's plan (YAML and JSON) and its RouterOS script or Linux shell script; contacts no site."""
+class ActionModule(FleetAction):
+    """Writes the site's plan (YAML and JSON) and what its driver renders (RouterOS script, Linux shell script);
+    contacts no site."""
 
     def work(self, plans, task_vars):
         args = self._task.args
         dest = args.get("dest")
         if not dest:
             return {"failed": True, "msg": "dest is required"}
-        host = fleet.plain(task_vars["inventory_hostname"])
+        fleet = FleetContext(task_vars, self._templar)
+        host = fleet.me
         if host not in plans:
             return {"failed": True, "msg": "%s: sitelink_site: this host is not a configured site" % host}
+        settings = site_files.render_settings(fleet, [host], args)[host]
         try:
-            paths, written = site_files.render_site(dest, plans[host], host, args, self._task.check_mode)
+            paths, written = site_files.render_site(dest, plans[host], host, settings, self._task.check_mode)
         except (ValueError, OSError) as exc:
             return {"failed": True, "msg": "%s: %s" % (host, exc)}
         return {"changed": bool(written), "files": paths, "written": written}

@@ -17,6 +17,10 @@ description:
     C(sitelink_link_defaults), C(sitelink_pools) and C(sitelink_psk_secret), checks all of it, and plans every
     site once. Run it with C(run_once) and C(register); the role C(sitelink.tunnels.site_tunnel) does so and
     every later task takes its site's plan from the result.
+  - The fleet settings are each configured site's own (its inventory host and group variables, or a play variable
+    that holds for every host), never those of the host that runs the task; they must be the same for every site
+    that Ansible configures, and a difference is refused naming the sites on each side (a secret is compared, never
+    shown).
   - On any problem it fails with one line per problem (host, variable, why), before any device is touched.
   - It also checks the role settings (C(sitelink_routeros), C(sitelink_verify_count), ...) that the play's sites
     define against the role's argument spec, in the same pass, so the per-host argument-spec task can be left
@@ -40,21 +44,21 @@ options:
       written.
     type: path
   owner:
-    description: Ownership tag used in rendered comments, as the role's C(sitelink_owner).
+    description: Ownership tag used in rendered comments; by default each site's own C(sitelink_owner) (the
+      role's default C(fleet)).
     type: str
-    default: ""
   linux_key_dir:
-    description: Key directory of Linux sites in rendered scripts, as the role's C(sitelink_linux_key_dir).
+    description: Key directory of Linux sites in rendered scripts; by default each site's own
+      C(sitelink_linux_key_dir) (the role's default C(/etc/wireguard)).
     type: path
-    default: /etc/wireguard
   linux_route_protocol:
-    description: Route protocol number of Linux sites' routes in rendered scripts.
+    description: Route protocol number of Linux sites' routes in rendered scripts; by default each site's own
+      C(sitelink_linux_route_protocol) (the role's default C(157)).
     type: int
-    default: 157
   linux_firewall_table:
-    description: nftables table of Linux sites in rendered scripts.
+    description: nftables table of Linux sites in rendered scripts; by default each site's own
+      C(sitelink_linux_firewall_table) (the role's default C(sitelink)).
     type: str
-    default: sitelink
 attributes:
   check_mode:
     description: Plans the same; with O(render_dir) it reports which files would change and writes nothing.
@@ -87,9 +91,16 @@ play_sites:
   returned: success
   type: list
   elements: str
-linux_peers_outside_play:
-  description: Linux sites that peer with a site of the play but are not in it (C(--limit)); the role reads
-    their public keys on the host, read only.
+peer_keys_on_host:
+  description: Peers of the play's sites that are not in the play (C(--limit)) and whose public key is read on their
+    own host (Linux sites), each as C(host), the key file's C(path) and whether to C(become) there (the host's own
+    C(sitelink_linux_become)); the role reads them with M(sitelink.tunnels.wg_keypair) in check mode.
+  returned: success
+  type: list
+  elements: dict
+become_sites:
+  description: The play's sites whose steps run modules on the host itself (Linux sites); the role's C(become)
+    (C(sitelink_linux_become)) applies to them only.
   returned: success
   type: list
   elements: str

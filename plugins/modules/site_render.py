@@ -26,21 +26,21 @@ options:
     type: path
     required: true
   owner:
-    description: Ownership tag used in the comments, as the role's C(sitelink_owner).
+    description: Ownership tag used in rendered comments; by default each site's own C(sitelink_owner) (the
+      role's default C(fleet)).
     type: str
-    default: ""
   linux_key_dir:
-    description: Key directory of Linux sites, as the role's C(sitelink_linux_key_dir).
+    description: Key directory of Linux sites in rendered scripts; by default each site's own
+      C(sitelink_linux_key_dir) (the role's default C(/etc/wireguard)).
     type: path
-    default: /etc/wireguard
   linux_route_protocol:
-    description: Route protocol number of Linux sites' routes, as the role's C(sitelink_linux_route_protocol).
+    description: Route protocol number of Linux sites' routes in rendered scripts; by default each site's own
+      C(sitelink_linux_route_protocol) (the role's default C(157)).
     type: int
-    default: 157
   linux_firewall_table:
-    description: nftables table of Linux sites, as the role's C(sitelink_linux_firewall_table).
+    description: nftables table of Linux sites in rendered scripts; by default each site's own
+      C(sitelink_linux_firewall_table) (the role's default C(sitelink)).
     type: str
-    default: sitelink
 attributes:
   check_mode:
     description: Reports which files would change; writes nothing.

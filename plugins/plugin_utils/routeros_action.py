@@ -18,7 +18,6 @@ from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.connecti
 from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros import resources
 from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.engine import Engine
 from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.errors import RouterosError, problem_report
-from ansible_collections.sitelink.tunnels.plugins.plugin_utils import fleet
 
 # Options whose values never appear anywhere (argument spec no_log).
 SECRET_OPTIONS = frozenset(("password", "preshared_key", "ipsec_secret", "private_key", "psk_secret"))
@@ -92,41 +91,6 @@ class RouterosAction(ActionBase):
 
     def work(self, params, router):
         raise NotImplementedError
-
-
-class SiteAction(RouterosAction):
-    """An action on one site of the role's fleet (either platform): `work_on(params, router, plan)`."""
-
-    def run(self, tmp=None, task_vars=None):
-        self._vars = task_vars or {}
-        return super(SiteAction, self).run(tmp, task_vars)
-
-    def arguments(self, task_vars):
-        """The task's arguments, and for the options it leaves out the host's role variables (the role's tasks
-        give none: fleet.own_settings)."""
-        given = dict(self._task.args)
-        spec = argument_spec(self.MODULE)
-        own = fleet.own_settings(task_vars, self._templar, given)
-        given.update((k, v) for k, v in own.items() if k in spec)
-        return given
-
-    def work(self, params, router):
-        plan, failure = fleet.plan_or_failure(self._vars, self._templar, router)
-        if failure:
-            return failure
-        if plan is None:
-            return {"failed": True, "msg": "%s: not a configured site of the inventory (a host with sitelink_site "
-                                           "whose platform is routeros or linux)" % router}
-        return self.work_on(params, router, plan)
-
-    def work_on(self, params, router, plan):
-        raise NotImplementedError
-
-    def run_module(self, module, args):
-        """A module's result on the site's host, without the echo of its arguments."""
-        done = self._execute_module(module_name=module, module_args=args, task_vars=self._vars)
-        done.pop("invocation", None)
-        return done
 
 
 class ResourceAction(RouterosAction):

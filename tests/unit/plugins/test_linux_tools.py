@@ -6,6 +6,7 @@ import pytest
 
 from ansible_collections.sitelink.tunnels.plugins.action import site_apply
 from ansible_collections.sitelink.tunnels.plugins.modules import linux_tools
+from ansible_collections.sitelink.tunnels.plugins.plugin_utils.drivers.linux import LinuxDriver
 
 
 class FakeModule(object):
@@ -59,7 +60,7 @@ def interface_step(host, install, check_mode=False):
     action._execute_module, action._vars = host, {}
     action._task = types.SimpleNamespace(check_mode=check_mode)
     out = {"changed": False, "commands": [], "resources": {}, "warnings": [], "diff": []}
-    went_on = action.linux_tools("branch", {"implementation": "auto", "install_packages": install}, out)
+    went_on = LinuxDriver.tools(action, "branch", {"implementation": "auto", "install_packages": install}, out)
     return went_on, out
 
 

@@ -1,7 +1,7 @@
 """The lockout guard: no site sends traffic for its own management address, or for the controller, into a tunnel
 it is building - unless the operator says the controller reaches it through a tunnel."""
 
-from ansible_collections.sitelink.tunnels.plugins.plugin_utils import fleet
+from ansible_collections.sitelink.tunnels.plugins.plugin_utils import inventory as fleet
 
 SETTINGS = {"sitelink_topology": {"type": "hub_spoke", "hubs": ["hub"]}, "sitelink_psk_secret": "unit"}
 

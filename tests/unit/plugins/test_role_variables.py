@@ -1,4 +1,4 @@
-"""The role and its actions agree on internal variable names through one table, fleet.ROLE_VARS."""
+"""The role and its actions agree on internal variable names through one table, context.ROLE_VARS."""
 
 import glob
 import os
@@ -6,7 +6,7 @@ import re
 
 import yaml
 
-from ansible_collections.sitelink.tunnels.plugins.plugin_utils import fleet
+from ansible_collections.sitelink.tunnels.plugins.plugin_utils import context, inventory
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 ROLE = os.path.join(ROOT, "roles", "site_tunnel")
@@ -29,14 +29,14 @@ def test_every_register_is_internal_and_every_table_entry_is_registered():
     for variable, where in registered.items():
         assert variable.startswith("sitelink__"), "%s registers %s: internal names are sitelink__*" % (
             where, variable)
-    assert set(fleet.ROLE_VARS.values()) <= set(registered), \
-        "ROLE_VARS names a variable the role never registers: %s" % (set(fleet.ROLE_VARS.values()) - set(registered))
+    assert set(context.ROLE_VARS.values()) <= set(registered), \
+        "ROLE_VARS names a variable the role never registers: %s" % (set(context.ROLE_VARS.values()) - set(registered))
 
 
 def test_the_actions_read_no_role_variable_by_a_literal_name():
-    """Python reads role-registered values only through fleet.registered(purpose)."""
+    """Python reads role-registered values only through context.registered(purpose)."""
     for path in glob.glob(os.path.join(ROOT, "plugins", "**", "*.py"), recursive=True):
-        if path.endswith(os.path.join("plugin_utils", "fleet.py")):
+        if path.endswith(os.path.join("plugin_utils", "context.py")):
             continue
         with open(path, encoding="utf-8") as fh:
             text = fh.read()
@@ -49,9 +49,9 @@ def test_role_internal_variables_in_vars_are_sitelink__():
 
 
 def test_the_fleet_step_checks_role_settings_against_the_role_spec():
-    spec = fleet.role_settings_spec()
+    spec = inventory.role_settings_spec()
     assert "sitelink_site" not in spec and "sitelink_verify_count" in spec
-    assert fleet.role_settings_problems(spec, {"sitelink_verify_count": 3, "sitelink_owner": "fleet"}) == []
-    problems = fleet.role_settings_problems(spec, {"sitelink_verify_count": "many"})
+    assert inventory.role_settings_problems(spec, {"sitelink_verify_count": 3, "sitelink_owner": "fleet"}) == []
+    problems = inventory.role_settings_problems(spec, {"sitelink_verify_count": "many"})
     assert len(problems) == 1 and "sitelink_verify_count" in problems[0]
-    assert fleet.role_settings_problems(spec, {}) == []
+    assert inventory.role_settings_problems(spec, {}) == []

@@ -1,31 +1,32 @@
-"""site_apply's (platform, resource) table: every resource of the plan has its place on every platform."""
+"""The drivers' step tables: every resource of the plan has its place on every platform."""
 
 import os
 
 import yaml
 
-from ansible_collections.sitelink.tunnels.plugins.action import site_apply
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import model, routeros, validate
 from ansible_collections.sitelink.tunnels.plugins.modules import site_apply as site_apply_doc
+from ansible_collections.sitelink.tunnels.plugins.plugin_utils.drivers import linux as linux_driver
+from ansible_collections.sitelink.tunnels.plugins.plugin_utils.drivers import routeros as routeros_driver
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
 
 def test_routeros_applies_every_adapter_resource_in_the_adapter_order():
-    assert tuple(site_apply.STEPS["routeros"]) == routeros.ORDER
-    assert all(site_apply.STEPS["routeros"][name].name == name for name in routeros.ORDER)
+    assert tuple(routeros_driver.STEPS) == routeros.ORDER
+    assert all(routeros_driver.STEPS[name].name == name for name in routeros.ORDER)
 
 
 def test_firewall_holes_are_open_before_routes_move_traffic_into_a_tunnel():
     """Whatever order a task lists them in (lockout guard: the rules admit the traffic the routes move)."""
     assert routeros.ORDER.index("firewall_rules") < routeros.ORDER.index("routes")
-    assert site_apply.in_order(["routes", "firewall_rules", "addresses"]) == ["addresses", "firewall_rules", "routes"]
-    linux = list(site_apply.STEPS["linux"])
+    assert routeros_driver.in_order(["routes", "firewall_rules", "addresses"]) == ["addresses", "firewall_rules", "routes"]
+    linux = list(linux_driver.STEPS)
     assert linux.index("firewall_rules") < linux.index("routes")
 
 
 def test_linux_steps_are_resources_of_the_plan_and_modules_of_the_collection():
-    for resource, (module, _arguments) in site_apply.STEPS["linux"].items():
+    for resource, (module, _arguments) in linux_driver.STEPS.items():
         assert resource in routeros.ORDER, resource
         assert os.path.exists(os.path.join(ROOT, "plugins", "modules", module.rsplit(".", maxsplit=1)[-1] + ".py")), module
 
@@ -44,7 +45,7 @@ def test_linux_arguments_come_from_the_plan_and_the_settings():
     linux = {"key_dir": "/etc/wg", "implementation": "auto", "persist": False, "sysctl_file": "/x",
              "route_protocol": 157, "firewall_table": "sitelink", "owner": "fleet"}
     keys = {"public_keys": {"a": "A" * 43 + "=", "b": "B" * 43 + "="}, "complete": {"a": True}}
-    args = dict((name, step[1](plans["a"], keys, "unit", linux, "a")) for name, step in site_apply.STEPS["linux"].items())
+    args = dict((name, step[1](plans["a"], keys, "unit", linux, "a")) for name, step in linux_driver.STEPS.items())
     assert args["wireguard_interfaces"] == {"path": "/etc/wg/wg-sitelink.key"}
     wg = args["wireguard_peers"]
     assert wg["private_key_path"] == "/etc/wg/wg-sitelink.key" and wg["purge_peers"] is True

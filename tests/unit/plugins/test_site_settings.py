@@ -8,7 +8,7 @@ import sys
 
 import yaml
 
-from ansible_collections.sitelink.tunnels.plugins.plugin_utils import fleet
+from ansible_collections.sitelink.tunnels.plugins.plugin_utils.context import SiteContext
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 ROLE = os.path.join(ROOT, "roles", "site_tunnel")
@@ -52,27 +52,27 @@ def test_connection_owner_and_linux_settings_come_from_the_host_variables():
                  "sitelink_routeros": {"port": 8728, "tls": "no", "username": "ansible", "password": "s3cret"},
                  "sitelink_owner": "lab", "sitelink_linux_key_dir": "/etc/wg", "sitelink_linux_persist": False,
                  "sitelink_verify_count": 5}
-    own = fleet.own_settings(task_vars, Templar(), {"resources": ["routes"]})
+    own = SiteContext(task_vars, Templar()).settings({"resources": ["routes"]})
     assert own == {"hostname": "192.0.2.7", "port": 8728, "tls": False, "validate_certs": True,
                    "username": "ansible", "password": "s3cret", "owner": "lab", "count": 5,
                    "linux": {"key_dir": "/etc/wg", "persist": False}}
 
 
 def test_the_role_defaults_tls_on_and_the_host_name_stands_in_for_a_missing_ansible_host():
-    own = fleet.own_settings({"inventory_hostname": "hub", "sitelink_routeros": {}}, Templar(), {})
+    own = SiteContext({"inventory_hostname": "hub", "sitelink_routeros": {}}, Templar()).settings({})
     assert own == {"hostname": "hub", "tls": True, "validate_certs": True}
 
 
 def test_what_the_task_gives_wins_and_a_hostname_keeps_the_whole_connection_of_the_task():
     task_vars = {"inventory_hostname": "hub", "sitelink_routeros": {"port": 8729, "username": "ansible"},
                  "sitelink_owner": "lab"}
-    assert fleet.own_settings(task_vars, Templar(), {"owner": "mine", "port": 1234}) == \
+    assert SiteContext(task_vars, Templar()).settings({"owner": "mine", "port": 1234}) == \
         {"hostname": "hub", "username": "ansible", "tls": True, "validate_certs": True}
-    assert fleet.own_settings(task_vars, Templar(), {"hostname": "10.0.0.1"}) == {"owner": "lab"}
+    assert SiteContext(task_vars, Templar()).settings({"hostname": "10.0.0.1"}) == {"owner": "lab"}
 
 
 def test_outside_the_role_the_module_defaults_hold():
-    assert fleet.own_settings({"inventory_hostname": "r1"}, Templar(), {}) == {}
+    assert SiteContext({"inventory_hostname": "r1"}, Templar()).settings({}) == {}
 
 
 def test_loading_a_site_action_class_makes_its_argument_spec_before_any_worker_forks():

@@ -22,7 +22,7 @@ from hypothesis.configuration import set_hypothesis_home_dir
 from ansible_collections.sitelink.tunnels.plugins.module_utils.common import names
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import model as topology
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import validate
-from ansible_collections.sitelink.tunnels.plugins.plugin_utils import fleet
+from ansible_collections.sitelink.tunnels.plugins.plugin_utils import inventory as fleet
 
 # Hypothesis keeps a cache (constants of the code under test) in .hypothesis/ of the working directory: in build/
 # instead, which git ignores and `make clean` removes

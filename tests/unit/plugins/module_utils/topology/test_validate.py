@@ -6,7 +6,7 @@ import pytest
 
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import model, validate
 
-from ansible_collections.sitelink.tunnels.plugins.plugin_utils import fleet
+from ansible_collections.sitelink.tunnels.plugins.plugin_utils import inventory as fleet
 
 from corpus import cases, load, load_hosts
 

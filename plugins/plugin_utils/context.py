@@ -1,0 +1,231 @@
+# -*- coding: utf-8 -*-
+# Copyright: sitelink.tunnels contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The only code that reads task variables.
+
+`FleetContext` is what a fleet-wide step (the role's run-once `site_fleet`, `site_public_keys`, `site_report`) sees:
+every site's own inventory variables, and the fleet settings each site holds in its own scope. `SiteContext` is what
+one site's task (`site_apply`, `site_verify`) sees: its plan out of the fleet step, the keys it needs, its settings,
+its connection and the preshared-key secret."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import yaml
+
+from ansible.module_utils.parsing.convert_bool import boolean
+
+# Fleet-wide settings: every configured site must see the same value (inventory.agreement refuses a difference).
+SETTINGS = ("sitelink_topology", "sitelink_link_defaults", "sitelink_pools", "sitelink_psk_secret")
+CONNECTION = ("port", "username", "password", "tls", "validate_certs", "ca_path", "timeout")
+
+# The role's internal variables that its actions read back, by purpose; the role registers them under exactly
+# these names (tests/unit/plugins/test_role_variables.py checks the role against this table).
+ROLE_VARS = {
+    "fleet": "sitelink__fleet",                     # site_fleet: every site's plan, computed once per play
+    "interface": "sitelink__interface",             # site_apply of the interface step: the site's public key
+    "keys": "sitelink__keys",                       # site_public_keys: public keys, and whose are complete
+    "apply": "sitelink__apply",                     # site_apply of the other resources: the peers' handshakes
+    "peer_keys_on_host": "sitelink__peer_keys_on_host",  # wg_keypair, read only, on peers outside the play
+    "verify": "sitelink__verify",                   # site_verify: pings and peers of a site
+    "report": "sitelink__report",                   # site_report
+}
+
+# What a site action (site_apply, site_verify) takes from the role's variables when its task does not give it. The
+# role's tasks give none of these: a templated task argument is compiled by Jinja again in every host's worker
+# process (there is no template cache across the fork), about 1 ms to 5 ms a template.
+ROLE_OPTIONS = {
+    "owner": "sitelink_owner",                   # site_apply
+    "count": "sitelink_verify_count",            # site_verify
+    "retries": "sitelink_verify_retries",
+    "delay": "sitelink_verify_delay",
+    "strict": "sitelink_verify_strict",
+}
+ROLE_LINUX_SETTINGS = {
+    "key_dir": "sitelink_linux_key_dir",
+    "implementation": "sitelink_linux_implementation",
+    "persist": "sitelink_linux_persist",
+    "sysctl_file": "sitelink_linux_sysctl_file",
+    "route_protocol": "sitelink_linux_route_protocol",
+    "firewall_table": "sitelink_linux_firewall_table",
+    "adopt": "sitelink_linux_adopt",
+    "install_packages": "sitelink_linux_install_packages",
+}
+ROLE_DEFAULTS_FILE = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                                  "roles", "site_tunnel", "defaults", "main.yml")
+# A variable a scope does not define (None is a value).
+ABSENT = object()
+
+
+def plain(value):
+    """Plain dicts, lists and strings from ansible-core's tagged or lazy values (a JSON round trip)."""
+    return json.loads(json.dumps(value, default=str))
+
+
+def role_defaults():
+    """The role's defaults (roles/site_tunnel/defaults/main.yml), as written (a templated default stays a text)."""
+    with open(ROLE_DEFAULTS_FILE, encoding="utf-8") as fh:
+        return yaml.safe_load(fh) or {}
+
+
+def role_flag(settings, name):
+    """`tls` or `validate_certs` of a site's sitelink_routeros: true unless it says otherwise (the role's
+    defaults; YAML's and Ansible's spellings of false, "no" or "false" included)."""
+    value = settings.get(name) if isinstance(settings, dict) else None
+    return True if value is None else boolean(value, strict=False)
+
+
+def connection_options(settings, hostname):
+    """Connection options from a site's sitelink_routeros mapping and its address, with the role's defaults."""
+    settings = settings if isinstance(settings, dict) else {}
+    params = dict((k, settings.get(k)) for k in CONNECTION)
+    params["hostname"] = hostname
+    params["tls"] = role_flag(settings, "tls")
+    params["validate_certs"] = role_flag(settings, "validate_certs")
+    return params
+
+
+def registered(task_vars, purpose, host=None):
+    """What the role registered for `purpose` (a ROLE_VARS key), on `host` or the task's own host; {} if none."""
+    name = ROLE_VARS[purpose]
+    host_vars = task_vars["hostvars"][host] if host is not None else task_vars
+    return plain(host_vars[name]) if name in host_vars else {}
+
+
+class FleetContext(object):
+    """A fleet-wide step's view: the sites' own variables and the scope each fleet setting comes from.
+
+    A site's value of a variable is its own (inventory host and group variables, which hostvars shows), unless the
+    value the step's own host sees was set above the inventory (play variables, role parameters: they hold for
+    every host of the play) - so the host that runs a run-once step, a site or not, changes nothing."""
+
+    def __init__(self, task_vars, templar):
+        self.task_vars = task_vars
+        self.templar = templar
+        self.hostvars = task_vars["hostvars"]
+        self.me = task_vars.get("inventory_hostname")
+        self._defaults = None
+        self._sites_vars = None
+
+    def sites_vars(self):
+        """{site: its host variables (a mapping)} of every inventory host with sitelink_site, in the play or not."""
+        if self._sites_vars is None:
+            self._sites_vars = dict((plain(host), self.hostvars[host]) for host in self.hostvars
+                                    if "sitelink_site" in self.hostvars[host])
+        return self._sites_vars
+
+    def play_hosts(self, current=False):
+        """The play's hosts; `current`: only those still running (not failed or unreachable)."""
+        return plain(self.task_vars.get("ansible_play_hosts" if current else "ansible_play_hosts_all", []))
+
+    def defaults(self):
+        if self._defaults is None:
+            self._defaults = role_defaults()
+        return self._defaults
+
+    def above_inventory(self, name):
+        """The value of `name` set above the inventory for the whole play, or ABSENT: the step's own host sees a value
+        that its inventory variables do not hold, and that is not the role's default."""
+        if name not in self.task_vars:
+            return ABSENT
+        own = plain(self.templar.template(self.task_vars[name]))
+        mine = self.hostvars[self.me] if self.me in self.hostvars else {}
+        if name in mine:
+            return own if own != plain(mine[name]) else ABSENT
+        return ABSENT if own == self.defaults().get(name, ABSENT) else own
+
+    def values(self, name, sites):
+        """{site: its value of `name`, or ABSENT} in each site's own scope (see the class)."""
+        above = self.above_inventory(name)
+        if above is not ABSENT:
+            return dict((site, above) for site in sites)
+        every = self.sites_vars()
+        return dict((site, plain(every[site][name]) if name in every[site] else ABSENT) for site in sites)
+
+    def role_setting(self, name, sites):
+        """{site: its value of the role setting `name` in its own scope, else the role's default (None if none)}."""
+        default = self.defaults().get(name)
+        return dict((site, default if value is ABSENT else value) for site, value in self.values(name, sites).items())
+
+    def registered(self, purpose, host=None):
+        return registered(self.task_vars, purpose, host)
+
+    def connection(self, host):
+        """Connection options of an inventory host, from its own variables, with the role's defaults: TLS (port 8729
+        unless it gives one) and certificate verification."""
+        host_vars = self.hostvars[host]
+        settings = plain(host_vars["sitelink_routeros"]) if "sitelink_routeros" in host_vars else {}
+        return connection_options(settings, host_vars["ansible_host"] if "ansible_host" in host_vars else host)
+
+    def become(self, host):
+        """Whether a task on `host` becomes root: its sitelink_linux_become, else the role's default rule (a user
+        other than root becomes)."""
+        host_vars = self.hostvars[host]
+        if "sitelink_linux_become" in host_vars:
+            return boolean(plain(host_vars["sitelink_linux_become"]), strict=False)
+        user = plain(host_vars["ansible_user"]) if "ansible_user" in host_vars else "root"
+        return user != "root"
+
+
+class SiteContext(object):
+    """One site task's view, read once: its host, plan (from the role's fleet step), the public keys it needs, its
+    settings (connection, owner, Linux, verification) and the preshared-key secret, all in the host's own scope -
+    the scope the fleet step validated (inventory.agreement: every site sees the same fleet settings)."""
+
+    def __init__(self, task_vars, templar):
+        self.task_vars = task_vars
+        self.templar = templar
+        self.host = task_vars.get("inventory_hostname", "router")
+
+    def var(self, name, default=None):
+        return plain(self.templar.template(self.task_vars[name])) if name in self.task_vars else default
+
+    @property
+    def secret(self):
+        return self.templar.template(self.task_vars.get("sitelink_psk_secret"))
+
+    def fleet_plan(self):
+        """(this host's plan or None, True) from the role's fleet step without copying every plan (each host asks:
+        that copy made a host task grow with the fleet); (None, False) without a fleet step."""
+        name = ROLE_VARS["fleet"]
+        if name in self.task_vars and "plans" in self.task_vars[name]:
+            plans = self.task_vars[name]["plans"]
+            return (plain(plans[self.host]) if self.host in plans else None), True
+        return None, False
+
+    def keys(self, plan):
+        """The key step's result cut to what this site needs (its own and its peers' keys, its `complete`), or {}
+        without a key step."""
+        name = ROLE_VARS["keys"]
+        if name not in self.task_vars or "public_keys" not in self.task_vars[name]:
+            return {}
+        every, complete = self.task_vars[name]["public_keys"], self.task_vars[name].get("complete", {})
+        wanted = [self.host] + [peer["peer"] for peer in plan["peers"]]
+        return {"public_keys": plain(dict((site, every[site]) for site in wanted if site in every)),
+                "complete": {self.host: bool(complete[self.host]) if self.host in complete else False}}
+
+    def registered(self, purpose, host=None):
+        return registered(self.task_vars, purpose, host)
+
+    def settings(self, given):
+        """The options a site action fills from its host's role variables, for the ones its task (`given`: the task's
+        arguments with their module_defaults) leaves out: the connection from `sitelink_routeros` (its keys, TLS and
+        certificate checks on unless it says otherwise, at the host's ansible_host) unless the task names a
+        hostname, the options of ROLE_OPTIONS, the `linux` settings from `sitelink_linux_*`; the action keeps those
+        its module has. A variable the host does not have (the action used outside the role) leaves the module's
+        default."""
+        out = {}
+        if "sitelink_routeros" in self.task_vars and not given.get("hostname"):
+            address = self.var("ansible_host", self.host)
+            out.update((k, v) for k, v in connection_options(self.var("sitelink_routeros"), address).items()
+                       if k not in given and v is not None)
+        out.update((option, self.var(variable)) for option, variable in ROLE_OPTIONS.items()
+                   if option not in given and variable in self.task_vars)
+        if "linux" not in given:
+            linux = dict((option, self.var(variable)) for option, variable in ROLE_LINUX_SETTINGS.items()
+                         if variable in self.task_vars)
+            if linux:
+                out["linux"] = linux
+        return out

@@ -1,0 +1,179 @@
+# -*- coding: utf-8 -*-
+# Copyright: sitelink.tunnels contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Linux sites: the collection's Linux modules run on the host (over its connection, with the role's become), their
+arguments from the Linux adapter; tools installed first when missing; a shell script when rendering."""
+
+from __future__ import annotations
+
+import posixpath
+import time
+
+from ansible_collections.sitelink.tunnels.plugins.module_utils.linux import render
+from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import linux as adapter
+from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import routeros as routeros_adapter
+from ansible_collections.sitelink.tunnels.plugins.plugin_utils.drivers.base import (
+    Driver, finished, new_result, placeholders, record)
+
+
+def key_path(plan, settings):
+    return posixpath.join(settings["key_dir"], plan["wireguard"]["name"] + ".key")
+
+
+def _key_pair(plan, keys, psk_secret, settings, host):
+    return {"path": key_path(plan, settings)}
+
+
+def _wireguard(plan, keys, psk_secret, settings, host):
+    args = adapter.wireguard(plan, keys.get("public_keys"), psk_secret)
+    args.update(private_key_path=key_path(plan, settings), implementation=settings["implementation"],
+                purge_peers=bool(keys.get("complete", {}).get(host)), adopt=bool(settings.get("adopt")))
+    if settings["persist"]:
+        args["config_path"] = posixpath.join(settings["key_dir"], plan["wireguard"]["name"] + ".conf")
+    return args
+
+
+def _gre(plan, keys, psk_secret, settings, host):
+    return {"state": "overridden", "owner": settings["owner"], "config": adapter.gre_tunnels(plan)}
+
+
+def _routes(plan, keys, psk_secret, settings, host):
+    args = {"state": "overridden", "protocol": settings["route_protocol"], "config": adapter.routes(plan),
+            "forwarding": adapter.forwarding(plan), "adopt": bool(settings.get("adopt"))}
+    if settings["persist"]:
+        args["sysctl_file"] = settings["sysctl_file"]
+    return args
+
+
+def _firewall(plan, keys, psk_secret, settings, host):
+    return {"table": settings["firewall_table"], "owner": settings["owner"], "rules": adapter.firewall(plan)}
+
+
+# resource -> (module, its arguments): a resource without an entry has nothing of its own on Linux (transit addresses
+# come with the interface and GRE steps, and validation refuses EoIP on a link with a Linux end).
+STEPS = {
+    "wireguard_interfaces": ("sitelink.tunnels.wg_keypair", _key_pair),
+    "wireguard_peers": ("sitelink.tunnels.linux_wireguard", _wireguard),
+    "gre_tunnels": ("sitelink.tunnels.linux_gre_tunnels", _gre),
+    "firewall_rules": ("sitelink.tunnels.linux_firewall", _firewall),
+    "routes": ("sitelink.tunnels.linux_routes", _routes),
+}
+
+
+class LinuxDriver(Driver):
+    name = "linux"
+    runs_on_host = True
+    reads_key_on_host = True
+
+    def apply(self, task, ctx, plan, params):
+        keys, host, out = ctx.keys(plan), ctx.host, new_result()
+        settings = dict(params["linux"] or {}, owner=params["owner"])
+        if "wireguard_interfaces" in params["resources"] and not self.tools(task, host, settings, out):
+            return finished(out)
+        for name in sorted(params["resources"], key=routeros_adapter.ORDER.index):
+            if name not in STEPS:
+                continue
+            module, arguments = STEPS[name]
+            done = task.run_module(module, arguments(plan, keys, ctx.secret, settings, host))
+            if done.get("failed"):
+                out.update(failed=True, msg="%s: %s: %s (applied before it: %s)" % (
+                    host, module.rsplit(".", 1)[1], done.get("msg", "failed"), ", ".join(out["resources"]) or
+                    "nothing"))
+                out["resources"][name] = done
+                return finished(out)
+            record(out, name, done)
+            if name == "wireguard_interfaces":
+                out["public_key"] = done.get("public_key")
+        return finished(out)
+
+    @staticmethod
+    def tools(task, host, settings, out):
+        """The host's tools first (linux_tools); the missing ones are installed with its package manager when
+        `install_packages` is on. False, with the site failed and why, when something is still missing."""
+        check = {"implementation": settings.get("implementation", "auto")}
+        found = task.run_module("sitelink.tunnels.linux_tools", check)
+        missing = found.get("missing") or []
+        why = found.get("msg", "linux_tools failed") if found.get("failed") else None
+        if not why and missing and not settings.get("install_packages"):
+            why = "missing %s; install them or set sitelink_linux_install_packages: true" % ", ".join(missing)
+        elif not why and missing:
+            # as ansible.builtin.package does it: the host's package manager, then that manager's module
+            facts = task.run_module("ansible.legacy.setup", {"gather_subset": ["!all"], "filter": ["ansible_pkg_mgr"]})
+            manager = facts.get("ansible_facts", {}).get("ansible_pkg_mgr")
+            if manager in (None, "unknown"):
+                why = "missing %s, and no package manager found to install them" % ", ".join(missing)
+            else:
+                installed = task.run_module("ansible.legacy." + manager, {"name": missing, "state": "present"})
+                record(out, "packages", installed)
+                if installed.get("failed"):
+                    why = "installing %s failed: %s" % (", ".join(missing), installed.get("msg", ""))
+                elif not task.check_mode:
+                    still = task.run_module("sitelink.tunnels.linux_tools", check).get("missing") or []
+                    if still:
+                        why = "still missing %s after installing it" % ", ".join(still)
+        if why:
+            out.update(failed=True, msg="%s: %s" % (host, why))
+        return why is None
+
+    def verify(self, task, ctx, plan, params, keys):
+        """linux_tunnel_status on the host (peers and pings in one module run), again while some link is silent."""
+        args = {"interface": plan["wireguard"]["name"], "count": params["count"],
+                "addresses": [link["verify_address"] for link in plan["links"]]}
+        attempts, started = 0, time.monotonic()
+        while True:
+            attempts += 1
+            status = task.run_module("sitelink.tunnels.linux_tunnel_status", args)
+            if status.get("failed") or status.get("all_answered") or attempts > params["retries"]:
+                break
+            time.sleep(params["delay"])
+        status.update(changed=False, attempts=attempts, waited=int(round(time.monotonic() - started)))
+        if status.get("failed"):
+            status["msg"] = "%s: %s" % (ctx.host, status.get("msg", "status failed"))
+        return status
+
+    def files(self, plan, host, settings):
+        return {"%s.sh" % host: shell_script(plan, host, settings["owner"], settings["key_dir"],
+                                             int(settings["route_protocol"]), settings["firewall_table"])}
+
+    def public_key(self, fleet, site, interface, warnings):
+        """The key the role's read-only look at the peer found (wg_keypair in check mode, on the peer's host)."""
+        for result in fleet.registered("peer_keys_on_host").get("results", []):
+            item = result.get("item") or {}
+            if item.get("host") == site and result.get("public_key"):
+                return result["public_key"]
+        warnings.append("%s: no key in its key directory (%s.key) yet, or the host could not be reached; its links "
+                        "wait until the play runs on it" % (site, interface))
+        return None
+
+    @staticmethod
+    def key_read(fleet, site, plan):
+        """How the role reads the public key of this site when it is outside the play: on its host, read only."""
+        key_dir = fleet.role_setting("sitelink_linux_key_dir", [site])[site]
+        return {"host": site, "path": key_path(plan, {"key_dir": key_dir}), "become": fleet.become(site)}
+
+
+def shell_script(plan, host, owner, key_dir, protocol, table):
+    """What the role does on a Linux site, as a shell script to read (keys and preshared keys as placeholders)."""
+    wg = adapter.wireguard(plan, placeholders(plan), None)
+    peers = [dict(peer, psk_text=peer.get("preshared_key")) for peer in wg["peers"]]   # placeholders: no secret given
+    key = "%s/%s.key" % (key_dir, wg["name"])
+    lines = ["#!/bin/sh",
+             "# sitelink.tunnels: Linux site %s (render only; nothing was run on the host)" % host,
+             "# <public key of SITE>: wg pubkey < %s on a Linux SITE, /interface wireguard print on RouterOS" % key,
+             "set -eu", "umask 077",
+             "[ -s %s ] || wg genkey > %s" % (key, key),
+             "cat > %s/%s.conf <<'EOF'" % (key_dir, wg["name"]),
+             render.wg_quick(wg["name"], wg["listen_port"], wg["mtu"], wg["addresses"], key, peers).rstrip("\n"),
+             "EOF",
+             "wg-quick up %s   # the role instead changes a running interface in place (wg set)" % wg["name"]]
+    for overlay in adapter.gre_tunnels(plan):
+        lines.append("ip link add %s type gre local %s remote %s ttl 64   # needs the ip_gre kernel module"
+                     % (overlay["name"], overlay["local"], overlay["remote"]))
+        lines += ["ip addr add %s dev %s" % (a, overlay["name"]) for a in overlay["addresses"]]
+        lines.append("ip link set dev %s mtu %d up" % (overlay["name"], overlay["mtu"]))
+    lines += [" ".join(render.route_command(r, protocol)) for r in adapter.routes(plan)]
+    lines += ["sysctl -w %s=1" % ("net.ipv4.ip_forward" if f == "ipv4" else "net.ipv6.conf.all.forwarding")
+              for f in adapter.forwarding(plan)]
+    lines += ["nft -f - <<'EOF'", "table inet %s" % table, "delete table inet %s" % table,
+              render.nft_table(table, owner, adapter.firewall(plan), -10).rstrip("\n"), "EOF"]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,191 @@
+# -*- coding: utf-8 -*-
+# Copyright: sitelink.tunnels contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""RouterOS sites: every resource over one API session (the engine, with its ownership, placement and rollback),
+verification with the router's own /ping and peer status, and a .rsc script when rendering."""
+
+from __future__ import annotations
+
+import time
+
+from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros import resources as catalogue
+from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.connection import (
+    CONNECTION_OPTIONS, connect, select)
+from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.engine import Engine
+from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.errors import RouterosError
+from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.info import add_handshake_seconds, gather
+from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import plan as planner
+from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import routeros as adapter
+from ansible_collections.sitelink.tunnels.plugins.plugin_utils.context import role_flag
+from ansible_collections.sitelink.tunnels.plugins.plugin_utils.drivers.base import (
+    Driver, finished, new_result, placeholders, record)
+from ansible_collections.sitelink.tunnels.plugins.plugin_utils.routeros_action import (
+    SessionFacts, needed_policies, ping_addresses, run_resource)
+
+# resource -> the catalogue resource the engine applies, over the site's one API session, in the adapter's order.
+STEPS = dict((name, catalogue.RESOURCES[name]) for name in adapter.ORDER)
+# Sites the clear-text warning names before it only counts the rest.
+NAMED_IN_WARNING = 10
+
+
+def site_policies(plan):
+    """The group policies applying a whole RouterOS site takes: read and write, and sensitive when it has peers or
+    overlays (their preshared keys and IPsec secrets are compared with what the router holds)."""
+    return ("read", "write") + (("sensitive",) if plan["peers"] or plan["overlays"] else ())
+
+
+def in_order(resources):
+    """The requested resources in the table's order, whatever order the task lists them in."""
+    return sorted(resources, key=adapter.ORDER.index)
+
+
+def open_session(params, host):
+    return connect(dict((k, params.get(k)) for k in CONNECTION_OPTIONS), host)
+
+
+class RouterosDriver(Driver):
+    name = "routeros"
+
+    def apply(self, task, ctx, plan, params):
+        try:
+            return finished(self._apply(task, ctx, plan, params))
+        except RouterosError as exc:
+            return dict({"failed": True, "msg": exc.message}, **({"problems": exc.problems} if exc.problems else {}))
+
+    @staticmethod
+    def _apply(task, ctx, plan, params):
+        keys, router, out = ctx.keys(plan), ctx.host, new_result()
+        options = {"owner": params["owner"], "adopt": False, "placement": "before_drop"}
+        steps = []
+        for name in in_order(params["resources"]):
+            state = "overridden"
+            if name == "wireguard_peers" and not keys.get("complete", {}).get(router):
+                state = "merged"          # a peer whose key is unknown yet is kept, not purged
+            config = adapter.config(plan, name, keys.get("public_keys"), ctx.secret, params["owner"])
+            steps.append((STEPS[name], state, config))
+        api = open_session(params, router)
+        try:
+            facts = SessionFacts(api, router, params.get("username"))
+            # every policy the site's apply needs, before the first step writes anything: the role's first task
+            # (the interface) already checks what its second (peers, overlays, ...) will need
+            facts.require(sorted(set(site_policies(plan)).union(
+                p for resource, state, config in steps for p in needed_policies(resource, config, state))))
+            for resource, state, config in steps:
+                try:
+                    done = run_resource(api, resource, router, config, state, options, task.check_mode,
+                                        task.diff_mode, facts, lambda: open_session(params, router))
+                except RouterosError as exc:
+                    exc.message = "%s (applied before it: %s)" % (exc.message, ", ".join(out["resources"]) or "nothing")
+                    raise
+                record(out, resource.name, done)
+                if resource.name == "wireguard_interfaces":
+                    out["public_key"] = next((e.get("public_key") for e in done["after"]
+                                              if e.get("name") == plan["wireguard"]["name"]), None)
+        finally:
+            api.close()
+        return out
+
+    def verify(self, task, ctx, plan, params, keys):
+        try:
+            return self._verify(ctx, plan, params, keys)
+        except RouterosError as exc:
+            return {"failed": True, "msg": exc.message}
+
+    @staticmethod
+    def _verify(ctx, plan, params, keys):
+        # A WireGuard peer makes its first handshake only when something is to be sent to it: the pings are that
+        # traffic. An overlay may only run once the handshake carried its keepalive, so from the second attempt on
+        # the peer's transit address of a silent overlay link is pinged too (not reported: the overlay decides).
+        router, started = ctx.host, time.monotonic()
+        addresses = [link["verify_address"] for link in plan["links"]]
+        traffic = dict((link["verify_address"], link.get("transit_address")) for link in plan["links"]
+                       if link.get("transit_address") not in (None, link["verify_address"]))
+        answers, attempts, waiting = {}, 0, list(addresses)
+        while waiting:
+            attempts += 1
+            targets = waiting + [traffic[a] for a in waiting if attempts > 1 and a in traffic]
+            for result in ping_addresses(lambda: open_session(params, router), targets, params["count"],
+                                         params["interval"], params["parallel"], router=router):
+                answers[result["address"]] = result
+            waiting = [a for a in waiting if not answers[a]["received"]]
+            if not waiting or attempts > params["retries"]:
+                break
+            time.sleep(params["delay"])
+        results = [answers[a] for a in addresses]
+        waited = int(round(time.monotonic() - started))
+        peers, read_by = peers_as_applied(ctx, plan, keys, results), "site_apply"
+        if peers is None:
+            api = open_session(params, router)
+            try:
+                peers, read_by = gather(api, ["peers"], router)["peers"], "site_verify"
+            finally:
+                api.close()
+        return {"changed": False, "results": results, "all_answered": all(r["received"] for r in results),
+                "attempts": attempts, "waited": waited, "peers": peers, "peers_read_by": read_by}
+
+    def files(self, plan, host, settings):
+        return {"%s.rsc" % host: script(plan, host, settings["owner"])}
+
+    def public_key(self, fleet, site, interface, warnings):
+        try:
+            api = connect(fleet.connection(site), site)
+        except RouterosError as exc:
+            warnings.append("%s; its links wait until it can be read" % exc.message)
+            return None
+        try:
+            for row in select(api, site, "/interface/wireguard", ("name", "public-key")):
+                if row.get("name") == interface:
+                    return row.get("public-key")
+        except RouterosError as exc:      # one failing router does not stop the others' keys
+            warnings.append("%s; its links wait until it can be read" % exc.message)
+            return None
+        finally:
+            api.close()
+        warnings.append("%s has no WireGuard interface %s yet; its links wait until the play runs on it"
+                        % (site, interface))
+        return None
+
+    def fleet_warnings(self, fleet, play_sites, outside_sites):
+        """One warning naming every RouterOS site whose API sessions this play opens without TLS: the play's sites
+        (each with sitelink_routeros in its own scope) and the peers outside it whose keys are read."""
+        settings = fleet.role_setting("sitelink_routeros", play_sites)
+        clear = [s for s in play_sites if not role_flag(settings[s], "tls")]
+        clear += [s for s in outside_sites if not fleet.connection(s)["tls"]]
+        if not clear:
+            return []
+        clear.sort()
+        named = ", ".join(clear[:NAMED_IN_WARNING])
+        if len(clear) > NAMED_IN_WARNING:
+            named += " and %d more" % (len(clear) - NAMED_IN_WARNING)
+        return ["sitelink_routeros.tls is false for %d RouterOS site(s) (%s): the API password crosses the network "
+                "in clear text, readable by anyone on the path. Enable api-ssl on those routers and drop tls: false "
+                "(give their CA with sitelink_routeros.ca_path)." % (len(clear), named)]
+
+
+def peers_as_applied(ctx, plan, keys, results):
+    """The peers as this run's apply step read them, when that reading already shows all that reading them again
+    would: every link answered and every link's peer had a handshake. None otherwise (a link to explain, or a first
+    handshake the pings made), and without the role's apply step."""
+    if not all(r["received"] for r in results):
+        return None
+    try:
+        peers = ctx.registered("apply")["resources"]["wireguard_peers"]["after"]
+    except (KeyError, TypeError):
+        return None
+    handshakes = dict((p.get("public_key"), p.get("last_handshake")) for p in peers)
+    if not all(handshakes.get(planner.peer_public_key(plan, link["peer"], keys)) for link in plan["links"]):
+        return None
+    return [add_handshake_seconds(p) for p in peers]
+
+
+def script(plan, host, owner):
+    """The whole site as a RouterOS script, with placeholders for what only routers know."""
+    lines = ["# sitelink.tunnels: site %s (render only; nothing was sent to the router)" % host,
+             "# <public key of SITE>: read it on SITE with /interface wireguard print; preshared keys are redacted"]
+    for name in adapter.ORDER:
+        config = adapter.config(plan, name, placeholders(plan), None, owner)
+        if not config:
+            continue
+        engine = Engine(STEPS[name], host, owner=owner)
+        lines.extend(engine.script(op) for op in engine.render(config))
+    return "\n".join(lines) + "\n"

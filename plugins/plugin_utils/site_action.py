@@ -1,0 +1,109 @@
+# -*- coding: utf-8 -*-
+# Copyright: sitelink.tunnels contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The two kinds of the role's actions: one over the whole fleet (FleetAction, run once), one on one site
+(SiteAction: its arguments checked against its module's documentation, then handed to the site's driver)."""
+
+from __future__ import annotations
+
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.plugins.action import ActionBase
+from ansible.plugins.loader import module_loader
+
+from ansible_collections.sitelink.tunnels.plugins.plugin_utils import drivers, inventory
+from ansible_collections.sitelink.tunnels.plugins.plugin_utils.context import SiteContext
+from ansible_collections.sitelink.tunnels.plugins.plugin_utils.routeros_action import argument_spec
+
+
+class FleetAction(ActionBase):
+    """An action over the whole fleet: takes every site's plan from the role's fleet step (sitelink__fleet) or,
+    used on its own, loads, validates and plans the inventory itself; then calls `work(plans, task_vars)`."""
+
+    TRANSFERS_FILES = False
+    _requires_connection = False
+    REUSES_FLEET = True     # the fleet step itself always computes
+
+    def run(self, tmp=None, task_vars=None):
+        result = super(FleetAction, self).run(tmp, task_vars)
+        plans, failure = inventory.plans_or_failure(task_vars, self._templar, self.checked_hosts(task_vars),
+                                                    self.REUSES_FLEET)
+        if failure:
+            result.update(failure)
+            return result
+        result.update(self.work(plans, task_vars))
+        return result
+
+    def checked_hosts(self, task_vars):
+        """Hosts whose role settings are checked along with the fleet: none unless the action is the role's."""
+        return ()
+
+    def work(self, plans, task_vars):
+        raise NotImplementedError
+
+
+class SiteAction(ActionBase):
+    """An action on one site of the role's fleet: `work(ctx, params, plan, driver)`, with the task's arguments
+    (the ones it leaves out from the host's role variables: SiteContext.settings) validated against MODULE's
+    documented options."""
+
+    TRANSFERS_FILES = False
+    _requires_connection = False
+    MODULE = None          # e.g. "sitelink.tunnels.site_apply"
+
+    def __init_subclass__(cls, **kwargs):
+        # Ansible's strategy loads an action's class in its main process, then forks a worker per host and task:
+        # a spec made here, once, is inherited by every worker instead of each parsing the documentation again.
+        super().__init_subclass__(**kwargs)
+        if cls.MODULE and module_loader.find_plugin_with_context(cls.MODULE).resolved:
+            argument_spec(cls.MODULE)
+
+    def run(self, tmp=None, task_vars=None):
+        result = super(SiteAction, self).run(tmp, task_vars)
+        self._vars = task_vars or {}
+        ctx = SiteContext(self._vars, self._templar)
+        spec = argument_spec(self.MODULE)
+        given = dict(self._task.args)
+        given.update((k, v) for k, v in ctx.settings(given).items() if k in spec)
+        validated = ArgumentSpecValidator(spec).validate(given)
+        if validated.error_messages:
+            result.update(failed=True, msg="%s: %s" % (ctx.host, "; ".join(validated.error_messages)))
+            return result
+        plan, failure = self.site_plan(ctx)
+        if failure:
+            result.update(failure)
+            return result
+        params = validated.validated_parameters
+        if "hostname" in spec and not params.get("hostname"):
+            params["hostname"] = ctx.var("ansible_host", ctx.host)
+        result.update(self.work(ctx, params, plan, drivers.of(plan)))
+        return result
+
+    def site_plan(self, ctx):
+        """(the site's plan, None) from the role's fleet step, or planned here without one; (None, failed result)."""
+        plan, from_fleet = ctx.fleet_plan()
+        if not from_fleet:
+            plans, failure = inventory.plans_or_failure(self._vars, self._templar, reuse=False)
+            if failure:
+                return None, failure
+            plan = plans.get(ctx.host)
+        if plan is None:
+            return None, {"failed": True, "msg": "%s: not a configured site of the inventory (a host with "
+                                                 "sitelink_site whose platform Ansible configures)" % ctx.host}
+        return plan, None
+
+    def work(self, ctx, params, plan, driver):
+        raise NotImplementedError
+
+    @property
+    def check_mode(self):
+        return bool(self._task.check_mode)
+
+    @property
+    def diff_mode(self):
+        return bool(self._task.diff)
+
+    def run_module(self, module, args):
+        """A module's result on the site's host, without the echo of its arguments."""
+        done = self._execute_module(module_name=module, module_args=args, task_vars=self._vars)
+        done.pop("invocation", None)
+        return done
