@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: sitelink.tunnels contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""What every RouterOS action plugin shares: arguments from the module's own documentation,
+"""What every RouterOS action plugin shares: arguments checked against the module's spec (argument_specs.py),
 connection options, and the run of the engine for one resource."""
 
 from __future__ import annotations
@@ -10,8 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
-from ansible.plugins.loader import fragment_loader, module_loader
-from ansible.utils.plugin_docs import get_docstring
+from ansible.plugins.loader import module_loader
 
 from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.connection import (
     CONNECTION_OPTIONS, SESSION_ERRORS, connect, explain, select)
@@ -19,39 +18,11 @@ from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros import r
 from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.engine import Engine
 from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.errors import RouterosError, problem_report
 from ansible_collections.sitelink.tunnels.plugins.plugin_utils import fleet
-
-# Options whose values never appear anywhere (argument spec no_log).
-SECRET_OPTIONS = frozenset(("password", "preshared_key", "ipsec_secret", "private_key", "psk_secret"))
-_SPECS = {}
-
-
-def doc_to_spec(options):
-    """An argument spec from documented options: the documentation is the only source of truth."""
-    spec = {}
-    for name, doc in (options or {}).items():
-        entry = {"type": doc.get("type", "str")}
-        for key in ("required", "default", "choices", "elements", "aliases"):
-            if key in doc:
-                entry[key] = doc[key]
-        if "suboptions" in doc:
-            entry["options"] = doc_to_spec(doc["suboptions"])
-        if name in SECRET_OPTIONS:
-            entry["no_log"] = True
-        spec[name] = entry
-    return spec
-
-
-def argument_spec(module_name):
-    if module_name not in _SPECS:
-        found = module_loader.find_plugin_with_context(module_name)
-        doc = get_docstring(found.plugin_resolved_path, fragment_loader, collection_name="sitelink.tunnels",
-                            is_module=True)[0]
-        _SPECS[module_name] = doc_to_spec(doc["options"])
-    return _SPECS[module_name]
+from ansible_collections.sitelink.tunnels.plugins.plugin_utils.argument_specs import argument_spec
 
 
 class RouterosAction(ActionBase):
-    """Validates arguments against the module documentation, then calls `self.work`."""
+    """Validates arguments against the module's argument spec, then calls `self.work`."""
 
     TRANSFERS_FILES = False
     _requires_connection = False

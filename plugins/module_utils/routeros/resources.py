@@ -88,6 +88,7 @@ class Option:
     choices: tuple = ()
     elements: str = None
     secret: bool = False
+    suboptions: tuple = ()
 
 
 COMMENT = Option("comment", "Free text kept after the ownership marker in the entry's comment.")
