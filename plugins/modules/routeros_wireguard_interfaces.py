@@ -25,35 +25,7 @@ extends_documentation_fragment:
   - sitelink.tunnels.routeros
   - sitelink.tunnels.routeros.resource
   - sitelink.tunnels.routeros.attributes
-options:
-  config:
-    description:
-      - The entries of C(/interface/wireguard) to manage.
-    type: list
-    elements: dict
-    default: []
-    suboptions:
-      name:
-        description:
-          - "Interface name; unique among all interfaces of the router."
-        type: str
-        required: true
-      listen_port:
-        description:
-          - "UDP port the interface listens on (RouterOS default C(13231))."
-        type: int
-      mtu:
-        description:
-          - "Interface MTU (RouterOS default C(1420), safe over IPv4 and IPv6 underlays)."
-        type: int
-      disabled:
-        description:
-          - "Whether the entry is disabled."
-        type: bool
-      comment:
-        description:
-          - "Free text kept after the ownership marker in the entry's comment."
-        type: str
+  - sitelink.tunnels.routeros_resources.wireguard_interfaces
 seealso:
   - module: sitelink.tunnels.routeros_info
 """
