@@ -29,15 +29,6 @@ attributes:
   diff_mode:
     description: Changes nothing, so there is no diff.
     support: none
-  action_group:
-    description: Use C(group/sitelink.tunnels.routeros) in C(module_defaults) to set connection options once.
-    support: full
-    membership:
-      - sitelink.tunnels.routeros
-  platform:
-    description: Target platform.
-    support: full
-    platforms: RouterOS
 """
 
     ATTRIBUTES = r"""
@@ -48,7 +39,16 @@ attributes:
   diff_mode:
     description: Returns export-style before and after text of the entries it manages, secrets redacted.
     support: full
-  action_group:
+"""
+
+
+# The connection options are declared once, in module_utils/routeros/options.py, which the argument specs are made
+# from too; added after the class, as ansible-test's yamllint reads the class body's assignments as YAML literals.
+# The resource modules' own options: routeros_resources.py.
+ModuleDocFragment.DOCUMENTATION += options.fragment(options.CONNECTION)
+
+# The attributes every RouterOS module has, after those that tell a reading module from a writing one.
+SHARED_ATTRIBUTES = r"""  action_group:
     description: Use C(group/sitelink.tunnels.routeros) in C(module_defaults) to set connection options once.
     support: full
     membership:
@@ -58,9 +58,5 @@ attributes:
     support: full
     platforms: RouterOS
 """
-
-
-# The options themselves are declared once, in module_utils/routeros/options.py, which the argument specs are made
-# from too; set after the class, as ansible-test's yamllint reads the class body's assignments as YAML literals.
-ModuleDocFragment.DOCUMENTATION += options.fragment(options.CONNECTION)  # how every RouterOS module reaches its router
-ModuleDocFragment.RESOURCE = options.fragment(options.RESOURCE_STATE)    # the resource modules' state and ownership
+ModuleDocFragment.READ_ONLY += SHARED_ATTRIBUTES
+ModuleDocFragment.ATTRIBUTES += SHARED_ATTRIBUTES

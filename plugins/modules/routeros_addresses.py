@@ -15,16 +15,11 @@ version_added: 0.1.0
 description:
   - "Creates, updates and removes interface addresses on MikroTik RouterOS v7 through its API."
   - "Each entry goes to C(/ip/address) or C(/ipv6/address) by the family of its address."
-  - Entries are matched by O(config[].address) and O(config[].interface).
 author:
   - Sitelink Tunnels maintainers (@sitelink-tunnels)
 extends_documentation_fragment:
   - sitelink.tunnels.routeros
-  - sitelink.tunnels.routeros.resource
-  - sitelink.tunnels.routeros.attributes
   - sitelink.tunnels.routeros_resources.addresses
-seealso:
-  - module: sitelink.tunnels.routeros_info
 """
 
 EXAMPLES = r"""

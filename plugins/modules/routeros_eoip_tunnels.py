@@ -17,16 +17,11 @@ description:
     API."
   - "The tunnel id must match on both ends. The router generates the MAC address unless one is given;
     C(replaced) leaves a generated MAC alone."
-  - Entries are matched by O(config[].name).
 author:
   - Sitelink Tunnels maintainers (@sitelink-tunnels)
 extends_documentation_fragment:
   - sitelink.tunnels.routeros
-  - sitelink.tunnels.routeros.resource
-  - sitelink.tunnels.routeros.attributes
   - sitelink.tunnels.routeros_resources.eoip_tunnels
-seealso:
-  - module: sitelink.tunnels.routeros_info
 """
 
 EXAMPLES = r"""

@@ -17,19 +17,13 @@ description:
     its API."
   - "C(/interface/eoip) takes IPv4 addresses only: a tunnel between IPv6 addresses (an IPv6 WireGuard transit) is an
     eoipv6 tunnel. It is carried by EtherIP (IP protocol 97, not GRE's 47), adds 56 bytes (IPv6 40 + EtherIP 2 +
-    Ethernet 14) and takes tunnel ids 0-4095."
-  - "The tunnel id must match on both ends. The router generates the MAC address unless one is given;
-    C(replaced) leaves a generated MAC alone."
-  - Entries are matched by O(config[].name).
+    Ethernet 14) and takes tunnel ids 0-4095; the id must match on both ends."
+  - "Unless a MAC address is given the router generates one, and C(replaced) leaves it alone."
 author:
   - Sitelink Tunnels maintainers (@sitelink-tunnels)
 extends_documentation_fragment:
   - sitelink.tunnels.routeros
-  - sitelink.tunnels.routeros.resource
-  - sitelink.tunnels.routeros.attributes
   - sitelink.tunnels.routeros_resources.eoipv6_tunnels
-seealso:
-  - module: sitelink.tunnels.routeros_info
 """
 
 EXAMPLES = r"""

@@ -19,16 +19,11 @@ description:
   - "New rules are placed, in the order given, before the first drop or reject rule of their chain that
     the collection does not own (the router's default \"drop all not coming from LAN\", for example),
     unless O(placement) says otherwise. Rules already in the right order are not moved."
-  - Entries are matched by O(config[].name).
 author:
   - Sitelink Tunnels maintainers (@sitelink-tunnels)
 extends_documentation_fragment:
   - sitelink.tunnels.routeros
-  - sitelink.tunnels.routeros.resource
-  - sitelink.tunnels.routeros.attributes
   - sitelink.tunnels.routeros_resources.firewall_rules
-seealso:
-  - module: sitelink.tunnels.routeros_info
 """
 
 EXAMPLES = r"""

@@ -16,18 +16,13 @@ description:
   - "Creates, updates and removes GRE tunnels over IPv6 (C(/interface/gre6)) on MikroTik RouterOS v7 through its API."
   - "C(/interface/gre) takes IPv4 addresses only: a tunnel between IPv6 addresses (an IPv6 WireGuard transit) is a
     gre6 tunnel. It adds 44 bytes (IPv6 40 + GRE 4) instead of 24."
-  - "Over WireGuard, bind the tunnel to the WireGuard transit addresses so that GRE (IP protocol 47)
-    travels inside the encrypted tunnel and multicast such as OSPF can cross."
-  - Entries are matched by O(config[].name).
+  - "As over IPv4, bind a tunnel over WireGuard to the (here IPv6) transit addresses: GRE (IP protocol 47) then
+    travels inside the encrypted tunnel, and multicast such as OSPF can cross."
 author:
   - Sitelink Tunnels maintainers (@sitelink-tunnels)
 extends_documentation_fragment:
   - sitelink.tunnels.routeros
-  - sitelink.tunnels.routeros.resource
-  - sitelink.tunnels.routeros.attributes
   - sitelink.tunnels.routeros_resources.gre6_tunnels
-seealso:
-  - module: sitelink.tunnels.routeros_info
 """
 
 EXAMPLES = r"""

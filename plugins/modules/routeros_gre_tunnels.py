@@ -16,16 +16,11 @@ description:
   - "Creates, updates and removes GRE tunnels on MikroTik RouterOS v7 through its API."
   - "Over WireGuard, bind the tunnel to the WireGuard transit addresses so that GRE (IP protocol 47)
     travels inside the encrypted tunnel and multicast such as OSPF can cross."
-  - Entries are matched by O(config[].name).
 author:
   - Sitelink Tunnels maintainers (@sitelink-tunnels)
 extends_documentation_fragment:
   - sitelink.tunnels.routeros
-  - sitelink.tunnels.routeros.resource
-  - sitelink.tunnels.routeros.attributes
   - sitelink.tunnels.routeros_resources.gre_tunnels
-seealso:
-  - module: sitelink.tunnels.routeros_info
 """
 
 EXAMPLES = r"""

@@ -19,16 +19,11 @@ description:
     touched."
   - "WireGuard's allowed addresses install no routes on RouterOS: remote LANs need a route through the
     tunnel, and the peer's endpoint needs a route through the underlay."
-  - Entries are matched by O(config[].dst_address), O(config[].gateway) and O(config[].routing_table).
 author:
   - Sitelink Tunnels maintainers (@sitelink-tunnels)
 extends_documentation_fragment:
   - sitelink.tunnels.routeros
-  - sitelink.tunnels.routeros.resource
-  - sitelink.tunnels.routeros.attributes
   - sitelink.tunnels.routeros_resources.routes
-seealso:
-  - module: sitelink.tunnels.routeros_info
 """
 
 EXAMPLES = r"""

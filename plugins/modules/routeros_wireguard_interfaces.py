@@ -18,16 +18,11 @@ description:
     sets it. The public key is returned in RV(after) for the peers."
   - "Entries it creates carry the ownership marker C(sitelink:OWNER) in their comment; entries without it are
     never changed or removed."
-  - Entries are matched by O(config[].name).
 author:
   - Sitelink Tunnels maintainers (@sitelink-tunnels)
 extends_documentation_fragment:
   - sitelink.tunnels.routeros
-  - sitelink.tunnels.routeros.resource
-  - sitelink.tunnels.routeros.attributes
   - sitelink.tunnels.routeros_resources.wireguard_interfaces
-seealso:
-  - module: sitelink.tunnels.routeros_info
 """
 
 EXAMPLES = r"""

@@ -17,16 +17,11 @@ description:
   - "A peer is identified by its interface and public key. Its allowed addresses are its route on send
     and its access list on receive (cryptokey routing); they are compared as a set of prefixes."
   - "Preshared keys are compared as decoded bytes and never appear in any output, diff or error."
-  - Entries are matched by O(config[].interface) and O(config[].public_key).
 author:
   - Sitelink Tunnels maintainers (@sitelink-tunnels)
 extends_documentation_fragment:
   - sitelink.tunnels.routeros
-  - sitelink.tunnels.routeros.resource
-  - sitelink.tunnels.routeros.attributes
   - sitelink.tunnels.routeros_resources.wireguard_peers
-seealso:
-  - module: sitelink.tunnels.routeros_info
 """
 
 EXAMPLES = r"""

@@ -113,8 +113,15 @@ def config_option(resource):
     suboptions = tuple(o for o in resource.config_only if o.name in resource.key) + \
         tuple(field_option(resource, name) for name in names) + \
         tuple(o for o in resource.config_only if o.name not in resource.key)
-    return Option("config", "The entries of C(%s) to manage." % " and ".join(resource.paths.values()), type="list",
-                  elements="dict", default=[], suboptions=suboptions)
+    keys = ["O(config[].%s)" % option for option in resource.key]
+    return Option("config", ("The entries of C(%s) to manage." % " and ".join(resource.paths.values()),
+                             "Entries are matched by %s." % spoken(keys)),
+                  type="list", elements="dict", default=[], suboptions=suboptions)
+
+
+def spoken(words):
+    """`a`, `a and b`, `a, b and c`."""
+    return " and ".join(part for part in (", ".join(words[:-1]), words[-1]) if part)
 
 
 def config_options(resource):

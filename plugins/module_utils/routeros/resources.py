@@ -368,35 +368,23 @@ def eoip_fields(version, mtu_doc, ids):
     ) + tunnel_fields(version, mtu_doc)
 
 
-GRE_TUNNELS = Resource(
-    "gre_tunnels", {"": "/interface/gre"}, ("name",),
-    (INTERFACE_NAME,) + tunnel_fields(4, "MTU, or C(auto) (RouterOS default; 1476 on a 1500 path)."),
-    read_only=("actual-mtu", "running"),
-    interface_type="gre-tunnel",
-)
+def tunnels(name, menu, fields, read_only=("actual-mtu", "running")):
+    """A tunnel interface menu (/interface/gre, eoip, gre6, eoipv6): interfaces by name, of type MENU-tunnel."""
+    return Resource(name, {"": "/interface/%s" % menu}, ("name",), fields, read_only=read_only,
+                    interface_type="%s-tunnel" % menu)
 
-EOIP_TUNNELS = Resource(
-    "eoip_tunnels", {"": "/interface/eoip"}, ("name",),
-    eoip_fields(4, "MTU, or C(auto) (RouterOS default; 1458 on a 1500 path); C(1500) carries full frames.", ""),
-    read_only=("actual-mtu", "running", "mac-address"),
-    interface_type="eoip-tunnel",
-)
 
+GRE_TUNNELS = tunnels("gre_tunnels", "gre", (INTERFACE_NAME,) + tunnel_fields(
+    4, "MTU, or C(auto) (RouterOS default; 1476 on a 1500 path)."))
+EOIP_TUNNELS = tunnels("eoip_tunnels", "eoip", eoip_fields(
+    4, "MTU, or C(auto) (RouterOS default; 1458 on a 1500 path); C(1500) carries full frames.", ""),
+    read_only=("actual-mtu", "running", "mac-address"))
 # over an IPv6 transit: /interface/gre takes IPv4 addresses only, gre6 and eoipv6 IPv6 only
-GRE6_TUNNELS = Resource(
-    "gre6_tunnels", {"": "/interface/gre6"}, ("name",),
-    (INTERFACE_NAME,) + tunnel_fields(6, "MTU, or C(auto) (RouterOS default; 1456 on a 1500 path)."),
-    read_only=("actual-mtu", "running"),
-    interface_type="gre6-tunnel",
-)
-
-EOIPV6_TUNNELS = Resource(
-    "eoipv6_tunnels", {"": "/interface/eoipv6"}, ("name",),
-    eoip_fields(6, "MTU, or C(auto) (RouterOS default; 1444 on a 1500 path); C(1500) carries full frames.",
-                " (0-4095)"),
-    read_only=("actual-mtu", "running", "mac-address"),
-    interface_type="eoipv6-tunnel",
-)
+GRE6_TUNNELS = tunnels("gre6_tunnels", "gre6", (INTERFACE_NAME,) + tunnel_fields(
+    6, "MTU, or C(auto) (RouterOS default; 1456 on a 1500 path)."))
+EOIPV6_TUNNELS = tunnels("eoipv6_tunnels", "eoipv6", eoip_fields(
+    6, "MTU, or C(auto) (RouterOS default; 1444 on a 1500 path); C(1500) carries full frames.", " (0-4095)"),
+    read_only=("actual-mtu", "running", "mac-address"))
 
 ADDRESSES = Resource(
     "addresses", {"ipv4": "/ip/address", "ipv6": "/ipv6/address"}, ("address", "interface"),
@@ -465,43 +453,37 @@ FIREWALL_MATCHERS = (
 )
 
 
-def rule_options(table):
-    """A rule has no natural key: its name is kept in the comment; its family picks the IPv4 or IPv6 table."""
-    return (
-        Option("name", "Name of the rule, unique within the task; stored in the comment.", required=True),
-        Option("family", "IPv4 or IPv6 %s." % table, choices=("ipv4", "ipv6"), default="ipv4"),
+def rules(name, menu, fields):
+    """A rule list of /ip/firewall and /ipv6/firewall: list order matters within each chain; a rule has no natural
+    key, so its name is kept in the comment; its family picks the IPv4 or the IPv6 table."""
+    return Resource(
+        name, {"ipv4": "/ip/firewall/%s" % menu, "ipv6": "/ipv6/firewall/%s" % menu}, ("name",),
+        FIREWALL_MATCHERS + fields,
+        ordered_by="chain",
+        family_of="family",
+        key_in_comment="name",
+        config_only=(
+            Option("name", "Name of the rule, unique within the task; stored in the comment.", required=True),
+            Option("family", "IPv4 or IPv6 %s." % menu, choices=("ipv4", "ipv6"), default="ipv4"),
+        ),
     )
 
 
-FIREWALL_RULES = Resource(
-    "firewall_rules", {"ipv4": "/ip/firewall/filter", "ipv6": "/ipv6/firewall/filter"}, ("name",),
-    FIREWALL_MATCHERS + (
-        Field("action", default="accept", doc="Action (RouterOS default C(accept)).",
-              choices=("accept", "drop", "reject", "jump", "return", "passthrough", "log", "fasttrack-connection",
-                       "add-src-to-address-list", "add-dst-to-address-list", "tarpit")),
-        Field("jump_target", default=CLEAR, doc="Chain to jump to with O(config[].action=jump)."),
-    ),
-    ordered_by="chain",
-    family_of="family",
-    key_in_comment="name",
-    config_only=rule_options("filter"),
-)
+FIREWALL_RULES = rules("firewall_rules", "filter", (
+    Field("action", default="accept", doc="Action (RouterOS default C(accept)).",
+          choices=("accept", "drop", "reject", "jump", "return", "passthrough", "log", "fasttrack-connection",
+                   "add-src-to-address-list", "add-dst-to-address-list", "tarpit")),
+    Field("jump_target", default=CLEAR, doc="Chain to jump to with O(config[].action=jump)."),
+))
 
 # TCP MSS clamping on the WireGuard interface: GRE and EoIP clamp by themselves (clamp-tcp-mss=yes), WireGuard
 # does not, and where ICMP is filtered path-MTU discovery fails (MikroTik manual, Mangle: change-mss)
-MANGLE_RULES = Resource(
-    "mangle_rules", {"ipv4": "/ip/firewall/mangle", "ipv6": "/ipv6/firewall/mangle"}, ("name",),
-    FIREWALL_MATCHERS + (
-        Field("action", default="accept", doc="Action (RouterOS default C(accept)); C(change-mss) clamps the MSS."),
-        Field("new_mss", default=CLEAR, doc="MSS that C(change-mss) writes (C(clamp-to-pmtu) or a number)."),
-        Field("tcp_flags", default=CLEAR, doc="TCP flags to match (C(syn))."),
-        Field("passthrough", k.BOOL, default=True, doc="Whether the later rules of the chain see the packet too."),
-    ),
-    ordered_by="chain",
-    family_of="family",
-    key_in_comment="name",
-    config_only=rule_options("mangle"),
-)
+MANGLE_RULES = rules("mangle_rules", "mangle", (
+    Field("action", default="accept", doc="Action (RouterOS default C(accept)); C(change-mss) clamps the MSS."),
+    Field("new_mss", default=CLEAR, doc="MSS that C(change-mss) writes (C(clamp-to-pmtu) or a number)."),
+    Field("tcp_flags", default=CLEAR, doc="TCP flags to match (C(syn))."),
+    Field("passthrough", k.BOOL, default=True, doc="Whether the later rules of the chain see the packet too."),
+))
 
 RESOURCES = checked_catalogue((WIREGUARD_INTERFACES, WIREGUARD_PEERS, GRE_TUNNELS, EOIP_TUNNELS, GRE6_TUNNELS,
                                EOIPV6_TUNNELS, ADDRESSES, ADDRESS_LISTS, ROUTES, FIREWALL_RULES, MANGLE_RULES))

@@ -50,7 +50,9 @@ def test_the_documented_config_is_the_catalogue_field_by_field(docs, name):
     config = docs[name]["options"]["config"]
     documented = config["suboptions"]
     assert sorted(documented) == sorted(set(f.option for f in resource.fields) | set(o.name for o in resource.config_only))
-    assert config["description"] == ["The entries of C(%s) to manage." % " and ".join(resource.paths.values())]
+    assert config["description"][0] == "The entries of C(%s) to manage." % " and ".join(resource.paths.values())
+    matched = config["description"][1]          # "Entries are matched by O(config[].a), O(config[].b) and ..."
+    assert [o for o in documented if "O(config[].%s)" % o in matched] == [o for o in documented if o in resource.key]
     for field in resource.fields:
         doc = documented[field.option]
         assert doc["type"] == expected_type(field.kind), field.option
