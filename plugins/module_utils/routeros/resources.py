@@ -289,7 +289,8 @@ WIREGUARD_INTERFACES = Resource(
     "wireguard_interfaces", {"": "/interface/wireguard"}, ("name",),
     (
         INTERFACE_NAME,
-        Field("listen_port", k.INT, default=13231, doc="UDP port the interface listens on (RouterOS default C(13231))."),
+        Field("listen_port", k.INT, default=13231,
+              doc="UDP port the interface listens on (RouterOS default C(13231))."),
         Field("mtu", k.INT, default=1420,
               doc="Interface MTU (RouterOS default C(1420), safe over IPv4 and IPv6 underlays)."),
         DISABLED,
@@ -312,7 +313,8 @@ WIREGUARD_PEERS = Resource(
         Field("endpoint_port", k.INT, default=0, doc="UDP port of the peer."),
         Field("persistent_keepalive", k.Duration(), default=0,
               doc="Keepalive interval (C(25), C(25s)); C(0) turns it off."),
-        Field("preshared_key", k.WireguardKey(), default=CLEAR, secret=True, doc="Preshared key (base64). Never shown."),
+        Field("preshared_key", k.WireguardKey(), default=CLEAR, secret=True,
+              doc="Preshared key (base64). Never shown."),
         # 7.15 names every peer itself (peerN): a name is only written when asked for, never cleared
         Field("name", default=KEEP, since="7.15",
               doc="Peer name (RouterOS 7.15+, which names every peer itself - C(peer1), ... - when none is given: "
@@ -351,7 +353,8 @@ def tunnel_fields(version, mtu_doc):
         Field("dont_fragment", default="no", choices=("no", "inherit"), doc="C(no) or C(inherit)."),
     ) + ((Field("allow_fast_path", k.BOOL, default=True, doc="Allow fast path (must be off with IPsec)."),)
          if version == 4 else ()) + (
-        Field("ipsec_secret", default=CLEAR, secret=True, doc="Turns on RouterOS's own IPsec for the tunnel. Never shown."),
+        Field("ipsec_secret", default=CLEAR, secret=True,
+              doc="Turns on RouterOS's own IPsec for the tunnel. Never shown."),
         DISABLED,
     )
 
@@ -446,7 +449,8 @@ FIREWALL_MATCHERS = (
     Field("out_interface_list", default=CLEAR, doc="Outgoing interface list."),
     Field("src_address_list", default=CLEAR, doc="Source address list."),
     Field("dst_address_list", default=CLEAR, doc="Destination address list."),
-    Field("connection_state", k.Words(), default=CLEAR, doc="Connection states (C(established), C(related), C(new)...)."),
+    Field("connection_state", k.Words(), default=CLEAR,
+          doc="Connection states (C(established), C(related), C(new)...)."),
     Field("log", k.BOOL, default=False, doc="Log matching packets."),
     Field("log_prefix", default="", doc="Prefix of log lines."),
     DISABLED,

@@ -39,8 +39,9 @@ def docs():
 
 
 def test_every_resource_action_has_a_module_in_the_table():
-    actions = sorted(f[len("routeros_"):-3] for f in os.listdir(os.path.join(ROOT, "plugins", "action"))
-                     if f.startswith("routeros_") and "RESOURCE = " in open(os.path.join(ROOT, "plugins", "action", f)).read())
+    folder = os.path.join(ROOT, "plugins", "action")
+    actions = sorted(f[len("routeros_"):-3] for f in os.listdir(folder)
+                     if f.startswith("routeros_") and "RESOURCE = " in open(os.path.join(folder, f)).read())
     assert actions == sorted(options.MODULES)
 
 
@@ -49,7 +50,8 @@ def test_the_documented_config_is_the_catalogue_field_by_field(docs, name):
     resource = resources.RESOURCES[name]
     config = docs[name]["options"]["config"]
     documented = config["suboptions"]
-    assert sorted(documented) == sorted(set(f.option for f in resource.fields) | set(o.name for o in resource.config_only))
+    catalogued = set(f.option for f in resource.fields) | set(o.name for o in resource.config_only)
+    assert sorted(documented) == sorted(catalogued)
     assert config["description"][0] == "The entries of C(%s) to manage." % " and ".join(resource.paths.values())
     matched = config["description"][1]          # "Entries are matched by O(config[].a), O(config[].b) and ..."
     assert [o for o in documented if "O(config[].%s)" % o in matched] == [o for o in documented if o in resource.key]
