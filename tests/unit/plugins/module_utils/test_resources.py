@@ -71,7 +71,8 @@ CONTRADICTIONS = [
 ]
 
 
-@pytest.mark.parametrize("changes, message", CONTRADICTIONS, ids=[m.split(": ", 1)[1][:40] for _, m in CONTRADICTIONS])
+@pytest.mark.parametrize("changes, message", CONTRADICTIONS,
+                         ids=[message.split(": ", 1)[1][:40] for changes, message in CONTRADICTIONS])
 def test_a_contradictory_declaration_is_refused_naming_resource_and_option(changes, message):
     with pytest.raises(CatalogueError, match="^" + message):
         thing(**changes)
