@@ -9,7 +9,6 @@ plugins), so what a module documents is what it accepts."""
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 
 from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros import kinds as k
 from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.resources import RESOURCES, Option
@@ -106,10 +105,7 @@ def field_option(resource, option):
 
 def config_option(resource):
     """The `config` option of a resource module: the entries, one suboption per field and config-only option."""
-    names = []
-    for field in resource.fields:
-        if field.option not in names:
-            names.append(field.option)
+    names = list(dict.fromkeys(f.option for f in resource.fields))    # a renamed field once
     suboptions = tuple(o for o in resource.config_only if o.name in resource.key) + \
         tuple(field_option(resource, name) for name in names) + \
         tuple(o for o in resource.config_only if o.name not in resource.key)
@@ -134,15 +130,21 @@ def resource_options(resource):
     return CONNECTION + RESOURCE_STATE + config_options(resource)
 
 
+def declared(option):
+    """What an option's documentation and its argument spec both say: type, required, default, choices, elements."""
+    out = {"type": option.type}
+    for name in ("required", "default", "choices", "elements"):
+        value = getattr(option, name)
+        if value or (name == "default" and value is not None):
+            out[name] = list(value) if isinstance(value, tuple) else value
+    return out
+
+
 def documented(options):
     """{name: documentation} of options, as a module's DOCUMENTATION has them."""
     out = {}
     for option in options:
-        doc = {"description": [option.doc] if isinstance(option.doc, str) else list(option.doc), "type": option.type}
-        for name in ("required", "default", "choices", "elements"):
-            value = getattr(option, name)
-            if value or (name == "default" and value is not None):
-                doc[name] = list(value) if isinstance(value, tuple) else value
+        doc = dict(declared(option), description=[option.doc] if isinstance(option.doc, str) else list(option.doc))
         if option.suboptions:
             doc["suboptions"] = documented(option.suboptions)
         out[option.name] = doc
@@ -150,11 +152,10 @@ def documented(options):
 
 
 def specified(options):
-    """An argument spec of options: what `documented` says, and no_log for the secret ones."""
+    """An argument spec of options: what they document, and no_log for the secret ones."""
     out = {}
     for option in options:
-        spec = dict((name, value) for name, value in documented((replace(option, suboptions=()),))[option.name].items()
-                    if name != "description")
+        spec = declared(option)
         if option.suboptions:
             spec["options"] = specified(option.suboptions)
         if option.secret:
