@@ -15,41 +15,11 @@ version_added: 0.1.0
 description:
   - "Creates, updates and removes interface addresses on MikroTik RouterOS v7 through its API."
   - "Each entry goes to C(/ip/address) or C(/ipv6/address) by the family of its address."
-  - Entries are matched by O(config[].address) and O(config[].interface).
 author:
   - Sitelink Tunnels maintainers (@sitelink-tunnels)
 extends_documentation_fragment:
   - sitelink.tunnels.routeros
-  - sitelink.tunnels.routeros.resource
-  - sitelink.tunnels.routeros.attributes
-options:
-  config:
-    description:
-      - The entries of C(/ip/address and /ipv6/address) to manage.
-    type: list
-    elements: dict
-    default: []
-    suboptions:
-      address:
-        description:
-          - "Address with prefix length, host bits kept (C(10.255.0.1/31))."
-        type: str
-        required: true
-      interface:
-        description:
-          - "Interface of the address; it must exist."
-        type: str
-        required: true
-      disabled:
-        description:
-          - "Whether the entry is disabled."
-        type: bool
-      comment:
-        description:
-          - "Free text kept after the ownership marker in the entry's comment."
-        type: str
-seealso:
-  - module: sitelink.tunnels.routeros_info
+  - sitelink.tunnels.routeros_resources.addresses
 """
 
 EXAMPLES = r"""

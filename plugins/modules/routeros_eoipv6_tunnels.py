@@ -17,90 +17,13 @@ description:
     its API."
   - "C(/interface/eoip) takes IPv4 addresses only: a tunnel between IPv6 addresses (an IPv6 WireGuard transit) is an
     eoipv6 tunnel. It is carried by EtherIP (IP protocol 97, not GRE's 47), adds 56 bytes (IPv6 40 + EtherIP 2 +
-    Ethernet 14) and takes tunnel ids 0-4095."
-  - "The tunnel id must match on both ends. The router generates the MAC address unless one is given;
-    C(replaced) leaves a generated MAC alone."
-  - Entries are matched by O(config[].name).
+    Ethernet 14) and takes tunnel ids 0-4095; the id must match on both ends."
+  - "Unless a MAC address is given the router generates one, and C(replaced) leaves it alone."
 author:
   - Sitelink Tunnels maintainers (@sitelink-tunnels)
 extends_documentation_fragment:
   - sitelink.tunnels.routeros
-  - sitelink.tunnels.routeros.resource
-  - sitelink.tunnels.routeros.attributes
-options:
-  config:
-    description:
-      - The entries of C(/interface/eoipv6) to manage.
-    type: list
-    elements: dict
-    default: []
-    suboptions:
-      name:
-        description:
-          - "Interface name; unique among all interfaces of the router."
-        type: str
-        required: true
-      tunnel_id:
-        description:
-          - "Tunnel id (0-4095), the same on both ends. Required for a new tunnel."
-        type: int
-      remote_address:
-        description:
-          - "Far end of the tunnel, an IPv6 address. Required for a new tunnel."
-        type: str
-      local_address:
-        description:
-          - "Near end of the tunnel, an IPv6 address (RouterOS default C(::): the outgoing address)."
-        type: str
-      mac_address:
-        description:
-          - "MAC address of the tunnel interface."
-        type: str
-      arp:
-        description:
-          - "ARP mode."
-        type: str
-        choices: ["disabled", "enabled", "proxy-arp", "reply-only", "local-proxy-arp"]
-      loop_protect:
-        description:
-          - "Loop protection."
-        type: str
-        choices: ["default", "on", "off"]
-      mtu:
-        description:
-          - "MTU, or C(auto) (1444 on a 1500 path); C(1500) carries full frames."
-        type: raw
-      keepalive:
-        description:
-          - "C(interval,retries); an empty string turns it off."
-        type: str
-      dscp:
-        description:
-          - "DSCP value 0-63 or C(inherit)."
-        type: raw
-      clamp_tcp_mss:
-        description:
-          - "Clamp TCP MSS to the tunnel MTU."
-        type: bool
-      dont_fragment:
-        description:
-          - "C(no) or C(inherit)."
-        type: str
-        choices: ["no", "inherit"]
-      ipsec_secret:
-        description:
-          - "Turns on RouterOS's own IPsec for the tunnel. Never shown."
-        type: str
-      disabled:
-        description:
-          - "Whether the entry is disabled."
-        type: bool
-      comment:
-        description:
-          - "Free text kept after the ownership marker in the entry's comment."
-        type: str
-seealso:
-  - module: sitelink.tunnels.routeros_info
+  - sitelink.tunnels.routeros_resources.eoipv6_tunnels
 """
 
 EXAMPLES = r"""

@@ -16,71 +16,13 @@ description:
   - "Creates, updates and removes GRE tunnels over IPv6 (C(/interface/gre6)) on MikroTik RouterOS v7 through its API."
   - "C(/interface/gre) takes IPv4 addresses only: a tunnel between IPv6 addresses (an IPv6 WireGuard transit) is a
     gre6 tunnel. It adds 44 bytes (IPv6 40 + GRE 4) instead of 24."
-  - "Over WireGuard, bind the tunnel to the WireGuard transit addresses so that GRE (IP protocol 47)
-    travels inside the encrypted tunnel and multicast such as OSPF can cross."
-  - Entries are matched by O(config[].name).
+  - "As over IPv4, bind a tunnel over WireGuard to the (here IPv6) transit addresses: GRE (IP protocol 47) then
+    travels inside the encrypted tunnel, and multicast such as OSPF can cross."
 author:
   - Sitelink Tunnels maintainers (@sitelink-tunnels)
 extends_documentation_fragment:
   - sitelink.tunnels.routeros
-  - sitelink.tunnels.routeros.resource
-  - sitelink.tunnels.routeros.attributes
-options:
-  config:
-    description:
-      - The entries of C(/interface/gre6) to manage.
-    type: list
-    elements: dict
-    default: []
-    suboptions:
-      name:
-        description:
-          - "Interface name; unique among all interfaces of the router."
-        type: str
-        required: true
-      remote_address:
-        description:
-          - "Far end of the tunnel, an IPv6 address. Required for a new tunnel."
-        type: str
-      local_address:
-        description:
-          - "Near end of the tunnel, an IPv6 address (RouterOS default C(::): the outgoing address)."
-        type: str
-      mtu:
-        description:
-          - "MTU, or C(auto) (RouterOS default; 1456 on a 1500 path)."
-        type: raw
-      keepalive:
-        description:
-          - "C(interval,retries) (RouterOS default C(10s,10)); an empty string turns it off."
-        type: str
-      dscp:
-        description:
-          - "DSCP value 0-63 or C(inherit)."
-        type: raw
-      clamp_tcp_mss:
-        description:
-          - "Clamp TCP MSS to the tunnel MTU."
-        type: bool
-      dont_fragment:
-        description:
-          - "C(no) or C(inherit)."
-        type: str
-        choices: ["no", "inherit"]
-      ipsec_secret:
-        description:
-          - "Turns on RouterOS's own IPsec for the tunnel. Never shown."
-        type: str
-      disabled:
-        description:
-          - "Whether the entry is disabled."
-        type: bool
-      comment:
-        description:
-          - "Free text kept after the ownership marker in the entry's comment."
-        type: str
-seealso:
-  - module: sitelink.tunnels.routeros_info
+  - sitelink.tunnels.routeros_resources.gre6_tunnels
 """
 
 EXAMPLES = r"""

@@ -16,73 +16,11 @@ description:
   - "Creates, updates and removes GRE tunnels on MikroTik RouterOS v7 through its API."
   - "Over WireGuard, bind the tunnel to the WireGuard transit addresses so that GRE (IP protocol 47)
     travels inside the encrypted tunnel and multicast such as OSPF can cross."
-  - Entries are matched by O(config[].name).
 author:
   - Sitelink Tunnels maintainers (@sitelink-tunnels)
 extends_documentation_fragment:
   - sitelink.tunnels.routeros
-  - sitelink.tunnels.routeros.resource
-  - sitelink.tunnels.routeros.attributes
-options:
-  config:
-    description:
-      - The entries of C(/interface/gre) to manage.
-    type: list
-    elements: dict
-    default: []
-    suboptions:
-      name:
-        description:
-          - "Interface name; unique among all interfaces of the router."
-        type: str
-        required: true
-      remote_address:
-        description:
-          - "Far end of the tunnel. Required for a new tunnel."
-        type: str
-      local_address:
-        description:
-          - "Near end of the tunnel (RouterOS default C(0.0.0.0): the outgoing address)."
-        type: str
-      mtu:
-        description:
-          - "MTU, or C(auto) (RouterOS default; 1476 on a 1500 path)."
-        type: raw
-      keepalive:
-        description:
-          - "C(interval,retries) (RouterOS default C(10s,10)); an empty string turns it off."
-        type: str
-      dscp:
-        description:
-          - "DSCP value 0-63 or C(inherit)."
-        type: raw
-      clamp_tcp_mss:
-        description:
-          - "Clamp TCP MSS to the tunnel MTU."
-        type: bool
-      dont_fragment:
-        description:
-          - "C(no) or C(inherit)."
-        type: str
-        choices: ["no", "inherit"]
-      allow_fast_path:
-        description:
-          - "Allow fast path (must be off with IPsec)."
-        type: bool
-      ipsec_secret:
-        description:
-          - "Turns on RouterOS's own IPsec for the tunnel. Never shown."
-        type: str
-      disabled:
-        description:
-          - "Whether the entry is disabled."
-        type: bool
-      comment:
-        description:
-          - "Free text kept after the ownership marker in the entry's comment."
-        type: str
-seealso:
-  - module: sitelink.tunnels.routeros_info
+  - sitelink.tunnels.routeros_resources.gre_tunnels
 """
 
 EXAMPLES = r"""

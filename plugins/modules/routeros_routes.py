@@ -19,58 +19,11 @@ description:
     touched."
   - "WireGuard's allowed addresses install no routes on RouterOS: remote LANs need a route through the
     tunnel, and the peer's endpoint needs a route through the underlay."
-  - Entries are matched by O(config[].dst_address), O(config[].gateway) and O(config[].routing_table).
 author:
   - Sitelink Tunnels maintainers (@sitelink-tunnels)
 extends_documentation_fragment:
   - sitelink.tunnels.routeros
-  - sitelink.tunnels.routeros.resource
-  - sitelink.tunnels.routeros.attributes
-options:
-  config:
-    description:
-      - The entries of C(/ip/route and /ipv6/route) to manage.
-    type: list
-    elements: dict
-    default: []
-    suboptions:
-      dst_address:
-        description:
-          - "Destination prefix."
-        type: str
-        required: true
-      gateway:
-        description:
-          - "Gateway: an address, an interface name, or C(address%interface)."
-        type: str
-        required: true
-      routing_table:
-        description:
-          - "Routing table (RouterOS default C(main))."
-        type: str
-      distance:
-        description:
-          - "Administrative distance (default 1)."
-        type: int
-      check_gateway:
-        description:
-          - "How to check the gateway."
-        type: str
-        choices: ["none", "arp", "ping", "bfd"]
-      pref_src:
-        description:
-          - "Preferred source address."
-        type: str
-      disabled:
-        description:
-          - "Whether the entry is disabled."
-        type: bool
-      comment:
-        description:
-          - "Free text kept after the ownership marker in the entry's comment."
-        type: str
-seealso:
-  - module: sitelink.tunnels.routeros_info
+  - sitelink.tunnels.routeros_resources.routes
 """
 
 EXAMPLES = r"""

@@ -18,44 +18,11 @@ description:
     sets it. The public key is returned in RV(after) for the peers."
   - "Entries it creates carry the ownership marker C(sitelink:OWNER) in their comment; entries without it are
     never changed or removed."
-  - Entries are matched by O(config[].name).
 author:
   - Sitelink Tunnels maintainers (@sitelink-tunnels)
 extends_documentation_fragment:
   - sitelink.tunnels.routeros
-  - sitelink.tunnels.routeros.resource
-  - sitelink.tunnels.routeros.attributes
-options:
-  config:
-    description:
-      - The entries of C(/interface/wireguard) to manage.
-    type: list
-    elements: dict
-    default: []
-    suboptions:
-      name:
-        description:
-          - "Interface name; unique among all interfaces of the router."
-        type: str
-        required: true
-      listen_port:
-        description:
-          - "UDP port the interface listens on (RouterOS default C(13231))."
-        type: int
-      mtu:
-        description:
-          - "Interface MTU (RouterOS default C(1420), safe over IPv4 and IPv6 underlays)."
-        type: int
-      disabled:
-        description:
-          - "Whether the entry is disabled."
-        type: bool
-      comment:
-        description:
-          - "Free text kept after the ownership marker in the entry's comment."
-        type: str
-seealso:
-  - module: sitelink.tunnels.routeros_info
+  - sitelink.tunnels.routeros_resources.wireguard_interfaces
 """
 
 EXAMPLES = r"""

@@ -17,74 +17,11 @@ description:
   - "A peer is identified by its interface and public key. Its allowed addresses are its route on send
     and its access list on receive (cryptokey routing); they are compared as a set of prefixes."
   - "Preshared keys are compared as decoded bytes and never appear in any output, diff or error."
-  - Entries are matched by O(config[].interface) and O(config[].public_key).
 author:
   - Sitelink Tunnels maintainers (@sitelink-tunnels)
 extends_documentation_fragment:
   - sitelink.tunnels.routeros
-  - sitelink.tunnels.routeros.resource
-  - sitelink.tunnels.routeros.attributes
-options:
-  config:
-    description:
-      - The entries of C(/interface/wireguard/peers) to manage.
-    type: list
-    elements: dict
-    default: []
-    suboptions:
-      interface:
-        description:
-          - "WireGuard interface of the peer; it must exist."
-        type: str
-        required: true
-      public_key:
-        description:
-          - "The peer's public key (base64, 44 characters)."
-        type: str
-        required: true
-      allowed_address:
-        description:
-          - "Prefixes the peer may send from and that are sent to it. Required for a new peer."
-        type: list
-        elements: str
-      endpoint_address:
-        description:
-          - "Address or host name of the peer; empty for a peer that calls in."
-        type: str
-      endpoint_port:
-        description:
-          - "UDP port of the peer."
-        type: int
-      persistent_keepalive:
-        description:
-          - "Keepalive interval (C(25), C(25s)); C(0) turns it off."
-        type: raw
-      preshared_key:
-        description:
-          - "Preshared key (base64). Never shown."
-        type: str
-      name:
-        description:
-          - "Peer name (RouterOS 7.15+, which names every peer itself - C(peer1), ... - when none is given: the
-            module then leaves the router's name alone, in every state). On an older router the task fails before
-            any write, naming the router and its version."
-        type: str
-      responder:
-        description:
-          - "Only answer, never initiate. RouterOS 7.17+ calls it C(responder), 7.15 and 7.16 C(is-responder) (the
-            module writes the name of the router's release); older releases have no such setting, and the task
-            fails before any write, naming the router and its version."
-        type: bool
-      disabled:
-        description:
-          - "Whether the entry is disabled."
-        type: bool
-      comment:
-        description:
-          - "Free text kept after the ownership marker in the entry's comment."
-        type: str
-seealso:
-  - module: sitelink.tunnels.routeros_info
+  - sitelink.tunnels.routeros_resources.wireguard_peers
 """
 
 EXAMPLES = r"""

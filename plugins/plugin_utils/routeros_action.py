@@ -1,77 +1,32 @@
 # -*- coding: utf-8 -*-
 # Copyright: sitelink.tunnels contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""What every RouterOS action plugin shares: arguments from the module's own documentation,
+"""What every RouterOS action plugin shares: arguments checked against the module's spec (argument_specs.py),
 connection options, and the run of the engine for one resource."""
 
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
-from ansible.plugins.action import ActionBase
-from ansible.plugins.loader import fragment_loader, module_loader
-from ansible.utils.plugin_docs import get_docstring
-
 from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.connection import (
     CONNECTION_OPTIONS, SESSION_ERRORS, connect, explain, select)
 from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros import resources
 from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.engine import Engine
 from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.errors import RouterosError, problem_report
-
-# Options whose values never appear anywhere (argument spec no_log).
-SECRET_OPTIONS = frozenset(("password", "preshared_key", "ipsec_secret", "private_key", "psk_secret"))
-_SPECS = {}
+from ansible_collections.sitelink.tunnels.plugins.plugin_utils.argument_specs import CheckedAction
 
 
-def doc_to_spec(options):
-    """An argument spec from documented options: the documentation is the only source of truth."""
-    spec = {}
-    for name, doc in (options or {}).items():
-        entry = {"type": doc.get("type", "str")}
-        for key in ("required", "default", "choices", "elements", "aliases"):
-            if key in doc:
-                entry[key] = doc[key]
-        if "suboptions" in doc:
-            entry["options"] = doc_to_spec(doc["suboptions"])
-        if name in SECRET_OPTIONS:
-            entry["no_log"] = True
-        spec[name] = entry
-    return spec
-
-
-def argument_spec(module_name):
-    if module_name not in _SPECS:
-        found = module_loader.find_plugin_with_context(module_name)
-        doc = get_docstring(found.plugin_resolved_path, fragment_loader, collection_name="sitelink.tunnels",
-                            is_module=True)[0]
-        _SPECS[module_name] = doc_to_spec(doc["options"])
-    return _SPECS[module_name]
-
-
-class RouterosAction(ActionBase):
-    """Validates arguments against the module documentation, then calls `self.work`."""
-
-    TRANSFERS_FILES = False
-    _requires_connection = False
-    MODULE = None          # e.g. "sitelink.tunnels.routeros_wireguard_interfaces"
-
-    def __init_subclass__(cls, **kwargs):
-        # Ansible's strategy loads an action's class in its main process, then forks a worker per host and task:
-        # a spec made here, once, is inherited by every worker instead of each parsing the documentation again.
-        super().__init_subclass__(**kwargs)
-        if cls.MODULE and module_loader.find_plugin_with_context(cls.MODULE).resolved:
-            argument_spec(cls.MODULE)
+class RouterosAction(CheckedAction):
+    """Checks the arguments against the module's argument spec, then calls `self.work`."""
 
     def run(self, tmp=None, task_vars=None):
         result = super(RouterosAction, self).run(tmp, task_vars)
         task_vars = task_vars or {}
         router = task_vars.get("inventory_hostname", "router")
-        validated = ArgumentSpecValidator(argument_spec(self.MODULE)).validate(self.arguments(task_vars))
-        if validated.error_messages:
-            result.update(failed=True, msg="%s: %s" % (router, "; ".join(validated.error_messages)))
+        params, failure = self.checked(dict(self._task.args), router)
+        if failure:
+            result.update(failure)
             return result
-        params = validated.validated_parameters
         if not params.get("hostname"):
             params["hostname"] = task_vars.get("ansible_host") or router
         try:
@@ -81,10 +36,6 @@ class RouterosAction(ActionBase):
             if exc.problems:
                 result["problems"] = exc.problems
         return result
-
-    def arguments(self, task_vars):
-        """The task's arguments (with their module_defaults), before validation."""
-        return dict(self._task.args)
 
     def open(self, params, router):
         return connect(dict((k, params.get(k)) for k in CONNECTION_OPTIONS), router)

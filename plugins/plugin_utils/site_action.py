@@ -6,13 +6,11 @@
 
 from __future__ import annotations
 
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
-from ansible.plugins.loader import module_loader
 
 from ansible_collections.sitelink.tunnels.plugins.plugin_utils import drivers, inventory
 from ansible_collections.sitelink.tunnels.plugins.plugin_utils.context import SiteContext
-from ansible_collections.sitelink.tunnels.plugins.plugin_utils.routeros_action import argument_spec
+from ansible_collections.sitelink.tunnels.plugins.plugin_utils.argument_specs import CheckedAction, argument_spec
 
 
 class FleetAction(ActionBase):
@@ -41,21 +39,11 @@ class FleetAction(ActionBase):
         raise NotImplementedError
 
 
-class SiteAction(ActionBase):
+class SiteAction(CheckedAction):
     """An action on one site of the role's fleet: `work(ctx, params, plan, driver)`, with the task's arguments
-    (the ones it leaves out from the host's role variables: SiteContext.settings) validated against MODULE's
-    documented options."""
+    (the ones it leaves out from the host's role variables: SiteContext.settings) checked against MODULE's spec."""
 
-    TRANSFERS_FILES = False
-    _requires_connection = False
     MODULE = None          # e.g. "sitelink.tunnels.site_apply"
-
-    def __init_subclass__(cls, **kwargs):
-        # Ansible's strategy loads an action's class in its main process, then forks a worker per host and task:
-        # a spec made here, once, is inherited by every worker instead of each parsing the documentation again.
-        super().__init_subclass__(**kwargs)
-        if cls.MODULE and module_loader.find_plugin_with_context(cls.MODULE).resolved:
-            argument_spec(cls.MODULE)
 
     def run(self, tmp=None, task_vars=None):
         result = super(SiteAction, self).run(tmp, task_vars)
@@ -64,15 +52,12 @@ class SiteAction(ActionBase):
         spec = argument_spec(self.MODULE)
         given = dict(self._task.args)
         given.update((k, v) for k, v in ctx.settings(given).items() if k in spec)
-        validated = ArgumentSpecValidator(spec).validate(given)
-        if validated.error_messages:
-            result.update(failed=True, msg="%s: %s" % (ctx.host, "; ".join(validated.error_messages)))
-            return result
-        plan, failure = self.site_plan(ctx)
+        params, failure = self.checked(given, ctx.host)
+        if failure is None:
+            plan, failure = self.site_plan(ctx)
         if failure:
             result.update(failure)
             return result
-        params = validated.validated_parameters
         if "hostname" in spec and not params.get("hostname"):
             params["hostname"] = ctx.var("ansible_host", ctx.host)
         result.update(self.work(ctx, params, plan, drivers.of(plan)))
