@@ -296,6 +296,7 @@ class Fabric:
     def restart(self, router):
         """`router` restarted: it keeps its configuration and loses what it knew live, its WireGuard sessions (and
         the endpoints it learnt, and its timers) and what its tunnels heard; the far ends keep theirs."""
+        self.settle()           # what fell due before the restart happened with the state of then
         for table in (self.peers, self.tunnels):
             for key in [k for k in table if k[0] == router.name]:
                 del table[key]

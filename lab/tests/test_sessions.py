@@ -192,3 +192,14 @@ def test_a_branch_key_change_the_hub_never_learns_stays_down(up):
         assert not ping(apis["branch"], HUB) and not ping(apis["hub"], BRANCH)
     assert "last-handshake" not in peer(apis["branch"])
     assert "no peer with branch's public key" in why(lab, "branch", HUB)
+
+
+def test_a_restart_comes_after_the_timers_that_fell_due_before_it(up):
+    """Nothing asked the routers anything for 105 s: the branch's keepalive of 130 s renewed the session (older than
+    REKEY_AFTER_TIME) before the hub restarted at 135 s, so the hub has lost the renewed one too."""
+    lab, apis = up
+    set_peer(apis["branch"], **{"persistent-keepalive": "25s"})    # at 30 s, then every 25 s
+    advance(lab, 105)
+    restarted(lab, apis, "hub")
+    assert "last-handshake" not in peer(apis["hub"])
+    assert peer(apis["branch"])["last-handshake"] == "5s"

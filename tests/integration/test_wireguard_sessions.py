@@ -67,9 +67,8 @@ def test_the_run_after_a_purge_converges_in_one_run_with_every_link_up(tmp_path)
         lab.stop()
 
 
-def purged_and_added_again(tmp_path):
-    """The fleet on a frozen clock, its links up for 30 s, then branch-b purged and added again by the role (no
-    time passes during the runs). (lab, clock, connections)."""
+def fleet_up(tmp_path):
+    """The fleet on a frozen clock, deployed by the role, its links up for 30 s. (lab, clock, connections)."""
     clock = Clock(frozen=True)
     lab, connections = start_fleet(tmp_path, fabric=Fabric(clock))
     first = play(GOOD, connections, *NO_VERIFY)
@@ -79,6 +78,12 @@ def purged_and_added_again(tmp_path):
     for site in ("branch-a", "branch-b"):
         assert ping(lab, site, transit(lab, site))
     advance(lab, clock, 30)
+    return lab, clock, connections
+
+
+def purged_and_added_again(tmp_path):
+    """fleet_up, then branch-b purged and added again by the role (no time passes during the runs)."""
+    lab, clock, connections = fleet_up(tmp_path)
     assert "last-handshake" in hub_peer(lab, "branch-b")
     for inventory in (without(tmp_path, "branch-b"), GOOD):
         run = play(inventory, connections, *NO_VERIFY)
@@ -136,5 +141,30 @@ def test_a_purged_and_readded_spoke_that_cannot_reach_the_hub_fails_verification
         assert "2 link ends up, 2 down, 0 pending" in run.out, run.out[-3000:]
         assert "hub: link(s) not up: branch-b--hub" in run.out and "branch-b: link(s) not up: branch-b--hub" \
             in run.out, run.out[-3000:]
+    finally:
+        lab.stop()
+
+
+def test_after_a_hub_restart_the_spokes_come_back_15s_after_their_first_unanswered_packet(tmp_path):
+    """The hub keeps its configuration and loses every session (and the endpoints it learnt: it cannot dial a
+    spoke); the spokes keep theirs. A run right after changes nothing; its verification finds the links up once
+    the spokes have initiated again."""
+    lab, clock, connections = fleet_up(tmp_path)
+    try:
+        lab.call(lambda: lab.restart("hub"))
+        spokes = ("branch-a", "branch-b")
+        hub = dict((site, transit(lab, site)) for site in spokes)
+        assert all("last-handshake" not in p for p in peers(lab, "hub"))
+        assert not any(ping(lab, site, hub[site]) for site in spokes)
+        advance(lab, clock, 14.9)
+        assert not any(ping(lab, site, hub[site]) for site in spokes)
+        assert all("last-handshake" not in p for p in peers(lab, "hub"))
+        advance(lab, clock, 0.1)
+        assert [p["last-handshake"] for p in peers(lab, "hub")] == ["0s", "0s"]
+        assert all(ping(lab, site, hub[site]) for site in spokes)
+        advance(lab, clock, 5)                      # the hub's overlays' keepalives of 20 s after the restart: answered
+        run = play(GOOD, connections)
+        assert run.returncode == 0 and "4 link ends up, 0 down, 0 pending" in run.out, run.out[-3000:]
+        assert "changed=0" in [line for line in run.out.splitlines() if line.startswith("hub ")][0]
     finally:
         lab.stop()
