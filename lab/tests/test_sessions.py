@@ -3,9 +3,10 @@ disabled, its preshared key changed, its interface disabled, its router restarte
 sends in the old one; the other end, hearing nothing back, initiates a new handshake 15 s (KEEPALIVE_TIMEOUT +
 REKEY_TIMEOUT) after its first unanswered data packet. The clock is frozen and moved by hand."""
 
+import librouteros
 import pytest
 
-from labkit import advance, connect, peer, ping, set_peer
+from labkit import advance, connect, control, peer, ping, set_peer
 from rosemu.fabric import NEW_HANDSHAKE_AFTER
 
 HUB, BRANCH = "10.255.0.0", "10.255.0.1"      # the transit addresses: a ping to one crosses the tunnel
@@ -203,3 +204,16 @@ def test_a_restart_comes_after_the_timers_that_fell_due_before_it(up):
     restarted(lab, apis, "hub")
     assert "last-handshake" not in peer(apis["hub"])
     assert peer(apis["branch"])["last-handshake"] == "5s"
+
+
+def test_a_restart_through_the_control_endpoint_keeps_the_configuration_and_drops_the_api_connections(up):
+    lab, apis = up
+    before = list(apis["hub"].path("interface", "wireguard", "peers"))
+    assert control(lab, "POST", "/routers/hub/restart") == {"ok": True}
+    lab.call(lambda: None)                      # one more turn of the lab's loop: the connections are closed
+    with pytest.raises((librouteros.exceptions.ConnectionClosed, OSError)):
+        list(apis["hub"].path("interface", "wireguard", "peers"))
+    apis["hub"] = connect(lab, "hub")
+    after = peer(apis["hub"])
+    assert "last-handshake" not in after and after[".id"] == before[0][".id"]
+    assert after["public-key"] == before[0]["public-key"]
