@@ -4,6 +4,7 @@
     GET  /routers/NAME/state[?secrets=1]  every menu as print shows it (keys redacted unless asked)
     GET  /routers/NAME/counters[?sentences=1]
     POST /routers/NAME/counters/reset
+    POST /routers/NAME/restart            configuration kept; API connections, WireGuard sessions, timers lost
     GET  /routers/NAME/faults
     POST /routers/NAME/faults             {"delay_ms": 200, "drop_after_writes": 3, "drop_applied": false,
                                            "drop_once": false, "hang": false, "logins_left": 1,
@@ -45,12 +46,18 @@ def _set_faults(lab, router, query, body):
     return faults.as_dict()
 
 
+def _restart(lab, router, query, body):
+    lab.restart(router.name)
+    return {"ok": True}
+
+
 ROUTES = {
     ("GET", "counters"): _counters,
     ("POST", "counters/reset"): _reset_counters,
     ("GET", "state"): _state,
     ("GET", "faults"): _get_faults,
     ("POST", "faults"): _set_faults,
+    ("POST", "restart"): _restart,
 }
 
 

@@ -6,12 +6,16 @@ current endpoint, counters), and is a GRE/EoIP tunnel up.
 
 The answers depend on time as well as on configuration.  The fabric keeps an
 emulated clock (`Clock`: real time times a scale, plus what a test advanced by
-hand) and the state hardware keeps: when each WireGuard peer last completed a
-handshake and when it tries again, and whether each GRE/EoIP tunnel with
-keepalive has heard from its far end.  Nothing runs in the background: before
-the routers answer anything or change anything, `settle()` plays every timer
-that fell due since, in time order, against the configuration of that moment
-(it only changes on writes, and writes settle first).
+hand) and the state hardware keeps: each end's WireGuard session (which
+handshake made it, when, and when it tries again), and whether each GRE/EoIP
+tunnel with keepalive has heard from its far end.  The two ends of a link keep
+their sessions apart: an end that loses its own (its peer re-created or
+re-keyed, disabled, its router restarted) drops what the other end still sends
+in the old one, until the other end notices the silence and initiates again.
+Nothing runs in the background: before the routers answer anything or change
+anything, `settle()` plays every timer that fell due since, in time order,
+against the configuration of that moment (it only changes on writes, and
+writes settle first).
 
 `Fabric` follows each packet the way RouterOS would: route lookup (connected
 and static routes, longest prefix), WireGuard cryptokey routing (the peer whose
@@ -27,6 +31,7 @@ here; `trace()` says why.
 
 import functools
 import ipaddress
+import itertools
 import time
 
 from rosemu import schema
@@ -48,6 +53,12 @@ REKEY_TIMEOUT = 5
 REKEY_ATTEMPT_TIME = 90
 REKEY_AFTER_TIME = 120
 REJECT_AFTER_TIME = 180
+KEEPALIVE_TIMEOUT = 10
+# An end that sent data and has heard nothing back since (not even a keepalive) initiates a new handshake this long
+# after the first such packet (the paper, section 6.5; the Linux driver's timers.c, wg_timers_data_sent: data
+# packets only, a keepalive does not count).  The far end answers data within KEEPALIVE_TIMEOUT (its passive
+# keepalive), so only an end whose far end dropped the packets gets here.
+NEW_HANDSHAKE_AFTER = KEEPALIVE_TIMEOUT + REKEY_TIMEOUT
 
 
 class Blocked(Exception):
@@ -87,15 +98,18 @@ class Clock:
 
 
 class PeerState:
-    """What one end of a WireGuard link remembers: its last handshake and its current round of initiations."""
-    __slots__ = ("last", "endpoint", "round", "next_try", "next_keepalive", "failure")
+    """What one end of a WireGuard link remembers: its session (the last handshake), its current round of
+    initiations, and whether data it sent is still unanswered.  A new PeerState is an end that lost its session."""
+    __slots__ = ("last", "session", "endpoint", "round", "next_try", "next_keepalive", "new_handshake_at", "failure")
 
     def __init__(self):
         self.last = None            # emulated time of the last completed handshake
+        self.session = None         # which handshake made the session this end holds (both ends hold the same one)
         self.endpoint = None        # (address, port) the far end was last heard from
         self.round = None           # when the current round of initiations began; None when not trying
         self.next_try = None
         self.next_keepalive = None  # persistent-keepalive: when the next keepalive is due
+        self.new_handshake_at = None  # data went out unanswered: when this end initiates again (None: nothing owed)
         self.failure = None         # why the last initiation got no answer
 
 
@@ -130,6 +144,7 @@ class Fabric:
         self.dirty = set()          # routers whose configuration changed since the last scan
         self.at = None              # the emulated time being played (None: now)
         self.next_due = None        # when the earliest timer falls due (None: not known, look)
+        self.session_ids = itertools.count(1)
         self._settling = False
 
     def attach(self, lab):
@@ -212,7 +227,8 @@ class Fabric:
         best = (None, None)
         for _sig, state, router, peer in self.peers.values():
             for when, act in ((state.next_try if state.round is not None else None, self._try),
-                              (state.next_keepalive, self._keepalive_due)):
+                              (state.next_keepalive, self._keepalive_due),
+                              (state.new_handshake_at, self._new_handshake_due)):
                 if when is not None and (best[0] is None or when < best[0]):
                     best = (when, functools.partial(act, router, peer, state))
         for _sig, state, router, item in self.tunnels.values():
@@ -221,8 +237,9 @@ class Fabric:
         return best
 
     def _peer_signature(self, router, peer):
+        """What a peer's session depends on: a change of any of it drops this end's session."""
         mine = self.wg_item(router, peer.values.get("interface"))
-        return (peer.values.get("interface"), peer.values.get("public-key"),
+        return (peer.values.get("interface"), peer.values.get("public-key"), peer.values.get("preshared-key"),
                 mine.values.get("public-key") if mine is not None else None)
 
     @staticmethod
@@ -232,7 +249,7 @@ class Fabric:
 
     def _scan(self, router, now):
         """Track the router's live peers and keepalive tunnels; a changed identity starts afresh (a new key is a new
-        peer; a tunnel with new addresses or keepalive waits for its first answer again)."""
+        peer and has no session; a tunnel with new addresses or keepalive waits for its first answer again)."""
         seen = set()
         for peer in router.tables["/interface/wireguard/peers"]:
             mine = self.wg_item(router, peer.values.get("interface"))
@@ -276,10 +293,60 @@ class Fabric:
                                                           peer)
         return entry[1]
 
+    def restart(self, router):
+        """`router` restarted: it keeps its configuration and loses what it knew live, its WireGuard sessions (and
+        the endpoints it learnt, and its timers) and what its tunnels heard; the far ends keep theirs."""
+        self.settle()           # what fell due before the restart happened with the state of then
+        for table in (self.peers, self.tunnels):
+            for key in [k for k in table if k[0] == router.name]:
+                del table[key]
+        router.refresh()        # tunnels not running until answered again; peers with keepalive send one at once
+
     def _keepalive_due(self, router, peer, state):
+        """A persistent keepalive: sent in the session, it tells the far end we are there (it is not data: an
+        unanswered one does not make us initiate again); without a session it starts a handshake."""
         every = (parse_duration_ms(peer.values.get("persistent-keepalive") or "0") or 0) / 1000.0
-        self.send(router, peer, state)
+        if self.send(router, peer, state):
+            try:
+                self.deliver(router, peer, state)
+            except Blocked:
+                pass
         state.next_keepalive = self.now() + every if every > 0 else None
+
+    def _new_handshake_due(self, router, peer, state):
+        """NEW_HANDSHAKE_AFTER seconds of data unanswered: the far end may have lost the session; initiate (a round
+        already under way goes on)."""
+        state.new_handshake_at = None
+        if state.round is None:
+            state.round = state.next_try = self.now()
+            self._try(router, peer, state)
+
+    def data_sent(self, state):
+        """Data left in the session: unless already waiting for an answer, wait NEW_HANDSHAKE_AFTER for one."""
+        if state.new_handshake_at is None:
+            state.new_handshake_at = self.now() + NEW_HANDSHAKE_AFTER
+            self.next_due = None
+
+    def deliver(self, router, peer, state):
+        """A transport packet in `state`'s session reaches the far end, which takes it only in the session it holds
+        itself; returns (far router, its WireGuard interface, its peer entry for us), or raises Blocked."""
+        self.handshake(router, peer)            # the path still works, one way or the other
+        far, far_item, back = self.far_end(router, peer)
+        other = self._peer_state(far, back)
+        if other.session != state.session:
+            raise Blocked("%s: drops %s's packets: they are in a session %s does not have (%s); %s initiates again "
+                          "%s" % (far.name, router.name, far.name, "it has none" if other.session is None
+                                  else "it has a newer one", router.name, self._initiates_when(state)))
+        other.new_handshake_at = None           # it heard from us
+        return far, far_item, back
+
+    def _initiates_when(self, state):
+        if state.round is not None:
+            return "(trying: next initiation in %ds)" % max(0, state.next_try - self.now())
+        if state.new_handshake_at is not None:
+            return "after %ds of unanswered traffic (in %ds)" % (NEW_HANDSHAKE_AFTER,
+                                                                 max(0, state.new_handshake_at - self.now()))
+        return "after %ds of unanswered traffic" % NEW_HANDSHAKE_AFTER
 
     def send(self, router, peer, state):
         """Something is to go to `peer` now: start a round of initiations unless a fresh session exists (the first
@@ -304,8 +371,10 @@ class Fabric:
                 state.round = state.next_try = None
             return
         other = self._peer_state(far, back)
+        session = next(self.session_ids)
         for end, endpoint in ((state, mine), (other, theirs)):
             end.last, end.endpoint, end.round, end.next_try, end.failure = now, endpoint, None, None, None
+            end.session, end.new_handshake_at = session, None
 
     def initiate(self, router, peer, state):
         """(endpoint `router` reached, far router, its peer entry, endpoint the far end learnt); raises Blocked.
@@ -609,8 +678,9 @@ class Fabric:
                 router.name, peer.values.get("public-key", "")[:8],
                 "in %ds" % max(0, state.next_try - self.now()) if state.round is not None else "with new traffic",
                 state.failure))
-        self.handshake(router, peer)
-        far, far_item, back = self.far_end(router, peer)
+        self.data_sent(state)
+        far, far_item, back = self.deliver(router, peer, state)
+        state.new_handshake_at = None       # the far end answers (or sends its passive keepalive) in time
         if self.peer_for(far, far_item.values["name"], src) is not back:
             raise Blocked("%s: drops %s from %s: not in that peer's allowed-address" % (far.name, src, router.name))
         return far, far_item.values["name"]

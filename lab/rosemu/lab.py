@@ -106,6 +106,14 @@ class Lab:
             await server.wait_closed()
         self._servers.clear()
 
+    def restart(self, name):
+        """Router `name` restarts (on the lab's loop): its API connections drop, its configuration stays, and the
+        fabric forgets what it knew live (WireGuard sessions, endpoints learnt, timers, tunnel keepalives)."""
+        router = self.routers[name]
+        for session in [s for s in self._sessions if s.router is router]:
+            asyncio.ensure_future(session.close())
+        self.fabric.restart(router)
+
     def lines(self):
         """What `rosemu` prints once ready: one line per router."""
         out = []

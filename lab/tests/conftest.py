@@ -1,9 +1,9 @@
-"""Fixtures: an in-process lab per test, librouteros and raw-wire clients."""
+"""Fixtures: an in-process lab per test, librouteros and raw-wire clients, a WireGuard link on a frozen clock."""
 
 import librouteros
 import pytest
 
-from labkit import RawClient, make_lab
+from labkit import RawClient, make_lab, start_wireguard_link
 from rosemu.cli import generate_certificate
 from rosemu.lab import RouterSpec
 
@@ -33,3 +33,15 @@ def raw(lab):
     assert client.login() == [["!done"]]
     yield client
     client.close()
+
+
+@pytest.fixture
+def link():
+    """hub (198.51.100.1) and branch (198.51.100.2) on a frozen clock: WireGuard peers (the branch dials the hub,
+    no persistent keepalive), transit 10.255.0.0/31; both input chains admit WireGuard and GRE. (lab, {name: api});
+    a test that reconnects puts the new api in the dict."""
+    lab, apis = start_wireguard_link()
+    yield lab, apis
+    for api in apis.values():
+        api.close()
+    lab.stop()

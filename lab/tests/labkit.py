@@ -4,8 +4,11 @@ import json
 import socket
 import urllib.request
 
+import librouteros
+
 from rosemu import wire
-from rosemu.lab import Lab
+from rosemu.fabric import Clock, Fabric
+from rosemu.lab import Lab, RouterSpec
 
 
 class RawClient:
@@ -74,3 +77,56 @@ def control(lab, method, path, body=None):
     request = urllib.request.Request("http://%s:%d%s" % (host, port, path), data=data, method=method)
     with urllib.request.urlopen(request, timeout=10) as response:
         return json.loads(response.read())
+
+
+# ---------------------------------------------------------------- a WireGuard link on a frozen clock
+
+def address(ip, interface="ether1"):
+    return ["/ip/address/add", "=address=%s" % ip, "=interface=%s" % interface]
+
+
+def accept(protocol, port=None):
+    """An input rule above defconf's drops (its first rule accepts established: ours go second)."""
+    words = ["/ip/firewall/filter/add", "=chain=input", "=protocol=%s" % protocol, "=place-before=*2"]
+    return words + (["=dst-port=%s" % port] if port else [])
+
+
+def connect(lab, name):
+    return librouteros.connect("127.0.0.1", "admin", "", port=lab.port(name))
+
+
+def start_wireguard_link():
+    """hub (198.51.100.1) and branch (198.51.100.2) on a frozen clock: WireGuard peers (the branch dials the hub, no
+    persistent keepalive), transit 10.255.0.0/31; both input chains admit WireGuard and GRE. (lab, {name: api})."""
+    specs = [RouterSpec(name, setup=[address("198.51.100.%d/24" % n), accept("udp", 13231), accept("gre")])
+             for n, name in ((1, "hub"), (2, "branch"))]
+    lab = make_lab(specs, fabric=Fabric(Clock(frozen=True)))
+    apis = dict((n, connect(lab, n)) for n in ("hub", "branch"))
+    keys = {}
+    for name, transit in (("hub", "10.255.0.0/31"), ("branch", "10.255.0.1/31")):
+        apis[name].path("interface", "wireguard").add(name="wg0", **{"listen-port": 13231})
+        apis[name].path("ip", "address").add(address=transit, interface="wg0")
+        keys[name] = list(apis[name].path("interface", "wireguard"))[0]["public-key"]
+    apis["hub"].path("interface", "wireguard", "peers").add(
+        interface="wg0", **{"public-key": keys["branch"], "allowed-address": "10.255.0.1/32"})
+    apis["branch"].path("interface", "wireguard", "peers").add(
+        interface="wg0", **{"public-key": keys["hub"], "allowed-address": "10.255.0.0/32",
+                            "endpoint-address": "198.51.100.1", "endpoint-port": 13231})
+    return lab, apis
+
+
+def advance(lab, seconds):
+    lab.call(lambda: lab.fabric.clock.advance(seconds))
+
+
+def ping(api, target):
+    return list(api("/ping", address=target, count=1, interval="10ms"))[-1]["received"] == 1
+
+
+def peer(api):
+    return list(api.path("interface", "wireguard", "peers"))[0]
+
+
+def set_peer(api, **values):
+    peers = api.path("interface", "wireguard", "peers")
+    peers.update(**dict({".id": list(peers)[0][".id"]}, **values))

@@ -1,58 +1,10 @@
 """Time in the fabric: WireGuard handshakes happen when traffic or a keepalive needs them and are retried every 5 s;
 GRE/EoIP tunnels with keepalive run only while their far end answers. The clock is frozen and moved by hand."""
 
-import librouteros
 import pytest
 
-from labkit import make_lab
-from rosemu.fabric import Clock, Fabric
-from rosemu.lab import RouterSpec
-
-
-def address(ip, interface="ether1"):
-    return ["/ip/address/add", "=address=%s" % ip, "=interface=%s" % interface]
-
-
-def accept(protocol, port=None):
-    """An input rule above defconf's drops (its first rule accepts established: ours go second)."""
-    words = ["/ip/firewall/filter/add", "=chain=input", "=protocol=%s" % protocol, "=place-before=*2"]
-    return words + (["=dst-port=%s" % port] if port else [])
-
-
-@pytest.fixture
-def link():
-    """hub (198.51.100.1) and branch (198.51.100.2): WireGuard peers (the branch dials the hub, no persistent
-    keepalive), transit 10.255.0.0/31; both input chains admit WireGuard and GRE."""
-    specs = [RouterSpec(name, setup=[address("198.51.100.%d/24" % n), accept("udp", 13231), accept("gre")])
-             for n, name in ((1, "hub"), (2, "branch"))]
-    lab = make_lab(specs, fabric=Fabric(Clock(frozen=True)))
-    apis = dict((n, librouteros.connect("127.0.0.1", "admin", "", port=lab.port(n))) for n in ("hub", "branch"))
-    keys = {}
-    for name, transit in (("hub", "10.255.0.0/31"), ("branch", "10.255.0.1/31")):
-        apis[name].path("interface", "wireguard").add(name="wg0", **{"listen-port": 13231})
-        apis[name].path("ip", "address").add(address=transit, interface="wg0")
-        keys[name] = list(apis[name].path("interface", "wireguard"))[0]["public-key"]
-    apis["hub"].path("interface", "wireguard", "peers").add(
-        interface="wg0", **{"public-key": keys["branch"], "allowed-address": "10.255.0.1/32"})
-    apis["branch"].path("interface", "wireguard", "peers").add(
-        interface="wg0", **{"public-key": keys["hub"], "allowed-address": "10.255.0.0/32",
-                            "endpoint-address": "198.51.100.1", "endpoint-port": 13231})
-    yield lab, apis
-    for api in apis.values():
-        api.close()
-    lab.stop()
-
-
-def advance(lab, seconds):
-    lab.call(lambda: lab.fabric.clock.advance(seconds))
-
-
-def ping(api, target):
-    return list(api("/ping", address=target, count=1, interval="10ms"))[-1]["received"] == 1
-
-
-def peer(api):
-    return list(api.path("interface", "wireguard", "peers"))[0]
+from labkit import advance, peer, ping, set_peer
+from rosemu.fabric import Clock
 
 
 def running(api, name):
@@ -71,11 +23,6 @@ def tunnel(api, kind, name, local, remote, keepalive=None, **extra):
 
 def gre(api, name, local, remote, **extra):
     tunnel(api, "gre", name, local, remote, **extra)
-
-
-def set_peer(api, **values):
-    peers = api.path("interface", "wireguard", "peers")
-    peers.update(**dict({".id": list(peers)[0][".id"]}, **values))
 
 
 # ---------------------------------------------------------------- WireGuard handshakes
