@@ -8,8 +8,8 @@ import posixpath
 
 from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros import resources as catalogue
 from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.errors import RouterosError
-from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import linux as linux_adapter
-from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import routeros as routeros_adapter
+from ansible_collections.sitelink.tunnels.plugins.module_utils.platforms import linux as linux_adapter
+from ansible_collections.sitelink.tunnels.plugins.module_utils.platforms import routeros as routeros_adapter
 from ansible_collections.sitelink.tunnels.plugins.plugin_utils import fleet
 from ansible_collections.sitelink.tunnels.plugins.plugin_utils.routeros_action import (
     SessionFacts, SiteAction, needed_policies, run_resource)

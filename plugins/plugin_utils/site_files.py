@@ -16,8 +16,9 @@ import yaml
 from ansible_collections.sitelink.tunnels.plugins.module_utils.linux import render
 from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.engine import Engine
 from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.resources import RESOURCES
-from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import linux as linux_adapter
-from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import routeros as adapter
+from ansible_collections.sitelink.tunnels.plugins.module_utils.platforms import linux as linux_adapter
+from ansible_collections.sitelink.tunnels.plugins.module_utils.platforms import routeros as adapter
+from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import plan as planner
 
 # libyaml's emitter when PyYAML has it: the pure-Python one is most of the time of rendering a big fleet
 DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
@@ -28,7 +29,7 @@ FILE_STEM = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.@+-]{0,127}$")
 
 def script(plan, host, owner):
     """The whole site as a RouterOS script, with placeholders for what only routers know."""
-    placeholders = dict((p["peer"], "<public key of %s>" % p["peer"]) for p in plan["peers"])
+    placeholders = planner.public_key_placeholders(plan)
     lines = ["# sitelink.tunnels: site %s (render only; nothing was sent to the router)" % host,
              "# <public key of SITE>: read it on SITE with /interface wireguard print; preshared keys are redacted"]
     for name in adapter.ORDER:
@@ -43,7 +44,7 @@ def script(plan, host, owner):
 
 def shell_script(plan, host, owner, key_dir="/etc/wireguard", protocol=157, table="sitelink"):
     """What the role does on a Linux site, as a shell script to read (keys and preshared keys as placeholders)."""
-    placeholders = dict((p["peer"], "<public key of %s>" % p["peer"]) for p in plan["peers"])
+    placeholders = planner.public_key_placeholders(plan)
     wg = linux_adapter.wireguard(plan, placeholders, None)
     peers = [dict(peer, psk_text=peer.get("preshared_key")) for peer in wg["peers"]]   # placeholders: no secret given
     key = "%s/%s.key" % (key_dir, wg["name"])

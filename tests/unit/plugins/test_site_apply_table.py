@@ -5,7 +5,8 @@ import os
 import yaml
 
 from ansible_collections.sitelink.tunnels.plugins.action import site_apply
-from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import model, routeros, validate
+from ansible_collections.sitelink.tunnels.plugins.module_utils.platforms import routeros
+from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import model, validate
 from ansible_collections.sitelink.tunnels.plugins.modules import site_apply as site_apply_doc
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
