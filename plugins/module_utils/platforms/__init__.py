@@ -32,7 +32,8 @@ def register(name, capabilities, desired=None):
     if name in CAPABILITIES:
         raise ValueError("platform %r is already registered" % name)
     if not isinstance(capabilities, Capabilities):
-        raise TypeError("platform %r: capabilities must be a Capabilities, not %s" % (name, type(capabilities).__name__))
+        raise TypeError("platform %r: capabilities must be a Capabilities, not %s"
+                        % (name, type(capabilities).__name__))
     if capabilities.configured and desired is None:
         raise ValueError("platform %r is configured by Ansible: it needs its desired state" % name)
     CAPABILITIES[name] = capabilities

@@ -26,7 +26,8 @@ WIREGUARD_OVERHEAD = 80      # IPv6 outer header: the safe figure for either und
 # (2 bytes, IP protocol 97) instead of GRE (lab/FIDELITY.md)
 OVERLAY_OVERHEAD = {("gre", "ipv4"): 24, ("eoip", "ipv4"): 42, ("gre", "ipv6"): 44, ("eoip", "ipv6"): 56}
 # the IP protocol that carries each overlay, which the far end's input chain must admit
-OVERLAY_PROTOCOL = {("gre", "ipv4"): "gre", ("eoip", "ipv4"): "gre", ("gre", "ipv6"): "gre", ("eoip", "ipv6"): "etherip"}
+OVERLAY_PROTOCOL = {("gre", "ipv4"): "gre", ("eoip", "ipv4"): "gre", ("gre", "ipv6"): "gre",
+                    ("eoip", "ipv6"): "etherip"}
 LAN_LIST = "sitelink-lans"   # the address list of every LAN a site's tunnels join (forward rules admit only these)
 
 
@@ -60,7 +61,8 @@ def transit(model, link, pool_name):
     """({site: its IPAddress on the link}, prefix length) in `pool_name`: the lower-id site takes the lower address."""
     pool = model.pool_nets[pool_name]
     offset, _size, prefix_length = slot(model, link, pool_name)
-    first = pool.first + offset + (0 if prefix_length >= width(pool) - 1 else 1)    # /31 (/127) use both; /30 skips network
+    # a /31 (/127) uses both addresses; a /30 skips its network address
+    first = pool.first + offset + (0 if prefix_length >= width(pool) - 1 else 1)
     low = netaddr.IPAddress(first, pool.version)
     high = netaddr.IPAddress(first + 1, pool.version)
     site_a, site_b = model.sites[link.a], model.sites[link.b]
@@ -137,8 +139,8 @@ def transit_lans(model, site):
 
 
 def backup_lans(model, site, transit):
-    """Several hubs (a site whose platform makes backup routes): {neighbour: (prefixes, rank)} that `site` also routes through that neighbour, at
-    the link's distance + rank, for when the way it normally takes is down.
+    """Several hubs (on a platform that makes backup routes): {neighbour: (prefixes, rank)} that `site` also routes
+    through that neighbour, at the link's distance + rank, for when the way it normally takes is down.
 
     A spoke keeps each prefix it routes through one hub (that hub's LANs and, through the first hub, the other spokes')
     also through every other hub it is linked to; a hub keeps each of its spokes' LANs also through every other hub
