@@ -6,7 +6,9 @@
 A link's slot in every pool is the triangular index of its two site ids, so a
 new site only ever takes new slots: existing links keep their addresses and
 tunnel ids.  Keys enter only by reference (the peer site's name); preshared
-keys only as "this link has one".
+keys only as "this link has one" (peer_public_key and peer_preshared_key
+resolve both for every platform's desired state).  Where platforms differ,
+the planner asks the site's capabilities (platforms/), never its platform.
 """
 
 from __future__ import annotations

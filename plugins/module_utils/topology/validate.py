@@ -62,14 +62,14 @@ def _gateway_problems(model, site):
     elif interface and not names.RULES["interface"][0].match(interface):
         model.problem(site.name, where, "%s: the interface after %% may contain %s"
                       % (names.shown(site.underlay_gateway), names.RULES["interface"][1]))
-    elif address.version != 6 or not address.is_link_local() or model.refused(site.name, "sitelink_site.platform"):
-        return                          # a refused platform: what it would take is not known
-    elif not capabilities.link_local_gateway:
-        model.problem(site.name, where, "%s is link-local: %s needs a global gateway address"
-                      % (site.underlay_gateway, _a_site(capabilities)))
-    elif not interface:
-        model.problem(site.name, where, "%s is link-local: %s needs the interface it is on too, as %s%%ether1"
-                      % (address, capabilities.label, address))
+    # (a refused platform: what it would take is not known)
+    elif address.version == 6 and address.is_link_local() and not model.refused(site.name, "sitelink_site.platform"):
+        if not capabilities.link_local_gateway:
+            model.problem(site.name, where, "%s is link-local: %s needs a global gateway address"
+                          % (site.underlay_gateway, _a_site(capabilities)))
+        elif not interface:
+            model.problem(site.name, where, "%s is link-local: %s needs the interface it is on too, as %s%%ether1"
+                          % (address, capabilities.label, address))
 
 
 def plan_fleet(model):
