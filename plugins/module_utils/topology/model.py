@@ -278,11 +278,7 @@ def load(sites_vars, settings):
     defaults = _link_settings(model, "sitelink_link_defaults",
                               _mapping(model, "sitelink_link_defaults", settings.get("sitelink_link_defaults"),
                                        LINK_DEFAULT_KEYS, "a mapping of link settings"), LINK_DEFAULTS)
-    model.pools = dict(POOL_DEFAULTS, **_mapping(model, "sitelink_pools", settings.get("sitelink_pools"), POOL_KEYS,
-                                                 "a mapping of pools"))
-    base = _int(model, fleet, "sitelink_pools.tunnel_id_base", model.pools.get("tunnel_id_base"), 0, 65535)
-    model.pools["tunnel_id_base"] = POOL_DEFAULTS["tunnel_id_base"] if base is None else base
-    model.pool_nets = dict((name, _parsed(netaddr.IPNetwork, model.pools.get(name))) for name in ("wireguard", "overlay"))
+    _load_pools(model, settings.get("sitelink_pools"))
     model.psk_secret = settings.get("sitelink_psk_secret")
     if model.psk_secret is not None and not isinstance(model.psk_secret, str):
         model.problem(fleet, "sitelink_psk_secret", "must be a string (a vault value), not %s"
@@ -314,6 +310,16 @@ def load(sites_vars, settings):
         link.distance = settings_for["distance"]
         model.links.append(link)
     return model
+
+
+def _load_pools(model, given):
+    """sitelink_pools over POOL_DEFAULTS (every pool setting is then in model.pools: the planner reads no default
+    of its own), and the two pools parsed."""
+    model.pools = dict(POOL_DEFAULTS, **_mapping(model, "sitelink_pools", given, POOL_KEYS, "a mapping of pools"))
+    base = _int(model, "fleet", "sitelink_pools.tunnel_id_base", model.pools.get("tunnel_id_base"), 0, 65535)
+    model.pools["tunnel_id_base"] = POOL_DEFAULTS["tunnel_id_base"] if base is None else base
+    model.pool_nets = dict((name, _parsed(netaddr.IPNetwork, model.pools.get(name)))
+                           for name in ("wireguard", "overlay"))
 
 
 def _mapping(model, variable, value, known, what):

@@ -338,13 +338,13 @@ def _families(model, link, pools):
                and (link.overlay, "ipv6") not in model.sites[s].capabilities.overlays]
     if link.overlay != "none" and "wireguard" in pools and pools["wireguard"].version == 6 and lacking \
             and not model.refused(FLEET, link.overlay_origin):
+        by_default = link.overlay_origin.startswith("sitelink_link_defaults")
         model.problem(FLEET, link.overlay_origin, "%s over the IPv6 WireGuard pool %s would need %s on the %s "
                       "site %s, which the collection does not build yet (link %s%s); use an IPv4 wireguard pool (it "
                       "may carry IPv6 LANs over the overlay) or overlay: none"
                       % (link.overlay, pools["wireguard"], lacking[0].capabilities.ipv6_overlay_needs,
                          lacking[0].capabilities.label, lacking[0].name, link.id,
-                         " and every link using these defaults" if link.overlay_origin.startswith("sitelink_link_defaults")
-                         else ""))
+                         " and every link using these defaults" if by_default else ""))
     for site, peer in ((model.sites[link.a], model.sites[link.b]), (model.sites[link.b], model.sites[link.a])):
         rule = site.capabilities.next_hop_family_rule
         for index, (text, net) in enumerate(zip(peer.lans, peer.lan_nets) if rule else ()):
@@ -422,7 +422,8 @@ def lockout(model, plans, management):
         tunnelled = []
         for peer in plan["peers"]:
             tunnelled += [(net, "an allowed address of %s" % peer["peer"])
-                          for net in (planner.prefix(model, text) for text in peer["allowed_address"]) if net is not None]
+                          for net in (planner.prefix(model, text) for text in peer["allowed_address"])
+                          if net is not None]
         tunnelled += [(net, "a route into the tunnel") for net in
                       (planner.prefix(model, r["dst_address"]) for r in plan["routes"] if r["gateway"] != gateway)
                       if net is not None]
