@@ -51,7 +51,7 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import linux as adapter
+from ansible_collections.sitelink.tunnels.plugins.module_utils.platforms import linux as adapter
 
 PARTS = {
     "wireguard": adapter.wireguard,          # the only part that takes keys and the secret

@@ -57,7 +57,7 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import routeros as adapter
+from ansible_collections.sitelink.tunnels.plugins.module_utils.platforms import routeros as adapter
 
 
 def routeros_config(plan, resource, public_keys=None, psk_secret=None, owner=None):

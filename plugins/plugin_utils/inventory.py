@@ -17,11 +17,11 @@ import yaml
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
+from ansible_collections.sitelink.tunnels.plugins.module_utils import platforms
 from ansible_collections.sitelink.tunnels.plugins.module_utils.common import names
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import model as topology
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import plan as planner
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import validate as validation
-from ansible_collections.sitelink.tunnels.plugins.plugin_utils import drivers
 from ansible_collections.sitelink.tunnels.plugins.plugin_utils.context import ABSENT, SETTINGS, FleetContext, plain
 
 ROLE_SPEC = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
@@ -50,11 +50,11 @@ def compute(task_vars, templar, play_hosts=()):
 
 
 def is_configured(site):
-    """Whether Ansible configures this site (its platform's driver says so); an unknown platform counts as
+    """Whether Ansible configures this site (its platform's capabilities say so); an unknown platform counts as
     configured: validation names it."""
     site = plain(site)
-    platform = site.get("platform", drivers.DEFAULT) if isinstance(site, dict) else drivers.DEFAULT
-    return drivers.configured(platform)
+    return platforms.capabilities(site.get("platform", platforms.DEFAULT) if isinstance(site, dict)
+                                  else platforms.DEFAULT).configured
 
 
 def fingerprint(value):

@@ -9,10 +9,14 @@ One place, so that the modules that write them and the render-only mode that sho
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 
 from ansible_collections.sitelink.tunnels.plugins.module_utils.common.names import DEFAULT_OWNER, MARKER
 
 NFT_CHAINS = ("input", "forward", "output")
+# nftables matches of a plan's firewall entries, by protocol (inet family: l4proto, not "ip protocol")
+PROTOCOL_MATCH = {"udp": "meta l4proto udp", "tcp": "meta l4proto tcp", "icmp": "meta l4proto icmp",
+                  "icmpv6": "meta l4proto ipv6-icmp", "gre": "meta l4proto gre"}
 
 
 def wg_quick(name, listen_port, mtu, addresses, private_key_path, peers):
@@ -101,3 +105,30 @@ def route_command(route, protocol, table="main", verb="replace"):
                 if key == "via" and (":" in route["via"]) != (":" in route["dst"]):
                     args.insert(-1, "inet6" if ":" in route["via"] else "inet")   # a next hop of the other family
     return args + ["proto", str(protocol), "table", table]
+
+
+def nft_statement(entry, address_lists):
+    """The nftables statement of one firewall or mangle entry of a site plan; `address_lists` are the plan's
+    (an address list becomes the set of its prefixes of the entry's family)."""
+    parts = []
+    if entry.get("in_interface"):
+        parts.append('iifname "%s"' % entry["in_interface"])
+    if entry.get("out_interface"):
+        parts.append('oifname "%s"' % entry["out_interface"])
+    if entry.get("src_address"):
+        ip = ipaddress.ip_interface(entry["src_address"])
+        parts.append("%s saddr %s" % ("ip" if ip.version == 4 else "ip6",
+                                      ip.ip if ip.network.prefixlen == ip.max_prefixlen else ip.network))
+    for option, word in (("src_address_list", "saddr"), ("dst_address_list", "daddr")):
+        if entry.get(option):
+            prefixes = [a["address"] for a in address_lists
+                        if a["list"] == entry[option] and a["family"] == entry["family"]]
+            parts.append("%s %s { %s }" % ("ip" if entry["family"] == "ipv4" else "ip6", word, ", ".join(prefixes)))
+    if entry.get("dst_port"):
+        parts.append("%s dport %s" % (entry["protocol"], entry["dst_port"]))
+    elif entry.get("protocol"):
+        parts.append(PROTOCOL_MATCH[entry["protocol"]])
+    verdict = "tcp option maxseg size set rt mtu" if entry.get("action") == "change-mss" else "counter accept"
+    if entry.get("tcp_flags"):
+        parts.append("tcp flags %s" % entry["tcp_flags"])
+    return " ".join(parts + [verdict])

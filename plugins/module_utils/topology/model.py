@@ -10,6 +10,7 @@ much of the model as it can, so that validation can report everything at once.
 
 from __future__ import annotations
 
+from ansible_collections.sitelink.tunnels.plugins.module_utils import platforms
 from ansible_collections.sitelink.tunnels.plugins.module_utils.common import names
 
 try:
@@ -17,7 +18,6 @@ try:
 except ImportError:  # pragma: no cover - the action reports the missing library
     netaddr = None
 
-PLATFORMS = ("routeros", "linux", "external")
 TOPOLOGIES = ("p2p", "hub_spoke", "mesh", "links")
 OVERLAYS = ("none", "gre", "eoip")
 SITE_KEYS = ("id", "platform", "lans", "endpoint", "listen_port", "underlay_gateway", "default_route",
@@ -52,6 +52,7 @@ class Site(object):
         self.name = name
         self.id = site_id
         self.platform = platform
+        self.capabilities = platforms.capabilities(platform)     # what the planner and validation ask of it
         self.lans = lans
         self.endpoint = endpoint
         self.listen_port = listen_port
@@ -191,7 +192,7 @@ def _text(model, host, variable, value, what):
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        model.problem(host, variable, "must be %s, not %s" % (what, _kind(value)))
+        model.problem(host, variable, "must be %s, not %s" % (what, kind(value)))
         return None
     text = str(value)
     if text != text.strip():
@@ -205,10 +206,6 @@ def _text(model, host, variable, value, what):
 
 def kind(value):
     """A value's type in the words of a YAML author."""
-    return _kind(value)
-
-
-def _kind(value):
     return {dict: "a mapping", list: "a list", tuple: "a list", bool: "a boolean", type(None): "an empty value (null)",
             str: "a string", int: "a number", float: "a number"}.get(type(value), "a %s" % type(value).__name__)
 
@@ -231,13 +228,14 @@ def load_site(model, host, data):
                       why + " (the site's name is written into router comments, file names and interface names)")
         return None
     if not isinstance(data, dict):
-        model.problem(host, where, "must be a mapping (platform, id, lans, ...), not %s" % _kind(data))
+        model.problem(host, where, "must be a mapping (platform, id, lans, ...), not %s" % kind(data))
         return None
     _unknown_keys(model, host, where, data, SITE_KEYS)
-    platform = data.get("platform", "routeros")
-    if platform not in PLATFORMS:
+    platform = data.get("platform", platforms.DEFAULT)
+    if platforms.capabilities(platform) is platforms.UNKNOWN:
+        known = tuple(platforms.CAPABILITIES)
         model.problem(host, where + ".platform", "must be one of %s, not %s%s" % (
-            ", ".join(PLATFORMS), names.shown(platform), names.suggest(platform, PLATFORMS)))
+            ", ".join(known), names.shown(platform), names.suggest(platform, known)))
     site_id = _int(model, host, where + ".id", data.get("id"), 1, 65535) if "id" in data else None
     if "id" not in data:
         model.problem(host, where + ".id", "is required: a small number unique to the site; it fixes the "
@@ -280,15 +278,11 @@ def load(sites_vars, settings):
     defaults = _link_settings(model, "sitelink_link_defaults",
                               _mapping(model, "sitelink_link_defaults", settings.get("sitelink_link_defaults"),
                                        LINK_DEFAULT_KEYS, "a mapping of link settings"), LINK_DEFAULTS)
-    model.pools = dict(POOL_DEFAULTS, **_mapping(model, "sitelink_pools", settings.get("sitelink_pools"), POOL_KEYS,
-                                                 "a mapping of pools"))
-    base = _int(model, fleet, "sitelink_pools.tunnel_id_base", model.pools.get("tunnel_id_base"), 0, 65535)
-    model.pools["tunnel_id_base"] = POOL_DEFAULTS["tunnel_id_base"] if base is None else base
-    model.pool_nets = dict((name, _parsed(netaddr.IPNetwork, model.pools.get(name))) for name in ("wireguard", "overlay"))
+    _load_pools(model, settings.get("sitelink_pools"))
     model.psk_secret = settings.get("sitelink_psk_secret")
     if model.psk_secret is not None and not isinstance(model.psk_secret, str):
         model.problem(fleet, "sitelink_psk_secret", "must be a string (a vault value), not %s"
-                      % _kind(model.psk_secret))      # the value itself is never shown
+                      % kind(model.psk_secret))      # the value itself is never shown
         model.psk_secret = None
     overrides = {}
     declared = []
@@ -318,12 +312,22 @@ def load(sites_vars, settings):
     return model
 
 
+def _load_pools(model, given):
+    """sitelink_pools over POOL_DEFAULTS (every pool setting is then in model.pools: the planner reads no default
+    of its own), and the two pools parsed."""
+    model.pools = dict(POOL_DEFAULTS, **_mapping(model, "sitelink_pools", given, POOL_KEYS, "a mapping of pools"))
+    base = _int(model, "fleet", "sitelink_pools.tunnel_id_base", model.pools.get("tunnel_id_base"), 0, 65535)
+    model.pools["tunnel_id_base"] = POOL_DEFAULTS["tunnel_id_base"] if base is None else base
+    model.pool_nets = dict((name, _parsed(netaddr.IPNetwork, model.pools.get(name)))
+                           for name in ("wireguard", "overlay"))
+
+
 def _mapping(model, variable, value, known, what):
     """A fleet setting that is a mapping: {} when unset or not a mapping (after a problem); unknown keys reported."""
     if value is None:
         return {}
     if not isinstance(value, dict):
-        model.problem("fleet", variable, "must be %s, not %s" % (what, _kind(value)))
+        model.problem("fleet", variable, "must be %s, not %s" % (what, kind(value)))
         return {}
     _unknown_keys(model, "fleet", variable, value, known)
     return value

@@ -6,10 +6,14 @@
 A link's slot in every pool is the triangular index of its two site ids, so a
 new site only ever takes new slots: existing links keep their addresses and
 tunnel ids.  Keys enter only by reference (the peer site's name); preshared
-keys only as "this link has one".
+keys only as "this link has one" (peer_public_key and peer_preshared_key
+resolve both for every platform's desired state).  Where platforms differ,
+the planner asks the site's capabilities (platforms/), never its platform.
 """
 
 from __future__ import annotations
+
+from ansible_collections.sitelink.tunnels.plugins.module_utils.wireguard import keys
 
 try:
     import netaddr
@@ -24,7 +28,8 @@ WIREGUARD_OVERHEAD = 80      # IPv6 outer header: the safe figure for either und
 # (2 bytes, IP protocol 97) instead of GRE (lab/FIDELITY.md)
 OVERLAY_OVERHEAD = {("gre", "ipv4"): 24, ("eoip", "ipv4"): 42, ("gre", "ipv6"): 44, ("eoip", "ipv6"): 56}
 # the IP protocol that carries each overlay, which the far end's input chain must admit
-OVERLAY_PROTOCOL = {("gre", "ipv4"): "gre", ("eoip", "ipv4"): "gre", ("gre", "ipv6"): "gre", ("eoip", "ipv6"): "etherip"}
+OVERLAY_PROTOCOL = {("gre", "ipv4"): "gre", ("eoip", "ipv4"): "gre", ("gre", "ipv6"): "gre",
+                    ("eoip", "ipv6"): "etherip"}
 LAN_LIST = "sitelink-lans"   # the address list of every LAN a site's tunnels join (forward rules admit only these)
 
 
@@ -43,14 +48,25 @@ def link_index(model, link):
     return pair_index(model.sites[link.a].id, model.sites[link.b].id)
 
 
-def transit(model, link, pool_name, prefix_length):
+def slot(model, link, pool_name):
+    """(offset, size, prefix length) of the link's slot in `pool_name`: its first address counted from the pool's,
+    how many addresses it takes, and their prefix: a /31 (/127) per link in the WireGuard pool, a slot of
+    overlay_prefix_length in the overlay pool.  The one place that says where a link's transit addresses lie
+    (validation asks it whether the pool is big enough)."""
+    pool = model.pool_nets[pool_name]
+    length = width(pool) - 1 if pool_name == "wireguard" else int(model.pools["overlay_prefix_length"])
+    size = 2 ** (width(pool) - length)
+    return size * link_index(model, link), size, length
+
+
+def transit(model, link, pool_name):
     """({site: its IPAddress on the link}, prefix length) in `pool_name`: the lower-id site takes the lower address."""
     pool = model.pool_nets[pool_name]
-    size = 2 ** (width(pool) - prefix_length)
-    first = pool.first + size * link_index(model, link)
-    offset = 0 if prefix_length >= width(pool) - 1 else 1     # /31 (/127) use both; /30 skips network
-    low = netaddr.IPAddress(first + offset, pool.version)
-    high = netaddr.IPAddress(first + offset + 1, pool.version)
+    offset, _size, prefix_length = slot(model, link, pool_name)
+    # a /31 (/127) uses both addresses; a /30 skips its network address
+    first = pool.first + offset + (0 if prefix_length >= width(pool) - 1 else 1)
+    low = netaddr.IPAddress(first, pool.version)
+    high = netaddr.IPAddress(first + 1, pool.version)
     site_a, site_b = model.sites[link.a], model.sites[link.b]
     if site_a.id <= site_b.id:
         return {link.a: low, link.b: high}, prefix_length
@@ -58,18 +74,17 @@ def transit(model, link, pool_name, prefix_length):
 
 
 def wireguard_transit(model, link):
-    return transit(model, link, "wireguard", width(model.pool_nets["wireguard"]) - 1)
+    return transit(model, link, "wireguard")
 
 
 def overlay_transit(model, link):
-    length = int(model.pools.get("overlay_prefix_length", 31))
-    return transit(model, link, "overlay", length)
+    return transit(model, link, "overlay")
 
 
 def tunnel_id(model, link):
     if link.tunnel_id is not None:
         return link.tunnel_id
-    return int(model.pools.get("tunnel_id_base", 100)) + link_index(model, link)
+    return model.pools["tunnel_id_base"] + link_index(model, link)
 
 
 def host_prefix(ip):
@@ -126,8 +141,8 @@ def transit_lans(model, site):
 
 
 def backup_lans(model, site, transit):
-    """Several hubs (RouterOS sites): {neighbour: (prefixes, rank)} that `site` also routes through that neighbour, at
-    the link's distance + rank, for when the way it normally takes is down.
+    """Several hubs (on a platform that makes backup routes): {neighbour: (prefixes, rank)} that `site` also routes
+    through that neighbour, at the link's distance + rank, for when the way it normally takes is down.
 
     A spoke keeps each prefix it routes through one hub (that hub's LANs and, through the first hub, the other spokes')
     also through every other hub it is linked to; a hub keeps each of its spokes' LANs also through every other hub
@@ -135,7 +150,7 @@ def backup_lans(model, site, transit):
     peer's allowed addresses, and WireGuard gives a prefix to one peer of an interface only.  `transit`: the site's
     transit_lans, which plan_site has already made.
     """
-    if model.topology != "hub_spoke" or len(model.hubs) < 2 or model.sites[site].platform != "routeros":
+    if model.topology != "hub_spoke" or len(model.hubs) < 2 or not model.sites[site].capabilities.backup_routes:
         return {}
     links = dict((l.other(site), l) for l in model.links_of(site))
     hubs = [h for h in model.hubs if h in links]
@@ -174,86 +189,120 @@ def _spoke_lans_behind(model, hub):
     return cache[hub]
 
 
+class _Joined(object):
+    """What a site's links add up to while plan_site walks them: its tunnel interfaces with the families each
+    carries (its transit), the families and prefixes of every LAN they join (its own and the routed ones), and
+    whether a link carries LAN traffic on WireGuard itself (no overlay)."""
+
+    def __init__(self, site):
+        self.interfaces = [site.interface]
+        self.families = {site.interface: set()}
+        self.lan_families = set(family(net) for net in site.lan_nets)
+        self.lans = list(site.lans)
+        self.plain_links = False
+
+
 def plan_site(model, name):
     """Everything `name` needs, as plain data."""
     site = model.sites[name]
-    iface = site.interface
-    mtu = UNDERLAY_MTU - WIREGUARD_OVERHEAD
     out = {"site": name, "platform": site.platform,
-           "wireguard": {"name": iface, "listen_port": site.listen_port, "mtu": mtu},
+           "wireguard": {"name": site.interface, "listen_port": site.listen_port,
+                         "mtu": UNDERLAY_MTU - WIREGUARD_OVERHEAD},
            "peers": [], "overlays": [], "addresses": [], "routes": [], "address_lists": [], "firewall": [],
            "mangle": [], "links": []}
     extra = transit_lans(model, name)
     backups = backup_lans(model, name, extra)
-    tunnel_interfaces = [iface]
-    interface_families = {iface: set()}         # the families each tunnel interface carries (its transit)
-    lan_families = set(family(net) for net in site.lan_nets)
-    lans = list(site.lans)                      # every LAN the site's tunnels join: its own and the routed ones
-    plain_links = False                         # a link without overlay carries LAN traffic on WireGuard itself
+    joined = _Joined(site)
     for link in sorted(model.links_of(name), key=lambda l: l.id):
-        peer = model.sites[link.other(name)]
-        wg_ips, wg_len = wireguard_transit(model, link)
-        wg = dict((site_name, str(ip)) for site_name, ip in wg_ips.items())
-        out["addresses"].append({"address": "%s/%d" % (wg[name], wg_len), "interface": iface})
-        transit = family(wg_ips[name])
-        interface_families[iface].add(transit)
-        allowed = [_host_prefix(model, wg_ips[peer.name])]
-        routed = list(peer.lans) + extra.get(peer.name, [])
-        if link.overlay == "none":
-            allowed += routed
-            plain_links = plain_links or bool(routed)
-        out["peers"].append({
-            "link": link.id, "peer": peer.name, "interface": iface,
-            "endpoint_address": peer.endpoint or "", "endpoint_port": peer.listen_port if peer.endpoint else 0,
-            "allowed_address": allowed,
-            "persistent_keepalive": link.keepalive if peer.endpoint else 0,
-            "preshared_key": link.preshared_key,
-        })
-        hop = wg[peer.name]
-        verify = wg[peer.name]
-        if link.overlay != "none":
-            ov_ips, ov_len = overlay_transit(model, link)
-            ov = dict((site_name, str(ip)) for site_name, ip in ov_ips.items())
-            ov_iface = overlay_name(link, peer.name)
-            tunnel_interfaces.append(ov_iface)
-            # RouterOS GRE keepalive needs the far end to send the inner packet back; a Linux ip_gre end does not,
-            # and the RouterOS side would stay down: no keepalive toward Linux (WireGuard's own keepalive and
-            # handshakes already say whether the path is up)
-            entry = {"type": link.overlay, "family": transit, "name": ov_iface, "link": link.id,
-                     "local_address": wg[name], "remote_address": wg[peer.name],
-                     "mtu": mtu - OVERLAY_OVERHEAD[link.overlay, transit], "keepalive": peer.platform != "linux"}
-            if link.overlay == "eoip":
-                entry["tunnel_id"] = tunnel_id(model, link)
-            out["overlays"].append(entry)
-            out["addresses"].append({"address": "%s/%d" % (ov[name], ov_len), "interface": ov_iface})
-            out["firewall"].append({"name": "overlay-in-%s" % peer.name, "chain": "input",
-                                    "protocol": OVERLAY_PROTOCOL[link.overlay, transit],
-                                    "src_address": _host_prefix(model, wg_ips[peer.name]), "in_interface": iface,
-                                    "family": transit})
-            interface_families[ov_iface] = {family(ov_ips[name])}
-            hop = verify = ov[peer.name]
-        for lan in routed:
-            out["routes"].append({"dst_address": lan, "gateway": hop, "distance": link.distance})
-            lan_families.add(family(prefix(model, lan)))
-            lans.append(lan)
-        backup, rank = backups.get(peer.name, ((), 0))
-        for lan in backup:
-            out["routes"].append({"dst_address": lan, "gateway": hop, "distance": link.distance + rank})
-        if peer.endpoint_ip is not None and site.underlay_gateway:
-            out["routes"].append({"dst_address": _host_prefix(model, peer.endpoint_ip), "gateway": site.underlay_gateway})
-        out["links"].append({"link": link.id, "peer": peer.name, "overlay": link.overlay, "verify_address": verify,
-                             "transit_address": wg[peer.name],
-                             "peer_public_key": peer.public_key if peer.platform == "external" else None})
+        _plan_link(model, name, link, extra, backups, out, joined)
     # the WireGuard port is opened in the family peers dial it over: the site's endpoint's (IPv4 without one)
     out["firewall"][:0] = [{"name": "wireguard-in", "chain": "input", "protocol": "udp",
                             "dst_port": str(site.listen_port), "family": family(site.endpoint_ip, "ipv4")}]
-    for ifname in tunnel_interfaces:
-        for fam in sorted(interface_families[ifname] or {"ipv4"}):
+    _tunnel_rules(out, joined)
+    seen = set()
+    for lan in joined.lans:
+        if lan not in seen:
+            seen.add(lan)
+            out["address_lists"].append({"list": LAN_LIST, "address": lan, "family": family(prefix(model, lan))})
+    _dedupe_routes(out)
+    return out
+
+
+def _plan_link(model, name, link, extra, backups, out, joined):
+    """One link of `name`: its transit address, the peer, the overlay if any, the routes through the link and the
+    link's row (what verification checks)."""
+    site, peer = model.sites[name], model.sites[link.other(name)]
+    iface = site.interface
+    wg_ips, wg_len = wireguard_transit(model, link)
+    out["addresses"].append({"address": "%s/%d" % (wg_ips[name], wg_len), "interface": iface})
+    joined.families[iface].add(family(wg_ips[name]))
+    allowed = [_host_prefix(model, wg_ips[peer.name])]
+    routed = list(peer.lans) + extra.get(peer.name, [])
+    if link.overlay == "none":
+        allowed += routed
+        joined.plain_links = joined.plain_links or bool(routed)
+    out["peers"].append({
+        "link": link.id, "peer": peer.name, "interface": iface,
+        "endpoint_address": peer.endpoint or "", "endpoint_port": peer.listen_port if peer.endpoint else 0,
+        "allowed_address": allowed,
+        "persistent_keepalive": link.keepalive if peer.endpoint else 0,
+        "preshared_key": link.preshared_key,
+    })
+    hop = str(wg_ips[peer.name])
+    if link.overlay != "none":
+        hop = _plan_overlay(model, name, link, wg_ips, out, joined)
+    for lan in routed:
+        out["routes"].append({"dst_address": lan, "gateway": hop, "distance": link.distance})
+        joined.lan_families.add(family(prefix(model, lan)))
+        joined.lans.append(lan)
+    backup, rank = backups.get(peer.name, ((), 0))
+    for lan in backup:
+        out["routes"].append({"dst_address": lan, "gateway": hop, "distance": link.distance + rank})
+    if peer.endpoint_ip is not None and site.underlay_gateway:
+        out["routes"].append({"dst_address": _host_prefix(model, peer.endpoint_ip), "gateway": site.underlay_gateway})
+    # an external peer's key is in the inventory: the plan carries it (the others' are read from the peers)
+    out["links"].append({"link": link.id, "peer": peer.name, "overlay": link.overlay, "verify_address": hop,
+                         "transit_address": str(wg_ips[peer.name]),
+                         "peer_public_key": None if peer.capabilities.configured else peer.public_key})
+
+
+def _plan_overlay(model, name, link, wg_ips, out, joined):
+    """The link's overlay interface over the WireGuard transit, its address and the input rule for its protocol;
+    returns the peer's address on the overlay (the link's next hop)."""
+    peer = link.other(name)
+    transit = family(wg_ips[name])
+    ov_ips, ov_len = overlay_transit(model, link)
+    ov_iface = overlay_name(link, peer)
+    joined.interfaces.append(ov_iface)
+    joined.families[ov_iface] = {family(ov_ips[name])}
+    # a GRE keepalive needs the far end to send the inner packet back; a Linux ip_gre end does not, and the
+    # RouterOS side would stay down: none toward such a peer (WireGuard's own keepalive and handshakes already say
+    # whether the path is up)
+    entry = {"type": link.overlay, "family": transit, "name": ov_iface, "link": link.id,
+             "local_address": str(wg_ips[name]), "remote_address": str(wg_ips[peer]),
+             "mtu": out["wireguard"]["mtu"] - OVERLAY_OVERHEAD[link.overlay, transit],
+             "keepalive": model.sites[peer].capabilities.answers_gre_keepalive}
+    if link.overlay == "eoip":
+        entry["tunnel_id"] = tunnel_id(model, link)
+    out["overlays"].append(entry)
+    out["addresses"].append({"address": "%s/%d" % (ov_ips[name], ov_len), "interface": ov_iface})
+    out["firewall"].append({"name": "overlay-in-%s" % peer, "chain": "input",
+                            "protocol": OVERLAY_PROTOCOL[link.overlay, transit],
+                            "src_address": _host_prefix(model, wg_ips[peer]), "in_interface": out["wireguard"]["name"],
+                            "family": transit})
+    return str(ov_ips[peer])
+
+
+def _tunnel_rules(out, joined):
+    """Per tunnel interface: ping in, and forwarding between fleet LANs only; the MSS clamp where LAN traffic
+    rides WireGuard itself."""
+    for ifname in joined.interfaces:
+        for fam in sorted(joined.families[ifname] or {"ipv4"}):
             out["firewall"].append(_named({"name": "ping-in-%s" % ifname, "chain": "input", "in_interface": ifname,
                                            "protocol": "icmp" if fam == "ipv4" else "icmpv6", "family": fam}))
         # only LAN-to-LAN traffic crosses the tunnels: a host on the WAN side sending to a remote LAN is not
         # admitted (the router's own "drop all from WAN" then stands); both ends' addresses must be fleet LANs
-        for fam in sorted(lan_families):
+        for fam in sorted(joined.lan_families):
             out["firewall"].append(_named({"name": "forward-from-%s" % ifname, "chain": "forward",
                                            "in_interface": ifname, "src_address_list": LAN_LIST,
                                            "dst_address_list": LAN_LIST, "family": fam}))
@@ -262,18 +311,12 @@ def plan_site(model, name):
                                            "dst_address_list": LAN_LIST, "family": fam}))
     # GRE and EoIP clamp the TCP MSS by themselves (RouterOS clamp-tcp-mss=yes); LAN traffic straight on WireGuard
     # (MTU 1420) is clamped to the path MTU on the SYN, since filtered ICMP breaks path-MTU discovery
-    if plain_links:
-        for fam in sorted(lan_families):
+    if joined.plain_links:
+        iface = out["wireguard"]["name"]
+        for fam in sorted(joined.lan_families):
             out["mangle"].append(_named({"name": "mss-clamp-%s" % iface, "chain": "forward", "protocol": "tcp",
                                          "tcp_flags": "syn", "out_interface": iface, "action": "change-mss",
                                          "new_mss": "clamp-to-pmtu", "passthrough": True, "family": fam}))
-    seen = set()
-    for lan in lans:
-        if lan not in seen:
-            seen.add(lan)
-            out["address_lists"].append({"list": LAN_LIST, "address": lan, "family": family(prefix(model, lan))})
-    _dedupe_routes(out)
-    return out
 
 
 def family(net, default=None):
@@ -295,6 +338,23 @@ def peer_public_key(plan, peer_name, public_keys):
         if link["peer"] == peer_name and link.get("peer_public_key"):
             return link["peer_public_key"]
     return (public_keys or {}).get(peer_name)
+
+
+def public_key_placeholders(plan):
+    """{peer: "<public key of PEER>"} for every peer of the plan: what a rendered file shows where only the peer
+    knows the key."""
+    return dict((p["peer"], "<public key of %s>" % p["peer"]) for p in plan["peers"])
+
+
+def peer_preshared_key(plan, peer, secret):
+    """The preshared key of the plan's `peer` entry (one of plan["peers"]): derived from the fleet's `secret` over
+    the pair of site names (HKDF, so both ends derive the same key and no per-link key is stored); a placeholder
+    naming the link without a secret (rendered files); None when the link has no preshared key."""
+    if not peer["preshared_key"]:
+        return None
+    if not secret:
+        return "<preshared key of %s>" % peer["link"]
+    return keys.derive_preshared_key(secret, (plan["site"], peer["peer"]))
 
 
 def keys_complete(plan, public_keys):

@@ -45,28 +45,31 @@ def _address(text):
         return None
 
 
+def _a_site(capabilities):
+    """"a Linux site", "an external site": a site of that platform, in a message."""
+    label = capabilities.label
+    return "%s %s site" % ("an" if label[:1].lower() in "aeiou" else "a", label)
+
+
 def _gateway_problems(model, site):
-    """A gateway must be an address; an IPv6 link-local one names its interface on RouterOS (fe80::1%ether1), and
-    is not built on Linux."""
+    """A gateway must be an address; an IPv6 link-local one only where the platform takes one, and then with its
+    interface (RouterOS: fe80::1%ether1)."""
     address, interface = site.underlay_gateway_ip, site.underlay_gateway.partition("%")[2]
     where = "sitelink_site.underlay_gateway"
+    capabilities = site.capabilities
     if address is None:
         model.problem(site.name, where, "%r is not an address" % (site.underlay_gateway,))
     elif interface and not names.RULES["interface"][0].match(interface):
         model.problem(site.name, where, "%s: the interface after %% may contain %s"
                       % (names.shown(site.underlay_gateway), names.RULES["interface"][1]))
-    elif address.version == 6 and address.is_link_local() and site.platform != "routeros":
-        model.problem(site.name, where, "%s is link-local: a Linux site needs a global gateway address"
-                      % site.underlay_gateway)
-    elif address.version == 6 and address.is_link_local() and not interface:
-        model.problem(site.name, where, "%s is link-local: RouterOS needs the interface it is on too, as %s%%ether1"
-                      % (address, address))
-
-
-def validate(model):
-    """Adds every problem to model.problems and returns them."""
-    plan_fleet(model)
-    return model.problems
+    # (a refused platform: what it would take is not known)
+    elif address.version == 6 and address.is_link_local() and not model.refused(site.name, "sitelink_site.platform"):
+        if not capabilities.link_local_gateway:
+            model.problem(site.name, where, "%s is link-local: %s needs a global gateway address"
+                          % (site.underlay_gateway, _a_site(capabilities)))
+        elif not interface:
+            model.problem(site.name, where, "%s is link-local: %s needs the interface it is on too, as %s%%ether1"
+                          % (address, capabilities.label, address))
 
 
 def plan_fleet(model):
@@ -84,7 +87,7 @@ def plan_fleet(model):
         return None
     plans = {}
     for name in sorted(model.sites):
-        if model.sites[name].platform == "external":
+        if not model.sites[name].capabilities.configured:
             continue
         try:
             plans[name] = planner.plan_site(model, name)
@@ -161,11 +164,11 @@ def _sites(model):
                           "multicast)" % site.endpoint)
         if site.underlay_gateway is not None:
             _gateway_problems(model, site)
-        if site.platform == "external":
+        if not site.capabilities.configured:
             if model.refused(name, "sitelink_site.public_key"):
                 pass
             elif not site.public_key:
-                model.problem(name, "sitelink_site.public_key", "an external site needs its public key")
+                model.problem(name, "sitelink_site.public_key", "%s needs its public key" % _a_site(site.capabilities))
             elif not keys.is_key(site.public_key):
                 model.problem(name, "sitelink_site.public_key", "is not a WireGuard key (base64 of 32 bytes)")
         elif site.public_key is not None and not model.refused(name, "sitelink_site.platform"):
@@ -258,19 +261,13 @@ def _links(model, pools):
                 model.problem(site.name, "sitelink_site.underlay_gateway", "no route to %s's endpoint %s: set "
                               "underlay_gateway, or default_route: true if the router has one"
                               % (peer.name, peer.endpoint))
-        if link.overlay != "none" and "external" in (a.platform, b.platform):
-            model.problem(FLEET, link.origin, "link %s: an external site cannot carry a %s overlay"
-                          % (link.id, link.overlay))
-        elif link.overlay == "eoip" and "linux" in (a.platform, b.platform):
-            linux = a.name if a.platform == "linux" else b.name
-            model.problem(FLEET, link.origin + ".overlay", "link %s: EoIP is MikroTik's own protocol and %s is a "
-                          "Linux site; use overlay: gre (Linux needs the ip_gre kernel module)" % (link.id, linux))
-        index = planner.link_index(model, link)
+        if link.overlay != "none":
+            _overlay_ends(model, link)
         for name, net in pools.items():
             if name == "overlay" and link.overlay == "none":
                 continue
-            length = width(net) - 1 if name == "wireguard" else int(model.pools["overlay_prefix_length"])
-            needed = (index + 1) * 2 ** (width(net) - length)
+            offset, size, _length = planner.slot(model, link, name)
+            needed = offset + size
             if needed > net.size:
                 model.problem(FLEET, "sitelink_pools.%s" % name, "pool too small: %s has %d addresses, link %s "
                               "(site ids %d and %d) needs %d" % (net, net.size, link.id, a.id, b.id, needed))
@@ -293,6 +290,22 @@ def _links(model, pools):
                       "in a vault); or set preshared_key: false")
 
 
+def _overlay_ends(model, link):
+    """Both ends must terminate the link's kind of overlay (the transit family is _families' to check): one
+    problem per link, about its first end that cannot."""
+    ends = (model.sites[link.a], model.sites[link.b])
+    for site in ends:
+        if not site.capabilities.overlays:
+            model.problem(FLEET, link.origin, "link %s: %s cannot carry a %s overlay"
+                          % (link.id, _a_site(site.capabilities), link.overlay))
+            return
+    for site in ends:
+        if not site.capabilities.terminates(link.overlay):
+            model.problem(FLEET, link.origin + ".overlay", "link %s: %s" % (
+                link.id, site.capabilities.overlay_refusal % {"site": site.name, "overlay": link.overlay}))
+            return
+
+
 def _allowed_overlaps(model, plans):
     """Two peers of one site must not claim the same prefix (WireGuard gives it to the last peer that claims it).
     Unreachable while LANs, aggregates and transit addresses are checked as they are: kept as the last guard."""
@@ -313,33 +326,36 @@ def _allowed_overlaps(model, plans):
 
 
 def _families(model, link, pools):
-    """What the transit can carry: on RouterOS a LAN is routed to the peer's address in the WireGuard pool (no overlay) or in
-    the overlay pool, so it must be of that family; GRE and EoIP over an IPv6 WireGuard transit are gre6 and eoipv6 on
-    RouterOS, which the collection does not build on Linux (ip6gre); a host route to an endpoint needs a gateway of its
-    family.
+    """What the transit can carry: where a platform routes only to a next hop of the destination's family
+    (RouterOS), a LAN routed to the peer's address in the WireGuard pool (no overlay) or in the overlay pool must be
+    of that pool's family; an overlay over an IPv6 WireGuard transit needs both ends to build it over IPv6 (RouterOS's
+    gre6 and eoipv6; Linux's ip6gre is not built); a host route to an endpoint needs a gateway of its family.
     """
     if model.refused(FLEET, "sitelink_pools"):
         return
     hop_pool = pools.get("wireguard" if link.overlay == "none" else "overlay")
-    linux = [s for s in (link.a, link.b) if model.sites[s].platform == "linux"]
-    if link.overlay != "none" and "wireguard" in pools and pools["wireguard"].version == 6 and linux \
+    lacking = [model.sites[s] for s in (link.a, link.b) if model.sites[s].capabilities.overlays
+               and (link.overlay, "ipv6") not in model.sites[s].capabilities.overlays]
+    if link.overlay != "none" and "wireguard" in pools and pools["wireguard"].version == 6 and lacking \
             and not model.refused(FLEET, link.overlay_origin):
-        model.problem(FLEET, link.overlay_origin, "%s over the IPv6 WireGuard pool %s would need ip6gre on the Linux "
+        by_default = link.overlay_origin.startswith("sitelink_link_defaults")
+        model.problem(FLEET, link.overlay_origin, "%s over the IPv6 WireGuard pool %s would need %s on the %s "
                       "site %s, which the collection does not build yet (link %s%s); use an IPv4 wireguard pool (it "
                       "may carry IPv6 LANs over the overlay) or overlay: none"
-                      % (link.overlay, pools["wireguard"], linux[0], link.id,
-                         " and every link using these defaults" if link.overlay_origin.startswith("sitelink_link_defaults")
-                         else ""))
+                      % (link.overlay, pools["wireguard"], lacking[0].capabilities.ipv6_overlay_needs,
+                         lacking[0].capabilities.label, lacking[0].name, link.id,
+                         " and every link using these defaults" if by_default else ""))
     for site, peer in ((model.sites[link.a], model.sites[link.b]), (model.sites[link.b], model.sites[link.a])):
-        for index, (text, net) in enumerate(zip(peer.lans, peer.lan_nets) if site.platform == "routeros" else ()):
+        rule = site.capabilities.next_hop_family_rule
+        for index, (text, net) in enumerate(zip(peer.lans, peer.lan_nets) if rule else ()):
             lan = None if net is None else net.version
             if hop_pool is not None and lan is not None and lan != hop_pool.version \
                     and not model.refused(peer.name, "sitelink_site.lans[%d]" % index):
-                model.problem(peer.name, "sitelink_site.lans[%d]" % index, "%s is IPv%d but the RouterOS site %s "
-                              "would route it to an IPv%d next hop in the %s pool %s (link %s): /ip/route takes only "
-                              "IPv4 gateways and /ipv6/route only IPv6; use a pool of the LAN's family"
-                              % (text, lan, site.name, hop_pool.version, "wireguard" if link.overlay == "none"
-                                 else "overlay", hop_pool, link.id))
+                model.problem(peer.name, "sitelink_site.lans[%d]" % index, "%s is IPv%d but the %s site %s "
+                              "would route it to an IPv%d next hop in the %s pool %s (link %s): %s; use a pool of "
+                              "the LAN's family"
+                              % (text, lan, site.capabilities.label, site.name, hop_pool.version,
+                                 "wireguard" if link.overlay == "none" else "overlay", hop_pool, link.id, rule))
         endpoint, gateway = peer.endpoint_ip, site.underlay_gateway_ip
         if endpoint is not None and gateway is not None and endpoint.version != gateway.version:
             model.problem(site.name, "sitelink_site.underlay_gateway", "%s is IPv%d; the route to %s's endpoint %s "
@@ -376,19 +392,20 @@ def _endpoints_outside_tunnels(model, plans):
 
 
 def _interface_names(model, plans):
-    """Generated overlay names (KIND-PEER) must not collide with the site's WireGuard interface, and on Linux must
-    fit in 15 characters."""
+    """Generated overlay names (KIND-PEER) must not collide with the site's WireGuard interface, and must be names
+    the platform takes (Linux: 15 characters; the peer's name is already a usable site name)."""
     for name in sorted(plans):
         plan = plans[name]
         wireguard = plan["wireguard"]["name"]
+        capabilities = model.sites[name].capabilities
         for overlay in plan["overlays"]:
             if overlay["name"] == wireguard:
                 model.problem(name, "sitelink_site.interface", "%s is also the name of the %s overlay of link %s"
                               % (wireguard, overlay["type"], overlay["link"]))
-            if plan["platform"] == "linux" and names.problem("interface", overlay["name"]):
-                model.problem(FLEET, "inventory host name", "link %s: the overlay interface %s on the Linux site %s "
-                              "is longer than Linux allows (15 characters); shorten the peer's name"
-                              % (overlay["link"], overlay["name"], name))
+            if capabilities.interface_name and names.problem(capabilities.interface_name, overlay["name"]):
+                model.problem(FLEET, "inventory host name", "link %s: the overlay interface %s on the %s site %s "
+                              "is longer than %s allows (15 characters); shorten the peer's name"
+                              % (overlay["link"], overlay["name"], capabilities.label, name, capabilities.label))
 
 
 def lockout(model, plans, management):
@@ -405,7 +422,8 @@ def lockout(model, plans, management):
         tunnelled = []
         for peer in plan["peers"]:
             tunnelled += [(net, "an allowed address of %s" % peer["peer"])
-                          for net in (planner.prefix(model, text) for text in peer["allowed_address"]) if net is not None]
+                          for net in (planner.prefix(model, text) for text in peer["allowed_address"])
+                          if net is not None]
         tunnelled += [(net, "a route into the tunnel") for net in
                       (planner.prefix(model, r["dst_address"]) for r in plan["routes"] if r["gateway"] != gateway)
                       if net is not None]

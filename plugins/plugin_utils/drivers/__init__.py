@@ -2,7 +2,8 @@
 # Copyright: sitelink.tunnels contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """One driver per platform: how a site of that platform is applied, verified and rendered, and how a peer's public
-key is read when the site is outside the play. Everything above the drivers asks them, never a platform's name."""
+key is read when the site is outside the play; its capabilities (what the planner and validation ask) are
+module_utils/platforms'. Everything above the drivers asks them, never a platform's name."""
 
 from __future__ import annotations
 
@@ -12,12 +13,10 @@ from ansible_collections.sitelink.tunnels.plugins.plugin_utils.drivers.linux imp
 from ansible_collections.sitelink.tunnels.plugins.plugin_utils.drivers.routeros import RouterosDriver
 
 DRIVERS = dict((driver.name, driver) for driver in (RouterosDriver(), LinuxDriver(), ExternalDriver()))
-# The platform of a site whose sitelink_site names none.
-DEFAULT = "routeros"
 
 
 def register(driver):
-    """Adds a platform's driver (a new platform: its driver and its capabilities, nothing else)."""
+    """Adds a platform's driver (a new platform: its driver here, its capabilities in module_utils/platforms)."""
     if driver.name in DRIVERS:
         raise ValueError("a driver for platform %r exists already" % driver.name)
     DRIVERS[driver.name] = driver
@@ -28,9 +27,4 @@ def of(plan):
     return DRIVERS[plan["platform"]]
 
 
-def configured(platform):
-    """Whether Ansible configures a site of `platform`; an unknown platform counts (validation names it)."""
-    return DRIVERS[platform].configured if platform in DRIVERS else True
-
-
-__all__ = ["DEFAULT", "DRIVERS", "Driver", "configured", "of", "register"]
+__all__ = ["DRIVERS", "Driver", "of", "register"]

@@ -5,15 +5,21 @@
 
 from __future__ import annotations
 
+from ansible_collections.sitelink.tunnels.plugins.module_utils import platforms
+
 
 class Driver(object):
     """A platform's behaviour on the controller side. `task` is the site action running (SiteAction: its module
     runs, check and diff modes), `ctx` the site task's SiteContext, `fleet` a fleet step's FleetContext."""
 
     name = None
-    configured = True           # Ansible configures its sites (an external peer is only peered with)
     runs_on_host = False        # its steps run modules on the site's own host, so the role's become applies
     reads_key_on_host = False   # outside the play, its public key is read by a task on its own host
+
+    @property
+    def capabilities(self):
+        """What the planner and validation know of the platform (module_utils/platforms)."""
+        return platforms.CAPABILITIES[self.name]
 
     def apply(self, task, ctx, plan, params):
         """The site's requested resources (params["resources"]), in order: the step's result."""
@@ -61,8 +67,3 @@ def finished(out):
         if not out[empty]:
             del out[empty]
     return out
-
-
-def placeholders(plan):
-    """The public keys of a rendered site's peers, as placeholders to fill in by hand."""
-    return dict((p["peer"], "<public key of %s>" % p["peer"]) for p in plan["peers"])

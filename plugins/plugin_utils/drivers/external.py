@@ -10,4 +10,3 @@ from ansible_collections.sitelink.tunnels.plugins.plugin_utils.drivers.base impo
 
 class ExternalDriver(Driver):
     name = "external"
-    configured = False

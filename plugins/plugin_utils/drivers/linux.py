@@ -10,22 +10,23 @@ import posixpath
 import time
 
 from ansible_collections.sitelink.tunnels.plugins.module_utils.linux import render
-from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import linux as adapter
-from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import routeros as routeros_adapter
-from ansible_collections.sitelink.tunnels.plugins.plugin_utils.drivers.base import (
-    Driver, finished, new_result, placeholders, record)
+from ansible_collections.sitelink.tunnels.plugins.module_utils.platforms import linux as platform
+from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import plan as planner
+from ansible_collections.sitelink.tunnels.plugins.plugin_utils.drivers.base import Driver, finished, new_result, record
 
 
 def key_path(plan, settings):
     return posixpath.join(settings["key_dir"], plan["wireguard"]["name"] + ".key")
 
 
-def _key_pair(plan, keys, psk_secret, settings, host):
+# Each step's module arguments from the site's desired state (platforms.linux.desired), its plan, the key step's
+# result, the Linux settings and the host.
+def _key_pair(desired, plan, keys, settings, host):
     return {"path": key_path(plan, settings)}
 
 
-def _wireguard(plan, keys, psk_secret, settings, host):
-    args = adapter.wireguard(plan, keys.get("public_keys"), psk_secret)
+def _wireguard(desired, plan, keys, settings, host):
+    args = dict(desired["wireguard"])
     args.update(private_key_path=key_path(plan, settings), implementation=settings["implementation"],
                 purge_peers=bool(keys.get("complete", {}).get(host)), adopt=bool(settings.get("adopt")))
     if settings["persist"]:
@@ -33,24 +34,24 @@ def _wireguard(plan, keys, psk_secret, settings, host):
     return args
 
 
-def _gre(plan, keys, psk_secret, settings, host):
-    return {"state": "overridden", "owner": settings["owner"], "config": adapter.gre_tunnels(plan)}
+def _gre(desired, plan, keys, settings, host):
+    return {"state": "overridden", "owner": settings["owner"], "config": desired["gre_tunnels"]}
 
 
-def _routes(plan, keys, psk_secret, settings, host):
-    args = {"state": "overridden", "protocol": settings["route_protocol"], "config": adapter.routes(plan),
-            "forwarding": adapter.forwarding(plan), "adopt": bool(settings.get("adopt"))}
+def _routes(desired, plan, keys, settings, host):
+    args = {"state": "overridden", "protocol": settings["route_protocol"], "config": desired["routes"],
+            "forwarding": desired["forwarding"], "adopt": bool(settings.get("adopt"))}
     if settings["persist"]:
         args["sysctl_file"] = settings["sysctl_file"]
     return args
 
 
-def _firewall(plan, keys, psk_secret, settings, host):
-    return {"table": settings["firewall_table"], "owner": settings["owner"], "rules": adapter.firewall(plan)}
+def _firewall(desired, plan, keys, settings, host):
+    return {"table": settings["firewall_table"], "owner": settings["owner"], "rules": desired["firewall"]}
 
 
-# resource -> (module, its arguments): a resource without an entry has nothing of its own on Linux (transit addresses
-# come with the interface and GRE steps, and validation refuses EoIP on a link with a Linux end).
+# resource -> (module, its arguments), in the order they are applied: a resource without an entry has nothing of its
+# own on Linux (transit addresses come with the interface and GRE steps; Linux terminates no EoIP).
 STEPS = {
     "wireguard_interfaces": ("sitelink.tunnels.wg_keypair", _key_pair),
     "wireguard_peers": ("sitelink.tunnels.linux_wireguard", _wireguard),
@@ -70,11 +71,10 @@ class LinuxDriver(Driver):
         settings = dict(params["linux"] or {}, owner=params["owner"])
         if "wireguard_interfaces" in params["resources"] and not self.tools(task, host, settings, out):
             return finished(out)
-        for name in sorted(params["resources"], key=routeros_adapter.ORDER.index):
-            if name not in STEPS:
-                continue
+        desired = platform.desired(plan, keys.get("public_keys"), ctx.secret)
+        for name in [n for n in STEPS if n in params["resources"]]:
             module, arguments = STEPS[name]
-            done = task.run_module(module, arguments(plan, keys, ctx.secret, settings, host))
+            done = task.run_module(module, arguments(desired, plan, keys, settings, host))
             if done.get("failed"):
                 out.update(failed=True, msg="%s: %s: %s (applied before it: %s)" % (
                     host, module.rsplit(".", 1)[1], done.get("msg", "failed"), ", ".join(out["resources"]) or
@@ -154,7 +154,8 @@ class LinuxDriver(Driver):
 
 def shell_script(plan, host, owner, key_dir, protocol, table):
     """What the role does on a Linux site, as a shell script to read (keys and preshared keys as placeholders)."""
-    wg = adapter.wireguard(plan, placeholders(plan), None)
+    desired = platform.desired(plan, planner.public_key_placeholders(plan))
+    wg = desired["wireguard"]
     peers = [dict(peer, psk_text=peer.get("preshared_key")) for peer in wg["peers"]]   # placeholders: no secret given
     key = "%s/%s.key" % (key_dir, wg["name"])
     lines = ["#!/bin/sh",
@@ -166,14 +167,14 @@ def shell_script(plan, host, owner, key_dir, protocol, table):
              render.wg_quick(wg["name"], wg["listen_port"], wg["mtu"], wg["addresses"], key, peers).rstrip("\n"),
              "EOF",
              "wg-quick up %s   # the role instead changes a running interface in place (wg set)" % wg["name"]]
-    for overlay in adapter.gre_tunnels(plan):
+    for overlay in desired["gre_tunnels"]:
         lines.append("ip link add %s type gre local %s remote %s ttl 64   # needs the ip_gre kernel module"
                      % (overlay["name"], overlay["local"], overlay["remote"]))
         lines += ["ip addr add %s dev %s" % (a, overlay["name"]) for a in overlay["addresses"]]
         lines.append("ip link set dev %s mtu %d up" % (overlay["name"], overlay["mtu"]))
-    lines += [" ".join(render.route_command(r, protocol)) for r in adapter.routes(plan)]
+    lines += [" ".join(render.route_command(r, protocol)) for r in desired["routes"]]
     lines += ["sysctl -w %s=1" % ("net.ipv4.ip_forward" if f == "ipv4" else "net.ipv6.conf.all.forwarding")
-              for f in adapter.forwarding(plan)]
+              for f in desired["forwarding"]]
     lines += ["nft -f - <<'EOF'", "table inet %s" % table, "delete table inet %s" % table,
-              render.nft_table(table, owner, adapter.firewall(plan), -10).rstrip("\n"), "EOF"]
+              render.nft_table(table, owner, desired["firewall"], -10).rstrip("\n"), "EOF"]
     return "\n".join(lines) + "\n"

@@ -14,16 +14,15 @@ from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.connecti
 from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.engine import Engine
 from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.errors import RouterosError
 from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.info import add_handshake_seconds, gather
+from ansible_collections.sitelink.tunnels.plugins.module_utils.platforms import routeros as platform
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import plan as planner
-from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import routeros as adapter
 from ansible_collections.sitelink.tunnels.plugins.plugin_utils.context import role_flag
-from ansible_collections.sitelink.tunnels.plugins.plugin_utils.drivers.base import (
-    Driver, finished, new_result, placeholders, record)
+from ansible_collections.sitelink.tunnels.plugins.plugin_utils.drivers.base import Driver, finished, new_result, record
 from ansible_collections.sitelink.tunnels.plugins.plugin_utils.routeros_action import (
     SessionFacts, needed_policies, ping_addresses, run_resource)
 
 # resource -> the catalogue resource the engine applies, over the site's one API session, in the adapter's order.
-STEPS = dict((name, catalogue.RESOURCES[name]) for name in adapter.ORDER)
+STEPS = dict((name, catalogue.RESOURCES[name]) for name in platform.ORDER)
 # Sites the clear-text warning names before it only counts the rest.
 NAMED_IN_WARNING = 10
 
@@ -36,7 +35,7 @@ def site_policies(plan):
 
 def in_order(resources):
     """The requested resources in the table's order, whatever order the task lists them in."""
-    return sorted(resources, key=adapter.ORDER.index)
+    return sorted(resources, key=platform.ORDER.index)
 
 
 def open_session(params, host):
@@ -56,13 +55,12 @@ class RouterosDriver(Driver):
     def _apply(task, ctx, plan, params):
         keys, router, out = ctx.keys(plan), ctx.host, new_result()
         options = {"owner": params["owner"], "adopt": False, "placement": "before_drop"}
-        steps = []
+        desired, steps = platform.desired(plan, keys.get("public_keys"), ctx.secret, params["owner"]), []
         for name in in_order(params["resources"]):
             state = "overridden"
             if name == "wireguard_peers" and not keys.get("complete", {}).get(router):
                 state = "merged"          # a peer whose key is unknown yet is kept, not purged
-            config = adapter.config(plan, name, keys.get("public_keys"), ctx.secret, params["owner"])
-            steps.append((STEPS[name], state, config))
+            steps.append((STEPS[name], state, desired[name]))
         api = open_session(params, router)
         try:
             facts = SessionFacts(api, router, params.get("username"))
@@ -182,10 +180,8 @@ def script(plan, host, owner):
     """The whole site as a RouterOS script, with placeholders for what only routers know."""
     lines = ["# sitelink.tunnels: site %s (render only; nothing was sent to the router)" % host,
              "# <public key of SITE>: read it on SITE with /interface wireguard print; preshared keys are redacted"]
-    for name in adapter.ORDER:
-        config = adapter.config(plan, name, placeholders(plan), None, owner)
-        if not config:
-            continue
-        engine = Engine(STEPS[name], host, owner=owner)
-        lines.extend(engine.script(op) for op in engine.render(config))
+    for name, config in platform.desired(plan, planner.public_key_placeholders(plan), None, owner).items():
+        if config:
+            engine = Engine(STEPS[name], host, owner=owner)
+            lines.extend(engine.script(op) for op in engine.render(config))
     return "\n".join(lines) + "\n"

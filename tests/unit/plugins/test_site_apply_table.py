@@ -4,7 +4,9 @@ import os
 
 import yaml
 
-from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import model, routeros, validate
+from ansible_collections.sitelink.tunnels.plugins.module_utils.platforms import linux as linux_platform
+from ansible_collections.sitelink.tunnels.plugins.module_utils.platforms import routeros
+from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import model, validate
 from ansible_collections.sitelink.tunnels.plugins.modules import site_apply as site_apply_doc
 from ansible_collections.sitelink.tunnels.plugins.plugin_utils.drivers import linux as linux_driver
 from ansible_collections.sitelink.tunnels.plugins.plugin_utils.drivers import routeros as routeros_driver
@@ -45,7 +47,8 @@ def test_linux_arguments_come_from_the_plan_and_the_settings():
     linux = {"key_dir": "/etc/wg", "implementation": "auto", "persist": False, "sysctl_file": "/x",
              "route_protocol": 157, "firewall_table": "sitelink", "owner": "fleet"}
     keys = {"public_keys": {"a": "A" * 43 + "=", "b": "B" * 43 + "="}, "complete": {"a": True}}
-    args = dict((name, step[1](plans["a"], keys, "unit", linux, "a")) for name, step in linux_driver.STEPS.items())
+    desired = linux_platform.desired(plans["a"], keys["public_keys"], "unit")
+    args = dict((name, step[1](desired, plans["a"], keys, linux, "a")) for name, step in linux_driver.STEPS.items())
     assert args["wireguard_interfaces"] == {"path": "/etc/wg/wg-sitelink.key"}
     wg = args["wireguard_peers"]
     assert wg["private_key_path"] == "/etc/wg/wg-sitelink.key" and wg["purge_peers"] is True

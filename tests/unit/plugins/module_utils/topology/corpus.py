@@ -5,6 +5,8 @@ import os
 
 import yaml
 
+from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import validate
+
 INVENTORIES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "..", "inventories")
 SETTINGS = ("sitelink_topology", "sitelink_link_defaults", "sitelink_pools", "sitelink_psk_secret")
 
@@ -31,3 +33,9 @@ def load_hosts(path):
     settings = dict((k, v) for k, v in fleet_vars.items() if k in SETTINGS)
     sites = dict((h, v) for h, v in hosts.items() if "sitelink_site" in v)
     return sites, settings, fleet_vars.get("expected_problems", []), sorted(hosts)
+
+
+def all_problems(model):
+    """Every problem validation finds in `model` (it plans the fleet to find them all)."""
+    validate.plan_fleet(model)
+    return model.problems

@@ -1,7 +1,10 @@
 """The Linux adapter: what a mixed fleet's Linux sites are given, and that both ends of a link agree."""
 
-from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import linux, model, plan, routeros, validate
+from ansible_collections.sitelink.tunnels.plugins.module_utils.platforms import linux, routeros
+from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import model, plan
 from ansible_collections.sitelink.tunnels.plugins.module_utils.wireguard import keys
+
+from corpus import all_problems
 
 SECRET = "unit-test-secret"
 KEYS = {"hub": "Ag" + "A" * 41 + "=", "gw": "Aw" + "A" * 41 + "=", "branch": "BA" + "A" * 41 + "="}
@@ -14,7 +17,7 @@ def mixed(overlay="none", hub_platform="routeros"):
     settings = {"sitelink_topology": {"type": "hub_spoke", "hubs": ["hub"]},
                 "sitelink_link_defaults": {"overlay": overlay}, "sitelink_psk_secret": SECRET}
     m = model.load(sites, settings)
-    assert validate.validate(m) == []
+    assert all_problems(m) == []
     return dict((name, plan.plan_site(m, name)) for name in m.sites)
 
 
@@ -46,8 +49,8 @@ def test_an_ipv6_endpoint_is_bracketed_and_unknown_keys_leave_the_peer_out():
     assert linux.endpoint("", 13231) is None
     plans = mixed(hub_platform="linux")
     assert [p["comment"] for p in linux.wireguard(plans["hub"], {"gw": KEYS["gw"]}, SECRET)["peers"]] == ["gw--hub"]
-    assert not linux.complete(plans["hub"], {"gw": KEYS["gw"]})
-    assert linux.complete(plans["hub"], KEYS)
+    assert not plan.keys_complete(plans["hub"], {"gw": KEYS["gw"]})
+    assert plan.keys_complete(plans["hub"], KEYS)
 
 
 def test_routes_take_our_own_address_on_the_link_as_source():
@@ -77,7 +80,7 @@ def test_eoip_is_refused_on_a_link_with_a_linux_end():
     sites = {"hub": {"id": 1, "endpoint": "198.51.100.1"}, "gw": {"id": 2, "platform": "linux"}}
     m = model.load(sites, {"sitelink_topology": {"type": "p2p"}, "sitelink_psk_secret": SECRET,
                            "sitelink_link_defaults": {"overlay": "eoip"}})
-    assert [str(p) for p in validate.validate(m)] == [
+    assert [str(p) for p in all_problems(m)] == [
         "fleet: sitelink_topology.overlay: link gw--hub: EoIP is MikroTik's own protocol and gw is a Linux site; "
         "use overlay: gre (Linux needs the ip_gre kernel module)"]
 
@@ -89,7 +92,7 @@ def test_an_ipv4_lan_over_ipv6_transit_gets_a_next_hop_of_the_other_family_and_n
     m = model.load(sites, {"sitelink_topology": {"type": "p2p"}, "sitelink_psk_secret": SECRET,
                            "sitelink_pools": {"wireguard": "fd00:255::/64", "overlay": "fd00:254::/64",
                                               "overlay_prefix_length": 127}})
-    assert validate.validate(m) == []
+    assert all_problems(m) == []
     (route,) = linux.routes(plan.plan_site(m, "a"))
     assert route == {"dst": "10.2.0.0/24", "via": "fd00:255::1"}
     assert render.route_command(route, 157) == ["ip", "route", "replace", "10.2.0.0/24", "via", "inet6", "fd00:255::1",

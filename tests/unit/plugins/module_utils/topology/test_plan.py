@@ -4,7 +4,7 @@ import copy
 
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import model, plan, validate
 
-from corpus import cases, load
+from corpus import all_problems, cases, load
 
 
 def fleet():
@@ -14,7 +14,7 @@ def fleet():
 
 def plans(sites, settings):
     m = model.load(sites, settings)
-    assert validate.validate(m) == []
+    assert all_problems(m) == []
     return dict((name, plan.plan_site(m, name)) for name in m.sites)
 
 
@@ -127,7 +127,7 @@ def test_with_an_aggregate_a_spoke_plan_does_not_grow_with_the_fleet():
 def test_every_firewall_rule_carries_its_family_and_ipv6_goes_to_the_ipv6_table():
     """An IPv6 fleet wrote every rule into /ip/firewall/filter: nothing opened /ipv6/firewall/filter, where the
     default configuration drops what does not come from the LAN."""
-    from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import routeros
+    from ansible_collections.sitelink.tunnels.plugins.module_utils.platforms import routeros
     sites = {"hub": {"id": 1, "lans": ["fd00:10::/64"], "endpoint": "2001:db8:ffff::1"},
              "branch": {"id": 2, "lans": ["fd00:11::/64"]}}
     settings = {"sitelink_topology": {"type": "hub_spoke", "hubs": ["hub"]}, "sitelink_psk_secret": "s",
@@ -144,7 +144,7 @@ def test_every_firewall_rule_carries_its_family_and_ipv6_goes_to_the_ipv6_table(
 
 def test_plain_wireguard_links_clamp_the_tcp_mss_and_overlays_do_not_need_to():
     """GRE and EoIP clamp by themselves (clamp-tcp-mss=yes); LAN traffic straight on WireGuard got no clamp."""
-    from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import linux, routeros
+    from ansible_collections.sitelink.tunnels.plugins.module_utils.platforms import linux, routeros
     sites = {"a": {"id": 1, "lans": ["10.1.0.0/24"], "endpoint": "198.51.100.1"},
              "b": {"id": 2, "platform": "linux", "lans": ["10.2.0.0/24"]}}
     settings = {"sitelink_topology": {"type": "p2p"}, "sitelink_psk_secret": "s"}
@@ -162,7 +162,7 @@ def test_plain_wireguard_links_clamp_the_tcp_mss_and_overlays_do_not_need_to():
 
 def test_route_distance_is_a_link_setting():
     """Distance was fixed at 1; a link (or the link defaults) sets it, e.g. a backup path at a higher distance."""
-    from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import linux, routeros
+    from ansible_collections.sitelink.tunnels.plugins.module_utils.platforms import linux, routeros
     sites = {"a": {"id": 1, "lans": ["10.1.0.0/24"], "endpoint": "198.51.100.1"},
              "b": {"id": 2, "platform": "linux", "lans": ["10.2.0.0/24"]}}
     settings = {"sitelink_topology": {"type": "links", "links": [{"sites": ["a", "b"], "distance": 5}]},
@@ -214,7 +214,7 @@ def test_no_backup_over_plain_wireguard_nor_on_a_linux_site():
 
 def test_each_owner_admits_only_its_own_lan_list():
     """Two fleets (owners) on one router: the LANs one adds must not widen the other's forward rules."""
-    from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import routeros
+    from ansible_collections.sitelink.tunnels.plugins.module_utils.platforms import routeros
     hub = plans(*fleet())["hub"]
     for owner, name in ((None, "sitelink-lans"), ("fleet", "sitelink-lans"), ("lab2", "sitelink-lans-lab2")):
         lists = routeros.config(hub, "address_lists", owner=owner)

@@ -8,7 +8,7 @@ from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import m
 
 from ansible_collections.sitelink.tunnels.plugins.plugin_utils import inventory as fleet
 
-from corpus import cases, load, load_hosts
+from corpus import all_problems, cases, load, load_hosts
 
 BAD = cases("bad")
 
@@ -33,14 +33,14 @@ def test_bad_inventory(path):
 @pytest.mark.parametrize("path", cases("good"))
 def test_good_inventory(path):
     sites, settings, _expected = load(path)
-    assert validate.validate(model.load(sites, settings)) == []
+    assert all_problems(model.load(sites, settings)) == []
 
 
 def test_all_problems_at_once():
     sites, settings, _expected = load(cases("good")[0])
     sites["hub"] = dict(sites["hub"], listen_port=0, lans=["10.255.0.0/25"])
     sites["branch-a"] = dict(sites["branch-a"], id=3)
-    problems = [str(p) for p in validate.validate(model.load(sites, settings))]
+    problems = [str(p) for p in all_problems(model.load(sites, settings))]
     assert len(problems) >= 3
     assert any(p.startswith("hub: sitelink_site.listen_port") for p in problems)
     assert any(p.startswith("branch-b: sitelink_site.id") or p.startswith("branch-a: sitelink_site.id")
@@ -70,7 +70,7 @@ def test_overlap_sweep_finds_exactly_the_overlapping_pairs():
 def test_lan_overlap_is_reported_once_on_the_later_site():
     sites, settings, _expected = load(cases("good")[0])
     sites["branch-b"] = dict(sites["branch-b"], lans=["192.168.12.0/24", "192.168.11.128/25"])
-    problems = [str(p) for p in validate.validate(model.load(sites, settings))]
+    problems = [str(p) for p in all_problems(model.load(sites, settings))]
     assert problems == ["branch-b: sitelink_site.lans[1]: 192.168.11.128/25 overlaps 192.168.11.0/24, a LAN of "
                         "branch-a"]
 

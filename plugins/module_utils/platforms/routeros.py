@@ -1,19 +1,31 @@
 # -*- coding: utf-8 -*-
 # Copyright: sitelink.tunnels contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The RouterOS adapter: a site's plan as `config` for each resource module.
+"""RouterOS: what the planner and validation need to know of it, and a site's desired state as the `config` of
+each resource module.
 
 The plan is platform-neutral and holds no secret; here public keys are filled
 in from the peers' routers and each link's preshared key is derived from the
-fleet secret (HKDF over the link id), so both ends agree and no per-link
+fleet secret (plan.peer_preshared_key), so both ends agree and no per-link
 secret is stored anywhere.
 """
 
 from __future__ import annotations
 
 from ansible_collections.sitelink.tunnels.plugins.module_utils.common.names import DEFAULT_OWNER
+from ansible_collections.sitelink.tunnels.plugins.module_utils.platforms.base import ALL_OVERLAYS, Capabilities
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import plan as planner
-from ansible_collections.sitelink.tunnels.plugins.module_utils.wireguard import keys
+
+CAPABILITIES = Capabilities(
+    label="RouterOS",
+    configured=True,
+    overlays=ALL_OVERLAYS,                  # GRE and EoIP; over an IPv6 transit as gre6 and eoipv6
+    answers_gre_keepalive=True,
+    backup_routes=True,
+    link_local_gateway=True,                # as fe80::1%ether1
+    interface_name=None,                    # longer names than Linux's 15 characters
+    next_hop_family_rule="/ip/route takes only IPv4 gateways and /ipv6/route only IPv6",
+)
 
 # Firewall holes before routes: traffic is moved into a tunnel only once the router admits it (a route first
 # would drop a management session that comes back through the new tunnel until the rules follow).
@@ -36,8 +48,7 @@ def _wireguard_peers(plan, public_keys, psk_secret):
                  "endpoint_address": peer["endpoint_address"], "endpoint_port": peer["endpoint_port"],
                  "persistent_keepalive": peer["persistent_keepalive"], "comment": peer["link"]}
         if peer["preshared_key"]:
-            entry["preshared_key"] = keys.derive_preshared_key(psk_secret, (plan["site"], peer["peer"])) if psk_secret \
-                else "<preshared key of %s>" % peer["link"]
+            entry["preshared_key"] = planner.peer_preshared_key(plan, peer, psk_secret)
         out.append(entry)
     return out
 
@@ -47,12 +58,12 @@ def _overlays(kind, family):
     def config(plan, public_keys, psk_secret):
         out = []
         for ov in plan["overlays"]:
-            if ov["type"] == kind and ov.get("family", "ipv4") == family:
+            if ov["type"] == kind and ov["family"] == family:
                 entry = {"name": ov["name"], "local_address": ov["local_address"],
                          "remote_address": ov["remote_address"], "mtu": ov["mtu"], "comment": ov["link"]}
                 if kind == "eoip":
                     entry["tunnel_id"] = ov["tunnel_id"]
-                if not ov.get("keepalive", True):
+                if not ov["keepalive"]:
                     entry["keepalive"] = ""           # unset: RouterOS sends no keepalive
                 out.append(entry)
         return out
@@ -75,7 +86,7 @@ def _address_lists(plan, public_keys, psk_secret):
 
 def _firewall_rules(plan, public_keys, psk_secret):
     """Each rule goes to the table of its family (/ip or /ipv6 firewall filter)."""
-    return [dict(rule, family=rule.get("family", "ipv4")) for rule in plan["firewall"]]
+    return [dict(rule) for rule in plan["firewall"]]
 
 
 def _mangle_rules(plan, public_keys, psk_secret):
@@ -112,3 +123,9 @@ def config(plan, resource, public_keys=None, psk_secret=None, owner=None):
                 if entry.get(key) == planner.LAN_LIST:
                     entry[key] = name
     return out
+
+
+def desired(plan, public_keys=None, psk_secret=None, owner=None):
+    """The site's desired state: {resource: config}, for every resource module in ORDER (an empty list where the
+    site has nothing of that kind)."""
+    return dict((resource, config(plan, resource, public_keys, psk_secret, owner)) for resource in ORDER)

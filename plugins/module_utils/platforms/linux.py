@@ -1,24 +1,36 @@
 # -*- coding: utf-8 -*-
 # Copyright: sitelink.tunnels contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The Linux adapter: a site's plan as parameters of the linux_* modules.
+"""Linux: what the planner and validation need to know of it, and a site's desired state as the parameters of
+the linux_* modules.
 
-Same inputs as the RouterOS adapter (the platform-neutral plan, the peers'
+Same inputs as RouterOS's desired state (the platform-neutral plan, the peers'
 public keys, the fleet's preshared-key secret), same rule: a peer whose public
 key is not known yet is left out, and the role then keeps, rather than purges,
-what the interface already has.
+what the interface already has.  The nftables syntax is linux/render.py's.
 """
 
 from __future__ import annotations
 
 import ipaddress
 
+from ansible_collections.sitelink.tunnels.plugins.module_utils.linux import render
+from ansible_collections.sitelink.tunnels.plugins.module_utils.platforms.base import Capabilities
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import plan as planner
-from ansible_collections.sitelink.tunnels.plugins.module_utils.wireguard import keys
 
-# nftables statements for the plan's firewall entries, by protocol (inet family: l4proto, not "ip protocol")
-PROTOCOL_MATCH = {"udp": "meta l4proto udp", "tcp": "meta l4proto tcp", "icmp": "meta l4proto icmp",
-                  "icmpv6": "meta l4proto ipv6-icmp", "gre": "meta l4proto gre"}
+CAPABILITIES = Capabilities(
+    label="Linux",
+    configured=True,
+    overlays=frozenset({("gre", "ipv4")}),  # ip_gre; ip6gre is not built yet
+    answers_gre_keepalive=False,            # ip_gre does not send a keepalive's inner packet back
+    backup_routes=False,                    # linux_routes keys a route by its prefix: one route per prefix
+    link_local_gateway=False,
+    interface_name="interface",             # IFNAMSIZ: 15 characters
+    next_hop_family_rule=None,              # ip route takes a next hop of the other family (via inet6 ...)
+    overlay_refusal="EoIP is MikroTik's own protocol and %(site)s is a Linux site; use overlay: gre (Linux needs "
+                    "the ip_gre kernel module)",
+    ipv6_overlay_needs="ip6gre",
+)
 
 
 def endpoint(address, port):
@@ -46,15 +58,11 @@ def wireguard(plan, public_keys=None, psk_secret=None):
         if address:
             entry["endpoint"] = address
         if peer["preshared_key"]:
-            entry["preshared_key"] = keys.derive_preshared_key(psk_secret, (plan["site"], peer["peer"])) if psk_secret \
-                else "<preshared key of %s>" % peer["link"]
+            entry["preshared_key"] = planner.peer_preshared_key(plan, peer, psk_secret)
         peers.append(entry)
     return {"name": wg["name"], "listen_port": wg["listen_port"], "mtu": wg["mtu"],
             "addresses": [a["address"] for a in plan["addresses"] if a["interface"] == wg["name"]],
             "peers": peers}
-
-
-complete = planner.keys_complete      # the same rule on every platform
 
 
 def gre_tunnels(plan):
@@ -92,28 +100,8 @@ def firewall(plan):
     """linux_firewall rules: nftables statements for the plan's firewall entries, each named."""
     out = []
     for entry in plan["firewall"] + plan.get("mangle", []):
-        parts = []
-        if entry.get("in_interface"):
-            parts.append('iifname "%s"' % entry["in_interface"])
-        if entry.get("out_interface"):
-            parts.append('oifname "%s"' % entry["out_interface"])
-        if entry.get("src_address"):
-            ip = ipaddress.ip_interface(entry["src_address"])
-            parts.append("%s saddr %s" % ("ip" if ip.version == 4 else "ip6",
-                                          ip.ip if ip.network.prefixlen == ip.max_prefixlen else ip.network))
-        for option, word in (("src_address_list", "saddr"), ("dst_address_list", "daddr")):
-            if entry.get(option):
-                prefixes = [a["address"] for a in plan.get("address_lists", [])
-                            if a["list"] == entry[option] and a["family"] == entry["family"]]
-                parts.append("%s %s { %s }" % ("ip" if entry["family"] == "ipv4" else "ip6", word, ", ".join(prefixes)))
-        if entry.get("dst_port"):
-            parts.append("%s dport %s" % (entry["protocol"], entry["dst_port"]))
-        elif entry.get("protocol"):
-            parts.append(PROTOCOL_MATCH[entry["protocol"]])
-        verdict = "tcp option maxseg size set rt mtu" if entry.get("action") == "change-mss" else "counter accept"
-        if entry.get("tcp_flags"):
-            parts.append("tcp flags %s" % entry["tcp_flags"])
-        rule = {"chain": entry["chain"], "name": entry["name"], "rule": " ".join(parts + [verdict])}
+        rule = {"chain": entry["chain"], "name": entry["name"],
+                "rule": render.nft_statement(entry, plan.get("address_lists", []))}
         # one inet table sees both families: a rule the plan makes per family but that matches no address is the
         # same statement twice (forward-to-wg), kept once under its first name
         if not any(r["chain"] == rule["chain"] and r["rule"] == rule["rule"] for r in out):
@@ -127,3 +115,14 @@ def forwarding(plan):
     for route in plan["routes"]:
         families.add("ipv%d" % ipaddress.ip_network(route["dst_address"]).version)
     return sorted(families) or ["ipv4"]
+
+
+# the parts of a Linux site's desired state, each a function of the plan alone but for the peers (keys, secret)
+PARTS = ("wireguard", "gre_tunnels", "routes", "forwarding", "firewall")
+
+
+def desired(plan, public_keys=None, psk_secret=None, owner=None):
+    """The site's desired state: {part: the parameters of its module} for each of PARTS (`owner` is the modules'
+    own option, not part of their parameters here)."""
+    return {"wireguard": wireguard(plan, public_keys, psk_secret), "gre_tunnels": gre_tunnels(plan),
+            "routes": routes(plan), "forwarding": forwarding(plan), "firewall": firewall(plan)}
