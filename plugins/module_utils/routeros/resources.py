@@ -51,6 +51,18 @@ class Field(object):
         return (self.since is None or release_ >= self.since) and (self.until is None or release_ <= self.until)
 
 
+class Ordering(object):
+    """List order matters (firewall rules): ours keep config order within each value of option `group`, before the
+    first entry not ours whose `verdict` is one of `stops`, or that jumps (`jump`: (verdict, option naming the target
+    group)) into a group that has one."""
+
+    def __init__(self, group, verdict, stops, jump=None):
+        self.group = group
+        self.verdict = verdict
+        self.stops = tuple(stops)
+        self.jump = jump
+
+
 class Resource(object):
     def __init__(self, name, paths, key, fields, read_only=(), interface_type=None, ordered_by=None,
                  family_of=None, key_in_comment=None, exclusive=(), read_where=None, foreign_clash=(), status=()):
@@ -64,7 +76,7 @@ class Resource(object):
         self.status = status                # live read-only fields (a handshake's age): returned, never in a diff
         self.read_back = read_only + status  # every API field read and returned that is never written
         self.interface_type = interface_type
-        self.ordered_by = ordered_by        # "chain": list order matters within each chain
+        self.ordered_by = ordered_by        # an Ordering: list order matters within each group (chain)
         self.family_of = family_of          # option whose address family picks the path
         self.key_in_comment = key_in_comment  # option stored in the comment after the marker
         self.release = None                 # set on a resource cut to one RouterOS release
@@ -253,6 +265,9 @@ ROUTES = Resource(
     foreign_clash=("dst_address", "routing_table", "distance"),
 )
 
+# a rule after a drop, reject or tarpit of its chain never sees the packet
+STOPS = ("drop", "reject", "tarpit")
+
 FIREWALL_MATCHERS = (
     Field("chain", required=True),
     Field("protocol", default=CLEAR),
@@ -278,7 +293,7 @@ FIREWALL_RULES = Resource(
         Field("action", default="accept"),
         Field("jump_target", default=CLEAR),
     ),
-    ordered_by="chain",
+    ordered_by=Ordering(group="chain", verdict="action", stops=STOPS, jump=("jump", "jump_target")),
     family_of="family",
     key_in_comment="name",
 )
@@ -293,7 +308,7 @@ MANGLE_RULES = Resource(
         Field("tcp_flags", default=CLEAR),
         Field("passthrough", k.BOOL, default=True),
     ),
-    ordered_by="chain",
+    ordered_by=Ordering(group="chain", verdict="action", stops=STOPS),    # the jump target is not read
     family_of="family",
     key_in_comment="name",
 )
