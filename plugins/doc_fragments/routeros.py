@@ -90,8 +90,6 @@ options:
         letters, digits, C(.), C(_) or C(-). The role's is C(sitelink_owner), also C(fleet) by default.
       - C(overridden) and C(deleted) only touch entries of this owner; a comment a person writes (C(sitelink backup
         to DC)) never carries the marker.
-      - An entry written by version 1.0 of the modules without an owner (comment C(sitelink TEXT)) is taken over
-        when the task names it by its key, and is never removed.
     type: str
     default: fleet
   adopt:
