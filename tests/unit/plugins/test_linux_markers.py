@@ -21,8 +21,9 @@ def gre_link(name, alias):
 
 
 def gre_params(state):
-    return {"owner": "fleet", "state": state, "config": [{"name": "gre-a", "local": "10.255.0.1", "remote": "10.255.0.0",
-                                                          "mtu": 1396, "ttl": 64, "addresses": [], "comment": None}]}
+    return {"owner": "fleet", "state": state, "config": [
+        {"name": "gre-a", "local": "10.255.0.1", "remote": "10.255.0.0", "mtu": 1396, "ttl": 64, "addresses": [],
+         "comment": None}]}
 
 
 def test_a_gre_interface_aliased_only_sitelink_is_not_ours():
