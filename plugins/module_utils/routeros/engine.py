@@ -12,20 +12,22 @@ and hand over `config`.
 
 from __future__ import annotations
 
-from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.comments import (  # noqa: F401 (API)
-    DEFAULT_OWNER, MARKER, check_owner, make_comment, parse_comment)
+from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.comments import (
+    DEFAULT_OWNER, check_owner, make_comment, parse_comment)
 from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.comparing import Comparer
 from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.conflicts import Conflicts
-from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.operations import Op  # noqa: F401 (API)
+from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.operations import Op
 from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.ordering import Orderer
 from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.reading import Keys, Reader
-from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.redaction import (  # noqa: F401 (API)
-    REDACTED, Redaction)
+from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.redaction import REDACTED, Redaction
 from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.rendering import Renderer
 from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.resources import NEWEST
 from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.results import Entries, predict
 from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.validation import Validator
 from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.writing import Writer
+
+# what callers used from the engine before it was split (info.py reads comments through it)
+__all__ = ("Engine", "Op", "REDACTED", "make_comment", "parse_comment")
 
 
 class Engine(object):
@@ -33,7 +35,6 @@ class Engine(object):
 
     def __init__(self, resource, router_label, owner=DEFAULT_OWNER, adopt=False, placement="before_drop",
                  release=None):
-        self.full = resource                                # every field of every release, for messages
         self.release = release or NEWEST
         self.resource = resource.for_release(self.release)  # a field the router lacks is never read or written
         self.router = router_label
@@ -86,9 +87,6 @@ class Engine(object):
 
     def entries(self, rows_by_path, managed_only=True):
         return self.results.entries(rows_by_path, managed_only)
-
-    def redact(self, text):
-        return self.redaction.text(text)
 
     def sentence(self, op):
         return self.renderer.sentence(op)
