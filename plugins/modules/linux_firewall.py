@@ -29,8 +29,7 @@ options:
   owner:
     description:
       - Ownership tag written in the table's and every rule's comment (C(sitelink:OWNER)); 1-32 ASCII letters,
-        digits, C(.), C(_) or C(-). A table of the same name with a different tag is refused; one with the tag
-        C(sitelink) (written by version 1.0 without an owner) is taken over.
+        digits, C(.), C(_) or C(-). A table of the same name with a different tag is refused.
     type: str
     default: fleet
   rules:
@@ -162,7 +161,7 @@ def converge(p, runner):
     check_arguments(p)
     table = p["table"]
     have = read(runner, table)
-    if have and have["comment"] not in (render.nft_marker(p["owner"]), render.LEGACY_MARKER):
+    if have and have["comment"] != render.nft_marker(p["owner"]):
         raise LinuxError("table inet %s exists and is not ours (comment %r, expected %r); pick another table "
                          "name or remove it" % (table, have["comment"], render.nft_marker(p["owner"])))
     wanted = {}

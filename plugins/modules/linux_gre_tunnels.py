@@ -57,8 +57,7 @@ options:
   owner:
     description:
       - Ownership tag in the alias of every interface this module makes (C(sitelink:OWNER)); 1-32 ASCII letters,
-        digits, C(.), C(_) or C(-). An interface with the alias C(sitelink) (made by version 1.0 without an
-        owner) is taken over when O(config) names it, and never removed.
+        digits, C(.), C(_) or C(-).
     type: str
     default: fleet
   state:
@@ -191,10 +190,7 @@ def converge(p, runner):
     ours = dict((n, t) for n, t in have_all.items() if owner_of[n] == tag)
     if p["state"] != "deleted":
         for name in wanted:
-            # written by 1.0 without an owner: taken over when asked for by name, never removed
-            if owner_of.get(name) == render.LEGACY_MARKER:
-                ours[name] = have_all[name]
-            elif name in have_all and name not in ours:
+            if name in have_all and name not in ours:
                 raise LinuxError("%s: a GRE interface of that name exists and is not ours (alias %r)"
                                  % (name, have_all[name]["alias"]))
     plan = engine.compare(TUNNEL, ours, wanted, p["state"])

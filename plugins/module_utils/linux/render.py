@@ -40,9 +40,6 @@ def wg_quick(name, listen_port, mtu, addresses, private_key_path, peers):
     return "\n".join(lines) + "\n"
 
 
-LEGACY_MARKER = MARKER         # what 1.0 wrote without an owner: still recognised, never written
-
-
 def nft_marker(owner):
     return "%s:%s" % (MARKER, owner or DEFAULT_OWNER)
 

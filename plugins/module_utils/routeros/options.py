@@ -58,9 +58,7 @@ RESOURCE_STATE = (
         "Ownership tag written after the marker in each entry's comment (C(sitelink:OWNER TEXT)); 1-32 ASCII "
         "letters, digits, C(.), C(_) or C(-). The role's is C(sitelink_owner), also C(fleet) by default.",
         "C(overridden) and C(deleted) only touch entries of this owner; a comment a person writes (C(sitelink backup "
-        "to DC)) never carries the marker.",
-        "An entry written by version 1.0 of the modules without an owner (comment C(sitelink TEXT)) is taken over "
-        "when the task names it by its key, and is never removed."), default="fleet"),
+        "to DC)) never carries the marker."), default="fleet"),
     Option("adopt", (
         "Take over an existing entry with the same key that has no ownership marker (it gets the marker).",
         "Without it, such an entry stops the task with a clear message and nothing is changed."),

@@ -76,6 +76,21 @@ class Field:
         return self.since is not None or self.until is not None
 
 
+@dataclass(frozen=True)
+class Ordering:
+    """List order matters (firewall rules): ours keep config order within each value of option `group`, before the
+    first entry not ours whose `verdict` is one of `stops`, or that jumps (`jump`: (verdict, option naming the target
+    group)) into a group that has one."""
+    group: str
+    verdict: str
+    stops: tuple
+    jump: tuple = None
+
+    def options(self):
+        """The options it names."""
+        return (self.group, self.verdict) + ((self.jump[1],) if self.jump else ())
+
+
 @dataclass(frozen=True, eq=False)
 class Option:
     """An option of a module that is no API field: in `config`, the comment's text, a key held in the comment, the
@@ -103,7 +118,7 @@ class Resource:
     fields: tuple
     read_only: tuple = ()           # API fields returned as results, never written
     interface_type: str = None
-    ordered_by: str = None          # "chain": list order matters within each chain
+    ordered_by: Ordering = None     # list order matters within each group (chain)
     family_of: str = None           # option whose address family picks the path
     key_in_comment: str = None      # option stored in the comment after the marker
     exclusive: tuple = ()           # options no two entries of the path may share (a UDP port)
@@ -199,6 +214,7 @@ def _named_options(resource):
     extra = set(o.name for o in resource.config_only)
     for attr, what in NAMED:
         named = getattr(resource, attr)
+        named = named.options() if isinstance(named, Ordering) else named
         for option in (named,) if isinstance(named, str) else named or ():
             field = resource.by_option.get(option)
             if field is None and not (what == "option" and option in extra):
@@ -435,6 +451,9 @@ ROUTES = Resource(
     foreign_clash=("dst_address", "routing_table", "distance"),
 )
 
+# a rule after a drop, reject or tarpit of its chain never sees the packet
+STOPS = ("drop", "reject", "tarpit")
+
 FIREWALL_MATCHERS = (
     Field("chain", required=True,
           doc="Chain (C(input), C(forward), C(output) or a user chain). Required for a new rule."),
@@ -457,13 +476,13 @@ FIREWALL_MATCHERS = (
 )
 
 
-def rules(name, menu, fields):
+def rules(name, menu, fields, ordering):
     """A rule list of /ip/firewall and /ipv6/firewall: list order matters within each chain; a rule has no natural
     key, so its name is kept in the comment; its family picks the IPv4 or the IPv6 table."""
     return Resource(
         name, {"ipv4": "/ip/firewall/%s" % menu, "ipv6": "/ipv6/firewall/%s" % menu}, ("name",),
         FIREWALL_MATCHERS + fields,
-        ordered_by="chain",
+        ordered_by=ordering,
         family_of="family",
         key_in_comment="name",
         config_only=(
@@ -478,7 +497,7 @@ FIREWALL_RULES = rules("firewall_rules", "filter", (
           choices=("accept", "drop", "reject", "jump", "return", "passthrough", "log", "fasttrack-connection",
                    "add-src-to-address-list", "add-dst-to-address-list", "tarpit")),
     Field("jump_target", default=CLEAR, doc="Chain to jump to with O(config[].action=jump)."),
-))
+), Ordering(group="chain", verdict="action", stops=STOPS, jump=("jump", "jump_target")))
 
 # TCP MSS clamping on the WireGuard interface: GRE and EoIP clamp by themselves (clamp-tcp-mss=yes), WireGuard
 # does not, and where ICMP is filtered path-MTU discovery fails (MikroTik manual, Mangle: change-mss)
@@ -487,7 +506,7 @@ MANGLE_RULES = rules("mangle_rules", "mangle", (
     Field("new_mss", default=CLEAR, doc="MSS that C(change-mss) writes (C(clamp-to-pmtu) or a number)."),
     Field("tcp_flags", default=CLEAR, doc="TCP flags to match (C(syn))."),
     Field("passthrough", k.BOOL, default=True, doc="Whether the later rules of the chain see the packet too."),
-))
+), Ordering(group="chain", verdict="action", stops=STOPS))    # the jump target is not read
 
 RESOURCES = checked_catalogue((WIREGUARD_INTERFACES, WIREGUARD_PEERS, GRE_TUNNELS, EOIP_TUNNELS, GRE6_TUNNELS,
                                EOIPV6_TUNNELS, ADDRESSES, ADDRESS_LISTS, ROUTES, FIREWALL_RULES, MANGLE_RULES))

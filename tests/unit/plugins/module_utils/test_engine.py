@@ -5,6 +5,7 @@ import pytest
 from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros import engine as eng
 from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros import resources as res
 from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.errors import RouterosError
+from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.rendering import rsc_quote
 
 FILTER = "/ip/firewall/filter"
 
@@ -31,7 +32,7 @@ def plan(resource, config, state, rows, **kw):
 
 @pytest.mark.parametrize("comment,parsed", [
     ("sitelink:fleet", ("fleet", "")), ("sitelink:site wg in", ("site", "wg in")),
-    ("sitelink", (None, "")), ("sitelink x", (None, "x")),            # 1.0 without an owner: legacy
+    ("sitelink", None), ("sitelink x", None),                          # no owner: a person's comment
     ("sitelink: backup", None), ("sitelink:my fleet", ("my", "fleet")), ("sitelink:", None),
     ("defconf", None), ("", None), (None, None), ("sitelinkx", None),
 ])
@@ -61,11 +62,12 @@ def test_a_comment_a_person_wrote_is_never_ours():
     assert plan(res.FIREWALL_RULES, [], "deleted", {FILTER: rows})[1][0].item_id == "*8"
 
 
-def test_an_entry_written_without_owner_by_1_0_is_taken_over_by_its_key_and_rewritten():
+def test_an_entry_whose_comment_has_the_marker_word_but_no_owner_is_not_taken_over():
     rows = {"/interface/wireguard": [{".id": "*5", "name": "wg0", "listen-port": 13231, "mtu": 1420,
                                       "comment": "sitelink"}]}
-    ops = plan(res.WIREGUARD_INTERFACES, [{"name": "wg0", "listen_port": 13231}], "merged", rows)[1]
-    assert [(o.verb, o.args) for o in ops] == [("set", {"comment": "sitelink:fleet"})]
+    with pytest.raises(RouterosError) as err:
+        plan(res.WIREGUARD_INTERFACES, [{"name": "wg0", "listen_port": 13231}], "merged", rows)
+    assert "its comment has no 'sitelink:OWNER' marker" in err.value.message
     assert plan(res.WIREGUARD_INTERFACES, [], "overridden", rows)[1] == []
 
 
@@ -191,7 +193,7 @@ def test_duplicate_keys_in_config():
     ("", '""'),
 ])
 def test_script_strings_use_routeros_escapes(value, quoted):
-    assert eng._rsc_quote(value) == quoted
+    assert rsc_quote(value) == quoted
 
 
 def test_a_script_selects_a_rule_by_its_whole_comment():

@@ -7,7 +7,7 @@ import pytest
 from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros import kinds as k
 from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros import resources as res
 from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.resources import (
-    CatalogueError, Field, Option, Resource)
+    STOPS, CatalogueError, Field, Option, Ordering, Resource)
 
 NAME = Field("name", required=True)
 PORT = Field("port", k.INT, default=1)
@@ -29,7 +29,9 @@ def test_a_well_formed_resource_builds():
 CONTRADICTIONS = [
     (dict(key=()), "resource thing: key names no option"),
     (dict(key=("nmae",)), "resource thing: key names 'nmae', which is no option of it"),
-    (dict(ordered_by="chain"), "resource thing: ordered_by names 'chain', which is no field of it"),
+    (dict(ordered_by=Ordering("chain", "action", STOPS)),
+     "resource thing: ordered_by names 'chain', which is no field of it; ordered_by names 'action', which is no field "
+     "of it"),
     (dict(exclusive=("listen_port",)), "resource thing: exclusive names 'listen_port', which is no field of it"),
     (dict(foreign_clash=("distance",)), "resource thing: foreign_clash names 'distance', which is no field of it"),
     (dict(family_of="address", paths=DUAL), "resource thing: family_of names 'address', which is no option of it"),
@@ -80,7 +82,8 @@ def test_a_contradictory_declaration_is_refused_naming_resource_and_option(chang
 
 def test_a_rule_kept_in_the_comment_with_a_family_builds():
     rule = thing(paths=DUAL, config_only=RULE_OPTIONS, key_in_comment="name", family_of="family",
-                 fields=(Field("chain", required=True), PORT), ordered_by="chain")
+                 fields=(Field("chain", required=True), Field("action"), PORT),
+                 ordered_by=Ordering("chain", "action", STOPS))
     assert rule.path_for({"family": "ipv6"}) == "/ipv6/thing"
 
 

@@ -1,0 +1,79 @@
+"""Comparing desired with current: the operations per state, and every reason not to write, before any write."""
+
+import pytest
+
+from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros import resources as res
+from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.comparing import Comparer
+from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.conflicts import Conflicts
+from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.errors import RouterosError
+from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.reading import Keys
+
+WG = "/interface/wireguard"
+GRE = "/interface/gre"
+
+
+def comparer(resource, adopt=False, owner="fleet"):
+    keys = Keys(resource, owner)
+    return Comparer(resource, "r1", keys, Conflicts(resource, keys), adopt)
+
+
+def test_merged_asks_only_for_what_is_given_and_replaced_for_every_default():
+    wg = comparer(res.WIREGUARD_INTERFACES)
+    assert wg.desired_values({"name": "wg0"}, "merged") == {"name": "wg0", "comment": "sitelink:fleet"}
+    assert wg.desired_values({"name": "wg0"}, "replaced") == {
+        "name": "wg0", "listen-port": 13231, "mtu": 1420, "disabled": False, "comment": "sitelink:fleet"}
+    row = {"comment": "sitelink:fleet kept text"}
+    assert wg.desired_values({"name": "wg0"}, "merged", row)["comment"] == "sitelink:fleet kept text"
+
+
+def test_differences_set_what_differs_and_unset_what_is_cleared():
+    gre = comparer(res.GRE_TUNNELS)
+    want = {"remote-address": "10.0.0.1", "mtu": "auto", "keepalive": "", "ipsec-secret": res.CLEAR}
+    row = {"remote-address": "10.0.0.1", "mtu": "1400", "keepalive": "10s,10", "ipsec-secret": "s"}
+    assert gre.differences(want, row) == ({"mtu": "auto"}, ["keepalive", "ipsec-secret"])
+
+
+def test_a_new_entry_with_a_cleared_default_is_added_then_unset():
+    ops = comparer(res.GRE_TUNNELS).plan([{"name": "g", "remote_address": "10.0.0.1", "keepalive": ""}], "merged",
+                                         {GRE: []})
+    assert [(o.verb, o.unset) for o in ops] == [("add", []), ("set", ["keepalive"])] and ops[1].follows is ops[0]
+    assert "keepalive" not in ops[0].args
+
+
+def test_every_problem_is_reported_at_once_and_nothing_planned():
+    rows = {WG: [{".id": "*1", "name": "wg0", "listen-port": "13231", "comment": "admin's"},
+                 {".id": "*2", "name": "wg1", "listen-port": "13300", "comment": "sitelink:other"}]}
+    config = [{"name": "wg0"}, {"name": "wg2", "listen_port": 13300}, {"listen_port": 1}]
+    with pytest.raises(RouterosError) as err:
+        comparer(res.WIREGUARD_INTERFACES).plan(config, "merged", rows)
+    assert err.value.problems == [
+        "name=wg0 on /interface/wireguard exists but is not managed by sitelink.tunnels as owner 'fleet' (its "
+        "comment has no 'sitelink:OWNER' marker); set adopt: true to take it over",
+        "name=wg2: listen_port 13300 is already used by name=wg1 (owner other); choose another listen_port",
+        "name=None: new entry needs name"]
+
+
+def test_adopt_takes_over_an_entry_not_ours():
+    rows = {WG: [{".id": "*1", "name": "wg0", "listen-port": "13231", "comment": "admin's"}]}
+    ops = comparer(res.WIREGUARD_INTERFACES, adopt=True).plan([{"name": "wg0"}], "merged", rows)
+    assert [(o.verb, o.item_id, o.args) for o in ops] == [("set", "*1", {"comment": "sitelink:fleet"})]
+
+
+def test_overridden_and_deleted_remove_only_ours():
+    rows = {WG: [{".id": "*1", "name": "wg0", "listen-port": "13231", "mtu": "1420", "disabled": "false",
+                  "comment": "sitelink:fleet"},
+                 {".id": "*2", "name": "wg1", "comment": "sitelink:other"},
+                 {".id": "*3", "name": "wg2", "comment": "sitelink:fleet"}]}
+    wg = comparer(res.WIREGUARD_INTERFACES)
+    assert [(o.verb, o.item_id) for o in wg.plan([{"name": "wg0"}], "overridden", rows)] == [("remove", "*3")]
+    assert [(o.verb, o.item_id) for o in wg.plan([{"name": "wg1"}, {"name": "wg2"}], "deleted", rows)] == [
+        ("remove", "*3")]
+    assert [o.item_id for o in wg.plan([], "deleted", rows)] == ["*1", "*3"]
+
+
+def test_another_owners_route_to_the_same_prefix_clashes_as_an_operators_does():
+    rows = {"/ip/route": [{".id": "*9", "dst-address": "10.20.0.0/16", "gateway": "192.168.88.9", "distance": "1",
+                           "routing-table": "main", "comment": "sitelink:other x"}]}
+    with pytest.raises(RouterosError) as err:
+        comparer(res.ROUTES).plan([{"dst_address": "10.20.0.0/16", "gateway": "192.168.88.2"}], "merged", rows)
+    assert "ECMP" in err.value.message

@@ -1,0 +1,50 @@
+"""Validating a resource's config: every problem at once, with the release, the characters, the key, the
+references and the names checked."""
+
+from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros import resources as res
+from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.reading import Keys
+from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.validation import Validator
+
+KEY = "xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg="
+
+
+def validator(resource, release=res.NEWEST):
+    return Validator(resource, resource.for_release(release), release, "r1", Keys(resource, "fleet"))
+
+
+def test_a_missing_interface_is_a_warning_in_check_mode_and_a_problem_otherwise():
+    config = [{"address": "10.0.0.1/31", "interface": "wg9"}]
+    problem = "config[0] (address=10.0.0.1/31 interface=wg9): interface 'wg9' does not exist on the router"
+    assert validator(res.ADDRESSES).validate(config, "merged", {"ether1": "ether"}) == ([problem], [])
+    assert validator(res.ADDRESSES).validate(config, "merged", {"ether1": "ether"}, check_mode=True) == (
+        [], [problem + " (yet: check mode does not create it)"])
+    assert validator(res.ADDRESSES).validate(config, "deleted", {"ether1": "ether"}) == ([], [])
+
+
+def test_text_that_is_not_printable_ascii_and_a_missing_comment_key_are_refused():
+    problems, _warnings = validator(res.FIREWALL_RULES).validate(
+        [{"chain": "input", "family": "ipv4", "log_prefix": "a\nb"}], "merged", None)
+    assert problems == [
+        "config[0] (name=None): log_prefix has a line break, a control or a non-ASCII character: RouterOS keeps "
+        "bytes, not text, and the collection writes only printable ASCII",
+        "config[0] (name=None): name is required to identify the entry"]
+
+
+def test_a_secret_that_is_not_valid_is_named_not_shown():
+    problems, _warnings = validator(res.WIREGUARD_PEERS).validate(
+        [{"interface": "wg0", "public_key": KEY, "allowed_address": ["10.0.0.0/31"], "preshared_key": "s3cret"}],
+        "merged", None)
+    assert len(problems) == 1 and "preshared_key='<redacted>' is not valid" in problems[0]
+    assert "s3cret" not in problems[0]
+
+
+def test_an_invalid_key_value_is_reported_once_and_ends_the_checks_of_that_entry():
+    problems, _warnings = validator(res.ROUTES).validate(
+        [{"dst_address": "10.0.0.0/33", "gateway": "wg0", "pref_src": "10.0.0.1"}], "merged", {})
+    assert len(problems) == 1 and "dst_address='10.0.0.0/33' is not valid" in problems[0]
+
+
+def test_an_interface_name_taken_by_another_type_is_refused():
+    problems, _warnings = validator(res.GRE_TUNNELS).validate(
+        [{"name": "wg0", "remote_address": "10.0.0.1"}], "merged", {"wg0": "wg"})
+    assert problems == ["config[0] (name=wg0): the name 'wg0' is already used by a wg interface"]
