@@ -21,3 +21,24 @@ attributes:
     support: full
     platforms: posix
 """
+
+    # What rendering takes from each site's role variables unless the task gives it (site_fleet, site_render).
+    RENDER = r"""
+options:
+  owner:
+    description: Ownership tag used in rendered comments; by default each site's own C(sitelink_owner) (the
+      role's default C(fleet)).
+    type: str
+  linux_key_dir:
+    description: Key directory of Linux sites in rendered scripts; by default each site's own
+      C(sitelink_linux_key_dir) (the role's default C(/etc/wireguard)).
+    type: path
+  linux_route_protocol:
+    description: Route protocol number of Linux sites' routes in rendered scripts; by default each site's own
+      C(sitelink_linux_route_protocol) (the role's default C(157)).
+    type: int
+  linux_firewall_table:
+    description: nftables table of Linux sites in rendered scripts; by default each site's own
+      C(sitelink_linux_firewall_table) (the role's default C(sitelink)).
+    type: str
+"""

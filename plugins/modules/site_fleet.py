@@ -36,6 +36,7 @@ description:
     read - with C(sitelink_routeros.tls=false). C(sitelink_routeros.tls) is C(true) unless set.
 extends_documentation_fragment:
   - sitelink.tunnels.controller
+  - sitelink.tunnels.controller.RENDER
 author:
   - Sitelink Tunnels maintainers (@sitelink-tunnels)
 options:
@@ -43,22 +44,6 @@ options:
     description: Directory for every play site's rendered files; created when missing. Without it nothing is
       written.
     type: path
-  owner:
-    description: Ownership tag used in rendered comments; by default each site's own C(sitelink_owner) (the
-      role's default C(fleet)).
-    type: str
-  linux_key_dir:
-    description: Key directory of Linux sites in rendered scripts; by default each site's own
-      C(sitelink_linux_key_dir) (the role's default C(/etc/wireguard)).
-    type: path
-  linux_route_protocol:
-    description: Route protocol number of Linux sites' routes in rendered scripts; by default each site's own
-      C(sitelink_linux_route_protocol) (the role's default C(157)).
-    type: int
-  linux_firewall_table:
-    description: nftables table of Linux sites in rendered scripts; by default each site's own
-      C(sitelink_linux_firewall_table) (the role's default C(sitelink)).
-    type: str
 attributes:
   check_mode:
     description: Plans the same; with O(render_dir) it reports which files would change and writes nothing.
