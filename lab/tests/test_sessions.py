@@ -93,7 +93,7 @@ def test_it_never_comes_back_when_the_far_end_cannot_be_reached(up, lose):
     wireguard = [r[".id"] for r in filters if str(r.get("dst-port")) == "13231"][0]
     filters.update(**{".id": wireguard, "disabled": "true"})    # the hub's input chain drops WireGuard now
     assert not ping(apis["branch"], HUB)
-    for _ in range(4):
+    for _step in range(4):
         advance(lab, 5)
         assert not ping(apis["branch"], HUB) and not ping(apis["hub"], BRANCH)
     advance(lab, 100)
@@ -119,7 +119,7 @@ def test_the_15s_count_from_the_first_unanswered_packet_not_from_the_loss(up):
 
 def test_answered_traffic_keeps_the_session(up):
     lab, apis = up
-    for _ in range(12):
+    for _step in range(12):
         advance(lab, 5)
         assert ping(apis["branch"], HUB)
     assert peer(apis["branch"])["last-handshake"] == "1m30s"    # no new handshake: every packet was answered
@@ -188,7 +188,7 @@ def test_a_branch_key_change_drops_both_ends_and_the_branch_initiates_once_the_h
 def test_a_branch_key_change_the_hub_never_learns_stays_down(up):
     lab, apis = up
     apis["branch"].path("interface", "wireguard").update(**{".id": "wg0", "private-key": KEY})
-    for _ in range(24):
+    for _step in range(24):
         advance(lab, 5)
         assert not ping(apis["branch"], HUB) and not ping(apis["hub"], BRANCH)
     assert "last-handshake" not in peer(apis["branch"])

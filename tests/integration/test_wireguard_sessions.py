@@ -130,7 +130,7 @@ def test_a_purged_and_readded_spoke_that_cannot_reach_the_hub_fails_verification
         lab.call(move_the_wan)
         hub = transit(lab, "branch-b")
         assert not ping(lab, "branch-b", hub)
-        for _ in range(6):
+        for _step in range(6):
             advance(lab, clock, 5)
             assert not ping(lab, "branch-b", hub)
         advance(lab, clock, 90)
