@@ -6,6 +6,7 @@ unanswered packet (KEEPALIVE_TIMEOUT + REKEY_TIMEOUT; lab/FIDELITY.md, "Noticing
 import yaml
 
 from lab_fleet import GOOD, play, start_fleet
+from rosemu.effects import new_private_key
 from rosemu.fabric import Clock, Fabric
 
 NO_VERIFY = ("-e", "sitelink_verify=false")
@@ -166,5 +167,34 @@ def test_after_a_hub_restart_the_spokes_come_back_15s_after_their_first_unanswer
         run = play(GOOD, connections)
         assert run.returncode == 0 and "4 link ends up, 0 down, 0 pending" in run.out, run.out[-3000:]
         assert "changed=0" in [line for line in run.out.splitlines() if line.startswith("hub ")][0]
+    finally:
+        lab.stop()
+
+
+def test_a_spoke_whose_key_changed_by_hand_is_peered_again_in_one_run(tmp_path):
+    """branch-b's private key is changed on the router (by hand, or a router replaced from a backup without its
+    key): the next run reads its new public key and replaces the hub's peer for it (the old one removed first: both
+    carry the same allowed addresses), and the branch's next handshake attempt brings the link up."""
+    lab, clock, connections = fleet_up(tmp_path)
+    branch = lab.router("branch-b")
+
+    def new_key():
+        interface = branch.tables["/interface/wireguard"][0]
+        branch.run("/interface/wireguard", "set", {".id": interface.ref, "private-key": new_private_key()})
+    try:
+        old = hub_peer(lab, "branch-b")["public-key"]
+        lab.call(new_key)
+        rekeyed = play(GOOD, connections, *NO_VERIFY)
+        assert rekeyed.returncode == 0, rekeyed.out[-4000:]
+        assert hub_peer(lab, "branch-b")["public-key"] not in (None, old)
+        assert [p["public-key"] for p in peers(lab, "hub")].count(old) == 0
+        # the branch's initiations since its new key went unanswered (the hub knew only the old one): its next try,
+        # REKEY_TIMEOUT on, is answered; then the GRE tunnel's next keepalive
+        advance(lab, clock, 5)
+        assert ping(lab, "branch-b", transit(lab, "branch-b"))
+        advance(lab, clock, 10)
+        verified = play(GOOD, connections)
+        assert verified.returncode == 0, verified.out[-4000:]
+        assert "4 link ends up, 0 down, 0 pending" in verified.out, verified.out[-3000:]
     finally:
         lab.stop()

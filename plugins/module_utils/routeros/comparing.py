@@ -82,7 +82,8 @@ class Comparer(object):
             ops += more
             problems += why
         if state == "overridden" or (state == "deleted" and not config):
-            ops += self.removals(rows_by_path, matched)
+            removals = self.removals(rows_by_path, matched)
+            ops = removals + ops if self.resource.removes_first else ops + removals
         if problems:
             raise problem_report(self.router, self.resource.name, problems)
         return ops

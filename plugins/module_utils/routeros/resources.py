@@ -126,6 +126,7 @@ class Resource:
     foreign_clash: tuple = ()       # options an entry of the operator's may not share with ours (ECMP)
     status: tuple = ()              # live read-only fields (a handshake's age): returned, never in a diff
     config_only: tuple = (COMMENT,)  # options of `config` that are no API field
+    removes_first: bool = False     # overridden removes our stale entries before it adds (see WIREGUARD_PEERS)
     release: tuple = None           # set on a resource cut to one RouterOS release
     by_option: dict = attribute(init=False, repr=False)
     by_api: dict = attribute(init=False, repr=False)
@@ -346,6 +347,10 @@ WIREGUARD_PEERS = Resource(
     ),
     # read with the configuration, so that verification need not read the peers again (site_verify)
     status=("last-handshake",),
+    # a peer whose key changed is a new entry with the old one's allowed addresses: the old one goes first, as a
+    # router may refuse one prefix on two peers of an interface (lab/FIDELITY.md, peer overlap) and WireGuard
+    # routes a prefix to one peer only
+    removes_first=True,
 )
 
 # What differs between the IPv4 and the IPv6 menus' addresses: (how the docs say it, the "any address" default)

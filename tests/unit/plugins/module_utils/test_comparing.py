@@ -71,6 +71,21 @@ def test_overridden_and_deleted_remove_only_ours():
     assert [o.item_id for o in wg.plan([], "deleted", rows)] == ["*1", "*3"]
 
 
+def test_a_peer_whose_key_changed_is_removed_before_its_successor_is_added():
+    old, new = "A" * 43 + "=", "B" * 43 + "="
+    rows = {WG + "/peers": [{".id": "*4", "interface": "wg0", "public-key": old, "allowed-address": "10.255.0.1/32",
+                             "comment": "sitelink:fleet hub--spoke"}]}
+    peers = comparer(res.WIREGUARD_PEERS)
+    wanted = [{"interface": "wg0", "public_key": new, "allowed_address": ["10.255.0.1/32"], "comment": "hub--spoke"}]
+    assert [(o.verb, o.item_id) for o in peers.plan(wanted, "overridden", rows)] == [("remove", "*4"), ("add", None)]
+    routes = comparer(res.ROUTES)
+    route_rows = {"/ip/route": [{".id": "*9", "dst-address": "10.1.0.0/16", "gateway": "10.254.0.1",
+                                 "comment": "sitelink:fleet"}]}
+    wanted = [{"dst_address": "10.2.0.0/16", "gateway": "10.254.0.1"}]
+    assert [o.verb for o in routes.plan(wanted, "overridden", route_rows)] == ["add", "remove"], \
+        "make before break where nothing forbids it"
+
+
 def test_another_owners_route_to_the_same_prefix_clashes_as_an_operators_does():
     rows = {"/ip/route": [{".id": "*9", "dst-address": "10.20.0.0/16", "gateway": "192.168.88.9", "distance": "1",
                            "routing-table": "main", "comment": "sitelink:other x"}]}
