@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 from ansible_collections.sitelink.tunnels.plugins.plugin_utils import drivers, inventory, site_files
-from ansible_collections.sitelink.tunnels.plugins.plugin_utils.context import FleetContext
 from ansible_collections.sitelink.tunnels.plugins.plugin_utils.site_action import FleetAction
 
 
@@ -15,11 +14,10 @@ class ActionModule(FleetAction):
 
     REUSES_FLEET = False
 
-    def checked_hosts(self, task_vars):
-        return FleetContext(task_vars, self._templar).play_hosts()
+    def checked_hosts(self, fleet):
+        return fleet.play_hosts()
 
-    def work(self, plans, task_vars):
-        fleet = FleetContext(task_vars, self._templar)
+    def work(self, plans, fleet):
         play = [h for h in fleet.play_hosts() if h in plans]
         peers = sorted(set(link["peer"] for host in play for link in plans[host]["links"]) - set(play))
         outside = [p for p in peers if p in plans]

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import plan as planner
 from ansible_collections.sitelink.tunnels.plugins.plugin_utils import drivers
-from ansible_collections.sitelink.tunnels.plugins.plugin_utils.context import FleetContext
 from ansible_collections.sitelink.tunnels.plugins.plugin_utils.site_action import FleetAction
 
 
@@ -17,8 +16,7 @@ class ActionModule(FleetAction):
     Read-only: a site outside the play (--limit) is only read, never written.
     """
 
-    def work(self, plans, task_vars):
-        fleet = FleetContext(task_vars, self._templar)
+    def work(self, plans, fleet):
         play = [h for h in fleet.play_hosts() if h in plans]
         needed = set(play)
         for host in play:

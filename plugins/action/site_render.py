@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 from ansible_collections.sitelink.tunnels.plugins.plugin_utils import site_files
-from ansible_collections.sitelink.tunnels.plugins.plugin_utils.context import FleetContext
 from ansible_collections.sitelink.tunnels.plugins.plugin_utils.site_action import FleetAction
 
 
@@ -13,12 +12,11 @@ class ActionModule(FleetAction):
     """Writes the site's plan (YAML and JSON) and what its driver renders (RouterOS script, Linux shell script);
     contacts no site."""
 
-    def work(self, plans, task_vars):
+    def work(self, plans, fleet):
         args = self._task.args
         dest = args.get("dest")
         if not dest:
             return {"failed": True, "msg": "dest is required"}
-        fleet = FleetContext(task_vars, self._templar)
         host = fleet.me
         if host not in plans:
             return {"failed": True, "msg": "%s: sitelink_site: this host is not a configured site" % host}

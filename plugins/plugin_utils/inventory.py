@@ -22,7 +22,7 @@ from ansible_collections.sitelink.tunnels.plugins.module_utils.common import nam
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import model as topology
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import plan as planner
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import validate as validation
-from ansible_collections.sitelink.tunnels.plugins.plugin_utils.context import ABSENT, SETTINGS, FleetContext, plain
+from ansible_collections.sitelink.tunnels.plugins.plugin_utils.context import ABSENT, SETTINGS, plain
 
 ROLE_SPEC = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
                          "roles", "site_tunnel", "meta", "argument_specs.yml")
@@ -38,10 +38,9 @@ PLAYBOOK_VARS = ("sitelink_hosts", "sitelink_plan")
 NAMED_IN_MESSAGE = 5
 
 
-def compute(task_vars, templar, play_hosts=()):
-    """(model, {site: plan}) of the whole fleet: loaded, validated and planned once. Plans are None on problems.
-    The fleet settings are each configured site's own (FleetContext), and must agree."""
-    fleet = FleetContext(task_vars, templar)
+def compute(fleet, play_hosts=()):
+    """(model, {site: plan}) of the whole fleet (`fleet`: a FleetContext): loaded, validated and planned once. Plans
+    are None on problems. The fleet settings are each configured site's own, and must agree."""
     sites_vars = fleet.sites_vars()
     configured = [site for site, host_vars in sites_vars.items() if is_configured(host_vars["sitelink_site"])]
     values = dict((name, fleet.values(name, configured)) for name in SETTINGS)
@@ -247,15 +246,15 @@ def problems_message(model):
     return "\n".join(lines)
 
 
-def plans_or_failure(task_vars, templar, checked_hosts=(), reuse=True):
+def plans_or_failure(fleet, checked_hosts=(), reuse=True):
     """({site: plan}, None) from the role's fleet step, or computed here when there is none (or `reuse` is off);
     (None, failed result) when the inventory has problems or netaddr is missing."""
     if not planner.HAS_NETADDR:
         return None, {"failed": True, "msg": "the Python library netaddr is required on the controller "
                                              "(pip install netaddr)"}
-    plans = FleetContext(task_vars, templar).registered("fleet").get("plans") if reuse else None
+    plans = fleet.registered("fleet").get("plans") if reuse else None
     if plans is None:
-        model, plans = compute(task_vars, templar, checked_hosts)
+        model, plans = compute(fleet, checked_hosts)
         if model.problems:
             return None, {"failed": True, "msg": problems_message(model),
                           "problems": [str(p) for p in model.problems]}

@@ -9,13 +9,14 @@ from __future__ import annotations
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.sitelink.tunnels.plugins.plugin_utils import drivers, inventory
-from ansible_collections.sitelink.tunnels.plugins.plugin_utils.context import SiteContext
+from ansible_collections.sitelink.tunnels.plugins.plugin_utils.context import FleetContext, SiteContext
 from ansible_collections.sitelink.tunnels.plugins.plugin_utils.argument_specs import CheckedAction, argument_spec
 
 
 class FleetAction(ActionBase):
     """An action over the whole fleet: takes every site's plan from the role's fleet step (sitelink__fleet) or,
-    used on its own, loads, validates and plans the inventory itself; then calls `work(plans, task_vars)`."""
+    used on its own, loads, validates and plans the inventory itself; then calls `work(plans, fleet)`, with the
+    step's FleetContext."""
 
     TRANSFERS_FILES = False
     _requires_connection = False
@@ -23,19 +24,19 @@ class FleetAction(ActionBase):
 
     def run(self, tmp=None, task_vars=None):
         result = super(FleetAction, self).run(tmp, task_vars)
-        plans, failure = inventory.plans_or_failure(task_vars, self._templar, self.checked_hosts(task_vars),
-                                                    self.REUSES_FLEET)
+        fleet = FleetContext(task_vars, self._templar)
+        plans, failure = inventory.plans_or_failure(fleet, self.checked_hosts(fleet), self.REUSES_FLEET)
         if failure:
             result.update(failure)
             return result
-        result.update(self.work(plans, task_vars))
+        result.update(self.work(plans, fleet))
         return result
 
-    def checked_hosts(self, task_vars):
+    def checked_hosts(self, fleet):
         """Hosts whose role settings are checked along with the fleet: none unless the action is the role's."""
         return ()
 
-    def work(self, plans, task_vars):
+    def work(self, plans, fleet):
         raise NotImplementedError
 
 
@@ -67,7 +68,7 @@ class SiteAction(CheckedAction):
         """(the site's plan, None) from the role's fleet step, or planned here without one; (None, failed result)."""
         plan, from_fleet = ctx.fleet_plan()
         if not from_fleet:
-            plans, failure = inventory.plans_or_failure(self._vars, self._templar, reuse=False)
+            plans, failure = inventory.plans_or_failure(FleetContext(self._vars, self._templar), reuse=False)
             if failure:
                 return None, failure
             plan = plans.get(ctx.host)

@@ -66,5 +66,5 @@ def test_a_disagreement_names_the_sites_on_each_side_and_never_the_value():
 def test_external_sites_take_no_part_in_the_agreement():
     hostvars = {"hub": {"sitelink_site": {"id": 1}, "sitelink_psk_secret": "one"},
                 "peer": {"sitelink_site": {"id": 2, "platform": "external", "public_key": "x"}}}
-    model, _plans = inventory.compute(dict(hostvars["hub"], hostvars=hostvars, inventory_hostname="hub"), Templar())
+    model, _plans = inventory.compute(context(hostvars, "hub"))
     assert not [p for p in model.problems if "differs" in str(p)], model.problems
