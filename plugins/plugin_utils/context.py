@@ -57,6 +57,8 @@ ROLE_DEFAULTS_FILE = os.path.join(os.path.dirname(os.path.dirname(os.path.dirnam
                                   "roles", "site_tunnel", "defaults", "main.yml")
 # A variable a scope does not define (None is a value).
 ABSENT = object()
+# A value whose text holds a template: made in each site's own scope.
+TEMPLATED = object()
 
 
 def plain(value):
@@ -108,6 +110,7 @@ class FleetContext(object):
         self.me = task_vars.get("inventory_hostname")
         self._defaults = None
         self._sites_vars = None
+        self._raw = {}
 
     def sites_vars(self):
         """{site: its host variables (a mapping)} of every inventory host with sitelink_site, in the play or not."""
@@ -137,12 +140,31 @@ class FleetContext(object):
         return ABSENT if own == self.defaults().get(name, ABSENT) else own
 
     def values(self, name, sites):
-        """{site: its value of `name`, or ABSENT} in each site's own scope (see the class)."""
+        """{site: its value of `name`, or ABSENT} in each site's own scope (see the class).
+
+        Sites of one group share the group's value (one object): a value without a template is taken once for them
+        all, so that a fleet-wide mapping (a topology listing every link) costs once, not once per site; a value
+        with a template ("{{ vault_secret }}") is made in each site's own scope."""
         above = self.above_inventory(name)
         if above is not ABSENT:
             return dict((site, above) for site in sites)
-        every = self.sites_vars()
-        return dict((site, plain(every[site][name]) if name in every[site] else ABSENT) for site in sites)
+        every, shared, out = self.sites_vars(), {}, {}
+        for site in sites:
+            raw = self.raw(site)
+            if name not in raw:
+                out[site] = ABSENT
+                continue
+            value = raw[name]
+            if id(value) not in shared:
+                shared[id(value)] = TEMPLATED if self.templar.is_template(value) else plain(value)
+            out[site] = plain(every[site][name]) if shared[id(value)] is TEMPLATED else shared[id(value)]
+        return out
+
+    def raw(self, site):
+        """A site's variables as the inventory gives them, not templated."""
+        if site not in self._raw:
+            self._raw[site] = self.hostvars.raw_get(site)
+        return self._raw[site]
 
     def role_setting(self, name, sites):
         """{site: its value of the role setting `name` in its own scope, else the role's default (None if none)}."""

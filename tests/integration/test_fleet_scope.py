@@ -69,6 +69,25 @@ def test_a_secret_that_differs_between_two_groups_is_refused_naming_the_hosts(tm
     assert not out.exists(), "nothing is rendered"
 
 
+def test_one_templated_secret_that_reads_a_different_vault_variable_per_group_is_refused(tmp_path):
+    """The README's form: the secret is "{{ vault_... }}" once for all, the vaulted variable differs per group."""
+    templated = dict(FLEET, sitelink_psk_secret="{{ scope_vault_psk }}")
+    inventory = {"all": {"vars": templated, "children": {
+        "east": {"vars": {"scope_vault_psk": "scope-secret-east"},
+                 "hosts": {"hub": SITES["hub"], "branch-a": SITES["branch-a"]}},
+        "west": {"vars": {"scope_vault_psk": "scope-secret-west"}, "hosts": {"branch-l": SITES["branch-l"]}}}}}
+    run, out = render(tmp_path, "vaulted", inventory)
+    assert run.returncode != 0
+    assert "fleet: sitelink_psk_secret: differs between the sites (branch-a, hub: value 1; branch-l: value 2)" \
+        in run.out, run
+    assert "scope-secret-east" not in run.out and "scope-secret-west" not in run.out
+    assert not out.exists()
+    one = {"all": {"vars": templated, "children": {"sites": {"vars": {"scope_vault_psk": "scope-secret-one"},
+                                                             "hosts": SITES}}}}
+    agreed, _out = render(tmp_path, "vaulted-once", one)
+    assert agreed.returncode == 0, agreed
+
+
 def test_a_site_without_the_group_settings_is_named(tmp_path):
     lone = dict(SITES["branch-l"], sitelink_psk_secret="scope-secret-one")
     inventory = {"all": {"hosts": {"branch-l": lone},

@@ -6,16 +6,29 @@ from ansible_collections.sitelink.tunnels.plugins.plugin_utils.context import AB
 
 
 class Templar(object):
+    """Plain values: nothing to template."""
+
     @staticmethod
     def template(value):
         return value
+
+    @staticmethod
+    def is_template(_value):
+        return False
+
+
+class HostVars(dict):
+    """Ansible's hostvars on plain values: the raw variables are the templated ones."""
+
+    def raw_get(self, host):
+        return self[host]
 
 
 def context(hostvars, me, task_vars=None):
     """A fleet step running on `me`: its task variables are its host variables plus `task_vars` (what a play
     variable or the role's defaults add)."""
-    return FleetContext(dict(hostvars.get(me, {}), hostvars=hostvars, inventory_hostname=me, **(task_vars or {})),
-                        Templar())
+    return FleetContext(dict(hostvars.get(me, {}), hostvars=HostVars(hostvars), inventory_hostname=me,
+                             **(task_vars or {})), Templar())
 
 
 HOSTVARS = {"monitor": {"sitelink_owner": "monitoring"},
@@ -68,3 +81,22 @@ def test_external_sites_take_no_part_in_the_agreement():
                 "peer": {"sitelink_site": {"id": 2, "platform": "external", "public_key": "x"}}}
     model, _plans = inventory.compute(context(hostvars, "hub"))
     assert not [p for p in model.problems if "differs" in str(p)], model.problems
+
+
+def test_a_value_the_sites_share_is_looked_at_once_whatever_the_fleet_size():
+    """A fleet-wide topology listing every link, on the sites' group: once, not once per site (that grew with the
+    square of the fleet)."""
+    looked = []
+
+    class Counting(Templar):
+        @staticmethod
+        def is_template(value):
+            looked.append(value)
+            return False
+
+    topology = {"type": "hub_spoke", "hubs": ["s0"], "links": [{"sites": ["s0", "s%d" % i]} for i in range(1, 300)]}
+    hostvars = dict(("s%d" % i, {"sitelink_site": {"id": i + 1}, "sitelink_topology": topology}) for i in range(300))
+    fleet = FleetContext({"hostvars": HostVars(hostvars), "inventory_hostname": "s0", "sitelink_topology": topology},
+                         Counting())
+    values = fleet.values("sitelink_topology", sorted(hostvars))
+    assert len(looked) == 1 and all(v == topology for v in values.values())
