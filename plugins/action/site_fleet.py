@@ -31,13 +31,24 @@ class ActionModule(FleetAction):
             result.update(self.render(fleet, render_dir, plans, play))
             return result
         # run once: one warning per platform for the run (e.g. every site whose password would cross in clear text)
-        warnings = []
+        warnings = self.lockout_warnings(fleet, play)
         for driver in drivers.DRIVERS.values():
             warnings += driver.fleet_warnings(fleet, [h for h in play if drivers.of(plans[h]) is driver],
                                               [p for p in outside if drivers.of(plans[p]) is driver])
         if warnings:
             result["warnings"] = warnings
         return result
+
+    @staticmethod
+    def lockout_warnings(fleet, play):
+        """The lockout guard says which sites it could not check (a safety check that cannot run says so)."""
+        unchecked = inventory.unchecked_by_lockout(fleet.sites_vars(), play)
+        if not unchecked:
+            return []
+        return ["the lockout guard could not check %d site(s) (%s): each is reached at a host name, and the guard "
+                "compares addresses and looks no name up. Give ansible_host as an address to have it checked, or set "
+                "sitelink_management_through_tunnel: true where the controller does reach the site through a tunnel"
+                % (len(unchecked), inventory.named(unchecked))]
 
     def render(self, fleet, dest, plans, play):
         settings = site_files.render_settings(fleet, play, self._task.args)

@@ -16,6 +16,7 @@ import socket
 import yaml
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.module_utils.parsing.convert_bool import boolean
 
 from ansible_collections.sitelink.tunnels.plugins.module_utils import platforms
 from ansible_collections.sitelink.tunnels.plugins.module_utils.common import names
@@ -73,7 +74,7 @@ def agreement(values):
             groups.setdefault(None if value is ABSENT else fingerprint(value), []).append(site)
         if len(groups) > 1:
             sides = sorted(groups.items(), key=lambda item: (item[0] is None, -len(item[1]), item[1]))
-            words = ["%s: %s" % (_hosts(sites), "not set" if key is None else "value %d" % (i + 1))
+            words = ["%s: %s" % (named(sites), "not set" if key is None else "value %d" % (i + 1))
                      for i, (key, sites) in enumerate(sides)]
             problems.append((name, "differs between the sites (%s); both ends of a link must use one value: set it "
                                    "once for every site (for example in group_vars/all)" % "; ".join(words)))
@@ -84,9 +85,10 @@ def agreement(values):
     return settings, problems
 
 
-def _hosts(hosts):
-    named = ", ".join(str(h) for h in hosts[:NAMED_IN_MESSAGE])
-    return named + (" and %d more" % (len(hosts) - NAMED_IN_MESSAGE) if len(hosts) > NAMED_IN_MESSAGE else "")
+def named(hosts):
+    """Hosts for a message: the first few by name, then how many more."""
+    shown = ", ".join(str(h) for h in hosts[:NAMED_IN_MESSAGE])
+    return shown + (" and %d more" % (len(hosts) - NAMED_IN_MESSAGE) if len(hosts) > NAMED_IN_MESSAGE else "")
 
 
 def controller_address(target):
@@ -102,15 +104,45 @@ def controller_address(target):
         return None
 
 
+def opted_out(host_vars):
+    """Whether the site says the controller reaches it through a tunnel (sitelink_management_through_tunnel), read as
+    Ansible reads a boolean: an INI inventory line gives the text "false", which must not switch the guard off."""
+    return MANAGED_THROUGH_TUNNEL in host_vars and boolean(plain(host_vars[MANAGED_THROUGH_TUNNEL]), strict=False)
+
+
+def management_target(host, host_vars):
+    """What the controller connects to: ansible_host, else the inventory name."""
+    return str(plain(host_vars["ansible_host"])) if "ansible_host" in host_vars else str(host)
+
+
+def unchecked_by_lockout(sites_vars, play_hosts):
+    """The play's sites the lockout guard cannot check: they are reached at a host name, and the guard compares
+    addresses without looking names up (a look-up could hang the whole fleet step)."""
+    out = []
+    for host in play_hosts:
+        host_vars = sites_vars.get(host)
+        if host_vars is not None and not opted_out(host_vars) and \
+                _address_or_none(management_target(host, host_vars)) is None:
+            out.append(host)
+    return out
+
+
+def _address_or_none(text):
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        return None
+
+
 def management_addresses(sites_vars, play_hosts, find_controller=controller_address):
     """{play site: [(address, what)]} the lockout guard checks; a site with sitelink_management_through_tunnel
     (the controller does reach it through a tunnel) is left out."""
     out = {}
     for host in play_hosts:
         host_vars = sites_vars.get(host)
-        if host_vars is None or (MANAGED_THROUGH_TUNNEL in host_vars and plain(host_vars[MANAGED_THROUGH_TUNNEL])):
+        if host_vars is None or opted_out(host_vars):
             continue
-        target = str(plain(host_vars["ansible_host"])) if "ansible_host" in host_vars else str(host)
+        target = management_target(host, host_vars)
         found = [(target, "its management address, ansible_host")]
         controller = find_controller(target)
         if controller:

@@ -109,3 +109,19 @@ def test_the_warning_names_only_the_sites_on_the_plain_api(tls_fleet, tmp_path):
     assert run.returncode == 0, run.out[-4000:]
     found = warnings(run.out)
     assert len(found) == 1 and "1 RouterOS site(s) (branch-b)" in found[0], found
+
+
+def test_a_site_reached_at_a_host_name_is_named_as_one_the_lockout_guard_could_not_check(tls_fleet, tmp_path):
+    """The guard compares addresses and looks no name up: it says which sites it left unchecked."""
+    lab, _cert = tls_fleet
+    plain = dict((name, {"port": lab.port(name), "tls": False}) for name in WAN)
+    inventory = connections(tmp_path, lab, plain)
+    with open(inventory, encoding="utf-8") as handle:
+        hosts = json.load(handle)
+    hosts["all"]["hosts"]["branch-b"]["ansible_host"] = "localhost"
+    with open(inventory, "w", encoding="utf-8") as handle:
+        json.dump(hosts, handle)
+    run = play(GOOD, inventory, *NO_VERIFY)
+    assert run.returncode == 0, run.out[-4000:]
+    assert "the lockout guard could not check 1 site(s) (branch-b): each is reached at a host name" in run.out, \
+        run.out[-3000:]

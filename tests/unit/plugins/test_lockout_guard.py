@@ -48,3 +48,20 @@ def test_loopback_host_names_and_unrelated_controllers_pass():
 def test_the_controller_address_is_found_without_sending_anything():
     assert fleet.controller_address("127.0.0.1") == "127.0.0.1"
     assert fleet.controller_address("not-an-address") is None
+
+
+def test_the_opt_out_is_read_as_ansible_reads_a_boolean():
+    """An INI inventory line gives the text "false": it keeps the guard on, as false does."""
+    refused = problems(sites())
+    for off in ("false", "no", "0", False):
+        assert problems(sites(sitelink_management_through_tunnel=off)) == refused, off
+    for on in ("true", "yes", True):
+        assert problems(sites(sitelink_management_through_tunnel=on)) == [], on
+
+
+def test_the_sites_the_guard_cannot_check_are_named():
+    every = sites(ansible_host="branch.example.net")
+    every["named"] = {"sitelink_site": {"id": 3}}                       # no ansible_host: reached at its name
+    every["optout"] = {"sitelink_site": {"id": 4}, "ansible_host": "optout.example.net",
+                       "sitelink_management_through_tunnel": "yes"}
+    assert fleet.unchecked_by_lockout(every, ["hub", "branch", "named", "optout", "absent"]) == ["branch", "named"]
