@@ -85,10 +85,10 @@ def agreement(values):
     return settings, problems
 
 
-def named(hosts):
+def named(hosts, most=NAMED_IN_MESSAGE):
     """Hosts for a message: the first few by name, then how many more."""
-    shown = ", ".join(str(h) for h in hosts[:NAMED_IN_MESSAGE])
-    return shown + (" and %d more" % (len(hosts) - NAMED_IN_MESSAGE) if len(hosts) > NAMED_IN_MESSAGE else "")
+    shown = ", ".join(str(h) for h in hosts[:most])
+    return shown + (" and %d more" % (len(hosts) - most) if len(hosts) > most else "")
 
 
 def controller_address(target):

@@ -125,3 +125,15 @@ def test_a_site_reached_at_a_host_name_is_named_as_one_the_lockout_guard_could_n
     assert run.returncode == 0, run.out[-4000:]
     assert "the lockout guard could not check 1 site(s) (branch-b): each is reached at a host name" in run.out, \
         run.out[-3000:]
+
+
+def test_unchecked_certificates_warn_once_naming_the_sites(tls_fleet, tmp_path):
+    lab, cert = tls_fleet
+    settings = over_tls(lab, cert)
+    settings["hub"] = {"port": lab.port("hub", "api-ssl"), "validate_certs": False}
+    run = play(GOOD, connections(tmp_path, lab, settings), *NO_VERIFY)
+    assert run.returncode == 0, run.out[-4000:]
+    assert run.out.count("validate_certs is false") == 1, run.out[-3000:]
+    assert "sitelink_routeros.validate_certs is false for 1 RouterOS site(s) (hub): their certificates are not " \
+        "checked" in run.out
+    assert warnings(run.out) == []

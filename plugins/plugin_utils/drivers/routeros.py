@@ -16,8 +16,9 @@ from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.errors i
 from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.info import add_handshake_seconds, gather
 from ansible_collections.sitelink.tunnels.plugins.module_utils.platforms import routeros as platform
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import plan as planner
-from ansible_collections.sitelink.tunnels.plugins.plugin_utils.context import role_flag
+from ansible_collections.sitelink.tunnels.plugins.plugin_utils.context import connection_options
 from ansible_collections.sitelink.tunnels.plugins.plugin_utils.drivers.base import Driver, finished, new_result, record
+from ansible_collections.sitelink.tunnels.plugins.plugin_utils.inventory import named
 from ansible_collections.sitelink.tunnels.plugins.plugin_utils.routeros_action import (
     SessionFacts, needed_policies, ping_addresses, run_resource)
 
@@ -144,20 +145,31 @@ class RouterosDriver(Driver):
         return None
 
     def fleet_warnings(self, fleet, play_sites, outside_sites):
-        """One warning naming every RouterOS site whose API sessions this play opens without TLS: the play's sites
-        (each with sitelink_routeros in its own scope) and the peers outside it whose keys are read."""
+        """One warning per weakness, naming every RouterOS site whose API sessions this play opens so: the play's
+        sites (each with sitelink_routeros in its own scope) and the peers outside it whose keys are read."""
         settings = fleet.role_setting("sitelink_routeros", play_sites)
-        clear = [s for s in play_sites if not role_flag(settings[s], "tls")]
-        clear += [s for s in outside_sites if not fleet.connection(s)["tls"]]
-        if not clear:
-            return []
-        clear.sort()
-        named = ", ".join(clear[:NAMED_IN_WARNING])
-        if len(clear) > NAMED_IN_WARNING:
-            named += " and %d more" % (len(clear) - NAMED_IN_WARNING)
-        return ["sitelink_routeros.tls is false for %d RouterOS site(s) (%s): the API password crosses the network "
-                "in clear text, readable by anyone on the path. Enable api-ssl on those routers and drop tls: false "
-                "(give their CA with sitelink_routeros.ca_path)." % (len(clear), named)]
+        options = [connection_options(settings[s], s) for s in play_sites]
+        options += [fleet.connection(s) for s in outside_sites]
+        sites = list(play_sites) + list(outside_sites)
+        found = []
+        for weak, words in SESSION_WEAKNESSES:
+            weak_sites = sorted(site for site, option in zip(sites, options) if weak(option))
+            if weak_sites:
+                found.append(words % (len(weak_sites), named(weak_sites, NAMED_IN_WARNING)))
+        return found
+
+
+# (which sessions are weak, the warning) for the whole run
+SESSION_WEAKNESSES = (
+    (lambda option: not option["tls"],
+     "sitelink_routeros.tls is false for %d RouterOS site(s) (%s): the API password crosses the network in clear "
+     "text, readable by anyone on the path. Enable api-ssl on those routers and drop tls: false (give their CA with "
+     "sitelink_routeros.ca_path)."),
+    (lambda option: option["tls"] and not option["validate_certs"],
+     "sitelink_routeros.validate_certs is false for %d RouterOS site(s) (%s): their certificates are not checked, so "
+     "anyone on the path can pose as the router and read the API password. Give the routers' CA with "
+     "sitelink_routeros.ca_path and drop validate_certs: false."),
+)
 
 
 def peers_as_applied(ctx, plan, keys, results):
