@@ -15,12 +15,13 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export PATH := $(BIN):$(PATH)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help deps venv test sanity lint emulator-tests unit-tests integration-tests molecule-tests demo bench clean
+.PHONY: help deps venv test release-check sanity lint emulator-tests unit-tests integration-tests molecule-tests demo bench clean
 
 help:
 	@echo "make demo   - start the built-in lab of emulated routers and run the main job on it"
 	@echo "make test   - the whole suite (what CI runs)"
 	@echo "make venv   - only set up $(VENV) and the Debian packages"
+	@echo "make release-check - changelog lint; build the tarball, the Galaxy importer must accept it; install it, render"
 	@echo "make bench  - site_tunnel.yml vs community.routeros api_modify and Ansible's floor (50/100/200 sites); render only (200, 1000); module cost; Linux sites"
 
 deps:
@@ -45,6 +46,23 @@ $(COLL_DIR):
 venv: $(VENV)/.done $(COLL_DIR)
 	@$(MAKE) --no-print-directory deps
 	@$(BIN)/python -c "import rosemu.lab" 2>/dev/null || $(BIN)/python -m pip install -q -e lab -c $(CONSTRAINTS)
+
+# Release checks, in a venv of their own (requirements/release.txt says why): antsibull-changelog accepts the
+# fragments; the Galaxy importer accepts the built tarball with no error and no warning (locally, no containers:
+# tests/tools/galaxy-importer.cfg); and the tarball, installed into a fresh venv with only what the README's Install
+# section lists, runs sitelink.tunnels.site_tunnel render only. About 40 s once the release venv exists (building
+# it: about 20 s more).
+RELEASE_VENV := $(CURDIR)/build/release-venv
+RELEASE_CONSTRAINTS := requirements/release-constraints.txt
+$(RELEASE_VENV)/.done: requirements/release.txt $(RELEASE_CONSTRAINTS)
+	@rm -rf $(RELEASE_VENV) && $(PYTHON) -m venv $(RELEASE_VENV)
+	$(RELEASE_VENV)/bin/python -m pip install -q -r requirements/release.txt -c $(RELEASE_CONSTRAINTS)
+	@touch $@
+
+release-check: $(RELEASE_VENV)/.done
+	$(RELEASE_VENV)/bin/antsibull-changelog lint
+	tests/tools/galaxy_import_check.sh $(RELEASE_VENV)
+	tests/tools/install_check.sh build/dist/sitelink-tunnels-$$(sed -n 's/^version: *//p' galaxy.yml).tar.gz
 
 # ansible-test resolves symlinks, so sanity runs on a copy of the tracked (and new, unignored) files.
 sanity: venv
@@ -87,7 +105,7 @@ molecule-tests: venv
 		rm -f $$audit/secrets.json; \
 	done
 
-test: venv sanity lint emulator-tests unit-tests integration-tests molecule-tests
+test: venv release-check sanity lint emulator-tests unit-tests integration-tests molecule-tests
 	@echo "make test: all suites passed"
 
 demo: venv
