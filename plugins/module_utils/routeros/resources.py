@@ -26,6 +26,7 @@ CLEAR = object()   # the router's default is "absent": reset with `=!field=`
 
 MINIMUM = (7, 1)   # WireGuard came with RouterOS 7
 NEWEST = (7, 18)   # the release a render-only script is written for (no router to ask)
+LATEST = (7, 21)   # the newest release whose fields the catalogue describes: since/until lie in MINIMUM..LATEST
 
 # What the engine reads of every row besides the fields (engine.proplist): a read filter may name them.
 ROW_ATTRIBUTES = (".id", "comment", "dynamic")
@@ -192,13 +193,13 @@ def _declared_twice(resource):
 
 
 def _versions(resource):
-    """Releases within the supported range (MINIMUM to NEWEST), since not after until."""
+    """Releases within the supported range (MINIMUM to LATEST), since not after until."""
     for field in resource.fields:
         for bound in ("since", "until"):
             value = getattr(field, bound)
-            if value is not None and not MINIMUM <= value <= NEWEST:
+            if value is not None and not MINIMUM <= value <= LATEST:
                 yield "option %r: %s=%s is outside the supported releases %s-%s" % (
-                    field.option, bound, shown(value), shown(MINIMUM), shown(NEWEST))
+                    field.option, bound, shown(value), shown(MINIMUM), shown(LATEST))
         if field.since and field.until and field.since > field.until:
             yield "option %r: since=%s is after until=%s" % (field.option, shown(field.since), shown(field.until))
 
@@ -359,7 +360,8 @@ TUNNEL_ENDS = {4: ("", "0.0.0.0"), 6: (", an IPv6 address", "::")}
 
 def tunnel_fields(version, mtu_doc):
     """GRE/EoIP over IPv4 (/interface/gre, eoip) or IPv6 (gre6, eoipv6): the same options, addresses of the family;
-    the IPv6 menus have no allow-fast-path (lab/FIDELITY.md)."""
+    the IPv6 menus have no allow-fast-path (lab/FIDELITY.md), and dont-fragment only from 7.21 (community.routeros
+    _api_data.py, PR #433 "add changes for RouterOS 7.21"; routeros-review-3.md N1)."""
     where, anywhere = TUNNEL_ENDS[version]
     return (
         Field("remote_address", k.Address(), required=True,
@@ -371,7 +373,8 @@ def tunnel_fields(version, mtu_doc):
               doc="C(interval,retries) (RouterOS default C(10s,10)); an empty string turns it off."),
         Field("dscp", k.Int("inherit"), default="inherit", doc="DSCP value 0-63 or C(inherit)."),
         Field("clamp_tcp_mss", k.BOOL, default=True, doc="Clamp TCP MSS to the tunnel MTU."),
-        Field("dont_fragment", default="no", choices=("no", "inherit"), doc="C(no) or C(inherit)."),
+        Field("dont_fragment", default="no", choices=("no", "inherit"), since=None if version == 4 else "7.21",
+              doc="C(no) or C(inherit)%s." % ("" if version == 4 else " (RouterOS 7.21+)")),
     ) + ((Field("allow_fast_path", k.BOOL, default=True, doc="Allow fast path (must be off with IPsec)."),)
          if version == 4 else ()) + (
         Field("ipsec_secret", default=CLEAR, secret=True,
