@@ -401,8 +401,10 @@ CATALOGUE = {m.path: m for m in MENUS}
 
 # Named version profiles: `rosemu --routeros-version 7.16` (or a full version such as 7.16.2). The fields of each
 # menu follow the release (Field.since / until); FIDELITY.md lists the differences and their sources.
-# 7.20: no field of the modelled menus changed after 7.17 in the sources (lab/FIDELITY.md, Releases)
-PROFILES = {"7.12": "7.12.1 (stable)", "7.16": "7.16.2 (stable)", "7.18": "7.18.2 (stable)", "7.20": "7.20.4 (stable)"}
+# 7.20: the 7.18 menus (no modelled field changed in 7.19-7.20); 7.21 adds gre6/eoipv6 dont-fragment (lab/FIDELITY.md,
+# Releases)
+PROFILES = {"7.12": "7.12.1 (stable)", "7.16": "7.16.2 (stable)", "7.18": "7.18.2 (stable)", "7.20": "7.20.4 (stable)",
+            "7.21": "7.21.2 (stable)"}
 _RELEASE_MENUS = {}
 
 
