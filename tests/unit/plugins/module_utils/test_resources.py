@@ -52,6 +52,9 @@ CONTRADICTIONS = [
      r"resource thing: option 'port': since=6.48 is outside the supported releases 7.1-7.21"),
     (dict(fields=(NAME, Field("port", until="8.1"))),
      r"resource thing: option 'port': until=8.1 is outside the supported releases 7.1-7.21"),
+    (dict(fields=(NAME, Field("port", family_since={"ipv6": "7.25"}))),
+     r"resource thing: option 'port': family_since\[ipv6\]=7.25 is outside the supported releases 7.1-7.21; option "
+     r"'port': family_since names 'ipv6', which is no path of it"),
     (dict(fields=(Field("name", since="7.15"), PORT)), "resource thing: key names 'name', which only some releases"),
     (dict(exclusive=("port",), fields=(NAME, Field("port", since="7.15"))),
      "resource thing: exclusive names 'port', which only some releases have"),
