@@ -318,6 +318,7 @@ MENUS = (
         F("routing-table", v.Enum("main"), "main"),
         F("scope", v.Int(0, 255), "30"),
         F("target-scope", v.Int(0, 255), "10"),
+        F("pref-src", v.Address(6), nullable=True, since=(7, 20)),     # community.routeros _api_data.py
         F("blackhole", BOOL, nullable=True),
         F("check-gateway", v.Enum("none", "ping", "bfd", "bfd-multihop"), nullable=True),
         RO("dynamic", BOOL), RO("active", BOOL), RO("inactive", BOOL), RO("static", BOOL), RO("ecmp", BOOL),
@@ -401,8 +402,7 @@ CATALOGUE = {m.path: m for m in MENUS}
 
 # Named version profiles: `rosemu --routeros-version 7.16` (or a full version such as 7.16.2). The fields of each
 # menu follow the release (Field.since / until); FIDELITY.md lists the differences and their sources.
-# 7.20: the 7.18 menus (no modelled field changed in 7.19-7.20); 7.21 adds gre6/eoipv6 dont-fragment (lab/FIDELITY.md,
-# Releases)
+# 7.20: the 7.18 menus and /ipv6/route pref-src; 7.21 adds gre6/eoipv6 dont-fragment (lab/FIDELITY.md, Releases)
 PROFILES = {"7.12": "7.12.1 (stable)", "7.16": "7.16.2 (stable)", "7.18": "7.18.2 (stable)", "7.20": "7.20.4 (stable)",
             "7.21": "7.21.2 (stable)"}
 _RELEASE_MENUS = {}
