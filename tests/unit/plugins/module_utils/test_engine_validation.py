@@ -60,4 +60,3 @@ def test_an_option_one_family_has_only_from_a_later_release_is_refused_on_that_f
         "/ipv6/route in RouterOS 7.18, which r1 runs (it needs 7.20 or later)"]
     assert problems("2001:db8:1::/64", (7, 20)) == problems("10.1.0.0/24", (7, 18)) == []
     assert problems("10.1.0.0/24", (7, 1)) == []
-
