@@ -9,7 +9,8 @@ For each size (a hub and N-1 spokes, GRE / EoIP / plain WireGuard links):
     subset selected with `restrict` on a comment prefix); first run and re-run;
   - floor: one `ansible.builtin.debug` task per host.
 Each gets a fresh set of emulated routers.  community.routeros is taken from the `ansible` package on PyPI into
-build/bench/collections (for the benchmark only; it is not a requirement of the project).  Prints seconds,
+build/community_routeros (tests/tools/community_routeros.py, shared with the tests that compare our field catalogue
+with its API data; it is not a requirement of the project).  Prints seconds,
 seconds per site, sentences read and written per run, and the ratios; writes JSON.  Usage:
   .venv/bin/python benchmarks/versus_api_modify.py --sites 50 100 200 --json build/bench/versus_api_modify.json
 """
@@ -21,22 +22,20 @@ import subprocess
 import sys
 import tempfile
 import time
-import zipfile
 
 import yaml
 
 from rosemu.lab import Lab
 from rosemu.router import Counters
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import fleet_run  # noqa: E402  (the fleet of the other benchmark: same sites, same routers)
-
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "tests", "tools"))
+import fleet_run  # noqa: E402  (the fleet of the other benchmark: same sites, same routers)
+import community_routeros  # noqa: E402  (the pinned `ansible` package's community.routeros)
+
 BIN = os.path.dirname(sys.executable)
 BENCH = os.path.join(ROOT, "build", "bench")
-OTHERS = os.path.join(BENCH, "collections")
-COMMUNITY_ROUTEROS = os.path.join(OTHERS, "ansible_collections", "community", "routeros")
-ANSIBLE_PACKAGE = "ansible>=12,<13"      # the community package of ansible-core 2.19
 sys.path.insert(0, os.path.join(ROOT, "build", "collections"))
 
 from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros import resources  # noqa: E402
@@ -45,19 +44,6 @@ from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import v
 from ansible_collections.sitelink.tunnels.plugins.module_utils.wireguard import keys  # noqa: E402
 
 MARK = "bench"                            # the api_modify playbook's own comment prefix
-
-
-def community_routeros():
-    """community.routeros from the `ansible` wheel, unpacked once under build/bench (nothing else of it)."""
-    if os.path.isdir(COMMUNITY_ROUTEROS):
-        return
-    download = os.path.join(BENCH, "download")
-    subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "-d", download, ANSIBLE_PACKAGE],
-                   check=True)
-    wheel = [f for f in os.listdir(download) if f.startswith("ansible-") and f.endswith(".whl")][0]
-    with zipfile.ZipFile(os.path.join(download, wheel)) as archive:
-        archive.extractall(OTHERS, [n for n in archive.namelist()
-                                    if n.startswith("ansible_collections/community/routeros/")])
 
 
 # The api_modify playbook: what a community.routeros user writes for the same objects.
@@ -284,7 +270,7 @@ def measure(sites, forks, aggregate, tools=TOOLS):
             result["site_tunnel"] = {"first": first, "rerun": rerun, "first_verify_off": applied_only}
         if "api_modify" in tools:
             first, rerun = runs(tmp, "api_modify", plays["api_modify"], inventory, api_modify_vars(inventory), specs,
-                                forks, OTHERS + os.pathsep + ours)
+                                forks, community_routeros.collections_path() + os.pathsep + ours)
             result["api_modify"] = {"first": first, "rerun": rerun}
         if "floor" in tools:
             result["floor_s"] = runs(tmp, "floor", plays["floor"], inventory, {}, specs, forks, ours, times=1)[0]["seconds"]
@@ -307,7 +293,7 @@ def main():
     parser.add_argument("--json", default=os.path.join(BENCH, "versus_api_modify.json"))
     args = parser.parse_args()
     if "api_modify" in args.tools:
-        community_routeros()
+        community_routeros.collections_path()      # fetched before any clock starts
     results = [measure(n, args.forks, args.aggregate, args.tools) for n in args.sites]
     print("hub and spokes (GRE, EoIP, plain), aggregate %s, forks %d, %d cores; fresh routers per tool"
           % (args.aggregate, args.forks, os.cpu_count()))

@@ -94,14 +94,15 @@ def _interface_menu(path, type_name, autoname, fields, mtu=MTU_AUTO, **kw):
 
 def tunnel_fields(version):
     """GRE/EoIP over IPv4 (/interface/gre, eoip) or IPv6 (gre6, eoipv6): the same fields, addresses of the family;
-    the IPv6 menus have no allow-fast-path (a 7.23 /console/inspect capture of eoipv6; gre6 assumed alike)."""
+    the IPv6 menus have no allow-fast-path (a 7.23 /console/inspect capture of eoipv6; gre6 assumed alike), and
+    dont-fragment only from 7.21 (community.routeros _api_data.py, PR #433 "add changes for RouterOS 7.21")."""
     return (
         F("local-address", v.Address(version), "0.0.0.0" if version == 4 else "::"),
         F("remote-address", v.Address(version), required=True),
         F("keepalive", v.Keepalive(), "10s,10", nullable=True),
         F("dscp", v.Int(0, 63, words=("inherit",)), "inherit"),
         F("clamp-tcp-mss", BOOL, "true"),
-        F("dont-fragment", v.Enum("no", "inherit"), "no"),
+        F("dont-fragment", v.Enum("no", "inherit"), "no", since=None if version == 4 else (7, 21)),
     ) + ((F("allow-fast-path", BOOL, "true"),) if version == 4 else ()) + (
         F("ipsec-secret", nullable=True, sensitive=True),
         RO("current-remote-address"),
@@ -127,7 +128,9 @@ def eoip_fields(version):
 
 
 def firewall_fields(version):
-    """One field table for /ip and /ipv6 firewall filters."""
+    """One field table for /ip and /ipv6 firewall filters.  Releases and menus of the fields as community.routeros's
+    versioned API data has them (lab/tests/test_schema_vs_community_routeros.py): IPv6 connection-nat-state from
+    7.15, hw-offload on the IPv4 filter only."""
     return (
         F("chain", required=True),
         F("action", v.Enum("accept", "drop", "reject", "jump", "return", "passthrough", "log",
@@ -146,10 +149,10 @@ def firewall_fields(version):
         F("in-interface-list", v.Reference("/interface/list", negate=True, extra=INTERFACE_LIST_BUILTIN), nullable=True),
         F("out-interface-list", v.Reference("/interface/list", negate=True, extra=INTERFACE_LIST_BUILTIN), nullable=True),
         F("connection-state", v.EnumSet("established", "related", "new", "invalid", "untracked"), nullable=True),
-        F("connection-nat-state", v.EnumSet("srcnat", "dstnat"), nullable=True),
+        F("connection-nat-state", v.EnumSet("srcnat", "dstnat"), nullable=True,
+          since=(7, 15) if version == 6 else None),
         F("ipsec-policy", nullable=True),
-    ) + ((F("hop-limit", nullable=True),) if version == 6 else ()) + (
-        F("hw-offload", BOOL, nullable=True),
+    ) + ((F("hop-limit", nullable=True),) if version == 6 else (F("hw-offload", BOOL, nullable=True),)) + (
         F("jump-target", nullable=True),
         F("reject-with", nullable=True),
         F("address-list", nullable=True),
@@ -167,7 +170,7 @@ def mangle_fields(version):
     (MikroTik manual, Mangle: action=change-mss, new-mss=clamp-to-pmtu, tcp-flags)."""
     actions = v.Enum("accept", "passthrough", "jump", "return", "log", "change-mss", "mark-connection",
                      "mark-packet", "mark-routing", "change-ttl", "change-dscp", "clamp-mss-to-pmtu")
-    return tuple(f for f in firewall_fields(version) if f.name not in ("action", "reject-with")) + (
+    return tuple(f for f in firewall_fields(version) if f.name not in ("action", "reject-with", "hw-offload")) + (
         F("action", actions, "accept"),
         F("new-mss", nullable=True),
         F("tcp-flags", nullable=True),
@@ -212,7 +215,7 @@ MENUS = (
         F("frame-types", v.Enum("admit-all", "admit-only-untagged-and-priority-tagged",
                                 "admit-only-vlan-tagged"), "admit-all"),
         F("ingress-filtering", BOOL, "true"),
-        F("port-cost-mode", v.Enum("long", "short"), "long"),
+        F("port-cost-mode", v.Enum("long", "short"), "long", since=(7, 13)),
     )),
     _interface_menu("/interface/wireguard", "wg", "wireguard", (
         F("listen-port", v.Int(1, 65535), "13231"),
@@ -288,7 +291,7 @@ MENUS = (
         F("eui-64", BOOL, "false"),
         F("from-pool", default=""),
         F("no-dad", BOOL, "false"),
-        F("auto-link-local", BOOL, "true"),
+        F("auto-link-local", BOOL, "true", since=(7, 18)),
         RO("actual-interface"), RO("invalid", BOOL), RO("dynamic", BOOL), RO("link-local", BOOL),
         RO("deprecated", BOOL), RO("global", BOOL),
     ) + COMMON_TAIL, unique=((("address", "interface"), "already have such address"),)),
@@ -315,6 +318,7 @@ MENUS = (
         F("routing-table", v.Enum("main"), "main"),
         F("scope", v.Int(0, 255), "30"),
         F("target-scope", v.Int(0, 255), "10"),
+        F("pref-src", v.Address(6), nullable=True, since=(7, 20)),     # community.routeros _api_data.py
         F("blackhole", BOOL, nullable=True),
         F("check-gateway", v.Enum("none", "ping", "bfd", "bfd-multihop"), nullable=True),
         RO("dynamic", BOOL), RO("active", BOOL), RO("inactive", BOOL), RO("static", BOOL), RO("ecmp", BOOL),
@@ -398,8 +402,9 @@ CATALOGUE = {m.path: m for m in MENUS}
 
 # Named version profiles: `rosemu --routeros-version 7.16` (or a full version such as 7.16.2). The fields of each
 # menu follow the release (Field.since / until); FIDELITY.md lists the differences and their sources.
-# 7.20: no field of the modelled menus changed after 7.17 in the sources (lab/FIDELITY.md, Releases)
-PROFILES = {"7.12": "7.12.1 (stable)", "7.16": "7.16.2 (stable)", "7.18": "7.18.2 (stable)", "7.20": "7.20.4 (stable)"}
+# 7.20: the 7.18 menus and /ipv6/route pref-src; 7.21 adds gre6/eoipv6 dont-fragment (lab/FIDELITY.md, Releases)
+PROFILES = {"7.12": "7.12.1 (stable)", "7.16": "7.16.2 (stable)", "7.18": "7.18.2 (stable)", "7.20": "7.20.4 (stable)",
+            "7.21": "7.21.2 (stable)"}
 _RELEASE_MENUS = {}
 
 

@@ -2,6 +2,7 @@
 
 import time
 
+import librouteros
 import pytest
 from librouteros.exceptions import TrapError
 
@@ -141,6 +142,27 @@ def test_no_empty_reply_before_7_18():
         client = RawClient(lab.port("old"))
         client.login()
         assert client.command("/interface/gre/print") == [["!done"]]
+    finally:
+        lab.stop()
+
+
+@pytest.mark.parametrize("version, accepted", [("7.20.4 (stable)", False), ("7.21.2 (stable)", True)])
+def test_gre6_and_eoipv6_have_dont_fragment_from_7_21(version, accepted):
+    """routeros-review-3.md N1: a 7.20 router refuses the field on the IPv6 menus; gre (IPv4) has it in both."""
+    lab = make_lab([RouterSpec("r", version=version)])
+    try:
+        api = librouteros.connect("127.0.0.1", "admin", "", port=lab.port("r"), timeout=10)
+        assert api.path("interface", "gre").add(**{"name": "g4", "remote-address": "192.0.2.1", "dont-fragment": "no"})
+        for menu, extra in (("gre6", {}), ("eoipv6", {"tunnel-id": 7})):
+            row = dict(name=menu, **{"remote-address": "2001:db8::1", "dont-fragment": "inherit"}, **extra)
+            if accepted:
+                api.path("interface", menu).add(**row)
+                assert [r["dont-fragment"] for r in api.path("interface", menu)] == ["inherit"]
+            else:
+                with pytest.raises(TrapError) as err:
+                    api.path("interface", menu).add(**row)
+                assert err.value.message == "unknown parameter dont-fragment"
+        api.close()
     finally:
         lab.stop()
 

@@ -26,6 +26,7 @@ CLEAR = object()   # the router's default is "absent": reset with `=!field=`
 
 MINIMUM = (7, 1)   # WireGuard came with RouterOS 7
 NEWEST = (7, 18)   # the release a render-only script is written for (no router to ask)
+LATEST = (7, 21)   # the newest release whose fields the catalogue describes: since/until lie in MINIMUM..LATEST
 
 # What the engine reads of every row besides the fields (engine.proplist): a read filter may name them.
 ROW_ATTRIBUTES = (".id", "comment", "dynamic")
@@ -59,6 +60,7 @@ class Field:
     ref: str = None          # "interface" | "wireguard": must exist before we write
     since: tuple = None      # first RouterOS release with the field
     until: tuple = None      # last one (a later release renamed or dropped it)
+    family_since: dict = None  # {family: release}: the path of that family has the field only from then on
     doc: str = ""            # the module documentation's description; one declaration of a repeated option has it
     choices: tuple = ()      # the values the module accepts (documented and checked by the argument spec)
 
@@ -67,13 +69,19 @@ class Field:
         object.__setattr__(self, "api", self.api or self.option.replace("_", "-"))
         object.__setattr__(self, "since", release(self.since) if self.since else None)
         object.__setattr__(self, "until", release(self.until) if self.until else None)
+        object.__setattr__(self, "family_since", dict((f, release(r)) for f, r in (self.family_since or {}).items()))
 
     def exists_in(self, release_):
         return (self.since is None or release_ >= self.since) and (self.until is None or release_ <= self.until)
 
+    def exists_on(self, release_, family_):
+        """exists_in, on the path of address family `family_` ("" for a resource of one path)."""
+        since = self.family_since.get(family_)
+        return self.exists_in(release_) and (since is None or release_ >= since)
+
     @property
     def versioned(self):
-        return self.since is not None or self.until is not None
+        return self.since is not None or self.until is not None or bool(self.family_since)
 
 
 @dataclass(frozen=True)
@@ -142,12 +150,14 @@ class Resource:
             raise CatalogueError("resource %s: %s" % (self.name, "; ".join(problems)))
 
     def path_for(self, entry):
-        if len(self.paths) == 1:
-            return list(self.paths.values())[0]
-        return self.paths[family(entry.get(self.family_of))]
+        return self.paths[self.family_of_entry(entry)]
 
     def secrets(self):
         return [f for f in self.fields if f.secret]
+
+    def family_of_entry(self, entry):
+        """The key of `paths` an entry's path is under: its address family, or "" for a resource of one path."""
+        return family(entry.get(self.family_of)) if self.family_of else list(self.paths)[0]
 
     def for_release(self, release_):
         """This resource as RouterOS `release_` has it: the fields it lacks are gone, a renamed one has the API name
@@ -192,13 +202,16 @@ def _declared_twice(resource):
 
 
 def _versions(resource):
-    """Releases within the supported range (MINIMUM to NEWEST), since not after until."""
+    """Releases within the supported range (MINIMUM to LATEST), since not after until."""
     for field in resource.fields:
-        for bound in ("since", "until"):
-            value = getattr(field, bound)
-            if value is not None and not MINIMUM <= value <= NEWEST:
+        bounds = [(b, getattr(field, b)) for b in ("since", "until")] + \
+            [("family_since[%s]" % f, r) for f, r in sorted(field.family_since.items())]
+        for bound, value in bounds:
+            if value is not None and not MINIMUM <= value <= LATEST:
                 yield "option %r: %s=%s is outside the supported releases %s-%s" % (
-                    field.option, bound, shown(value), shown(MINIMUM), shown(NEWEST))
+                    field.option, bound, shown(value), shown(MINIMUM), shown(LATEST))
+        for family_ in sorted(set(field.family_since) - set(resource.paths)):
+            yield "option %r: family_since names %r, which is no path of it" % (field.option, family_)
         if field.since and field.until and field.since > field.until:
             yield "option %r: since=%s is after until=%s" % (field.option, shown(field.since), shown(field.until))
 
@@ -359,7 +372,8 @@ TUNNEL_ENDS = {4: ("", "0.0.0.0"), 6: (", an IPv6 address", "::")}
 
 def tunnel_fields(version, mtu_doc):
     """GRE/EoIP over IPv4 (/interface/gre, eoip) or IPv6 (gre6, eoipv6): the same options, addresses of the family;
-    the IPv6 menus have no allow-fast-path (lab/FIDELITY.md)."""
+    the IPv6 menus have no allow-fast-path (lab/FIDELITY.md), and dont-fragment only from 7.21 (community.routeros
+    _api_data.py, PR #433 "add changes for RouterOS 7.21"; routeros-review-3.md N1)."""
     where, anywhere = TUNNEL_ENDS[version]
     return (
         Field("remote_address", k.Address(), required=True,
@@ -371,7 +385,8 @@ def tunnel_fields(version, mtu_doc):
               doc="C(interval,retries) (RouterOS default C(10s,10)); an empty string turns it off."),
         Field("dscp", k.Int("inherit"), default="inherit", doc="DSCP value 0-63 or C(inherit)."),
         Field("clamp_tcp_mss", k.BOOL, default=True, doc="Clamp TCP MSS to the tunnel MTU."),
-        Field("dont_fragment", default="no", choices=("no", "inherit"), doc="C(no) or C(inherit)."),
+        Field("dont_fragment", default="no", choices=("no", "inherit"), since=None if version == 4 else "7.21",
+              doc="C(no) or C(inherit)%s." % ("" if version == 4 else " (RouterOS 7.21+)")),
     ) + ((Field("allow_fast_path", k.BOOL, default=True, doc="Allow fast path (must be off with IPsec)."),)
          if version == 4 else ()) + (
         Field("ipsec_secret", default=CLEAR, secret=True,
@@ -445,7 +460,9 @@ ROUTES = Resource(
         Field("routing_table", default="main", doc="Routing table (RouterOS default C(main))."),
         Field("distance", k.INT, default=1, doc="Administrative distance (default 1)."),
         Field("check_gateway", default=CLEAR, choices=("none", "arp", "ping", "bfd"), doc="How to check the gateway."),
-        Field("pref_src", k.Address(), default=CLEAR, doc="Preferred source address."),
+        # /ipv6/route has pref-src only from 7.20 (community.routeros _api_data.py; routeros-review-3.md E2)
+        Field("pref_src", k.Address(), default=CLEAR, family_since={"ipv6": "7.20"},
+              doc="Preferred source address (on an IPv6 route RouterOS 7.20+)."),
         DISABLED,
     ),
     read_only=("active", "immediate-gw"),

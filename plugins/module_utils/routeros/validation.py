@@ -59,6 +59,12 @@ class Validator(object):
             out.append("%s: %s is not in RouterOS %s, which %s runs%s" % (
                 where, option, shown(self.release), self.router,
                 " (it needs %s or later)" % shown(min(since)) if since else ""))
+        family_ = self.full.family_of_entry(entry)
+        for field in self.resource.fields:
+            if not field.exists_on(self.release, family_) and entry.get(field.option) not in (None, ""):
+                out.append("%s: %s is not on %s in RouterOS %s, which %s runs (it needs %s or later)" % (
+                    where, field.option, self.full.paths[family_], shown(self.release), self.router,
+                    shown(field.family_since[family_])))
         return out
 
     @staticmethod

@@ -48,3 +48,15 @@ def test_an_interface_name_taken_by_another_type_is_refused():
     problems, _warnings = validator(res.GRE_TUNNELS).validate(
         [{"name": "wg0", "remote_address": "10.0.0.1"}], "merged", {"wg0": "wg"})
     assert problems == ["config[0] (name=wg0): the name 'wg0' is already used by a wg interface"]
+
+
+def test_an_option_one_family_has_only_from_a_later_release_is_refused_on_that_familys_path_alone():
+    """/ipv6/route has pref-src from 7.20, /ip/route in every release (community.routeros _api_data.py)."""
+    def problems(address, release):
+        entry = {"dst_address": address, "gateway": address.split("/")[0], "pref_src": address.split("/")[0]}
+        return validator(res.ROUTES, release).validate([entry], "merged", None)[0]
+    assert problems("2001:db8:1::/64", (7, 18)) == [
+        "config[0] (dst_address=2001:db8:1::/64 gateway=2001:db8:1:: routing_table=None): pref_src is not on "
+        "/ipv6/route in RouterOS 7.18, which r1 runs (it needs 7.20 or later)"]
+    assert problems("2001:db8:1::/64", (7, 20)) == problems("10.1.0.0/24", (7, 18)) == []
+    assert problems("10.1.0.0/24", (7, 1)) == []
