@@ -216,6 +216,18 @@ def paths_to_read(resource, config, state):
     return sorted(set(resource.path_for(e) for e in config))
 
 
+def planned_removals(api, resource, router, config, state, options, facts):
+    """The managed entries (as the engine reports them) that applying `config` under `state` would remove: read and
+    compared as run_resource does, nothing written (the purge guard looks at them before a site's first write)."""
+    engine = engine_for(resource, router, options, facts.release())
+    rows = dict((path, engine.read(api, path)) for path in paths_to_read(resource, config, state))
+    removed = {}
+    for op in engine.plan(config, state, rows):
+        if op.verb == "remove" and op.before is not None:
+            removed.setdefault(op.path, []).append(op.before)
+    return engine.entries(removed)
+
+
 def run_resource(api, resource, router, config, state, options, check_mode, want_diff, facts, reopen=None):
     """Reads, compares and (outside check mode) applies one resource over an open API session: the engine's
     guarantees (ownership, placement, rollback of this resource on failure, redaction) hold as in its module.
