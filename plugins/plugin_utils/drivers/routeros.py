@@ -70,15 +70,19 @@ class RouterosDriver(Driver):
             # (the interface) already checks what its second (peers, overlays, ...) will need
             facts.require(sorted(set(site_policies(plan)).union(
                 p for resource, state, config in steps for p in needed_policies(resource, config, state))))
-            guard_purge(api, steps, router, options, facts, ctx, params)
+            # the guard's reads stand for the steps' own until the first write (a no-change run reads each path once)
+            read = guard_purge(api, steps, router, options, facts, ctx, params)
             for resource, state, config in steps:
                 try:
                     done = run_resource(api, resource, router, config, state, options, task.check_mode,
-                                        task.diff_mode, facts, lambda: open_session(params, router))
+                                        task.diff_mode, facts, lambda: open_session(params, router),
+                                        read.pop(resource.name, None))
                 except RouterosError as exc:
                     exc.message = "%s (applied before it: %s)" % (exc.message, ", ".join(out["resources"]) or "nothing")
                     raise
                 record(out, resource.name, done)
+                if done["changed"] and not task.check_mode:
+                    read.clear()
                 if resource.name == "wireguard_interfaces":
                     out["public_key"] = next((e.get("public_key") for e in done["after"]
                                               if e.get("name") == plan["wireguard"]["name"]), None)
@@ -177,14 +181,18 @@ SESSION_WEAKNESSES = (
 def guard_purge(api, steps, router, options, facts, ctx, params):
     """RouterosError before the site's first write when its steps would remove entries of sites the inventory does not
     have, unless the run allows it (purge, purge_sites): the engine's own planned removals, read and compared once
-    more before anything is written (check mode too)."""
+    more before anything is written (check mode too). {resource name: the rows it read}."""
     if params.get("purge"):
-        return
-    removals = dict((resource.name, planned_removals(api, resource, router, config, state, options, facts))
-                    for resource, state, config in steps if state == "overridden" and resource.name in purge.NAMERS)
+        return {}
+    read, removals = {}, {}
+    for resource, state, config in steps:
+        if state == "overridden" and resource.name in purge.NAMERS:
+            read[resource.name], removals[resource.name] = planned_removals(api, resource, router, config, state,
+                                                                            options, facts)
     refused = purge.refused(purge.unknown_sites(removals, router, ctx.in_inventory), params.get("purge_sites"))
     if refused:
         raise RouterosError(purge.refusal(router, refused))
+    return read
 
 
 def peers_as_applied(ctx, plan, keys, results):
