@@ -222,8 +222,13 @@ def planned_removals(api, resource, router, config, state, options, facts):
     first write; run_resource may take the rows while nothing was written since)."""
     engine = engine_for(resource, router, options, facts.release())
     rows = dict((path, engine.read(api, path)) for path in paths_to_read(resource, config, state))
+    try:
+        ops = engine.plan(config, state, copied(rows))
+    except RouterosError:
+        # a collision the resource's own step reports, with what was applied before it: that step removes nothing
+        return rows, []
     removed = {}
-    for op in engine.plan(config, state, copied(rows)):
+    for op in ops:
         if op.verb == "remove" and op.before is not None:
             removed.setdefault(op.path, []).append(op.before)
     return rows, engine.entries(removed)
