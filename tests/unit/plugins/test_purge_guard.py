@@ -11,7 +11,7 @@ from corpus import cases, load
 
 
 def fleet_plans(path):
-    sites, settings, _ = load(path)
+    sites, settings, _problems = load(path)
     m = model.load(sites, settings)
     return dict((name, plan.plan_site(m, name)) for name in m.sites if m.sites[name].capabilities.configured)
 
@@ -48,7 +48,7 @@ def test_the_hub_of_the_demo_fleet_names_each_branch_in_its_peer_overlay_address
     assert by_site == {"branch-a": expected | {"eoip_tunnels"}, "branch-b": expected | {"gre_tunnels"}}
     # what names no site: the WireGuard interface, its own address and rules, routes, the LAN list
     assert all(not sites for resource in ("wireguard_interfaces", "routes", "address_lists", "mangle_rules")
-               for _, sites in hub[resource])
+               for _entry, sites in hub[resource])
     assert [e["name"] for e, sites in hub["firewall_rules"] if not sites] == [
         "wireguard-in", "ping-in-wg-sitelink", "forward-from-wg-sitelink", "forward-to-wg-sitelink"]
 
