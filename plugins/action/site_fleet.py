@@ -21,7 +21,9 @@ class ActionModule(FleetAction):
         play = [h for h in fleet.play_hosts() if h in plans]
         peers = sorted(set(link["peer"] for host in play for link in plans[host]["links"]) - set(play))
         outside = [p for p in peers if p in plans]
+        # every site of the inventory, in the play or not, external included: the purge guard keeps their entries
         result = dict(changed=False, plans=plans, play_sites=play, sites=len(plans),
+                      inventory_sites=sorted(fleet.sites_vars()),
                       links=len(inventory.link_ids(plans)),
                       become_sites=[h for h in play if drivers.of(plans[h]).runs_on_host],
                       peer_keys_on_host=[drivers.of(plans[p]).key_read(fleet, p, plans[p]) for p in outside

@@ -40,7 +40,8 @@ description:
   - Options the task leaves out come from the host's role variables when it has them - the connection from
     C(sitelink_routeros) at C(ansible_host) (TLS on unless it says C(tls=false); not when the task gives
     O(hostname)), O(owner) from C(sitelink_owner), O(linux) from the C(sitelink_linux_*) variables - so the
-    role's tasks pass no templated argument (each would be compiled again for every host).
+    role's tasks pass no templated argument (each would be compiled again for every host); O(purge) and
+    O(purge_sites) from C(sitelink_purge) and C(sitelink_purge_sites).
 author:
   - Sitelink Tunnels maintainers (@sitelink-tunnels)
 extends_documentation_fragment:
@@ -68,6 +69,24 @@ options:
     description: Ownership tag of the entries (as the role's C(sitelink_owner)).
     type: str
     default: fleet
+  purge:
+    description:
+      - The purge guard (RouterOS sites) - before a site's first write, the entries its resources would remove are
+        read and compared; when one of them belongs to a site the inventory does not have (a peer or an overlay by
+        its link id, an address or a firewall rule by its overlay interface or rule name), the site fails naming
+        those sites and nothing is written on it, in check mode too. A partial inventory (an AWX job slice, an
+        export that missed sites, a typo in a group) would otherwise tear their tunnels down.
+      - C(true) lets the run remove the entries of every site the inventory does not have (the role's
+        C(sitelink_purge)). Sites the inventory has are never in the way, in the play or not (C(--limit)).
+    type: bool
+    default: false
+  purge_sites:
+    description:
+      - Sites the inventory no longer has whose entries this run may remove (the role's C(sitelink_purge_sites));
+        the guard still stops the run for any other.
+    type: list
+    elements: str
+    default: []
   linux:
     description: Settings of Linux sites (the role passes its C(sitelink_linux_*) variables).
     type: dict

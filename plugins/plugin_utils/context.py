@@ -42,6 +42,8 @@ ROLE_OPTIONS = {
     "retries": "sitelink_verify_retries",
     "delay": "sitelink_verify_delay",
     "strict": "sitelink_verify_strict",
+    "purge": "sitelink_purge",                   # site_apply: the purge guard's permissions
+    "purge_sites": "sitelink_purge_sites",
 }
 ROLE_LINUX_SETTINGS = {
     "key_dir": "sitelink_linux_key_dir",
@@ -216,6 +218,16 @@ class SiteContext(object):
             plans = self.task_vars[name]["plans"]
             return (plain(plans[self.host]) if self.host in plans else None), True
         return None, False
+
+    def in_inventory(self, site):
+        """Whether `site` is a site of the inventory (in the play or not, external included, whatever --limit says):
+        from the fleet step's result, else the hosts with sitelink_site. Asked only of the sites an entry to remove
+        names (none on most runs), so no host copies the fleet's list."""
+        name = ROLE_VARS["fleet"]
+        if name in self.task_vars and "inventory_sites" in self.task_vars[name]:
+            return site in self.task_vars[name]["inventory_sites"]
+        hostvars = self.task_vars["hostvars"]
+        return site in hostvars and "sitelink_site" in hostvars[site]
 
     def keys(self, plan):
         """The key step's result cut to what this site needs (its own and its peers' keys, its `complete`), or {}

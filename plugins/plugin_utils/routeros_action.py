@@ -216,16 +216,39 @@ def paths_to_read(resource, config, state):
     return sorted(set(resource.path_for(e) for e in config))
 
 
-def run_resource(api, resource, router, config, state, options, check_mode, want_diff, facts, reopen=None):
+def planned_removals(api, resource, router, config, state, options, facts):
+    """(the rows read, the managed entries as the engine reports them that applying `config` under `state` would
+    remove): read and compared as run_resource does, nothing written (the purge guard looks at them before a site's
+    first write; run_resource may take the rows while nothing was written since)."""
+    engine = engine_for(resource, router, options, facts.release())
+    rows = dict((path, engine.read(api, path)) for path in paths_to_read(resource, config, state))
+    try:
+        ops = engine.plan(config, state, copied(rows))
+    except RouterosError:
+        # a collision the resource's own step reports, with what was applied before it: that step removes nothing
+        return rows, []
+    removed = {}
+    for op in ops:
+        if op.verb == "remove" and op.before is not None:
+            removed.setdefault(op.path, []).append(op.before)
+    return rows, engine.entries(removed)
+
+
+def copied(rows_by_path):
+    return dict((path, [dict(row) for row in rows]) for path, rows in rows_by_path.items())
+
+
+def run_resource(api, resource, router, config, state, options, check_mode, want_diff, facts, reopen=None,
+                 read=None):
     """Reads, compares and (outside check mode) applies one resource over an open API session: the engine's
     guarantees (ownership, placement, rollback of this resource on failure, redaction) hold as in its module.
     `facts` is the session's SessionFacts (release, interfaces); `reopen()` opens a fresh session for the undo
-    after a failure."""
+    after a failure; `read`: the resource's rows as this session read them, when nothing was written since."""
     facts.require(needed_policies(resource, config, state))
     engine = engine_for(resource, router, options, facts.release())
     engine.remember_secrets(config)
     paths = paths_to_read(resource, config, state)
-    rows = dict((path, engine.read(api, path)) for path in paths)
+    rows = copied(read) if read is not None else dict((path, engine.read(api, path)) for path in paths)
     if state == "gathered":
         return {"changed": False, "gathered": engine.entries(rows, managed_only=False)}
     known = facts.get() if resource.interface_type or any(f.ref for f in resource.fields) else None

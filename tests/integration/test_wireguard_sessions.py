@@ -1,5 +1,5 @@
-"""WireGuard sessions at the role's level (issue 23): a run with a spoke missing from the inventory purges its peer
-(and its link) on the hub; the next full run adds them again. The spoke never lost its session, the hub did: the
+"""WireGuard sessions at the role's level (issue 23): a run with a spoke missing from the inventory, allowed to purge it
+(sitelink_purge_sites), purges its peer (and its link) on the hub; the next full run adds them again. The spoke never lost its session, the hub did: the
 spoke goes on sending in the old one, the hub drops it, and the spoke initiates a new handshake 15 s after its first
 unanswered packet (KEEPALIVE_TIMEOUT + REKEY_TIMEOUT; lab/FIDELITY.md, "Noticing the far end lost it")."""
 
@@ -10,6 +10,8 @@ from rosemu.effects import new_private_key
 from rosemu.fabric import Clock, Fabric
 
 NO_VERIFY = ("-e", "sitelink_verify=false")
+# the purge guard stops a run that would remove a site the inventory lacks: these runs retire branch-b on purpose
+PURGE_B = ("-e", '{"sitelink_purge_sites": ["branch-b"]}')
 
 
 def without(tmp_path, site):
@@ -58,7 +60,7 @@ def test_the_run_after_a_purge_converges_in_one_run_with_every_link_up(tmp_path)
     try:
         first = play(GOOD, connections)
         assert first.returncode == 0 and "4 link ends up, 0 down, 0 pending" in first.out, first.out[-3000:]
-        purge = play(without(tmp_path, "branch-b"), connections)
+        purge = play(without(tmp_path, "branch-b"), connections, *PURGE_B)
         assert purge.returncode == 0 and "2 link ends up, 0 down, 0 pending" in purge.out, purge.out[-3000:]
         assert hub_peer(lab, "branch-b") is None and hub_peer(lab, "branch-a") is not None
         again = play(GOOD, connections)                             # the verification defaults
@@ -86,8 +88,8 @@ def purged_and_added_again(tmp_path):
     """fleet_up, then branch-b purged and added again by the role (no time passes during the runs)."""
     lab, clock, connections = fleet_up(tmp_path)
     assert "last-handshake" in hub_peer(lab, "branch-b")
-    for inventory in (without(tmp_path, "branch-b"), GOOD):
-        run = play(inventory, connections, *NO_VERIFY)
+    for inventory, allow in ((without(tmp_path, "branch-b"), PURGE_B), (GOOD, ())):
+        run = play(inventory, connections, *NO_VERIFY, *allow)
         assert run.returncode == 0, run.out[-3000:]
     return lab, clock, connections
 

@@ -17,10 +17,11 @@ from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.info imp
 from ansible_collections.sitelink.tunnels.plugins.module_utils.platforms import routeros as platform
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import plan as planner
 from ansible_collections.sitelink.tunnels.plugins.plugin_utils.context import connection_options
+from ansible_collections.sitelink.tunnels.plugins.plugin_utils import purge
 from ansible_collections.sitelink.tunnels.plugins.plugin_utils.drivers.base import Driver, finished, new_result, record
 from ansible_collections.sitelink.tunnels.plugins.plugin_utils.inventory import named
 from ansible_collections.sitelink.tunnels.plugins.plugin_utils.routeros_action import (
-    SessionFacts, needed_policies, ping_addresses, run_resource)
+    SessionFacts, needed_policies, ping_addresses, planned_removals, run_resource)
 
 # resource -> the catalogue resource the engine applies, over the site's one API session, in the adapter's order.
 STEPS = dict((name, catalogue.RESOURCES[name]) for name in platform.ORDER)
@@ -69,14 +70,19 @@ class RouterosDriver(Driver):
             # (the interface) already checks what its second (peers, overlays, ...) will need
             facts.require(sorted(set(site_policies(plan)).union(
                 p for resource, state, config in steps for p in needed_policies(resource, config, state))))
+            # the guard's reads stand for the steps' own until the first write (a no-change run reads each path once)
+            read = guard_purge(api, steps, router, options, facts, ctx, params)
             for resource, state, config in steps:
                 try:
                     done = run_resource(api, resource, router, config, state, options, task.check_mode,
-                                        task.diff_mode, facts, lambda: open_session(params, router))
+                                        task.diff_mode, facts, lambda: open_session(params, router),
+                                        read.pop(resource.name, None))
                 except RouterosError as exc:
                     exc.message = "%s (applied before it: %s)" % (exc.message, ", ".join(out["resources"]) or "nothing")
                     raise
                 record(out, resource.name, done)
+                if done["changed"] and not task.check_mode:
+                    read.clear()
                 if resource.name == "wireguard_interfaces":
                     out["public_key"] = next((e.get("public_key") for e in done["after"]
                                               if e.get("name") == plan["wireguard"]["name"]), None)
@@ -170,6 +176,23 @@ SESSION_WEAKNESSES = (
      "anyone on the path can pose as the router and read the API password. Give the routers' CA with "
      "sitelink_routeros.ca_path and drop validate_certs: false."),
 )
+
+
+def guard_purge(api, steps, router, options, facts, ctx, params):
+    """RouterosError before the site's first write when its steps would remove entries of sites the inventory does not
+    have, unless the run allows it (purge, purge_sites): the engine's own planned removals, read and compared once
+    more before anything is written (check mode too). {resource name: the rows it read}."""
+    if params.get("purge"):
+        return {}
+    read, removals = {}, {}
+    for resource, state, config in steps:
+        if state == "overridden" and resource.name in purge.NAMERS:
+            read[resource.name], removals[resource.name] = planned_removals(api, resource, router, config, state,
+                                                                            options, facts)
+    refused = purge.refused(purge.unknown_sites(removals, router, ctx.in_inventory), params.get("purge_sites"))
+    if refused:
+        raise RouterosError(purge.refusal(router, refused))
+    return read
 
 
 def peers_as_applied(ctx, plan, keys, results):

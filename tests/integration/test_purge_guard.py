@@ -1,0 +1,61 @@
+"""The purge guard (issue 19, item 2): a run whose inventory lacks a site (an AWX job slice, an export that missed
+sites, a typo in a group) stops on the router that would remove that site's tunnels, naming it, before any write;
+the sites' removal goes through only when the run allows it, and `--limit` keeps every site of the inventory."""
+
+from lab_fleet import GOOD, play, reset, start_fleet, writes
+from test_wireguard_sessions import hub_peer, without
+
+NO_VERIFY = ("-e", "sitelink_verify=false")
+ALLOW_B = ("-e", '{"sitelink_purge_sites": ["branch-b"]}')
+
+
+def hub_overlays(lab):
+    hub = lab.router("hub")
+    return lab.call(lambda: sorted(hub.printed("/interface/gre", i)["name"] for i in hub.items("/interface/gre")))
+
+
+def test_a_run_without_a_branch_stops_on_the_hub_and_purges_it_only_when_allowed(tmp_path):
+    lab, connections = start_fleet(tmp_path)
+    try:
+        first = play(GOOD, connections, *NO_VERIFY)
+        assert first.returncode == 0, first.out[-3000:]
+        partial = without(tmp_path, "branch-b")
+        for flags in (("--check",), ()):
+            reset(lab)
+            refused = play(partial, connections, *NO_VERIFY, *flags)
+            assert refused.returncode != 0, refused.out[-3000:]
+            assert "hub: this run would remove the tunnels of 1 site(s) that the inventory does not have: " \
+                   "branch-b (wireguard_peers, gre_tunnels, addresses, firewall_rules)" in refused.out, \
+                refused.out[-3000:]
+            assert "sitelink_purge_sites: [branch-b]" in refused.out
+            # branch-a's route to branch-b's LAN through the hub and its LAN-list entry name no site: they go (2 writes;
+            # none in check mode), as a changed route of a known link would
+            assert writes(lab) == {"hub": 0, "branch-a": 0 if flags else 2, "branch-b": 0}
+            assert hub_peer(lab, "branch-b") is not None and hub_overlays(lab) == ["gre-branch-b"]
+
+        reset(lab)
+        allowed = play(partial, connections, *NO_VERIFY, *ALLOW_B)
+        assert allowed.returncode == 0, allowed.out[-3000:]
+        assert hub_peer(lab, "branch-b") is None and hub_peer(lab, "branch-a") is not None
+        assert hub_overlays(lab) == [] and writes(lab)["hub"] > 0 and writes(lab)["branch-b"] == 0
+
+        reset(lab)
+        again = play(partial, connections, *NO_VERIFY)     # nothing of branch-b left: nothing to refuse
+        assert again.returncode == 0, again.out[-3000:]
+        assert writes(lab) == {"hub": 0, "branch-a": 0, "branch-b": 0}
+    finally:
+        lab.stop()
+
+
+def test_limit_keeps_the_peers_of_the_sites_outside_it_and_is_never_refused(tmp_path):
+    lab, connections = start_fleet(tmp_path)
+    try:
+        first = play(GOOD, connections, *NO_VERIFY)
+        assert first.returncode == 0, first.out[-3000:]
+        reset(lab)
+        limited = play(GOOD, connections, *NO_VERIFY, "--limit", "hub")
+        assert limited.returncode == 0, limited.out[-3000:]
+        assert "would remove the tunnels" not in limited.out
+        assert writes(lab)["hub"] == 0 and hub_peer(lab, "branch-b") is not None
+    finally:
+        lab.stop()
