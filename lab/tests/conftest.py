@@ -40,7 +40,7 @@ def link():
     """hub (198.51.100.1) and branch (198.51.100.2) on a frozen clock: WireGuard peers (the branch dials the hub,
     no persistent keepalive), transit 10.255.0.0/31; both input chains admit WireGuard and GRE. (lab, {name: api});
     a test that reconnects puts the new api in the dict."""
-    lab, apis = start_wireguard_link()
+    lab, apis, _keys = start_wireguard_link()
     yield lab, apis
     for api in apis.values():
         api.close()

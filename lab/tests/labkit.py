@@ -95,10 +95,11 @@ def connect(lab, name):
     return librouteros.connect("127.0.0.1", "admin", "", port=lab.port(name))
 
 
-def start_wireguard_link():
+def start_wireguard_link(setup=(accept("udp", 13231), accept("gre"))):
     """hub (198.51.100.1) and branch (198.51.100.2) on a frozen clock: WireGuard peers (the branch dials the hub, no
-    persistent keepalive), transit 10.255.0.0/31; both input chains admit WireGuard and GRE. (lab, {name: api})."""
-    specs = [RouterSpec(name, setup=[address("198.51.100.%d/24" % n), accept("udp", 13231), accept("gre")])
+    persistent keepalive), transit 10.255.0.0/31; `setup`: more sentences on both (by default their input chains admit
+    WireGuard and GRE). (lab, {name: api}, {name: public key})."""
+    specs = [RouterSpec(name, setup=[address("198.51.100.%d/24" % n)] + list(setup))
              for n, name in ((1, "hub"), (2, "branch"))]
     lab = make_lab(specs, fabric=Fabric(Clock(frozen=True)))
     apis = dict((n, connect(lab, n)) for n in ("hub", "branch"))
@@ -112,7 +113,7 @@ def start_wireguard_link():
     apis["branch"].path("interface", "wireguard", "peers").add(
         interface="wg0", **{"public-key": keys["hub"], "allowed-address": "10.255.0.0/32",
                             "endpoint-address": "198.51.100.1", "endpoint-port": 13231})
-    return lab, apis
+    return lab, apis, keys
 
 
 def advance(lab, seconds):

@@ -3,33 +3,13 @@
 import librouteros
 import pytest
 
-from labkit import make_lab
-from rosemu.fabric import Clock, Fabric
-from rosemu.lab import RouterSpec
-
-
-def sentence(*words):
-    return list(words)
+from labkit import start_wireguard_link
 
 
 @pytest.fixture
 def pair():
     """hub (endpoint 198.51.100.1) and branch on one underlay, WireGuard up, nothing else yet."""
-    specs = [RouterSpec("hub", setup=[sentence("/ip/address/add", "=address=198.51.100.1/24", "=interface=ether1")]),
-             RouterSpec("branch", setup=[sentence("/ip/address/add", "=address=198.51.100.2/24",
-                                                  "=interface=ether1")])]
-    lab = make_lab(specs, fabric=Fabric(Clock(frozen=True)))       # time moves only when a test says so
-    apis = dict((n, librouteros.connect("127.0.0.1", "admin", "", port=lab.port(n))) for n in ("hub", "branch"))
-    keys = {}
-    for name, transit in (("hub", "10.255.0.0/31"), ("branch", "10.255.0.1/31")):
-        apis[name].path("interface", "wireguard").add(name="wg0", **{"listen-port": 13231})
-        apis[name].path("ip", "address").add(address=transit, interface="wg0")
-        keys[name] = list(apis[name].path("interface", "wireguard"))[0]["public-key"]
-    apis["hub"].path("interface", "wireguard", "peers").add(
-        interface="wg0", **{"public-key": keys["branch"], "allowed-address": "10.255.0.1/32"})
-    apis["branch"].path("interface", "wireguard", "peers").add(
-        interface="wg0", **{"public-key": keys["hub"], "allowed-address": "10.255.0.0/32",
-                            "endpoint-address": "198.51.100.1", "endpoint-port": 13231})
+    lab, apis, keys = start_wireguard_link(setup=())
     yield lab, apis, keys
     for api in apis.values():
         api.close()
