@@ -72,7 +72,8 @@ def playbook(inventories, label, audit=None):
 def show(proc):
     text = proc.stdout
     # at -vvv other results carry a "msg" list too: the fleet table is the one with the header
-    tables = [t for t in re.finditer(r'"msg": \[\n(.*?)\n\s*\]', text, re.S) if "site  peer" in t.group(1)]
+    # (the site column is as wide as the longest site name: "site      peer" on the RouterOS fleet)
+    tables = [t for t in re.finditer(r'"msg": \[\n(.*?)\n\s*\]', text, re.S) if re.search(r"site +peer", t.group(1))]
     table = tables[-1] if tables else None
     if table:
         for line in table.group(1).splitlines():
