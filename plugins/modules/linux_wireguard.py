@@ -159,6 +159,7 @@ commands:
 import ipaddress
 import json
 import os
+import re
 import socket
 import time
 # Popen only to start wireguard-go in a session of its own with no inherited output (run_command cannot),
@@ -167,6 +168,7 @@ from subprocess import DEVNULL, Popen
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.sitelink.tunnels.plugins.module_utils.common import names
 from ansible_collections.sitelink.tunnels.plugins.module_utils.linux import engine, files, render
 from ansible_collections.sitelink.tunnels.plugins.module_utils.linux.engine import LinuxError, SecretFile, Step
 from ansible_collections.sitelink.tunnels.plugins.module_utils.wireguard import keys
@@ -384,7 +386,27 @@ def remove(p, runner, name, alias):
     return {}
 
 
+# a peer's note, written on a '# ...' line of its own in the wg-quick file: one line of printable ASCII
+COMMENT = re.compile(r"^[\x20-\x7e]{0,255}$")
+
+
+def refuse_unsafe_text(p):
+    """What reaches the wg-quick file (whose PostUp line wg-quick hands to bash as root) and the commands: names and
+    paths that need no quoting, comments of one line. LinuxError naming the option, before anything is done."""
+    checks = [("name", "interface", p["name"]), ("private_key_path", "path", p["private_key_path"]),
+              ("config_path", "path", p["config_path"])]
+    for option, kind, value in checks:
+        why = names.problem(kind, value) if value is not None else None
+        if why:
+            raise LinuxError("%s: %s" % (option, why))
+    for index, peer in enumerate(p["peers"] or []):
+        if peer.get("comment") is not None and not COMMENT.match(peer["comment"]):
+            raise LinuxError("peers[%d].comment: %s is not one line of at most 255 printable ASCII characters (it is "
+                             "written on a line of the wg-quick file)" % (index, names.shown(peer["comment"])))
+
+
 def converge(p, runner, start_userspace):
+    refuse_unsafe_text(p)
     name = p["name"]
     alias = read_alias(runner, name)
     exists = alias is not None

@@ -30,7 +30,8 @@ ROLE_SPEC = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path
 # What the topology validation checks itself, naming host, variable and reason.
 VALIDATED_BY_TOPOLOGY = ("sitelink_site",) + SETTINGS
 # Role settings that become names on a device, and the names.RULES entry they must satisfy.
-NAMED_SETTINGS = {"sitelink_owner": "owner", "sitelink_linux_firewall_table": "nft_table"}
+NAMED_SETTINGS = {"sitelink_owner": "owner", "sitelink_linux_firewall_table": "nft_table",
+                  "sitelink_linux_key_dir": "path", "sitelink_linux_sysctl_file": "path"}
 # The lockout guard's opt-in, per site: the controller does reach this site through a tunnel.
 MANAGED_THROUGH_TUNNEL = "sitelink_management_through_tunnel"
 # Variables of the collection outside the role's spec: the playbook's host pattern, site_plan's fact.

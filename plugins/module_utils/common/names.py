@@ -32,6 +32,10 @@ RULES = {
     # an nftables table
     "nft_table": (re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,31}$"),
                   "1-32 ASCII letters, digits or '_', starting with a letter"),
+    # a file or directory on a Linux site: it reaches wg-quick's PostUp line (evaluated by bash as root) and the
+    # rendered shell script, so it must need no quoting anywhere
+    "path": (re.compile(r"^(?:/[A-Za-z0-9._@+-]+)+/?$|^/$"),
+             "an absolute path of ASCII letters, digits, '.', '_', '@', '+' or '-' between the '/'"),
 }
 
 

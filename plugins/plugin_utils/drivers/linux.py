@@ -7,8 +7,10 @@ arguments from the Linux adapter; tools installed first when missing; a shell sc
 from __future__ import annotations
 
 import posixpath
+import shlex
 import time
 
+from ansible_collections.sitelink.tunnels.plugins.module_utils.common import names
 from ansible_collections.sitelink.tunnels.plugins.module_utils.linux import render
 from ansible_collections.sitelink.tunnels.plugins.module_utils.platforms import linux as platform
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import plan as planner
@@ -132,6 +134,9 @@ class LinuxDriver(Driver):
         return status
 
     def files(self, plan, host, settings):
+        why = names.problem("path", settings["key_dir"])
+        if why:       # it reaches the script and its wg-quick file's PostUp line, which bash evaluates as root
+            raise ValueError("linux_key_dir: %s" % why)
         return {"%s.sh" % host: shell_script(plan, host, settings["owner"], settings["key_dir"],
                                              int(settings["route_protocol"]), settings["firewall_table"])}
 
@@ -157,13 +162,14 @@ def shell_script(plan, host, owner, key_dir, protocol, table):
     desired = platform.desired(plan, planner.public_key_placeholders(plan))
     wg = desired["wireguard"]
     peers = [dict(peer, psk_text=peer.get("preshared_key")) for peer in wg["peers"]]   # placeholders: no secret given
-    key = "%s/%s.key" % (key_dir, wg["name"])
+    key = posixpath.join(key_dir, wg["name"] + ".key")
+    quoted = shlex.quote(key)     # a path the role checked needs no quoting; a quote costs nothing if it ever does
     lines = ["#!/bin/sh",
              "# sitelink.tunnels: Linux site %s (render only; nothing was run on the host)" % host,
-             "# <public key of SITE>: wg pubkey < %s on a Linux SITE, /interface wireguard print on RouterOS" % key,
+             "# <public key of SITE>: wg pubkey < %s on a Linux SITE, /interface wireguard print on RouterOS" % quoted,
              "set -eu", "umask 077",
-             "[ -s %s ] || wg genkey > %s" % (key, key),
-             "cat > %s/%s.conf <<'EOF'" % (key_dir, wg["name"]),
+             "[ -s %s ] || wg genkey > %s" % (quoted, quoted),
+             "cat > %s <<'EOF'" % shlex.quote(posixpath.join(key_dir, wg["name"] + ".conf")),
              render.wg_quick(wg["name"], wg["listen_port"], wg["mtu"], wg["addresses"], key, peers).rstrip("\n"),
              "EOF",
              "wg-quick up %s   # the role instead changes a running interface in place (wg set)" % wg["name"]]

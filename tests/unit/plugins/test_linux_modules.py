@@ -217,3 +217,21 @@ def test_wireguard_refuses_an_interface_it_did_not_make_unless_adopted(key_file)
     linux_wireguard.converge(wg_params(path, adopt=True), run, None)
     assert run.commands[0] == "ip link set dev wg-sitelink alias sitelink.tunnels"
     assert run.commands[1].startswith("wg set wg-sitelink private-key %s" % path)
+
+
+@pytest.mark.parametrize("change,option", [
+    ({"private_key_path": "/etc/wireguard/k$(touch PWNED)/wg.key"}, "private_key_path"),
+    ({"private_key_path": "/etc/wireguard/my keys/wg.key"}, "private_key_path"),
+    ({"config_path": "relative/wg-sitelink.conf"}, "config_path"),
+    ({"name": "wg0\nPostUp"}, "name"),
+    ({"peers": [{"public_key": PEER_KEY, "allowed_ips": ["10.255.0.0/32"], "comment": "partner\nPostUp = touch x"}]},
+     r"peers\[0\].comment"),
+])
+def test_wireguard_refuses_text_that_would_reach_wg_quick_unquoted_before_running_anything(key_file, change, option):
+    """wg-quick hands the file's PostUp line to bash as root: a path or name that needs quoting, or a comment that
+    adds a line, is refused (security review 3, N2)."""
+    path, _private = key_file
+    run, host = runner({})
+    with pytest.raises(LinuxError, match="^%s: " % option):
+        linux_wireguard.converge(wg_params(path, **change), run, None)
+    assert host.argvs() == [] and run.commands == []

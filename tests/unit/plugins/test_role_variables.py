@@ -55,3 +55,13 @@ def test_the_fleet_step_checks_role_settings_against_the_role_spec():
     problems = inventory.role_settings_problems(spec, {"sitelink_verify_count": "many"})
     assert len(problems) == 1 and "sitelink_verify_count" in problems[0]
     assert inventory.role_settings_problems(spec, {}) == []
+
+
+def test_the_linux_paths_that_reach_wg_quick_and_scripts_must_need_no_quoting():
+    spec = inventory.role_settings_spec()
+    assert inventory.role_settings_problems(spec, {"sitelink_linux_key_dir": "/etc/wireguard",
+                                                   "sitelink_linux_sysctl_file": "/etc/sysctl.d/90-sitelink.conf"}) == []
+    for variable, value in (("sitelink_linux_key_dir", "/etc/wg$(touch${IFS}x)"), ("sitelink_linux_key_dir", "keys"),
+                            ("sitelink_linux_sysctl_file", "/etc/sysctl.d/my file.conf")):
+        problems = inventory.role_settings_problems(spec, {variable: value})
+        assert len(problems) == 1 and problems[0][0] == variable and "absolute path" in problems[0][1], problems
