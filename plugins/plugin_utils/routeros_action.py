@@ -16,6 +16,18 @@ from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.errors i
 from ansible_collections.sitelink.tunnels.plugins.plugin_utils.argument_specs import CheckedAction
 
 
+# A session the password is not safe on: (is it, the module's warning, once per task and router). The role warns
+# once per run instead (drivers/routeros.py).
+SESSION_WEAKNESSES = (
+    (lambda options: not options.get("tls"),
+     "%s: tls is false: the API password crosses the network in clear text; use the api-ssl service (tls: true, "
+     "its port, ca_path)"),
+    (lambda options: options.get("tls") and not options.get("validate_certs"),
+     "%s: validate_certs is false: the router's certificate is not checked, so anyone on the path can pose as the "
+     "router and read the API password; give its CA with ca_path"),
+)
+
+
 class RouterosAction(CheckedAction):
     """Checks the arguments against the module's argument spec, then calls `self.work`."""
 
@@ -29,12 +41,15 @@ class RouterosAction(CheckedAction):
             return result
         if not params.get("hostname"):
             params["hostname"] = task_vars.get("ansible_host") or router
+        warnings = [words % router for weak, words in SESSION_WEAKNESSES if weak(params)]
         try:
             result.update(self.work(params, router))
         except RouterosError as exc:
             result.update(failed=True, msg=exc.message)
             if exc.problems:
                 result["problems"] = exc.problems
+        if warnings:
+            result["warnings"] = warnings + list(result.get("warnings") or [])
         return result
 
     def open(self, params, router):

@@ -20,6 +20,7 @@ WG = """
 def test_create_then_nothing_to_do(ansible, tmp_path):
     first = ansible.run(WG % (tmp_path / "pub"))
     assert first.rc == 0, first
+    assert "r1: tls is false: the API password crosses the network in clear text" in first.out, first.out[-2000:]
     rows = ansible.rows("/interface/wireguard")
     assert [(r["name"], r["listen-port"], r["comment"]) for r in rows] == [("wg-sites", "13300", "sitelink:fleet")]
     assert (tmp_path / "pub").read_text() == rows[0]["public-key"]     # the router's own public key

@@ -27,14 +27,16 @@ CONNECTION = (
     Option("password", "Password of O(username). Never shown in any output.", default="", secret=True),
     Option("port", "TCP port of the API service. Defaults to C(8728), or C(8729) with O(tls=true).", type="int"),
     Option("tls", (
-        "Use the C(api-ssl) service (TLS). Without it the password crosses the network in clear text.",
+        "Use the C(api-ssl) service (TLS). Without it the password crosses the network in clear text, and the task "
+        "warns so.",
         "The modules default to C(false) (the plain API, as a factory router serves it). The role "
         "C(sitelink.tunnels.site_tunnel) defaults to C(true) (its C(sitelink_routeros.tls)) and warns once per run "
         "about every site with C(tls=false)."), type="bool", default=False),
     Option("validate_certs", (
         "With O(tls=true), check the router's certificate against O(ca_path) (or the controller's system CAs) and "
         "that it names O(hostname).",
-        "When the check fails, give the router's CA with O(ca_path)."), type="bool", default=True),
+        "When the check fails, give the router's CA with O(ca_path). C(false) skips the check, and the task warns "
+        "that anyone on the path could pose as the router."), type="bool", default=True),
     Option("ca_path", "PEM file with the CA certificate(s) that signed the router's certificate; for a self-signed "
                       "router certificate, that certificate itself. Without it, the controller's system CAs are used.",
            type="path"),
