@@ -16,15 +16,21 @@ from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.errors i
 from ansible_collections.sitelink.tunnels.plugins.plugin_utils.argument_specs import CheckedAction
 
 
-# A session the password is not safe on: (is it, the module's warning, once per task and router). The role warns
-# once per run instead (drivers/routeros.py).
+# A session the password is not safe on: (is it, a module's warning for its router, the role's warning for the run
+# with the number of sites and their names: drivers/routeros.py).
 SESSION_WEAKNESSES = (
     (lambda options: not options.get("tls"),
      "%s: tls is false: the API password crosses the network in clear text; use the api-ssl service (tls: true, "
-     "its port, ca_path)"),
+     "its port, ca_path)",
+     "sitelink_routeros.tls is false for %d RouterOS site(s) (%s): the API password crosses the network in clear "
+     "text, readable by anyone on the path. Enable api-ssl on those routers and drop tls: false (give their CA with "
+     "sitelink_routeros.ca_path)."),
     (lambda options: options.get("tls") and not options.get("validate_certs"),
      "%s: validate_certs is false: the router's certificate is not checked, so anyone on the path can pose as the "
-     "router and read the API password; give its CA with ca_path"),
+     "router and read the API password; give its CA with ca_path",
+     "sitelink_routeros.validate_certs is false for %d RouterOS site(s) (%s): their certificates are not checked, so "
+     "anyone on the path can pose as the router and read the API password. Give the routers' CA with "
+     "sitelink_routeros.ca_path and drop validate_certs: false."),
 )
 
 
@@ -41,7 +47,7 @@ class RouterosAction(CheckedAction):
             return result
         if not params.get("hostname"):
             params["hostname"] = task_vars.get("ansible_host") or router
-        warnings = [words % router for weak, words in SESSION_WEAKNESSES if weak(params)]
+        warnings = [words % router for weak, words, _run_words in SESSION_WEAKNESSES if weak(params)]
         try:
             result.update(self.work(params, router))
         except RouterosError as exc:

@@ -21,7 +21,7 @@ from ansible_collections.sitelink.tunnels.plugins.plugin_utils import purge
 from ansible_collections.sitelink.tunnels.plugins.plugin_utils.drivers.base import Driver, finished, new_result, record
 from ansible_collections.sitelink.tunnels.plugins.plugin_utils.inventory import named
 from ansible_collections.sitelink.tunnels.plugins.plugin_utils.routeros_action import (
-    SessionFacts, needed_policies, ping_addresses, planned_removals, run_resource)
+    SESSION_WEAKNESSES, SessionFacts, needed_policies, ping_addresses, planned_removals, run_resource)
 
 # resource -> the catalogue resource the engine applies, over the site's one API session, in the adapter's order.
 STEPS = dict((name, catalogue.RESOURCES[name]) for name in platform.ORDER)
@@ -158,24 +158,11 @@ class RouterosDriver(Driver):
         options += [fleet.connection(s) for s in outside_sites]
         sites = list(play_sites) + list(outside_sites)
         found = []
-        for weak, words in SESSION_WEAKNESSES:
+        for weak, _task_words, words in SESSION_WEAKNESSES:
             weak_sites = sorted(site for site, option in zip(sites, options) if weak(option))
             if weak_sites:
                 found.append(words % (len(weak_sites), named(weak_sites, NAMED_IN_WARNING)))
         return found
-
-
-# (which sessions are weak, the warning) for the whole run
-SESSION_WEAKNESSES = (
-    (lambda option: not option["tls"],
-     "sitelink_routeros.tls is false for %d RouterOS site(s) (%s): the API password crosses the network in clear "
-     "text, readable by anyone on the path. Enable api-ssl on those routers and drop tls: false (give their CA with "
-     "sitelink_routeros.ca_path)."),
-    (lambda option: option["tls"] and not option["validate_certs"],
-     "sitelink_routeros.validate_certs is false for %d RouterOS site(s) (%s): their certificates are not checked, so "
-     "anyone on the path can pose as the router and read the API password. Give the routers' CA with "
-     "sitelink_routeros.ca_path and drop validate_certs: false."),
-)
 
 
 def guard_purge(api, steps, router, options, facts, ctx, params):
