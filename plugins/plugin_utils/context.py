@@ -202,6 +202,7 @@ class SiteContext(object):
         self.task_vars = task_vars
         self.templar = templar
         self.host = task_vars.get("inventory_hostname", "router")
+        self._keys = None
 
     def var(self, name, default=None):
         return plain(self.templar.template(self.task_vars[name])) if name in self.task_vars else default
@@ -231,7 +232,12 @@ class SiteContext(object):
 
     def keys(self, plan):
         """The key step's result cut to what this site needs (its own and its peers' keys, its `complete`), or {}
-        without a key step."""
+        without a key step; cut once per task (the action and its driver both ask)."""
+        if self._keys is None:
+            self._keys = self._cut_keys(plan)
+        return self._keys
+
+    def _cut_keys(self, plan):
         name = ROLE_VARS["keys"]
         if name not in self.task_vars or "public_keys" not in self.task_vars[name]:
             return {}

@@ -5,8 +5,6 @@
 
 from __future__ import annotations
 
-from ansible_collections.sitelink.tunnels.plugins.module_utils import platforms
-
 
 class Driver(object):
     """A platform's behaviour on the controller side. `task` is the site action running (SiteAction: its module
@@ -15,11 +13,6 @@ class Driver(object):
     name = None
     runs_on_host = False        # its steps run modules on the site's own host, so the role's become applies
     reads_key_on_host = False   # outside the play, its public key is read by a task on its own host
-
-    @property
-    def capabilities(self):
-        """What the planner and validation know of the platform (module_utils/platforms)."""
-        return platforms.CAPABILITIES[self.name]
 
     def apply(self, task, ctx, plan, params):
         """The site's requested resources (params["resources"]), in order: the step's result."""

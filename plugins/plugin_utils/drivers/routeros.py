@@ -57,12 +57,14 @@ class RouterosDriver(Driver):
     def _apply(task, ctx, plan, params):
         keys, router, out = ctx.keys(plan), ctx.host, new_result()
         options = {"owner": params["owner"], "adopt": False, "placement": "before_drop"}
-        desired, steps = platform.desired(plan, keys.get("public_keys"), ctx.secret, params["owner"]), []
+        steps = []
         for name in in_order(params["resources"]):
             state = "overridden"
             if name == "wireguard_peers" and not keys.get("complete", {}).get(router):
                 state = "merged"          # a peer whose key is unknown yet is kept, not purged
-            steps.append((STEPS[name], state, desired[name]))
+            # only the requested resources: the interface step needs none of the rest (a hub's rules and routes)
+            steps.append((STEPS[name], state,
+                          platform.config(plan, name, keys.get("public_keys"), ctx.secret, params["owner"])))
         api = open_session(params, router)
         try:
             facts = SessionFacts(api, router, params.get("username"))
