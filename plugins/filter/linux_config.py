@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 name: linux_config
 short_description: A site plan as the parameters of one Linux module
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Turns the plan of M(sitelink.tunnels.site_plan) into the parameters of M(sitelink.tunnels.linux_wireguard)
     (O(part=wireguard) - a dict with C(name), C(listen_port), C(mtu), C(addresses), C(peers)), the O(config) of

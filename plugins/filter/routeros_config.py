@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 name: routeros_config
 short_description: A site plan as the config of one RouterOS resource module
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Turns the plan of M(sitelink.tunnels.site_plan) into the O(config) of a RouterOS resource module. Public keys
     are filled in from O(public_keys); each link's preshared key is derived from O(psk_secret) (HKDF-SHA256 over the

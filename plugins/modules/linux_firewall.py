@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: linux_firewall
 short_description: An nftables table of its own on a Linux host, holding the tunnels' firewall rules
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Keeps one nftables table (by default C(inet sitelink)) exactly as described - base chains C(input),
     C(forward) and C(output) with the listed rules, in order. The whole table is the module's; no other table,

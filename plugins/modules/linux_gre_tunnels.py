@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: linux_gre_tunnels
 short_description: GRE tunnels on a Linux host (iproute2), with their addresses
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Keeps point-to-point GRE interfaces (C(ip link add NAME type gre local A remote B)) with their MTU and
     addresses; in the site_tunnel role they run inside WireGuard, between the two ends' transit addresses, to

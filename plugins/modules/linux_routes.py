@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: linux_routes
 short_description: Routes a Linux host owns by a route protocol number, and IP forwarding
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Keeps the routes listed in O(config) in the host's main routing table, each tagged with the route protocol
     number O(protocol) (C(ip route ... proto 157)). That number is the ownership marker - routes with any

@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: linux_tools
 short_description: The packages a Linux host lacks for its site tunnels
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Looks for the programs the Linux modules of this collection run - C(wg), C(nft), C(ip), C(ping) - on the
     host's C(PATH) and in the system directories, and for a WireGuard implementation - the kernel's module (loaded,

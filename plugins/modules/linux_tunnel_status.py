@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: linux_tunnel_status
 short_description: State of a Linux host's WireGuard peers, and pings through the tunnels
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Pings the given addresses, all at once (one C(ping) per address, started with an argument list, never
     through a shell; one still running well after it should have finished is stopped and counts as unanswered),

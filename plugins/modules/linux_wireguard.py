@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: linux_wireguard
 short_description: One WireGuard interface on a Linux host, with its addresses and peers
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Makes a WireGuard interface on a Linux host exactly as described - listen port, MTU, addresses and the
     full list of peers - and changes a running tunnel in place (C(wg set) of the differences only), so

@@ -11,7 +11,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: routeros_addresses
 short_description: Manage IPv4 and IPv6 addresses on RouterOS
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - "Creates, updates and removes interface addresses on MikroTik RouterOS v7 through its API."
   - "Each entry goes to C(/ip/address) or C(/ipv6/address) by the family of its address."

@@ -11,7 +11,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: routeros_eoip_tunnels
 short_description: Manage EoIP tunnels on RouterOS
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - "Creates, updates and removes EoIP (Ethernet over IP) tunnels on MikroTik RouterOS v7 through its
     API."

@@ -11,7 +11,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: routeros_eoipv6_tunnels
 short_description: Manage EoIP tunnels over IPv6 (eoipv6) on RouterOS
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - "Creates, updates and removes EoIP tunnels over IPv6 (C(/interface/eoipv6)) on MikroTik RouterOS v7 through
     its API."

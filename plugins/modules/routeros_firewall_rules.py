@@ -11,7 +11,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: routeros_firewall_rules
 short_description: Manage firewall filter rules on RouterOS
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - "Creates, updates, orders and removes firewall filter rules on MikroTik RouterOS v7 through its API."
   - "Rules have no natural key on RouterOS, so each managed rule carries its O(config[].name) in its

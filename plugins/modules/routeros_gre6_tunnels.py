@@ -11,7 +11,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: routeros_gre6_tunnels
 short_description: Manage GRE tunnels over IPv6 (gre6) on RouterOS
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - "Creates, updates and removes GRE tunnels over IPv6 (C(/interface/gre6)) on MikroTik RouterOS v7 through its API."
   - "C(/interface/gre) takes IPv4 addresses only: a tunnel between IPv6 addresses (an IPv6 WireGuard transit) is a

@@ -11,7 +11,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: routeros_gre_tunnels
 short_description: Manage GRE tunnels on RouterOS
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - "Creates, updates and removes GRE tunnels on MikroTik RouterOS v7 through its API."
   - "Over WireGuard, bind the tunnel to the WireGuard transit addresses so that GRE (IP protocol 47)

@@ -11,7 +11,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: routeros_info
 short_description: Read identity, version, interfaces, WireGuard keys and peer status from RouterOS
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Reads what a site-to-site tunnel needs to know about a MikroTik RouterOS v7 router, in one API session.
   - Returns WireGuard public keys (for the peers of other sites) and each peer's status (last handshake,

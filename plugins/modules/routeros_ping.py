@@ -11,7 +11,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: routeros_ping
 short_description: Ping addresses from a RouterOS router
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Runs the router's own C(/ping) to each address, as a packet from the router would travel (through the
     tunnels), and returns what came back.

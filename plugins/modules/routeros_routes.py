@@ -11,7 +11,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: routeros_routes
 short_description: Manage static IPv4 and IPv6 routes on RouterOS
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - "Creates, updates and removes static routes on MikroTik RouterOS v7 through its API."
   - "A route is identified by destination, gateway and routing table; each goes to C(/ip/route) or

@@ -11,7 +11,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: routeros_wireguard_interfaces
 short_description: Manage WireGuard interfaces on RouterOS
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - "Creates, updates and removes WireGuard interfaces on MikroTik RouterOS v7 through its API."
   - "The router generates each interface's private key and keeps it; the module never reads, returns or

@@ -11,7 +11,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: routeros_wireguard_peers
 short_description: Manage WireGuard peers on RouterOS
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - "Creates, updates and removes WireGuard peers on MikroTik RouterOS v7 through its API."
   - "A peer is identified by its interface and public key. Its allowed addresses are its route on send

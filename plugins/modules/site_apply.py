@@ -11,7 +11,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: site_apply
 short_description: Apply a site's planned resources in order (RouterOS over one API session, Linux as modules)
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Takes this host's plan from the role's fleet step (M(sitelink.tunnels.site_fleet), registered as the role's
     internal C(sitelink__fleet)), or plans the inventory itself when there is none, and applies the resources

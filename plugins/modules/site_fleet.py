@@ -11,7 +11,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: site_fleet
 short_description: Validate and plan every site of the sitelink inventory at once
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Reads C(sitelink_site) of every inventory host (in the play or not), the fleet settings C(sitelink_topology),
     C(sitelink_link_defaults), C(sitelink_pools) and C(sitelink_psk_secret), checks all of it, and plans every

@@ -11,7 +11,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: site_plan
 short_description: Validate the whole sitelink inventory and plan one site
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Reads C(sitelink_site) of every inventory host (in the play or not), the fleet settings C(sitelink_topology),
     C(sitelink_link_defaults), C(sitelink_pools) and C(sitelink_psk_secret), and checks all of it at once.

@@ -11,7 +11,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: site_public_keys
 short_description: Read the WireGuard public keys of the play's sites and of all their peers
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - For every site in the play and every site it peers with, finds the public key of the site's WireGuard
     interface - for a site of the play, from what the role's interface step (M(sitelink.tunnels.site_apply))

@@ -11,7 +11,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: site_render
 short_description: Write a site's plan and its RouterOS or shell script without contacting any device
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Writes C(SITE.plan.yml), C(SITE.plan.json) and, for a RouterOS site, C(SITE.rsc) (a RouterOS script) or, for
     a Linux site, C(SITE.sh) (the wg-quick file, routes, forwarding and nftables table, as shell commands) into

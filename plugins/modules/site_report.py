@@ -11,7 +11,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: site_report
 short_description: One table of every link's state across the fleet
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Run once after each site registered C(sitelink_info) (M(sitelink.tunnels.routeros_info) with peers),
     C(sitelink_ping) (M(sitelink.tunnels.routeros_ping) of the plan's verify addresses) and C(sitelink_keys).

@@ -11,7 +11,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: site_verify
 short_description: Ping every link's far end from a site, then read its peers' handshakes
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Takes this host's plan from the role's fleet step (or plans the inventory itself) and pings every link's
     verify address (the peer's overlay or transit address) with the router's own C(/ping), so the packets go

@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: wg_keypair
 short_description: Generate WireGuard key pairs and preshared keys, derive and check public keys
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Generates a WireGuard private key (X25519) or preshared key into a file readable by its owner only (mode
     C(0600)), and returns the public key. The private key stays on the host that runs the module (a Linux site,
