@@ -1,0 +1,159 @@
+"""The user-space GRE/EoIP forwarder of one emulated router: one process in the router's network namespace.
+
+    python -m rosemu.dataplane.forwarder CONFIG.json
+
+CONFIG: {"status_dir": DIR, "tunnels": [{"name", "kind": "gre"|"eoip", "local", "remote", "tunnel_id",
+"keepalive": [interval_s, retries] | null}]}.  Each tunnel gets a TUN (GRE) or TAP (EoIP) device of its name and a
+raw IP-protocol-47 socket bound to its local address, which keeps only the packets from its remote address.  One selectors loop serves every tunnel.  `running` follows the keepalives
+(FIDELITY.md "GRE keepalive", "EoIP keepalive") and is written to DIR/NAME.json with the packet counters whenever
+it changes and at each keepalive; "ready" on stdout says every device exists.
+"""
+
+import fcntl
+import json
+import os
+import selectors
+import signal
+import socket
+import struct
+import sys
+import time
+
+from rosemu.dataplane import framing
+
+TUNSETIFF = 0x400454CA
+IFF_TUN, IFF_TAP, IFF_NO_PI = 0x0001, 0x0002, 0x1000
+DEVICE_FLAGS = {"gre": IFF_TUN | IFF_NO_PI, "eoip": IFF_TAP | IFF_NO_PI}
+RECEIVE_BUFFER = 4 << 20
+IP_FREEBIND = getattr(socket, "IP_FREEBIND", 15)       # linux/in.h
+
+
+def open_device(name, kind):
+    fd = os.open("/dev/net/tun", os.O_RDWR | os.O_NONBLOCK)
+    fcntl.ioctl(fd, TUNSETIFF, struct.pack("16sH", name.encode(), DEVICE_FLAGS[kind]))
+    return fd
+
+
+def open_wire(local):
+    """A raw GRE socket bound to `local` (not connected: connect() fails while no route leads to the far end,
+    and a tunnel exists before its route does; packets from other addresses are filtered in from_wire)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_RAW, framing.IP_PROTO_GRE)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER)
+    if local != "0.0.0.0":
+        sock.setsockopt(socket.SOL_IP, IP_FREEBIND, 1)    # the address may come after the tunnel, as on a router
+        sock.bind((local, 0))
+    sock.setblocking(False)
+    return sock
+
+
+class Tunnel:
+    def __init__(self, spec, status_dir):
+        self.name, self.kind = spec["name"], spec["kind"]
+        self.local, self.remote = spec.get("local") or "0.0.0.0", spec["remote"]
+        self.tunnel_id = spec.get("tunnel_id")
+        self.keepalive = spec.get("keepalive")           # [interval seconds, retries] or None: always running
+        self.status_path = os.path.join(status_dir, "%s.json" % self.name)
+        self.device = open_device(self.name, self.kind)
+        self.wire = open_wire(self.local)
+        self.running = self.keepalive is None               # with keepalive: not running until answered
+        self.unanswered = 0
+        self.next_keepalive = time.monotonic()             # the first one at once
+        self.counters = {"rx-packet": 0, "tx-packet": 0, "rx-byte": 0, "tx-byte": 0, "keepalives-sent": 0,
+                         "keepalives-heard": 0}
+
+    # ----- the two directions ------------------------------------------------
+    def from_device(self):
+        data = os.read(self.device, 65535)
+        wire = framing.gre_encode(data) if self.kind == "gre" else framing.eoip_encode(self.tunnel_id, data)
+        self._send(wire)
+        self.counters["tx-packet"] += 1
+        self.counters["tx-byte"] += len(data)
+
+    def from_wire(self):
+        payload, source = framing.strip_ipv4(self.wire.recv(65535))
+        if source != self.remote:
+            return          # another tunnel's far end
+        frame = framing.decode(payload)
+        if frame is None or frame.kind != self.kind or frame.tunnel_id != self.tunnel_id:
+            return          # the other kind on the same address pair, or another EoIP tunnel id
+        if frame.keepalive:
+            self.heard()
+            return
+        if self.kind == "eoip":
+            self.heard()    # any packet of the far end's tunnel shows it is there
+        elif frame.protocol not in (framing.GRE_IPV4, framing.GRE_IPV6):
+            return
+        os.write(self.device, frame.payload)
+        self.counters["rx-packet"] += 1
+        self.counters["rx-byte"] += len(frame.payload)
+
+    def _send(self, wire):
+        try:
+            self.wire.sendto(wire, (self.remote, 0))
+        except OSError:
+            pass            # no route to the far end (yet): the packet is lost, as on a router
+
+    # ----- keepalives ------------------------------------------------------------
+    def heard(self):
+        self.counters["keepalives-heard"] += 1
+        self.unanswered = 0
+        self._set_running(True)
+
+    def tick(self, now):
+        """Send a keepalive when one is due; `retries` unanswered in a row take `running` away."""
+        if self.keepalive is None or now < self.next_keepalive:
+            return
+        interval, retries = self.keepalive
+        if self.unanswered >= retries:
+            self._set_running(False)
+        self.unanswered += 1
+        wire = (framing.gre_keepalive(self.local, self.remote) if self.kind == "gre"
+                else framing.eoip_encode(self.tunnel_id))
+        self._send(wire)
+        self.counters["keepalives-sent"] += 1
+        self.next_keepalive = now + interval
+        self.write_status()
+
+    def _set_running(self, running):
+        if running != self.running:
+            self.running = running
+            self.write_status()
+
+    def write_status(self):
+        temporary = self.status_path + ".tmp"
+        with open(temporary, "w", encoding="utf-8") as fh:
+            json.dump(dict(self.counters, running=self.running), fh)
+        os.replace(temporary, self.status_path)
+
+
+def serve(tunnels):
+    selector = selectors.DefaultSelector()
+    for tunnel in tunnels:
+        selector.register(tunnel.device, selectors.EVENT_READ, tunnel.from_device)
+        selector.register(tunnel.wire, selectors.EVENT_READ, tunnel.from_wire)
+    while True:
+        now = time.monotonic()
+        for tunnel in tunnels:
+            tunnel.tick(now)
+        due = [t.next_keepalive for t in tunnels if t.keepalive is not None]
+        timeout = max(0.0, min(due) - time.monotonic()) if due else None
+        for key, _events in selector.select(timeout):
+            try:
+                key.data()
+            except BlockingIOError:
+                continue    # another reader woke for the same packet
+
+
+def main(argv):
+    with open(argv[1], encoding="utf-8") as fh:
+        config = json.load(fh)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    tunnels = [Tunnel(spec, config["status_dir"]) for spec in config["tunnels"]]
+    for tunnel in tunnels:
+        tunnel.write_status()
+    print("ready", flush=True)
+    serve(tunnels)
+
+
+if __name__ == "__main__":
+    main(sys.argv)
