@@ -1,0 +1,376 @@
+"""Realise emulated routers' tables in network namespaces: the data plane's `DataPlane`.
+
+Each router is a namespace of the Linux lab (rosemu.linuxlab.LinuxLab: a network namespace with a private mount
+namespace for wireguard-go's UAPI socket, its `eth0` a veth into the lab's underlay bridge), whose `eth0` becomes
+the router's `ether1`.  A LAN host is a namespace of its own behind the router's `ether2`.  `sync(router)` realises
+a static snapshot of the router's tables (the emulator's derived `active`/`running` flags included):
+
+- bridges, and bridge ports that exist here (ether1, ether2, EoIP tunnels);
+- WireGuard: one wireguard-go per interface, its keys, port and peers through `wg syncconf` (peers that did not
+  change keep their sessions);
+- GRE and EoIP through the router's forwarder process (forwarder.py), restarted when the tunnels change;
+- the addresses of realised interfaces and the active static routes (ECMP as multipath), with iproute2.
+
+Names carry a per-run prefix; `down()` removes only what this object made (processes by PID, its namespaces).
+"""
+
+import ipaddress
+import json
+import os
+import secrets
+import selectors
+import shutil
+import subprocess
+import sys
+import time
+
+import rosemu
+from rosemu.linuxlab import LinuxLab, alive, sh
+from rosemu.values import format_duration_ms, parse_duration_ms
+
+WAN_PORT, LAN_PORT = "ether1", "ether2"
+TUNNEL_KINDS = {"/interface/gre": "gre", "/interface/eoip": "eoip"}
+ADDRESS_TABLES = (("/ip/address", "/ip/route", "-4"), ("/ipv6/address", "/ipv6/route", "-6"))
+ROUTER_SYSCTLS = ("net.ipv4.ip_forward=1", "net.ipv6.conf.all.forwarding=1", "net.ipv4.conf.all.rp_filter=0",
+                  "net.ipv4.conf.default.rp_filter=0",
+                  # a GRE keepalive's inner packet comes out of the tunnel with our own address as its source
+                  "net.ipv4.conf.all.accept_local=1")
+START_TIMEOUT = 15          # seconds: a forwarder or wireguard-go is ready in well under 5 on an idle host
+LINUX_NAME_MAX = 15
+
+
+def linux_name(name):
+    if not name or len(name) > LINUX_NAME_MAX or "/" in name or " " in name:
+        raise ValueError("interface name %r cannot be a Linux interface name" % name)
+    return name
+
+
+def enabled(items):
+    return [it for it in items if it.values.get("disabled") != "true"]
+
+
+def wait_for(condition, timeout, what):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError("%s: not within %ss" % (what, timeout))
+        time.sleep(0.02)
+
+
+class DataPlane:
+    def __init__(self, names, state_dir, hosts=None, prefix=None, underlay="198.51.100.0/24"):
+        """`hosts`: {router: (address/len, gateway)} of the LAN host behind the router's ether2."""
+        self.prefix = prefix or "dp%s" % secrets.token_hex(3)      # no concurrent run draws the same
+        self.state = os.path.abspath(state_dir)
+        self.hosts = dict(hosts or {})
+        self.linux = LinuxLab(names, os.path.join(self.state, "netns"), prefix=self.prefix, underlay=underlay)
+        self.processes = {}          # (router, what) -> Popen of a process this object started
+        self.forwarder_configs = {}  # router -> the tunnels its forwarder runs
+
+    # ----- names -------------------------------------------------------------
+    @property
+    def names(self):
+        return self.linux.names
+
+    def netns(self, name):
+        return self.linux.netns(name)
+
+    def host_netns(self, name):
+        return "%s-%s-lan" % (self.prefix, name)
+
+    def wan_address(self, name):
+        return self.linux.wan_address(name)
+
+    def namespaces(self):
+        return [self.netns(n) for n in self.names] + [self.linux.wan_ns] + \
+            [self.host_netns(n) for n in self.hosts]
+
+    def run(self, name, *command, check=True, **kw):
+        """A command in router `name`'s network namespace."""
+        return sh("ip", "netns", "exec", self.netns(name), *command, check=check, **kw)
+
+    def run_wg(self, name, *command, check=True, **kw):
+        """A command in router `name`'s network and mount namespaces (its own /run/wireguard: wg, wireguard-go)."""
+        return sh("nsenter", "--net=/var/run/netns/%s" % self.netns(name), "--mount=%s" % self.linux.mntns(name),
+                  *command, check=check, **kw)
+
+    def run_host(self, name, *command, check=True, **kw):
+        return sh("ip", "netns", "exec", self.host_netns(name), *command, check=check, **kw)
+
+    # ----- life cycle ------------------------------------------------------------
+    def up(self):
+        try:
+            self.linux.up()
+            os.makedirs(os.path.join(self.state, "run"), exist_ok=True)
+            for name in self.names:
+                self._router_base(name)
+        except BaseException:
+            self.down()
+            raise
+        return self
+
+    def _router_base(self, name):
+        self.run(name, "ip", "link", "set", "eth0", "down")
+        self.run(name, "ip", "addr", "flush", "dev", "eth0")     # the router's tables give ether1 its address
+        self.run(name, "ip", "link", "set", "eth0", "name", WAN_PORT)
+        for setting in ROUTER_SYSCTLS:
+            self.run(name, "sysctl", "-q", "-w", setting)
+        if name in self.hosts:
+            address, gateway = self.hosts[name]
+            host = self.host_netns(name)
+            sh("ip", "netns", "add", host)
+            self.run(name, "ip", "link", "add", LAN_PORT, "type", "veth", "peer", "name", "eth0", "netns", host)
+            self.run_host(name, "ip", "link", "set", "lo", "up")
+            self.run_host(name, "ip", "addr", "add", address, "dev", "eth0", *(["nodad"] if ":" in address else []))
+            self.run_host(name, "ip", "link", "set", "eth0", "up")
+            self.run_host(name, "ip", "route", "add", "default", "via", gateway)
+
+    def down(self):
+        """Stop what this object started (by PID), remove its namespaces; safe after a failure and twice."""
+        for proc in self.processes.values():
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(START_TIMEOUT)
+        self.processes.clear()
+        for name in self.hosts:
+            host = self.host_netns(name)
+            pids = sh("ip", "netns", "pids", host, check=False).stdout.split()
+            for pid in pids:
+                sh("kill", "-KILL", pid, check=False)
+            wait_for(lambda p=pids: not any(alive(pid) for pid in p), START_TIMEOUT, "processes of %s" % host)
+            sh("ip", "netns", "del", host, check=False)
+        self.linux.down()           # also the namespaces' remaining processes, its mounts and state
+        shutil.rmtree(self.state, ignore_errors=True)
+
+    def leftovers(self):
+        """Namespaces and started processes of this run that still exist (empty after down())."""
+        listed = sh("ip", "netns", "list").stdout.split()
+        return sorted(set(self.namespaces()) & set(listed)) + \
+            ["pid %d" % p.pid for p in self.processes.values() if alive(p.pid)]
+
+    def __enter__(self):
+        return self.up()
+
+    def __exit__(self, *exc):
+        self.down()
+
+    # ----- sync -------------------------------------------------------------------
+    def sync(self, router):
+        """Make namespace `router.name` forward as the router's tables say (a snapshot, applied now)."""
+        name = router.name
+        self._bridges(name, router)
+        self._wireguard(name, router)
+        self._tunnels(name, router)
+        present = self._links(name)
+        self._bridge_ports(name, router, present)
+        self._link_states(name, router, present)
+        for address_path, route_path, family in ADDRESS_TABLES:
+            self._addresses(name, router, address_path, family, present)
+            self._routes(name, router, route_path, family, present)
+
+    def _links(self, name):
+        return {link["ifname"] for link in json.loads(self.run(name, "ip", "-j", "link", "show").stdout)}
+
+    def _bridges(self, name, router):
+        present = self._links(name)
+        for item in router.tables["/interface/bridge"]:
+            bridge = linux_name(item.values["name"])
+            if bridge not in present:
+                self.run(name, "ip", "link", "add", bridge, "type", "bridge")
+
+    def _bridge_ports(self, name, router, present):
+        for port in enabled(router.tables["/interface/bridge/port"]):
+            interface, bridge = port.values["interface"], port.values["bridge"]
+            if interface in present and bridge in present:
+                self.run(name, "ip", "link", "set", interface, "master", bridge)
+
+    def _link_states(self, name, router, present):
+        """Up when the router shows the interface running (disabled, or a WireGuard that lost its port: down)."""
+        for item in router.items("/interface"):
+            interface = item.values["name"]
+            if interface in present:
+                state = "up" if item.values.get("running") == "true" else "down"
+                self.run(name, "ip", "link", "set", interface, state)
+        for item in router.tables["/interface/eoip"]:
+            if item.values["name"] in present and item.values.get("mac-address"):
+                self.run(name, "ip", "link", "set", item.values["name"], "address", item.values["mac-address"])
+
+    # ----- WireGuard --------------------------------------------------------------
+    def _wireguard(self, name, router):
+        wanted = {linux_name(it.values["name"]): it for it in router.tables["/interface/wireguard"]}
+        for interface in set(self._started(name, "wg")) - set(wanted):
+            self._stop(name, "wg:" + interface)
+        for interface, item in wanted.items():
+            if (name, "wg:" + interface) not in self.processes:
+                self._start_wireguard_go(name, interface)
+            peers = [p for p in enabled(router.tables["/interface/wireguard/peers"])
+                     if p.values.get("interface") == interface]
+            self.run_wg(name, "wg", "syncconf", interface, "/dev/stdin", input=wg_config(item, peers))
+
+    def _start_wireguard_go(self, name, interface):
+        env = dict(os.environ, WG_PROCESS_FOREGROUND="1")
+        proc = subprocess.Popen(["nsenter", "--net=/var/run/netns/%s" % self.netns(name),
+                                 "--mount=%s" % self.linux.mntns(name), "wireguard-go", interface],
+                                env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        self.processes[(name, "wg:" + interface)] = proc
+        wait_for(lambda: self.run_wg(name, "wg", "show", interface, check=False).returncode == 0 or
+                 proc.poll() is not None, START_TIMEOUT, "wireguard-go %s on %s" % (interface, name))
+        if proc.poll() is not None:
+            raise RuntimeError("wireguard-go %s on %s exited with %s" % (interface, name, proc.returncode))
+
+    def _started(self, name, kind):
+        return [what.split(":", 1)[1] for (router, what) in self.processes
+                if router == name and what.startswith(kind + ":")]
+
+    def _stop(self, name, what):
+        proc = self.processes.pop((name, what))
+        if proc.poll() is None:
+            proc.terminate()
+            proc.wait(START_TIMEOUT)
+
+    # ----- GRE / EoIP ---------------------------------------------------------------
+    def _tunnels(self, name, router):
+        tunnels = [tunnel_spec(path, item) for path in TUNNEL_KINDS for item in enabled(router.tables[path])]
+        if tunnels == self.forwarder_configs.get(name):
+            return
+        if (name, "forwarder:") in self.processes:
+            self._stop(name, "forwarder:")
+        self.forwarder_configs[name] = tunnels
+        if tunnels:
+            self._start_forwarder(name, tunnels)
+
+    def _start_forwarder(self, name, tunnels):
+        status_dir = self.status_dir(name)
+        os.makedirs(status_dir, exist_ok=True)
+        config = os.path.join(self.state, "run", "%s-forwarder.json" % name)
+        with open(config, "w", encoding="utf-8") as fh:
+            json.dump({"status_dir": status_dir, "tunnels": tunnels}, fh)
+        env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(os.path.abspath(rosemu.__file__))))
+        with open(os.path.join(self.state, "run", "%s-forwarder.log" % name), "ab") as log:
+            proc = subprocess.Popen(["ip", "netns", "exec", self.netns(name), sys.executable, "-m",
+                                     "rosemu.dataplane.forwarder", config],
+                                    env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log)
+        self.processes[(name, "forwarder:")] = proc
+        with selectors.DefaultSelector() as selector:
+            selector.register(proc.stdout, selectors.EVENT_READ)
+            ready = selector.select(START_TIMEOUT) and proc.stdout.readline().strip() == b"ready"
+        proc.stdout.close()
+        if not ready:
+            with open(log.name, encoding="utf-8", errors="replace") as fh:
+                raise RuntimeError("the forwarder of %s did not start: %s" % (name, fh.read()[-2000:]))
+
+    def status_dir(self, name):
+        return os.path.join(self.state, "run", "%s-tunnels" % name)
+
+    # ----- addresses and routes ------------------------------------------------------
+    def _addresses(self, name, router, path, family, present):
+        for interface in present - {"lo"}:
+            wanted = {str(ipaddress.ip_interface(it.values["address"])) for it in enabled(router.tables[path])
+                      if it.values.get("interface") == interface and it.values.get("invalid") != "true"}
+            shown = json.loads(self.run(name, "ip", family, "-j", "addr", "show", "dev", interface).stdout)
+            have = {"%s/%s" % (a["local"], a["prefixlen"]) for link in shown for a in link.get("addr_info", ())
+                    if a.get("scope") == "global"}
+            for address in have - wanted:
+                self.run(name, "ip", family, "addr", "del", address, "dev", interface)
+            for address in wanted - have:
+                self.run(name, "ip", family, "addr", "add", address, "dev", interface,
+                         *(["nodad"] if family == "-6" else []))
+
+    def _routes(self, name, router, path, family, present):
+        wanted = {}
+        for item in router.tables[path]:
+            val = item.values
+            if val.get("active") != "true" or val.get("connect") == "true" or val.get("dynamic") == "true":
+                continue
+            hop = route_hop(val, present)
+            if hop is not None:
+                wanted.setdefault(str(ipaddress.ip_network(val["dst-address"])), []).append(hop)
+        shown = json.loads(self.run(name, "ip", family, "-j", "route", "show", "proto", "static").stdout)
+        for route in shown:
+            destination = route["dst"] if route["dst"] != "default" else ("0.0.0.0/0" if family == "-4" else "::/0")
+            if str(ipaddress.ip_network(destination)) not in wanted:
+                self.run(name, "ip", family, "route", "del", destination, "proto", "static")
+        for destination, hops in wanted.items():
+            self.run(name, "ip", family, "route", "replace", *route_words(destination, hops), "proto", "static")
+
+    # ----- what the router prints ------------------------------------------------------
+    def tunnel_running(self, router, path, item):
+        """The forwarder's `running` for a GRE/EoIP tunnel (the fabric's method, same arguments)."""
+        return self.tunnel_status(router.name, item.values["name"]).get("running", False)
+
+    def tunnel_status(self, name, interface):
+        try:
+            with open(os.path.join(self.status_dir(name), "%s.json" % interface), encoding="utf-8") as fh:
+                return json.load(fh)
+        except (OSError, ValueError):
+            return {}
+
+    def peer_status(self, router, item):
+        """`last-handshake`, `current-endpoint-*`, `rx`, `tx` of a peer from `wg show dump` (as the fabric's)."""
+        dump = self.run_wg(router.name, "wg", "show", item.values["interface"], "dump", check=False).stdout
+        return peer_values(dump, item.values["public-key"], time.time())
+
+
+def wg_config(interface, peers):
+    """`wg syncconf` text for a RouterOS WireGuard interface and its enabled peers."""
+    lines = ["[Interface]", "PrivateKey = %s" % interface.values["private-key"],
+             "ListenPort = %s" % interface.values.get("listen-port", "13231")]
+    for peer in peers:
+        val = peer.values
+        lines += ["", "[Peer]", "PublicKey = %s" % val["public-key"], "AllowedIPs = %s" % val["allowed-address"]]
+        if val.get("preshared-key") and val["preshared-key"] != "auto":
+            lines.append("PresharedKey = %s" % val["preshared-key"])
+        if val.get("endpoint-address") and val.get("endpoint-port") not in (None, "", "0"):
+            host = val["endpoint-address"]
+            lines.append("Endpoint = %s:%s" % ("[%s]" % host if ":" in host else host, val["endpoint-port"]))
+        keepalive = parse_duration_ms(val.get("persistent-keepalive") or "0s") or 0
+        if keepalive:
+            lines.append("PersistentKeepalive = %d" % max(1, keepalive // 1000))
+    return "\n".join(lines) + "\n"
+
+
+def tunnel_spec(path, item):
+    val = item.values
+    keepalive = None
+    if val.get("keepalive"):
+        interval, _sep, retries = val["keepalive"].partition(",")
+        keepalive = [parse_duration_ms(interval) / 1000.0, int(retries or 10)]
+    return {"name": linux_name(val["name"]), "kind": TUNNEL_KINDS[path], "local": val.get("local-address"),
+            "remote": val["remote-address"], "keepalive": keepalive,
+            "tunnel_id": int(val["tunnel-id"]) if "tunnel-id" in val else None}
+
+
+def route_hop(val, present):
+    """("blackhole",) or (gateway address or None, interface) from an active route's `immediate-gw`."""
+    if val.get("blackhole") == "true":
+        return ("blackhole",)
+    address, pct, interface = (val.get("immediate-gw") or "").partition("%")
+    if not pct:
+        address, interface = None, address
+    return (address, interface) if interface in present else None
+
+
+def route_words(destination, hops):
+    if hops[0] == ("blackhole",):
+        return ["blackhole", destination]
+    words = [destination]
+    for address, interface in hops:
+        via = ["via", address] if address else []
+        words += (["nexthop"] if len(hops) > 1 else []) + via + ["dev", interface]
+    return words
+
+
+def peer_values(dump, public_key, now):
+    for line in dump.splitlines()[1:]:
+        fields = line.split("\t")
+        if len(fields) < 8 or fields[0] != public_key:
+            continue
+        values = {"rx": fields[5], "tx": fields[6]}
+        if fields[4] != "0":
+            values["last-handshake"] = format_duration_ms(max(0, int(now) - int(fields[4])) * 1000)
+        if fields[2] != "(none)":
+            host, _sep, port = fields[2].rpartition(":")
+            values.update({"current-endpoint-address": host.strip("[]"), "current-endpoint-port": port})
+        return values
+    return {}
