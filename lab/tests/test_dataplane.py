@@ -1,9 +1,10 @@
 """The data plane: two emulated routers whose tables are realised in namespaces carry real packets.
 
-Routers a and b (rosemu Router objects, configured through the same menu verbs the API runs) are joined over the
-lab underlay by WireGuard (wireguard-go), with a GRE and an EoIP tunnel between their WireGuard transit addresses
-(user-space forwarder).  A LAN host behind each pings the other across each path in turn: the LAN routes are
-switched from one path to the next and synced again.  The framing tests need no root.
+The scenario (rosemu.dataplane.pair.SitePair): routers a and b (rosemu Router objects, configured through the same
+menu verbs the API runs) joined over the lab underlay by WireGuard (wireguard-go), with a GRE and an EoIP tunnel
+between their WireGuard transit addresses (user-space forwarder).  A LAN host behind each pings the other across
+each path in turn: the LAN routes are switched from one path to the next and synced again.  The framing tests need
+no root.
 """
 
 import os
@@ -17,6 +18,7 @@ import pytest
 
 from rosemu import effects
 from rosemu.dataplane import DataPlane, framing
+from rosemu.dataplane.pair import OVERLAY_GATEWAYS, SitePair, host_address
 from rosemu.router import Router
 
 TOOLS = ("wireguard-go", "wg", "ip", "nsenter", "ping")
@@ -25,13 +27,6 @@ needs_root = pytest.mark.skipif(os.geteuid() != 0 or MISSING or not os.path.exis
                                 reason="the data plane needs root, /dev/net/tun and %s (missing: %s)"
                                 % (", ".join(TOOLS), ", ".join(MISSING) or "none"))
 
-LANS = {"a": ("192.168.88.1/24", "192.168.88.10/24"), "b": ("192.168.89.1/24", "192.168.89.10/24")}
-TRANSIT = {"a": "10.255.0.1", "b": "10.255.0.2"}
-OVERLAY_GATEWAYS = {          # the far router's address on each path
-    "wireguard": {"a": "10.255.0.2", "b": "10.255.0.1"},
-    "gre": {"a": "10.10.0.2", "b": "10.10.0.1"},
-    "eoip": {"a": "10.20.0.2", "b": "10.20.0.1"},
-}
 MULTICAST_RECEIVER = """
 import socket, struct, sys
 group, address, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
@@ -100,42 +95,6 @@ def test_gre_keepalive_is_an_answer_addressed_back_to_the_sender():
 
 # ----- two routers ----------------------------------------------------------------------
 
-def configure(router, far, keys, keepalive="1s,3"):
-    """What the site_tunnel role writes on a RouterOS site (WireGuard, GRE and EoIP over it), through the verbs."""
-    name = router.name
-    lan_address = next(it for it in router.tables["/ip/address"] if it.values.get("interface") == "bridge")
-    router.set("/ip/address", {".id": lan_address.ref, "address": LANS[name][0]})
-    router.add("/ip/address", {"address": "%s/24" % far["wan"][name], "interface": "ether1"})
-    router.add("/interface/wireguard", {"name": "wg-site", "listen-port": "13231", "private-key": keys[name]})
-    router.add("/interface/wireguard/peers", {
-        "interface": "wg-site", "public-key": effects.public_key(keys[far["name"]]),
-        "allowed-address": "%s/32" % TRANSIT[far["name"]], "endpoint-address": str(far["wan"][far["name"]]),
-        "endpoint-port": "13231", "persistent-keepalive": "1s"})
-    router.add("/ip/address", {"address": "%s/30" % TRANSIT[name], "interface": "wg-site"})
-    for path, extra, prefix in (("/interface/gre", {}, "10.10.0"), ("/interface/eoip", {"tunnel-id": "7"}, "10.20.0")):
-        kind = path.rsplit("/", 1)[1]
-        router.add(path, dict(extra, **{"name": "%s-x" % kind, "local-address": TRANSIT[name],
-                                         "remote-address": TRANSIT[far["name"]], "keepalive": keepalive}))
-        router.add("/ip/address", {"address": "%s.%d/30" % (prefix, 1 if name == "a" else 2),
-                                   "interface": "%s-x" % kind})
-    router.add("/ip/route", {"dst-address": LANS[far["name"]][0].replace(".1/", ".0/"),
-                             "gateway": OVERLAY_GATEWAYS["wireguard"][name], "comment": "lan"})
-
-
-def route_lans_over(dataplane, routers, overlay, peers_allow_lans):
-    """Send LAN-to-LAN traffic over `overlay`; plain WireGuard needs the far LAN in the peer's allowed-address."""
-    for name, router in routers.items():
-        far = "b" if name == "a" else "a"
-        route = next(it for it in router.tables["/ip/route"] if it.values.get("comment") == "lan")
-        router.set("/ip/route", {".id": route.ref, "gateway": OVERLAY_GATEWAYS[overlay][name]})
-        peer = router.tables["/interface/wireguard/peers"][0]
-        allowed = "%s/32" % TRANSIT[far]
-        if peers_allow_lans:
-            allowed += "," + LANS[far][0].replace(".1/", ".0/")
-        router.set("/interface/wireguard/peers", {".id": peer.ref, "allowed-address": allowed})
-        dataplane.sync(router)
-
-
 def wait_until(condition, timeout, what):
     deadline = time.monotonic() + timeout
     while not condition():
@@ -145,41 +104,28 @@ def wait_until(condition, timeout, what):
 
 @pytest.fixture(scope="module")
 def pair(tmp_path_factory):
-    hosts = {name: (host, lan.split("/")[0]) for name, (lan, host) in LANS.items()}
-    dataplane = DataPlane(["a", "b"], str(tmp_path_factory.mktemp("dataplane")), hosts=hosts)
-    routers = {name: Router(name) for name in ("a", "b")}
-    keys = {name: effects.new_private_key() for name in routers}
-    wan = {name: dataplane.wan_address(name) for name in routers}
-    with dataplane:
-        for name, router in routers.items():
-            configure(router, {"name": "b" if name == "a" else "a", "wan": wan}, keys)
-            dataplane.sync(router)
-        yield dataplane, routers
-    assert dataplane.leftovers() == []
+    sites = SitePair(str(tmp_path_factory.mktemp("dataplane"))).up()
+    yield sites
+    sites.down()
+    assert sites.dataplane.leftovers() == []
 
 
-def ping(dataplane, source, destination, count=3, interval="0.2"):
-    return dataplane.run_host(source, "ping", "-n", "-q", "-c", str(count), "-i", interval, "-W", "2",
-                              destination, check=False, timeout=60)
-
-
-def received(result):
-    line = next(line for line in result.stdout.splitlines() if "received" in line)
-    return int(line.split(",")[1].split()[0])
+def first_ping(sites, overlay):
+    wait_until(lambda: sites.ping("a", host_address("b"), count=1)[0] == 1, 15, "first ping over " + overlay)
 
 
 @needs_root
 @pytest.mark.parametrize("overlay", ["wireguard", "gre", "eoip"])
 def test_lan_to_lan_ping_crosses_each_path(pair, overlay):
-    dataplane, routers = pair
-    route_lans_over(dataplane, routers, overlay, peers_allow_lans=overlay == "wireguard")
+    dataplane, routers = pair.dataplane, pair.routers
+    pair.route_lans_over(overlay)
     before = dataplane.tunnel_status("b", "%s-x" % overlay).get("rx-packet", 0)
-    far_host = LANS["b"][1].split("/")[0]
-    wait_until(lambda: ping(dataplane, "a", far_host, count=1).returncode == 0, 15, "first ping over " + overlay)
-    result = ping(dataplane, "a", far_host, count=5)
-    assert received(result) == 5, result.stdout
+    first_ping(pair, overlay)
+    got, output = pair.ping("a", host_address("b"), count=5)
+    assert got == 5, output
     if overlay != "wireguard":        # the echo requests came out of b's tunnel, not straight out of WireGuard
-        assert dataplane.tunnel_status("b", "%s-x" % overlay)["rx-packet"] >= before + 5
+        wait_until(lambda: dataplane.tunnel_status("b", "%s-x" % overlay)["rx-packet"] >= before + 5, 5,
+                   "b's %s-x counting the echo requests" % overlay)
     peer = routers["a"].tables["/interface/wireguard/peers"][0]
     status = dataplane.peer_status(routers["a"], peer)
     assert "last-handshake" in status and int(status["rx"]) > 0 and int(status["tx"]) > 0, status
@@ -189,7 +135,7 @@ def test_lan_to_lan_ping_crosses_each_path(pair, overlay):
 @needs_root
 @pytest.mark.parametrize("kind", ["gre", "eoip"])
 def test_keepalives_make_the_tunnel_running(pair, kind):
-    dataplane, routers = pair
+    dataplane, routers = pair.dataplane, pair.routers
     item = next(it for it in routers["a"].tables["/interface/%s" % kind])
     wait_until(lambda: dataplane.tunnel_running(routers["a"], "/interface/%s" % kind, item), 10,
                "%s running on a" % kind)
@@ -199,21 +145,19 @@ def test_keepalives_make_the_tunnel_running(pair, kind):
 
 @needs_root
 def test_a_thousand_pings_at_10ms_through_gre(pair):
-    dataplane, routers = pair
-    route_lans_over(dataplane, routers, "gre", peers_allow_lans=False)
-    far_host = LANS["b"][1].split("/")[0]
-    wait_until(lambda: ping(dataplane, "a", far_host, count=1).returncode == 0, 15, "first ping over gre")
+    pair.route_lans_over("gre")
+    first_ping(pair, "gre")
     started = time.monotonic()
-    result = ping(dataplane, "a", far_host, count=1000, interval="0.01")
-    summary = [line for line in result.stdout.splitlines() if "received" in line or "rtt" in line]
+    got, output = pair.ping("a", host_address("b"), count=1000, interval="0.01")
+    summary = [line for line in output.splitlines() if "received" in line or "rtt" in line]
     print("1000 pings at 10 ms through GRE over WireGuard in %.1f s: %s" % (time.monotonic() - started, summary))
-    assert received(result) == 1000, result.stdout
+    assert got == 1000, output
 
 
 @needs_root
 @pytest.mark.parametrize("kind", ["gre", "eoip"])
 def test_multicast_crosses_the_overlay(pair, kind):
-    dataplane, _routers = pair
+    dataplane = pair.dataplane
     address_of_b, address_of_a = OVERLAY_GATEWAYS[kind]["a"], OVERLAY_GATEWAYS[kind]["b"]
     group, count = "239.1.2.3", 20
     receiver = subprocess.Popen(["ip", "netns", "exec", dataplane.netns("b"), sys.executable, "-c",
@@ -232,7 +176,7 @@ def test_multicast_crosses_the_overlay(pair, kind):
 
 @needs_root
 def test_gre_stops_running_when_the_far_end_is_gone(pair):
-    dataplane, routers = pair
+    dataplane, routers = pair.dataplane, pair.routers
     item = routers["a"].tables["/interface/gre"][0]
     wait_until(lambda: dataplane.tunnel_running(routers["a"], "/interface/gre", item), 10, "gre running")
     far = routers["b"].tables["/interface/gre"][0]

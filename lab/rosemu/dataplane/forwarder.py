@@ -4,9 +4,10 @@
 
 CONFIG: {"status_dir": DIR, "tunnels": [{"name", "kind": "gre"|"eoip", "local", "remote", "tunnel_id",
 "keepalive": [interval_s, retries] | null}]}.  Each tunnel gets a TUN (GRE) or TAP (EoIP) device of its name and a
-raw IP-protocol-47 socket bound to its local address, which keeps only the packets from its remote address.  One selectors loop serves every tunnel.  `running` follows the keepalives
-(FIDELITY.md "GRE keepalive", "EoIP keepalive") and is written to DIR/NAME.json with the packet counters whenever
-it changes and at each keepalive; "ready" on stdout says every device exists.
+raw IP-protocol-47 socket bound to its local address, which keeps only the packets from its remote address.  One
+selectors loop serves every tunnel.  `running` follows the keepalives (FIDELITY.md "GRE keepalive", "EoIP
+keepalive"); it is written with the packet counters to DIR/NAME.json whenever it changes, at each keepalive and
+every STATUS_PERIOD.  "ready" on stdout says every device exists.
 """
 
 import fcntl
@@ -25,6 +26,7 @@ TUNSETIFF = 0x400454CA
 IFF_TUN, IFF_TAP, IFF_NO_PI = 0x0001, 0x0002, 0x1000
 DEVICE_FLAGS = {"gre": IFF_TUN | IFF_NO_PI, "eoip": IFF_TAP | IFF_NO_PI}
 RECEIVE_BUFFER = 4 << 20
+STATUS_PERIOD = 0.5            # seconds between two status writes
 IP_FREEBIND = getattr(socket, "IP_FREEBIND", 15)       # linux/in.h
 
 
@@ -131,13 +133,17 @@ def serve(tunnels):
     for tunnel in tunnels:
         selector.register(tunnel.device, selectors.EVENT_READ, tunnel.from_device)
         selector.register(tunnel.wire, selectors.EVENT_READ, tunnel.from_wire)
+    next_status = time.monotonic() + STATUS_PERIOD
     while True:
         now = time.monotonic()
         for tunnel in tunnels:
             tunnel.tick(now)
-        due = [t.next_keepalive for t in tunnels if t.keepalive is not None]
-        timeout = max(0.0, min(due) - time.monotonic()) if due else None
-        for key, _events in selector.select(timeout):
+        if now >= next_status:          # the counters, for rx/tx as the router prints them
+            for tunnel in tunnels:
+                tunnel.write_status()
+            next_status = now + STATUS_PERIOD
+        due = [t.next_keepalive for t in tunnels if t.keepalive is not None] + [next_status]
+        for key, _events in selector.select(max(0.0, min(due) - time.monotonic())):
             try:
                 key.data()
             except BlockingIOError:

@@ -1,0 +1,101 @@
+"""Two emulated RouterOS sites on the data plane, as the site_tunnel role configures them: the scenario the data
+plane's tests and its benchmark share.
+
+Routers a and b: ether1 on the lab underlay, a LAN bridge with a host behind ether2, WireGuard between their WAN
+addresses, and a GRE and an EoIP tunnel between their WireGuard transit addresses.  `route_lans_over(overlay)`
+sends the LAN-to-LAN traffic over "wireguard", "gre" or "eoip" and syncs both routers again.
+"""
+
+from rosemu import effects
+from rosemu.dataplane.plane import DataPlane
+from rosemu.router import Router
+
+LANS = {"a": ("192.168.88.1/24", "192.168.88.10/24"), "b": ("192.168.89.1/24", "192.168.89.10/24")}
+TRANSIT = {"a": "10.255.0.1", "b": "10.255.0.2"}
+OVERLAY_GATEWAYS = {          # the address, on each path, of the router at the other end (seen from the key)
+    "wireguard": {"a": "10.255.0.2", "b": "10.255.0.1"},
+    "gre": {"a": "10.10.0.2", "b": "10.10.0.1"},
+    "eoip": {"a": "10.20.0.2", "b": "10.20.0.1"},
+}
+TUNNELS = (("/interface/gre", "gre-x", {}, "10.10.0"), ("/interface/eoip", "eoip-x", {"tunnel-id": "7"}, "10.20.0"))
+
+
+def other(name):
+    return "b" if name == "a" else "a"
+
+
+def lan_prefix(name):
+    return LANS[name][0].replace(".1/", ".0/")
+
+
+def host_address(name):
+    return LANS[name][1].split("/")[0]
+
+
+class SitePair:
+    def __init__(self, state_dir, keepalive="1s,3"):
+        hosts = {name: (host, lan.split("/")[0]) for name, (lan, host) in LANS.items()}
+        self.dataplane = DataPlane(["a", "b"], state_dir, hosts=hosts)
+        self.routers = {name: Router(name) for name in ("a", "b")}
+        self.keepalive = keepalive
+
+    def up(self):
+        self.dataplane.up()
+        try:
+            keys = {name: effects.new_private_key() for name in self.routers}
+            for router in self.routers.values():
+                self.configure(router, keys)
+                self.dataplane.sync(router)
+        except BaseException:
+            self.dataplane.down()
+            raise
+        return self
+
+    def down(self):
+        self.dataplane.down()
+
+    def __enter__(self):
+        return self.up()
+
+    def __exit__(self, *exc):
+        self.down()
+
+    def configure(self, router, keys):
+        """What the site_tunnel role writes on a RouterOS site, through the menu verbs the API runs."""
+        name, far = router.name, other(router.name)
+        lan_address = next(it for it in router.tables["/ip/address"] if it.values.get("interface") == "bridge")
+        router.set("/ip/address", {".id": lan_address.ref, "address": LANS[name][0]})
+        router.add("/ip/address", {"address": "%s/24" % self.dataplane.wan_address(name), "interface": "ether1"})
+        router.add("/interface/wireguard", {"name": "wg-site", "listen-port": "13231", "private-key": keys[name]})
+        router.add("/interface/wireguard/peers", {
+            "interface": "wg-site", "public-key": effects.public_key(keys[far]),
+            "allowed-address": "%s/32" % TRANSIT[far], "endpoint-address": str(self.dataplane.wan_address(far)),
+            "endpoint-port": "13231", "persistent-keepalive": "1s"})
+        router.add("/ip/address", {"address": "%s/30" % TRANSIT[name], "interface": "wg-site"})
+        for path, interface, extra, prefix in TUNNELS:
+            router.add(path, dict(extra, **{"name": interface, "local-address": TRANSIT[name],
+                                            "remote-address": TRANSIT[far], "keepalive": self.keepalive}))
+            router.add("/ip/address", {"address": "%s.%d/30" % (prefix, 1 if name == "a" else 2),
+                                       "interface": interface})
+        router.add("/ip/route", {"dst-address": lan_prefix(far), "gateway": OVERLAY_GATEWAYS["wireguard"][name],
+                                 "comment": "lan"})
+
+    def route_lans_over(self, overlay):
+        """LAN-to-LAN traffic over `overlay`; plain WireGuard also needs the far LAN in the peer's allowed-address
+        (the overlays do not: their packets are between transit addresses)."""
+        for name, router in self.routers.items():
+            route = next(it for it in router.tables["/ip/route"] if it.values.get("comment") == "lan")
+            router.set("/ip/route", {".id": route.ref, "gateway": OVERLAY_GATEWAYS[overlay][name]})
+            peer = router.tables["/interface/wireguard/peers"][0]
+            allowed = "%s/32" % TRANSIT[other(name)]
+            if overlay == "wireguard":
+                allowed += "," + lan_prefix(other(name))
+            router.set("/interface/wireguard/peers", {".id": peer.ref, "allowed-address": allowed})
+            self.dataplane.sync(router)
+
+    def ping(self, source, destination, count=3, interval="0.2"):
+        """ping from `source`'s LAN host; (received, the ping's output)."""
+        result = self.dataplane.run_host(source, "ping", "-n", "-q", "-c", str(count), "-i", interval, "-W", "2",
+                                         destination, check=False, timeout=60 + count * 0.1)
+        line = next((line for line in result.stdout.splitlines() if "received" in line), "0, 0 received")
+        return int(line.split(",")[1].split()[0]), result.stdout
