@@ -32,26 +32,40 @@ def host_address(name):
     return LANS[name][1].split("/")[0]
 
 
+def write_directly(router, path, verb, args):
+    """A menu command on the Router object itself (the same verbs and checks the API session runs)."""
+    return getattr(router, verb)(path, args)
+
+
 class SitePair:
-    def __init__(self, state_dir, keepalive="1s,3"):
+    """`routers` and `write`: another pair's routers (e.g. a Lab's) and how to write to them (e.g. through the
+    API: `write(router, path, verb, args)`); with `attach` every write reaches the data plane as it is made."""
+
+    def __init__(self, state_dir, keepalive="1s,3", routers=None, write=write_directly, attach=False):
         hosts = {name: (host, lan.split("/")[0]) for name, (lan, host) in LANS.items()}
         self.dataplane = DataPlane(["a", "b"], state_dir, hosts=hosts)
-        self.routers = {name: Router(name) for name in ("a", "b")}
-        self.keepalive = keepalive
+        self.routers = routers or {name: Router(name) for name in ("a", "b")}
+        self.keepalive, self.write, self.attach = keepalive, write, attach
 
     def up(self):
         self.dataplane.up()
         try:
             keys = {name: effects.new_private_key() for name in self.routers}
             for router in self.routers.values():
+                if self.attach:
+                    self.dataplane.attach(router)
                 self.configure(router, keys)
-                self.dataplane.sync(router)
+                if not self.attach:
+                    self.dataplane.sync(router)
         except BaseException:
             self.dataplane.down()
             raise
         return self
 
     def down(self):
+        for router in self.routers.values():
+            if router.name in self.dataplane.listeners:
+                self.dataplane.detach(router)
         self.dataplane.down()
 
     def __enter__(self):
@@ -61,37 +75,44 @@ class SitePair:
         self.down()
 
     def configure(self, router, keys):
-        """What the site_tunnel role writes on a RouterOS site, through the menu verbs the API runs."""
-        name, far = router.name, other(router.name)
+        """What the site_tunnel role writes on a RouterOS site."""
+        name, far, write = router.name, other(router.name), self.write
         lan_address = next(it for it in router.tables["/ip/address"] if it.values.get("interface") == "bridge")
-        router.set("/ip/address", {".id": lan_address.ref, "address": LANS[name][0]})
-        router.add("/ip/address", {"address": "%s/24" % self.dataplane.wan_address(name), "interface": "ether1"})
-        router.add("/interface/wireguard", {"name": "wg-site", "listen-port": "13231", "private-key": keys[name]})
-        router.add("/interface/wireguard/peers", {
+        write(router, "/ip/address", "set", {".id": lan_address.ref, "address": LANS[name][0]})
+        write(router, "/ip/address", "add", {"address": "%s/24" % self.dataplane.wan_address(name),
+                                             "interface": "ether1"})
+        write(router, "/interface/wireguard", "add", {"name": "wg-site", "listen-port": "13231",
+                                                      "private-key": keys[name]})
+        write(router, "/interface/wireguard/peers", "add", {
             "interface": "wg-site", "public-key": effects.public_key(keys[far]),
             "allowed-address": "%s/32" % TRANSIT[far], "endpoint-address": str(self.dataplane.wan_address(far)),
             "endpoint-port": "13231", "persistent-keepalive": "1s"})
-        router.add("/ip/address", {"address": "%s/30" % TRANSIT[name], "interface": "wg-site"})
+        write(router, "/ip/address", "add", {"address": "%s/30" % TRANSIT[name], "interface": "wg-site"})
         for path, interface, extra, prefix in TUNNELS:
-            router.add(path, dict(extra, **{"name": interface, "local-address": TRANSIT[name],
-                                            "remote-address": TRANSIT[far], "keepalive": self.keepalive}))
-            router.add("/ip/address", {"address": "%s.%d/30" % (prefix, 1 if name == "a" else 2),
-                                       "interface": interface})
-        router.add("/ip/route", {"dst-address": lan_prefix(far), "gateway": OVERLAY_GATEWAYS["wireguard"][name],
-                                 "comment": "lan"})
+            tunnel = dict(extra, **{"name": interface, "local-address": TRANSIT[name], "remote-address": TRANSIT[far]})
+            write(router, path, "add", tunnel)
+            if self.keepalive:
+                write(router, path, "set", {".id": interface, "keepalive": self.keepalive})
+            else:       # as the collection does: add (which takes the default 10s,10), then unset
+                write(router, path, "unset", {"numbers": interface, "value-name": "keepalive"})
+            write(router, "/ip/address", "add", {"address": "%s.%d/30" % (prefix, 1 if name == "a" else 2),
+                                                 "interface": interface})
+        write(router, "/ip/route", "add", {"dst-address": lan_prefix(far), "comment": "lan",
+                                           "gateway": OVERLAY_GATEWAYS["wireguard"][name]})
 
     def route_lans_over(self, overlay):
         """LAN-to-LAN traffic over `overlay`; plain WireGuard also needs the far LAN in the peer's allowed-address
         (the overlays do not: their packets are between transit addresses)."""
         for name, router in self.routers.items():
             route = next(it for it in router.tables["/ip/route"] if it.values.get("comment") == "lan")
-            router.set("/ip/route", {".id": route.ref, "gateway": OVERLAY_GATEWAYS[overlay][name]})
+            self.write(router, "/ip/route", "set", {".id": route.ref, "gateway": OVERLAY_GATEWAYS[overlay][name]})
             peer = router.tables["/interface/wireguard/peers"][0]
             allowed = "%s/32" % TRANSIT[other(name)]
             if overlay == "wireguard":
                 allowed += "," + lan_prefix(other(name))
-            router.set("/interface/wireguard/peers", {".id": peer.ref, "allowed-address": allowed})
-            self.dataplane.sync(router)
+            self.write(router, "/interface/wireguard/peers", "set", {".id": peer.ref, "allowed-address": allowed})
+            if not self.attach:
+                self.dataplane.sync(router)
 
     def ping(self, source, destination, count=3, interval="0.2"):
         """ping from `source`'s LAN host; (received, the ping's output)."""

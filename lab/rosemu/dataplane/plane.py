@@ -3,7 +3,8 @@
 Each router is a namespace of the Linux lab (rosemu.linuxlab.LinuxLab: a network namespace with a private mount
 namespace for wireguard-go's UAPI socket, its `eth0` a veth into the lab's underlay bridge), whose `eth0` becomes
 the router's `ether1`.  A LAN host is a namespace of its own behind the router's `ether2`.  `sync(router)` realises
-a static snapshot of the router's tables (the emulator's derived `active`/`running` flags included):
+a static snapshot of the router's tables (the emulator's derived `active`/`running` flags included);
+`attach(router)` does it again after every change the router's tables take (through the API or directly):
 
 - bridges, and bridge ports that exist here (ether1, ether2, EoIP tunnels);
 - WireGuard: one wireguard-go per interface, its keys, port and peers through `wg syncconf` (peers that did not
@@ -22,6 +23,7 @@ import selectors
 import shutil
 import subprocess
 import sys
+import threading
 import time
 
 import rosemu
@@ -66,6 +68,9 @@ class DataPlane:
         self.linux = LinuxLab(names, os.path.join(self.state, "netns"), prefix=self.prefix, underlay=underlay)
         self.processes = {}          # (router, what) -> Popen of a process this object started
         self.forwarder_configs = {}  # router -> the tunnels its forwarder runs
+        self.listeners = {}          # router -> its listener, while attached
+        self.sync_errors = {}        # router -> why its last sync from a listener failed
+        self.lock = threading.RLock()
 
     # ----- names -------------------------------------------------------------
     @property
@@ -155,8 +160,35 @@ class DataPlane:
         self.down()
 
     # ----- sync -------------------------------------------------------------------
+    def attach(self, router):
+        """Sync now, then after every change of the router's tables (an emulator listener, as `listen` uses).
+
+        A change the data plane cannot realise does not fail the write (the router took it): the error is kept in
+        `sync_errors[name]` until a later sync succeeds."""
+        def on_change(changed, gone):
+            if changed or gone:
+                self._sync_recording(router)
+        self.sync(router)
+        self.listeners[router.name] = on_change
+        router.listeners.append(on_change)
+
+    def detach(self, router):
+        router.listeners.remove(self.listeners.pop(router.name))
+
+    def _sync_recording(self, router):
+        try:
+            self.sync(router)
+        except (subprocess.SubprocessError, OSError, RuntimeError, ValueError) as error:
+            self.sync_errors[router.name] = "%s: %s" % (error, getattr(error, "stderr", "") or "")
+        else:
+            self.sync_errors.pop(router.name, None)
+
     def sync(self, router):
         """Make namespace `router.name` forward as the router's tables say (a snapshot, applied now)."""
+        with self.lock:         # API sessions are threads: one router's changes are realised one at a time
+            self._sync(router)
+
+    def _sync(self, router):
         name = router.name
         self._bridges(name, router)
         self._wireguard(name, router)
@@ -185,12 +217,14 @@ class DataPlane:
                 self.run(name, "ip", "link", "set", interface, "master", bridge)
 
     def _link_states(self, name, router, present):
-        """Up when the router shows the interface running (disabled, or a WireGuard that lost its port: down)."""
+        """Up unless disabled; a WireGuard interface also needs its UDP port (the router shows it not running).
+        A GRE/EoIP device is up while enabled: its `running` is the forwarder's keepalives', not a model's."""
         for item in router.items("/interface"):
-            interface = item.values["name"]
+            interface, val = item.values["name"], item.values
             if interface in present:
-                state = "up" if item.values.get("running") == "true" else "down"
-                self.run(name, "ip", "link", "set", interface, state)
+                up = val.get("disabled") != "true" and (
+                    router.owner_of(item) != "/interface/wireguard" or val.get("running") == "true")
+                self.run(name, "ip", "link", "set", interface, "up" if up else "down")
         for item in router.tables["/interface/eoip"]:
             if item.values["name"] in present and item.values.get("mac-address"):
                 self.run(name, "ip", "link", "set", item.values["name"], "address", item.values["mac-address"])
