@@ -113,6 +113,11 @@ def pair(tmp_path_factory):
     assert sites.dataplane.leftovers() == []
 
 
+def tables_say_running(dataplane, router, interface):
+    dataplane.settle(router)
+    return router.interface(interface).values["running"] == "true"
+
+
 def first_ping(sites, overlay):
     wait_until(lambda: sites.ping("a", host_address("b"), count=1)[0] == 1, 15, "first ping over " + overlay)
 
@@ -202,6 +207,8 @@ def test_an_attached_router_realises_each_write(pair):
     for router in routers.values():
         dataplane.attach(router)
     try:
+        for router in routers.values():       # the tables' running is now the forwarder's (settle looks again)
+            wait_until(lambda r=router: tables_say_running(dataplane, r, "eoip-x"), 10, "eoip-x running")
         for name, router in routers.items():
             route = next(it for it in router.tables["/ip/route"] if it.values.get("comment") == "lan")
             router.set("/ip/route", {".id": route.ref, "gateway": OVERLAY_GATEWAYS["eoip"][name]})
@@ -214,30 +221,40 @@ def test_an_attached_router_realises_each_write(pair):
     finally:
         for router in routers.values():
             dataplane.detach(router)
-    assert all(router.listeners == [] for router in routers.values())
+    assert all(router.listeners == [] and router.fabric is None for router in routers.values())
 
 
 @needs_root
 def test_routers_configured_through_the_api(tmp_path):
     """A Lab's routers (the fabric attached, as always) written through librouteros, attached to the data plane:
-    each API write is realised before its reply, and LAN hosts ping across GRE over WireGuard.  The tunnels have no
-    keepalive: with one, the routers' `running` (so their routes' `active`) is still the fabric's model, which
-    never saw a keepalive answered (taking `running` from the forwarder is the next step, FIDELITY.md)."""
+    each API write is realised before its reply; the tunnels' `running` the API prints is the forwarders' (so the
+    LAN route over GRE turns active once its keepalives are answered), the peers' status is wg's; LAN hosts ping
+    across GRE over WireGuard."""
     lab = make_lab([RouterSpec("a"), RouterSpec("b")])
     apis = {name: librouteros.connect("127.0.0.1", "admin", "", port=lab.port(name), timeout=30)
             for name in ("a", "b")}
 
     def through_the_api(router, path, verb, args):
         return list(apis[router.name]("%s/%s" % (path, verb), **args))
+
+    def printed(name, path, value, field="name"):
+        return next(row for row in apis[name]("%s/print" % path) if row.get(field) == value)
     try:
-        with SitePair(str(tmp_path / "api"), routers=lab.routers, write=through_the_api, attach=True,
-                      keepalive=None) as sites:
+        with SitePair(str(tmp_path / "api"), routers=lab.routers, write=through_the_api, attach=True) as sites:
             assert sites.dataplane.run("a", "ip", "-br", "addr", "show", "gre-x").stdout.count("10.10.0.1/30") == 1
             sites.route_lans_over("gre")
+            wait_until(lambda: all(printed(name, "/interface", tunnel)["running"] for name in ("a", "b")
+                                   for tunnel in ("gre-x", "eoip-x")), 10, "tunnels running as the API prints")
+            route = next(row for row in apis["a"]("/ip/route/print") if row.get("comment") == "lan")
+            assert route["active"] is True and route["immediate-gw"] == "10.10.0.2%gre-x", route
             first_ping(sites, "gre")
             got, output = sites.ping("a", host_address("b"), count=20, interval="0.05")
             assert got == 20 and sites.dataplane.sync_errors == {}, output
+            peer = printed("a", "/interface/wireguard/peers", "wg-site", field="interface")
+            assert peer["current-endpoint-address"] == str(sites.dataplane.wan_address("b")), peer
+            assert int(peer["rx"]) > 0 and "last-handshake" in peer, peer
         assert sites.dataplane.leftovers() == [] and lab.routers["a"].listeners == []
+        assert lab.routers["a"].fabric is lab.fabric
     finally:
         for api in apis.values():
             api.close()

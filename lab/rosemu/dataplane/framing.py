@@ -5,9 +5,10 @@ type (0x0800 IPv4, 0x86DD IPv6), then the optional checksum, key and sequence wo
 EoIP (MikroTik): a GRE header with the key bit and version 1 (0x2001), protocol type 0x6400, then the Ethernet
 frame's length in network byte order and the tunnel id in *little-endian* order, then the frame
 (Nat-Lab/eoip readme.md "Protocol"; bbonev/eoip, a Linux kernel module interoperating with RouterOS; FIDELITY.md).
-A GRE keepalive (Cisco, "GRE Tunnel Keepalives", Document ID 64565 / technote 118370): the sender wraps, in an ordinary GRE packet to the far end, an
-IPv4 packet from the far end back to itself carrying an empty GRE header of protocol type 0; the far end only
-decapsulates and routes that inner packet, which comes back as a GRE packet of protocol type 0: the answer.
+A GRE keepalive (Cisco, "GRE Tunnel Keepalives", Document ID 64565 / technote 118370): the sender wraps, in an
+ordinary GRE packet to the far end, an IPv4 packet from the far end back to itself carrying an empty GRE header of
+protocol type 0; the far end only decapsulates and routes that inner packet, which comes back as a GRE packet of
+protocol type 0: the answer.
 An EoIP keepalive is an EoIP packet with no frame (length 0): each end sends its own (OpenBSD eoip(4)).
 """
 

@@ -27,11 +27,11 @@ import threading
 import time
 
 import rosemu
+from rosemu.dataplane.view import TUNNEL_KINDS, RouterView
 from rosemu.linuxlab import LinuxLab, alive, sh
 from rosemu.values import format_duration_ms, parse_duration_ms
 
 WAN_PORT, LAN_PORT = "ether1", "ether2"
-TUNNEL_KINDS = {"/interface/gre": "gre", "/interface/eoip": "eoip"}
 ADDRESS_TABLES = (("/ip/address", "/ip/route", "-4"), ("/ipv6/address", "/ipv6/route", "-6"))
 ROUTER_SYSCTLS = ("net.ipv4.ip_forward=1", "net.ipv6.conf.all.forwarding=1", "net.ipv4.conf.all.rp_filter=0",
                   "net.ipv4.conf.default.rp_filter=0",
@@ -161,7 +161,8 @@ class DataPlane:
 
     # ----- sync -------------------------------------------------------------------
     def attach(self, router):
-        """Sync now, then after every change of the router's tables (an emulator listener, as `listen` uses).
+        """Sync now, then after every change of the router's tables (an emulator listener, as `listen` uses); the
+        router's tunnels' `running` and peers' status become the data plane's (view.RouterView).
 
         A change the data plane cannot realise does not fail the write (the router took it): the error is kept in
         `sync_errors[name]` until a later sync succeeds."""
@@ -169,11 +170,24 @@ class DataPlane:
             if changed or gone:
                 self._sync_recording(router)
         self.sync(router)
-        self.listeners[router.name] = on_change
+        self.listeners[router.name] = (on_change, router.fabric)
         router.listeners.append(on_change)
+        router.fabric = RouterView(self, router, router.fabric)
+        router.refresh()
 
     def detach(self, router):
-        router.listeners.remove(self.listeners.pop(router.name))
+        on_change, fabric = self.listeners.pop(router.name)
+        router.listeners.remove(on_change)
+        router.fabric = fabric
+        router.refresh()
+
+    def settle(self, router):
+        """Refresh an attached router whose tunnels' `running` (the forwarders') differs from its tables'."""
+        for path in TUNNEL_KINDS:
+            for item in enabled(router.tables[path]):
+                if (item.values.get("running") == "true") != router.fabric.tunnel_running(router, path, item):
+                    router.refresh()
+                    return
 
     def _sync_recording(self, router):
         try:

@@ -1,0 +1,40 @@
+"""What an attached router asks its fabric, answered by the data plane for what the data plane realises.
+
+effects.py asks `router.fabric` whether a GRE/EoIP tunnel is running (`tunnel_running`) and a peer's status
+(`peer_status`); `Router.run` calls `settle()` before every command.  While a router is attached to a DataPlane its
+`fabric` is a RouterView: a tunnel's `running` is the forwarder's (its keepalives), a peer's status is `wg show`'s,
+and settle() refreshes the router when a forwarder's `running` moved since the tables last saw it (lazily, as the
+fabric plays its timers: nothing runs in the background).  Everything else (ping, why_down, ...) goes to the
+router's own fabric, which keeps modelling; a bare Router has none.
+"""
+
+TUNNEL_KINDS = {"/interface/gre": "gre", "/interface/eoip": "eoip"}    # the menus the forwarder realises
+
+
+class RouterView:
+    def __init__(self, dataplane, router, fabric):
+        self.dataplane, self.router, self.fabric = dataplane, router, fabric
+
+    def tunnel_running(self, router, path, item):
+        if path not in TUNNEL_KINDS:        # not realised here (gre6, eoipv6): the model's answer
+            return self.fabric is None or self.fabric.tunnel_running(router, path, item)
+        if not item.values.get("keepalive"):
+            return True                     # without keepalive a tunnel runs while enabled (FIDELITY.md)
+        return self.dataplane.tunnel_running(router, path, item)
+
+    def peer_status(self, router, peer):
+        return self.dataplane.peer_status(router, peer)
+
+    def changed(self, router):
+        if self.fabric is not None:
+            self.fabric.changed(router)
+
+    def settle(self):
+        if self.fabric is not None:
+            self.fabric.settle()
+        self.dataplane.settle(self.router)
+
+    def __getattr__(self, name):
+        if self.fabric is None:
+            raise AttributeError("%s: a router without a fabric has no %s" % (self.router.name, name))
+        return getattr(self.fabric, name)
