@@ -275,3 +275,26 @@ def test_down_leaves_nothing(tmp_path):
     assert dataplane.leftovers() == []
     assert not any(os.path.exists("/proc/%d" % pid) for pid in pids)
     assert not os.path.exists(str(tmp_path / "gone"))
+
+
+@needs_root
+def test_two_runs_at_once_do_not_meet(tmp_path):
+    """Two data planes with the same router and interface names at the same time: each keeps its own namespaces,
+    processes and UAPI sockets, and taking one down leaves the other working."""
+    planes = [DataPlane(["c"], str(tmp_path / str(n))) for n in range(2)]
+    routers = [Router("c") for _plane in planes]
+    for router in routers:
+        router.add("/interface/wireguard", {"name": "wg-site", "private-key": effects.new_private_key()})
+        router.add("/interface/gre", {"name": "gre-x", "remote-address": "10.9.9.9"})
+    with planes[0], planes[1]:
+        for plane, router in zip(planes, routers):
+            plane.sync(router)
+        assert planes[0].prefix != planes[1].prefix
+        assert not set(planes[0].namespaces()) & set(planes[1].namespaces())
+        keys = [plane.run_wg("c", "wg", "show", "wg-site", "public-key").stdout.strip() for plane in planes]
+        assert keys == [effects.public_key(r.tables["/interface/wireguard"][0].values["private-key"]) for r in routers]
+        planes[0].down()
+        assert planes[0].leftovers() == []
+        assert planes[1].run_wg("c", "wg", "show", "wg-site", "public-key").stdout.strip() == keys[1]
+        assert planes[1].run("c", "ip", "link", "show", "gre-x").returncode == 0
+    assert planes[1].leftovers() == []

@@ -68,7 +68,7 @@ class DataPlane:
         self.linux = LinuxLab(names, os.path.join(self.state, "netns"), prefix=self.prefix, underlay=underlay)
         self.processes = {}          # (router, what) -> Popen of a process this object started
         self.forwarder_configs = {}  # router -> the tunnels its forwarder runs
-        self.listeners = {}          # router -> its listener, while attached
+        self.listeners = {}          # router name -> (router, its listener, its own fabric), while attached
         self.sync_errors = {}        # router -> why its last sync from a listener failed
         self.lock = threading.RLock()
 
@@ -132,20 +132,27 @@ class DataPlane:
 
     def down(self):
         """Stop what this object started (by PID), remove its namespaces; safe after a failure and twice."""
-        for proc in self.processes.values():
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait(START_TIMEOUT)
-        self.processes.clear()
-        for name in self.hosts:
-            host = self.host_netns(name)
-            pids = sh("ip", "netns", "pids", host, check=False).stdout.split()
-            for pid in pids:
-                sh("kill", "-KILL", pid, check=False)
-            wait_for(lambda p=pids: not any(alive(pid) for pid in p), START_TIMEOUT, "processes of %s" % host)
-            sh("ip", "netns", "del", host, check=False)
-        self.linux.down()           # also the namespaces' remaining processes, its mounts and state
-        shutil.rmtree(self.state, ignore_errors=True)
+        for router, _on_change, _fabric in list(self.listeners.values()):
+            self.detach(router)
+        try:
+            for proc in self.processes.values():
+                if proc.poll() is None:
+                    proc.kill()
+                    proc.wait(START_TIMEOUT)
+            self.processes.clear()
+            for name in self.hosts:
+                self._remove_host(name)
+        finally:
+            self.linux.down()       # also the namespaces' remaining processes, its mounts and state
+            shutil.rmtree(self.state, ignore_errors=True)
+
+    def _remove_host(self, name):
+        host = self.host_netns(name)
+        pids = sh("ip", "netns", "pids", host, check=False).stdout.split()
+        for pid in pids:
+            sh("kill", "-KILL", pid, check=False)
+        wait_for(lambda: not any(alive(pid) for pid in pids), START_TIMEOUT, "processes of %s" % host)
+        sh("ip", "netns", "del", host, check=False)
 
     def leftovers(self):
         """Namespaces and started processes of this run that still exist (empty after down())."""
@@ -170,13 +177,13 @@ class DataPlane:
             if changed or gone:
                 self._sync_recording(router)
         self.sync(router)
-        self.listeners[router.name] = (on_change, router.fabric)
+        self.listeners[router.name] = (router, on_change, router.fabric)
         router.listeners.append(on_change)
         router.fabric = RouterView(self, router, router.fabric)
         router.refresh()
 
     def detach(self, router):
-        on_change, fabric = self.listeners.pop(router.name)
+        _router, on_change, fabric = self.listeners.pop(router.name)
         router.listeners.remove(on_change)
         router.fabric = fabric
         router.refresh()
