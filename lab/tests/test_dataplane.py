@@ -141,6 +141,24 @@ def test_lan_to_lan_ping_crosses_each_path(pair, overlay):
 
 
 @needs_root
+@pytest.mark.parametrize("overlay, mtu", [("gre", 1476), ("eoip", 1458)])
+def test_the_tunnel_mtu_is_the_routers_actual_mtu(pair, overlay, mtu):
+    """A packet of the tunnel's actual-mtu crosses (its outer packet, over WireGuard's 1420, is fragmented); one
+    byte more with don't-fragment is refused at a's tunnel."""
+    pair.route_lans_over(overlay)
+    first_ping(pair, overlay)
+    assert pair.routers["a"].interface("%s-x" % overlay).values["actual-mtu"] == str(mtu)
+
+    def ping_df(payload):
+        return pair.dataplane.run_host("a", "ping", "-n", "-c", "1", "-W", "2", "-M", "do", "-s", str(payload),
+                                       host_address("b"), check=False, timeout=30)
+    fits = ping_df(mtu - 28)           # 20 bytes of IPv4 header, 8 of ICMP
+    assert fits.returncode == 0, fits.stdout + fits.stderr
+    too_big = ping_df(mtu - 27)
+    assert too_big.returncode != 0 and "mtu = %d" % mtu in (too_big.stdout + too_big.stderr).lower(), too_big.stdout
+
+
+@needs_root
 @pytest.mark.parametrize("kind", ["gre", "eoip"])
 def test_keepalives_make_the_tunnel_running(pair, kind):
     dataplane, routers = pair.dataplane, pair.routers

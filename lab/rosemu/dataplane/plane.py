@@ -239,13 +239,15 @@ class DataPlane:
 
     def _link_states(self, name, router, present):
         """Up unless disabled; a WireGuard interface also needs its UDP port (the router shows it not running).
-        A GRE/EoIP device is up while enabled: its `running` is the forwarder's keepalives', not a model's."""
+        A GRE/EoIP device is up while enabled: its `running` is the forwarder's keepalives', not a model's.
+        The MTU is the router's `actual-mtu` (a tunnel's outer packets are fragmented: dont-fragment=no)."""
         for item in router.items("/interface"):
             interface, val = item.values["name"], item.values
             if interface in present:
                 up = val.get("disabled") != "true" and (
                     router.owner_of(item) != "/interface/wireguard" or val.get("running") == "true")
-                self.run(name, "ip", "link", "set", interface, "up" if up else "down")
+                mtu = ["mtu", val["actual-mtu"]] if val.get("actual-mtu", "").isdigit() else []
+                self.run(name, "ip", "link", "set", interface, *mtu, "up" if up else "down")
         for item in router.tables["/interface/eoip"]:
             if item.values["name"] in present and item.values.get("mac-address"):
                 self.run(name, "ip", "link", "set", item.values["name"], "address", item.values["mac-address"])
