@@ -159,6 +159,31 @@ def test_the_tunnel_mtu_is_the_routers_actual_mtu(pair, overlay, mtu):
 
 
 @needs_root
+def test_ipv6_crosses_gre_as_protocol_86dd(pair):
+    """IPv6 addresses on the GRE tunnel: an IPv6 ping crosses it (GRE protocol type 0x86DD, counted by b)."""
+    dataplane, routers = pair.dataplane, pair.routers
+    added = {}
+    for name, router in routers.items():
+        added[name] = router.add("/ipv6/address", {"address": "fd00:10::%d/64" % (1 if name == "a" else 2),
+                                                   "interface": "gre-x"})
+        dataplane.sync(router)
+    try:
+        item = routers["a"].tables["/interface/gre"][0]       # answered keepalives: WireGuard carries GRE
+        wait_until(lambda: dataplane.tunnel_running(routers["a"], "/interface/gre", item), 10, "gre running")
+        before = dataplane.tunnel_status("b", "gre-x")["rx-packet"]
+        result = dataplane.run("a", "ping", "-6", "-n", "-c", "3", "-i", "0.2", "-W", "2", "fd00:10::2",
+                               check=False, timeout=30)
+        assert result.returncode == 0, result.stdout + result.stderr
+        wait_until(lambda: dataplane.tunnel_status("b", "gre-x")["rx-packet"] >= before + 3, 5, "b counting")
+    finally:
+        for name, router in routers.items():
+            router.remove("/ipv6/address", {".id": added[name]})
+            dataplane.sync(router)
+    shown = dataplane.run("a", "ip", "-6", "-br", "addr", "show", "dev", "gre-x").stdout
+    assert "fd00:10::1" not in shown, shown
+
+
+@needs_root
 @pytest.mark.parametrize("kind", ["gre", "eoip"])
 def test_keepalives_make_the_tunnel_running(pair, kind):
     dataplane, routers = pair.dataplane, pair.routers
@@ -183,7 +208,11 @@ def test_a_thousand_pings_at_10ms_through_gre(pair):
 @needs_root
 @pytest.mark.parametrize("kind", ["gre", "eoip"])
 def test_multicast_crosses_the_overlay(pair, kind):
-    dataplane = pair.dataplane
+    dataplane, routers = pair.dataplane, pair.routers
+    for name in ("a", "b"):     # answered keepalives both ways: WireGuard carries the tunnel
+        item = routers[name].tables["/interface/%s" % kind][0]
+        wait_until(lambda r=routers[name], i=item: dataplane.tunnel_running(r, "/interface/%s" % kind, i), 10,
+                   "%s running on %s" % (kind, name))
     address_of_b, address_of_a = OVERLAY_GATEWAYS[kind]["a"], OVERLAY_GATEWAYS[kind]["b"]
     group, count = "239.1.2.3", 20
     receiver = subprocess.Popen(["ip", "netns", "exec", dataplane.netns("b"), sys.executable, "-c",
