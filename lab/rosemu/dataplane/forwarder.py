@@ -26,6 +26,7 @@ TUNSETIFF = 0x400454CA
 IFF_TUN, IFF_TAP, IFF_NO_PI = 0x0001, 0x0002, 0x1000
 DEVICE_FLAGS = {"gre": IFF_TUN | IFF_NO_PI, "eoip": IFF_TAP | IFF_NO_PI}
 RECEIVE_BUFFER = 4 << 20
+BATCH = 64                     # packets read from one ready descriptor per wake-up
 STATUS_PERIOD = 0.5            # seconds between two status writes
 IP_FREEBIND = getattr(socket, "IP_FREEBIND", 15)       # linux/in.h
 
@@ -79,13 +80,17 @@ class Tunnel:
         if frame is None or frame.kind != self.kind or frame.tunnel_id != self.tunnel_id:
             return          # the other kind on the same address pair, or another EoIP tunnel id
         if frame.keepalive:
+            self.counters["keepalives-heard"] += 1
             self.heard()
             return
         if self.kind == "eoip":
             self.heard()    # any packet of the far end's tunnel shows it is there
         elif frame.protocol not in (framing.GRE_IPV4, framing.GRE_IPV6):
             return
-        os.write(self.device, frame.payload)
+        try:
+            os.write(self.device, frame.payload)
+        except OSError:
+            return          # the device is down, or the kernel refused a malformed packet: dropped
         self.counters["rx-packet"] += 1
         self.counters["rx-byte"] += len(frame.payload)
 
@@ -97,7 +102,6 @@ class Tunnel:
 
     # ----- keepalives ------------------------------------------------------------
     def heard(self):
-        self.counters["keepalives-heard"] += 1
         self.unanswered = 0
         self._set_running(True)
 
@@ -144,10 +148,11 @@ def serve(tunnels):
             next_status = now + STATUS_PERIOD
         due = [t.next_keepalive for t in tunnels if t.keepalive is not None] + [next_status]
         for key, _events in selector.select(max(0.0, min(due) - time.monotonic())):
-            try:
-                key.data()
-            except BlockingIOError:
-                continue    # another reader woke for the same packet
+            for _packet in range(BATCH):    # what is queued, up to BATCH, before asking select again
+                try:
+                    key.data()
+                except BlockingIOError:
+                    break
 
 
 def main(argv):
