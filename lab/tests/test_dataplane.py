@@ -309,6 +309,31 @@ def test_routers_configured_through_the_api(tmp_path):
 
 
 @needs_root
+def test_bridges_and_ports_follow_the_tables(tmp_path):
+    router = Router("c")            # defconf: bridge "bridge" with ether2-ether5, only ether2 exists here
+    with DataPlane(["c"], str(tmp_path / "bridges"), hosts={"c": ("192.168.88.10/24", "192.168.88.1")}) as plane:
+        plane.sync(router)
+        assert plane.links("c")["ether2"] == "bridge"
+        ref = router.add("/interface/bridge", {"name": "br-test"})
+        port = next(it for it in router.tables["/interface/bridge/port"] if it.values["interface"] == "ether2")
+        router.set("/interface/bridge/port", {".id": port.ref, "bridge": "br-test"})
+        plane.sync(router)
+        assert plane.links("c")["ether2"] == "br-test"
+        router.set("/interface/bridge/port", {".id": port.ref, "disabled": "true"})
+        plane.sync(router)
+        assert plane.links("c")["ether2"] is None
+        router.remove("/interface/bridge", {".id": ref})
+        plane.sync(router)
+        assert "br-test" not in plane.links("c") and "bridge" in plane.links("c")
+        host = plane.run_host("c", "ping", "-c", "1", "-W", "2", "192.168.88.1", check=False)
+        assert host.returncode != 0         # ether2 is in no bridge: the LAN address on "bridge" is out of reach
+        router.set("/interface/bridge/port", {".id": port.ref, "disabled": "false", "bridge": "bridge"})
+        plane.sync(router)
+        host = plane.run_host("c", "ping", "-c", "1", "-W", "2", "192.168.88.1", check=False)
+        assert host.returncode == 0, host.stdout
+
+
+@needs_root
 def test_down_leaves_nothing(tmp_path):
     dataplane = DataPlane(["c"], str(tmp_path / "gone"))
     router = Router("c")

@@ -68,6 +68,7 @@ class DataPlane:
         self.linux = LinuxLab(names, os.path.join(self.state, "netns"), prefix=self.prefix, underlay=underlay)
         self.processes = {}          # (router, what) -> Popen of a process this object started
         self.forwarder_configs = {}  # router -> the tunnels its forwarder runs
+        self.bridges = {}            # router -> the Linux bridges this object made for it
         self.listeners = {}          # router name -> (router, its listener, its own fabric), while attached
         self.sync_errors = {}        # router -> why its last sync from a listener failed
         self.lock = threading.RLock()
@@ -214,27 +215,39 @@ class DataPlane:
         self._bridges(name, router)
         self._wireguard(name, router)
         self._tunnels(name, router)
-        present = self._links(name)
+        present = self.links(name)
         self._bridge_ports(name, router, present)
         self._link_states(name, router, present)
         for address_path, route_path, family in ADDRESS_TABLES:
             self._addresses(name, router, address_path, family, present)
             self._routes(name, router, route_path, family, present)
 
-    def _links(self, name):
-        return {link["ifname"] for link in json.loads(self.run(name, "ip", "-j", "link", "show").stdout)}
+    def links(self, name):
+        """{interface: the bridge it is a port of, or None} of the router's namespace."""
+        shown = json.loads(self.run(name, "ip", "-j", "link", "show").stdout)
+        return {link["ifname"]: link.get("master") for link in shown}
 
     def _bridges(self, name, router):
-        present = self._links(name)
-        for item in router.tables["/interface/bridge"]:
-            bridge = linux_name(item.values["name"])
-            if bridge not in present:
-                self.run(name, "ip", "link", "add", bridge, "type", "bridge")
+        """A Linux bridge per /interface/bridge; the ones this object made for items since removed go."""
+        present = self.links(name)
+        wanted = {linux_name(item.values["name"]) for item in router.tables["/interface/bridge"]}
+        made = self.bridges.setdefault(name, set())
+        for bridge in made - wanted:
+            self.run(name, "ip", "link", "del", bridge, check=False)
+        made &= wanted
+        for bridge in wanted - set(present):
+            self.run(name, "ip", "link", "add", bridge, "type", "bridge")
+            made.add(bridge)
 
     def _bridge_ports(self, name, router, present):
-        for port in enabled(router.tables["/interface/bridge/port"]):
-            interface, bridge = port.values["interface"], port.values["bridge"]
-            if interface in present and bridge in present:
+        wanted = {port.values["interface"]: port.values["bridge"]
+                  for port in enabled(router.tables["/interface/bridge/port"])
+                  if port.values["interface"] in present and port.values["bridge"] in present}
+        for interface, master in present.items():
+            if master is not None and master != wanted.get(interface):
+                self.run(name, "ip", "link", "set", interface, "nomaster")
+        for interface, bridge in wanted.items():
+            if present[interface] != bridge:
                 self.run(name, "ip", "link", "set", interface, "master", bridge)
 
     def _link_states(self, name, router, present):
@@ -293,13 +306,15 @@ class DataPlane:
             return
         if (name, "forwarder:") in self.processes:
             self._stop(name, "forwarder:")
+            shutil.rmtree(self.status_dir(name), ignore_errors=True)
         self.forwarder_configs[name] = tunnels
         if tunnels:
             self._start_forwarder(name, tunnels)
 
     def _start_forwarder(self, name, tunnels):
         status_dir = self.status_dir(name)
-        os.makedirs(status_dir, exist_ok=True)
+        shutil.rmtree(status_dir, ignore_errors=True)      # no tunnel starts running from its predecessor's file
+        os.makedirs(status_dir)
         config = os.path.join(self.state, "run", "%s-forwarder.json" % name)
         with open(config, "w", encoding="utf-8") as fh:
             json.dump({"status_dir": status_dir, "tunnels": tunnels}, fh)
@@ -322,7 +337,7 @@ class DataPlane:
 
     # ----- addresses and routes ------------------------------------------------------
     def _addresses(self, name, router, path, family, present):
-        for interface in present - {"lo"}:
+        for interface in set(present) - {"lo"}:
             wanted = {str(ipaddress.ip_interface(it.values["address"])) for it in enabled(router.tables[path])
                       if it.values.get("interface") == interface and it.values.get("invalid") != "true"}
             shown = json.loads(self.run(name, "ip", family, "-j", "addr", "show", "dev", interface).stdout)
