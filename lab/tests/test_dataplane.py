@@ -275,8 +275,8 @@ def test_an_attached_router_realises_each_write(pair):
 def test_routers_configured_through_the_api(tmp_path):
     """A Lab's routers (the fabric attached, as always) written through librouteros, attached to the data plane:
     each API write is realised before its reply; the tunnels' `running` the API prints is the forwarders' (so the
-    LAN route over GRE turns active once its keepalives are answered), the peers' status is wg's; LAN hosts ping
-    across GRE over WireGuard."""
+    LAN route over GRE turns active once its keepalives are answered), the peers' status is wg's, /ping is a real
+    ping from the router's namespace; LAN hosts ping across GRE over WireGuard."""
     lab = make_lab([RouterSpec("a"), RouterSpec("b")])
     apis = {name: librouteros.connect("127.0.0.1", "admin", "", port=lab.port(name), timeout=30)
             for name in ("a", "b")}
@@ -297,6 +297,11 @@ def test_routers_configured_through_the_api(tmp_path):
             first_ping(sites, "gre")
             got, output = sites.ping("a", host_address("b"), count=20, interval="0.05")
             assert got == 20 and sites.dataplane.sync_errors == {}, output
+            # b's LAN host exists only in the namespaces: the fabric's model has no such address to answer
+            probes = list(apis["a"]("/ping", address=host_address("b"), count="3", interval="200ms"))
+            assert [row["received"] for row in probes] == [1, 2, 3] and all("time" in row for row in probes), probes
+            nowhere = list(apis["a"]("/ping", address="10.99.99.99", count="2", interval="200ms"))
+            assert [row.get("status") for row in nowhere] == ["timeout", "timeout"], nowhere
             peer = printed("a", "/interface/wireguard/peers", "wg-site", field="interface")
             assert peer["current-endpoint-address"] == str(sites.dataplane.wan_address("b")), peer
             assert int(peer["rx"]) > 0 and "last-handshake" in peer, peer

@@ -18,6 +18,7 @@ Names carry a per-run prefix; `down()` removes only what this object made (proce
 import ipaddress
 import json
 import os
+import re
 import secrets
 import selectors
 import shutil
@@ -37,6 +38,7 @@ ROUTER_SYSCTLS = ("net.ipv4.ip_forward=1", "net.ipv6.conf.all.forwarding=1", "ne
                   "net.ipv4.conf.default.rp_filter=0",
                   # a GRE keepalive's inner packet comes out of the tunnel with our own address as its source
                   "net.ipv4.conf.all.accept_local=1")
+PING_WAIT = 1              # seconds a /ping probe waits for its reply (RouterOS: the interval, 1 s by default)
 START_TIMEOUT = 15          # seconds: a forwarder or wireguard-go is ready in well under 5 on an idle host
 LINUX_NAME_MAX = 15
 
@@ -377,6 +379,16 @@ class DataPlane:
                 return json.load(fh)
         except (OSError, ValueError):
             return {}
+
+    def ping(self, name, address, src=None, interface=None):
+        """One real echo request from router `name`'s namespace: the round trip in ms, or None when no reply came
+        within PING_WAIT (the fabric's `ping`, which the API's /ping asks once per probe)."""
+        words = ["ping", "-6" if ":" in address else "-4", "-n", "-c", "1", "-W", str(PING_WAIT)]
+        if src or interface:
+            words += ["-I", src or interface]
+        result = self.run(name, *words, address, check=False, timeout=PING_WAIT * 3 + 5)
+        match = re.search(r"time=([0-9.]+) ms", result.stdout)
+        return float(match.group(1)) if match else None
 
     def peer_status(self, router, item):
         """`last-handshake`, `current-endpoint-*`, `rx`, `tx` of a peer from `wg show dump` (as the fabric's)."""
