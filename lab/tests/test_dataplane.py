@@ -19,8 +19,9 @@ import pytest
 
 from labkit import make_lab
 from rosemu import effects
-from rosemu.dataplane import DataPlane, framing
+from rosemu.dataplane import DataPlane, framing, lab_dataplane
 from rosemu.dataplane.pair import OVERLAY_GATEWAYS, SitePair, host_address
+from rosemu.dataplane.view import RouterView
 from rosemu.lab import RouterSpec
 from rosemu.router import Router
 
@@ -287,7 +288,8 @@ def test_routers_configured_through_the_api(tmp_path):
     def printed(name, path, value, field="name"):
         return next(row for row in apis[name]("%s/print" % path) if row.get(field) == value)
     try:
-        with SitePair(str(tmp_path / "api"), routers=lab.routers, write=through_the_api, attach=True) as sites:
+        with SitePair(str(tmp_path / "api"), routers=lab.routers, write=through_the_api, attach=True,
+                      call=lab.call) as sites:
             assert sites.dataplane.run("a", "ip", "-br", "addr", "show", "gre-x").stdout.count("10.10.0.1/30") == 1
             sites.route_lans_over("gre")
             wait_until(lambda: all(printed(name, "/interface", tunnel)["running"] for name in ("a", "b")
@@ -310,6 +312,25 @@ def test_routers_configured_through_the_api(tmp_path):
     finally:
         for api in apis.values():
             api.close()
+        lab.stop()
+
+
+@needs_root
+def test_a_lab_opts_in(tmp_path):
+    """lab_dataplane: a running Lab's routers in namespaces, attached in its event loop; the fabric stays."""
+    lab = make_lab([RouterSpec("r1"), RouterSpec("r2")])
+    try:
+        dataplane = lab_dataplane(lab, str(tmp_path / "lab"))
+        try:
+            api = librouteros.connect("127.0.0.1", "admin", "", port=lab.port("r1"), timeout=30)
+            list(api("/ip/address/add", address="198.51.100.1/24", interface="ether1"))
+            api.close()
+            assert "198.51.100.1/24" in dataplane.run("r1", "ip", "-br", "addr", "show", "ether1").stdout
+            assert isinstance(lab.routers["r1"].fabric, RouterView)
+        finally:
+            dataplane.down()
+        assert dataplane.leftovers() == [] and lab.routers["r1"].fabric is lab.fabric
+    finally:
         lab.stop()
 
 

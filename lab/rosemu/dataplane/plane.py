@@ -62,8 +62,9 @@ def wait_for(condition, timeout, what):
 
 
 class DataPlane:
-    def __init__(self, names, state_dir, hosts=None, prefix=None, underlay="198.51.100.0/24"):
-        """`hosts`: {router: (address/len, gateway)} of the LAN host behind the router's ether2."""
+    def __init__(self, names, state_dir, hosts=None, prefix=None, underlay="198.51.100.0/24", call=None):
+        """`hosts`: {router: (address/len, gateway)} of the LAN host behind the router's ether2.  `call(fn, *args)`
+        runs what touches a router where its state lives: `Lab.call` (the lab's event loop) for a Lab's routers."""
         self.prefix = prefix or "dp%s" % secrets.token_hex(3)      # no concurrent run draws the same
         self.state = os.path.abspath(state_dir)
         self.hosts = dict(hosts or {})
@@ -74,6 +75,7 @@ class DataPlane:
         self.listeners = {}          # router name -> (router, its listener, its own fabric), while attached
         self.sync_errors = {}        # router -> why its last sync from a listener failed
         self.lock = threading.RLock()
+        self.call = call or (lambda fn, *args: fn(*args))
 
     # ----- names -------------------------------------------------------------
     @property
@@ -176,6 +178,9 @@ class DataPlane:
 
         A change the data plane cannot realise does not fail the write (the router took it): the error is kept in
         `sync_errors[name]` until a later sync succeeds."""
+        self.call(self._attach, router)
+
+    def _attach(self, router):
         def on_change(changed, gone):
             if changed or gone:
                 self._sync_recording(router)
@@ -186,6 +191,9 @@ class DataPlane:
         router.refresh()
 
     def detach(self, router):
+        self.call(self._detach, router)
+
+    def _detach(self, router):
         _router, on_change, fabric = self.listeners.pop(router.name)
         router.listeners.remove(on_change)
         router.fabric = fabric
@@ -458,3 +466,16 @@ def peer_values(dump, public_key, now):
             values.update({"current-endpoint-address": host.strip("[]"), "current-endpoint-port": port})
         return values
     return {}
+
+
+def lab_dataplane(lab, state_dir, hosts=None, **kw):
+    """The data plane of a running `Lab` (opt-in: the lab's fabric stays and keeps modelling): every router of the
+    lab in a namespace, attached in the lab's event loop, so API writes are realised as they are made."""
+    dataplane = DataPlane(list(lab.routers), state_dir, hosts=hosts, call=lab.call, **kw).up()
+    try:
+        for router in lab.routers.values():
+            dataplane.attach(router)
+    except BaseException:
+        dataplane.down()
+        raise
+    return dataplane
