@@ -78,6 +78,16 @@ def test_gre_optional_fields_are_skipped():
     assert framing.decode(struct.pack("!HH", 0x0001, 0x0800) + b"pptp") is None     # version 1, not EoIP
 
 
+def test_eoipv6_is_etherip_with_the_tunnel_id_in_the_reserved_bits():
+    frame = b"\xff" * 14
+    data = framing.eoipv6_encode(0xABC, frame)
+    assert data[:2] == b"\xa3\xbc"         # id bits 8-11, version 3, then id bits 0-7
+    decoded = framing.decode_etherip(data)
+    assert (decoded.kind, decoded.tunnel_id, decoded.payload, decoded.keepalive) == ("eoipv6", 0xABC, frame, False)
+    assert framing.decode_etherip(framing.eoipv6_encode(5)).keepalive
+    assert framing.decode_etherip(b"\x04\x00" + frame) is None        # not version 3
+
+
 def test_eoip_length_is_big_endian_and_tunnel_id_little_endian():
     frame = b"\xff" * 14 + b"payload"
     data = framing.eoip_encode(0x0102, frame)
@@ -124,7 +134,7 @@ def first_ping(sites, overlay):
 
 
 @needs_root
-@pytest.mark.parametrize("overlay", ["wireguard", "gre", "eoip"])
+@pytest.mark.parametrize("overlay", ["wireguard", "gre", "eoip", "gre6", "eoipv6"])
 def test_lan_to_lan_ping_crosses_each_path(pair, overlay):
     dataplane, routers = pair.dataplane, pair.routers
     pair.route_lans_over(overlay)
@@ -142,7 +152,7 @@ def test_lan_to_lan_ping_crosses_each_path(pair, overlay):
 
 
 @needs_root
-@pytest.mark.parametrize("overlay, mtu", [("gre", 1476), ("eoip", 1458)])
+@pytest.mark.parametrize("overlay, mtu", [("gre", 1476), ("eoip", 1458), ("gre6", 1456), ("eoipv6", 1444)])
 def test_the_tunnel_mtu_is_the_routers_actual_mtu(pair, overlay, mtu):
     """A packet of the tunnel's actual-mtu crosses (its outer packet, over WireGuard's 1420, is fragmented); one
     byte more with don't-fragment is refused at a's tunnel."""
@@ -185,7 +195,7 @@ def test_ipv6_crosses_gre_as_protocol_86dd(pair):
 
 
 @needs_root
-@pytest.mark.parametrize("kind", ["gre", "eoip"])
+@pytest.mark.parametrize("kind", ["gre", "eoip", "gre6", "eoipv6"])
 def test_keepalives_make_the_tunnel_running(pair, kind):
     dataplane, routers = pair.dataplane, pair.routers
     item = next(it for it in routers["a"].tables["/interface/%s" % kind])
@@ -207,11 +217,11 @@ def test_a_thousand_pings_at_10ms_through_gre(pair):
 
 
 @needs_root
-@pytest.mark.parametrize("kind", ["gre", "eoip"])
+@pytest.mark.parametrize("kind", ["gre", "eoip", "gre6", "eoipv6"])
 def test_multicast_crosses_the_overlay(pair, kind):
     dataplane, routers = pair.dataplane, pair.routers
     for name in ("a", "b"):     # answered keepalives both ways: WireGuard carries the tunnel
-        item = routers[name].tables["/interface/%s" % kind][0]
+        item = routers[name].interface("%s-x" % kind)
         wait_until(lambda r=routers[name], i=item: dataplane.tunnel_running(r, "/interface/%s" % kind, i), 10,
                    "%s running on %s" % (kind, name))
     address_of_b, address_of_a = OVERLAY_GATEWAYS[kind]["a"], OVERLAY_GATEWAYS[kind]["b"]

@@ -2,15 +2,17 @@
 
     python -m rosemu.dataplane.forwarder CONFIG.json
 
-CONFIG: {"status_dir": DIR, "tunnels": [{"name", "kind": "gre"|"eoip", "local", "remote", "tunnel_id",
-"keepalive": [interval_s, retries] | null}]}.  Each tunnel gets a TUN (GRE) or TAP (EoIP) device of its name and a
-raw IP-protocol-47 socket bound to its local address, which keeps only the packets from its remote address.  One
+CONFIG: {"status_dir": DIR, "tunnels": [{"name", "kind": "gre"|"eoip"|"gre6"|"eoipv6", "local", "remote",
+"tunnel_id", "keepalive": [interval_s, retries] | null}]}.  Each tunnel gets a TUN (GRE) or TAP (EoIP) device of
+its name and a raw socket of its IP protocol (47; EoIPv6: 97) bound to its local address, which keeps only the
+packets from its remote address (KINDS).  One
 selectors loop serves every tunnel.  `running` follows the keepalives (FIDELITY.md "GRE keepalive", "EoIP
 keepalive"); it is written with the packet counters to DIR/NAME.json whenever it changes, at each keepalive and
 every STATUS_PERIOD.  "ready" on stdout says every device exists.
 """
 
 import fcntl
+import ipaddress
 import json
 import os
 import selectors
@@ -24,40 +26,74 @@ from rosemu.dataplane import framing
 
 TUNSETIFF = 0x400454CA
 IFF_TUN, IFF_TAP, IFF_NO_PI = 0x0001, 0x0002, 0x1000
-DEVICE_FLAGS = {"gre": IFF_TUN | IFF_NO_PI, "eoip": IFF_TAP | IFF_NO_PI}
+IP_FREEBIND = getattr(socket, "IP_FREEBIND", 15)       # linux/in.h
+IPV6_FREEBIND = 78                                     # linux/in6.h
+
+
+class Kind:
+    """How one kind of tunnel is carried: its device, the outer family and IP protocol, its framing."""
+
+    def __init__(self, device, family, protocol, encode, decode, frame_kind, keepalive):
+        self.device, self.family, self.protocol = device | IFF_NO_PI, family, protocol
+        self.encode, self.decode, self.frame_kind, self.keepalive = encode, decode, frame_kind, keepalive
+
+
+def _gre(tunnel, data):
+    return framing.gre_encode(data)
+
+
+def _gre_keepalive(tunnel):
+    return framing.gre_keepalive(tunnel.local, tunnel.remote)
+
+
+KINDS = {
+    "gre": Kind(IFF_TUN, socket.AF_INET, framing.IP_PROTO_GRE, _gre, framing.decode, "gre", _gre_keepalive),
+    "gre6": Kind(IFF_TUN, socket.AF_INET6, framing.IP_PROTO_GRE, _gre, framing.decode, "gre", _gre_keepalive),
+    "eoip": Kind(IFF_TAP, socket.AF_INET, framing.IP_PROTO_GRE, lambda t, data: framing.eoip_encode(t.tunnel_id, data),
+                 framing.decode, "eoip", lambda t: framing.eoip_encode(t.tunnel_id)),
+    "eoipv6": Kind(IFF_TAP, socket.AF_INET6, framing.IP_PROTO_ETHERIP,
+                   lambda t, data: framing.eoipv6_encode(t.tunnel_id, data), framing.decode_etherip, "eoipv6",
+                   lambda t: framing.eoipv6_encode(t.tunnel_id)),
+}
+UNSPECIFIED = {socket.AF_INET: "0.0.0.0", socket.AF_INET6: "::"}
+FREEBIND = {socket.AF_INET: (socket.SOL_IP, IP_FREEBIND), socket.AF_INET6: (socket.IPPROTO_IPV6, IPV6_FREEBIND)}
 RECEIVE_BUFFER = 4 << 20
 BATCH = 64                     # packets read from one ready descriptor per wake-up
 STATUS_PERIOD = 0.5            # seconds between two status writes
-IP_FREEBIND = getattr(socket, "IP_FREEBIND", 15)       # linux/in.h
 
 
 def open_device(name, kind):
     fd = os.open("/dev/net/tun", os.O_RDWR | os.O_NONBLOCK)
-    fcntl.ioctl(fd, TUNSETIFF, struct.pack("16sH", name.encode(), DEVICE_FLAGS[kind]))
+    fcntl.ioctl(fd, TUNSETIFF, struct.pack("16sH", name.encode(), kind.device))
     return fd
 
 
-def open_wire(local):
-    """A raw GRE socket bound to `local` (not connected: connect() fails while no route leads to the far end,
-    and a tunnel exists before its route does; packets from other addresses are filtered in from_wire)."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_RAW, framing.IP_PROTO_GRE)
+def open_wire(kind, local):
+    """A raw socket of the kind's IP protocol bound to `local` (not connected: connect() fails while no route
+    leads to the far end, and a tunnel exists before its route does; from_wire drops other sources)."""
+    sock = socket.socket(kind.family, socket.SOCK_RAW, kind.protocol)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER)
-    if local != "0.0.0.0":
-        sock.setsockopt(socket.SOL_IP, IP_FREEBIND, 1)    # the address may come after the tunnel, as on a router
+    if local != UNSPECIFIED[kind.family]:
+        sock.setsockopt(*FREEBIND[kind.family], 1)     # the address may come after the tunnel, as on a router
         sock.bind((local, 0))
     sock.setblocking(False)
     return sock
 
 
+def canonical(address):
+    return ipaddress.ip_address(address.split("%")[0]).compressed
+
+
 class Tunnel:
     def __init__(self, spec, status_dir):
-        self.name, self.kind = spec["name"], spec["kind"]
-        self.local, self.remote = spec.get("local") or "0.0.0.0", spec["remote"]
+        self.name, self.kind = spec["name"], KINDS[spec["kind"]]
+        self.local = canonical(spec.get("local") or UNSPECIFIED[self.kind.family])
+        self.remote = canonical(spec["remote"])
         self.tunnel_id = spec.get("tunnel_id")
         self.keepalive = spec.get("keepalive")           # [interval seconds, retries] or None: always running
         self.status_path = os.path.join(status_dir, "%s.json" % self.name)
         self.device = open_device(self.name, self.kind)
-        self.wire = open_wire(self.local)
+        self.wire = open_wire(self.kind, self.local)
         self.running = self.keepalive is None               # with keepalive: not running until answered
         self.unanswered = 0
         self.next_keepalive = time.monotonic()             # the first one at once
@@ -67,24 +103,25 @@ class Tunnel:
     # ----- the two directions ------------------------------------------------
     def from_device(self):
         data = os.read(self.device, 65535)
-        wire = framing.gre_encode(data) if self.kind == "gre" else framing.eoip_encode(self.tunnel_id, data)
-        self._send(wire)
+        self._send(self.kind.encode(self, data))
         self.counters["tx-packet"] += 1
         self.counters["tx-byte"] += len(data)
 
     def from_wire(self):
-        payload, source = framing.strip_ipv4(self.wire.recv(65535))
-        if source != self.remote:
+        data, address = self.wire.recvfrom(65535)
+        if canonical(address[0]) != self.remote:
             return          # another tunnel's far end
-        frame = framing.decode(payload)
-        if frame is None or frame.kind != self.kind or frame.tunnel_id != self.tunnel_id:
+        if self.kind.family == socket.AF_INET:
+            data = framing.strip_ipv4(data)[0]      # an IPv4 raw socket hands the IP header over, IPv6 does not
+        frame = self.kind.decode(data)
+        if frame is None or frame.kind != self.kind.frame_kind or frame.tunnel_id != self.tunnel_id:
             return          # the other kind on the same address pair, or another EoIP tunnel id
         if frame.keepalive:
             self.counters["keepalives-heard"] += 1
             self.heard()
             return
-        if self.kind == "eoip":
-            self.heard()    # any packet of the far end's tunnel shows it is there
+        if frame.kind != "gre":
+            self.heard()    # any packet of the far end's EoIP tunnel shows it is there
         elif frame.protocol not in (framing.GRE_IPV4, framing.GRE_IPV6):
             return
         try:
@@ -113,9 +150,7 @@ class Tunnel:
         if self.unanswered >= retries:
             self._set_running(False)
         self.unanswered += 1
-        wire = (framing.gre_keepalive(self.local, self.remote) if self.kind == "gre"
-                else framing.eoip_encode(self.tunnel_id))
-        self._send(wire)
+        self._send(self.kind.keepalive(self))
         self.counters["keepalives-sent"] += 1
         self.next_keepalive = now + interval
         self.write_status()

@@ -10,12 +10,16 @@ ordinary GRE packet to the far end, an IPv4 packet from the far end back to itse
 protocol type 0; the far end only decapsulates and routes that inner packet, which comes back as a GRE packet of
 protocol type 0: the answer.
 An EoIP keepalive is an EoIP packet with no frame (length 0): each end sends its own (OpenBSD eoip(4)).
+EoIPv6 (MikroTik) is EtherIP (RFC 3378, IP protocol 97) with the 12 reserved bits holding the tunnel id and the
+first byte's nibbles swapped: byte 0 = id bits 8-11 in its high nibble, version 3 in its low one; byte 1 = id bits
+0-7 (Nat-Lab/eoip readme.md "EoIPv6", eoip.h `EIPHEAD`/`BITSWAP`).  GRE over IPv6 (gre6) is the GRE above.
 """
 
 import ipaddress
 import struct
 
-IP_PROTO_GRE = 47
+IP_PROTO_GRE, IP_PROTO_ETHERIP = 47, 97
+ETHERIP_VERSION = 3
 GRE_IPV4, GRE_IPV6, GRE_KEEPALIVE = 0x0800, 0x86DD, 0x0000
 EOIP_FLAGS, EOIP_PROTO = 0x2001, 0x6400
 GRE_CHECKSUM, GRE_KEY, GRE_SEQUENCE = 0x8000, 0x2000, 0x1000
@@ -32,8 +36,8 @@ class Frame:
 
     @property
     def keepalive(self):
-        """A GRE keepalive answer (protocol 0) or an EoIP keepalive (no frame)."""
-        return not self.payload and (self.kind == "eoip" or self.protocol == GRE_KEEPALIVE)
+        """A GRE keepalive answer (protocol 0) or an EoIP/EoIPv6 keepalive (no frame)."""
+        return not self.payload and (self.kind != "gre" or self.protocol == GRE_KEEPALIVE)
 
 
 def gre_encode(packet):
@@ -44,6 +48,18 @@ def gre_encode(packet):
 def eoip_encode(tunnel_id, frame=b""):
     """An EoIP packet carrying the Ethernet `frame` (empty: a keepalive)."""
     return struct.pack("!HHH", EOIP_FLAGS, EOIP_PROTO, len(frame)) + struct.pack("<H", tunnel_id) + frame
+
+
+def eoipv6_encode(tunnel_id, frame=b""):
+    """An EoIPv6 (EtherIP) packet carrying the Ethernet `frame` (empty: a keepalive)."""
+    return bytes([((tunnel_id >> 8) & 0x0F) << 4 | ETHERIP_VERSION, tunnel_id & 0xFF]) + frame
+
+
+def decode_etherip(data):
+    """The Frame of an EoIPv6 packet, or None when its version nibble is not EtherIP's."""
+    if len(data) < 2 or data[0] & 0x0F != ETHERIP_VERSION:
+        return None
+    return Frame("eoipv6", 0, data[2:], (data[0] >> 4) << 8 | data[1])
 
 
 def decode(data):
@@ -81,7 +97,14 @@ def ipv4_packet(source, destination, protocol, payload, ttl=255):
     return header[:10] + struct.pack("!H", ipv4_checksum(header)) + header[12:] + payload
 
 
+def ipv6_packet(source, destination, next_header, payload, hop_limit=255):
+    return struct.pack("!IHBB16s16s", 6 << 28, len(payload), next_header, hop_limit,
+                       ipaddress.IPv6Address(source).packed, ipaddress.IPv6Address(destination).packed) + payload
+
+
 def gre_keepalive(local, remote):
-    """The GRE packet a tunnel from `local` to `remote` sends as its keepalive (see the module's docstring)."""
+    """The GRE packet a tunnel from `local` to `remote` sends as its keepalive (see the module's docstring); over
+    IPv6 (gre6) the inner packet is IPv6 (U: Cisco's scheme carried over, not checked on a CHR)."""
     answer = struct.pack("!HH", 0, GRE_KEEPALIVE)
-    return gre_encode(ipv4_packet(remote, local, IP_PROTO_GRE, answer))
+    inner = ipv6_packet if ":" in local else ipv4_packet
+    return gre_encode(inner(remote, local, IP_PROTO_GRE, answer))

@@ -2,8 +2,9 @@
 plane's tests and its benchmark share.
 
 Routers a and b: ether1 on the lab underlay, a LAN bridge with a host behind ether2, WireGuard between their WAN
-addresses, and a GRE and an EoIP tunnel between their WireGuard transit addresses.  `route_lans_over(overlay)`
-sends the LAN-to-LAN traffic over "wireguard", "gre" or "eoip" and syncs both routers again.
+addresses, a GRE and an EoIP tunnel between their IPv4 WireGuard transit addresses and a gre6 and an eoipv6 tunnel
+between their IPv6 ones.  `route_lans_over(overlay)` sends the LAN-to-LAN traffic over "wireguard", "gre",
+"eoip", "gre6" or "eoipv6" and syncs both routers again.
 """
 
 from rosemu import effects
@@ -12,12 +13,18 @@ from rosemu.router import Router
 
 LANS = {"a": ("192.168.88.1/24", "192.168.88.10/24"), "b": ("192.168.89.1/24", "192.168.89.10/24")}
 TRANSIT = {"a": "10.255.0.1", "b": "10.255.0.2"}
+TRANSIT6 = {"a": "fd00:255::1", "b": "fd00:255::2"}      # gre6 and eoipv6 run between these
 OVERLAY_GATEWAYS = {          # the address, on each path, of the router at the other end (seen from the key)
     "wireguard": {"a": "10.255.0.2", "b": "10.255.0.1"},
     "gre": {"a": "10.10.0.2", "b": "10.10.0.1"},
     "eoip": {"a": "10.20.0.2", "b": "10.20.0.1"},
+    "gre6": {"a": "10.16.0.2", "b": "10.16.0.1"},
+    "eoipv6": {"a": "10.17.0.2", "b": "10.17.0.1"},
 }
-TUNNELS = (("/interface/gre", "gre-x", {}, "10.10.0"), ("/interface/eoip", "eoip-x", {"tunnel-id": "7"}, "10.20.0"))
+TUNNELS = (("/interface/gre", "gre-x", {}, "10.10.0", TRANSIT),
+           ("/interface/eoip", "eoip-x", {"tunnel-id": "7"}, "10.20.0", TRANSIT),
+           ("/interface/gre6", "gre6-x", {}, "10.16.0", TRANSIT6),
+           ("/interface/eoipv6", "eoipv6-x", {"tunnel-id": "8"}, "10.17.0", TRANSIT6))
 
 
 def other(name):
@@ -86,11 +93,12 @@ class SitePair:
                                                       "private-key": keys[name]})
         write(router, "/interface/wireguard/peers", "add", {
             "interface": "wg-site", "public-key": effects.public_key(keys[far]),
-            "allowed-address": "%s/32" % TRANSIT[far], "endpoint-address": str(self.dataplane.wan_address(far)),
-            "endpoint-port": "13231", "persistent-keepalive": "1s"})
+            "allowed-address": self.allowed(far, "wireguard"), "persistent-keepalive": "1s",
+            "endpoint-address": str(self.dataplane.wan_address(far)), "endpoint-port": "13231"})
         write(router, "/ip/address", "add", {"address": "%s/30" % TRANSIT[name], "interface": "wg-site"})
-        for path, interface, extra, prefix in TUNNELS:
-            tunnel = dict(extra, **{"name": interface, "local-address": TRANSIT[name], "remote-address": TRANSIT[far]})
+        write(router, "/ipv6/address", "add", {"address": "%s/64" % TRANSIT6[name], "interface": "wg-site"})
+        for path, interface, extra, prefix, transit in TUNNELS:
+            tunnel = dict(extra, **{"name": interface, "local-address": transit[name], "remote-address": transit[far]})
             write(router, path, "add", tunnel)
             if self.keepalive:
                 write(router, path, "set", {".id": interface, "keepalive": self.keepalive})
@@ -108,12 +116,16 @@ class SitePair:
             route = next(it for it in router.tables["/ip/route"] if it.values.get("comment") == "lan")
             self.write(router, "/ip/route", "set", {".id": route.ref, "gateway": OVERLAY_GATEWAYS[overlay][name]})
             peer = router.tables["/interface/wireguard/peers"][0]
-            allowed = "%s/32" % TRANSIT[other(name)]
-            if overlay == "wireguard":
-                allowed += "," + lan_prefix(other(name))
-            self.write(router, "/interface/wireguard/peers", "set", {".id": peer.ref, "allowed-address": allowed})
+            self.write(router, "/interface/wireguard/peers", "set",
+                       {".id": peer.ref, "allowed-address": self.allowed(other(name), overlay)})
             if not self.attach:
                 self.dataplane.sync(router)
+
+    @staticmethod
+    def allowed(far, overlay):
+        """The peer's allowed-address: the far transit addresses, and over plain WireGuard the far LAN."""
+        prefixes = ["%s/32" % TRANSIT[far], "%s/128" % TRANSIT6[far]]
+        return ",".join(prefixes + ([lan_prefix(far)] if overlay == "wireguard" else []))
 
     def ping(self, source, destination, count=3, interval="0.2"):
         """ping from `source`'s LAN host; (received, the ping's output)."""

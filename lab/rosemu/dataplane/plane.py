@@ -271,7 +271,7 @@ class DataPlane:
                     router.owner_of(item) != "/interface/wireguard" or val.get("running") == "true")
                 mtu = ["mtu", val["actual-mtu"]] if val.get("actual-mtu", "").isdigit() else []
                 self.run(name, "ip", "link", "set", interface, *mtu, "up" if up else "down")
-        for item in router.tables["/interface/eoip"]:
+        for item in router.tables["/interface/eoip"] + router.tables["/interface/eoipv6"]:
             if item.values["name"] in present and item.values.get("mac-address"):
                 self.run(name, "ip", "link", "set", item.values["name"], "address", item.values["mac-address"])
 

@@ -9,7 +9,9 @@ namespace, and settle() refreshes the router when a forwarder's `running` moved 
 goes to the router's own fabric, which keeps modelling; a bare Router has none.
 """
 
-TUNNEL_KINDS = {"/interface/gre": "gre", "/interface/eoip": "eoip"}    # the menus the forwarder realises
+# the menus the forwarder realises, and its kinds (forwarder.KINDS)
+TUNNEL_KINDS = {"/interface/gre": "gre", "/interface/eoip": "eoip", "/interface/gre6": "gre6",
+                "/interface/eoipv6": "eoipv6"}
 
 
 class RouterView:
@@ -17,8 +19,6 @@ class RouterView:
         self.dataplane, self.router, self.fabric = dataplane, router, fabric
 
     def tunnel_running(self, router, path, item):
-        if path not in TUNNEL_KINDS:        # not realised here (gre6, eoipv6): the model's answer
-            return self.fabric is None or self.fabric.tunnel_running(router, path, item)
         if not item.values.get("keepalive"):
             return True                     # without keepalive a tunnel runs while enabled (FIDELITY.md)
         return self.dataplane.tunnel_running(router, path, item)
