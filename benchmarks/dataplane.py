@@ -1,6 +1,6 @@
 """Throughput and loss of the data plane (lab/rosemu/dataplane) between two emulated RouterOS sites.
 
-For each path (plain WireGuard, GRE over WireGuard, EoIP over WireGuard): a TCP stream from one site's LAN host to
+For each path (plain WireGuard; GRE, EoIP, gre6 and eoipv6 over WireGuard): a TCP stream from one site's LAN host to
 the other's for --seconds (bytes the receiver got / its time), and --pings pings at 10 ms (received, rtt).
 Needs root, wireguard-go and wg.  Prints a table and writes JSON.  Usage:
   .venv/bin/python benchmarks/dataplane.py --seconds 5 --pings 1000 --json build/bench/dataplane.json
@@ -15,6 +15,8 @@ import tempfile
 import time
 
 from rosemu.dataplane.pair import SitePair, host_address
+
+OVERLAYS = ("wireguard", "gre", "eoip", "gre6", "eoipv6")
 
 RECEIVER = """
 import socket, sys, time
@@ -75,7 +77,7 @@ def main():
     parser.add_argument("--json", default="build/bench/dataplane.json")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as state, SitePair(os.path.join(state, "pair")) as sites:
-        rows = [measure(sites, overlay, args.seconds, args.pings) for overlay in ("wireguard", "gre", "eoip")]
+        rows = [measure(sites, overlay, args.seconds, args.pings) for overlay in OVERLAYS]
     print("%-10s %10s %12s  %s" % ("path", "TCP Mbit/s", "pings", "rtt min/avg/max/mdev"))
     for row in rows:
         print("%-10s %10.1f %5d/%-6d  %s" % (row["overlay"], row["tcp_mbit_s"], row["received"], row["pings"],
