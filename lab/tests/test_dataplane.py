@@ -406,3 +406,14 @@ def test_two_runs_at_once_do_not_meet(tmp_path):
         assert planes[1].run_wg("c", "wg", "show", "wg-site", "public-key").stdout.strip() == keys[1]
         assert planes[1].run("c", "ip", "link", "show", "gre-x").returncode == 0
     assert planes[1].leftovers() == []
+
+
+@needs_root
+def test_a_prefix_in_use_is_refused_and_left_alone(tmp_path):
+    with DataPlane(["c"], str(tmp_path / "first")) as first:
+        second = DataPlane(["c"], str(tmp_path / "second"), prefix=first.prefix)
+        with pytest.raises(RuntimeError, match="exist already"):
+            second.up()
+        second.down()                       # nothing of its own to remove: the first run's stay
+        assert first.leftovers() == sorted(first.namespaces())     # all still there
+        assert first.run("c", "ip", "link", "show", "ether1").returncode == 0

@@ -6,10 +6,11 @@ the router's `ether1`.  A LAN host is a namespace of its own behind the router's
 a static snapshot of the router's tables (the emulator's derived `active`/`running` flags included);
 `attach(router)` does it again after every change the router's tables take (through the API or directly):
 
-- bridges, and bridge ports that exist here (ether1, ether2, EoIP tunnels);
+- bridges, and bridge ports that exist here (ether1, ether2, EoIP tunnels); each interface's up/down and MTU;
 - WireGuard: one wireguard-go per interface, its keys, port and peers through `wg syncconf` (peers that did not
   change keep their sessions);
-- GRE and EoIP through the router's forwarder process (forwarder.py), restarted when the tunnels change;
+- GRE, EoIP, gre6 and eoipv6 through the router's forwarder process (forwarder.py), restarted when the tunnels
+  change;
 - the addresses of realised interfaces and the active static routes (ECMP as multipath), with iproute2.
 
 Names carry a per-run prefix; `down()` removes only what this object made (processes by PID, its namespaces).
@@ -76,6 +77,7 @@ class DataPlane:
         self.sync_errors = {}        # router -> why its last sync from a listener failed
         self.lock = threading.RLock()
         self.call = call or (lambda fn, *args: fn(*args))
+        self.made = False            # up() began making namespaces: down() has something to remove
 
     # ----- names -------------------------------------------------------------
     @property
@@ -109,6 +111,10 @@ class DataPlane:
 
     # ----- life cycle ------------------------------------------------------------
     def up(self):
+        taken = set(self.namespaces()) & set(sh("ip", "netns", "list").stdout.split())
+        if taken:       # another run's: refused before anything is made, so down() cannot touch them
+            raise RuntimeError("namespaces %s exist already: choose another prefix" % ", ".join(sorted(taken)))
+        self.made = True
         try:
             self.linux.up()
             os.makedirs(os.path.join(self.state, "run"), exist_ok=True)
@@ -137,6 +143,8 @@ class DataPlane:
 
     def down(self):
         """Stop what this object started (by PID), remove its namespaces; safe after a failure and twice."""
+        if not self.made:
+            return          # up() never began (or refused a prefix in use): nothing here is ours
         for router, _on_change, _fabric in list(self.listeners.values()):
             self.detach(router)
         try:
