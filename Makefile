@@ -22,7 +22,7 @@ help:
 	@echo "make test   - the whole suite (what CI runs)"
 	@echo "make venv   - only set up $(VENV) and the Debian packages"
 	@echo "make release-check - changelog lint; build the tarball, the Galaxy importer must accept it; install it, render"
-	@echo "make bench  - site_tunnel.yml vs community.routeros api_modify and Ansible's floor (50/100/200 sites); render only (200, 1000); module cost; Linux sites"
+	@echo "make bench  - site_tunnel.yml vs community.routeros api_modify and Ansible's floor (50/100/200 sites); render only (200, 1000); module cost; Linux sites; the data plane (root)"
 
 deps:
 	@tests/tools/debian-deps.sh
@@ -117,6 +117,7 @@ bench: venv
 	$(BIN)/python benchmarks/render_only.py --sites 200 1000 --aggregate
 	$(BIN)/python benchmarks/host_task_cost.py --hosts 50 --forks 10
 	$(BIN)/python benchmarks/linux_sites.py --sites 6 --topology mesh
+	$(BIN)/python benchmarks/dataplane.py --seconds 5 --pings 1000
 
 clean:
 	rm -rf build tests/output
