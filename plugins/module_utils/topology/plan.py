@@ -9,6 +9,14 @@ tunnel ids.  Keys enter only by reference (the peer site's name); preshared
 keys only as "this link has one" (peer_public_key and peer_preshared_key
 resolve both for every platform's desired state).  Where platforms differ,
 the planner asks the site's capabilities (platforms/), never its platform.
+
+Dual stack: with a second-family pool (sitelink_pools.wireguard_second,
+overlay_second) a link takes a slot in it too, each end an address of that
+family, and each LAN is routed to the peer's address of the LAN's family:
+RouterOS's /ip/route takes only IPv4 gateways and /ipv6/route only IPv6, and
+an interface gateway would not do (wg-sitelink has several peers; EoIP is
+Ethernet-like).  The primary pools keep their role (the overlays ride on the
+primary WireGuard transit; verification pings the primary next hop).
 """
 
 from __future__ import annotations
