@@ -50,7 +50,8 @@ def start(tmp_path, overlay, version="7.18", ipv6_underlay=False):
     fleet = {"sitelink_topology": {"type": "hub_spoke", "hubs": ["hub"],
                                    "links": [{"sites": ["hub", "branch-b"], "overlay": overlay}]},
              "sitelink_link_defaults": {"overlay": "none", "preshared_key": True, "keepalive": 25},
-             "sitelink_pools": POOLS_OVER_IPV6 if ipv6_underlay else POOLS, "sitelink_psk_secret": "lab-secret-not-for-production"}
+             "sitelink_pools": POOLS_OVER_IPV6 if ipv6_underlay else POOLS,
+             "sitelink_psk_secret": "lab-secret-not-for-production"}
     path = tmp_path / "dual-stack.yml"
     path.write_text(yaml.safe_dump({"all": {"vars": fleet, "hosts": hosts}}))
     return lab, str(path)

@@ -1,7 +1,8 @@
 """Dual-stack Linux sites (issue 19 item 4): namespaces with wireguard-go, each site with an IPv4 and an IPv6 LAN, a
 hub and two spokes on plain WireGuard links (GRE needs the kernel's ip_gre, which the test machines may lack; the
-planner's unit tests cover the overlay's second-family addresses), the second-family pool set.  Real data plane: LAN-to-LAN pings cross
-in both families, from a spoke through the hub to the other spoke; a second run changes nothing."""
+planner's unit tests cover the overlay's second-family addresses), the second-family pool set.  Real data plane:
+LAN-to-LAN pings cross in both families, from a spoke through the hub to the other spoke; a second run changes
+nothing."""
 
 import json
 import os

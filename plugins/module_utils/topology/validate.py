@@ -85,7 +85,8 @@ def plan_fleet(model):
     pools = _pools(model, lans)
     _links(model, pools)
     aggregates_usable = _aggregates(model, lans, pools)
-    if not {"wireguard", "overlay"} <= set(pools) or not aggregates_usable or any(s.id is None for s in model.sites.values()):
+    if not {"wireguard", "overlay"} <= set(pools) or not aggregates_usable \
+            or any(s.id is None for s in model.sites.values()):
         return None
     plans = {}
     for name in sorted(model.sites):
