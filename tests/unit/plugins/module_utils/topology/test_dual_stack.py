@@ -189,8 +189,8 @@ def test_a_single_family_fleet_plans_exactly_as_before():
     ("hub.example.net", "2001:db8:ffff::2", [("wireguard-in", "ipv4"), ("wireguard-in-ipv6", "ipv6")],
      [("wireguard-in", "ipv6")]),
 ])
-def test_the_wireguard_port_opens_in_the_families_peers_dial_the_site_over(hub_endpoint, spoke_endpoint, hub_rules,
-                                                                          spoke_rules):
+def test_the_wireguard_port_opens_in_the_families_peers_dial_the_site_over(
+        hub_endpoint, spoke_endpoint, hub_rules, spoke_rules):
     sites = {"hub": {"id": 1, "lans": ["192.168.10.0/24"], "endpoint": hub_endpoint},
              "spoke": {"id": 2, "lans": ["192.168.11.0/24"]}}
     if spoke_endpoint:
@@ -213,7 +213,7 @@ def test_the_example_inventory_plans_without_problems():
     with open(EXAMPLE, encoding="utf-8") as fh:
         inventory = yaml.safe_load(fh)["all"]
     sites = dict((h, v["sitelink_site"]) for h, v in inventory["hosts"].items())
-    settings = dict((k, inventory["vars"][k]) for k in ("sitelink_topology", "sitelink_link_defaults",
-                                                         "sitelink_pools"))
+    fleet_keys = ("sitelink_topology", "sitelink_link_defaults", "sitelink_pools")
+    settings = dict((k, inventory["vars"][k]) for k in fleet_keys)
     plans = planned(sites, dict(settings, sitelink_psk_secret="unit"))
     assert routes(plans["branch-b"])["2001:db8:10::/64"] == "fd00:254::2"
