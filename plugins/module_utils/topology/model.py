@@ -25,7 +25,12 @@ SITE_KEYS = ("id", "platform", "lans", "endpoint", "listen_port", "underlay_gate
 LINK_KEYS = ("sites", "overlay", "preshared_key", "keepalive", "tunnel_id", "distance")
 LINK_DEFAULT_KEYS = tuple(k for k in LINK_KEYS if k != "sites")
 TOPOLOGY_KEYS = ("type", "hubs", "links", "aggregates")
-POOL_KEYS = ("wireguard", "overlay", "overlay_prefix_length", "tunnel_id_base")
+POOL_KEYS = ("wireguard", "overlay", "overlay_prefix_length", "tunnel_id_base", "wireguard_second", "overlay_second")
+# dual stack: the optional pools of the other address family, {primary pool: its second-family pool}.  Each link then
+# carries transit addresses of both families, and each LAN is routed to the peer's address of the LAN's family
+# (RouterOS's /ip/route takes only IPv4 gateways, /ipv6/route only IPv6); the primary pools keep their role (the
+# overlays ride on the primary WireGuard transit, verification pings the primary next hop)
+SECOND_POOLS = {"wireguard": "wireguard_second", "overlay": "overlay_second"}
 LINK_DEFAULTS = {"overlay": "none", "preshared_key": True, "keepalive": 25, "distance": 1}
 POOL_DEFAULTS = {"wireguard": "10.255.0.0/24", "overlay": "10.254.0.0/24", "overlay_prefix_length": 31,
                  "tunnel_id_base": 100}
@@ -94,7 +99,8 @@ class Model(object):
         self.topology = None
         self.hubs = []
         self.pools = {}
-        self.pool_nets = {}             # {"wireguard"|"overlay": IPNetwork, or None where the pool is not a prefix}
+        self.pool_nets = {}             # {pool name: IPNetwork, or None where the pool is not a prefix}; a second-
+        #                                 family pool (SECOND_POOLS) only where it is set
         self.psk_secret = None
         self.aggregates = []            # hub_spoke: prefixes spokes route to their hub instead of each remote LAN
         self.aggregate_nets = []        # the aggregates as IPNetworks (None where one is not a prefix)
@@ -320,6 +326,8 @@ def _load_pools(model, given):
     model.pools["tunnel_id_base"] = POOL_DEFAULTS["tunnel_id_base"] if base is None else base
     model.pool_nets = dict((name, _parsed(netaddr.IPNetwork, model.pools.get(name)))
                            for name in ("wireguard", "overlay"))
+    model.pool_nets.update((name, _parsed(netaddr.IPNetwork, model.pools[name]))
+                           for name in SECOND_POOLS.values() if model.pools.get(name) is not None)
 
 
 def _mapping(model, variable, value, known, what):

@@ -9,10 +9,20 @@ tunnel ids.  Keys enter only by reference (the peer site's name); preshared
 keys only as "this link has one" (peer_public_key and peer_preshared_key
 resolve both for every platform's desired state).  Where platforms differ,
 the planner asks the site's capabilities (platforms/), never its platform.
+
+Dual stack: with a second-family pool (sitelink_pools.wireguard_second,
+overlay_second) a link takes a slot in it too, each end an address of that
+family, and each LAN is routed to the peer's address of the LAN's family:
+RouterOS's /ip/route takes only IPv4 gateways and /ipv6/route only IPv6, and
+an interface gateway would not do (wg-sitelink has several peers; EoIP is
+Ethernet-like).  The primary pools keep their role (the overlays ride on the
+primary WireGuard transit; verification pings the primary next hop).
 """
 
 from __future__ import annotations
 
+# the module, not its names: model imports the platforms, which import this module
+from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import model as inventory
 from ansible_collections.sitelink.tunnels.plugins.module_utils.wireguard import keys
 
 try:
@@ -54,9 +64,18 @@ def slot(model, link, pool_name):
     overlay_prefix_length in the overlay pool.  The one place that says where a link's transit addresses lie
     (validation asks it whether the pool is big enough)."""
     pool = model.pool_nets[pool_name]
-    length = width(pool) - 1 if pool_name == "wireguard" else int(model.pools["overlay_prefix_length"])
+    length = width(pool) - _slot_host_bits(model, pool_name)
     size = 2 ** (width(pool) - length)
     return size * link_index(model, link), size, length
+
+
+def _slot_host_bits(model, pool_name):
+    """Host bits of a link's slot in `pool_name`: 1 in the WireGuard pools (a /31 or /127); in the overlay pools those
+    overlay_prefix_length leaves in the overlay pool's family, so a second-family overlay pool (dual stack) takes
+    slots of the same shape (/30 and /126 alike)."""
+    if pool_name in ("wireguard", inventory.SECOND_POOLS["wireguard"]):
+        return 1
+    return width(model.pool_nets["overlay"]) - int(model.pools["overlay_prefix_length"])
 
 
 def transit(model, link, pool_name):
@@ -215,9 +234,10 @@ def plan_site(model, name):
     joined = _Joined(site)
     for link in sorted(model.links_of(name), key=lambda l: l.id):
         _plan_link(model, name, link, extra, backups, out, joined)
-    # the WireGuard port is opened in the family peers dial it over: the site's endpoint's (IPv4 without one)
-    out["firewall"][:0] = [{"name": "wireguard-in", "chain": "input", "protocol": "udp",
-                            "dst_port": str(site.listen_port), "family": family(site.endpoint_ip, "ipv4")}]
+    dialled = dialled_families(model, name)
+    out["firewall"][:0] = [{"name": "wireguard-in" + ("-ipv6" if fam == "ipv6" and len(dialled) > 1 else ""),
+                            "chain": "input", "protocol": "udp", "dst_port": str(site.listen_port), "family": fam}
+                           for fam in dialled]
     _tunnel_rules(out, joined)
     seen = set()
     for lan in joined.lans:
@@ -228,15 +248,31 @@ def plan_site(model, name):
     return out
 
 
+def dialled_families(model, name):
+    """The address families the site's WireGuard port is opened in: those its peers dial it over.  Its endpoint's
+    family; both for a host name (peers resolve A or AAAA, and an IPv6 underlay's defconf drops what /ip admits
+    alone: routeros-review-3 N2); without an endpoint, the families of the endpoints it dials itself (its peers
+    answer and re-handshake toward the address it dialled from), both where one of them is a host name; IPv4 where
+    nothing says (sorted, so "ipv4" first)."""
+    site = model.sites[name]
+    if site.endpoint:
+        endpoints = [(site.endpoint, site.endpoint_ip)]
+    else:
+        peers = [model.sites[link.other(name)] for link in model.links_of(name)]
+        endpoints = [(peer.endpoint, peer.endpoint_ip) for peer in peers if peer.endpoint]
+    families = set()
+    for text, address in endpoints:
+        families.update(("ipv4", "ipv6") if address is None else (family(address),))
+    return sorted(families or {"ipv4"})
+
+
 def _plan_link(model, name, link, extra, backups, out, joined):
-    """One link of `name`: its transit address, the peer, the overlay if any, the routes through the link and the
+    """One link of `name`: its transit addresses, the peer, the overlay if any, the routes through the link and the
     link's row (what verification checks)."""
     site, peer = model.sites[name], model.sites[link.other(name)]
     iface = site.interface
-    wg_ips, wg_len = wireguard_transit(model, link)
-    out["addresses"].append({"address": "%s/%d" % (wg_ips[name], wg_len), "interface": iface})
-    joined.families[iface].add(family(wg_ips[name]))
-    allowed = [_host_prefix(model, wg_ips[peer.name])]
+    wg_ips, hops = _transits(model, name, link, "wireguard", iface, out, joined)
+    allowed = [_host_prefix(model, hop) for hop in hops.values()]
     routed = list(peer.lans) + extra.get(peer.name, [])
     if link.overlay == "none":
         allowed += routed
@@ -248,16 +284,17 @@ def _plan_link(model, name, link, extra, backups, out, joined):
         "persistent_keepalive": link.keepalive if peer.endpoint else 0,
         "preshared_key": link.preshared_key,
     })
-    hop = str(wg_ips[peer.name])
     if link.overlay != "none":
-        hop = _plan_overlay(model, name, link, wg_ips, out, joined)
+        hops = _plan_overlay(model, name, link, wg_ips, out, joined)
+    hop = str(next(iter(hops.values())))      # the primary pool's: verification pings it
     for lan in routed:
-        out["routes"].append({"dst_address": lan, "gateway": hop, "distance": link.distance})
+        out["routes"].append({"dst_address": lan, "gateway": _hop_for(model, lan, hops), "distance": link.distance})
         joined.lan_families.add(family(prefix(model, lan)))
         joined.lans.append(lan)
     backup, rank = backups.get(peer.name, ((), 0))
     for lan in backup:
-        out["routes"].append({"dst_address": lan, "gateway": hop, "distance": link.distance + rank})
+        out["routes"].append({"dst_address": lan, "gateway": _hop_for(model, lan, hops),
+                              "distance": link.distance + rank})
     if peer.endpoint_ip is not None and site.underlay_gateway:
         out["routes"].append({"dst_address": _host_prefix(model, peer.endpoint_ip), "gateway": site.underlay_gateway})
     # an external peer's key is in the inventory: the plan carries it (the others' are read from the peers)
@@ -266,31 +303,52 @@ def _plan_link(model, name, link, extra, backups, out, joined):
                          "peer_public_key": None if peer.capabilities.configured else peer.public_key})
 
 
+def _transits(model, name, link, pool_name, iface, out, joined):
+    """`name`'s addresses on `iface` in the link's slot of `pool_name` and, where it is set, of the pool's second-
+    family pool (dual stack).  Returns the primary pool's {site: IPAddress} and {family: the peer's IPAddress}, the
+    primary family first (each LAN's next hop is the peer's address of the LAN's family)."""
+    hops = {}
+    primary = None
+    for pool in (pool_name, inventory.SECOND_POOLS[pool_name]):
+        if model.pool_nets.get(pool) is None:
+            continue                      # no second pool (or one that validation refuses)
+        ips, length = transit(model, link, pool)
+        primary = primary or ips
+        out["addresses"].append({"address": "%s/%d" % (ips[name], length), "interface": iface})
+        joined.families.setdefault(iface, set()).add(family(ips[name]))
+        hops[family(ips[name])] = ips[link.other(name)]
+    return primary, hops
+
+
+def _hop_for(model, lan, hops):
+    """The next hop of `lan`'s family; the primary one where the link has none of it (a platform that routes a LAN to
+    a next hop of the other family, Linux; validation refuses the others)."""
+    return str(hops.get(family(prefix(model, lan)), next(iter(hops.values()))))
+
+
 def _plan_overlay(model, name, link, wg_ips, out, joined):
-    """The link's overlay interface over the WireGuard transit, its address and the input rule for its protocol;
-    returns the peer's address on the overlay (the link's next hop)."""
+    """The link's overlay interface over the WireGuard transit, its addresses and the input rule for its protocol;
+    returns {family: the peer's IPAddress on the overlay} (the link's next hops)."""
     peer = link.other(name)
-    transit = family(wg_ips[name])
-    ov_ips, ov_len = overlay_transit(model, link)
+    transit_family = family(wg_ips[name])
     ov_iface = overlay_name(link, peer)
     joined.interfaces.append(ov_iface)
-    joined.families[ov_iface] = {family(ov_ips[name])}
     # a GRE keepalive needs the far end to send the inner packet back; a Linux ip_gre end does not, and the
     # RouterOS side would stay down: none toward such a peer (WireGuard's own keepalive and handshakes already say
     # whether the path is up)
-    entry = {"type": link.overlay, "family": transit, "name": ov_iface, "link": link.id,
+    entry = {"type": link.overlay, "family": transit_family, "name": ov_iface, "link": link.id,
              "local_address": str(wg_ips[name]), "remote_address": str(wg_ips[peer]),
-             "mtu": out["wireguard"]["mtu"] - OVERLAY_OVERHEAD[link.overlay, transit],
+             "mtu": out["wireguard"]["mtu"] - OVERLAY_OVERHEAD[link.overlay, transit_family],
              "keepalive": model.sites[peer].capabilities.answers_gre_keepalive}
     if link.overlay == "eoip":
         entry["tunnel_id"] = tunnel_id(model, link)
     out["overlays"].append(entry)
-    out["addresses"].append({"address": "%s/%d" % (ov_ips[name], ov_len), "interface": ov_iface})
+    _ov_ips, hops = _transits(model, name, link, "overlay", ov_iface, out, joined)
     out["firewall"].append({"name": "overlay-in-%s" % peer, "chain": "input",
-                            "protocol": OVERLAY_PROTOCOL[link.overlay, transit],
+                            "protocol": OVERLAY_PROTOCOL[link.overlay, transit_family],
                             "src_address": _host_prefix(model, wg_ips[peer]), "in_interface": out["wireguard"]["name"],
-                            "family": transit})
-    return str(ov_ips[peer])
+                            "family": transit_family})
+    return hops
 
 
 def _tunnel_rules(out, joined):

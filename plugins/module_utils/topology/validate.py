@@ -9,6 +9,7 @@ import re
 
 from ansible_collections.sitelink.tunnels.plugins.module_utils.common import names
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import plan as planner
+from ansible_collections.sitelink.tunnels.plugins.module_utils.topology.model import SECOND_POOLS
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology.plan import width
 from ansible_collections.sitelink.tunnels.plugins.module_utils.wireguard import keys
 
@@ -18,6 +19,7 @@ except ImportError:  # pragma: no cover - the action reports the missing library
     netaddr = None
 
 FLEET = "fleet"
+OVERLAY_POOLS = ("overlay", SECOND_POOLS["overlay"])
 HOSTNAME = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9]"
                       r"([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
 
@@ -83,7 +85,8 @@ def plan_fleet(model):
     pools = _pools(model, lans)
     _links(model, pools)
     aggregates_usable = _aggregates(model, lans, pools)
-    if len(pools) != 2 or not aggregates_usable or any(s.id is None for s in model.sites.values()):
+    if not {"wireguard", "overlay"} <= set(pools) or not aggregates_usable \
+            or any(s.id is None for s in model.sites.values()):
         return None
     plans = {}
     for name in sorted(model.sites):
@@ -95,6 +98,7 @@ def plan_fleet(model):
             continue                      # already reported: a site or pool that cannot be planned
     if not model.problems:              # otherwise a clash of LANs or ids would be reported again here
         _allowed_overlaps(model, plans)
+        _route_families(model, plans)
     _endpoints_outside_tunnels(model, plans)
     _interface_names(model, plans)
     return None if model.problems else plans
@@ -242,7 +246,33 @@ def _pools(model, lans):
         model.problem(FLEET, "sitelink_pools.overlay_prefix_length", "must be %d or %d, not %r"
                       % (width(pools["overlay"]) - 1, width(pools["overlay"]) - 2, length))
         pools.pop("overlay")
+    _second_pools(model, lans, pools)
     return pools
+
+
+def _second_pools(model, lans, pools):
+    """Dual stack: each second-family pool must be a prefix of the other family than its primary pool's (which must
+    be usable: the slots take its shape), and overlap no LAN and no other pool; added to `pools` when it is."""
+    for primary, name in sorted(SECOND_POOLS.items()):
+        if model.pools.get(name) is None or primary not in pools:
+            continue
+        variable = "sitelink_pools.%s" % name
+        net = _network(model, FLEET, variable, model.pools[name], model.pool_nets[name])
+        if net is None:
+            continue
+        if net.version == pools[primary].version:
+            model.problem(FLEET, variable, "%s is IPv%d like the %s pool %s: the second pool gives each link "
+                          "transit addresses of the other family (for LANs of that family)"
+                          % (net, net.version, primary, pools[primary]))
+            continue
+        clashes = [other for other, other_net in sorted(pools.items()) if net in other_net or other_net in net]
+        if clashes:
+            model.problem(FLEET, variable, "%s overlaps the %s pool %s" % (net, clashes[0], pools[clashes[0]]))
+            continue
+        for site, lan in lans:
+            if lan in net or net in lan:
+                model.problem(site, "sitelink_site.lans", "%s overlaps the %s pool %s" % (lan, name, net))
+        pools[name] = net
 
 
 def _links(model, pools):
@@ -264,7 +294,7 @@ def _links(model, pools):
         if link.overlay != "none":
             _overlay_ends(model, link)
         for name, net in pools.items():
-            if name == "overlay" and link.overlay == "none":
+            if name in OVERLAY_POOLS and link.overlay == "none":
                 continue
             offset, size, _length = planner.slot(model, link, name)
             needed = offset + size
@@ -333,7 +363,8 @@ def _families(model, link, pools):
     """
     if model.refused(FLEET, "sitelink_pools"):
         return
-    hop_pool = pools.get("wireguard" if link.overlay == "none" else "overlay")
+    hop_pool_names = ("wireguard", SECOND_POOLS["wireguard"]) if link.overlay == "none" else OVERLAY_POOLS
+    hop_pools = [(n, pools[n]) for n in hop_pool_names if n in pools]
     lacking = [model.sites[s] for s in (link.a, link.b) if model.sites[s].capabilities.overlays
                and (link.overlay, "ipv6") not in model.sites[s].capabilities.overlays]
     if link.overlay != "none" and "wireguard" in pools and pools["wireguard"].version == 6 and lacking \
@@ -346,21 +377,48 @@ def _families(model, link, pools):
                          lacking[0].capabilities.label, lacking[0].name, link.id,
                          " and every link using these defaults" if by_default else ""))
     for site, peer in ((model.sites[link.a], model.sites[link.b]), (model.sites[link.b], model.sites[link.a])):
-        rule = site.capabilities.next_hop_family_rule
-        for index, (text, net) in enumerate(zip(peer.lans, peer.lan_nets) if rule else ()):
-            lan = None if net is None else net.version
-            if hop_pool is not None and lan is not None and lan != hop_pool.version \
-                    and not model.refused(peer.name, "sitelink_site.lans[%d]" % index):
-                model.problem(peer.name, "sitelink_site.lans[%d]" % index, "%s is IPv%d but the %s site %s "
-                              "would route it to an IPv%d next hop in the %s pool %s (link %s): %s; use a pool of "
-                              "the LAN's family"
-                              % (text, lan, site.capabilities.label, site.name, hop_pool.version,
-                                 "wireguard" if link.overlay == "none" else "overlay", hop_pool, link.id, rule))
+        if site.capabilities.next_hop_family_rule:
+            _next_hop_families(model, link, site, peer, hop_pools)
         endpoint, gateway = peer.endpoint_ip, site.underlay_gateway_ip
         if endpoint is not None and gateway is not None and endpoint.version != gateway.version:
             model.problem(site.name, "sitelink_site.underlay_gateway", "%s is IPv%d; the route to %s's endpoint %s "
                           "needs an IPv%d gateway" % (gateway, gateway.version, peer.name, endpoint,
                                                       endpoint.version))
+
+
+def _next_hop_families(model, link, site, peer, hop_pools):
+    """On a platform that routes a LAN only to a next hop of its family (RouterOS), each of the peer's LANs needs a
+    transit pool of its family on the link: [(pool name, IPNetwork)] of the link's next-hop pools, the primary one
+    first.  A dual-stack fleet sets the second pool of the other family (sitelink_pools.wireguard_second,
+    overlay_second for overlay links)."""
+    if not hop_pools:
+        return                            # a pool that is not a prefix: already reported
+    primary, primary_pool = hop_pools[0]
+    versions = set(net.version for _name, net in hop_pools)
+    for index, (text, net) in enumerate(zip(peer.lans, peer.lan_nets)):
+        if net is None or net.version in versions or model.refused(peer.name, "sitelink_site.lans[%d]" % index):
+            continue
+        model.problem(peer.name, "sitelink_site.lans[%d]" % index, "%s is IPv%d but the %s site %s would route it "
+                      "to an IPv%d next hop in the %s pool %s (link %s): %s; set sitelink_pools.%s to a pool of "
+                      "the LAN's family (dual stack: each link then takes transit addresses of both families), or "
+                      "use a pool of the LAN's family"
+                      % (text, net.version, site.capabilities.label, site.name, primary_pool.version, primary,
+                         primary_pool, link.id, site.capabilities.next_hop_family_rule, SECOND_POOLS[primary]))
+
+
+def _route_families(model, plans):
+    """The last guard of _next_hop_families: a prefix routed through a hub (another spoke's LAN, an aggregate) to a
+    next hop of the other family, on a platform that cannot (a link without the second pool its family needs)."""
+    for name in sorted(plans):
+        rule = model.sites[name].capabilities.next_hop_family_rule
+        for route in plans[name]["routes"] if rule else ():
+            version = 6 if ":" in route["gateway"] else 4      # the planner's own text: no need to parse it again
+            net = planner.prefix(model, route["dst_address"])
+            if net is not None and version != net.version:
+                model.problem(name, "sitelink_pools", "%s would route %s to the IPv%d next hop %s: %s; set the "
+                              "second pool of IPv%d for the links it crosses (wireguard_second, or overlay_second on "
+                              "overlay links)" % (name, route["dst_address"], version, route["gateway"], rule,
+                                                  net.version))
 
 
 def _endpoints_outside_tunnels(model, plans):
