@@ -30,7 +30,8 @@ options:
     type: str
     default: wg-sitelink
   state:
-    description: C(present) makes the interface as described; C(absent) removes it.
+    description: C(present) makes the interface as described; C(absent) removes it, and its O(config_path) file
+      when this module wrote it.
     type: str
     choices: [present, absent]
     default: present
@@ -386,6 +387,14 @@ def remove(p, runner, name, alias):
     return {}
 
 
+def remove_own_file(p, runner, name):
+    """The config_path file goes with the interface when this module wrote it (wg-quick@NAME would bring the interface
+    back at boot); a file of someone else's stays, unless adopt."""
+    path = p["config_path"]
+    if path and os.path.exists(path) and (p["adopt"] or file_is_ours(path, name)):
+        runner.apply([Step(shown="remove %s" % path, action=lambda _runner: os.remove(path))])
+
+
 # a peer's note, written on a '# ...' line of its own in the wg-quick file: one line of printable ASCII
 COMMENT = re.compile(r"^[\x20-\x7e]{0,255}$")
 
@@ -411,7 +420,9 @@ def converge(p, runner, start_userspace):
     alias = read_alias(runner, name)
     exists = alias is not None
     if p["state"] == "absent":
-        return remove(p, runner, name, alias) if exists else {}
+        done = remove(p, runner, name, alias) if exists else {}
+        remove_own_file(p, runner, name)
+        return done
     private = None
     try:
         private = read_private_key(p["private_key_path"])

@@ -63,6 +63,54 @@ STEPS = {
 }
 
 
+# A site taken out (state: absent): each step's arguments that remove what the role made, in the order they go
+# (routes and rules before the tunnels they use, the interface after its GRE tunnels, the key file last). The key
+# goes with the interface, as on RouterOS; forwarding stays as it is (the host may route for others).
+def _key_gone(desired, plan, keys, settings, host):
+    return {"path": key_path(plan, settings), "state": "absent"}
+
+
+def _wireguard_gone(desired, plan, keys, settings, host):
+    args = {"name": plan["wireguard"]["name"], "state": "absent", "private_key_path": key_path(plan, settings),
+            "adopt": bool(settings.get("adopt"))}
+    if settings["persist"]:
+        args["config_path"] = posixpath.join(settings["key_dir"], plan["wireguard"]["name"] + ".conf")
+    return args
+
+
+def _gre_gone(desired, plan, keys, settings, host):
+    return {"state": "deleted", "owner": settings["owner"], "config": []}
+
+
+def _routes_gone(desired, plan, keys, settings, host):
+    return {"state": "deleted", "protocol": settings["route_protocol"], "config": []}
+
+
+def _firewall_gone(desired, plan, keys, settings, host):
+    return {"table": settings["firewall_table"], "owner": settings["owner"], "rules": [], "state": "absent"}
+
+
+# The interface and key go with the task that asks for the peers (the role's second), as on RouterOS.
+TEARDOWN = {
+    "routes": ("sitelink.tunnels.linux_routes", _routes_gone),
+    "firewall_rules": ("sitelink.tunnels.linux_firewall", _firewall_gone),
+    "gre_tunnels": ("sitelink.tunnels.linux_gre_tunnels", _gre_gone),
+    "wireguard_peers": ("sitelink.tunnels.linux_wireguard", _wireguard_gone),
+    "wireguard_interfaces": ("sitelink.tunnels.wg_keypair", _key_gone),
+}
+
+
+def site_steps(plan, resources):
+    """[(resource, (module, arguments))] a task runs on the site, in order: the ones it asks for, or for a site
+    taken out, TEARDOWN's (the key step with the peers')."""
+    if plan.get("state") != "absent":
+        return [(name, STEPS[name]) for name in STEPS if name in resources]
+    wanted = set(resources) - {"wireguard_interfaces"}
+    if "wireguard_peers" in wanted:
+        wanted.add("wireguard_interfaces")
+    return [(name, TEARDOWN[name]) for name in TEARDOWN if name in wanted]
+
+
 class LinuxDriver(Driver):
     name = "linux"
     runs_on_host = True
@@ -71,11 +119,11 @@ class LinuxDriver(Driver):
     def apply(self, task, ctx, plan, params):
         keys, host, out = ctx.keys(plan), ctx.host, new_result()
         settings = dict(params["linux"] or {}, owner=params["owner"])
-        if "wireguard_interfaces" in params["resources"] and not self.tools(task, host, settings, out):
+        if "wireguard_interfaces" in params["resources"] and plan.get("state") != "absent" and \
+                not self.tools(task, host, settings, out):
             return finished(out)
         desired = platform.desired(plan, keys.get("public_keys"), ctx.secret)
-        for name in [n for n in STEPS if n in params["resources"]]:
-            module, arguments = STEPS[name]
+        for name, (module, arguments) in site_steps(plan, params["resources"]):
             done = task.run_module(module, arguments(desired, plan, keys, settings, host))
             if done.get("failed"):
                 out.update(failed=True, msg="%s: %s: %s (applied before it: %s)" % (
