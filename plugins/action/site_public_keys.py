@@ -17,7 +17,7 @@ class ActionModule(FleetAction):
     """
 
     def work(self, plans, fleet):
-        play = [h for h in fleet.play_hosts() if h in plans]
+        play = fleet.batch_sites(plans)
         needed = set(play)
         for host in play:
             needed.update(link["peer"] for link in plans[host]["links"])
