@@ -135,7 +135,7 @@ class FleetContext(object):
         return batch
 
     def batch_sites(self, plans):
-        """The sites of `plans` the fleet step of this batch configures (its play_sites), else those of batch_hosts()."""
+        """The sites of `plans` this batch's fleet step configures (its play_sites), else those of batch_hosts()."""
         fleet = self.registered("fleet")
         if "play_sites" in fleet:
             return fleet["play_sites"]

@@ -21,7 +21,8 @@ def lan(name):
     return "192.168.%d.0/24" % (30 + SITES[name])
 
 
-def start(tmp_path, sites=SITES):
+def start(tmp_path, sites=None):
+    sites = sites or SITES
     specs = [RouterSpec(name, setup=[["/ip/address/add", "=address=198.51.100.%d/24" % (30 + i), "=interface=ether1"],
                                      ["/ip/address/set", "=numbers=*1", "=address=192.168.%d.1/24" % (30 + i)]])
              for name, i in sites.items()]
@@ -76,9 +77,9 @@ def naming(lab, name, words):
     router = lab.router(name)
 
     def read():
-        return [(path, dict(r.values)) for path, rows in router.tables.items() for r in rows
-                if MARKER in (r.values.get("comment") or "") and any(w in str(v) for v in r.values.values()
-                                                                       for w in words)]
+        ours = [(path, dict(r.values)) for path, rows in router.tables.items() for r in rows
+                if MARKER in (r.values.get("comment") or "")]
+        return [(path, values) for path, values in ours if any(w in str(v) for v in values.values() for w in words)]
     return lab.call(read)
 
 

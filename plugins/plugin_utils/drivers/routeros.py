@@ -86,10 +86,10 @@ class RouterosDriver(Driver):
             # (the interface) already checks what its second (peers, overlays, ...) will need
             facts.require(sorted(set(site_policies(plan)).union(
                 p for resource, state, config in steps for p in needed_policies(resource, config, state))))
-            # the guard's reads stand for the steps' own until the first write (a no-change run reads each path once)
-            # a site taken out loses every entry of ours, whichever sites they name
-            read = {} if plan.get("state") == "absent" else guard_purge(api, steps, router, options, facts, ctx,
-                                                                         params)
+            # the guard's reads stand for the steps' own until the first write (a no-change run reads each path
+            # once); a site taken out loses every entry of ours, whichever sites they name
+            guarded = plan.get("state") != "absent"
+            read = guard_purge(api, steps, router, options, facts, ctx, params) if guarded else {}
             for resource, state, config in steps:
                 try:
                     done = run_resource(api, resource, router, config, state, options, task.check_mode,

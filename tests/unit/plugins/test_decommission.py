@@ -52,7 +52,7 @@ def test_the_interface_goes_with_the_peers_after_everything_else():
     names = routeros_driver.step_names(gone, ["wireguard_peers", "gre_tunnels", "routes", "firewall_rules"])
     assert names == ["routes", "firewall_rules", "gre_tunnels", "wireguard_peers", "wireguard_interfaces"]
     assert routeros_driver.step_names({}, ["routes", "wireguard_peers"]) == ["wireguard_peers", "routes"]
-    linux_steps = [name for name, _ in linux.site_steps(gone, ["wireguard_peers", "gre_tunnels", "routes",
-                                                               "firewall_rules"])]
+    asked = ["wireguard_peers", "gre_tunnels", "routes", "firewall_rules"]
+    linux_steps = [step[0] for step in linux.site_steps(gone, asked)]
     assert linux_steps == ["routes", "firewall_rules", "gre_tunnels", "wireguard_peers", "wireguard_interfaces"]
     assert linux.site_steps(gone, ["wireguard_interfaces"]) == []
