@@ -129,7 +129,7 @@ class FleetContext(object):
         """The play's hosts this run-once step works for. With `serial` (some running host of the play is not in
         ansible_play_batch) the current batch: the play's other batches are outside it, as --limit leaves hosts out
         (their keys read from their routers, never written). Otherwise the play's hosts, as play_hosts()."""
-        batch = plain(self.task_vars.get("ansible_play_batch", []))
+        batch = plain(self.task_vars.get("ansible_play_batch", self.play_hosts(current=True)))
         if set(self.play_hosts(current=True)) <= set(batch):
             return self.play_hosts()
         return batch
