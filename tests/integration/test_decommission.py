@@ -100,7 +100,7 @@ def test_state_absent_takes_a_site_out_at_both_ends_then_the_host_leaves_the_inv
         assert "would remove the tunnels" not in rehearsal.out
         # the diff shows the removals at both ends: the hub's peer and overlay, the site's own interface
         assert "hub--%s" % GONE in rehearsal.out and "eoip-%s" % GONE in rehearsal.out, rehearsal.out[-3000:]
-        assert "wg-sitelink" in rehearsal.out
+        assert "--- before: %s /interface/wireguard\n" % GONE in rehearsal.out
 
         reset(lab)
         taken_out = play(absent)        # verification on: every remaining link is up
