@@ -5,7 +5,8 @@ notes each peer's link id), and `state: absent` takes a Linux site out at both e
 import json
 import re
 
-from test_linux_sites import linux, play  # noqa: F401  # pylint: disable=unused-import  (linux: a fixture)
+# linux: the namespaces fixture of test_linux_sites
+from test_linux_sites import linux, play  # noqa: F401  # pylint: disable=unused-import
 
 NO_VERIFY = ("-e", "sitelink_verify=false")
 

@@ -7,7 +7,8 @@ from ansible_collections.sitelink.tunnels.plugins.module_utils.wireguard import 
 from ansible_collections.sitelink.tunnels.plugins.modules import linux_wireguard
 from ansible_collections.sitelink.tunnels.plugins.plugin_utils.drivers import linux
 
-from test_linux_modules import PEER_KEY, key_file, runner, wg_params, wg_replies  # noqa: F401  # pylint: disable=unused-import
+from test_linux_modules import PEER_KEY, runner, wg_params, wg_replies
+from test_linux_modules import key_file  # noqa: F401  # pylint: disable=unused-import
 
 GONE_KEY = keys.public_key(keys.generate_private_key())
 GONE = "%s\t(none)\t(none)\t10.255.0.8/32\t0\t0\t0\toff\n" % GONE_KEY
