@@ -18,7 +18,7 @@ class ActionModule(FleetAction):
         return fleet.play_hosts()
 
     def work(self, plans, fleet):
-        play = [h for h in fleet.play_hosts() if h in plans]
+        play = [h for h in fleet.batch_hosts() if h in plans]     # with serial, this batch's sites
         peers = sorted(set(link["peer"] for host in play for link in plans[host]["links"]) - set(play))
         outside = [p for p in peers if p in plans]
         # every site of the inventory, in the play or not, external included: the purge guard keeps their entries

@@ -17,14 +17,14 @@ class ActionModule(FleetAction):
     """
 
     def work(self, plans, fleet):
-        play = [h for h in fleet.play_hosts() if h in plans]
+        play = fleet.batch_sites(plans)
         needed = set(play)
         for host in play:
             needed.update(link["peer"] for link in plans[host]["links"])
         keys, warnings = {}, []
         for name in sorted(needed):
-            if name not in plans:
-                continue                  # an external site: its key is in the inventory, in its peers' plans
+            if name not in plans or plans[name].get("state") == "absent":
+                continue                  # an external site (its key is in its peers' plans), or one taken out
             interface = plans[name]["wireguard"]["name"]
             if name in play:              # the key came back from the site's own interface step
                 keys[name] = fleet.registered("interface", name).get("public_key")

@@ -23,9 +23,7 @@ class ActionModule(ActionBase):
         keys = fleet.registered("keys").get("public_keys", {})
         rows = []
         active = set(fleet.play_hosts(current=True))
-        for host in sorted(fleet.play_hosts()):
-            if host not in plans:
-                continue
+        for host in sorted(fleet.batch_sites(plans)):     # with serial, this batch's: the others have not run yet
             status = fleet.registered("verify", host)     # {} when the step did not run there
             # a site failed by its own verification (links not up) is in the table; one failed before, or whose
             # verification could not run (the router unreachable), is not: its own message says why

@@ -30,7 +30,8 @@ options:
     type: str
     default: wg-sitelink
   state:
-    description: C(present) makes the interface as described; C(absent) removes it.
+    description: C(present) makes the interface as described; C(absent) removes it, and its O(config_path) file
+      when this module wrote it.
     type: str
     choices: [present, absent]
     default: present
@@ -91,6 +92,14 @@ options:
         peer's public key cannot be read, so that its working entry is kept.
     type: bool
     default: true
+  removable:
+    description:
+      - The purge guard's list. With O(purge_peers), the notes (O(peers[].comment), as the O(config_path) file keeps
+        them) of the peers this run may remove. A peer that would go and whose note in the file is not listed stops
+        the task before any change, failed, with RV(held) listing the notes. Omit it to remove every peer not in
+        O(peers); a peer the file has no note for is removed either way.
+    type: list
+    elements: str
   config_path:
     description:
       - Also keep a C(wg-quick) file here (mode C(0600), C(Table = off) so routes stay with
@@ -149,6 +158,12 @@ implementation:
   description: C(kernel) or C(userspace) (wireguard-go).
   returned: when the interface exists
   type: str
+held:
+  description: The notes of the peers that would have been removed and that O(removable) does not list; nothing was
+    changed.
+  returned: when the purge guard stopped the task
+  type: list
+  elements: str
 commands:
   description: The commands run (or that would run in check mode), secrets shown as files, never as values.
   returned: always
@@ -317,6 +332,37 @@ def wg_settings(p, current, private, wanted):
     return args
 
 
+def held_removals(p, current, wanted):
+    """The notes, from the config_path file, of the peers a purge would remove that `removable` does not list."""
+    if p.get("removable") is None or not p["purge_peers"] or not p["config_path"]:
+        return []
+    notes = file_notes(p["config_path"])
+    gone = [notes.get(public) for public in current["peers"] if public not in wanted]
+    return sorted(set(note for note in gone if note and note not in p.get("removable")))
+
+
+def file_notes(path):
+    """{public key: the note on the line above its [Peer]} of a wg-quick file this module wrote; {} without one."""
+    notes, note, peer = {}, None, False
+    try:
+        with open(path) as fh:
+            lines = fh.read().splitlines()
+    except (IOError, OSError, UnicodeDecodeError):
+        return {}
+    for line in lines:
+        if line.startswith("# ") and not line.startswith(FILE_MARKER):
+            note, peer = line[2:], False
+        elif line == "[Peer]":
+            peer = True
+        elif peer and line.startswith("PublicKey = "):
+            if note:
+                notes[line[len("PublicKey = "):]] = note
+            note, peer = None, False
+        elif not line:
+            note = None
+    return notes
+
+
 def create(runner, name, implementation, start_userspace):
     """Make the interface: the kernel's WireGuard, else wireguard-go. Returns which one."""
     if implementation != "userspace":
@@ -383,6 +429,15 @@ def remove(p, runner, name, alias):
             pass
     refuse_what_is_not_ours(p, name, alias, read_dump(runner, name), private)
     runner.apply([Step(["ip", "link", "del", "dev", name], label=name)])
+    return remove_own_file(p, runner, name)
+
+
+def remove_own_file(p, runner, name):
+    """The config_path file goes with the interface when this module wrote it (wg-quick@NAME would bring the interface
+    back at boot); a file of someone else's stays, unless adopt."""
+    path = p["config_path"]
+    if path and os.path.exists(path) and (p["adopt"] or file_is_ours(path, name)):
+        runner.apply([Step(shown="remove %s" % path, action=lambda _runner: os.remove(path))])
     return {}
 
 
@@ -411,7 +466,7 @@ def converge(p, runner, start_userspace):
     alias = read_alias(runner, name)
     exists = alias is not None
     if p["state"] == "absent":
-        return remove(p, runner, name, alias) if exists else {}
+        return remove(p, runner, name, alias) if exists else remove_own_file(p, runner, name)
     private = None
     try:
         private = read_private_key(p["private_key_path"])
@@ -440,6 +495,10 @@ def converge(p, runner, start_userspace):
         if implementation is None:
             implementation = "userspace" if os.path.exists("/var/run/wireguard/%s.sock" % name) else "kernel"
 
+    held = held_removals(p, current, wanted)
+    if held:
+        return {"failed": True, "held": held, "changed": False, "commands": [],
+                "msg": "%s: the purge guard holds the removal of the peers noted %s" % (name, ", ".join(held))}
     steps = []
     if alias != ALIAS:              # made now, adopted, or made before interfaces carried the alias
         steps.append(Step(["ip", "link", "set", "dev", name, "alias", ALIAS], label=name))
@@ -482,6 +541,7 @@ def main():
             )),
             implementation=dict(type="str", choices=["auto", "kernel", "userspace"], default="auto"),
             purge_peers=dict(type="bool", default=True),
+            removable=dict(type="list", elements="str"),
             config_path=dict(type="path"),
             adopt=dict(type="bool", default=False),
         ),

@@ -71,11 +71,17 @@ options:
     default: fleet
   purge:
     description:
-      - The purge guard (RouterOS sites) - before a site's first write, the entries its resources would remove are
+      - The purge guard - before a RouterOS site's first write, the entries its resources would remove are
         read and compared; when one of them belongs to a site the inventory does not have (a peer or an overlay by
         its link id, an address or a firewall rule by its overlay interface or rule name), the site fails naming
         those sites and nothing is written on it, in check mode too. A partial inventory (an AWX job slice, an
         export that missed sites, a typo in a group) would otherwise tear their tunnels down.
+      - On a Linux site the guard holds the WireGuard peers. The link id noted above each peer in the wg-quick file
+        (C(sitelink_linux_persist), on by default) names its site, and linux_wireguard removes none of a site the
+        inventory does not have (its O(sitelink.tunnels.linux_wireguard#module:removable) list). Without that file
+        a Linux site's peers are not guarded.
+      - A site taken out on purpose (C(sitelink_site.state=absent)) is in the inventory, so the guard lets its
+        entries go on the other sites; on its own router every entry of the owner goes.
       - C(true) lets the run remove the entries of every site the inventory does not have (the role's
         C(sitelink_purge)). Sites the inventory has are never in the way, in the play or not (C(--limit)).
     type: bool

@@ -125,6 +125,22 @@ class FleetContext(object):
         """The play's hosts; `current`: only those still running (not failed or unreachable)."""
         return plain(self.task_vars.get("ansible_play_hosts" if current else "ansible_play_hosts_all", []))
 
+    def batch_hosts(self):
+        """The play's hosts this run-once step works for. With `serial` (some running host of the play is not in
+        ansible_play_batch) the current batch: the play's other batches are outside it, as --limit leaves hosts out
+        (their keys read from their routers, never written). Otherwise the play's hosts, as play_hosts()."""
+        batch = plain(self.task_vars.get("ansible_play_batch", self.play_hosts(current=True)))
+        if set(self.play_hosts(current=True)) <= set(batch):
+            return self.play_hosts()
+        return batch
+
+    def batch_sites(self, plans):
+        """The sites of `plans` this batch's fleet step configures (its play_sites), else those of batch_hosts()."""
+        fleet = self.registered("fleet")
+        if "play_sites" in fleet:
+            return fleet["play_sites"]
+        return [h for h in self.batch_hosts() if h in plans]
+
     def defaults(self):
         if self._defaults is None:
             self._defaults = role_defaults()

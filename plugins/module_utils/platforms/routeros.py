@@ -34,6 +34,8 @@ ORDER = ("wireguard_interfaces", "wireguard_peers", "gre_tunnels", "eoip_tunnels
 
 
 def _wireguard_interfaces(plan, public_keys, psk_secret):
+    if plan.get("state") == "absent":
+        return []          # the interface goes, and with it the private key RouterOS keeps only there
     wg = plan["wireguard"]
     return [{"name": wg["name"], "listen_port": wg["listen_port"], "mtu": wg["mtu"]}]
 

@@ -21,7 +21,9 @@ except ImportError:  # pragma: no cover - the action reports the missing library
 TOPOLOGIES = ("p2p", "hub_spoke", "mesh", "links")
 OVERLAYS = ("none", "gre", "eoip")
 SITE_KEYS = ("id", "platform", "lans", "endpoint", "listen_port", "underlay_gateway", "default_route",
-             "public_key", "interface")
+             "public_key", "interface", "state")
+# sitelink_site.state: absent takes the site out (its tunnels go at both ends, then the host can leave the inventory)
+SITE_STATES = ("present", "absent")
 LINK_KEYS = ("sites", "overlay", "preshared_key", "keepalive", "tunnel_id", "distance")
 LINK_DEFAULT_KEYS = tuple(k for k in LINK_KEYS if k != "sites")
 TOPOLOGY_KEYS = ("type", "hubs", "links", "aggregates")
@@ -53,8 +55,9 @@ class Problem(object):
 
 class Site(object):
     def __init__(self, name, site_id, platform, lans, endpoint, listen_port, underlay_gateway, default_route,
-                 public_key, interface):
+                 public_key, interface, state="present"):
         self.name = name
+        self.state = state              # "absent": the site is taken out; no link joins it
         self.id = site_id
         self.platform = platform
         self.capabilities = platforms.capabilities(platform)     # what the planner and validation ask of it
@@ -257,7 +260,13 @@ def load_site(model, host, data):
     gateway = _text(model, host, where + ".underlay_gateway", data.get("underlay_gateway"), "an address")
     public_key = _text(model, host, where + ".public_key", data.get("public_key"), "a WireGuard public key")
     default_route = _bool(model, host, where + ".default_route", data.get("default_route"), True)
-    return Site(host, site_id, platform, lans, endpoint, port, gateway, default_route, public_key, str(interface))
+    state = data.get("state", "present")
+    if state not in SITE_STATES:
+        model.problem(host, where + ".state", "must be one of %s, not %s%s" % (
+            ", ".join(SITE_STATES), names.shown(state), names.suggest(state, SITE_STATES)))
+        state = "present"
+    return Site(host, site_id, platform, lans, endpoint, port, gateway, default_route, public_key, str(interface),
+                state)
 
 
 def load(sites_vars, settings):
@@ -368,9 +377,10 @@ def _link_settings(model, where, given, base):
 
 
 def _pairs(model, declared):
-    """The site pairs the topology joins, sorted, each once."""
-    names = sorted(model.sites)
-    known = [p for p in declared if p[0] in model.sites and p[1] in model.sites and p[0] != p[1]]
+    """The site pairs the topology joins, sorted, each once; a site being taken out (state: absent) is in none."""
+    present = dict((name, site) for name, site in model.sites.items() if site.state != "absent")
+    names = sorted(present)
+    known = [p for p in declared if p[0] in present and p[1] in present and p[0] != p[1]]
     if model.topology == "p2p" and not declared and len(names) == 2:
         return [tuple(names)]
     if model.topology in ("links", "p2p"):
@@ -378,7 +388,7 @@ def _pairs(model, declared):
     if model.topology == "mesh":
         return [(a, b) for i, a in enumerate(names) for b in names[i + 1:]]  # declared entries only tune these
     if model.topology == "hub_spoke":
-        hubs = [h for h in model.hubs if h in model.sites]
+        hubs = [h for h in model.hubs if h in present]
         pairs = set()
         for hub in hubs:
             for site in names:

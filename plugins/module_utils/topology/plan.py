@@ -229,6 +229,11 @@ def plan_site(model, name):
                          "mtu": UNDERLAY_MTU - WIREGUARD_OVERHEAD},
            "peers": [], "overlays": [], "addresses": [], "routes": [], "address_lists": [], "firewall": [],
            "mangle": [], "links": []}
+    if site.state == "absent":
+        # taken out: every entry of ours goes, its WireGuard interface last (the drivers' order); a site that stays
+        # has no "state" key, so its plan is the one made before decommissioning existed
+        out["state"] = "absent"
+        return out
     extra = transit_lans(model, name)
     backups = backup_lans(model, name, extra)
     joined = _Joined(site)

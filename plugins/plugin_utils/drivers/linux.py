@@ -14,6 +14,7 @@ from ansible_collections.sitelink.tunnels.plugins.module_utils.common import nam
 from ansible_collections.sitelink.tunnels.plugins.module_utils.linux import render
 from ansible_collections.sitelink.tunnels.plugins.module_utils.platforms import linux as platform
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import plan as planner
+from ansible_collections.sitelink.tunnels.plugins.plugin_utils import purge
 from ansible_collections.sitelink.tunnels.plugins.plugin_utils.drivers.base import Driver, finished, new_result, record
 
 
@@ -31,6 +32,8 @@ def _wireguard(desired, plan, keys, settings, host):
     args = dict(desired["wireguard"])
     args.update(private_key_path=key_path(plan, settings), implementation=settings["implementation"],
                 purge_peers=bool(keys.get("complete", {}).get(host)), adopt=bool(settings.get("adopt")))
+    if not settings.get("purge"):
+        args["removable"] = []      # the purge guard: a peer noted with a link id goes only once it is allowed
     if settings["persist"]:
         args["config_path"] = posixpath.join(settings["key_dir"], plan["wireguard"]["name"] + ".conf")
     return args
@@ -63,6 +66,69 @@ STEPS = {
 }
 
 
+# A site taken out (state: absent): each step's arguments that remove what the role made, in the order they go
+# (routes and rules before the tunnels they use, the interface after its GRE tunnels, the key file last). The key
+# goes with the interface, as on RouterOS; forwarding stays as it is (the host may route for others).
+def _key_gone(desired, plan, keys, settings, host):
+    return {"path": key_path(plan, settings), "state": "absent"}
+
+
+def _wireguard_gone(desired, plan, keys, settings, host):
+    args = {"name": plan["wireguard"]["name"], "state": "absent", "private_key_path": key_path(plan, settings),
+            "adopt": bool(settings.get("adopt"))}
+    if settings["persist"]:
+        args["config_path"] = posixpath.join(settings["key_dir"], plan["wireguard"]["name"] + ".conf")
+    return args
+
+
+def _gre_gone(desired, plan, keys, settings, host):
+    return {"state": "deleted", "owner": settings["owner"], "config": []}
+
+
+def _routes_gone(desired, plan, keys, settings, host):
+    return {"state": "deleted", "protocol": settings["route_protocol"], "config": []}
+
+
+def _firewall_gone(desired, plan, keys, settings, host):
+    return {"table": settings["firewall_table"], "owner": settings["owner"], "rules": [], "state": "absent"}
+
+
+# The interface and key go with the task that asks for the peers (the role's second), as on RouterOS.
+TEARDOWN = {
+    "routes": ("sitelink.tunnels.linux_routes", _routes_gone),
+    "firewall_rules": ("sitelink.tunnels.linux_firewall", _firewall_gone),
+    "gre_tunnels": ("sitelink.tunnels.linux_gre_tunnels", _gre_gone),
+    "wireguard_peers": ("sitelink.tunnels.linux_wireguard", _wireguard_gone),
+    "wireguard_interfaces": ("sitelink.tunnels.wg_keypair", _key_gone),
+}
+
+
+def site_steps(plan, resources):
+    """[(resource, (module, arguments))] a task runs on the site, in order: the ones it asks for, or for a site
+    taken out, TEARDOWN's (the key step with the peers')."""
+    if plan.get("state") != "absent":
+        return [(name, STEPS[name]) for name in STEPS if name in resources]
+    wanted = set(resources) - {"wireguard_interfaces"}
+    if "wireguard_peers" in wanted:
+        wanted.add("wireguard_interfaces")
+    return [(name, TEARDOWN[name]) for name in TEARDOWN if name in wanted]
+
+
+def guard_peers(task, ctx, params, module, args, done):
+    """The purge guard on a Linux site: linux_wireguard held the removal of peers noted with link ids (`done`); the
+    sites they name that the inventory has (or the run allows: purge_sites) may go, and the task runs again with
+    those notes removable. A site the inventory lacks refuses the run, as on RouterOS, with nothing changed."""
+    unknown = {}
+    for note in done["held"]:
+        site = purge.peer_of_link(note, ctx.host)
+        if site and not ctx.in_inventory(site):
+            unknown[site] = ["wireguard_peers"]
+    refused = purge.refused(unknown, params.get("purge_sites"))
+    if refused:
+        return {"refused": True, "msg": purge.refusal(ctx.host, refused)}
+    return task.run_module(module, dict(args, removable=done["held"]))
+
+
 class LinuxDriver(Driver):
     name = "linux"
     runs_on_host = True
@@ -70,13 +136,18 @@ class LinuxDriver(Driver):
 
     def apply(self, task, ctx, plan, params):
         keys, host, out = ctx.keys(plan), ctx.host, new_result()
-        settings = dict(params["linux"] or {}, owner=params["owner"])
-        if "wireguard_interfaces" in params["resources"] and not self.tools(task, host, settings, out):
+        settings = dict(params["linux"] or {}, owner=params["owner"], purge=params.get("purge"))
+        if "wireguard_interfaces" in params["resources"] and plan.get("state") != "absent" and \
+                not self.tools(task, host, settings, out):
             return finished(out)
         desired = platform.desired(plan, keys.get("public_keys"), ctx.secret)
-        for name in [n for n in STEPS if n in params["resources"]]:
-            module, arguments = STEPS[name]
-            done = task.run_module(module, arguments(desired, plan, keys, settings, host))
+        for name, (module, arguments) in site_steps(plan, params["resources"]):
+            args = arguments(desired, plan, keys, settings, host)
+            done = task.run_module(module, args)
+            if done.get("held"):
+                done = guard_peers(task, ctx, params, module, args, done)
+                if done.get("refused"):
+                    return finished(dict(out, failed=True, msg=done["msg"]))
             if done.get("failed"):
                 out.update(failed=True, msg="%s: %s: %s (applied before it: %s)" % (
                     host, module.rsplit(".", 1)[1], done.get("msg", "failed"), ", ".join(out["resources"]) or

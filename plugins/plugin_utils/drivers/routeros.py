@@ -40,6 +40,20 @@ def in_order(resources):
     return sorted(resources, key=platform.ORDER.index)
 
 
+def step_names(plan, resources):
+    """The resources a task applies, in the table's order. A site being taken out (state: absent) loses them in the
+    reverse order, and its WireGuard interface only once its peers are gone: with the task that asks for the peers
+    (the role's second), not the one that asks for the interface alone (the role's first, which then keeps it)."""
+    names = in_order(resources)
+    if plan.get("state") != "absent":
+        return names
+    if "wireguard_peers" not in names:
+        names = [n for n in names if n != "wireguard_interfaces"]
+    elif "wireguard_interfaces" not in names:
+        names.insert(0, "wireguard_interfaces")
+    return names[::-1]
+
+
 def open_session(params, host):
     return connect(dict((k, params.get(k)) for k in CONNECTION_OPTIONS), host)
 
@@ -58,7 +72,7 @@ class RouterosDriver(Driver):
         keys, router, out = ctx.keys(plan), ctx.host, new_result()
         options = {"owner": params["owner"], "adopt": False, "placement": "before_drop"}
         steps = []
-        for name in in_order(params["resources"]):
+        for name in step_names(plan, params["resources"]):
             state = "overridden"
             if name == "wireguard_peers" and not keys.get("complete", {}).get(router):
                 state = "merged"          # a peer whose key is unknown yet is kept, not purged
@@ -72,8 +86,10 @@ class RouterosDriver(Driver):
             # (the interface) already checks what its second (peers, overlays, ...) will need
             facts.require(sorted(set(site_policies(plan)).union(
                 p for resource, state, config in steps for p in needed_policies(resource, config, state))))
-            # the guard's reads stand for the steps' own until the first write (a no-change run reads each path once)
-            read = guard_purge(api, steps, router, options, facts, ctx, params)
+            # the guard's reads stand for the steps' own until the first write (a no-change run reads each path
+            # once); a site taken out loses every entry of ours, whichever sites they name
+            guarded = plan.get("state") != "absent"
+            read = guard_purge(api, steps, router, options, facts, ctx, params) if guarded else {}
             for resource, state, config in steps:
                 try:
                     done = run_resource(api, resource, router, config, state, options, task.check_mode,

@@ -100,3 +100,20 @@ def test_a_value_the_sites_share_is_looked_at_once_whatever_the_fleet_size():
                          Counting())
     values = fleet.values("sitelink_topology", sorted(hostvars))
     assert len(looked) == 1 and all(v == topology for v in values.values())
+
+
+def test_a_serial_batch_is_the_part_of_the_play_the_fleet_step_configures():
+    """serial: 1 - the batch is ansible_play_batch; the play's other hosts are outside it, as --limit leaves them."""
+    every = ["hub", "branch", "monitor"]
+    batched = context(HOSTVARS, "hub", {"ansible_play_hosts_all": every, "ansible_play_hosts": every,
+                                        "ansible_play_batch": ["hub"]})
+    assert batched.batch_hosts() == ["hub"]
+    assert batched.batch_sites({"hub": {}, "branch": {}}) == ["hub"]
+    # without serial (and with a host failed before the step) the play's hosts, as before
+    whole = context(HOSTVARS, "hub", {"ansible_play_hosts_all": every, "ansible_play_hosts": ["hub", "branch"],
+                                      "ansible_play_batch": ["hub", "branch"]})
+    assert whole.batch_hosts() == every
+    # the fleet step's own list wins once it has run (site_public_keys, site_report)
+    stepped = context(HOSTVARS, "hub", {"ansible_play_batch": ["hub"], "ansible_play_hosts": every,
+                                        "sitelink__fleet": {"play_sites": ["branch"]}})
+    assert stepped.batch_sites({"hub": {}, "branch": {}}) == ["branch"]
