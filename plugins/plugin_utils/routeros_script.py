@@ -69,16 +69,16 @@ class SiteVariables(object):
         return [v for v, _name, _key in self.keys] + [v for v, _peer in self.psks]
 
 
-def header(plan, host, variables, interface_line):
+def header(host, variables, interface_line):
     lines = ["# sitelink.tunnels: site %s (render only; nothing was sent to the router)" % host,
              "# For %s:" % VERSIONS, "# upload it, then /import file-name=%s.rsc" % host,
              "# The router makes its own WireGuard private key: no rendered file holds one. Its public key, which the",
              "# other sites' files need, exists once its interface does: this line makes it, and this file then "
              "keeps it:", "#   " + interface_line]
     if variables.keys:
-        lines += ["# Set below each peer's public key that is \"\" (on the peer: /interface wireguard print), or render "
-                  "with", "# sitelink_render_read_keys=true while the peers answer. An unset key stops the import "
-                  "before anything is written."]
+        lines += ["# Set below each peer's public key that is \"\" (on a RouterOS peer: /interface wireguard print; on a "
+                  "Linux one:", "# wg show IFACE public-key), or render with sitelink_render_read_keys=true while the "
+                  "peers answer.", "# An unset key stops the import before anything is written."]
     if variables.psks:
         lines += ["# Preshared keys are never in this file: import %s first (render with "
                   "sitelink_render_preshared_keys=true;" % psk_file_name(host),
@@ -126,7 +126,7 @@ def script(plan, host, owner, public_keys=None):
     """The site's .rsc: header and key variables, the guards, every resource, then its variables removed."""
     variables = SiteVariables(plan, public_keys)
     resources, interface = body(plan, host, owner, variables)
-    lines = header(plan, host, variables, interface) + guards(host, variables) + resources
+    lines = header(host, variables, interface) + guards(host, variables) + resources
     lines += ["/system script environment remove [ find where name=%s ]" % v for v in variables.names()]
     return "\n".join(lines) + "\n"
 
