@@ -124,3 +124,52 @@ def test_a_secret_file_is_written_0600_even_over_an_older_readable_file(tmp_path
     assert written == [str(dest / "hub.psk.rsc")]
     assert stat.S_IMODE(os.stat(str(dest / "hub.psk.rsc")).st_mode) == 0o600
     assert site_files.write(str(dest), {"hub.psk.rsc": SecretText("secret\n")}, False)[1] == []
+
+
+class FakeFleet(object):
+    """What add_keys_and_secrets asks of the fleet step's context."""
+
+    def __init__(self, secret):
+        self.secret = secret
+
+    def role_setting(self, name, sites):
+        assert name == "sitelink_psk_secret"
+        return dict((site, self.secret) for site in sites)
+
+
+def test_keys_are_read_once_per_peer_only_when_asked_and_the_secret_only_for_the_sites_that_ask(monkeypatch):
+    plans = fleet()
+    read = []
+
+    def public_key(_driver, _fleet, site, interface, warnings):
+        read.append((site, interface))
+        if site == "branch-b":
+            warnings.append("branch-b: no answer")
+            return None
+        return "key of %s" % site
+
+    monkeypatch.setattr(type(drivers.of(plans["hub"])), "public_key", public_key)
+    sites = ["hub", "branch-a", "branch-b"]
+    settings = dict((s, {"read_keys": False, "preshared_keys": False}) for s in sites)
+    assert site_files.add_keys_and_secrets(FakeFleet(SECRET), plans, sites, settings) == [] and read == []
+    assert all(settings[s]["public_keys"] == {} and settings[s]["psk_secret"] is None for s in sites)
+    settings = dict((s, {"read_keys": True, "preshared_keys": s == "hub"}) for s in sites)
+    warnings = site_files.add_keys_and_secrets(FakeFleet(SECRET), plans, sites, settings)
+    assert warnings == ["branch-b: no answer"]
+    assert sorted(read) == [("branch-a", "wg-sitelink"), ("branch-b", "wg-sitelink"), ("hub", "wg-sitelink")]
+    assert settings["hub"]["public_keys"] == {"hub": "key of hub", "branch-a": "key of branch-a", "branch-b": None}
+    assert [settings[s]["psk_secret"] for s in sites] == [SECRET, None, None]
+    hub = files(plans, "hub", **settings["hub"])
+    assert ':global sitelinkKeyBranchA "key of branch-a"' in hub["hub.rsc"]
+    assert ':global sitelinkKeyBranchB ""' in hub["hub.rsc"] and "hub.psk.rsc" in hub
+
+
+def test_render_switches_given_as_text_are_switches():
+    class Settings(object):
+        @staticmethod
+        def role_setting(name, sites):
+            return dict((site, {"sitelink_render_read_keys": "true", "sitelink_render_preshared_keys": "no"}.get(
+                name, "fleet")) for site in sites)
+
+    out = site_files.render_settings(Settings(), ["hub"], {})["hub"]
+    assert out["read_keys"] is True and out["preshared_keys"] is False
