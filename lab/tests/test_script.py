@@ -1,7 +1,11 @@
 """/import of the .rsc subset the collection renders: RouterOS's string escapes, find where, :local/:if/:do."""
 
+import json
+import urllib.error
+
 import pytest
 
+from labkit import control
 from rosemu.script import ScriptError, run
 
 
@@ -77,3 +81,12 @@ def test_an_error_stops_the_import_at_its_line_and_an_unset_global_has_length_0(
     assert "never" not in lab.call(lambda: [r.values["name"] for r in router.tables["/interface/list"]])
     lab.call(lambda: run(router, ':global sitelinkUnset "x"\n' + text))
     assert "never" in lab.call(lambda: [r.values["name"] for r in router.tables["/interface/list"]])
+
+
+def test_the_control_interface_imports_a_script_and_names_the_line_it_stops_at(lab):
+    router = lab.router("r1")
+    assert control(lab, "POST", "/routers/r1/import", {"script": "/interface list add name=l9\n"}) == {"ok": True}
+    assert "l9" in lab.call(lambda: [r.values["name"] for r in router.tables["/interface/list"]])
+    with pytest.raises(urllib.error.HTTPError) as err:
+        control(lab, "POST", "/routers/r1/import", {"script": "# first\n/system script run x\n"})
+    assert err.value.code == 400 and json.loads(err.value.read())["error"].startswith("line 2: ")
