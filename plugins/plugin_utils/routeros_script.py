@@ -76,9 +76,9 @@ def header(host, variables, interface_line):
              "# other sites' files need, exists once its interface does: this line makes it, and this file then "
              "keeps it:", "#   " + interface_line]
     if variables.keys:
-        lines += ["# Set below each peer's public key that is \"\" (on a RouterOS peer: /interface wireguard print; on a "
-                  "Linux one:", "# wg show IFACE public-key), or render with sitelink_render_read_keys=true while the "
-                  "peers answer.", "# An unset key stops the import before anything is written."]
+        lines += ["# Set below each peer's public key that is \"\" (on a RouterOS peer: /interface wireguard print; "
+                  "on a Linux one:", "# wg show IFACE public-key), or render with sitelink_render_read_keys=true while "
+                  "the peers answer.", "# An unset key stops the import before anything is written."]
     if variables.psks:
         lines += ["# Preshared keys are never in this file: import %s first (render with "
                   "sitelink_render_preshared_keys=true;" % psk_file_name(host),

@@ -30,9 +30,9 @@ def test_an_imported_render_places_each_rule_where_the_api_run_does(tmp_path):
         script = (tmp_path / "rendered" / "hub.rsc").read_text()
         # what only routers know is a variable at the top of the render: set the keys, as an operator would, and
         # the preshared keys as the .psk.rsc file would
-        script = script.replace(':global sitelinkKeyBranchA ""',
-                                ':global sitelinkKeyBranchA "xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg="').replace(
-            ':global sitelinkKeyBranchB ""', ':global sitelinkKeyBranchB "TrMvSoP4jYQlY6RIzBgbssQqY3vxI2Pi+y71lOWWXX0="')
+        for variable, key in (("sitelinkKeyBranchA", "xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg="),
+                              ("sitelinkKeyBranchB", "TrMvSoP4jYQlY6RIzBgbssQqY3vxI2Pi+y71lOWWXX0=")):
+            script = script.replace(':global %s ""' % variable, ':global %s "%s"' % (variable, key))
         script = ':global sitelinkPskBranchA "%s"\n:global sitelinkPskBranchB "%s"\n%s' % (KEY, KEY, script)
         hub = imported.router("hub")
         imported.call(lambda: import_script(hub, script))
