@@ -93,7 +93,7 @@ def test_every_site_imports_its_render_as_is_and_the_role_then_writes_nothing(tm
         assert writes(lab)["hub"] == 0
         for site in WAN:
             line = interface_line((first / ("%s.rsc" % site)).read_text())
-            lab.call(lambda s=site, l=line: import_script(lab.router(s), l))
+            lab.call(lambda s=site, text=line: import_script(lab.router(s), text))
         run = play(GOOD, connections, "-e", "sitelink_render_dir=%s" % second, "-e", "sitelink_render_read_keys=true",
                    "-e", "sitelink_render_preshared_keys=true")
         assert run.returncode == 0, run.out[-3000:]
