@@ -5,6 +5,8 @@
     GET  /routers/NAME/counters[?sentences=1]
     POST /routers/NAME/counters/reset
     POST /routers/NAME/restart            configuration kept; API connections, WireGuard sessions, timers lost
+    POST /routers/NAME/import             {"script": ".rsc text"}: /import of it (rosemu.script); 400 with
+                                          {"error": "line N: ..."} where it stops (what came before stays)
     GET  /routers/NAME/faults
     POST /routers/NAME/faults             {"delay_ms": 200, "drop_after_writes": 3, "drop_applied": false,
                                            "drop_once": false, "hang": false, "logins_left": 1,
@@ -16,6 +18,7 @@ import asyncio
 import json
 from urllib.parse import parse_qs, urlsplit
 
+from rosemu import script
 from rosemu.router import Counters
 
 
@@ -51,6 +54,16 @@ def _restart(lab, router, query, body):
     return {"ok": True}
 
 
+def _import(lab, router, query, body):
+    try:
+        script.run(router, body["script"])
+    except script.ScriptError as exc:
+        raise ValueError(str(exc)) from exc          # a 400 naming the line, as /import reports it
+    except KeyError as exc:
+        raise ValueError("the body needs %s" % exc) from exc
+    return {"ok": True}
+
+
 ROUTES = {
     ("GET", "counters"): _counters,
     ("POST", "counters/reset"): _reset_counters,
@@ -58,6 +71,7 @@ ROUTES = {
     ("GET", "faults"): _get_faults,
     ("POST", "faults"): _set_faults,
     ("POST", "restart"): _restart,
+    ("POST", "import"): _import,
 }
 
 

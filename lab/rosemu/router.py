@@ -91,6 +91,7 @@ class Router:
         self.counters = Counters()
         self.faults = Faults()
         self.listeners = []
+        self.script_environment = {}    # /system/script/environment: the global variables scripts set (name: value)
         effects.factory_reset(self, identity or "MikroTik")
         effects.add_users(self, groups or {}, users or {"admin": ("", "full")})
         if defconf:

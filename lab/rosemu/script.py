@@ -2,8 +2,13 @@
 
 What it understands, as RouterOS does: one command per line (`;` separates more); `#` comment lines; menu commands
 `/ip firewall filter add k=v ...`, `set`, `remove`, `move` on the menu's items, with `[ find where EXPR ]`
-selecting them; `:local NAME VALUE`, `$NAME`, `:if (COND) do={ ... } else={ ... }`, `:do { ... }`, `[:len $x]`,
-`[:pick $x N]`; strings with RouterOS's escapes (`\\"`, `\\\\`, `\\$`, `\\?`, `\\n`, `\\r`, `\\t`, `\\XX`).
+selecting them; `:local NAME VALUE`, `:global NAME [VALUE]`, `$NAME`, `:if (COND) do={ ... } else={ ... }`,
+`:do { ... }`, `[:len $x]`, `[:pick $x N]`, `:error MESSAGE` (stops the import); `/system script environment`
+`find`/`remove` over the router's global variables; strings with RouterOS's escapes (`\\"`, `\\\\`, `\\$`, `\\?`,
+`\\n`, `\\r`, `\\t`, `\\XX`).
+
+Variables are strict, the narrower reading of the manual: a line's `:local` ends with its line, and a global is
+seen only on a line that declares it (`:global NAME`); the router keeps globals from one import to the next.
 EXPR is `field=value`, `field~"regex"`, `!(...)`, `(...)`, joined by `and` / `or`. Anything else is refused with
 the line it is on, so a rendered script that needs more fails its test instead of passing by accident.
 """
@@ -18,6 +23,10 @@ TOKEN = re.compile(r'\s*(?:(?P<str>"(?:[^"\\]|\\.)*")|(?P<op>[\[\]{}();]|!=|!)|(
 
 class ScriptError(Exception):
     pass
+
+
+ENVIRONMENT = "/system/script/environment"
+GLOBAL = object()       # a scope's entry for a declared global: its value is the router's
 
 
 def unquote(text):
@@ -122,6 +131,13 @@ class Interpreter:
         if head == ":local":
             self.scopes[-1][toks[1][1]] = self.value(toks, 2)[0]
             return None
+        if head == ":global":
+            self.scopes[-1][toks[1][1]] = GLOBAL
+            if len(toks) > 2:
+                self.router.script_environment[toks[1][1]] = self.value(toks, 2)[0]
+            return None
+        if head == ":error":
+            raise ScriptError("error: %s" % self.value(toks, 1)[0])
         if head == ":do":
             close = self.closing(toks, 1)
             self.scopes.append({})
@@ -173,6 +189,8 @@ class Interpreter:
         index += 1
         if verb == "find":
             return self.find(path, toks[index:])
+        if path == ENVIRONMENT:
+            return self.environment(verb, toks[index:])
         targets, args, selected = [], {}, False
         while index < len(toks):
             kind, text = toks[index]
@@ -207,8 +225,21 @@ class Interpreter:
     def find(self, path, toks):
         if toks and toks[0][1] == "where":
             toks = toks[1:]
-        rows = self.router.run(path, "print", {})[1]
+        if path == ENVIRONMENT:        # the globals, each its own id (its name)
+            rows = [{".id": name, "name": name} for name in self.router.script_environment]
+        else:
+            rows = self.router.run(path, "print", {})[1]
         return [row[".id"] for row in rows if not toks or self.matches(row, toks)]
+
+    def environment(self, verb, toks):
+        """`remove [ find ... ]` of the router's global variables (nothing else is rendered)."""
+        if verb != "remove" or not toks or toks[0] != ("op", "[") or toks[1][1] != "find":
+            raise ScriptError("unexpected %s in %s" % (verb, ENVIRONMENT))
+        end = self.closing(toks, 0)
+        if end != len(toks) - 1:
+            raise ScriptError("unexpected %r in %s remove" % (toks[end + 1][1], ENVIRONMENT))
+        for name in self.find(ENVIRONMENT, toks[2:end]):
+            self.router.script_environment.pop(name, None)
 
     # ----------------------------------------------------------- values
     def literal(self, raw):
@@ -219,8 +250,9 @@ class Interpreter:
     def variable(self, name):
         for scope in reversed(self.scopes):
             if name in scope:
-                return scope[name]
-        raise ScriptError("no variable %s" % name)
+                # a declared global that was never set is nothing, which :len counts as 0
+                return self.router.script_environment.get(name, "") if scope[name] is GLOBAL else scope[name]
+        raise ScriptError("no variable %s (a global is seen only on a line that declares it)" % name)
 
     def value(self, toks, index):
         """(value, next index) of the expression at toks[index]."""
@@ -302,6 +334,7 @@ def run(router, text):
     for number, line in enumerate(text.splitlines(), 1):
         if not line.strip() or line.lstrip().startswith("#"):
             continue
+        interpreter.scopes = [{}]     # each line its own scope: nothing but globals outlives it
         try:
             interpreter.run(line)
         except (ScriptError, errors.Trap, IndexError, ValueError, KeyError) as exc:      # a malformed line too

@@ -1,7 +1,11 @@
 """/import of the .rsc subset the collection renders: RouterOS's string escapes, find where, :local/:if/:do."""
 
+import json
+import urllib.error
+
 import pytest
 
+from labkit import control
 from rosemu.script import ScriptError, run
 
 
@@ -49,3 +53,40 @@ def test_what_it_does_not_understand_is_refused_with_its_line(lab, text):
     with pytest.raises(ScriptError) as err:
         lab.call(lambda: run(router, "# a comment\n" + text))
     assert str(err.value).startswith("line 2: ")
+
+
+def test_globals_live_in_the_router_environment_and_a_line_sees_only_those_it_declares(lab):
+    router = lab.router("r1")
+    lab.call(lambda: run(router, ':global sitelinkName "l2"\n'
+                                 ':global sitelinkName; /interface list add name=$sitelinkName\n'))
+    assert lab.call(lambda: [r.values["name"] for r in router.tables["/interface/list"]]).count("l2") == 1
+    assert lab.call(lambda: dict(router.script_environment)) == {"sitelinkName": "l2"}
+    with pytest.raises(ScriptError) as err:           # not declared on its own line
+        lab.call(lambda: run(router, "/interface list add name=$sitelinkName"))
+    assert "no variable sitelinkName" in str(err.value)
+    with pytest.raises(ScriptError):                  # a :local ends with its line
+        lab.call(lambda: run(router, ":local x l3\n/interface list add name=$x"))
+    lab.call(lambda: run(router, "/system script environment remove [ find where name=sitelinkName ]\n"
+                                 "/system script environment remove [ find where name=nothing ]"))
+    assert lab.call(lambda: dict(router.script_environment)) == {}
+
+
+def test_an_error_stops_the_import_at_its_line_and_an_unset_global_has_length_0(lab):
+    router = lab.router("r1")
+    text = (':global sitelinkUnset; :if ([:len $sitelinkUnset] = 0) do={ :error "sitelink: set sitelinkUnset" }\n'
+            '/interface list add name=never')
+    with pytest.raises(ScriptError) as err:
+        lab.call(lambda: run(router, text))
+    assert str(err.value).startswith("line 1: error: sitelink: set sitelinkUnset")
+    assert "never" not in lab.call(lambda: [r.values["name"] for r in router.tables["/interface/list"]])
+    lab.call(lambda: run(router, ':global sitelinkUnset "x"\n' + text))
+    assert "never" in lab.call(lambda: [r.values["name"] for r in router.tables["/interface/list"]])
+
+
+def test_the_control_interface_imports_a_script_and_names_the_line_it_stops_at(lab):
+    router = lab.router("r1")
+    assert control(lab, "POST", "/routers/r1/import", {"script": "/interface list add name=l9\n"}) == {"ok": True}
+    assert "l9" in lab.call(lambda: [r.values["name"] for r in router.tables["/interface/list"]])
+    with pytest.raises(urllib.error.HTTPError) as err:
+        control(lab, "POST", "/routers/r1/import", {"script": "# first\n/system script run x\n"})
+    assert err.value.code == 400 and json.loads(err.value.read())["error"].startswith("line 2: ")

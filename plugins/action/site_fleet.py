@@ -54,6 +54,7 @@ class ActionModule(FleetAction):
 
     def render(self, fleet, dest, plans, play):
         settings = site_files.render_settings(fleet, play, self._task.args)
+        warnings = site_files.add_keys_and_secrets(fleet, plans, play, settings)
         files, written = [], []
         for host in play:
             try:
@@ -62,4 +63,5 @@ class ActionModule(FleetAction):
                 return {"failed": True, "msg": "%s: %s" % (host, exc), "files": files, "written": written}
             files += paths
             written += changed
-        return {"changed": bool(written), "files": files, "written": written}
+        return dict({"changed": bool(written), "files": files, "written": written},
+                    **({"warnings": warnings} if warnings else {}))

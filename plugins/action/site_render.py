@@ -20,9 +20,11 @@ class ActionModule(FleetAction):
         host = fleet.me
         if host not in plans:
             return {"failed": True, "msg": "%s: sitelink_site: this host is not a configured site" % host}
-        settings = site_files.render_settings(fleet, [host], args)[host]
+        settings = site_files.render_settings(fleet, [host], args)
+        warnings = site_files.add_keys_and_secrets(fleet, plans, [host], settings)
         try:
-            paths, written = site_files.render_site(dest, plans[host], host, settings, self._task.check_mode)
+            paths, written = site_files.render_site(dest, plans[host], host, settings[host], self._task.check_mode)
         except (ValueError, OSError) as exc:
             return {"failed": True, "msg": "%s: %s" % (host, exc)}
-        return {"changed": bool(written), "files": paths, "written": written}
+        return dict({"changed": bool(written), "files": paths, "written": written},
+                    **({"warnings": warnings} if warnings else {}))

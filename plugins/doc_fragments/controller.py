@@ -41,4 +41,14 @@ options:
     description: nftables table of Linux sites in rendered scripts; by default each site's own
       C(sitelink_linux_firewall_table) (the role's default C(sitelink)).
     type: str
+  render_read_keys:
+    description: Read the public keys of RouterOS sites' RouterOS peers from their routers (read only) into
+      C(SITE.rsc); a peer that does not answer is a warning and its key variable stays empty. By default each
+      site's own C(sitelink_render_read_keys) (the role's default is C(false), so no site is contacted).
+    type: bool
+  render_preshared_keys:
+    description: Also write a RouterOS site's preshared keys to C(SITE.psk.rsc), mode 0600, to import before
+      C(SITE.rsc) (needs C(sitelink_psk_secret)). By default each site's own C(sitelink_render_preshared_keys)
+      (the role's default is C(false), so no rendered file holds a secret).
+    type: bool
 """

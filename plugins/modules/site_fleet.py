@@ -28,8 +28,8 @@ description:
   - Plans are platform-neutral and hold no secret (public keys by reference, preshared keys as "this link has
     one").
   - With O(render_dir) it also writes, for every site of the play, C(SITE.plan.yml), C(SITE.plan.json) and
-    C(SITE.rsc) (RouterOS script) or C(SITE.sh) (Linux shell script), like M(sitelink.tunnels.site_render), and
-    contacts no site.
+    C(SITE.rsc) (RouterOS script for C(/import), and C(SITE.psk.rsc) with O(render_preshared_keys)) or C(SITE.sh)
+    (Linux shell script), like M(sitelink.tunnels.site_render), and contacts no site (unless O(render_read_keys)).
   - Cost grows about linearly with the sites; overlap checks sweep sorted prefixes.
   - Unless it renders, it warns once (it runs once) when the API password of any RouterOS site would cross the
     network in clear text, naming every such site - the play's sites and the peers outside it whose keys are

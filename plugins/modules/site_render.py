@@ -16,8 +16,12 @@ description:
   - Writes C(SITE.plan.yml), C(SITE.plan.json) and, for a RouterOS site, C(SITE.rsc) (a RouterOS script) or, for
     a Linux site, C(SITE.sh) (the wg-quick file, routes, forwarding and nftables table, as shell commands) into
     O(dest) on the controller.
-  - The scripts use placeholders for what only the sites know (C(<public key of SITE>)); preshared keys are
-    placeholders too. No site is contacted.
+  - C(SITE.rsc) is for C(/import) as it is (RouterOS v7, 7.12 or later). Each peer's public key is a script
+    variable set at the top of the file (read from the peer's router with O(render_read_keys), else empty under a
+    comment saying to set it); preshared keys are variables that C(SITE.psk.rsc) sets (mode 0600, only with
+    O(render_preshared_keys)), imported first. The router's private key is never rendered.
+  - The Linux script uses placeholders for what only the sites know (C(<public key of SITE>)) and for preshared
+    keys. No site is contacted unless O(render_read_keys) asks for the peers' keys.
 author:
   - Sitelink Tunnels maintainers (@sitelink-tunnels)
 extends_documentation_fragment:

@@ -111,7 +111,9 @@ def test_render_only_contacts_no_router(tmp_path):
     assert sorted(os.listdir(out)) == sorted(expected)
     script = (out / "branch-a.rsc").read_text()
     assert "/interface eoip add" in script and "tunnel-id=100" in script
-    assert 'public-key="<public key of hub>"' in script and 'preshared-key="<redacted>"' in script
+    # only routers know the keys: the file refers to variables (set at its top, or by the 0600 file when asked)
+    assert "public-key=$sitelinkKeyHub" in script and "preshared-key=$sitelinkPskHub" in script
+    assert ':global sitelinkKeyHub ""' in script
     plan = json.loads((out / "hub.plan.json").read_text())
     assert [l["peer"] for l in plan["links"]] == ["branch-a", "branch-b"]
     assert "lab-secret" not in script + (out / "hub.plan.yml").read_text()

@@ -91,5 +91,5 @@ class Engine(object):
     def sentence(self, op):
         return self.renderer.sentence(op)
 
-    def script(self, op):
-        return self.renderer.script(op)
+    def script(self, op, variables=None):
+        return self.renderer.script(op, variables)

@@ -55,11 +55,12 @@ class Renderer(object):
             words.append("=destination=%s" % op.destination)
         return " ".join(words)
 
-    def script(self, op):
-        """An equivalent RouterOS script line (.rsc), secrets redacted."""
+    def script(self, op, variables=None):
+        """An equivalent RouterOS script line (.rsc), secrets redacted. `variables`: {value: script variable name}
+        for values the file must not hold as text (a key only a peer knows, a secret): each is written as $name."""
         menu = op.path.strip("/").replace("/", " ")
         find = "[ find %s ]" % self.find(op)
-        pairs = ["%s=%s" % (name, rsc_quote(self.redaction.value(name, op.args[name]))) for name in sorted(op.args)]
+        pairs = ["%s=%s" % (name, self.script_value(name, op.args[name], variables or {})) for name in sorted(op.args)]
         if op.verb == "add":
             if op.place_before is not None:
                 pairs.append("place-before=%s" % op.place_before)
@@ -72,6 +73,11 @@ class Renderer(object):
             return "/%s remove %s" % (menu, find)
         dest = " destination=%s" % op.destination if op.destination else ""
         return "/%s move %s%s" % (menu, find, dest)
+
+    def script_value(self, api_name, value, variables):
+        if isinstance(value, str) and value in variables:
+            return "$" + variables[value]
+        return rsc_quote(self.redaction.value(api_name, value))
 
     def placed_add(self, menu, group, add):
         """`add` placed on import before the first entry of `group` that is not ours and stops or jumps (the jump's

@@ -6,6 +6,10 @@
 from __future__ import annotations
 
 
+class SecretText(str):
+    """A rendered file's text that is a secret (preshared keys): written with mode 0600."""
+
+
 class Driver(object):
     """A platform's behaviour on the controller side. `task` is the site action running (SiteAction: its module
     runs, check and diff modes), `ctx` the site task's SiteContext, `fleet` a fleet step's FleetContext."""
@@ -23,7 +27,8 @@ class Driver(object):
         raise NotImplementedError
 
     def files(self, plan, host, settings):
-        """{file name: text} of what the site would be given, to read (render only; no secret)."""
+        """{file name: text} of what the site would be given (render only); a text that holds a secret, asked for
+        in `settings`, is a SecretText."""
         return {}
 
     def public_key(self, fleet, site, interface, warnings):

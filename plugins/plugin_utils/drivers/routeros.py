@@ -2,7 +2,7 @@
 # Copyright: sitelink.tunnels contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """RouterOS sites: every resource over one API session (the engine, with its ownership, placement and rollback),
-verification with the router's own /ping and peer status, and a .rsc script when rendering."""
+verification with the router's own /ping and peer status, and a .rsc script when rendering (routeros_script)."""
 
 from __future__ import annotations
 
@@ -11,14 +11,14 @@ import time
 from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros import resources as catalogue
 from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.connection import (
     CONNECTION_OPTIONS, connect, select)
-from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.engine import Engine
 from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.errors import RouterosError
 from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.info import add_handshake_seconds, gather
 from ansible_collections.sitelink.tunnels.plugins.module_utils.platforms import routeros as platform
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import plan as planner
 from ansible_collections.sitelink.tunnels.plugins.plugin_utils.context import connection_options
-from ansible_collections.sitelink.tunnels.plugins.plugin_utils import purge
-from ansible_collections.sitelink.tunnels.plugins.plugin_utils.drivers.base import Driver, finished, new_result, record
+from ansible_collections.sitelink.tunnels.plugins.plugin_utils import purge, routeros_script
+from ansible_collections.sitelink.tunnels.plugins.plugin_utils.drivers.base import (
+    Driver, SecretText, finished, new_result, record)
 from ansible_collections.sitelink.tunnels.plugins.plugin_utils.inventory import named
 from ansible_collections.sitelink.tunnels.plugins.plugin_utils.routeros_action import (
     SESSION_WEAKNESSES, SessionFacts, needed_policies, ping_addresses, planned_removals, run_resource)
@@ -147,7 +147,13 @@ class RouterosDriver(Driver):
                 "attempts": attempts, "waited": waited, "peers": peers, "peers_read_by": read_by}
 
     def files(self, plan, host, settings):
-        return {"%s.rsc" % host: script(plan, host, settings["owner"])}
+        """The site's .rsc; with render_preshared_keys, its preshared keys in a secret file imported first."""
+        files = {"%s.rsc" % host: routeros_script.script(plan, host, settings["owner"], settings.get("public_keys"))}
+        if settings.get("preshared_keys"):
+            text = routeros_script.psk_script(plan, host, settings.get("psk_secret"))
+            if text:
+                files[routeros_script.psk_file_name(host)] = SecretText(text)
+        return files
 
     def public_key(self, fleet, site, interface, warnings):
         try:
@@ -214,14 +220,3 @@ def peers_as_applied(ctx, plan, keys, results):
     if not all(handshakes.get(planner.peer_public_key(plan, link["peer"], keys)) for link in plan["links"]):
         return None
     return [add_handshake_seconds(p) for p in peers]
-
-
-def script(plan, host, owner):
-    """The whole site as a RouterOS script, with placeholders for what only routers know."""
-    lines = ["# sitelink.tunnels: site %s (render only; nothing was sent to the router)" % host,
-             "# <public key of SITE>: read it on SITE with /interface wireguard print; preshared keys are redacted"]
-    for name, config in platform.desired(plan, planner.public_key_placeholders(plan), None, owner).items():
-        if config:
-            engine = Engine(STEPS[name], host, owner=owner)
-            lines.extend(engine.script(op) for op in engine.render(config))
-    return "\n".join(lines) + "\n"
