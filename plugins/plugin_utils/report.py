@@ -14,13 +14,13 @@ from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import p
 
 COLUMNS = ("site", "peer", "overlay", "address", "handshake", "ping", "status")
 # the table people read: one row per link; `why` only when a link is not up
-LINK_COLUMNS = ("site", "peer", "overlay", "handshake", "ping", "status", "why")
+LINK_COLUMNS = ("site", "peer", "overlay", "address", "handshake", "ping", "status", "why")
 SITE_COLUMNS = ("site", "adds", "changes", "removes", "pending keys")
 STATES = ("up", "down", "pending")
 FILES = {"json": "fleet-report.json", "junit": "fleet-report.xml", "markdown": "fleet-report.md"}
-# a command's kind by the words that name its verb: RouterOS API paths (/ip/route/add) and the Linux tools' lines
-# (ip link add, ip route del, nft delete rule); anything else changes what is there
-COMMAND_KINDS = (("adds", ("/add", " add ")), ("removes", ("/remove", " del ", " delete ", " remove ")))
+# a command's kind by the word that names its verb: a RouterOS API path's last part (/ip/route/add), a word of a
+# Linux tool's line (ip link add, ip route del, wg set ... peer KEY remove); anything else changes what is there
+COMMAND_KINDS = (("removes", ("remove", "del", "delete")), ("adds", ("add",)))
 
 
 def link_rows(host, plan, public_keys, status):
@@ -91,7 +91,8 @@ def fold(rows):
             if end["status"] != "up" and end["reason"] and end["reason"] not in reasons:
                 reasons.append(end["reason"])
         out.append({"link": link, "site": ends[0]["site"], "peer": ends[0]["peer"], "overlay": ends[0]["overlay"],
-                    "handshake": joined(e["handshake"] for e in ends), "ping": joined(e["ping"] for e in ends),
+                    "address": joined(e["address"] for e in ends), "handshake": joined(e["handshake"] for e in ends),
+                    "ping": joined(e["ping"] for e in ends),
                     "status": state, "why": "; ".join(reasons), "ends": ends})
     return out
 
@@ -131,8 +132,8 @@ def command_kinds(commands):
     """{adds, changes, removes}: how many of a site's commands add, change or remove an entry."""
     out = {"adds": 0, "changes": 0, "removes": 0}
     for command in commands:
-        text = " %s " % command.split(" =")[0] if command.startswith("/") else " %s " % command
-        kind = next((k for k, words in COMMAND_KINDS if any(w in text for w in words)), "changes")
+        verbs = [command.split(" ")[0].rsplit("/", 1)[-1]] if command.startswith("/") else command.split()
+        kind = next((k for k, words in COMMAND_KINDS if any(w in verbs for w in words)), "changes")
         out[kind] += 1
     return out
 

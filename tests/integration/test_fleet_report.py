@@ -3,12 +3,14 @@ files of sitelink_report_dir (JSON, JUnit XML with one test case per link, Markd
 AWX workflows, and in check mode what each site would change."""
 
 import json
+import os
 import xml.etree.ElementTree as ET
 
-from lab_fleet import GOOD, PLAYBOOK, play, writes
-from playbook_runs import run_playbook
+from lab_fleet import GOOD, PLAYBOOK, play, reset, writes
+from playbook_runs import ROOT, run_playbook
 
 LINKS = ["branch-a--hub", "branch-b--hub"]
+STATUS = os.path.join(ROOT, "playbooks", "site_status.yml")
 
 
 def report_files(directory):
@@ -79,3 +81,19 @@ def test_check_mode_on_a_fresh_fleet_reports_what_each_site_would_change_and_wri
     # nothing exists yet: every entry is an add, and no router has a WireGuard key to give its peers
     assert all(site["adds"] > 0 and site["removes"] == 0 for site in sites.values())
     assert sites["hub"]["pending"] == ["branch-a", "branch-b"] and sites["branch-a"]["pending"] == ["hub"]
+
+
+def test_the_status_playbook_verifies_and_reports_without_a_single_write(fleet, tmp_path):
+    lab, connections = fleet
+    assert play(GOOD, connections, "-e", "sitelink_verify_delay=1").returncode == 0
+    reset(lab)
+    reports = tmp_path / "reports"
+    run = run_playbook(STATUS, [GOOD, connections], "-e", json.dumps({"sitelink_verify_delay": 1,
+                                                                      "sitelink_report_dir": str(reports)}),
+                       timeout=300)
+    assert run.returncode == 0, run.out[-4000:]
+    assert "2 links up, 0 down, 0 pending" in run.out
+    assert writes(lab) == {"hub": 0, "branch-a": 0, "branch-b": 0}
+    assert sum(lab.call(lambda r=r: r.counters.read) for r in lab.routers.values()) > 0
+    assert "changed=0" in run.out and "changed=1" not in run.out
+    assert [case.get("name") for case in report_files(reports)[1].findall("./testsuite/testcase")] == LINKS
