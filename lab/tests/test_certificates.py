@@ -34,11 +34,11 @@ def test_a_certificate_signed_on_the_router_is_served_by_api_ssl_and_verifies_wi
     ca_file = str(tmp_path / "ca.pem")
     with pytest.raises(ssl.SSLError):
         tls_login(lab)          # no certificate yet: no handshake
-    list(api("/certificate/add", name="ca", **{"common-name": "lab-ca", "key-usage": "key-cert-sign,crl-sign",
-                                              "key-size": "prime256v1"}))
+    ca = {"common-name": "lab-ca", "key-usage": "key-cert-sign,crl-sign", "key-size": "prime256v1"}
+    list(api("/certificate/add", name="ca", **ca))
     list(api("/certificate/sign", numbers="ca"))
-    list(api("/certificate/add", name="api", **{"common-name": "127.0.0.1", "subject-alt-name": "IP:127.0.0.1",
-                                               "key-size": "prime256v1"}))
+    server = {"common-name": "127.0.0.1", "subject-alt-name": "IP:127.0.0.1", "key-size": "prime256v1"}
+    list(api("/certificate/add", name="api", **server))
     with pytest.raises(TrapError, match="not issued"):
         list(api("/ip/service/set", **{".id": service_id(api, "api-ssl"), "certificate": "api"}))
     list(api("/certificate/sign", numbers="api", ca="ca"))

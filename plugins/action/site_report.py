@@ -24,8 +24,8 @@ class ActionModule(ActionBase):
         keys = fleet.registered("keys").get("public_keys", {})
         hosts = [h for h in sorted(fleet.play_hosts()) if h in plans]
         if self._play_context.check_mode:
-            sites = [report.site_summary(h, plans[h], keys, [fleet.registered("interface", h),
-                                                              fleet.registered("apply", h)]) for h in hosts]
+            steps = ("interface", "apply")
+            sites = [report.site_summary(h, plans[h], keys, [fleet.registered(s, h) for s in steps]) for h in hosts]
             data = report.summary(True, sites=sites)
             result.update(changed=False, table=report.site_table(sites), sites=data["sites"])
         else:

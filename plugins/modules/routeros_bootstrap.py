@@ -37,10 +37,9 @@ options:
     type: str
     default: ansible
   user_password:
-    description: Its password (keep it in a vault).
+    description: Its password (keep it in a vault); never logged.
     type: str
     required: true
-    no_log: true
   update_password:
     description:
       - C(on_create) sets the password only when the user is made; C(always) sets it on every run (RouterOS

@@ -71,11 +71,17 @@ def test_the_plain_api_is_turned_off_at_the_end_when_asked(fresh, tmp_path):
     with pytest.raises((OSError, ConnectionClosed)):
         librouteros.connect("127.0.0.1", "admin", "", port=lab.port("hub"), timeout=5)
     # later runs connect to api-ssl, checking it with the CA file the first run wrote, and change nothing
-    hosts = inventory(tmp_path, lab, "bootstrap-tls.yml", lambda host: {"sitelink_bootstrap_port":
-                                                                          lab.port(host, "api-ssl")})
+    hosts = inventory(tmp_path, lab, "bootstrap-tls.yml",
+                      lambda host: {"sitelink_bootstrap_port": lab.port(host, "api-ssl")})
     extra = {"sitelink_bootstrap_user_password": PASSWORD, "sitelink_bootstrap_ca_dir": str(tmp_path / "ca"),
              "sitelink_bootstrap_tls": True, "sitelink_bootstrap_disable_api": True}
     reset(lab)
     again = run_playbook(BOOTSTRAP, [GOOD, hosts], "-e", json.dumps(extra), timeout=300)
     assert again.returncode == 0 and again.out.count("changed=0") == 3, again.out[-3000:]
     assert writes(lab) == {"hub": 0, "branch-a": 0, "branch-b": 0}
+
+
+def test_the_user_password_is_never_shown_even_at_high_verbosity(fresh, tmp_path):
+    run = bootstrap(tmp_path, fresh, "-vvv", "--diff")
+    assert run.returncode == 0, run.out[-4000:]
+    assert "/user/add" in run.out and PASSWORD not in run.out
