@@ -92,6 +92,9 @@ def parser():
     p.add_argument("--tls-cert", help="PEM certificate (chain) for API-SSL")
     p.add_argument("--tls-key", help="PEM private key for --tls-cert (default: in the certificate file)")
     p.add_argument("--tls-generate", metavar="DIR", help="write a self-signed certificate to DIR and serve API-SSL with it")
+    p.add_argument("--router-certificates", action="store_true",
+                   help="without --tls-*: each router's api-ssl serves the certificate its /ip/service api-ssl names "
+                        "(made with /certificate add and sign), none at first")
     p.add_argument("--control", type=host_port, help="HOST:PORT of the HTTP/JSON control endpoint (port 0: any)")
     p.add_argument("--user", type=user_entry, action="append",
                    help="NAME:PASSWORD[:GROUP] (full, write, read or a --group); replaces the factory admin with "
@@ -121,7 +124,7 @@ async def serve(args):
     ssl_port = args.ssl_listen[1] if args.ssl_listen else None
     lab = Lab(load_specs(args), host=host, port=port, ssl_port=ssl_port, tls_cert=tls_cert, tls_key=tls_key,
               control_port=args.control[1] if args.control else None, peer_overlap=args.peer_overlap,
-              time_scale=args.time_scale)
+              time_scale=args.time_scale, router_certificates=args.router_certificates)
     await lab.astart()
     if args.pidfile:
         with open(args.pidfile, "w", encoding="utf-8") as fh:

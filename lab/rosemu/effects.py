@@ -13,7 +13,7 @@ import time
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
 
-from rosemu import errors, schema
+from rosemu import errors, pki, schema
 from rosemu.values import decode_key
 
 # ---------------------------------------------------------------- keys
@@ -111,6 +111,7 @@ CHECKS = {
     "/ip/firewall/mangle": _check_filter,
     "/ipv6/firewall/mangle": _check_filter,
     "/interface/bridge/port": _check_bridge_port,
+    "/ip/service": pki.check_service,
 }
 
 
@@ -373,6 +374,7 @@ def derive(router):
 
 
 def _derive(router):
+    pki.sync_tls(router)
     _derive_interfaces(router)
     _derive_bridge_ports(router)
     for path, fields in FLAG_FALSE.items():
@@ -441,6 +443,7 @@ def factory_reset(router, identity):
     for name in schema.INTERFACE_LIST_BUILTIN:
         values = {"name": name, "include": "", "exclude": "", "builtin": "true", "dynamic": "false"}
         router.tables["/interface/list"].append(Item(router.allocate_id(lists), values))
+    pki.factory_services(router)
 
 
 def add_users(router, groups, users):

@@ -12,7 +12,7 @@ import ssl
 import threading
 from dataclasses import dataclass, field
 
-from rosemu import control, schema
+from rosemu import control, pki, schema
 from rosemu.fabric import Clock, Fabric
 from rosemu.router import VERSION, Router
 from rosemu.session import Session, parse_sentence
@@ -31,11 +31,14 @@ class RouterSpec:
 
 class Lab:
     def __init__(self, specs, host="127.0.0.1", port=0, ssl_port=None, tls_cert=None, tls_key=None,
-                 control_port=None, fabric=None, peer_overlap="reject", time_scale=1.0):
+                 control_port=None, fabric=None, peer_overlap="reject", time_scale=1.0, router_certificates=False):
         self.specs = list(specs)
         self.host = host
         self.base_port, self.base_ssl_port = port, ssl_port
         self.tls_cert, self.tls_key = tls_cert, tls_key
+        # api-ssl serves each router's own certificate (/ip/service api-ssl certificate=, rosemu/pki.py) rather
+        # than the lab's: no certificate, no handshake, as on a fresh router
+        self.router_certificates = router_certificates and not tls_cert
         self.control_port = control_port
         self.fabric = fabric or Fabric(Clock(time_scale))   # time_scale 10: handshake retries every 0.5 s
         self.peer_overlap = peer_overlap
@@ -68,11 +71,14 @@ class Lab:
                 router.run(*router.split(command), args, queries)
             self.routers[spec.name] = router
             ends = {"api": await self._listen(router, self._port(self.base_port, index), None)}
-            if tls is not None:
+            if self.router_certificates:
+                router.tls_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            if tls is not None or router.tls_context is not None:
                 ssl_base = self.base_ssl_port
                 if ssl_base is None and self.base_port:
                     ssl_base = self.base_port + len(self.specs)
-                ends["api-ssl"] = await self._listen(router, self._port(ssl_base, index), tls)
+                ends["api-ssl"] = await self._listen(router, self._port(ssl_base, index), tls or router.tls_context,
+                                                     "api-ssl")
             self.endpoints[spec.name] = ends
         if self.control_port is not None:
             server = await asyncio.start_server(lambda r, w: control.serve(self, r, w),
@@ -84,8 +90,11 @@ class Lab:
     def _port(base, index):
         return base + index if base else 0
 
-    async def _listen(self, router, port, tls):
+    async def _listen(self, router, port, tls, service="api"):
         async def accept(reader, writer):
+            if pki.service(router, service).get("disabled") == "true":
+                writer.close()          # a disabled service: RouterOS does not answer on its port
+                return
             session = Session(router, reader, writer)
             self._sessions.add(session)
             try:

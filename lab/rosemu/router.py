@@ -11,7 +11,7 @@ import itertools
 import random
 import time
 
-from rosemu import effects, errors, schema
+from rosemu import effects, errors, pki, schema
 from rosemu.query import compile_query
 
 PRINT_OPTIONS = frozenset(("detail", "stats", "without-paging", "terse", "count-only", "brief",
@@ -92,6 +92,9 @@ class Router:
         self.faults = Faults()
         self.listeners = []
         self.script_environment = {}    # /system/script/environment: the global variables scripts set (name: value)
+        self.certificate_keys = {}      # a signed certificate's ref -> (private key, certificate): never printed
+        self.tls_context = None         # the lab's api-ssl context when it serves the router's own certificate
+        self.tls_loaded = None          # the fingerprint of the certificate that context holds
         effects.factory_reset(self, identity or "MikroTik")
         effects.add_users(self, groups or {}, users or {"admin": ("", "full")})
         if defconf:
@@ -473,7 +476,7 @@ class Router:
             verbs.add("remove")
         if menu.ordered:
             verbs.add("move")
-        return verbs
+        return verbs | schema.MENU_COMMANDS.get(path, frozenset())
 
     def run(self, path, verb, args, queries=(), sensitive=True):
         """Run one synchronous menu command (`sensitive`: the session may see sensitive values).
@@ -492,6 +495,10 @@ class Router:
             return "ret", self.get(path, args, sensitive)
         if verb == "add":
             return "ret", self.add(path, args)
+        if verb in schema.MENU_COMMANDS.get(path, ()):
+            pki.COMMANDS[verb](self, args)
+            self.refresh()
+            return "done", None
         if verb in ("enable", "disable"):
             self.enable(path, args, verb == "disable")
         else:

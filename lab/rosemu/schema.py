@@ -390,6 +390,33 @@ MENUS = (
         F("address", default=""),
         RO("last-logged-in"),
     ) + COMMON_TAIL, unique=((("name",), "failure: user with such name already exists"),)),
+    # certificates, files and services (rosemu/pki.py; fields from community.routeros's API data): a template
+    # until `sign` gives it a key pair; `export-certificate` writes a /file entry whose `contents` is the PEM
+    Menu("/certificate", (
+        F("name", required=True),
+        F("common-name", required=True),
+        F("subject-alt-name", nullable=True),
+        F("key-usage", default="digital-signature,key-encipherment,data-encipherment,key-cert-sign,crl-sign,"
+                               "tls-server,tls-client"),
+        F("key-size", v.Enum("1024", "1536", "2048", "4096", "8192", "secp384r1", "prime256v1", "secp521r1"),
+          "2048"),
+        F("days-valid", v.Int(1, 36500), "365"),
+        F("trusted", BOOL, "false"),
+        RO("private-key", BOOL), RO("issuer"), RO("ca"), RO("fingerprint"), RO("serial-number"), RO("invalid-after"),
+    ), unique=((("name",), "failure: certificate with the same name already exists"),)),
+    Menu("/file", (
+        F("name", required=True),
+        F("contents", default=""),
+        RO("type"), RO("size"),
+    ), unique=((("name",), "failure: file already exists"),)),
+    Menu("/ip/service", (
+        RO("name"),
+        F("port", v.Int(1, 65535)),
+        F("disabled", BOOL, "false"),
+        F("certificate", default="none"),
+        F("address", default=""),
+        F("tls-version", v.Enum("any", "only-1.2"), "any"),
+    ), can_add=False, can_remove=False),
     Menu("/system/identity", (F("name", default="MikroTik"),), single=True),
     Menu("/system/resource", tuple(RO(n) for n in (
         "uptime", "version", "build-time", "factory-software", "free-memory", "total-memory", "cpu",
@@ -441,4 +468,7 @@ INTERFACE_VIEW_FIELDS = (
 )
 INTERFACE_VIEW = Menu("/interface", INTERFACE_VIEW_FIELDS, can_add=False, can_remove=False)
 
-WRITE_VERBS = frozenset(("add", "set", "remove", "move", "enable", "disable", "unset", "reset"))
+WRITE_VERBS = frozenset(("add", "set", "remove", "move", "enable", "disable", "unset", "reset", "sign",
+                         "export-certificate"))
+# Commands of one menu beyond the common verbs (rosemu/pki.py runs them)
+MENU_COMMANDS = {"/certificate": frozenset(("sign", "export-certificate"))}

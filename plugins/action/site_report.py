@@ -11,7 +11,8 @@ from ansible_collections.sitelink.tunnels.plugins.plugin_utils.context import Fl
 
 
 class ActionModule(ActionBase):
-    """One table for the fleet from each site's plan, peer status and pings (run once)."""
+    """One table for the fleet from each site's plan, peer status and pings (run once): one row per link; in check
+    mode one row per site with what it would change. With `report_dir`, the report's files too."""
 
     TRANSFERS_FILES = False
     _requires_connection = False
@@ -21,9 +22,30 @@ class ActionModule(ActionBase):
         fleet = FleetContext(task_vars, self._templar)
         plans = fleet.registered("fleet").get("plans", {})
         keys = fleet.registered("keys").get("public_keys", {})
+        hosts = sorted(fleet.batch_sites(plans))     # with serial, this batch's: the others have not run yet
+        if self._play_context.check_mode:
+            steps = ("interface", "apply")
+            sites = [report.site_summary(h, plans[h], keys, [fleet.registered(s, h) for s in steps]) for h in hosts]
+            data = report.summary(True, sites=sites)
+            result.update(changed=False, table=report.site_table(sites), sites=data["sites"])
+        else:
+            rows = self.link_rows(fleet, hosts, plans, keys)
+            lines, counts, links = report.link_table(rows)
+            data = report.summary(False, links=links, counts=counts)
+            result.update(changed=False, table=lines, links=rows, counts=report.counted(rows),
+                          down=[r for r in rows if r["status"] != "up"], fleet_links=links, link_counts=counts)
+        result["report"] = data
+        directory = self._task.args.get("report_dir")
+        if directory:
+            result["files"] = report.write_files(directory, data)
+        return result
+
+    @staticmethod
+    def link_rows(fleet, hosts, plans, keys):
+        """Every reported site's link-end rows."""
         rows = []
         active = set(fleet.play_hosts(current=True))
-        for host in sorted(fleet.batch_sites(plans)):     # with serial, this batch's: the others have not run yet
+        for host in hosts:
             status = fleet.registered("verify", host)     # {} when the step did not run there
             # a site failed by its own verification (links not up) is in the table; one failed before, or whose
             # verification could not run (the router unreachable), is not: its own message says why
@@ -32,7 +54,4 @@ class ActionModule(ActionBase):
             if status.get("failed") and "results" not in status:
                 continue
             rows += report.link_rows(host, plans[host], keys, status)
-        lines, counts = report.table(rows)
-        result.update(changed=False, table=lines, links=rows, counts=counts,
-                      down=[r for r in rows if r["status"] != "up"])
-        return result
+        return rows

@@ -13,15 +13,23 @@ module: site_report
 short_description: One table of every link's state across the fleet
 version_added: 1.0.0
 description:
-  - Run once after each site registered C(sitelink_info) (M(sitelink.tunnels.routeros_info) with peers),
-    C(sitelink_ping) (M(sitelink.tunnels.routeros_ping) of the plan's verify addresses) and C(sitelink_keys).
-  - Returns a table with one row per link end - site, peer, overlay, address pinged, last handshake, answers,
-    status C(up), C(down) or C(pending) (the peer has no key yet).
+  - Run once by the role C(sitelink.tunnels.site_tunnel) after its steps; it reads what they registered (the fleet
+    step's plans, the public keys, each site's verification, or in check mode each site's apply steps).
+  - Returns a table with one row per link (both ends folded) - the two sites, overlay, last handshakes, answers,
+    status C(up), C(down) or C(pending) (a peer has no key yet) and, when a link is not up, why.
+  - In check mode, one row per site instead - how many entries it would add, change and remove, and the peers
+    whose key is not known yet.
 extends_documentation_fragment:
   - sitelink.tunnels.controller
 author:
   - Sitelink Tunnels maintainers (@sitelink-tunnels)
-options: {}
+options:
+  report_dir:
+    description:
+      - Directory on the controller for the report's files (made when missing) - C(fleet-report.json),
+        C(fleet-report.md), and C(fleet-report.xml) (JUnit XML, one test case per link, failed when the link is not
+        up); in check mode the JSON and Markdown files. Written in check mode too (they are the run's output).
+    type: path
 attributes:
   check_mode:
     description: Reads registered results only.
@@ -29,30 +37,55 @@ attributes:
 """
 
 EXAMPLES = r"""
-- name: Fleet table
+- name: Fleet table and its files
   sitelink.tunnels.site_report:
+    report_dir: reports
   run_once: true
   register: report
 """
 
 RETURN = r"""
 table:
-  description: The table as lines of text, with a closing count.
+  description: The table as lines of text (one row per link, or per site in check mode), with closing counts.
   returned: always
   type: list
   elements: str
+report:
+  description:
+    - The report as data, as in C(fleet-report.json) - C(check_mode), and C(links) (one per link, with its
+      C(ends)) and C(counts), or in check mode C(sites) (C(adds), C(changes), C(removes), C(pending)).
+  returned: always
+  type: dict
+files:
+  description: The files written, by kind (C(json), C(junit), C(markdown)).
+  returned: with O(report_dir)
+  type: dict
+fleet_links:
+  description: One row per link, both ends folded (C(ends)), with C(why) when it is not up.
+  returned: when not in check mode
+  type: list
+  elements: dict
+link_counts:
+  description: Links per status.
+  returned: when not in check mode
+  type: dict
+sites:
+  description: In check mode, what each site would change.
+  returned: in check mode
+  type: list
+  elements: dict
 links:
-  description: The rows as dictionaries.
+  description: The link ends' rows as dictionaries.
   returned: always
   type: list
   elements: dict
 down:
-  description: The rows whose status is not C(up).
-  returned: always
+  description: The link ends' rows whose status is not C(up).
+  returned: when not in check mode
   type: list
   elements: dict
 counts:
-  description: Rows per status.
-  returned: always
+  description: Link ends per status.
+  returned: when not in check mode
   type: dict
 """

@@ -16,7 +16,9 @@ from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros import o
 
 # The secret options of the modules whose spec is read from their documentation (which has no no_log): those of
 # the connection they share. A catalogue field says itself whether it is secret.
-SECRET_OPTIONS = frozenset(o.name for o in options.CONNECTION if o.secret)
+# options never logged: the connection's password, and the API user's password routeros_bootstrap sets (a module's
+# documentation cannot say no_log)
+SECRET_OPTIONS = frozenset(o.name for o in options.CONNECTION if o.secret) | frozenset(("user_password",))
 RESOURCE_MODULES = dict(("sitelink.tunnels.routeros_%s" % name, name) for name in options.MODULES)
 _SPECS = {}
 

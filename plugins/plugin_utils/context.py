@@ -15,11 +15,23 @@ import os
 
 import yaml
 
+from ansible.inventory.host import Host
 from ansible.module_utils.parsing.convert_bool import boolean
 
 # Fleet-wide settings: every configured site must see the same value (inventory.agreement refuses a difference).
 SETTINGS = ("sitelink_topology", "sitelink_link_defaults", "sitelink_pools", "sitelink_psk_secret")
 CONNECTION = ("port", "username", "password", "tls", "validate_certs", "ca_path", "timeout")
+# Where a connection option comes from when no sitelink_routeros key gives it: Ansible's own connection variable of
+# the host, else an environment variable of the controller: those AWX's Network credential sets (Red Hat AAP docs,
+# "Network credential type": ANSIBLE_NET_USERNAME, ANSIBLE_NET_PASSWORD), and the CA file the collection's own AWX
+# credential type (extensions/awx/credential_type.yml) writes.
+CONNECTION_FALLBACKS = {"username": ("ansible_user", "ANSIBLE_NET_USERNAME"),
+                        "password": ("ansible_password", "ANSIBLE_NET_PASSWORD"),
+                        "port": ("ansible_port", None),
+                        "ca_path": (None, "SITELINK_ROUTEROS_CA_PATH")}
+# The name of the inventory-less host that stands in a host's groups to read their value of a variable: no
+# host_vars file or inventory host has it, so it sees what the groups give and nothing of any host's own.
+GROUP_SCOPE_HOST = "sitelink--group-scope--"
 
 # The role's internal variables that its actions read back, by purpose; the role registers them under exactly
 # these names (tests/unit/plugins/test_role_variables.py checks the role against this table).
@@ -81,14 +93,65 @@ def role_flag(settings, name):
     return True if value is None else boolean(value, strict=False)
 
 
-def connection_options(settings, hostname):
-    """Connection options from a site's sitelink_routeros mapping and its address, with the role's defaults."""
+def connection_options(settings, hostname, fallbacks=None):
+    """Connection options from a site's sitelink_routeros mapping and its address, with the role's defaults; an
+    option the mapping leaves out (or null) takes its value from `fallbacks` (connection_fallbacks)."""
     settings = settings if isinstance(settings, dict) else {}
     params = dict((k, settings.get(k)) for k in CONNECTION)
+    params.update((k, v) for k, v in (fallbacks or {}).items() if params.get(k) is None)
     params["hostname"] = hostname
     params["tls"] = role_flag(settings, "tls")
     params["validate_certs"] = role_flag(settings, "validate_certs")
     return params
+
+
+def connection_fallbacks(lookup, environ=None):
+    """{option: value} of CONNECTION_FALLBACKS for a host: `lookup(variable)` gives its value of an Ansible
+    variable, or ABSENT; a port given as text becomes a number."""
+    environ = os.environ if environ is None else environ
+    out = {}
+    for option, (variable, env_name) in CONNECTION_FALLBACKS.items():
+        value = lookup(variable) if variable else ABSENT
+        if value is ABSENT or value is None:
+            value = environ.get(env_name) if env_name else None
+        if value is not None and value != "":
+            out[option] = int(value) if option == "port" and str(value).isdigit() else value
+    return out
+
+
+def merged_over_groups(own, group):
+    """A host's sitelink_routeros over its groups' one, key by key (Ansible replaces a whole mapping; a host that
+    gives only its port or its password keeps the group's other keys)."""
+    own = own if isinstance(own, dict) else {}
+    if not isinstance(group, dict):
+        return own
+    out = dict(group)
+    out.update(own)
+    return out
+
+
+def group_value(hostvars, host, name, cache):
+    """The raw value of `name` that `host`'s groups give it (group_vars, the inventory's group variables, `all`
+    included) before its own host variables; ABSENT when they give none, or outside Ansible (no inventory behind
+    `hostvars`). `cache` keeps one value per set of groups: a fleet's hosts share a few."""
+    inventory, manager = getattr(hostvars, "_inventory", None), getattr(hostvars, "_variable_manager", None)
+    real = inventory.get_host(host) if inventory is not None and manager is not None else None
+    if real is None:
+        return ABSENT
+    groups = real.get_groups()
+    key = tuple(sorted(g.name for g in groups))
+    if key not in cache:
+        stand_in = Host(GROUP_SCOPE_HOST)
+        stand_in.groups.extend(groups)      # not group.add_host: the groups do not learn of it
+        values = manager.get_vars(host=stand_in, include_hostvars=False)
+        cache[key] = values[name] if name in values else ABSENT
+    return cache[key]
+
+
+def group_keys_missing(own, group):
+    """The raw keys of the groups' sitelink_routeros that a host's own mapping leaves out ({} if none)."""
+    own = own if isinstance(own, dict) else {}
+    return dict((k, v) for k, v in group.items() if k not in own) if isinstance(group, dict) else {}
 
 
 def registered(task_vars, purpose, host=None):
@@ -113,6 +176,7 @@ class FleetContext(object):
         self._defaults = None
         self._sites_vars = None
         self._raw = {}
+        self._groups = {}      # group_value's cache of the groups' sitelink_routeros
 
     def sites_vars(self):
         """{site: its host variables (a mapping)} of every inventory host with sitelink_site, in the play or not."""
@@ -192,12 +256,20 @@ class FleetContext(object):
     def registered(self, purpose, host=None):
         return registered(self.task_vars, purpose, host)
 
-    def connection(self, host):
-        """Connection options of an inventory host, from its own variables, with the role's defaults: TLS (port 8729
-        unless it gives one) and certificate verification."""
+    def connection(self, host, settings=ABSENT):
+        """Connection options of an inventory host: its sitelink_routeros (`settings`: its value in the site's own
+        scope when the caller has it, else its own variable) merged key by key over its groups' mapping, then
+        CONNECTION_FALLBACKS, then the role's defaults: TLS (port 8729 unless given) and certificate verification."""
         host_vars = self.hostvars[host]
-        settings = plain(host_vars["sitelink_routeros"]) if "sitelink_routeros" in host_vars else {}
-        return connection_options(settings, host_vars["ansible_host"] if "ansible_host" in host_vars else host)
+        if settings is ABSENT:
+            settings = plain(host_vars["sitelink_routeros"]) if "sitelink_routeros" in host_vars else {}
+        missing = group_keys_missing(settings, group_value(self.hostvars, host, "sitelink_routeros", self._groups))
+        if missing:
+            copy = self.templar.copy_with_new_env(available_variables=self.raw(host))
+            settings = merged_over_groups(settings, plain(copy.template(missing)))
+        fallbacks = connection_fallbacks(lambda name: plain(host_vars[name]) if name in host_vars else ABSENT)
+        return connection_options(settings, host_vars["ansible_host"] if "ansible_host" in host_vars else host,
+                                  fallbacks)
 
     def become(self, host):
         """Whether a task on `host` becomes root: its sitelink_linux_become, else the role's default rule (a user
@@ -265,6 +337,15 @@ class SiteContext(object):
     def registered(self, purpose, host=None):
         return registered(self.task_vars, purpose, host)
 
+    def connection(self):
+        """The host's connection options, as FleetContext.connection makes them, in the task's own scope."""
+        own = self.var("sitelink_routeros")
+        missing = group_keys_missing(own, group_value(self.task_vars.get("hostvars"), self.host, "sitelink_routeros",
+                                                      {}))
+        settings = merged_over_groups(own, plain(self.templar.template(missing))) if missing else own
+        fallbacks = connection_fallbacks(lambda name: self.var(name) if name in self.task_vars else ABSENT)
+        return connection_options(settings, self.var("ansible_host", self.host), fallbacks)
+
     def settings(self, given):
         """The options a site action fills from its host's role variables, for the ones its task (`given`: the task's
         arguments with their module_defaults) leaves out: the connection from `sitelink_routeros` (its keys, TLS and
@@ -274,9 +355,7 @@ class SiteContext(object):
         default."""
         out = {}
         if "sitelink_routeros" in self.task_vars and not given.get("hostname"):
-            address = self.var("ansible_host", self.host)
-            out.update((k, v) for k, v in connection_options(self.var("sitelink_routeros"), address).items()
-                       if k not in given and v is not None)
+            out.update((k, v) for k, v in self.connection().items() if k not in given and v is not None)
         out.update((option, self.var(variable)) for option, variable in ROLE_OPTIONS.items()
                    if option not in given and variable in self.task_vars)
         if "linux" not in given:

@@ -1,14 +1,26 @@
 # -*- coding: utf-8 -*-
 # Copyright: sitelink.tunnels contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The fleet report: one row per link end from a site's plan and its verification, and the fleet's table."""
+"""The fleet report: one row per link end from a site's plan and its verification, folded into one row per link
+for the fleet's table and its files (JSON, JUnit XML, Markdown); in check mode, what each site would change."""
 
 from __future__ import annotations
+
+import json
+import os
+import xml.etree.ElementTree as ET
 
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import plan as planner
 
 COLUMNS = ("site", "peer", "overlay", "address", "handshake", "ping", "status")
+# the table people read: one row per link; `why` only when a link is not up
+LINK_COLUMNS = ("site", "peer", "overlay", "address", "handshake", "ping", "status", "why")
+SITE_COLUMNS = ("site", "adds", "changes", "removes", "pending keys")
 STATES = ("up", "down", "pending")
+FILES = {"json": "fleet-report.json", "junit": "fleet-report.xml", "markdown": "fleet-report.md"}
+# a command's kind by the word that names its verb: a RouterOS API path's last part (/ip/route/add), a word of a
+# Linux tool's line (ip link add, ip route del, wg set ... peer KEY remove); anything else changes what is there
+COMMAND_KINDS = (("removes", ("remove", "del", "delete")), ("adds", ("add",)))
 
 
 def link_rows(host, plan, public_keys, status):
@@ -61,3 +73,141 @@ def table(rows):
     counts = dict((s, len([r for r in rows if r["status"] == s])) for s in STATES)
     lines.append("%d link ends up, %d down, %d pending" % (counts["up"], counts["down"], counts["pending"]))
     return lines, counts
+
+
+def fold(rows):
+    """One row per link from its ends' rows (a link whose other end is not in the report has one end): up when
+    every end is up, pending when an end waits for a key, else down; `why` gathers the ends' reasons."""
+    ends_of = {}
+    for row in rows:
+        ends_of.setdefault(row["link"], []).append(row)
+    out = []
+    for link, ends in sorted(ends_of.items()):
+        ends = sorted(ends, key=lambda e: e["site"])
+        states = set(e["status"] for e in ends)
+        state = "up" if states == {"up"} else "pending" if "pending" in states else "down"
+        reasons = []
+        for end in ends:
+            if end["status"] != "up" and end["reason"] and end["reason"] not in reasons:
+                reasons.append(end["reason"])
+        out.append({"link": link, "site": ends[0]["site"], "peer": ends[0]["peer"], "overlay": ends[0]["overlay"],
+                    "address": joined(e["address"] for e in ends), "handshake": joined(e["handshake"] for e in ends),
+                    "ping": joined(e["ping"] for e in ends),
+                    "status": state, "why": "; ".join(reasons), "ends": ends})
+    return out
+
+
+def joined(values):
+    """The ends' values of one column: one value when they agree."""
+    values = [str(v) for v in values]
+    return values[0] if len(set(values)) == 1 else ", ".join(values)
+
+
+def counted(rows):
+    return dict((s, len([r for r in rows if r["status"] == s])) for s in STATES)
+
+
+def text_table(columns, rows):
+    """Aligned lines (header, rule, rows) without trailing blanks."""
+    widths = dict((c, max([len(c)] + [len(str(r[c])) for r in rows])) for c in columns)
+    line = "  ".join("%-" + str(widths[c]) + "s" for c in columns)
+    lines = [line % columns, line % tuple("-" * widths[c] for c in columns)]
+    lines += [line % tuple(r[c] for c in columns) for r in rows]
+    return [text.rstrip() for text in lines]
+
+
+def link_table(rows):
+    """(the fleet table's lines, {state: links}, the folded links) for the link-end rows of every site: one row per
+    link, a `why` column when a link is not up, the links' count and the link ends' count."""
+    links = fold(rows)
+    counts = counted(links)
+    columns = LINK_COLUMNS if counts["up"] != len(links) else LINK_COLUMNS[:-1]
+    lines = text_table(columns, links)
+    lines.append("%d links up, %d down, %d pending" % (counts["up"], counts["down"], counts["pending"]))
+    lines.append(table(rows)[0][-1])
+    return lines, counts, links
+
+
+def command_kinds(commands):
+    """{adds, changes, removes}: how many of a site's commands add, change or remove an entry."""
+    out = {"adds": 0, "changes": 0, "removes": 0}
+    for command in commands:
+        verbs = [command.split(" ")[0].rsplit("/", 1)[-1]] if command.startswith("/") else command.split()
+        kind = next((k for k, words in COMMAND_KINDS if any(w in verbs for w in words)), "changes")
+        out[kind] += 1
+    return out
+
+
+def site_summary(host, plan, public_keys, steps):
+    """What check mode found for one site: the commands of its steps (`steps`: the registered results of its
+    interface and apply steps) by kind, and the peers whose key is not known yet (their peers left out)."""
+    commands = [c for step in steps for c in (step.get("commands") or [])]
+    pending = [link["peer"] for link in plan["links"] if not planner.peer_public_key(plan, link["peer"], public_keys)]
+    row = dict(command_kinds(commands), site=host, pending=pending)
+    row["pending keys"] = ", ".join(pending) or "-"
+    return row
+
+
+def site_table(sites):
+    """The check-mode table: one row per site, and the fleet's totals."""
+    lines = text_table(SITE_COLUMNS, sites)
+    totals = dict((k, sum(s[k] for s in sites)) for k in ("adds", "changes", "removes"))
+    waiting = len([s for s in sites if s["pending"]])
+    lines.append("check mode: %d adds, %d changes, %d removes; %d site(s) with peers pending a key"
+                 % (totals["adds"], totals["changes"], totals["removes"], waiting))
+    return lines
+
+
+def summary(check_mode, links=None, counts=None, sites=None):
+    """The report as data (the JSON file, the `sitelink_report` stat): links and their counts, or in check mode
+    what each site would change."""
+    if check_mode:
+        return {"check_mode": True, "sites": [dict((k, v) for k, v in s.items() if k != "pending keys")
+                                              for s in sites]}
+    return {"check_mode": False, "counts": counts, "links": links}
+
+
+def junit(links):
+    """JUnit XML: one test case per link, failed (with the why) when it is not up."""
+    failures = len([link for link in links if link["status"] != "up"])
+    suites = ET.Element("testsuites", name="sitelink fleet", tests=str(len(links)), failures=str(failures))
+    suite = ET.SubElement(suites, "testsuite", name="sitelink links", tests=str(len(links)), failures=str(failures),
+                          errors="0", skipped="0")
+    for link in links:
+        case = ET.SubElement(suite, "testcase", classname="sitelink.%s" % link["overlay"], name=link["link"])
+        if link["status"] != "up":
+            failure = ET.SubElement(case, "failure", type=link["status"], message=link["why"] or link["status"])
+            failure.text = "\n".join("%s -> %s: %s (handshake %s, ping %s)" % (
+                e["site"], e["peer"], e["status"], e["handshake"], e["ping"]) for e in link["ends"])
+    return ET.tostring(suites, encoding="unicode") + "\n"
+
+
+def markdown(report):
+    """The report as a Markdown page: one table row per link (or per site in check mode)."""
+    def cell(value):
+        return str(value).replace("|", "\\|").replace("\n", " ") or " "
+    if report["check_mode"]:
+        columns, rows, title = ("site", "adds", "changes", "removes", "pending"), report["sites"], "check mode"
+    else:
+        columns, rows, title = LINK_COLUMNS, report["links"], "%(up)d up, %(down)d down, %(pending)d pending" \
+            % report["counts"]
+    lines = ["# sitelink fleet report", "", title, "", "| %s |" % " | ".join(columns),
+             "|" + "---|" * len(columns)]
+    lines += ["| %s |" % " | ".join(cell(", ".join(r[c]) if isinstance(r[c], list) else r[c]) for c in columns)
+              for r in rows]
+    return "\n".join(lines) + "\n"
+
+
+def write_files(directory, report):
+    """The report's files in `directory` (made when missing): JSON and Markdown, and JUnit XML when links were
+    verified. {kind: path} of those written."""
+    os.makedirs(directory, exist_ok=True)
+    texts = {"json": json.dumps(report, indent=2, sort_keys=True) + "\n", "markdown": markdown(report)}
+    if not report["check_mode"]:
+        texts["junit"] = junit(report["links"])
+    out = {}
+    for kind, text in sorted(texts.items()):
+        out[kind] = os.path.join(directory, FILES[kind])
+        with open(out[kind], "w", encoding="utf-8") as fh:
+            fh.write(text)
+    return out

@@ -54,9 +54,12 @@ def connect(params, router):
     try:
         return librouteros.connect(host, params.get("username") or "admin", params.get("password") or "", **kwargs)
     except ssl.SSLCertVerificationError as exc:
-        raise RouterosError("%s: TLS certificate verification failed (%s); give the CA certificate that signed the "
-                            "router's certificate (PEM) with ca_path, and reach the router by an address or name "
-                            "its certificate lists" % (where, exc.verify_message or exc.reason))
+        # name the CA file that was used: a wrong one is a different fix from a missing one
+        given = "the CA in ca_path %s did not sign it" % params["ca_path"] if params.get("ca_path") else \
+            "no ca_path was given (the controller's system CAs were used)"
+        raise RouterosError("%s: TLS certificate verification failed (%s; %s); give the CA certificate that signed "
+                            "the router's certificate (PEM) with ca_path, and reach the router by an address or name "
+                            "its certificate lists" % (where, exc.verify_message or exc.reason, given))
     except ssl.SSLError as exc:
         raise RouterosError("%s: TLS handshake failed (%s); is api-ssl enabled on port %s?" % (where, exc.reason, port))
     except ConnectionRefusedError:

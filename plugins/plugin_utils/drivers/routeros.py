@@ -15,7 +15,6 @@ from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.errors i
 from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.info import add_handshake_seconds, gather
 from ansible_collections.sitelink.tunnels.plugins.module_utils.platforms import routeros as platform
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import plan as planner
-from ansible_collections.sitelink.tunnels.plugins.plugin_utils.context import connection_options
 from ansible_collections.sitelink.tunnels.plugins.plugin_utils import purge, routeros_script
 from ansible_collections.sitelink.tunnels.plugins.plugin_utils.drivers.base import (
     Driver, SecretText, finished, new_result, record)
@@ -178,7 +177,7 @@ class RouterosDriver(Driver):
         """One warning per weakness, naming every RouterOS site whose API sessions this play opens so: the play's
         sites (each with sitelink_routeros in its own scope) and the peers outside it whose keys are read."""
         settings = fleet.role_setting("sitelink_routeros", play_sites)
-        options = [connection_options(settings[s], s) for s in play_sites]
+        options = [fleet.connection(s, settings[s]) for s in play_sites]
         options += [fleet.connection(s) for s in outside_sites]
         sites = list(play_sites) + list(outside_sites)
         found = []

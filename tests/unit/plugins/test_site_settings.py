@@ -44,7 +44,7 @@ def test_the_role_gives_its_site_actions_no_templated_argument_and_no_module_def
         found += 1
         assert "{{" not in yaml.safe_dump(task[action]), (task["name"], task[action])
         assert "module_defaults" not in inherited, task["name"]
-    assert found == 3, "the role's site_apply (two) and site_verify tasks"
+    assert found == 4, "the role's site_apply (two) and site_verify tasks, and status.yml's read-only site_apply"
 
 
 def test_connection_owner_and_linux_settings_come_from_the_host_variables():
