@@ -96,4 +96,4 @@ def test_the_secret_fields_are_those_the_catalogue_flags():
 
 def test_a_module_outside_the_catalogue_still_takes_its_spec_from_its_documentation():
     assert "sitelink.tunnels.routeros_info" not in argument_specs.RESOURCE_MODULES
-    assert argument_specs.SECRET_OPTIONS == frozenset(["password"])
+    assert argument_specs.SECRET_OPTIONS == frozenset(["password", "user_password"])
