@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from ansible_collections.sitelink.tunnels.plugins.module_utils import platforms
 from ansible_collections.sitelink.tunnels.plugins.module_utils.common import names
+from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import addressing
 
 try:
     import netaddr
@@ -22,13 +23,16 @@ TOPOLOGIES = ("p2p", "hub_spoke", "mesh", "links")
 OVERLAYS = ("none", "gre", "eoip")
 SITE_KEYS = ("id", "platform", "lans", "endpoint", "listen_port", "underlay_gateway", "default_route",
              "public_key", "interface")
-LINK_KEYS = ("sites", "overlay", "preshared_key", "keepalive", "tunnel_id", "distance")
-LINK_DEFAULT_KEYS = tuple(k for k in LINK_KEYS if k != "sites")
+LINK_KEYS = ("sites", "overlay", "preshared_key", "keepalive", "tunnel_id", "distance", "slot")
+LINK_SETTING_KEYS = tuple(k for k in LINK_KEYS if k != "sites")
+LINK_DEFAULT_KEYS = tuple(k for k in LINK_SETTING_KEYS if k != "slot")     # a slot is one link's own
 TOPOLOGY_KEYS = ("type", "hubs", "links", "aggregates")
-POOL_KEYS = ("wireguard", "overlay", "overlay_prefix_length", "tunnel_id_base")
+POOL_KEYS = ("wireguard", "overlay", "overlay_prefix_length", "tunnel_id_base", "scheme", "hub_slots")
 LINK_DEFAULTS = {"overlay": "none", "preshared_key": True, "keepalive": 25, "distance": 1}
+# hub_slots: None = one per hub (addressing.hub_slots)
 POOL_DEFAULTS = {"wireguard": "10.255.0.0/24", "overlay": "10.254.0.0/24", "overlay_prefix_length": 31,
-                 "tunnel_id_base": 100}
+                 "tunnel_id_base": 100, "scheme": addressing.DEFAULT_SCHEME, "hub_slots": None}
+SLOT_MAX = 2 ** 32 - 1          # beyond any pool validation lets through; the pool's size is checked there
 DEFAULT_INTERFACE = "wg-sitelink"
 DEFAULT_PORT = 13231
 
@@ -78,6 +82,7 @@ class Link(object):
         self.origin = origin            # where it was declared, for messages
         self.overlay_origin = origin    # where its overlay was chosen (a link setting or the link defaults)
         self.distance = 1               # of the routes through the link (a backup link takes a higher one)
+        self.slot = None                # its place in the pools, when the inventory pins it (addressing.py)
 
     @property
     def id(self):
@@ -298,7 +303,7 @@ def load(sites_vars, settings):
         if key in overrides:
             model.problem(fleet, origin, "the link %s--%s is declared twice" % key)
             continue
-        given = dict((k, v) for k, v in entry.items() if k in LINK_DEFAULT_KEYS)
+        given = dict((k, v) for k, v in entry.items() if k in LINK_SETTING_KEYS)
         overrides[key] = (_link_settings(model, origin, given, defaults), origin)
         declared.append(key)
         model.declared.append(((a, b), origin))
@@ -308,6 +313,7 @@ def load(sites_vars, settings):
                     settings_for.get("tunnel_id"), origin)
         link.overlay_origin = settings_for["overlay_origin"]
         link.distance = settings_for["distance"]
+        link.slot = settings_for.get("slot")
         model.links.append(link)
     return model
 
@@ -318,6 +324,13 @@ def _load_pools(model, given):
     model.pools = dict(POOL_DEFAULTS, **_mapping(model, "sitelink_pools", given, POOL_KEYS, "a mapping of pools"))
     base = _int(model, "fleet", "sitelink_pools.tunnel_id_base", model.pools.get("tunnel_id_base"), 0, 65535)
     model.pools["tunnel_id_base"] = POOL_DEFAULTS["tunnel_id_base"] if base is None else base
+    if model.pools["scheme"] not in addressing.SCHEMES:
+        model.problem("fleet", "sitelink_pools.scheme", "must be one of %s, not %s%s (pairs keeps the addresses of a "
+                      "fleet set up before linear)" % (", ".join(addressing.SCHEMES), names.shown(model.pools["scheme"]),
+                                                       names.suggest(model.pools["scheme"], addressing.SCHEMES)))
+        model.pools["scheme"] = POOL_DEFAULTS["scheme"]
+    if model.pools["hub_slots"] is not None:
+        model.pools["hub_slots"] = _int(model, "fleet", "sitelink_pools.hub_slots", model.pools["hub_slots"], 1, 64)
     model.pool_nets = dict((name, _parsed(netaddr.IPNetwork, model.pools.get(name)))
                            for name in ("wireguard", "overlay"))
 
@@ -356,6 +369,8 @@ def _link_settings(model, where, given, base):
         out["distance"] = base["distance"] if distance is None else distance
     if given.get("tunnel_id") is not None:
         out["tunnel_id"] = _int(model, "fleet", where + ".tunnel_id", given["tunnel_id"], 0, 65535)
+    if given.get("slot") is not None:
+        out["slot"] = _int(model, "fleet", where + ".slot", given["slot"], 0, SLOT_MAX)
     return out
 
 
