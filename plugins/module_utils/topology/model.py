@@ -324,10 +324,11 @@ def _load_pools(model, given):
     model.pools = dict(POOL_DEFAULTS, **_mapping(model, "sitelink_pools", given, POOL_KEYS, "a mapping of pools"))
     base = _int(model, "fleet", "sitelink_pools.tunnel_id_base", model.pools.get("tunnel_id_base"), 0, 65535)
     model.pools["tunnel_id_base"] = POOL_DEFAULTS["tunnel_id_base"] if base is None else base
-    if model.pools["scheme"] not in addressing.SCHEMES:
+    scheme = model.pools["scheme"]
+    if scheme not in addressing.SCHEMES:
         model.problem("fleet", "sitelink_pools.scheme", "must be one of %s, not %s%s (pairs keeps the addresses of a "
-                      "fleet set up before linear)" % (", ".join(addressing.SCHEMES), names.shown(model.pools["scheme"]),
-                                                       names.suggest(model.pools["scheme"], addressing.SCHEMES)))
+                      "fleet set up before linear)" % (", ".join(addressing.SCHEMES), names.shown(scheme),
+                                                       names.suggest(scheme, addressing.SCHEMES)))
         model.pools["scheme"] = POOL_DEFAULTS["scheme"]
     if model.pools["hub_slots"] is not None:
         model.pools["hub_slots"] = _int(model, "fleet", "sitelink_pools.hub_slots", model.pools["hub_slots"], 1, 64)

@@ -342,9 +342,10 @@ def _tunnel_ids(model, pools, links):
         highest = max(addressing.link_slot(model, link) for link in automatic)
         fix = "a tunnel_id_base of %d or less" % (top - highest) if highest <= top else \
             "tunnel_id on the links beyond it, since their slots reach %d" % highest
+        base = model.pools["tunnel_id_base"]
         model.problem(FLEET, "sitelink_pools.tunnel_id_base", "EoIP tunnel ids are %d + each link's slot, up to %d "
                       "here; %d links lie beyond %s: this fleet needs %s"
-                      % (model.pools["tunnel_id_base"], model.pools["tunnel_id_base"] + highest, len(beyond), space, fix))
+                      % (base, base + highest, len(beyond), space, fix))
     used = {}
     for link in eoip:
         tid = planner.tunnel_id(model, link)
