@@ -284,8 +284,8 @@ def _slots(model, links):
     for link in links:
         if addressing.needs_own_slot(model, link):
             model.problem(FLEET, link.origin, "link %s joins two spokes: give it a slot of its own (slot: N, a "
-                          "number no other link takes; the spokes' blocks end at slot %d)"
-                          % (link.id, _blocks_end(model)))
+                          "number no other link takes; the sites' blocks take slots 0-%d and grow with the site ids, "
+                          "so take one from the top of the pools)" % (link.id, _blocks_end(model) - 1))
             continue
         number = addressing.link_slot(model, link)
         if any(model.refused(end, "sitelink_site.id") for end in (link.a, link.b)):
@@ -300,7 +300,7 @@ def _slots(model, links):
 
 
 def _blocks_end(model):
-    """The first slot after every site's block (hub_spoke, linear): where links of their own may start."""
+    """The first slot after every site's block (hub_spoke, linear)."""
     return max(s.id or 0 for s in model.sites.values()) * addressing.hub_slots(model)
 
 

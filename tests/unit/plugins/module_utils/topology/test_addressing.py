@@ -104,7 +104,8 @@ def test_a_link_may_pin_its_slot_and_a_link_between_two_spokes_must():
     settings["sitelink_topology"]["links"] = [{"sites": ["s0002", "s0003"]}]
     assert problems(sites, settings) == [
         "fleet: sitelink_topology.links[0]: link s0002--s0003 joins two spokes: give it a slot of its own (slot: N, a "
-        "number no other link takes; the spokes' blocks end at slot 5)"]
+        "number no other link takes; the sites' blocks take slots 0-4 and grow with the site ids, so take one from "
+        "the top of the pools)"]
     settings["sitelink_topology"]["links"] = [{"sites": ["s0002", "s0003"], "slot": 100}]
     got = slots(sites, settings)
     assert got["s0002--s0003"] == 100 and got["hub1--s0002"] == 1
