@@ -78,8 +78,8 @@ def run(args):
 
 
 def show(result):
-    print("%d sites, %d hub(s), %d links, scheme %s" % (result["sites"], result["hubs"], result["links"],
-                                                      result["scheme"]))
+    print("%d sites, %d hub(s), %d links, scheme %s"
+          % (result["sites"], result["hubs"], result["links"], result["scheme"]))
     print("%-8s %8s %12s %12s %14s" % ("scheme", "slots", "wireguard", "overlay", "top tunnel id"))
     for scheme, need in sorted(result["needs"].items()):
         print("%-8s %8d %12s %12s %14d" % (scheme, need["slots"], "/%d" % need["wireguard"], "/%d" % need["overlay"],
