@@ -280,9 +280,11 @@ def load(sites_vars, settings):
     model.aggregates = _texts(model, fleet, "sitelink_topology.aggregates", topology.get("aggregates"),
                               "a prefix (like 10.20.0.0/16)")
     model.aggregate_nets = [_parsed(netaddr.IPNetwork, text) for text in model.aggregates]
-    defaults = _link_settings(model, "sitelink_link_defaults",
-                              _mapping(model, "sitelink_link_defaults", settings.get("sitelink_link_defaults"),
-                                       LINK_DEFAULT_KEYS, "a mapping of link settings"), LINK_DEFAULTS)
+    given_defaults = _mapping(model, "sitelink_link_defaults", settings.get("sitelink_link_defaults"),
+                              LINK_DEFAULT_KEYS, "a mapping of link settings")
+    # only the settings a default may carry (a slot is one link's own: reported above, never inherited)
+    defaults = _link_settings(model, "sitelink_link_defaults", dict(
+        (k, v) for k, v in given_defaults.items() if k in LINK_DEFAULT_KEYS), LINK_DEFAULTS)
     _load_pools(model, settings.get("sitelink_pools"))
     model.psk_secret = settings.get("sitelink_psk_secret")
     if model.psk_secret is not None and not isinstance(model.psk_secret, str):

@@ -223,3 +223,21 @@ def test_the_pairs_scheme_is_the_planners_old_output_for_a_mesh_too():
     m = model.load(sites, copy.deepcopy(settings))
     assert validate.plan_fleet(m) is not None
     assert [plan.slot(m, link, "wireguard") for link in m.links] == [old_slot(m, link, "wireguard") for link in m.links]
+
+
+@pytest.mark.parametrize("value, said", [
+    ("x", "must be a whole number from 0 to 4294967295, not 'x'"),
+    (True, "must be a whole number from 0 to 4294967295"),
+    (-1, "-1 is out of range (0 to 4294967295)")])
+def test_a_slot_that_is_not_a_number_is_refused_where_it_is_written(value, said):
+    sites, settings = hub_and_spokes(3)
+    settings["sitelink_topology"]["links"] = [{"sites": ["hub1", "s0002"], "slot": value}]
+    assert problems(sites, settings) == ["fleet: sitelink_topology.links[0].slot: " + said]
+
+
+def test_a_slot_in_the_link_defaults_is_no_setting():
+    sites, settings = hub_and_spokes(3)
+    settings["sitelink_link_defaults"]["slot"] = 7
+    assert [p for p in problems(sites, settings) if "slot" in p] == [
+        "fleet: sitelink_link_defaults.slot: unknown setting (known: overlay, preshared_key, keepalive, tunnel_id, "
+        "distance)"]
