@@ -17,11 +17,12 @@ from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.info imp
 from ansible_collections.sitelink.tunnels.plugins.module_utils.platforms import routeros as platform
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import plan as planner
 from ansible_collections.sitelink.tunnels.plugins.plugin_utils.context import connection_options
-from ansible_collections.sitelink.tunnels.plugins.plugin_utils import purge
+from ansible_collections.sitelink.tunnels.plugins.plugin_utils import purge, renumber
 from ansible_collections.sitelink.tunnels.plugins.plugin_utils.drivers.base import Driver, finished, new_result, record
 from ansible_collections.sitelink.tunnels.plugins.plugin_utils.inventory import named
 from ansible_collections.sitelink.tunnels.plugins.plugin_utils.routeros_action import (
-    SESSION_WEAKNESSES, SessionFacts, needed_policies, ping_addresses, planned_removals, run_resource)
+    SESSION_WEAKNESSES, SessionFacts, engine_for, needed_policies, paths_to_read, ping_addresses, planned_removals,
+    run_resource)
 
 # resource -> the catalogue resource the engine applies, over the site's one API session, in the adapter's order.
 STEPS = dict((name, catalogue.RESOURCES[name]) for name in platform.ORDER)
@@ -74,6 +75,8 @@ class RouterosDriver(Driver):
                 p for resource, state, config in steps for p in needed_policies(resource, config, state))))
             # the guard's reads stand for the steps' own until the first write (a no-change run reads each path once)
             read = guard_purge(api, steps, router, options, facts, ctx, params)
+            if not params.get("renumber"):
+                guard_renumber(api, steps, router, options, facts, plan, read)
             for resource, state, config in steps:
                 try:
                     done = run_resource(api, resource, router, config, state, options, task.check_mode,
@@ -198,6 +201,24 @@ def peers_as_applied(ctx, plan, keys, results):
     if not all(handshakes.get(planner.peer_public_key(plan, link["peer"], keys)) for link in plan["links"]):
         return None
     return [add_handshake_seconds(p) for p in peers]
+
+
+def guard_renumber(api, steps, router, options, facts, plan, read):
+    """RouterosError before the site's first write when its steps would move the transit addresses or tunnel ids of
+    links the router already has (renumber.py). Reads what the purge guard did not into `read`, which the steps take
+    while nothing was written."""
+    existing, planned = {}, {}
+    for resource, state, config in steps:
+        if resource.name in renumber.RESOURCES:
+            engine = engine_for(resource, router, options, facts.release())
+            if resource.name not in read:
+                read[resource.name] = dict((path, engine.read(api, path))
+                                           for path in paths_to_read(resource, config, state))
+            existing[resource.name], planned[resource.name] = engine.entries(read[resource.name]), config
+    wireguard = plan["wireguard"]["name"]
+    moved = renumber.renumbered(renumber.numbers(existing, wireguard), renumber.numbers(planned, wireguard))
+    if moved:
+        raise RouterosError(renumber.refusal(router, moved))
 
 
 def script(plan, host, owner):
