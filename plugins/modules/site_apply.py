@@ -89,12 +89,13 @@ options:
     default: []
   renumber:
     description:
-      - The renumbering guard (RouterOS sites) - before a site's first write, the transit addresses (on the WireGuard
+      - The renumbering guard - before a RouterOS site's first write, the transit addresses (on the WireGuard
         interface and on each overlay) and EoIP tunnel ids of the links the router already has (its managed peers
         and overlays, by their link id) are compared with the planned ones; when one would change, the site fails
         naming the links with their old and new values and nothing is written on it, in check mode too. A fleet
         deployed with the addressing scheme C(pairs) (the only one before C(linear) became the default) keeps its
-        numbers with C(sitelink_pools.scheme=pairs).
+        numbers with C(sitelink_pools.scheme=pairs). A Linux site's WireGuard step compares the transit addresses
+        of the peers its interface has (O(sitelink.tunnels.linux_wireguard#module:guard_renumbering)) the same way.
       - C(true) lets the run renumber the links (the role's C(sitelink_renumber)); run both ends of every link in
         the same run, or the links are cut until the other end runs.
     type: bool

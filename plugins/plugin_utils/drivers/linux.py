@@ -30,7 +30,8 @@ def _key_pair(desired, plan, keys, settings, host):
 def _wireguard(desired, plan, keys, settings, host):
     args = dict(desired["wireguard"])
     args.update(private_key_path=key_path(plan, settings), implementation=settings["implementation"],
-                purge_peers=bool(keys.get("complete", {}).get(host)), adopt=bool(settings.get("adopt")))
+                purge_peers=bool(keys.get("complete", {}).get(host)), adopt=bool(settings.get("adopt")),
+                guard_renumbering=not settings.get("renumber"))
     if settings["persist"]:
         args["config_path"] = posixpath.join(settings["key_dir"], plan["wireguard"]["name"] + ".conf")
     return args
@@ -70,7 +71,7 @@ class LinuxDriver(Driver):
 
     def apply(self, task, ctx, plan, params):
         keys, host, out = ctx.keys(plan), ctx.host, new_result()
-        settings = dict(params["linux"] or {}, owner=params["owner"])
+        settings = dict(params["linux"] or {}, owner=params["owner"], renumber=params.get("renumber"))
         if "wireguard_interfaces" in params["resources"] and not self.tools(task, host, settings, out):
             return finished(out)
         desired = platform.desired(plan, keys.get("public_keys"), ctx.secret)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 
+from ansible_collections.sitelink.tunnels.plugins.module_utils.common import renumber
 from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros import resources as catalogue
 from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.connection import (
     CONNECTION_OPTIONS, connect, select)
@@ -17,7 +18,7 @@ from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.info imp
 from ansible_collections.sitelink.tunnels.plugins.module_utils.platforms import routeros as platform
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import plan as planner
 from ansible_collections.sitelink.tunnels.plugins.plugin_utils.context import connection_options
-from ansible_collections.sitelink.tunnels.plugins.plugin_utils import purge, renumber
+from ansible_collections.sitelink.tunnels.plugins.plugin_utils import purge
 from ansible_collections.sitelink.tunnels.plugins.plugin_utils.drivers.base import Driver, finished, new_result, record
 from ansible_collections.sitelink.tunnels.plugins.plugin_utils.inventory import named
 from ansible_collections.sitelink.tunnels.plugins.plugin_utils.routeros_action import (

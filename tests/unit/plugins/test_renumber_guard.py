@@ -8,7 +8,7 @@ import pytest
 
 from ansible_collections.sitelink.tunnels.plugins.module_utils.platforms import routeros
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import model, plan
-from ansible_collections.sitelink.tunnels.plugins.plugin_utils import renumber
+from ansible_collections.sitelink.tunnels.plugins.module_utils.common import renumber
 
 from corpus import INVENTORIES, cases, load
 

@@ -13,7 +13,8 @@ carries the link id as comment and the far end's transit address as a host prefi
 router's own transit address is the address on the WireGuard interface whose network holds it. An overlay carries the
 link id as comment, its interface has the overlay transit address, and an EoIP overlay its tunnel id. Entries are
 given as the engine reports them (option names, the comment without the ownership marker), planned ones as the
-RouterOS adapter makes them: both sides are read by the same code."""
+RouterOS adapter makes them: both sides are read by the same code. A Linux site's WireGuard interface (the module
+linux_wireguard) is read the same way, its peers by public key: moved_peers()."""
 
 from __future__ import annotations
 
@@ -38,7 +39,7 @@ def _transit_address(own_addresses, allowed):
     found = []
     for address in own_addresses:
         network = _network(address)
-        if network is not None and any(h.version == network.version and h.subnet_of(network) for h in hosts):
+        if network is not None and any(h.version == network.version and h.network_address in network for h in hosts):
             found.append(address)
     return ", ".join(sorted(found)) or None
 
@@ -69,7 +70,7 @@ def numbers(entries, wireguard_interface):
 
 def renumbered(existing, planned):
     """[(link id, [(what, old, new)])] of the links in both `existing` and `planned` (numbers()) whose numbers differ;
-    a link the router lacks, one the plan drops, or an overlay whose kind changes (a new interface) is no renumbering."""
+    a link the router lacks, one the plan drops, or an overlay whose kind changes (a new interface) is none."""
     out = []
     for link in sorted(set(existing) & set(planned)):
         moved = [(what, old, planned[link][what]) for what, old in sorted(existing[link].items())
@@ -77,6 +78,18 @@ def renumbered(existing, planned):
         if moved:
             out.append((link, moved))
     return out
+
+
+def moved_peers(interface, current_peers, addresses, wanted_peers, wanted_addresses):
+    """renumbered() of a Linux WireGuard interface: peers {public key: {"allowed_ips": [...], "comment": link id}} as
+    it runs and as wanted, its addresses as it has them and as wanted; a link is named by the wanted peer's comment."""
+    def entries(peers, own):
+        return {"wireguard_peers": [{"comment": key, "allowed_address": peer["allowed_ips"]}
+                                    for key, peer in peers.items()],
+                "addresses": [{"address": address, "interface": interface} for address in own]}
+    moved = renumbered(numbers(entries(current_peers, addresses), interface),
+                       numbers(entries(wanted_peers, wanted_addresses), interface))
+    return [(wanted_peers[key].get("comment") or key, changes) for key, changes in moved]
 
 
 def refusal(router, moved):
