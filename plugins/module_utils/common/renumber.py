@@ -89,7 +89,7 @@ def moved_peers(interface, current_peers, addresses, wanted_peers, wanted_addres
                 "addresses": [{"address": address, "interface": interface} for address in own]}
     moved = renumbered(numbers(entries(current_peers, addresses), interface),
                        numbers(entries(wanted_peers, wanted_addresses), interface))
-    return [(wanted_peers[key].get("comment") or key, changes) for key, changes in moved]
+    return sorted((wanted_peers[key].get("comment") or key, changes) for key, changes in moved)
 
 
 def refusal(router, moved):
