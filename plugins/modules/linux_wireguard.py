@@ -96,7 +96,7 @@ options:
       - Fail, before anything is changed (check mode too), when a peer the interface already has (the same public
         key) would get another transit address - the interface's address whose network holds the peer's host
         prefix in its allowed addresses - naming each link (the peer's O(peers[].comment)) with its old and new
-        address. The site_tunnel role turns it on unless C(sitelink_renumber) is set: a fleet deployed with the old
+        address. The site_tunnel role turns it on unless C(sitelink_renumber) is set; a fleet deployed with the old
         addressing scheme C(pairs) keeps its addresses with C(sitelink_pools.scheme=pairs).
     type: bool
     default: false
