@@ -24,6 +24,8 @@ import ipaddress
 OVERLAY_RESOURCES = ("gre_tunnels", "eoip_tunnels", "gre6_tunnels", "eoipv6_tunnels")
 # every resource whose entries hold a link's numbers
 RESOURCES = ("wireguard_peers", "addresses") + OVERLAY_RESOURCES
+# links the refusal gives with their old and new values; the others by their id only (a renumbered hub has them all)
+DETAILED = 10
 
 
 def _network(text):
@@ -33,14 +35,25 @@ def _network(text):
         return None
 
 
-def _transit_address(own_addresses, allowed):
-    """The router's addresses (on the WireGuard interface) whose network holds one of the peer's host prefixes."""
-    hosts = [n for n in map(_network, allowed) if n is not None and n.num_addresses == 1]
-    found = []
+def _by_network(own_addresses):
+    """{network: [the router's addresses in it]} of the addresses on the WireGuard interface, parsed once."""
+    out = {}
     for address in own_addresses:
         network = _network(address)
-        if network is not None and any(h.version == network.version and h.network_address in network for h in hosts):
-            found.append(address)
+        if network is not None:
+            out.setdefault(network, []).append(address)
+    return out
+
+
+def _transit_address(by_network, allowed):
+    """The router's addresses (on the WireGuard interface, by_network) whose network holds one of the peer's host
+    prefixes: looked up at each prefix length the interface has (a /31 or /127 per link), not address by address."""
+    lengths = set(network.prefixlen for network in by_network)
+    found = set()
+    for host in (n for n in map(_network, allowed) if n is not None and n.num_addresses == 1):
+        for length in lengths:
+            if length <= host.prefixlen:
+                found.update(by_network.get(host.supernet(new_prefix=length), ()))
     return ", ".join(sorted(found)) or None
 
 
@@ -51,9 +64,9 @@ def numbers(entries, wireguard_interface):
     on_interface = {}
     for address in entries.get("addresses") or ():
         on_interface.setdefault(address.get("interface"), []).append(address.get("address") or "")
-    out = {}
+    out, own_networks = {}, _by_network(on_interface.get(wireguard_interface, ()))
     for peer in entries.get("wireguard_peers") or ():
-        own = _transit_address(on_interface.get(wireguard_interface, ()), peer.get("allowed_address") or ())
+        own = _transit_address(own_networks, peer.get("allowed_address") or ())
         if peer.get("comment") and own:
             out.setdefault(peer["comment"], {})["address on %s" % wireguard_interface] = own
     for resource_name in OVERLAY_RESOURCES:
@@ -95,7 +108,9 @@ def moved_peers(interface, current_peers, addresses, wanted_peers, wanted_addres
 def refusal(router, moved):
     """The message of a refused run: the router, each link with its old and new numbers, and the two ways out."""
     links = "; ".join("%s (%s)" % (link, ", ".join("%s %s -> %s" % change for change in changes))
-                      for link, changes in moved)
+                      for link, changes in moved[:DETAILED])
+    if len(moved) > DETAILED:
+        links += "; and %d more: %s" % (len(moved) - DETAILED, ", ".join(link for link, _changes in moved[DETAILED:]))
     return ("%s: this run would renumber %d existing link(s): %s. The default addressing scheme is now linear and "
             "these links were numbered otherwise (by the old default, pairs, or other pools or slots), so nothing was "
             "written on %s. To keep their addresses and tunnel ids, set sitelink_pools.scheme: pairs. To renumber on "

@@ -123,3 +123,11 @@ def test_the_refusal_names_the_router_each_link_old_and_new_and_both_ways_out():
     assert "nothing was written on hub" in message
     assert "sitelink_pools.scheme: pairs" in message and "sitelink_renumber: true" in message
     assert "--limit" in message
+
+
+def test_a_refusal_of_many_links_details_ten_and_names_the_rest():
+    moved = [("hub--s%02d" % i, [("address on wg0", "10.255.0.%d/31" % (2 * i), "10.255.0.%d/31" % (2 * i + 2))])
+             for i in range(12)]
+    message = renumber.refusal("hub", moved)
+    assert "would renumber 12 existing link(s): hub--s00 (address on wg0 10.255.0.0/31 -> 10.255.0.2/31);" in message
+    assert "hub--s09 (address on wg0" in message and "; and 2 more: hub--s10, hub--s11." in message
