@@ -115,6 +115,7 @@ demo: venv
 bench: venv
 	$(BIN)/python benchmarks/versus_api_modify.py --sites 50 100 200 --forks 10
 	$(BIN)/python benchmarks/render_only.py --sites 200 1000 --aggregate
+	$(BIN)/python benchmarks/render_fleet.py --sites 1000 --scripts --json build/bench/render_fleet.json
 	$(BIN)/python benchmarks/host_task_cost.py --hosts 50 --forks 10
 	$(BIN)/python benchmarks/linux_sites.py --sites 6 --topology mesh
 	$(BIN)/python benchmarks/dataplane.py --seconds 5 --pings 1000

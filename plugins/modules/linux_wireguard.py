@@ -100,6 +100,15 @@ options:
         O(peers); a peer the file has no note for is removed either way.
     type: list
     elements: str
+  guard_renumbering:
+    description:
+      - Fail, before anything is changed (check mode too), when a peer the interface already has (the same public
+        key) would get another transit address - the interface's address whose network holds the peer's host
+        prefix in its allowed addresses - naming each link (the peer's O(peers[].comment)) with its old and new
+        address. The site_tunnel role turns it on unless C(sitelink_renumber) is set; a fleet deployed with the old
+        addressing scheme C(pairs) keeps its addresses with C(sitelink_pools.scheme=pairs).
+    type: bool
+    default: false
   config_path:
     description:
       - Also keep a C(wg-quick) file here (mode C(0600), C(Table = off) so routes stay with
@@ -183,7 +192,7 @@ from subprocess import DEVNULL, Popen
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.sitelink.tunnels.plugins.module_utils.common import names
+from ansible_collections.sitelink.tunnels.plugins.module_utils.common import names, renumber
 from ansible_collections.sitelink.tunnels.plugins.module_utils.linux import engine, files, render
 from ansible_collections.sitelink.tunnels.plugins.module_utils.linux.engine import LinuxError, SecretFile, Step
 from ansible_collections.sitelink.tunnels.plugins.module_utils.wireguard import keys
@@ -460,6 +469,13 @@ def refuse_unsafe_text(p):
                              "written on a line of the wg-quick file)" % (index, names.shown(peer["comment"])))
 
 
+def refuse_renumbering(name, peers, addresses, wanted, want_addresses):
+    """Fail, before anything is changed, when a peer of the interface would get another transit address."""
+    moved = renumber.moved_peers(name, peers, addresses, wanted, want_addresses)
+    if moved:
+        raise LinuxError(renumber.refusal(name, moved))
+
+
 def converge(p, runner, start_userspace):
     refuse_unsafe_text(p)
     name = p["name"]
@@ -507,6 +523,8 @@ def converge(p, runner, start_userspace):
         steps.append(Step(["wg", "set", name] + settings, label=name))
     want_addresses = sorted("%s/%d" % (i.ip, i.network.prefixlen)
                             for i in (ipaddress.ip_interface(a) for a in p["addresses"]))
+    if p.get("guard_renumbering") and exists:
+        refuse_renumbering(name, current["peers"], addresses, wanted, want_addresses)
     gone, new = engine.set_changes(addresses, want_addresses)
     steps += [Step(["ip", "addr", "del", a, "dev", name], label=name) for a in gone]
     steps += [Step(["ip", "addr", "add", a, "dev", name], label=name) for a in new]
@@ -542,6 +560,7 @@ def main():
             implementation=dict(type="str", choices=["auto", "kernel", "userspace"], default="auto"),
             purge_peers=dict(type="bool", default=True),
             removable=dict(type="list", elements="str"),
+            guard_renumbering=dict(type="bool", default=False),
             config_path=dict(type="path"),
             adopt=dict(type="bool", default=False),
         ),

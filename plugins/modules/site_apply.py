@@ -41,7 +41,7 @@ description:
     C(sitelink_routeros) at C(ansible_host) (TLS on unless it says C(tls=false); not when the task gives
     O(hostname)), O(owner) from C(sitelink_owner), O(linux) from the C(sitelink_linux_*) variables - so the
     role's tasks pass no templated argument (each would be compiled again for every host); O(purge) and
-    O(purge_sites) from C(sitelink_purge) and C(sitelink_purge_sites).
+    O(purge_sites) from C(sitelink_purge) and C(sitelink_purge_sites), O(renumber) from C(sitelink_renumber).
 author:
   - Sitelink Tunnels maintainers (@sitelink-tunnels)
 extends_documentation_fragment:
@@ -93,6 +93,19 @@ options:
     type: list
     elements: str
     default: []
+  renumber:
+    description:
+      - The renumbering guard - before a RouterOS site's first write, the transit addresses (on the WireGuard
+        interface and on each overlay) and EoIP tunnel ids of the links the router already has (its managed peers
+        and overlays, by their link id) are compared with the planned ones; when one would change, the site fails
+        naming the links with their old and new values and nothing is written on it, in check mode too. A fleet
+        deployed with the addressing scheme C(pairs) (the only one before C(linear) became the default) keeps its
+        numbers with C(sitelink_pools.scheme=pairs). A Linux site's WireGuard step compares the transit addresses
+        of the peers its interface has (O(sitelink.tunnels.linux_wireguard#module:guard_renumbering)) the same way.
+      - C(true) lets the run renumber the links (the role's C(sitelink_renumber)); run both ends of every link in
+        the same run, or the links are cut until the other end runs.
+    type: bool
+    default: false
   linux:
     description: Settings of Linux sites (the role passes its C(sitelink_linux_*) variables).
     type: dict

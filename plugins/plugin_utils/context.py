@@ -56,6 +56,7 @@ ROLE_OPTIONS = {
     "strict": "sitelink_verify_strict",
     "purge": "sitelink_purge",                   # site_apply: the purge guard's permissions
     "purge_sites": "sitelink_purge_sites",
+    "renumber": "sitelink_renumber",             # site_apply: the renumbering guard's permission
 }
 ROLE_LINUX_SETTINGS = {
     "key_dir": "sitelink_linux_key_dir",

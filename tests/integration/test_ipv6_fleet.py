@@ -30,7 +30,10 @@ def inventory(path, lab, ca_path, overlays=None):
         topology["links"] = [{"sites": ["hub", name], "overlay": kind} for name, kind in sorted(overlays.items())]
     fleet = {"sitelink_topology": topology,
              "sitelink_link_defaults": {"overlay": "none", "preshared_key": True, "keepalive": 25},
-             "sitelink_pools": {"wireguard": "fd00:255::/64", "overlay": "fd00:254::/64", "overlay_prefix_length": 127},
+             # the pairs scheme (a fleet set up before linear keeps its addresses so): the addresses and tunnel ids
+             # below are the ones it always gave
+             "sitelink_pools": {"wireguard": "fd00:255::/64", "overlay": "fd00:254::/64", "overlay_prefix_length": 127,
+                                "scheme": "pairs"},
              "sitelink_psk_secret": "lab-secret-not-for-production"}
     path.write_text(yaml.safe_dump({"all": {"vars": fleet, "hosts": hosts}}))
     return str(path)

@@ -234,3 +234,30 @@ def test_ipv6_transit_and_lans(tmp_path):
         assert again.rc == 0 and all(r["changed"] == 0 for r in again.recap.values()), again.recap
     finally:
         lab.down()
+
+
+def transit_addresses(linux, name):
+    """The site's IPv4 addresses on its WireGuard interface (wireguard-go's TUN device also has a link-local one)."""
+    return sorted(a for a in linux.ssh(name, "ip -br -4 addr show dev wg-sitelink").stdout.split()[2:])
+
+
+def test_a_linux_hub_on_the_old_scheme_is_not_renumbered_unless_asked(linux, tmp_path):
+    """A hub and spokes deployed on scheme: pairs, run on the default (linear): every site's WireGuard step stops
+    before changing its interface, naming its links (issue 19 item 1); sitelink_renumber: true moves them, links up."""
+    hub = {"sitelink_topology": {"type": "hub_spoke", "hubs": ["alpha"]}, "sitelink_verify": False}
+    first = play(tmp_path, "-e", json.dumps(dict(hub, sitelink_pools={"scheme": "pairs"})))
+    assert first.rc == 0, first
+    before = transit_addresses(linux, "alpha")
+    assert before == ["10.255.0.0/31", "10.255.0.2/31"], before
+    for flags in (("--check",), ()):
+        refused = play(tmp_path, "-e", json.dumps(hub), *flags)
+        assert refused.rc != 0, refused
+        out = " ".join(refused.out.split())
+        assert "alpha: linux_wireguard: wg-sitelink: this run would renumber 2 existing link(s): alpha--bravo " \
+               "(address on wg-sitelink 10.255.0.0/31 -> 10.255.0.2/31); alpha--charlie (address on wg-sitelink " \
+               "10.255.0.2/31 -> 10.255.0.4/31)" in out, out[-3000:]
+        assert "bravo: linux_wireguard: wg-sitelink: this run would renumber 1 existing link(s)" in out
+        assert transit_addresses(linux, "alpha") == before
+    renumbered = play(tmp_path, "-e", json.dumps(dict(hub, sitelink_verify=True, sitelink_renumber=True)))
+    assert renumbered.rc == 0 and "4 link ends up, 0 down, 0 pending" in renumbered.out, renumbered
+    assert transit_addresses(linux, "alpha") == ["10.255.0.2/31", "10.255.0.4/31"]

@@ -95,7 +95,7 @@ def test_limit_gives_a_new_site_its_peers_and_leaves_others_untouched(fleet, tmp
     peers = lab.call(lambda: [p.values for p in branch_b.tables["/interface/wireguard/peers"]])
     hub_key = lab.call(lambda: lab.router("hub").tables["/interface/wireguard"][0].values["public-key"])
     assert [(p["public-key"], p["endpoint-address"]) for p in peers] == [(hub_key, "198.51.100.1")]
-    assert re.search(r"branch-b +hub +gre +10\.254\.0\.2 +never +0/1 +down", limited.out)  # hub has not met it
+    assert re.search(r"branch-b +hub +gre +10\.254\.0\.4 +never +0/1 +down", limited.out)  # hub has not met it
     full = play(GOOD, connections)
     assert full.returncode == 0 and "4 link ends up" in full.out
 
@@ -110,7 +110,7 @@ def test_render_only_contacts_no_router(tmp_path):
     expected = ["%s.%s" % (n, ext) for n in WAN for ext in ("plan.json", "plan.yml", "rsc")]
     assert sorted(os.listdir(out)) == sorted(expected)
     script = (out / "branch-a.rsc").read_text()
-    assert "/interface eoip add" in script and "tunnel-id=100" in script
+    assert "/interface eoip add" in script and "tunnel-id=101" in script
     # only routers know the keys: the file refers to variables (set at its top, or by the 0600 file when asked)
     assert "public-key=$sitelinkKeyHub" in script and "preshared-key=$sitelinkPskHub" in script
     assert ':global sitelinkKeyHub ""' in script
@@ -146,7 +146,7 @@ def test_a_jump_into_a_dropping_chain_is_an_anchor_the_next_run_goes_before_it(f
                                                "comment": "operator: checks", "place-before": "*1"})
     lab.call(block)
     branch_a = lab.router("branch-a")
-    why = lab.call(lambda: branch_a.fabric.why(branch_a, "10.254.0.0"))
+    why = lab.call(lambda: branch_a.fabric.why(branch_a, "10.254.0.2"))
     assert "hub: the input chain drops udp 198.51.100.11 -> 198.51.100.1:13231" in why
     fixed = play(GOOD, connections)
     assert fixed.returncode == 0 and "4 link ends up, 0 down" in fixed.out, fixed.out[-3000:]

@@ -84,6 +84,8 @@ class Comparer(object):
         if state == "overridden" or (state == "deleted" and not config):
             removals = self.removals(rows_by_path, matched)
             ops = removals + ops if self.resource.removes_first else ops + removals
+        if self.resource.hands_over:
+            ops = self.in_handover_order(ops)
         if problems:
             raise problem_report(self.router, self.resource.name, problems)
         return ops
@@ -116,6 +118,34 @@ class Comparer(object):
         if not (args or unset):
             return [], []
         return [Op("set", path, label, row[".id"], args=args, unset=unset, entry=entry, before=row)], []
+
+    def in_handover_order(self, ops):
+        """`ops` with every add or set that takes a prefix of `hands_over` that a set of the same path gives up after
+        that set, otherwise in their order; a cycle (two entries swapping prefixes) stays as it is."""
+        field = self.resource.by_option[self.resource.hands_over]
+
+        def prefixes(values):
+            return set(canon(field.kind, (values or {}).get(field.api)) or ())
+
+        takes, gives, held = {}, {}, {}
+        for op in ops:
+            new = prefixes(op.args) if field.api in op.args else None
+            old = prefixes(op.before) if op.verb == "set" else set()
+            takes[id(op)] = set((op.path, p) for p in (new or set()) - old)
+            gives[id(op)] = set((op.path, p) for p in old - new) if new is not None else set()
+            for given in gives[id(op)]:
+                held[given] = held.get(given, 0) + 1
+        pending, out = list(ops), []
+        while pending:
+            ready = next((op for op in pending if not any(held.get(p) for p in takes[id(op)])
+                          and (op.follows is None or op.follows not in pending)), None)
+            if ready is None:
+                return out + pending
+            for given in gives[id(ready)]:
+                held[given] -= 1
+            out.append(ready)
+            pending.remove(ready)
+        return out
 
     def removals(self, rows_by_path, matched):
         """Removes of our rows that no entry of `config` matched (overridden, or deleted without config)."""

@@ -135,6 +135,7 @@ class Resource:
     status: tuple = ()              # live read-only fields (a handshake's age): returned, never in a diff
     config_only: tuple = (COMMENT,)  # options of `config` that are no API field
     removes_first: bool = False     # overridden removes our stale entries before it adds (see WIREGUARD_PEERS)
+    hands_over: str = None          # a prefix-list option no two entries of a path share: a prefix changes hands in order
     release: tuple = None           # set on a resource cut to one RouterOS release
     by_option: dict = attribute(init=False, repr=False)
     by_api: dict = attribute(init=False, repr=False)
@@ -362,8 +363,10 @@ WIREGUARD_PEERS = Resource(
     status=("last-handshake",),
     # a peer whose key changed is a new entry with the old one's allowed addresses: the old one goes first, as a
     # router may refuse one prefix on two peers of an interface (lab/FIDELITY.md, peer overlap) and WireGuard
-    # routes a prefix to one peer only
+    # routes a prefix to one peer only; for the same reason a peer that takes a prefix another peer gives up (a
+    # renumbered hub's peers shift along the pool) is set after that one
     removes_first=True,
+    hands_over="allowed_address",
 )
 
 # What differs between the IPv4 and the IPv6 menus' addresses: (how the docs say it, the "any address" default)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from ansible_collections.sitelink.tunnels.plugins.module_utils import platforms
 from ansible_collections.sitelink.tunnels.plugins.module_utils.common import names
+from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import addressing
 
 try:
     import netaddr
@@ -24,18 +25,22 @@ SITE_KEYS = ("id", "platform", "lans", "endpoint", "listen_port", "underlay_gate
              "public_key", "interface", "state")
 # sitelink_site.state: absent takes the site out (its tunnels go at both ends, then the host can leave the inventory)
 SITE_STATES = ("present", "absent")
-LINK_KEYS = ("sites", "overlay", "preshared_key", "keepalive", "tunnel_id", "distance")
-LINK_DEFAULT_KEYS = tuple(k for k in LINK_KEYS if k != "sites")
+LINK_KEYS = ("sites", "overlay", "preshared_key", "keepalive", "tunnel_id", "distance", "slot")
+LINK_SETTING_KEYS = tuple(k for k in LINK_KEYS if k != "sites")
+LINK_DEFAULT_KEYS = tuple(k for k in LINK_SETTING_KEYS if k != "slot")     # a slot is one link's own
 TOPOLOGY_KEYS = ("type", "hubs", "links", "aggregates")
-POOL_KEYS = ("wireguard", "overlay", "overlay_prefix_length", "tunnel_id_base", "wireguard_second", "overlay_second")
+POOL_KEYS = ("wireguard", "overlay", "overlay_prefix_length", "tunnel_id_base", "scheme", "hub_slots",
+             "wireguard_second", "overlay_second")
 # dual stack: the optional pools of the other address family, {primary pool: its second-family pool}.  Each link then
 # carries transit addresses of both families, and each LAN is routed to the peer's address of the LAN's family
 # (RouterOS's /ip/route takes only IPv4 gateways, /ipv6/route only IPv6); the primary pools keep their role (the
 # overlays ride on the primary WireGuard transit, verification pings the primary next hop)
 SECOND_POOLS = {"wireguard": "wireguard_second", "overlay": "overlay_second"}
 LINK_DEFAULTS = {"overlay": "none", "preshared_key": True, "keepalive": 25, "distance": 1}
+# hub_slots: None = one per hub (addressing.hub_slots)
 POOL_DEFAULTS = {"wireguard": "10.255.0.0/24", "overlay": "10.254.0.0/24", "overlay_prefix_length": 31,
-                 "tunnel_id_base": 100}
+                 "tunnel_id_base": 100, "scheme": addressing.DEFAULT_SCHEME, "hub_slots": None}
+SLOT_MAX = 2 ** 32 - 1          # beyond any pool validation lets through; the pool's size is checked there
 DEFAULT_INTERFACE = "wg-sitelink"
 DEFAULT_PORT = 13231
 
@@ -86,6 +91,7 @@ class Link(object):
         self.origin = origin            # where it was declared, for messages
         self.overlay_origin = origin    # where its overlay was chosen (a link setting or the link defaults)
         self.distance = 1               # of the routes through the link (a backup link takes a higher one)
+        self.slot = None                # its place in the pools, when the inventory pins it (addressing.py)
 
     @property
     def id(self):
@@ -290,9 +296,11 @@ def load(sites_vars, settings):
     model.aggregates = _texts(model, fleet, "sitelink_topology.aggregates", topology.get("aggregates"),
                               "a prefix (like 10.20.0.0/16)")
     model.aggregate_nets = [_parsed(netaddr.IPNetwork, text) for text in model.aggregates]
-    defaults = _link_settings(model, "sitelink_link_defaults",
-                              _mapping(model, "sitelink_link_defaults", settings.get("sitelink_link_defaults"),
-                                       LINK_DEFAULT_KEYS, "a mapping of link settings"), LINK_DEFAULTS)
+    given_defaults = _mapping(model, "sitelink_link_defaults", settings.get("sitelink_link_defaults"),
+                              LINK_DEFAULT_KEYS, "a mapping of link settings")
+    # only the settings a default may carry (a slot is one link's own: reported above, never inherited)
+    defaults = _link_settings(model, "sitelink_link_defaults", dict(
+        (k, v) for k, v in given_defaults.items() if k in LINK_DEFAULT_KEYS), LINK_DEFAULTS)
     _load_pools(model, settings.get("sitelink_pools"))
     model.psk_secret = settings.get("sitelink_psk_secret")
     if model.psk_secret is not None and not isinstance(model.psk_secret, str):
@@ -313,7 +321,7 @@ def load(sites_vars, settings):
         if key in overrides:
             model.problem(fleet, origin, "the link %s--%s is declared twice" % key)
             continue
-        given = dict((k, v) for k, v in entry.items() if k in LINK_DEFAULT_KEYS)
+        given = dict((k, v) for k, v in entry.items() if k in LINK_SETTING_KEYS)
         overrides[key] = (_link_settings(model, origin, given, defaults), origin)
         declared.append(key)
         model.declared.append(((a, b), origin))
@@ -323,6 +331,7 @@ def load(sites_vars, settings):
                     settings_for.get("tunnel_id"), origin)
         link.overlay_origin = settings_for["overlay_origin"]
         link.distance = settings_for["distance"]
+        link.slot = settings_for.get("slot")
         model.links.append(link)
     return model
 
@@ -333,6 +342,14 @@ def _load_pools(model, given):
     model.pools = dict(POOL_DEFAULTS, **_mapping(model, "sitelink_pools", given, POOL_KEYS, "a mapping of pools"))
     base = _int(model, "fleet", "sitelink_pools.tunnel_id_base", model.pools.get("tunnel_id_base"), 0, 65535)
     model.pools["tunnel_id_base"] = POOL_DEFAULTS["tunnel_id_base"] if base is None else base
+    scheme = model.pools["scheme"]
+    if scheme not in addressing.SCHEMES:
+        model.problem("fleet", "sitelink_pools.scheme", "must be one of %s, not %s%s (pairs keeps the addresses of a "
+                      "fleet set up before linear)" % (", ".join(addressing.SCHEMES), names.shown(scheme),
+                                                       names.suggest(scheme, addressing.SCHEMES)))
+        model.pools["scheme"] = POOL_DEFAULTS["scheme"]
+    if model.pools["hub_slots"] is not None:
+        model.pools["hub_slots"] = _int(model, "fleet", "sitelink_pools.hub_slots", model.pools["hub_slots"], 1, 64)
     model.pool_nets = dict((name, _parsed(netaddr.IPNetwork, model.pools.get(name)))
                            for name in ("wireguard", "overlay"))
     model.pool_nets.update((name, _parsed(netaddr.IPNetwork, model.pools[name]))
@@ -373,6 +390,8 @@ def _link_settings(model, where, given, base):
         out["distance"] = base["distance"] if distance is None else distance
     if given.get("tunnel_id") is not None:
         out["tunnel_id"] = _int(model, "fleet", where + ".tunnel_id", given["tunnel_id"], 0, 65535)
+    if given.get("slot") is not None:
+        out["slot"] = _int(model, "fleet", where + ".slot", given["slot"], 0, SLOT_MAX)
     return out
 
 

@@ -3,9 +3,11 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Deterministic addressing and each site's desired objects, platform-neutral.
 
-A link's slot in every pool is the triangular index of its two site ids, so a
-new site only ever takes new slots: existing links keep their addresses and
-tunnel ids.  Keys enter only by reference (the peer site's name); preshared
+A link's slot (addressing.py: by default linear in the links, or the
+triangular index of its two site ids with `sitelink_pools.scheme: pairs`)
+places it in every pool and in the EoIP tunnel id space; it follows from the
+inventory alone, so adding or removing a site never moves another link's
+addresses or tunnel id.  Keys enter only by reference (the peer site's name); preshared
 keys only as "this link has one" (peer_public_key and peer_preshared_key
 resolve both for every platform's desired state).  Where platforms differ,
 the planner asks the site's capabilities (platforms/), never its platform.
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 # the module, not its names: model imports the platforms, which import this module
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import model as inventory
+from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import addressing
 from ansible_collections.sitelink.tunnels.plugins.module_utils.wireguard import keys
 
 try:
@@ -48,14 +51,9 @@ def width(net):
     return 32 if net.version == 4 else 128
 
 
-def pair_index(id_a, id_b):
-    """0 for ids (1, 2), 1 for (1, 3), 2 for (2, 3), 3 for (1, 4) ... independent of other sites."""
-    low, high = sorted((id_a, id_b))
-    return (high - 1) * (high - 2) // 2 + (low - 1)
-
-
 def link_index(model, link):
-    return pair_index(model.sites[link.a].id, model.sites[link.b].id)
+    """The link's slot (addressing.py): its offset in every pool, in slots, and in the EoIP ids above the base."""
+    return addressing.link_slot(model, link)
 
 
 def slot(model, link, pool_name):

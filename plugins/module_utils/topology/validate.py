@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 from ansible_collections.sitelink.tunnels.plugins.module_utils.common import names
+from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import addressing
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import plan as planner
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology.model import SECOND_POOLS
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology.plan import width
@@ -276,7 +277,6 @@ def _second_pools(model, lans, pools):
 
 
 def _links(model, pools):
-    tunnel_ids = {}
     psk_needed = False
     usable = [l for l in model.links if model.sites[l.a].id is not None and model.sites[l.b].id is not None]
     for link in usable:
@@ -293,31 +293,99 @@ def _links(model, pools):
                               % (peer.name, peer.endpoint))
         if link.overlay != "none":
             _overlay_ends(model, link)
-        for name, net in pools.items():
-            if name in OVERLAY_POOLS and link.overlay == "none":
-                continue
-            offset, size, _length = planner.slot(model, link, name)
-            needed = offset + size
-            if needed > net.size:
-                model.problem(FLEET, "sitelink_pools.%s" % name, "pool too small: %s has %d addresses, link %s "
-                              "(site ids %d and %d) needs %d" % (net, net.size, link.id, a.id, b.id, needed))
         _families(model, link, pools)
-        if link.overlay == "eoip":
-            tid = planner.tunnel_id(model, link)
-            # EoIPv6 keeps the id in 12 bits of its EtherIP header (lab/FIDELITY.md)
-            top = 4095 if "wireguard" in pools and pools["wireguard"].version == 6 else 65535
-            if not 0 <= tid <= top:
-                # the variable the id came from: the link's own tunnel_id, else the pool's base
-                where = link.origin + ".tunnel_id" if link.tunnel_id is not None else "sitelink_pools.tunnel_id_base"
-                model.problem(FLEET, where, "link %s: EoIP tunnel id %d is out of range (0-%d%s)"
-                              % (link.id, tid, top, " for EoIPv6 over the IPv6 WireGuard pool" if top < 65535 else ""))
-            elif tid in tunnel_ids:
-                model.problem(FLEET, link.origin, "link %s: EoIP tunnel id %d is also used by %s"
-                              % (link.id, tid, tunnel_ids[tid]))
-            tunnel_ids[tid] = link.id
+    slotted = _slots(model, usable)
+    _pool_sizes(model, pools, slotted)
+    _tunnel_ids(model, pools, slotted)
     if psk_needed and not model.psk_secret and not model.refused(FLEET, "sitelink_psk_secret"):
         model.problem(FLEET, "sitelink_psk_secret", "links use preshared keys but no secret is set (keep it "
                       "in a vault); or set preshared_key: false")
+
+
+def _slots(model, links):
+    """The links that have a slot, each once in a slot: a hub_spoke link between two spokes needs its own, and two
+    links in one slot would share their addresses (one problem per link, on the later one)."""
+    taken, slotted = {}, []
+    hubs = len(model.hubs) if model.topology == "hub_spoke" and model.pools.get("scheme") == "linear" else 0
+    if addressing.hub_slots(model) < hubs:
+        model.problem(FLEET, "sitelink_pools.hub_slots", "%d slots per site cannot hold a spoke's links to %d hubs"
+                      % (addressing.hub_slots(model), hubs))
+        return slotted
+    for link in links:
+        if addressing.needs_own_slot(model, link):
+            model.problem(FLEET, link.origin, "link %s joins two spokes: give it a slot of its own (slot: N, a "
+                          "number no other link takes; the sites' blocks take slots 0-%d and grow with the site ids, "
+                          "so take one from the top of the pools)" % (link.id, _blocks_end(model) - 1))
+            continue
+        number = addressing.link_slot(model, link)
+        if any(model.refused(end, "sitelink_site.id") for end in (link.a, link.b)):
+            continue                    # a duplicate id gives its links the same slots: reported once, there
+        if number in taken:
+            where = link.origin + ".slot" if link.slot is not None else link.origin
+            model.problem(FLEET, where, "link %s: slot %d is also the slot of %s" % (link.id, number, taken[number]))
+            continue
+        taken[number] = link.id
+        slotted.append(link)
+    return slotted
+
+
+def _blocks_end(model):
+    """The first slot after every site's block (hub_spoke, linear)."""
+    return max(s.id or 0 for s in model.sites.values()) * addressing.hub_slots(model)
+
+
+def _needed_prefix(pool, addresses):
+    """The longest prefix length of `pool`'s family that holds `addresses` addresses."""
+    return width(pool) - (addresses - 1).bit_length()
+
+
+def _pool_sizes(model, pools, links):
+    """One problem per pool too small for the fleet, with the prefix length it needs (a link's slot takes `size`
+    addresses from pool start + slot * size)."""
+    for name, net in sorted(pools.items()):
+        carried = [link for link in links if name not in OVERLAY_POOLS or link.overlay != "none"]
+        if not carried:
+            continue
+        _offset, size, _length = planner.slot(model, carried[0], name)
+        needed = max(planner.slot(model, link, name)[0] for link in carried) + size
+        if needed > net.size:
+            model.problem(FLEET, "sitelink_pools.%s" % name, "%s holds %d links; this fleet needs room for %d (a /%d "
+                          "or larger)%s" % (net, net.size // size, needed // size, _needed_prefix(net, needed),
+                                            _scheme_hint(model)))
+
+
+def _scheme_hint(model):
+    return "; the pairs scheme takes a slot for every pair of site ids (scheme: linear grows with the links)" \
+        if model.pools.get("scheme") == "pairs" else ""
+
+
+def _tunnel_ids(model, pools, links):
+    """EoIP tunnel ids: the automatic ones (tunnel_id_base + slot) in range, with one problem for the fleet that
+    says the base they need; a link's own id in range; each id on one link."""
+    # EoIPv6 keeps the id in 12 bits of its EtherIP header (lab/FIDELITY.md)
+    top = 4095 if "wireguard" in pools and pools["wireguard"].version == 6 else 65535
+    space = "0-%d%s" % (top, " for EoIPv6 over the IPv6 WireGuard pool" if top < 65535 else "")
+    eoip = [link for link in links if link.overlay == "eoip"]
+    automatic = [link for link in eoip if link.tunnel_id is None]
+    beyond = [link for link in automatic if planner.tunnel_id(model, link) > top]
+    if beyond:
+        highest = max(addressing.link_slot(model, link) for link in automatic)
+        fix = "a tunnel_id_base of %d or less" % (top - highest) if highest <= top else \
+            "tunnel_id on the links beyond it, since their slots reach %d" % highest
+        base = model.pools["tunnel_id_base"]
+        model.problem(FLEET, "sitelink_pools.tunnel_id_base", "EoIP tunnel ids are %d + each link's slot, up to %d "
+                      "here; %d links lie beyond %s: this fleet needs %s"
+                      % (base, base + highest, len(beyond), space, fix))
+    used = {}
+    for link in eoip:
+        tid = planner.tunnel_id(model, link)
+        if link.tunnel_id is not None and tid > top:
+            model.problem(FLEET, link.origin + ".tunnel_id", "link %s: EoIP tunnel id %d is out of range (%s)"
+                          % (link.id, tid, space))
+        elif tid in used:
+            model.problem(FLEET, link.origin, "link %s: EoIP tunnel id %d is also used by %s"
+                          % (link.id, tid, used[tid]))
+        used.setdefault(tid, link.id)
 
 
 def _overlay_ends(model, link):

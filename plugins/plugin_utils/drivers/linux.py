@@ -31,7 +31,8 @@ def _key_pair(desired, plan, keys, settings, host):
 def _wireguard(desired, plan, keys, settings, host):
     args = dict(desired["wireguard"])
     args.update(private_key_path=key_path(plan, settings), implementation=settings["implementation"],
-                purge_peers=bool(keys.get("complete", {}).get(host)), adopt=bool(settings.get("adopt")))
+                purge_peers=bool(keys.get("complete", {}).get(host)), adopt=bool(settings.get("adopt")),
+                guard_renumbering=not settings.get("renumber"))
     if not settings.get("purge"):
         args["removable"] = []      # the purge guard: a peer noted with a link id goes only once it is allowed
     if settings["persist"]:
@@ -136,7 +137,8 @@ class LinuxDriver(Driver):
 
     def apply(self, task, ctx, plan, params):
         keys, host, out = ctx.keys(plan), ctx.host, new_result()
-        settings = dict(params["linux"] or {}, owner=params["owner"], purge=params.get("purge"))
+        settings = dict(params["linux"] or {}, owner=params["owner"], purge=params.get("purge"),
+                        renumber=params.get("renumber"))
         if "wireguard_interfaces" in params["resources"] and plan.get("state") != "absent" and \
                 not self.tools(task, host, settings, out):
             return finished(out)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 
+from ansible_collections.sitelink.tunnels.plugins.module_utils.common import renumber
 from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros import resources as catalogue
 from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.connection import (
     CONNECTION_OPTIONS, connect, select)
@@ -20,7 +21,8 @@ from ansible_collections.sitelink.tunnels.plugins.plugin_utils.drivers.base impo
     Driver, SecretText, finished, new_result, record)
 from ansible_collections.sitelink.tunnels.plugins.plugin_utils.inventory import named
 from ansible_collections.sitelink.tunnels.plugins.plugin_utils.routeros_action import (
-    SESSION_WEAKNESSES, SessionFacts, needed_policies, ping_addresses, planned_removals, run_resource)
+    SESSION_WEAKNESSES, SessionFacts, engine_for, needed_policies, paths_to_read, ping_addresses, planned_removals,
+    run_resource)
 
 # resource -> the catalogue resource the engine applies, over the site's one API session, in the adapter's order.
 STEPS = dict((name, catalogue.RESOURCES[name]) for name in platform.ORDER)
@@ -89,6 +91,8 @@ class RouterosDriver(Driver):
             # once); a site taken out loses every entry of ours, whichever sites they name
             guarded = plan.get("state") != "absent"
             read = guard_purge(api, steps, router, options, facts, ctx, params) if guarded else {}
+            if guarded and not params.get("renumber"):
+                guard_renumber(api, steps, router, options, facts, plan, read)
             for resource, state, config in steps:
                 try:
                     done = run_resource(api, resource, router, config, state, options, task.check_mode,
@@ -219,3 +223,22 @@ def peers_as_applied(ctx, plan, keys, results):
     if not all(handshakes.get(planner.peer_public_key(plan, link["peer"], keys)) for link in plan["links"]):
         return None
     return [add_handshake_seconds(p) for p in peers]
+
+
+def guard_renumber(api, steps, router, options, facts, plan, read):
+    """RouterosError before the site's first write when its steps would move the transit addresses or tunnel ids of
+    links the router already has (renumber.py). Reads what the purge guard did not into `read`, which the steps take
+    while nothing was written."""
+    existing, planned = {}, {}
+    for resource, state, config in steps:
+        if resource.name in renumber.RESOURCES:
+            engine = engine_for(resource, router, options, facts.release())
+            if resource.name not in read:
+                read[resource.name] = dict((path, engine.read(api, path))
+                                           for path in paths_to_read(resource, config, state))
+            existing[resource.name], planned[resource.name] = engine.entries(read[resource.name]), config
+    wireguard = plan["wireguard"]["name"]
+    moved = renumber.renumbered(renumber.numbers(existing, wireguard), renumber.numbers(planned, wireguard))
+    if moved:
+        raise RouterosError(renumber.refusal(router, moved))
+

@@ -206,6 +206,27 @@ def test_wireguard_changes_only_the_peer_that_differs_and_hands_its_preshared_ke
     assert "preshared-key=-" in result["diff"]["before"] and "preshared-key=<set>" in result["diff"]["after"]
 
 
+def renumbered_params(path, guard):
+    """The interface at 10.255.0.1/31 with its peer at 10.255.0.0, planned at 10.255.0.3/31 and 10.255.0.2."""
+    params = wg_params(path, addresses=["10.255.0.3/31"], guard_renumbering=guard)
+    params["peers"][0].update(allowed_ips=["10.255.0.2/32", "192.168.10.0/24"], comment="hub--spoke")
+    return params
+
+
+@pytest.mark.parametrize("check_mode", [True, False])
+def test_wireguard_with_the_renumbering_guard_refuses_a_moved_transit_before_changing_anything(key_file, check_mode):
+    path, private = key_file
+    peer = "%s\t%s\t198.51.100.1:13231\t10.255.0.0/32,192.168.10.0/24\t0\t0\t0\t25\n" % (PEER_KEY, PSK)
+    run, host = runner(wg_replies("sitelink.tunnels", private, peer), check_mode=check_mode)
+    with pytest.raises(LinuxError, match=r"wg-sitelink: this run would renumber 1 existing link\(s\): hub--spoke "
+                                         r"\(address on wg-sitelink 10.255.0.1/31 -> 10.255.0.3/31\)"):
+        linux_wireguard.converge(renumbered_params(path, True), run, None)
+    assert run.commands == [] and not [argv for argv in host.argvs() if argv[:2] == ["wg", "set"]]
+    run, _host = runner(wg_replies("sitelink.tunnels", private, peer), check_mode=check_mode)
+    linux_wireguard.converge(renumbered_params(path, False), run, None)
+    assert "ip addr add 10.255.0.3/31 dev wg-sitelink" in run.commands
+
+
 def test_wireguard_refuses_an_interface_it_did_not_make_unless_adopted(key_file):
     path, _private = key_file
     foreign = keys.generate_private_key()

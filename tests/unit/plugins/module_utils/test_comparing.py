@@ -86,6 +86,32 @@ def test_a_peer_whose_key_changed_is_removed_before_its_successor_is_added():
         "make before break where nothing forbids it"
 
 
+def peer_row(item_id, key, allowed):
+    return {".id": item_id, "interface": "wg0", "public-key": key * 43 + "=", "allowed-address": allowed,
+            "comment": "sitelink:fleet hub--%s" % key}
+
+
+def peer_wanted(key, allowed):
+    return {"interface": "wg0", "public_key": key * 43 + "=", "allowed_address": allowed, "comment": "hub--%s" % key}
+
+
+def test_a_peer_takes_a_prefix_only_after_the_peer_that_gives_it_up():
+    """A renumbered hub: A moves to B's old transit address, B to a free one, a new C to A's old one; WireGuard routes a
+    prefix to one peer and a router may refuse it on two, so B goes first and C after A, whatever the config order."""
+    rows = {WG + "/peers": [peer_row("*1", "A", "10.255.0.1/32,192.168.1.0/24"), peer_row("*2", "B", "10.255.0.3/32")]}
+    wanted = [peer_wanted("C", ["10.255.0.1/32"]), peer_wanted("A", ["10.255.0.3/32", "192.168.1.0/24"]),
+              peer_wanted("B", ["10.255.0.5/32"])]
+    ops = comparer(res.WIREGUARD_PEERS).plan(wanted, "overridden", rows)
+    assert [(o.verb, o.item_id or o.args["allowed-address"]) for o in ops] == [
+        ("set", "*2"), ("set", "*1"), ("add", "10.255.0.1/32")]
+
+
+def test_peers_that_swap_prefixes_stay_in_config_order():
+    rows = {WG + "/peers": [peer_row("*1", "A", "10.255.0.1/32"), peer_row("*2", "B", "10.255.0.3/32")]}
+    wanted = [peer_wanted("A", ["10.255.0.3/32"]), peer_wanted("B", ["10.255.0.1/32"])]
+    assert [o.item_id for o in comparer(res.WIREGUARD_PEERS).plan(wanted, "overridden", rows)] == ["*1", "*2"]
+
+
 def test_another_owners_route_to_the_same_prefix_clashes_as_an_operators_does():
     rows = {"/ip/route": [{".id": "*9", "dst-address": "10.20.0.0/16", "gateway": "192.168.88.9", "distance": "1",
                            "routing-table": "main", "comment": "sitelink:other x"}]}

@@ -136,10 +136,13 @@ POOL_VALUES = st.one_of(st.sampled_from(["10.255.0.0/24", "10.254.0.0/24", "10.2
 POOL_KEYS = {"wireguard": POOL_VALUES, "overlay": POOL_VALUES,
              "overlay_prefix_length": st.one_of(st.sampled_from([31, 30, 127, 126, 32, 24, "31", 31.0]), GARBAGE),
              "tunnel_id_base": st.one_of(st.integers(-100, 70000), st.sampled_from(["100", 1.5, True]), GARBAGE),
+             "scheme": st.one_of(st.sampled_from(["linear", "pairs", "lineer", "PAIRS"]), GARBAGE),
+             "hub_slots": st.one_of(st.integers(-1, 70), st.sampled_from(["2", 1.5, True]), GARBAGE),
              "wireguad": POOL_VALUES, "overlay_prefix_len": st.just(31)}
 POOL_SETTINGS = st.one_of(st.fixed_dictionaries({}, optional=POOL_KEYS), GARBAGE)
 LINK_SETTINGS = {"overlay": OVERLAYS, "preshared_key": BOOLEANS, "keepalive": KEEPALIVES,
                  "tunnel_id": st.one_of(st.integers(-1, 70000), st.sampled_from(["7", "id"]), GARBAGE),
+                 "slot": st.one_of(st.integers(-1, 3000), st.sampled_from(["7", 2.5]), GARBAGE),
                  "overlya": st.just("gre"), "keepalvie": st.just(25)}
 LINK_DEFAULTS = st.one_of(st.fixed_dictionaries({}, optional=LINK_SETTINGS), GARBAGE)
 SECRETS = st.one_of(st.sampled_from(["lab-secret", "s" * 200, "", " spaced secret \n"]), TEXT,
@@ -234,7 +237,7 @@ def valid_fleets(draw):
             if overlay != "none" or draw(st.booleans()):
                 link["overlay"] = overlay
             if overlay == "eoip" and draw(st.booleans()):
-                link["tunnel_id"] = 1000 + number            # automatic ones are 100 + a pair index below 900
+                link["tunnel_id"] = 1000 + number            # automatic ones are 100 + a slot below 900
             links.append(link)
     defaults = draw(VALID_LINK_SETTINGS)
     if draw(st.booleans()):
@@ -247,7 +250,7 @@ def valid_fleets(draw):
     if kind == "hub_spoke" and len(hosts) > len(hubs) and draw(st.booleans()):
         topology_settings["aggregates"] = ["192.0.2.0/24" if family == 4 else "fd10::/16"]
     pool_settings = dict(pools(family), overlay_prefix_length=draw(
-        st.sampled_from([31, 30] if family == 4 else [127, 126])))
+        st.sampled_from([31, 30] if family == 4 else [127, 126])), scheme=draw(st.sampled_from(["linear", "pairs"])))
     fleet_settings = {"sitelink_topology": topology_settings, "sitelink_link_defaults": defaults,
                       "sitelink_pools": pool_settings, "sitelink_psk_secret": draw(st.sampled_from(
                           ["lab-secret", "\u00e9t\u00e9 secret", "a" * 100]))}

@@ -24,12 +24,12 @@ def mixed(overlay="none", hub_platform="routeros"):
 def test_wireguard_parameters_of_a_linux_site():
     gw = linux.wireguard(mixed()["gw"], KEYS, SECRET)
     assert gw["name"] == "wg-sitelink" and gw["listen_port"] == 13231 and gw["mtu"] == 1420
-    assert gw["addresses"] == ["10.255.0.1/31"]
+    assert gw["addresses"] == ["10.255.0.3/31"]
     (hub,) = gw["peers"]
     assert hub["public_key"] == KEYS["hub"] and hub["endpoint"] == "198.51.100.1:13231"
     assert hub["persistent_keepalive"] == 25 and hub["comment"] == "gw--hub"
     # the hub's LAN, and the other spoke's LAN through the hub (hub and spoke), and the hub's transit address
-    assert hub["allowed_ips"] == ["10.255.0.0/32", "192.168.10.0/24", "192.168.12.0/24"]
+    assert hub["allowed_ips"] == ["10.255.0.2/32", "192.168.10.0/24", "192.168.12.0/24"]
     assert hub["preshared_key"] == keys.derive_preshared_key(SECRET, ("gw", "hub"))
 
 
@@ -40,7 +40,7 @@ def test_both_ends_of_a_mixed_link_agree():
     assert hub["public_key"] == KEYS["gw"] and gw["public_key"] == KEYS["hub"]
     assert hub["preshared_key"] == gw["preshared_key"]
     assert hub["endpoint_address"] == "2001:db8::2" and hub["endpoint_port"] == 13231
-    assert "10.255.0.1/32" in hub["allowed_address"] and "10.20.0.0/16" in hub["allowed_address"]
+    assert "10.255.0.3/32" in hub["allowed_address"] and "10.20.0.0/16" in hub["allowed_address"]
 
 
 def test_an_ipv6_endpoint_is_bracketed_and_unknown_keys_leave_the_peer_out():
@@ -55,25 +55,25 @@ def test_an_ipv6_endpoint_is_bracketed_and_unknown_keys_leave_the_peer_out():
 
 def test_routes_take_our_own_address_on_the_link_as_source():
     routes = linux.routes(mixed(hub_platform="linux")["hub"])
-    assert {"dst": "10.20.0.0/16", "via": "10.255.0.1", "src": "10.255.0.0"} in routes
-    assert {"dst": "192.168.12.0/24", "via": "10.255.0.3", "src": "10.255.0.2"} in routes
+    assert {"dst": "10.20.0.0/16", "via": "10.255.0.3", "src": "10.255.0.2"} in routes
+    assert {"dst": "192.168.12.0/24", "via": "10.255.0.5", "src": "10.255.0.4"} in routes
     assert linux.forwarding(mixed(hub_platform="linux")["hub"]) == ["ipv4"]
 
 
 def test_gre_overlay_on_linux_and_its_firewall_rules():
     gw = mixed(overlay="gre")["gw"]
     (tunnel,) = linux.gre_tunnels(gw)
-    assert tunnel == {"name": "gre-hub", "local": "10.255.0.1", "remote": "10.255.0.0", "mtu": 1396,
-                      "comment": "gw--hub", "addresses": ["10.254.0.1/31"]}
+    assert tunnel == {"name": "gre-hub", "local": "10.255.0.3", "remote": "10.255.0.2", "mtu": 1396,
+                      "comment": "gw--hub", "addresses": ["10.254.0.3/31"]}
     rules = dict((r["name"], r) for r in linux.firewall(gw))
     assert rules["wireguard-in"] == {"chain": "input", "name": "wireguard-in", "rule": "udp dport 13231 counter accept"}
-    assert rules["overlay-in-hub"]["rule"] == 'iifname "wg-sitelink" ip saddr 10.255.0.0 meta l4proto gre counter accept'
+    assert rules["overlay-in-hub"]["rule"] == 'iifname "wg-sitelink" ip saddr 10.255.0.2 meta l4proto gre counter accept'
     assert rules["forward-to-gre-hub"] == {
         "chain": "forward", "name": "forward-to-gre-hub",
         "rule": 'oifname "gre-hub" ip saddr { 10.20.0.0/16, 192.168.10.0/24, 192.168.12.0/24 } '
                 'ip daddr { 10.20.0.0/16, 192.168.10.0/24, 192.168.12.0/24 } counter accept'}
     # routes to the hub's LAN go over the GRE overlay, from our overlay address
-    assert {"dst": "192.168.10.0/24", "via": "10.254.0.0", "src": "10.254.0.1"} in linux.routes(gw)
+    assert {"dst": "192.168.10.0/24", "via": "10.254.0.2", "src": "10.254.0.3"} in linux.routes(gw)
 
 
 def test_eoip_is_refused_on_a_link_with_a_linux_end():

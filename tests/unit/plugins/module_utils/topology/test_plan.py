@@ -2,7 +2,7 @@
 
 import copy
 
-from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import model, plan, validate
+from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import addressing, model, plan, validate
 
 from corpus import all_problems, cases, load
 
@@ -19,8 +19,8 @@ def plans(sites, settings):
 
 
 def test_pair_index_is_independent_of_other_sites():
-    assert [plan.pair_index(a, b) for a, b in ((1, 2), (1, 3), (2, 3), (1, 4), (3, 4))] == [0, 1, 2, 3, 5]
-    assert plan.pair_index(7, 3) == plan.pair_index(3, 7)
+    assert [addressing.pair_index(a, b) for a, b in ((1, 2), (1, 3), (2, 3), (1, 4), (3, 4))] == [0, 1, 2, 3, 5]
+    assert addressing.pair_index(7, 3) == addressing.pair_index(3, 7)
 
 
 def test_adding_a_site_never_renumbers_existing_links():
@@ -46,12 +46,12 @@ def test_hub_spoke_with_overlays():
     assert [(o["name"], o["mtu"]) for o in b["overlays"]] == [("gre-hub", 1396)]
     assert a["wireguard"]["mtu"] == 1420
     # over an overlay, WireGuard only carries the transit addresses
-    assert [peer["allowed_address"] for peer in a["peers"]] == [["10.255.0.0/32"]]
+    assert [peer["allowed_address"] for peer in a["peers"]] == [["10.255.0.2/32"]]
     # the spoke reaches the hub's LAN and the other spoke's LAN through the hub's overlay address
     assert sorted(r["dst_address"] for r in a["routes"]) == ["192.168.10.0/24", "192.168.12.0/24"]
-    assert set(r["gateway"] for r in a["routes"]) == {"10.254.0.0"}
+    assert set(r["gateway"] for r in a["routes"]) == {"10.254.0.2"}
     # GRE/EoIP (IP protocol 47) from the peer's transit address, on the WireGuard interface
-    assert {"name": "overlay-in-hub", "chain": "input", "protocol": "gre", "src_address": "10.255.0.0/32",
+    assert {"name": "overlay-in-hub", "chain": "input", "protocol": "gre", "src_address": "10.255.0.2/32",
             "in_interface": "wg-sitelink", "family": "ipv4"} in a["firewall"]
     assert a["firewall"][0] == {"name": "wireguard-in", "chain": "input", "protocol": "udp", "dst_port": "13231",
                                 "family": "ipv4"}
@@ -64,10 +64,10 @@ def test_without_overlay_lans_go_into_allowed_addresses():
     settings = copy.deepcopy(settings)
     settings["sitelink_topology"].pop("links")
     p = plans(sites, settings)
-    assert p["branch-a"]["peers"][0]["allowed_address"] == ["10.255.0.0/32", "192.168.10.0/24", "192.168.12.0/24"]
+    assert p["branch-a"]["peers"][0]["allowed_address"] == ["10.255.0.2/32", "192.168.10.0/24", "192.168.12.0/24"]
     hub_peers = dict((peer["peer"], peer["allowed_address"]) for peer in p["hub"]["peers"])
-    assert hub_peers == {"branch-a": ["10.255.0.1/32", "192.168.11.0/24"],
-                         "branch-b": ["10.255.0.3/32", "192.168.12.0/24"]}
+    assert hub_peers == {"branch-a": ["10.255.0.3/32", "192.168.11.0/24"],
+                         "branch-b": ["10.255.0.5/32", "192.168.12.0/24"]}
     # keepalive only towards a peer we dial; endpoint from the peer's site
     assert (p["branch-a"]["peers"][0]["persistent_keepalive"], p["branch-a"]["peers"][0]["endpoint_address"]) == \
         (25, "198.51.100.1")
@@ -191,7 +191,7 @@ def routes_to(plan_, prefix):
 
 def test_two_hubs_give_backup_routes_over_overlays():
     out = dual_hub("gre")
-    hub1, hub2 = "10.254.0.2", "10.254.0.4"       # s1's far ends toward hub1 and hub2 (site ids 1-3, 2-3)
+    hub1, hub2 = "10.254.0.8", "10.254.0.10"      # s1's far ends toward hub1 and hub2 (slots 4 and 5: s1's block)
     # s1: each prefix through the hub it normally takes, and through the other hub at the distance + its rank
     assert routes_to(out["s1"], "192.168.4.0/24") == [(5, hub1), (7, hub2)]
     assert routes_to(out["s1"], "192.168.1.0/24") == [(5, hub1), (7, hub2)]
