@@ -476,6 +476,19 @@ def refuse_renumbering(name, peers, addresses, wanted, want_addresses):
         raise LinuxError(renumber.refusal(name, moved))
 
 
+def private_key(p, runner, name):
+    """The interface's private key from private_key_path; None in check mode before the key task made it."""
+    try:
+        return read_private_key(p["private_key_path"])
+    except (IOError, OSError) as exc:
+        # in check mode the key task before this one only said it would make the key
+        if not (runner.check_mode and not os.path.exists(p["private_key_path"])):
+            raise LinuxError("%s: cannot read private_key_path: %s" % (name, exc))
+    except keys.InvalidKey as exc:
+        raise LinuxError("%s: %s does not hold a WireGuard key (%s)" % (name, p["private_key_path"], exc))
+    return None
+
+
 def converge(p, runner, start_userspace):
     refuse_unsafe_text(p)
     name = p["name"]
@@ -483,15 +496,7 @@ def converge(p, runner, start_userspace):
     exists = alias is not None
     if p["state"] == "absent":
         return remove(p, runner, name, alias) if exists else remove_own_file(p, runner, name)
-    private = None
-    try:
-        private = read_private_key(p["private_key_path"])
-    except (IOError, OSError) as exc:
-        # in check mode the key task before this one only said it would make the key
-        if not (runner.check_mode and not os.path.exists(p["private_key_path"])):
-            raise LinuxError("%s: cannot read private_key_path: %s" % (name, exc))
-    except keys.InvalidKey as exc:
-        raise LinuxError("%s: %s does not hold a WireGuard key (%s)" % (name, p["private_key_path"], exc))
+    private = private_key(p, runner, name)
     wanted = wanted_peers(name, p["peers"])
     # nothing that is not ours is touched: a file of someone else's, then an interface of someone else's
     if p["config_path"] and not p["adopt"] and not file_is_ours(p["config_path"], name):
