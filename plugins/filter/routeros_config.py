@@ -25,8 +25,8 @@ options:
     description: Which module the config is for.
     type: str
     required: true
-    choices: [wireguard_interfaces, wireguard_peers, gre_tunnels, eoip_tunnels, gre6_tunnels, eoipv6_tunnels, addresses,
-      address_lists, firewall_rules, mangle_rules, routes]
+    choices: [wireguard_interfaces, wireguard_peers, gre_tunnels, eoip_tunnels, gre6_tunnels, eoipv6_tunnels,
+      interface_lists, interface_list_members, addresses, address_lists, firewall_rules, mangle_rules, routes]
   public_keys:
     description: Public key by site name; peers without one are left out until their router has an interface.
     type: dict
@@ -36,7 +36,8 @@ options:
   owner:
     description:
       - The owner the config is written for (the modules' O(owner)); an owner other than C(fleet) gets an address
-        list of its own for the LANs its forward rules admit (C(sitelink-lans-OWNER)).
+        list of its own for the LANs its forward rules admit (C(sitelink-lans-OWNER), C(sitelink-local-OWNER)) and
+        an interface list of its own for its tunnels (C(sitelink-tunnels-OWNER)).
     type: str
     default: fleet
 """

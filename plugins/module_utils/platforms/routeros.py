@@ -29,8 +29,12 @@ CAPABILITIES = Capabilities(
 
 # Firewall holes before routes: traffic is moved into a tunnel only once the router admits it (a route first
 # would drop a management session that comes back through the new tunnel until the rules follow).
+# The interface list and its members once every tunnel interface exists, before the rules that name the list.
 ORDER = ("wireguard_interfaces", "wireguard_peers", "gre_tunnels", "eoip_tunnels", "gre6_tunnels", "eoipv6_tunnels",
-         "addresses", "address_lists", "firewall_rules", "mangle_rules", "routes")
+         "interface_lists", "interface_list_members", "addresses", "address_lists", "firewall_rules", "mangle_rules",
+         "routes")
+# The operator's interface list that defconf's input chain admits ("drop all not coming from LAN")
+DEFAULT_LAN_INTERFACE_LIST = "LAN"
 
 
 def _wireguard_interfaces(plan, public_keys, psk_secret):
@@ -84,6 +88,16 @@ def _address_lists(plan, public_keys, psk_secret):
             for entry in plan["address_lists"]]
 
 
+def _interface_lists(plan, public_keys, psk_secret):
+    """The interface list of the site's tunnels (one per owner, see config)."""
+    return [{"name": planner.TUNNEL_LIST, "comment": planner.TUNNEL_LIST}]
+
+
+def _interface_list_members(plan, public_keys, psk_secret):
+    """Every tunnel interface of the site in that list."""
+    return [{"list": m["list"], "interface": m["interface"]} for m in plan.get("interface_lists", [])]
+
+
 def _firewall_rules(plan, public_keys, psk_secret):
     """Each rule goes to the table of its family (/ip or /ipv6 firewall filter)."""
     return [dict(rule) for rule in plan["firewall"]]
@@ -100,6 +114,8 @@ ADAPTERS = {
     "eoip_tunnels": _overlays("eoip", "ipv4"),
     "gre6_tunnels": _overlays("gre", "ipv6"),
     "eoipv6_tunnels": _overlays("eoip", "ipv6"),
+    "interface_lists": _interface_lists,
+    "interface_list_members": _interface_list_members,
     "addresses": _addresses,
     "address_lists": _address_lists,
     "routes": _routes,
@@ -108,24 +124,50 @@ ADAPTERS = {
 }
 
 
+def owned_list(name, owner=None):
+    """The name an owner gives one of the plan's lists (planner.LISTS) on the router: each owner has its own, so that
+    the LANs or tunnels of another fleet on the same router never widen its rules (the default owner keeps the plain
+    name); a negated name ("!sitelink-tunnels") stays negated."""
+    negated = name.startswith("!")
+    plain = name[1:] if negated else name
+    if plain not in planner.LISTS or owner in (None, "", DEFAULT_OWNER):
+        return name
+    return "%s%s-%s" % ("!" if negated else "", plain, owner)
+
+
 def lan_list(owner=None):
-    """The address list of the LANs an owner's forward rules admit: each owner has its own, so that the LANs of
-    another fleet on the same router never widen them (the default owner keeps the plain name)."""
-    return planner.LAN_LIST if owner in (None, "", DEFAULT_OWNER) else "%s-%s" % (planner.LAN_LIST, owner)
+    """The address list of the LANs an owner's forward rules admit."""
+    return owned_list(planner.LAN_LIST, owner)
 
 
-def config(plan, resource, public_keys=None, psk_secret=None, owner=None):
+# the options of an adapter's entries that name one of the plan's lists
+LIST_OPTIONS = ("list", "name", "src_address_list", "dst_address_list", "in_interface_list", "out_interface_list",
+                "comment")
+
+
+def in_lan_list(plan, lan_interface_list):
+    """Members of the operator's interface list `lan_interface_list` (LAN): the site's tunnel interfaces, so that the
+    router's own rules for that list (defconf's input chain) admit management, DNS and routing protocols from the
+    remote LANs. Ours (marked): they go when the setting goes; the operator's own members are never touched."""
+    return [{"list": lan_interface_list, "interface": m["interface"]} for m in plan.get("interface_lists", [])]
+
+
+def config(plan, resource, public_keys=None, psk_secret=None, owner=None, lan_interface_list=None):
+    """The `config` of one resource module; `lan_interface_list`: the operator's list the tunnels also join (None:
+    they join none)."""
     out = ADAPTERS[resource](plan, public_keys, psk_secret)
-    name = lan_list(owner)
-    if name != planner.LAN_LIST:
+    if owner not in (None, "", DEFAULT_OWNER):
         for entry in out:
-            for key in ("list", "src_address_list", "dst_address_list", "comment"):
-                if entry.get(key) == planner.LAN_LIST:
-                    entry[key] = name
+            for key in LIST_OPTIONS:
+                if isinstance(entry.get(key), str):
+                    entry[key] = owned_list(entry[key], owner)
+    if resource == "interface_list_members" and lan_interface_list:
+        out += in_lan_list(plan, lan_interface_list)
     return out
 
 
-def desired(plan, public_keys=None, psk_secret=None, owner=None):
+def desired(plan, public_keys=None, psk_secret=None, owner=None, lan_interface_list=None):
     """The site's desired state: {resource: config}, for every resource module in ORDER (an empty list where the
     site has nothing of that kind)."""
-    return dict((resource, config(plan, resource, public_keys, psk_secret, owner)) for resource in ORDER)
+    return dict((resource, config(plan, resource, public_keys, psk_secret, owner, lan_interface_list))
+                for resource in ORDER)

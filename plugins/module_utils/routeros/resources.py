@@ -135,6 +135,7 @@ class Resource:
     status: tuple = ()              # live read-only fields (a handshake's age): returned, never in a diff
     config_only: tuple = (COMMENT,)  # options of `config` that are no API field
     removes_first: bool = False     # overridden removes our stale entries before it adds (see WIREGUARD_PEERS)
+    foreign_suffices: bool = False  # an entry not ours whose key and fields equal a desired one stands for it
     release: tuple = None           # set on a resource cut to one RouterOS release
     by_option: dict = attribute(init=False, repr=False)
     by_api: dict = attribute(init=False, repr=False)
@@ -451,6 +452,30 @@ ADDRESS_LISTS = Resource(
     read_where={"dynamic": False},
 )
 
+# The collection's tunnels in an interface list of their own, so that the firewall names the list and not each
+# tunnel (routeros-review-3.md N8). /interface/list has no disabled flag (community.routeros _api_data.py).
+INTERFACE_LISTS = Resource(
+    "interface_lists", {"": "/interface/list"}, ("name",),
+    (
+        Field("name", required=True, doc="Name of the interface list."),
+    ),
+)
+
+INTERFACE_LIST_MEMBERS = Resource(
+    "interface_list_members", {"": "/interface/list/member"}, ("list", "interface"),
+    (
+        Field("list", required=True, doc="Interface list; it must exist."),
+        Field("interface", required=True, ref="interface", doc="Member interface; it must exist."),
+        DISABLED,
+    ),
+    read_only=("dynamic",),
+    # dynamic members (a list's include, PPP) are the router's
+    read_where={"dynamic": False},
+    # the operator's own member of a list (LAN) with the same interface already says what ours would: it is left
+    # as it is, and not ours
+    foreign_suffices=True,
+)
+
 ROUTES = Resource(
     "routes", {"ipv4": "/ip/route", "ipv6": "/ipv6/route"}, ("dst_address", "gateway", "routing_table"),
     (
@@ -531,4 +556,5 @@ MANGLE_RULES = rules("mangle_rules", "mangle", (
 ), Ordering(group="chain", verdict="action", stops=STOPS))    # the jump target is not read
 
 RESOURCES = checked_catalogue((WIREGUARD_INTERFACES, WIREGUARD_PEERS, GRE_TUNNELS, EOIP_TUNNELS, GRE6_TUNNELS,
-                               EOIPV6_TUNNELS, ADDRESSES, ADDRESS_LISTS, ROUTES, FIREWALL_RULES, MANGLE_RULES))
+                               EOIPV6_TUNNELS, INTERFACE_LISTS, INTERFACE_LIST_MEMBERS, ADDRESSES, ADDRESS_LISTS, ROUTES,
+                               FIREWALL_RULES, MANGLE_RULES))

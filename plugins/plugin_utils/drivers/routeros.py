@@ -40,6 +40,13 @@ def in_order(resources):
     return sorted(resources, key=platform.ORDER.index)
 
 
+def lan_interface_list(params):
+    """The operator's interface list the site's tunnels also join (site_apply's tunnels_in_lan_list), or None."""
+    if not params.get("tunnels_in_lan_list"):
+        return None
+    return params.get("lan_interface_list") or platform.DEFAULT_LAN_INTERFACE_LIST
+
+
 def open_session(params, host):
     return connect(dict((k, params.get(k)) for k in CONNECTION_OPTIONS), host)
 
@@ -64,7 +71,8 @@ class RouterosDriver(Driver):
                 state = "merged"          # a peer whose key is unknown yet is kept, not purged
             # only the requested resources: the interface step needs none of the rest (a hub's rules and routes)
             steps.append((STEPS[name], state,
-                          platform.config(plan, name, keys.get("public_keys"), ctx.secret, params["owner"])))
+                          platform.config(plan, name, keys.get("public_keys"), ctx.secret, params["owner"],
+                                          lan_interface_list(params))))
         api = open_session(params, router)
         try:
             facts = SessionFacts(api, router, params.get("username"))
