@@ -161,9 +161,20 @@ def config(plan, resource, public_keys=None, psk_secret=None, owner=None, lan_in
             for key in LIST_OPTIONS:
                 if isinstance(entry.get(key), str):
                     entry[key] = owned_list(entry[key], owner)
-    if resource == "interface_list_members" and lan_interface_list:
-        out += in_lan_list(plan, lan_interface_list)
+    if lan_interface_list:
+        _with_lan_list(resource, out, plan, lan_interface_list, owned_list("!" + planner.TUNNEL_LIST, owner))
     return out
+
+
+def _with_lan_list(resource, out, plan, lan_interface_list, not_tunnels):
+    """The tunnels in the operator's LAN list too; and, that list being there, the rules that let the site's own LANs
+    into a tunnel admit them only from it (not from the WAN, where a forged source of the site's own LANs is not
+    told apart otherwise)."""
+    if resource == "interface_list_members":
+        out += in_lan_list(plan, lan_interface_list)
+    for entry in out if resource == "firewall_rules" else ():
+        if entry.get("in_interface_list") == not_tunnels:
+            entry["in_interface_list"] = lan_interface_list
 
 
 def desired(plan, public_keys=None, psk_secret=None, owner=None, lan_interface_list=None):

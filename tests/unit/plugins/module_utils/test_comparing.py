@@ -92,3 +92,19 @@ def test_another_owners_route_to_the_same_prefix_clashes_as_an_operators_does():
     with pytest.raises(RouterosError) as err:
         comparer(res.ROUTES).plan([{"dst_address": "10.20.0.0/16", "gateway": "192.168.88.2"}], "merged", rows)
     assert "ECMP" in err.value.message
+
+
+def test_an_operators_list_member_that_says_what_ours_would_is_left_theirs():
+    """Interface-list members: the operator's own (LAN, wg0) stands for ours and stays untouched, in every state; a
+    member of theirs that differs (disabled) is still refused, and an entry not ours of another resource too."""
+    members = comparer(res.INTERFACE_LIST_MEMBERS)
+    path = "/interface/list/member"
+    theirs = {".id": "*1", "list": "LAN", "interface": "wg0", "disabled": "false", "comment": "defconf"}
+    ours = {".id": "*2", "list": "LAN", "interface": "gre-old", "disabled": "false", "comment": "sitelink:fleet"}
+    ops = members.plan([{"list": "LAN", "interface": "wg0"}], "overridden", {path: [theirs, ours]})
+    assert [(o.verb, o.item_id) for o in ops] == [("remove", "*2")]
+    with pytest.raises(RouterosError, match="not managed by sitelink.tunnels"):
+        members.plan([{"list": "LAN", "interface": "wg0"}], "overridden", {path: [dict(theirs, disabled="true")]})
+    with pytest.raises(RouterosError, match="not managed by sitelink.tunnels"):
+        comparer(res.INTERFACE_LISTS).plan([{"name": "LAN"}], "overridden",
+                                          {"/interface/list": [{".id": "*1", "name": "LAN", "comment": "defconf"}]})

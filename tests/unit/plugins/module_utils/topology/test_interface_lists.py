@@ -97,3 +97,15 @@ def test_linux_matches_the_tunnels_as_one_set_of_interface_names():
     assert sorted(o["name"] for o in hub["overlays"]) == sorted("gre-s%d" % n for n in range(2, 12))
     names = ", ".join('"%s"' % i for i in ["wg-sitelink"] + [o["name"] for o in hub["overlays"]])
     assert rules[2]["rule"] == "iifname { %s } meta l4proto icmp counter accept" % names
+
+
+def test_with_the_lan_list_the_own_lans_enter_a_tunnel_only_from_it():
+    """The operator's LAN list known to exist: a source of the site's own LANs forged on the WAN is told apart."""
+    hub = hub_with_spokes(5)["hub"]
+    for owner, tunnels in ((None, "sitelink-tunnels"), ("lab2", "sitelink-tunnels-lab2")):
+        plain = dict((r["name"], r) for r in routeros.config(hub, "firewall_rules", owner=owner))
+        joined = dict((r["name"], r) for r in routeros.config(hub, "firewall_rules", owner=owner,
+                                                             lan_interface_list="LAN"))
+        assert plain["forward-to-tunnels"]["in_interface_list"] == "!" + tunnels
+        assert joined["forward-to-tunnels"]["in_interface_list"] == "LAN"
+        assert joined["forward-from-tunnels"] == plain["forward-from-tunnels"]
