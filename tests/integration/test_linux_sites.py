@@ -202,7 +202,7 @@ def test_a_linux_hub_forwards_between_its_spokes(linux, tmp_path):
         deadline -= 1                             # charlie calls in: its first handshake may still be on the way
     assert ping_lan_to_lan(linux, "bravo", "charlie") and ping_lan_to_lan(linux, "charlie", "bravo")
     chain = linux.ssh("alpha", "nft list chain inet sitelink forward").stdout
-    forwarded = re.search(r'counter packets (\d+) .*forward-from-wg-sitelink', chain)
+    forwarded = re.search(r'counter packets (\d+) .*forward-from-tunnels', chain)
     assert forwarded and int(forwarded.group(1)) > 0, chain      # the hub's own forward rule counted them
 
 
