@@ -342,7 +342,9 @@ WIREGUARD_PEERS = Resource(
         Field("endpoint_address", k.Address(), default="",
               doc="Address or host name of the peer; empty for a peer that calls in."),
         Field("endpoint_port", k.INT, default=0, doc="UDP port of the peer."),
-        Field("persistent_keepalive", k.Duration(), default=0,
+        # off may be printed as 0s or not at all (routeros-review-3.md N10; community.routeros _api_data.py,
+        # persistent-keepalive can_disable=True remove_value=0): both are off
+        Field("persistent_keepalive", k.Duration(zero_is_absent=True), default=0,
               doc="Keepalive interval (C(25), C(25s)); C(0) turns it off."),
         Field("preshared_key", k.WireguardKey(), default=CLEAR, secret=True,
               doc="Preshared key (base64). Never shown."),
