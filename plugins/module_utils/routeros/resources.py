@@ -63,6 +63,7 @@ class Field:
     family_since: dict = None  # {family: release}: the path of that family has the field only from then on
     doc: str = ""            # the module documentation's description; one declaration of a repeated option has it
     choices: tuple = ()      # the values the module accepts (documented and checked by the argument spec)
+    family_choices: dict = None  # {family: choices}: the path of that family takes only these (checked by validation)
 
     def __post_init__(self):
         # normalised once, so that a copy made with dataclasses.replace is normalised alike
@@ -70,6 +71,7 @@ class Field:
         object.__setattr__(self, "since", release(self.since) if self.since else None)
         object.__setattr__(self, "until", release(self.until) if self.until else None)
         object.__setattr__(self, "family_since", dict((f, release(r)) for f, r in (self.family_since or {}).items()))
+        object.__setattr__(self, "family_choices", dict(self.family_choices or {}))
 
     def exists_in(self, release_):
         return (self.since is None or release_ >= self.since) and (self.until is None or release_ <= self.until)
@@ -278,6 +280,10 @@ def _field_rules(resource):
             yield "option %r is secret and a key (keys are shown in every message)" % field.option
         if field.choices and field.default not in (KEEP, CLEAR) and field.default not in field.choices:
             yield "option %r: the default %r is not among its choices" % (field.option, field.default)
+        for family_, choices in sorted(field.family_choices.items()):
+            if family_ not in resource.paths or not set(choices) <= set(field.choices):
+                yield "option %r: family_choices[%s] must be a path's family and among its choices" % (
+                    field.option, family_)
         if field.ref not in REFERENCES:
             yield "option %r: ref %r is not one of %s" % (field.option, field.ref, REFERENCES[1:])
 
@@ -486,7 +492,11 @@ ROUTES = Resource(
               doc="Gateway: an address, an interface name, or C(address%interface)."),
         Field("routing_table", default="main", doc="Routing table (RouterOS default C(main))."),
         Field("distance", k.INT, default=1, doc="Administrative distance (default 1)."),
-        Field("check_gateway", default=CLEAR, choices=("none", "arp", "ping", "bfd"), doc="How to check the gateway."),
+        # arp is IPv4's (IPv6 finds neighbours by ND); bfd-multihop for a gateway that is not on a connected network
+        # (MikroTik manual, IP Routing, route properties; routeros-review-3.md N15)
+        Field("check_gateway", default=CLEAR, choices=("none", "arp", "ping", "bfd", "bfd-multihop"),
+              family_choices={"ipv6": ("none", "ping", "bfd", "bfd-multihop")},
+              doc="How to check the gateway (C(arp) on IPv4 routes only)."),
         # /ipv6/route has pref-src only from 7.20 (community.routeros _api_data.py; routeros-review-3.md E2)
         Field("pref_src", k.Address(), default=CLEAR, family_since={"ipv6": "7.20"},
               doc="Preferred source address (on an IPv6 route RouterOS 7.20+)."),
