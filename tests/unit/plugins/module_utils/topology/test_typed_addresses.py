@@ -123,16 +123,18 @@ def link_local_gateways():
 
 
 # sha256 of the plans (JSON, sorted keys) as the planner made them while every step parsed the strings itself
-# (before the typed model): the plans are the contract with the role and the adapters, and must not move
+# (before the typed model): the plans are the contract with the role and the adapters, and must not move. Moved
+# once on purpose by the interface lists (issue 19 item 5): only `firewall`, `address_lists` and the new
+# `interface_lists` differ from the plans of the planner before it (checked against that planner's own digests)
 PLANS = {
-    "hub and 200 spokes": (lambda: hub_and_spokes(200), "db4edcb4f077253f"),
-    "hub and 200 spokes, aggregate": (lambda: hub_and_spokes(200, aggregate=True), "0655450fa3286be9"),
-    "two hubs, aggregate": (lambda: two_hubs(30), "a089c58fb84d15a6"),
-    "IPv6, link-local gateway": (link_local_gateways, "1159c742aa7e0fc2"),
+    "hub and 200 spokes": (lambda: hub_and_spokes(200), "df74404539b1467d"),
+    "hub and 200 spokes, aggregate": (lambda: hub_and_spokes(200, aggregate=True), "877ca814f3a9be64"),
+    "two hubs, aggregate": (lambda: two_hubs(30), "816d23a6636e0c1e"),
+    "IPv6, link-local gateway": (link_local_gateways, "4c0e199acf130f6c"),
     "good/hub_spoke": (lambda: load([c for c in cases("good") if c.endswith("hub_spoke.yml")][0])[:2],
-                       "d7e523b27699d804"),
+                       "afa127b9fe111ed2"),
     "good/linux_mesh": (lambda: load([c for c in cases("good") if c.endswith("linux_mesh.yml")][0])[:2],
-                        "e1efd9488e523f7f"),
+                        "9f8a79eb5b764cd3"),
 }
 
 
