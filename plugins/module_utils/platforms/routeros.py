@@ -33,6 +33,10 @@ CAPABILITIES = Capabilities(
 ORDER = ("wireguard_interfaces", "wireguard_peers", "gre_tunnels", "eoip_tunnels", "gre6_tunnels", "eoipv6_tunnels",
          "interface_lists", "interface_list_members", "addresses", "address_lists", "firewall_rules", "mangle_rules",
          "routes")
+# Options the site's desired state sets only where the router's release has them (the driver leaves them out
+# elsewhere): a hub's peers that call in are responders from 7.15 on, which stops it from dialling their last
+# endpoints (routeros-review-3.md N15; community.routeros _api_data.py: is-responder 7.15-7.16, responder 7.17+)
+WHERE_THE_RELEASE_HAS = {"wireguard_peers": ("responder",)}
 # The operator's interface list that defconf's input chain admits ("drop all not coming from LAN")
 DEFAULT_LAN_INTERFACE_LIST = "LAN"
 
@@ -53,6 +57,8 @@ def _wireguard_peers(plan, public_keys, psk_secret):
                  "persistent_keepalive": peer["persistent_keepalive"], "comment": peer["link"]}
         if peer["preshared_key"]:
             entry["preshared_key"] = planner.peer_preshared_key(plan, peer, psk_secret)
+        if not peer["endpoint_address"]:
+            entry["responder"] = True         # it calls in: only answer it
         out.append(entry)
     return out
 
@@ -122,6 +128,15 @@ ADAPTERS = {
     "firewall_rules": _firewall_rules,
     "mangle_rules": _mangle_rules,
 }
+
+
+def for_release(resource, config, release):
+    """`config` of the catalogue resource `resource` without the WHERE_THE_RELEASE_HAS options that RouterOS
+    `release` lacks."""
+    lacking = set(WHERE_THE_RELEASE_HAS.get(resource.name, ())) & set(resource.missing_in(release))
+    if not lacking:
+        return config
+    return [dict((option, value) for option, value in entry.items() if option not in lacking) for entry in config]
 
 
 def owned_list(name, owner=None):

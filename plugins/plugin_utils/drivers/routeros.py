@@ -76,6 +76,8 @@ class RouterosDriver(Driver):
         api = open_session(params, router)
         try:
             facts = SessionFacts(api, router, params.get("username"))
+            steps = [(resource, state, platform.for_release(resource, config, facts.release()))
+                     for resource, state, config in steps]
             # every policy the site's apply needs, before the first step writes anything: the role's first task
             # (the interface) already checks what its second (peers, overlays, ...) will need
             facts.require(sorted(set(site_policies(plan)).union(

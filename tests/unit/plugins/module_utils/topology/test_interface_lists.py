@@ -109,3 +109,19 @@ def test_with_the_lan_list_the_own_lans_enter_a_tunnel_only_from_it():
         assert plain["forward-to-tunnels"]["in_interface_list"] == "!" + tunnels
         assert joined["forward-to-tunnels"]["in_interface_list"] == "LAN"
         assert joined["forward-from-tunnels"] == plain["forward-from-tunnels"]
+
+
+def test_a_hubs_peers_that_call_in_are_responders_where_the_release_has_the_flag():
+    """routeros-review-3.md N15: a hub without the responder flag keeps dialling its spokes' last endpoints."""
+    from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros import resources as res
+    plans = hub_with_spokes(5)
+    keys = dict((site, "k" * 43 + "=") for site in plans)
+    hub = routeros.config(plans["hub"], "wireguard_peers", keys)
+    spoke = routeros.config(plans["spoke2"], "wireguard_peers", keys)
+    assert [p.get("responder") for p in hub] == [True] * 5 and [p.get("responder") for p in spoke] == [None]
+    for release, flag in (((7, 12), None), ((7, 14), None), ((7, 15), True), ((7, 21), True)):
+        cut = routeros.for_release(res.WIREGUARD_PEERS, hub, release)
+        assert [p.get("responder") for p in cut] == [flag] * 5
+        assert [dict(p, responder=None) for p in cut] == [dict(p, responder=None) for p in hub]
+    # nothing else is cut: an option a release lacks that the site asks for is still refused by the engine
+    assert routeros.for_release(res.ROUTES, [{"pref_src": "fd00::1"}], (7, 12)) == [{"pref_src": "fd00::1"}]
