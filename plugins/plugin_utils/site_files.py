@@ -25,6 +25,8 @@ RENDER_SETTINGS = {
     "key_dir": ("linux_key_dir", "sitelink_linux_key_dir"),
     "route_protocol": ("linux_route_protocol", "sitelink_linux_route_protocol"),
     "firewall_table": ("linux_firewall_table", "sitelink_linux_firewall_table"),
+    "tunnels_in_lan_list": ("tunnels_in_lan_list", "sitelink_tunnels_in_lan_list"),
+    "lan_interface_list": ("lan_interface_list", "sitelink_lan_interface_list"),
 }
 
 

@@ -141,7 +141,7 @@ class RouterosDriver(Driver):
                 "attempts": attempts, "waited": waited, "peers": peers, "peers_read_by": read_by}
 
     def files(self, plan, host, settings):
-        return {"%s.rsc" % host: script(plan, host, settings["owner"])}
+        return {"%s.rsc" % host: script(plan, host, settings["owner"], lan_interface_list(settings))}
 
     def public_key(self, fleet, site, interface, warnings):
         try:
@@ -210,11 +210,12 @@ def peers_as_applied(ctx, plan, keys, results):
     return [add_handshake_seconds(p) for p in peers]
 
 
-def script(plan, host, owner):
-    """The whole site as a RouterOS script, with placeholders for what only routers know."""
+def script(plan, host, owner, lan_list=None):
+    """The whole site as a RouterOS script, with placeholders for what only routers know; `lan_list`: the operator's
+    interface list the tunnels also join (None: none)."""
     lines = ["# sitelink.tunnels: site %s (render only; nothing was sent to the router)" % host,
              "# <public key of SITE>: read it on SITE with /interface wireguard print; preshared keys are redacted"]
-    for name, config in platform.desired(plan, planner.public_key_placeholders(plan), None, owner).items():
+    for name, config in platform.desired(plan, planner.public_key_placeholders(plan), None, owner, lan_list).items():
         if config:
             engine = Engine(STEPS[name], host, owner=owner)
             lines.extend(engine.script(op) for op in engine.render(config))

@@ -125,3 +125,18 @@ def test_a_hubs_peers_that_call_in_are_responders_where_the_release_has_the_flag
         assert [dict(p, responder=None) for p in cut] == [dict(p, responder=None) for p in hub]
     # nothing else is cut: an option a release lacks that the site asks for is still refused by the engine
     assert routeros.for_release(res.ROUTES, [{"pref_src": "fd00::1"}], (7, 12)) == [{"pref_src": "fd00::1"}]
+
+
+def test_the_rendered_script_makes_the_list_before_its_members_and_the_lan_members_when_asked():
+    from ansible_collections.sitelink.tunnels.plugins.plugin_utils.drivers import routeros as driver
+    hub = hub_with_spokes(2)["hub"]
+    settings = {"owner": "fleet", "tunnels_in_lan_list": False, "lan_interface_list": "LAN"}
+    lines = driver.RouterosDriver().files(hub, "hub", settings)["hub.rsc"].splitlines()
+    made = [n for n, line in enumerate(lines) if line.startswith("/interface list add")]
+    members = [line for line in lines if line.startswith("/interface list member add")]
+    assert len(made) == 1 and 'name=sitelink-tunnels' in lines[made[0]]
+    assert len(members) == 2 and all("list=sitelink-tunnels" in m for m in members)     # wg-sitelink, gre-spoke3
+    assert made[0] < lines.index(next(m for m in members))
+    joined = driver.RouterosDriver().files(hub, "hub", dict(settings, tunnels_in_lan_list=True))["hub.rsc"]
+    assert joined.count("/interface list member add") == 4 and joined.count(" list=LAN") == 2
+    assert "in-interface-list=LAN " in joined and "in-interface-list=LAN" not in "\n".join(lines)
