@@ -106,8 +106,8 @@ def test_an_operators_list_member_that_says_what_ours_would_is_left_theirs():
     with pytest.raises(RouterosError, match="not managed by sitelink.tunnels"):
         members.plan([{"list": "LAN", "interface": "wg0"}], "overridden", {path: [dict(theirs, disabled="true")]})
     with pytest.raises(RouterosError, match="not managed by sitelink.tunnels"):
-        comparer(res.INTERFACE_LISTS).plan([{"name": "LAN"}], "overridden",
-                                          {"/interface/list": [{".id": "*1", "name": "LAN", "comment": "defconf"}]})
+        lists = {"/interface/list": [{".id": "*1", "name": "LAN", "comment": "defconf"}]}
+        comparer(res.INTERFACE_LISTS).plan([{"name": "LAN"}], "overridden", lists)
 
 
 @pytest.mark.parametrize("printed", [{}, {"persistent-keepalive": "0s"}, {"persistent-keepalive": "0"}])

@@ -104,8 +104,8 @@ def test_with_the_lan_list_the_own_lans_enter_a_tunnel_only_from_it():
     hub = hub_with_spokes(5)["hub"]
     for owner, tunnels in ((None, "sitelink-tunnels"), ("lab2", "sitelink-tunnels-lab2")):
         plain = dict((r["name"], r) for r in routeros.config(hub, "firewall_rules", owner=owner))
-        joined = dict((r["name"], r) for r in routeros.config(hub, "firewall_rules", owner=owner,
-                                                             lan_interface_list="LAN"))
+        joined = dict((r["name"], r)
+                      for r in routeros.config(hub, "firewall_rules", owner=owner, lan_interface_list="LAN"))
         assert plain["forward-to-tunnels"]["in_interface_list"] == "!" + tunnels
         assert joined["forward-to-tunnels"]["in_interface_list"] == "LAN"
         assert joined["forward-from-tunnels"] == plain["forward-from-tunnels"]
