@@ -169,8 +169,19 @@ EXAMPLES = r"""
 
 - name: Peers, overlays, addresses, routes and firewall holes, over one session
   sitelink.tunnels.site_apply:
-    resources: [wireguard_peers, gre_tunnels, eoip_tunnels, gre6_tunnels, eoipv6_tunnels, interface_lists,
-      interface_list_members, addresses, address_lists, firewall_rules, mangle_rules, routes]
+    resources:
+      - wireguard_peers
+      - gre_tunnels
+      - eoip_tunnels
+      - gre6_tunnels
+      - eoipv6_tunnels
+      - interface_lists
+      - interface_list_members
+      - addresses
+      - address_lists
+      - firewall_rules
+      - mangle_rules
+      - routes
 """
 
 RETURN = r"""
