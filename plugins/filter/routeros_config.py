@@ -40,6 +40,12 @@ options:
         an interface list of its own for its tunnels (C(sitelink-tunnels-OWNER)).
     type: str
     default: fleet
+  lan_interface_list:
+    description:
+      - The router's interface list (C(LAN)) the tunnels also join, as the role's C(sitelink_tunnels_in_lan_list);
+        with it, the forward rule into the tunnels admits the site's own LANs only from that list. Without it the
+        tunnels join no list but their own.
+    type: str
 """
 
 EXAMPLES = r"""
@@ -61,11 +67,11 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.sitelink.tunnels.plugins.module_utils.platforms import routeros as adapter
 
 
-def routeros_config(plan, resource, public_keys=None, psk_secret=None, owner=None):
+def routeros_config(plan, resource, public_keys=None, psk_secret=None, owner=None, lan_interface_list=None):
     if resource not in adapter.ADAPTERS:
         raise AnsibleFilterError("routeros_config: unknown resource %r (known: %s)"
                                  % (resource, ", ".join(adapter.ORDER)))
-    return adapter.config(plan, resource, public_keys, psk_secret, owner)
+    return adapter.config(plan, resource, public_keys, psk_secret, owner, lan_interface_list)
 
 
 class FilterModule(object):

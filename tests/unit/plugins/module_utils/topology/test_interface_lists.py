@@ -140,3 +140,11 @@ def test_the_rendered_script_makes_the_list_before_its_members_and_the_lan_membe
     joined = driver.RouterosDriver().files(hub, "hub", dict(settings, tunnels_in_lan_list=True))["hub.rsc"]
     assert joined.count("/interface list member add") == 4 and joined.count(" list=LAN") == 2
     assert "in-interface-list=LAN " in joined and "in-interface-list=LAN" not in "\n".join(lines)
+
+
+def test_the_routeros_config_filter_takes_the_lan_list_too():
+    from ansible_collections.sitelink.tunnels.plugins.filter.routeros_config import routeros_config
+    hub = hub_with_spokes(2)["hub"]
+    assert routeros_config(hub, "interface_list_members", lan_interface_list="LAN") == \
+        routeros.config(hub, "interface_list_members", lan_interface_list="LAN")
+    assert [m["list"] for m in routeros_config(hub, "interface_list_members")] == ["sitelink-tunnels"] * 2
