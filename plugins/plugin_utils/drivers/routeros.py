@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import time
 
+from ansible.module_utils.parsing.convert_bool import boolean
+
 from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros import resources as catalogue
 from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.connection import (
     CONNECTION_OPTIONS, connect, select)
@@ -41,8 +43,9 @@ def in_order(resources):
 
 
 def lan_interface_list(params):
-    """The operator's interface list the site's tunnels also join (site_apply's tunnels_in_lan_list), or None."""
-    if not params.get("tunnels_in_lan_list"):
+    """The operator's interface list the site's tunnels also join (site_apply's tunnels_in_lan_list), or None. A
+    render's settings are the role variables as written: an INI "false" is false."""
+    if not boolean(params.get("tunnels_in_lan_list") or False, strict=False):
         return None
     return params.get("lan_interface_list") or platform.DEFAULT_LAN_INTERFACE_LIST
 

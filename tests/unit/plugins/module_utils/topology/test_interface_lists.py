@@ -137,7 +137,10 @@ def test_the_rendered_script_makes_the_list_before_its_members_and_the_lan_membe
     assert len(made) == 1 and 'name=sitelink-tunnels' in lines[made[0]]
     assert len(members) == 2 and all("list=sitelink-tunnels" in m for m in members)     # wg-sitelink, gre-spoke3
     assert made[0] < lines.index(next(m for m in members))
-    joined = driver.RouterosDriver().files(hub, "hub", dict(settings, tunnels_in_lan_list=True))["hub.rsc"]
+    for written in (False, "false", "no", None):          # the role variables as an INI inventory writes them
+        text = driver.RouterosDriver().files(hub, "hub", dict(settings, tunnels_in_lan_list=written))["hub.rsc"]
+        assert " list=LAN" not in text
+    joined = driver.RouterosDriver().files(hub, "hub", dict(settings, tunnels_in_lan_list="true"))["hub.rsc"]
     assert joined.count("/interface list member add") == 4 and joined.count(" list=LAN") == 2
     assert "in-interface-list=LAN " in joined and "in-interface-list=LAN" not in "\n".join(lines)
 
