@@ -30,6 +30,11 @@ def ours(lab, router):
                              if it.values.get("comment", "").startswith("sitelink:fleet ")])
 
 
+def responders(lab, router):
+    r = lab.router(router)
+    return lab.call(lambda: [p.values.get("responder") for p in r.tables["/interface/wireguard/peers"]])
+
+
 def trace(lab, router, address, src, protocol="icmp"):
     """Hops of a new packet from `router` to `address` with source `src` and back, or why it is dropped."""
     r = lab.router(router)
@@ -57,9 +62,12 @@ def test_the_tunnels_are_one_list_and_the_rules_a_handful(tmp_path):
                                     "forward-to-tunnels"]
         assert members(lab, "hub", "sitelink-tunnels") == [(i, "sitelink:fleet") for i in TUNNELS]
         assert members(lab, "hub", "LAN") == [("bridge", "defconf")]
+        # 7.18: the hub only answers the branches, which call in (routeros-review-3.md N15)
+        assert responders(lab, "hub") == ["true", "true"] and responders(lab, "branch-a") == ["false"]
         reset(lab)
-        again = play(GOOD, connections, *NO_VERIFY)
-        assert again.returncode == 0 and writes(lab) == {"hub": 0, "branch-a": 0, "branch-b": 0, "outsider": 0}
+        again = play(GOOD, connections)          # verified: every link up (the overlays' keepalives answered)
+        assert again.returncode == 0 and "4 link ends up, 0 down, 0 pending" in again.out, again.out[-3000:]
+        assert writes(lab) == {"hub": 0, "branch-a": 0, "branch-b": 0, "outsider": 0}
 
         # LAN to LAN through the hub (spoke to spoke), and a branch's LAN to the hub's
         assert isinstance(trace(lab, "branch-b", "192.168.11.1", "192.168.12.1"), int)
