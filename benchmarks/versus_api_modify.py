@@ -86,6 +86,17 @@ API_MODIFY_PLAY = """
       community.routeros.api_modify:
         path: interface eoip
         data: "{{ bench_data['interface eoip'] }}"
+    - name: The interface list of the tunnels
+      community.routeros.api_modify:
+        path: interface list
+        data: "{{ bench_data['interface list'] }}"
+    - name: Its members, every tunnel interface
+      community.routeros.api_modify:
+        path: interface list member
+        data: "{{ bench_data['interface list member'] }}"
+        handle_absent_entries: remove
+        handle_entries_content: remove_as_much_as_possible
+        restrict: [{field: comment, regex: '^bench'}]
     - name: Transit addresses
       community.routeros.api_modify:
         path: ip address
@@ -150,6 +161,9 @@ def api_modify_vars(inventory):
             "interface wireguard": [{"name": wg["name"], "listen-port": wg["listen_port"], "mtu": wg["mtu"],
                                      "comment": MARK}],
             "interface gre": [], "interface eoip": [],
+            "interface list": [{"name": "sitelink-tunnels", "comment": MARK}],
+            "interface list member": [{"list": m["list"], "interface": m["interface"], "comment": MARK}
+                                      for m in plan["interface_lists"]],
             "ip address": [{"address": a["address"], "interface": a["interface"], "comment": _comment(a["interface"])}
                            for a in plan["addresses"]],
             "ip route": [{"dst-address": r["dst_address"], "gateway": r["gateway"], "comment": _comment("route")}

@@ -12,6 +12,7 @@ import random
 import time
 
 from rosemu import effects, errors, pki, schema
+from rosemu.values import parse_duration_ms
 from rosemu.query import compile_query
 
 PRINT_OPTIONS = frozenset(("detail", "stats", "without-paging", "terse", "count-only", "brief",
@@ -176,6 +177,8 @@ class Router:
             row.update(effects.interface_view(self, item))
             return row
         for f in menu.fields:
+            if f.absent_when_off and f.name in item.values and parse_duration_ms(item.values[f.name]) == 0:
+                continue
             if not f.wo and f.name in item.values and (sensitive or not f.sensitive):
                 row[f.name] = item.values[f.name]
         row.update(effects.live_values(self, path, item))

@@ -35,6 +35,7 @@ class Field:
     since: tuple = None           # (major, minor) of the first release that has the field
     until: tuple = None           # (major, minor) of the last release that has it
     sensitive: bool = False       # printed only to a user whose group has the `sensitive` policy
+    absent_when_off: bool = False  # a duration printed only when not 0 (FIDELITY.md, persistent-keepalive)
 
     def exists_in(self, release):
         return (self.since is None or release >= self.since) and (self.until is None or release[:2] <= self.until)
@@ -236,7 +237,7 @@ MENUS = (
         F("allowed-address", v.PrefixList(), required=True),
         F("endpoint-address", v.HostAddress(), ""),
         F("endpoint-port", v.Int(0, 65535), "0"),
-        F("persistent-keepalive", v.Duration(), "0s"),
+        F("persistent-keepalive", v.Duration(), "0s", absent_when_off=True),
         F("preshared-key", v.Key(words=("auto",)), nullable=True, sensitive=True),
         F("private-key", v.Key(words=("auto", "none")), "none", since=(7, 15), sensitive=True),
         F("is-responder", BOOL, "false", since=(7, 15), until=(7, 16)),

@@ -239,3 +239,26 @@ def test_the_smallest_distance_wins_equal_ones_balance_and_a_backup_takes_over(p
     wg.update(**{".id": list(wg)[0][".id"], "disabled": "yes"})
     assert flags() == [("10.255.0.0", 1, False, True, False), ("198.51.100.1", 2, True, False, False)]
     assert "branch: no route to 192.168.10.1" not in why(lab, "branch", "192.168.10.1")
+
+
+def test_the_input_chain_matches_an_interface_list_and_its_negation(pair):
+    """What the collection's rules name (its tunnels' list): a list's members, `!list` every other interface (the
+    forward chain runs the same matcher: tests/integration/test_interface_lists.py)."""
+    lab, apis, _keys = pair
+    open_wireguard(apis["hub"])
+    lab_hub = lab.router("hub")
+    lab.call(lambda: lab_hub.run("/ip/address", "set", {"numbers": "*1", "address": "192.168.10.1/24"}))
+    apis["branch"].path("ip", "route").add(**{"dst-address": "192.168.10.0/24", "gateway": "10.255.0.0"})
+    peers = apis["branch"].path("interface", "wireguard", "peers")
+    peers.update(**{".id": list(peers)[0][".id"], "allowed-address": "10.255.0.0/32,192.168.10.0/24"})
+    assert why(lab, "branch", "192.168.10.1") == "ok"      # defconf accepts icmp on input
+    apis["hub"].path("interface", "list").add(name="tunnels")
+    filters = apis["hub"].path("ip", "firewall", "filter")
+    filters.add(chain="input", action="drop", protocol="icmp", **{"in-interface-list": "tunnels",
+                                                                  "place-before": list(filters)[0][".id"]})
+    assert why(lab, "branch", "192.168.10.1") == "ok"      # an empty list holds no interface
+    apis["hub"].path("interface", "list", "member").add(list="tunnels", interface="wg0")
+    assert "hub: the input chain drops icmp" in why(lab, "branch", "192.168.10.1")
+    rule = [r[".id"] for r in filters if r.get("in-interface-list") == "tunnels"][0]
+    filters.update(**{".id": rule, "in-interface-list": "!tunnels"})
+    assert why(lab, "branch", "192.168.10.1") == "ok"      # wg0 is in the list: !tunnels does not match it

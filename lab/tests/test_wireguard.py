@@ -80,7 +80,11 @@ def test_peer_defaults_and_live_fields(api):
                                   "allowed-address": "10.1.101.0/24,10.255.255.1/32"})
     row = list(peers)[0]
     assert row["allowed-address"] == "10.1.101.0/24,10.255.255.1/32"
-    assert (row["endpoint-address"], row["endpoint-port"], row["persistent-keepalive"]) == ("", 0, "0s")
+    assert (row["endpoint-address"], row["endpoint-port"]) == ("", 0)
+    # off is left out of print, as community.routeros models it (FIDELITY.md); on, it is printed
+    assert "persistent-keepalive" not in row
+    peers.update(**{".id": row[".id"], "persistent-keepalive": "25"})
+    assert list(peers)[0]["persistent-keepalive"] == "25s"
     assert (row["rx"], row["tx"], row["responder"], row["private-key"]) == (0, 0, False, "none")
     assert "last-handshake" not in row and "current-endpoint-address" not in row
     assert "preshared-key" not in row

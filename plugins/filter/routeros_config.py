@@ -25,8 +25,8 @@ options:
     description: Which module the config is for.
     type: str
     required: true
-    choices: [wireguard_interfaces, wireguard_peers, gre_tunnels, eoip_tunnels, gre6_tunnels, eoipv6_tunnels, addresses,
-      address_lists, firewall_rules, mangle_rules, routes]
+    choices: [wireguard_interfaces, wireguard_peers, gre_tunnels, eoip_tunnels, gre6_tunnels, eoipv6_tunnels,
+      interface_lists, interface_list_members, addresses, address_lists, firewall_rules, mangle_rules, routes]
   public_keys:
     description: Public key by site name; peers without one are left out until their router has an interface.
     type: dict
@@ -36,9 +36,16 @@ options:
   owner:
     description:
       - The owner the config is written for (the modules' O(owner)); an owner other than C(fleet) gets an address
-        list of its own for the LANs its forward rules admit (C(sitelink-lans-OWNER)).
+        list of its own for the LANs its forward rules admit (C(sitelink-lans-OWNER), C(sitelink-local-OWNER)) and
+        an interface list of its own for its tunnels (C(sitelink-tunnels-OWNER)).
     type: str
     default: fleet
+  lan_interface_list:
+    description:
+      - The router's interface list (C(LAN)) the tunnels also join, as the role's C(sitelink_tunnels_in_lan_list);
+        with it, the forward rule into the tunnels admits the site's own LANs only from that list. Without it the
+        tunnels join no list but their own.
+    type: str
 """
 
 EXAMPLES = r"""
@@ -60,11 +67,11 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.sitelink.tunnels.plugins.module_utils.platforms import routeros as adapter
 
 
-def routeros_config(plan, resource, public_keys=None, psk_secret=None, owner=None):
+def routeros_config(plan, resource, public_keys=None, psk_secret=None, owner=None, lan_interface_list=None):
     if resource not in adapter.ADAPTERS:
         raise AnsibleFilterError("routeros_config: unknown resource %r (known: %s)"
                                  % (resource, ", ".join(adapter.ORDER)))
-    return adapter.config(plan, resource, public_keys, psk_secret, owner)
+    return adapter.config(plan, resource, public_keys, psk_secret, owner, lan_interface_list)
 
 
 class FilterModule(object):

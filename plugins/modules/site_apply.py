@@ -58,13 +58,17 @@ options:
       - The resources to apply (in the order of the choices). The role applies C(wireguard_interfaces) first,
         reads every site's public key, then applies the rest.
       - C(address_lists) is the address list C(sitelink-lans) of every LAN the site's tunnels join; the forward
-        rules admit only traffic between those LANs (a host on the WAN side cannot send into a remote LAN).
+        rules admit only traffic between those LANs (a host on the WAN side cannot send into a remote LAN), and
+        C(sitelink-local) the site's own LANs, the only sources the rules let into a tunnel from elsewhere.
+      - C(interface_lists) is the RouterOS interface list C(sitelink-tunnels) and C(interface_list_members) its
+        members, every tunnel interface of the site; the firewall rules name the list, so their number does not
+        grow with the fleet. With O(tunnels_in_lan_list) the tunnels are also members of O(lan_interface_list).
     type: list
     elements: str
-    choices: [wireguard_interfaces, wireguard_peers, gre_tunnels, eoip_tunnels, gre6_tunnels, eoipv6_tunnels, addresses,
-      address_lists, firewall_rules, mangle_rules, routes]
-    default: [wireguard_interfaces, wireguard_peers, gre_tunnels, eoip_tunnels, gre6_tunnels, eoipv6_tunnels, addresses,
-      address_lists, firewall_rules, mangle_rules, routes]
+    choices: [wireguard_interfaces, wireguard_peers, gre_tunnels, eoip_tunnels, gre6_tunnels, eoipv6_tunnels,
+      interface_lists, interface_list_members, addresses, address_lists, firewall_rules, mangle_rules, routes]
+    default: [wireguard_interfaces, wireguard_peers, gre_tunnels, eoip_tunnels, gre6_tunnels, eoipv6_tunnels,
+      interface_lists, interface_list_members, addresses, address_lists, firewall_rules, mangle_rules, routes]
   owner:
     description: Ownership tag of the entries (as the role's C(sitelink_owner)).
     type: str
@@ -86,6 +90,17 @@ options:
         C(sitelink_purge)). Sites the inventory has are never in the way, in the play or not (C(--limit)).
     type: bool
     default: false
+  tunnels_in_lan_list:
+    description:
+      - RouterOS sites - also make the site's tunnel interfaces members of the router's interface list
+        O(lan_interface_list) (the role's C(sitelink_tunnels_in_lan_list)). Those members are ours (marked) and go
+        when this is off; the operator's own members of that list are never touched.
+    type: bool
+    default: false
+  lan_interface_list:
+    description: The router's interface list of O(tunnels_in_lan_list) (the role's C(sitelink_lan_interface_list)).
+    type: str
+    default: LAN
   purge_sites:
     description:
       - Sites the inventory no longer has whose entries this run may remove (the role's C(sitelink_purge_sites));
@@ -173,7 +188,19 @@ EXAMPLES = r"""
 
 - name: Peers, overlays, addresses, routes and firewall holes, over one session
   sitelink.tunnels.site_apply:
-    resources: [wireguard_peers, gre_tunnels, eoip_tunnels, gre6_tunnels, eoipv6_tunnels, addresses, address_lists, firewall_rules, mangle_rules, routes]
+    resources:
+      - wireguard_peers
+      - gre_tunnels
+      - eoip_tunnels
+      - gre6_tunnels
+      - eoipv6_tunnels
+      - interface_lists
+      - interface_list_members
+      - addresses
+      - address_lists
+      - firewall_rules
+      - mangle_rules
+      - routes
 """
 
 RETURN = r"""

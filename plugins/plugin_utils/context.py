@@ -57,6 +57,8 @@ ROLE_OPTIONS = {
     "purge": "sitelink_purge",                   # site_apply: the purge guard's permissions
     "purge_sites": "sitelink_purge_sites",
     "renumber": "sitelink_renumber",             # site_apply: the renumbering guard's permission
+    "tunnels_in_lan_list": "sitelink_tunnels_in_lan_list",   # site_apply: the tunnels in the operator's LAN list
+    "lan_interface_list": "sitelink_lan_interface_list",
 }
 ROLE_LINUX_SETTINGS = {
     "key_dir": "sitelink_linux_key_dir",

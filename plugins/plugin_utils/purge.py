@@ -6,9 +6,11 @@ sites the inventory does not have (a job slice, a NetBox export that missed site
 
 How the planner names what it makes (topology/plan.py, platforms/routeros.py): a peer and an overlay carry their
 link id ("a--b") as comment text; an overlay's interface is "OVERLAY-PEER" (gre-branch-b), and the addresses on it
-and the firewall rules of it name it ("ping-in-gre-branch-b", "forward-to-eoip-b", "overlay-in-PEER", "-ipv6" for
-an IPv6 rule). Routes, address-list entries and the rules of the WireGuard interface itself name no site: they go
-or stay with the site's run, which the guard stops as a whole."""
+its interface-list members name it too, and the firewall rules of releases before the interface lists named it
+("ping-in-gre-branch-b", "forward-to-eoip-b", "overlay-in-PEER", "-ipv6" for an IPv6 rule; kept, so that a run
+that replaces those on a router still sees whose they were). Routes, address-list entries and the rules that name
+the tunnel list or the WireGuard interface name no site: they go or stay with the site's run, which the guard stops
+as a whole."""
 
 from __future__ import annotations
 
@@ -69,6 +71,7 @@ NAMERS = {
     "gre6_tunnels": _by_comment,
     "eoipv6_tunnels": _by_comment,
     "addresses": _by_interface,
+    "interface_list_members": _by_interface,
     "firewall_rules": sites_of_rule,
 }
 

@@ -104,11 +104,11 @@ def guard(variable, message):
     return ":global %s; :if ([:len $%s] = 0) do={ :error %s }" % (variable, variable, rsc_quote("sitelink: " + message))
 
 
-def body(plan, host, owner, variables):
+def body(plan, host, owner, variables, lan_list=None):
     """(the lines of every resource, each declaring the variables it uses; the interface's add, which is skipped
     when the router has that interface)."""
     lines, interface = [], None
-    for name, config in platform.desired(plan, variables.placeholders, None, owner).items():
+    for name, config in platform.desired(plan, variables.placeholders, None, owner, lan_list).items():
         if not config:
             continue
         engine = Engine(catalogue.RESOURCES[name], host, owner=owner)
@@ -122,10 +122,11 @@ def body(plan, host, owner, variables):
     return lines, interface
 
 
-def script(plan, host, owner, public_keys=None):
-    """The site's .rsc: header and key variables, the guards, every resource, then its variables removed."""
+def script(plan, host, owner, public_keys=None, lan_list=None):
+    """The site's .rsc: header and key variables, the guards, every resource, then its variables removed; `lan_list`:
+    the operator's interface list the tunnels also join (None: none)."""
     variables = SiteVariables(plan, public_keys)
-    resources, interface = body(plan, host, owner, variables)
+    resources, interface = body(plan, host, owner, variables, lan_list)
     lines = header(host, variables, interface) + guards(host, variables) + resources
     lines += ["/system script environment remove [ find where name=%s ]" % v for v in variables.names()]
     return "\n".join(lines) + "\n"

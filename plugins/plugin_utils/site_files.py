@@ -30,6 +30,8 @@ RENDER_SETTINGS = {
     "firewall_table": ("linux_firewall_table", "sitelink_linux_firewall_table"),
     "preshared_keys": ("render_preshared_keys", "sitelink_render_preshared_keys"),
     "read_keys": ("render_read_keys", "sitelink_render_read_keys"),
+    "tunnels_in_lan_list": ("tunnels_in_lan_list", "sitelink_tunnels_in_lan_list"),
+    "lan_interface_list": ("lan_interface_list", "sitelink_lan_interface_list"),
 }
 # settings that are switches: an INI inventory or -e gives them as text
 SWITCHES = ("preshared_keys", "read_keys")

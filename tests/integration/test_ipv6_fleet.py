@@ -60,7 +60,7 @@ def test_an_ipv6_fleet_opens_the_ipv6_firewall_converges_verifies_and_reruns_wit
         rules = lab.call(lambda: [(r.values.get("comment"), r.values.get("protocol"))
                                   for r in hub.tables["/ipv6/firewall/filter"]])
         assert ("sitelink:fleet wireguard-in", "udp") in rules
-        assert ("sitelink:fleet ping-in-wg-sitelink-ipv6", "icmpv6") in rules
+        assert ("sitelink:fleet ping-in-tunnels-ipv6", "icmpv6") in rules
         ours_v4 = lab.call(lambda: [r.values.get("comment") for r in hub.tables["/ip/firewall/filter"]
                                     if r.values.get("comment", "").startswith("sitelink:")])
         assert ours_v4 == []
@@ -101,9 +101,10 @@ def test_an_ipv6_fleet_with_gre6_and_eoipv6_overlays_converges_verifies_and_reru
         hub = lab.router("hub")
         admitted = lab.call(lambda: sorted((r.values.get("comment"), r.values.get("protocol"), r.values.get("src-address"))
                                            for r in hub.tables["/ipv6/firewall/filter"]
-                                           if "overlay-in" in r.values.get("comment", "")))
-        assert admitted == [("sitelink:fleet overlay-in-branch-a", "gre", "fd00:255::1"),
-                            ("sitelink:fleet overlay-in-branch-b", "etherip", "fd00:255::3")]
+                                           if r.values.get("protocol") in ("gre", "etherip")))
+        # each overlay protocol once, from the WireGuard pool (the peers' transit addresses)
+        assert admitted == [("sitelink:fleet etherip-in-ipv6", "etherip", "fd00:255::/64"),
+                            ("sitelink:fleet gre-in-ipv6", "gre", "fd00:255::/64")]
         reset(lab)
         second = play(path, path)
         assert second.returncode == 0 and second.out.count("changed=0") == 3, second.out[-3000:]

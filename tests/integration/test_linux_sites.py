@@ -163,7 +163,7 @@ def test_render_and_a_gre_overlay_on_a_kernel_without_gre(linux, tmp_path):
     assert "ip link add gre-bravo type gre local 10.255.0.0 remote 10.255.0.1 ttl 64" in script
     assert "PublicKey = <public key of bravo>" in script and "PresharedKey = <preshared key of alpha--bravo>" in script
     assert "ip route replace 192.168.72.0/24 via 10.254.0.1 src 10.254.0.0 proto 157 table main" in script
-    assert 'iifname "wg-sitelink" ip saddr 10.255.0.1 meta l4proto gre counter accept' in script
+    assert 'iifname "wg-sitelink" ip saddr 10.255.0.0/24 meta l4proto gre counter accept' in script
     assert SECRET not in script and not (tmp_path / "out" / "alpha.rsc").exists()
     assert subprocess.run(["sh", "-n", str(tmp_path / "out" / "alpha.sh")], check=False).returncode == 0
     assert linux.ssh("alpha", "ip link show wg-sitelink", check=False).returncode != 0     # nothing was run
@@ -202,7 +202,7 @@ def test_a_linux_hub_forwards_between_its_spokes(linux, tmp_path):
         deadline -= 1                             # charlie calls in: its first handshake may still be on the way
     assert ping_lan_to_lan(linux, "bravo", "charlie") and ping_lan_to_lan(linux, "charlie", "bravo")
     chain = linux.ssh("alpha", "nft list chain inet sitelink forward").stdout
-    forwarded = re.search(r'counter packets (\d+) .*forward-from-wg-sitelink', chain)
+    forwarded = re.search(r'counter packets (\d+) .*forward-from-tunnels', chain)
     assert forwarded and int(forwarded.group(1)) > 0, chain      # the hub's own forward rule counted them
 
 

@@ -25,7 +25,7 @@ def test_a_run_without_a_branch_stops_on_the_hub_and_purges_it_only_when_allowed
             refused = play(partial, connections, *NO_VERIFY, *flags)
             assert refused.returncode != 0, refused.out[-3000:]
             assert "hub: this run would remove the tunnels of 1 site(s) that the inventory does not have: " \
-                   "branch-b (wireguard_peers, gre_tunnels, addresses, firewall_rules)" in refused.out, \
+                   "branch-b (wireguard_peers, gre_tunnels, interface_list_members, addresses)" in refused.out, \
                 refused.out[-3000:]
             assert "sitelink_purge_sites: [branch-b]" in refused.out
             # branch-a's route to branch-b's LAN through the hub and its LAN-list entry name no site: they go (2 writes;

@@ -104,14 +104,21 @@ def route_command(route, protocol, table="main", verb="replace"):
     return args + ["proto", str(protocol), "table", table]
 
 
-def nft_statement(entry, address_lists):
+def nft_statement(entry, address_lists, interface_lists=()):
     """The nftables statement of one firewall or mangle entry of a site plan; `address_lists` are the plan's
-    (an address list becomes the set of its prefixes of the entry's family)."""
+    (an address list becomes the set of its prefixes of the entry's family), `interface_lists` its interface list
+    members (an interface list becomes the anonymous set of its interfaces' names: one statement however many
+    tunnels; a leading "!" negates it)."""
     parts = []
     if entry.get("in_interface"):
         parts.append('iifname "%s"' % entry["in_interface"])
     if entry.get("out_interface"):
         parts.append('oifname "%s"' % entry["out_interface"])
+    for option, word in (("in_interface_list", "iifname"), ("out_interface_list", "oifname")):
+        if entry.get(option):
+            name = entry[option].lstrip("!")
+            members = ", ".join('"%s"' % m["interface"] for m in interface_lists if m["list"] == name)
+            parts.append("%s %s{ %s }" % (word, "!= " if entry[option].startswith("!") else "", members))
     if entry.get("src_address"):
         ip = ipaddress.ip_interface(entry["src_address"])
         parts.append("%s saddr %s" % ("ip" if ip.version == 4 else "ip6",

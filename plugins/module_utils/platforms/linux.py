@@ -101,7 +101,7 @@ def firewall(plan):
     out = []
     for entry in plan["firewall"] + plan.get("mangle", []):
         rule = {"chain": entry["chain"], "name": entry["name"],
-                "rule": render.nft_statement(entry, plan.get("address_lists", []))}
+                "rule": render.nft_statement(entry, plan.get("address_lists", []), plan.get("interface_lists", []))}
         # one inet table sees both families: a rule the plan makes per family but that matches no address is the
         # same statement twice (forward-to-wg), kept once under its first name
         if not any(r["chain"] == rule["chain"] and r["rule"] == rule["rule"] for r in out):

@@ -29,8 +29,16 @@ CAPABILITIES = Capabilities(
 
 # Firewall holes before routes: traffic is moved into a tunnel only once the router admits it (a route first
 # would drop a management session that comes back through the new tunnel until the rules follow).
+# The interface list and its members once every tunnel interface exists, before the rules that name the list.
 ORDER = ("wireguard_interfaces", "wireguard_peers", "gre_tunnels", "eoip_tunnels", "gre6_tunnels", "eoipv6_tunnels",
-         "addresses", "address_lists", "firewall_rules", "mangle_rules", "routes")
+         "interface_lists", "interface_list_members", "addresses", "address_lists", "firewall_rules", "mangle_rules",
+         "routes")
+# Options the site's desired state sets only where the router's release has them (the driver leaves them out
+# elsewhere): a hub's peers that call in are responders from 7.15 on, which stops it from dialling their last
+# endpoints (routeros-review-3.md N15; community.routeros _api_data.py: is-responder 7.15-7.16, responder 7.17+)
+WHERE_THE_RELEASE_HAS = {"wireguard_peers": ("responder",)}
+# The operator's interface list that defconf's input chain admits ("drop all not coming from LAN")
+DEFAULT_LAN_INTERFACE_LIST = "LAN"
 
 
 def _wireguard_interfaces(plan, public_keys, psk_secret):
@@ -51,6 +59,8 @@ def _wireguard_peers(plan, public_keys, psk_secret):
                  "persistent_keepalive": peer["persistent_keepalive"], "comment": peer["link"]}
         if peer["preshared_key"]:
             entry["preshared_key"] = planner.peer_preshared_key(plan, peer, psk_secret)
+        if not peer["endpoint_address"]:
+            entry["responder"] = True         # it calls in: only answer it
         out.append(entry)
     return out
 
@@ -86,6 +96,18 @@ def _address_lists(plan, public_keys, psk_secret):
             for entry in plan["address_lists"]]
 
 
+def _interface_lists(plan, public_keys, psk_secret):
+    """The interface list of the site's tunnels (one per owner, see config); none on a site taken out."""
+    if plan.get("state") == "absent":
+        return []
+    return [{"name": planner.TUNNEL_LIST, "comment": planner.TUNNEL_LIST}]
+
+
+def _interface_list_members(plan, public_keys, psk_secret):
+    """Every tunnel interface of the site in that list."""
+    return [{"list": m["list"], "interface": m["interface"]} for m in plan.get("interface_lists", [])]
+
+
 def _firewall_rules(plan, public_keys, psk_secret):
     """Each rule goes to the table of its family (/ip or /ipv6 firewall filter)."""
     return [dict(rule) for rule in plan["firewall"]]
@@ -102,6 +124,8 @@ ADAPTERS = {
     "eoip_tunnels": _overlays("eoip", "ipv4"),
     "gre6_tunnels": _overlays("gre", "ipv6"),
     "eoipv6_tunnels": _overlays("eoip", "ipv6"),
+    "interface_lists": _interface_lists,
+    "interface_list_members": _interface_list_members,
     "addresses": _addresses,
     "address_lists": _address_lists,
     "routes": _routes,
@@ -110,24 +134,70 @@ ADAPTERS = {
 }
 
 
+def for_release(resource, config, release):
+    """`config` of the catalogue resource `resource` without the WHERE_THE_RELEASE_HAS options that RouterOS
+    `release` lacks."""
+    lacking = set(WHERE_THE_RELEASE_HAS.get(resource.name, ())) & set(resource.missing_in(release))
+    if not lacking:
+        return config
+    return [dict((option, value) for option, value in entry.items() if option not in lacking) for entry in config]
+
+
+def owned_list(name, owner=None):
+    """The name an owner gives one of the plan's lists (planner.LISTS) on the router: each owner has its own, so that
+    the LANs or tunnels of another fleet on the same router never widen its rules (the default owner keeps the plain
+    name); a negated name ("!sitelink-tunnels") stays negated."""
+    negated = name.startswith("!")
+    plain = name[1:] if negated else name
+    if plain not in planner.LISTS or owner in (None, "", DEFAULT_OWNER):
+        return name
+    return "%s%s-%s" % ("!" if negated else "", plain, owner)
+
+
 def lan_list(owner=None):
-    """The address list of the LANs an owner's forward rules admit: each owner has its own, so that the LANs of
-    another fleet on the same router never widen them (the default owner keeps the plain name)."""
-    return planner.LAN_LIST if owner in (None, "", DEFAULT_OWNER) else "%s-%s" % (planner.LAN_LIST, owner)
+    """The address list of the LANs an owner's forward rules admit."""
+    return owned_list(planner.LAN_LIST, owner)
 
 
-def config(plan, resource, public_keys=None, psk_secret=None, owner=None):
+# the options of an adapter's entries that name one of the plan's lists
+LIST_OPTIONS = ("list", "name", "src_address_list", "dst_address_list", "in_interface_list", "out_interface_list",
+                "comment")
+
+
+def in_lan_list(plan, lan_interface_list):
+    """Members of the operator's interface list `lan_interface_list` (LAN): the site's tunnel interfaces, so that the
+    router's own rules for that list (defconf's input chain) admit management, DNS and routing protocols from the
+    remote LANs. Ours (marked): they go when the setting goes; the operator's own members are never touched."""
+    return [{"list": lan_interface_list, "interface": m["interface"]} for m in plan.get("interface_lists", [])]
+
+
+def config(plan, resource, public_keys=None, psk_secret=None, owner=None, lan_interface_list=None):
+    """The `config` of one resource module; `lan_interface_list`: the operator's list the tunnels also join (None:
+    they join none)."""
     out = ADAPTERS[resource](plan, public_keys, psk_secret)
-    name = lan_list(owner)
-    if name != planner.LAN_LIST:
+    if owner not in (None, "", DEFAULT_OWNER):
         for entry in out:
-            for key in ("list", "src_address_list", "dst_address_list", "comment"):
-                if entry.get(key) == planner.LAN_LIST:
-                    entry[key] = name
+            for key in LIST_OPTIONS:
+                if isinstance(entry.get(key), str):
+                    entry[key] = owned_list(entry[key], owner)
+    if lan_interface_list:
+        _with_lan_list(resource, out, plan, lan_interface_list, owned_list("!" + planner.TUNNEL_LIST, owner))
     return out
 
 
-def desired(plan, public_keys=None, psk_secret=None, owner=None):
+def _with_lan_list(resource, out, plan, lan_interface_list, not_tunnels):
+    """The tunnels in the operator's LAN list too; and, that list being there, the rules that let the site's own LANs
+    into a tunnel admit them only from it (not from the WAN, where a forged source of the site's own LANs is not
+    told apart otherwise)."""
+    if resource == "interface_list_members":
+        out += in_lan_list(plan, lan_interface_list)
+    for entry in out if resource == "firewall_rules" else ():
+        if entry.get("in_interface_list") == not_tunnels:
+            entry["in_interface_list"] = lan_interface_list
+
+
+def desired(plan, public_keys=None, psk_secret=None, owner=None, lan_interface_list=None):
     """The site's desired state: {resource: config}, for every resource module in ORDER (an empty list where the
     site has nothing of that kind)."""
-    return dict((resource, config(plan, resource, public_keys, psk_secret, owner)) for resource in ORDER)
+    return dict((resource, config(plan, resource, public_keys, psk_secret, owner, lan_interface_list))
+                for resource in ORDER)

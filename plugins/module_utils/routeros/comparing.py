@@ -109,6 +109,10 @@ class Comparer(object):
     def change(self, entry, path, row, state):
         """([Op], problems) that turn `row` into `entry`; a row not ours is only taken over with adopt."""
         label = self.keys.label(entry)
+        if not self.keys.ours(row) and not self.adopt and self.resource.foreign_suffices:
+            args, unset = self.differences(self.desired_values(entry, state, row), row)
+            if not (set(args) - {"comment"} or set(unset) - {"comment"}):
+                return [], []         # the operator's entry already says it; it stays theirs
         if not self.keys.ours(row) and not self.adopt:
             parsed = parse_comment(row.get("comment"))
             whose = "it belongs to owner %r" % parsed[0] if parsed else "its comment has no '%s:OWNER' marker" % MARKER

@@ -121,12 +121,21 @@ def format_duration(ms):
 
 
 class Duration(Kind):
+    """A duration; with `zero_is_absent`, 0 (off) and the field's absence are the same value: RouterOS may leave a
+    field that is off out of what it prints (community.routeros models WireGuard's persistent-keepalive so:
+    can_disable, remove_value 0), and an off value sent again every run would be a change every run."""
+
+    def __init__(self, zero_is_absent=False):
+        self.zero_is_absent = zero_is_absent
+
     def check(self, value):
         if duration_ms(value) is None:
             raise ValueError("not a duration (25, 25s, 1m30s, 00:01:30)")
 
     def canon(self, value):
         ms = duration_ms(value)
+        if ms == 0 and self.zero_is_absent:
+            return None
         return str(value) if ms is None and value is not None else ms
 
     def to_api(self, value):

@@ -63,6 +63,7 @@ class Field:
     family_since: dict = None  # {family: release}: the path of that family has the field only from then on
     doc: str = ""            # the module documentation's description; one declaration of a repeated option has it
     choices: tuple = ()      # the values the module accepts (documented and checked by the argument spec)
+    family_choices: dict = None  # {family: choices}: the path of that family takes only these (checked by validation)
 
     def __post_init__(self):
         # normalised once, so that a copy made with dataclasses.replace is normalised alike
@@ -70,6 +71,7 @@ class Field:
         object.__setattr__(self, "since", release(self.since) if self.since else None)
         object.__setattr__(self, "until", release(self.until) if self.until else None)
         object.__setattr__(self, "family_since", dict((f, release(r)) for f, r in (self.family_since or {}).items()))
+        object.__setattr__(self, "family_choices", dict(self.family_choices or {}))
 
     def exists_in(self, release_):
         return (self.since is None or release_ >= self.since) and (self.until is None or release_ <= self.until)
@@ -136,6 +138,7 @@ class Resource:
     config_only: tuple = (COMMENT,)  # options of `config` that are no API field
     removes_first: bool = False     # overridden removes our stale entries before it adds (see WIREGUARD_PEERS)
     hands_over: str = None          # a prefix-list option no two entries of a path share: a prefix changes hands in order
+    foreign_suffices: bool = False  # an entry not ours whose key and fields equal a desired one stands for it
     release: tuple = None           # set on a resource cut to one RouterOS release
     by_option: dict = attribute(init=False, repr=False)
     by_api: dict = attribute(init=False, repr=False)
@@ -278,6 +281,10 @@ def _field_rules(resource):
             yield "option %r is secret and a key (keys are shown in every message)" % field.option
         if field.choices and field.default not in (KEEP, CLEAR) and field.default not in field.choices:
             yield "option %r: the default %r is not among its choices" % (field.option, field.default)
+        for family_, choices in sorted(field.family_choices.items()):
+            if family_ not in resource.paths or not set(choices) <= set(field.choices):
+                yield "option %r: family_choices[%s] must be a path's family and among its choices" % (
+                    field.option, family_)
         if field.ref not in REFERENCES:
             yield "option %r: ref %r is not one of %s" % (field.option, field.ref, REFERENCES[1:])
 
@@ -342,7 +349,9 @@ WIREGUARD_PEERS = Resource(
         Field("endpoint_address", k.Address(), default="",
               doc="Address or host name of the peer; empty for a peer that calls in."),
         Field("endpoint_port", k.INT, default=0, doc="UDP port of the peer."),
-        Field("persistent_keepalive", k.Duration(), default=0,
+        # off may be printed as 0s or not at all (routeros-review-3.md N10; community.routeros _api_data.py,
+        # persistent-keepalive can_disable=True remove_value=0): both are off
+        Field("persistent_keepalive", k.Duration(zero_is_absent=True), default=0,
               doc="Keepalive interval (C(25), C(25s)); C(0) turns it off."),
         Field("preshared_key", k.WireguardKey(), default=CLEAR, secret=True,
               doc="Preshared key (base64). Never shown."),
@@ -454,6 +463,30 @@ ADDRESS_LISTS = Resource(
     read_where={"dynamic": False},
 )
 
+# The collection's tunnels in an interface list of their own, so that the firewall names the list and not each
+# tunnel (routeros-review-3.md N8). /interface/list has no disabled flag (community.routeros _api_data.py).
+INTERFACE_LISTS = Resource(
+    "interface_lists", {"": "/interface/list"}, ("name",),
+    (
+        Field("name", required=True, doc="Name of the interface list."),
+    ),
+)
+
+INTERFACE_LIST_MEMBERS = Resource(
+    "interface_list_members", {"": "/interface/list/member"}, ("list", "interface"),
+    (
+        Field("list", required=True, doc="Interface list; it must exist."),
+        Field("interface", required=True, ref="interface", doc="Member interface; it must exist."),
+        DISABLED,
+    ),
+    read_only=("dynamic",),
+    # dynamic members (a list's include, PPP) are the router's
+    read_where={"dynamic": False},
+    # the operator's own member of a list (LAN) with the same interface already says what ours would: it is left
+    # as it is, and not ours
+    foreign_suffices=True,
+)
+
 ROUTES = Resource(
     "routes", {"ipv4": "/ip/route", "ipv6": "/ipv6/route"}, ("dst_address", "gateway", "routing_table"),
     (
@@ -462,7 +495,11 @@ ROUTES = Resource(
               doc="Gateway: an address, an interface name, or C(address%interface)."),
         Field("routing_table", default="main", doc="Routing table (RouterOS default C(main))."),
         Field("distance", k.INT, default=1, doc="Administrative distance (default 1)."),
-        Field("check_gateway", default=CLEAR, choices=("none", "arp", "ping", "bfd"), doc="How to check the gateway."),
+        # arp is IPv4's (IPv6 finds neighbours by ND); bfd-multihop for a gateway that is not on a connected network
+        # (MikroTik manual, IP Routing, route properties; routeros-review-3.md N15)
+        Field("check_gateway", default=CLEAR, choices=("none", "arp", "ping", "bfd", "bfd-multihop"),
+              family_choices={"ipv6": ("none", "ping", "bfd", "bfd-multihop")},
+              doc="How to check the gateway (C(arp) on IPv4 routes only)."),
         # /ipv6/route has pref-src only from 7.20 (community.routeros _api_data.py; routeros-review-3.md E2)
         Field("pref_src", k.Address(), default=CLEAR, family_since={"ipv6": "7.20"},
               doc="Preferred source address (on an IPv6 route RouterOS 7.20+)."),
@@ -534,4 +571,5 @@ MANGLE_RULES = rules("mangle_rules", "mangle", (
 ), Ordering(group="chain", verdict="action", stops=STOPS))    # the jump target is not read
 
 RESOURCES = checked_catalogue((WIREGUARD_INTERFACES, WIREGUARD_PEERS, GRE_TUNNELS, EOIP_TUNNELS, GRE6_TUNNELS,
-                               EOIPV6_TUNNELS, ADDRESSES, ADDRESS_LISTS, ROUTES, FIREWALL_RULES, MANGLE_RULES))
+                               EOIPV6_TUNNELS, INTERFACE_LISTS, INTERFACE_LIST_MEMBERS, ADDRESSES, ADDRESS_LISTS, ROUTES,
+                               FIREWALL_RULES, MANGLE_RULES))

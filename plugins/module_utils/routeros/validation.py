@@ -89,6 +89,10 @@ class Validator(object):
             except (ValueError, TypeError) as exc:
                 shown_value = REDACTED if field.secret else value
                 out.append("%s: %s=%r is not valid: %s" % (where, field.option, shown_value, exc))
+            family_ = self.full.family_of_entry(entry) if field.family_choices else None
+            if value not in field.family_choices.get(family_, (value,)):
+                out.append("%s: %s=%r is not one of %s on %s" % (where, field.option, value, ", ".join(
+                    field.family_choices[family_]), self.full.paths[family_]))
         return out
 
     def key_problems(self, where, entry):

@@ -44,6 +44,10 @@ OVERLAY_OVERHEAD = {("gre", "ipv4"): 24, ("eoip", "ipv4"): 42, ("gre", "ipv6"): 
 OVERLAY_PROTOCOL = {("gre", "ipv4"): "gre", ("eoip", "ipv4"): "gre", ("gre", "ipv6"): "gre",
                     ("eoip", "ipv6"): "etherip"}
 LAN_LIST = "sitelink-lans"   # the address list of every LAN a site's tunnels join (forward rules admit only these)
+LOCAL_LIST = "sitelink-local"   # the address list of the site's own LANs: the only sources it sends into a tunnel
+TUNNEL_LIST = "sitelink-tunnels"  # the interface list of every tunnel interface the site has (WireGuard, overlays)
+# the lists a plan names, each per owner on the router (platforms/routeros.py owned_list)
+LISTS = (LAN_LIST, LOCAL_LIST, TUNNEL_LIST)
 
 
 def width(net):
@@ -214,6 +218,7 @@ class _Joined(object):
     def __init__(self, site):
         self.interfaces = [site.interface]
         self.families = {site.interface: set()}
+        self.overlay_protocols = set()      # (IP protocol, transit family) of the overlays the site terminates
         self.lan_families = set(family(net) for net in site.lan_nets)
         self.lans = list(site.lans)
         self.plain_links = False
@@ -226,7 +231,7 @@ def plan_site(model, name):
            "wireguard": {"name": site.interface, "listen_port": site.listen_port,
                          "mtu": UNDERLAY_MTU - WIREGUARD_OVERHEAD},
            "peers": [], "overlays": [], "addresses": [], "routes": [], "address_lists": [], "firewall": [],
-           "mangle": [], "links": []}
+           "mangle": [], "links": [], "interface_lists": []}
     if site.state == "absent":
         # taken out: every entry of ours goes, its WireGuard interface last (the drivers' order); a site that stays
         # has no "state" key, so its plan is the one made before decommissioning existed
@@ -241,12 +246,14 @@ def plan_site(model, name):
     out["firewall"][:0] = [{"name": "wireguard-in" + ("-ipv6" if fam == "ipv6" and len(dialled) > 1 else ""),
                             "chain": "input", "protocol": "udp", "dst_port": str(site.listen_port), "family": fam}
                            for fam in dialled]
-    _tunnel_rules(out, joined)
+    _tunnel_rules(model, out, joined)
     seen = set()
     for lan in joined.lans:
         if lan not in seen:
             seen.add(lan)
             out["address_lists"].append({"list": LAN_LIST, "address": lan, "family": family(prefix(model, lan))})
+    out["address_lists"] += [{"list": LOCAL_LIST, "address": lan, "family": family(net)}
+                             for lan, net in zip(site.lans, site.lan_nets)]
     _dedupe_routes(out)
     return out
 
@@ -347,36 +354,45 @@ def _plan_overlay(model, name, link, wg_ips, out, joined):
         entry["tunnel_id"] = tunnel_id(model, link)
     out["overlays"].append(entry)
     _ov_ips, hops = _transits(model, name, link, "overlay", ov_iface, out, joined)
-    out["firewall"].append({"name": "overlay-in-%s" % peer, "chain": "input",
-                            "protocol": OVERLAY_PROTOCOL[link.overlay, transit_family],
-                            "src_address": _host_prefix(model, wg_ips[peer]), "in_interface": out["wireguard"]["name"],
-                            "family": transit_family})
+    joined.overlay_protocols.add((OVERLAY_PROTOCOL[link.overlay, transit_family], transit_family))
     return hops
 
 
-def _tunnel_rules(out, joined):
-    """Per tunnel interface: ping in, and forwarding between fleet LANs only; the MSS clamp where LAN traffic
+def _tunnel_rules(model, out, joined):
+    """A fixed handful of rules per family, whatever the number of links: the site's tunnels are the members of the
+    interface list TUNNEL_LIST, which the rules name (RouterOS's filter is walked rule by rule, so rules per tunnel
+    made every packet of a 200-site hub walk ~270 of them: routeros-review-3.md N8). The overlays' own protocol is
+    admitted on the WireGuard interface from the WireGuard pool, once per protocol; the MSS clamp where LAN traffic
     rides WireGuard itself."""
+    wg = out["wireguard"]["name"]
+    out["interface_lists"] = [{"list": TUNNEL_LIST, "interface": ifname} for ifname in joined.interfaces]
+    for protocol, fam in sorted(joined.overlay_protocols):
+        out["firewall"].append(_named({"name": "%s-in" % protocol, "chain": "input", "protocol": protocol,
+                                       "src_address": str(model.pool_nets["wireguard"]), "in_interface": wg,
+                                       "family": fam}))
+    transit_families = set()
     for ifname in joined.interfaces:
-        for fam in sorted(joined.families[ifname] or {"ipv4"}):
-            out["firewall"].append(_named({"name": "ping-in-%s" % ifname, "chain": "input", "in_interface": ifname,
-                                           "protocol": "icmp" if fam == "ipv4" else "icmpv6", "family": fam}))
-        # only LAN-to-LAN traffic crosses the tunnels: a host on the WAN side sending to a remote LAN is not
-        # admitted (the router's own "drop all from WAN" then stands); both ends' addresses must be fleet LANs
-        for fam in sorted(joined.lan_families):
-            out["firewall"].append(_named({"name": "forward-from-%s" % ifname, "chain": "forward",
-                                           "in_interface": ifname, "src_address_list": LAN_LIST,
-                                           "dst_address_list": LAN_LIST, "family": fam}))
-            out["firewall"].append(_named({"name": "forward-to-%s" % ifname, "chain": "forward",
-                                           "out_interface": ifname, "src_address_list": LAN_LIST,
-                                           "dst_address_list": LAN_LIST, "family": fam}))
+        transit_families |= joined.families[ifname] or {"ipv4"}
+    for fam in sorted(transit_families):
+        out["firewall"].append(_named({"name": "ping-in-tunnels", "chain": "input", "in_interface_list": TUNNEL_LIST,
+                                       "protocol": "icmp" if fam == "ipv4" else "icmpv6", "family": fam}))
+    # only LAN-to-LAN traffic crosses the tunnels: from a tunnel, fleet LANs to fleet LANs (a hub passes one
+    # spoke's traffic on to another); into a tunnel from anywhere else, only the site's own LANs, so a host on the
+    # WAN side that forges a remote LAN's source is not admitted (the router's own "drop all from WAN" then stands)
+    for fam in sorted(joined.lan_families):
+        out["firewall"].append(_named({"name": "forward-from-tunnels", "chain": "forward",
+                                       "in_interface_list": TUNNEL_LIST, "src_address_list": LAN_LIST,
+                                       "dst_address_list": LAN_LIST, "family": fam}))
+        out["firewall"].append(_named({"name": "forward-to-tunnels", "chain": "forward",
+                                       "in_interface_list": "!" + TUNNEL_LIST, "out_interface_list": TUNNEL_LIST,
+                                       "src_address_list": LOCAL_LIST, "dst_address_list": LAN_LIST,
+                                       "family": fam}))
     # GRE and EoIP clamp the TCP MSS by themselves (RouterOS clamp-tcp-mss=yes); LAN traffic straight on WireGuard
     # (MTU 1420) is clamped to the path MTU on the SYN, since filtered ICMP breaks path-MTU discovery
     if joined.plain_links:
-        iface = out["wireguard"]["name"]
         for fam in sorted(joined.lan_families):
-            out["mangle"].append(_named({"name": "mss-clamp-%s" % iface, "chain": "forward", "protocol": "tcp",
-                                         "tcp_flags": "syn", "out_interface": iface, "action": "change-mss",
+            out["mangle"].append(_named({"name": "mss-clamp-%s" % wg, "chain": "forward", "protocol": "tcp",
+                                         "tcp_flags": "syn", "out_interface": wg, "action": "change-mss",
                                          "new_mss": "clamp-to-pmtu", "passthrough": True, "family": fam}))
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import time
 
 from ansible_collections.sitelink.tunnels.plugins.module_utils.common import renumber
+from ansible.module_utils.parsing.convert_bool import boolean
+
 from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros import resources as catalogue
 from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.connection import (
     CONNECTION_OPTIONS, connect, select)
@@ -55,6 +57,14 @@ def step_names(plan, resources):
     return names[::-1]
 
 
+def lan_interface_list(params):
+    """The operator's interface list the site's tunnels also join (site_apply's tunnels_in_lan_list), or None. A
+    render's settings are the role variables as written: an INI "false" is false."""
+    if not boolean(params.get("tunnels_in_lan_list") or False, strict=False):
+        return None
+    return params.get("lan_interface_list") or platform.DEFAULT_LAN_INTERFACE_LIST
+
+
 def open_session(params, host):
     return connect(dict((k, params.get(k)) for k in CONNECTION_OPTIONS), host)
 
@@ -79,10 +89,13 @@ class RouterosDriver(Driver):
                 state = "merged"          # a peer whose key is unknown yet is kept, not purged
             # only the requested resources: the interface step needs none of the rest (a hub's rules and routes)
             steps.append((STEPS[name], state,
-                          platform.config(plan, name, keys.get("public_keys"), ctx.secret, params["owner"])))
+                          platform.config(plan, name, keys.get("public_keys"), ctx.secret, params["owner"],
+                                          lan_interface_list(params))))
         api = open_session(params, router)
         try:
             facts = SessionFacts(api, router, params.get("username"))
+            steps = [(resource, state, platform.for_release(resource, config, facts.release()))
+                     for resource, state, config in steps]
             # every policy the site's apply needs, before the first step writes anything: the role's first task
             # (the interface) already checks what its second (peers, overlays, ...) will need
             facts.require(sorted(set(site_policies(plan)).union(
@@ -151,7 +164,8 @@ class RouterosDriver(Driver):
 
     def files(self, plan, host, settings):
         """The site's .rsc; with render_preshared_keys, its preshared keys in a secret file imported first."""
-        files = {"%s.rsc" % host: routeros_script.script(plan, host, settings["owner"], settings.get("public_keys"))}
+        files = {"%s.rsc" % host: routeros_script.script(plan, host, settings["owner"], settings.get("public_keys"),
+                                                          lan_interface_list(settings))}
         if settings.get("preshared_keys"):
             text = routeros_script.psk_script(plan, host, settings.get("psk_secret"))
             if text:

@@ -44,13 +44,17 @@ def test_the_hub_of_the_demo_fleet_names_each_branch_in_its_peer_overlay_address
         for entry, sites in named:
             for site in sites:
                 by_site.setdefault(site, set()).add(resource)
-    expected = {"wireguard_peers", "addresses", "firewall_rules"}
+    expected = {"wireguard_peers", "addresses", "interface_list_members"}
     assert by_site == {"branch-a": expected | {"eoip_tunnels"}, "branch-b": expected | {"gre_tunnels"}}
-    # what names no site: the WireGuard interface, its own address and rules, routes, the LAN list
-    assert all(not sites for resource in ("wireguard_interfaces", "routes", "address_lists", "mangle_rules")
+    # what names no site: the WireGuard interface, its own address and list membership, the rules (they name the
+    # tunnel list), routes, the LAN lists
+    assert all(not sites for resource in ("wireguard_interfaces", "routes", "address_lists", "mangle_rules",
+                                          "interface_lists", "firewall_rules")
                for _entry, sites in hub[resource])
-    assert [e["name"] for e, sites in hub["firewall_rules"] if not sites] == [
-        "wireguard-in", "ping-in-wg-sitelink", "forward-from-wg-sitelink", "forward-to-wg-sitelink"]
+    assert [e["name"] for e, sites in hub["firewall_rules"]] == [
+        "wireguard-in", "gre-in", "ping-in-tunnels", "forward-from-tunnels", "forward-to-tunnels"]
+    assert [(e["interface"], sites) for e, sites in hub["interface_list_members"]] == [
+        ("wg-sitelink", []), ("eoip-branch-a", ["branch-a"]), ("gre-branch-b", ["branch-b"])]
 
 
 @pytest.mark.parametrize("resource, entry, router, sites", [
@@ -64,6 +68,11 @@ def test_the_hub_of_the_demo_fleet_names_each_branch_in_its_peer_overlay_address
     ("eoipv6_tunnels", {"name": "eoip-c", "comment": "c--hub"}, "hub", ["c"]),
     ("addresses", {"address": "10.254.0.0/31", "interface": "gre-c"}, "hub", ["c"]),
     ("addresses", {"address": "10.255.0.0/24", "interface": "wg-sitelink"}, "hub", []),
+    ("interface_list_members", {"list": "sitelink-tunnels", "interface": "eoip-c"}, "hub", ["c"]),
+    ("interface_list_members", {"list": "LAN", "interface": "gre-c"}, "hub", ["c"]),
+    ("interface_list_members", {"list": "sitelink-tunnels", "interface": "wg-sitelink"}, "hub", []),
+    ("firewall_rules", {"name": "forward-to-tunnels", "family": "ipv4"}, "hub", []),
+    ("firewall_rules", {"name": "gre-in", "family": "ipv4"}, "hub", []),
     ("firewall_rules", {"name": "overlay-in-c", "family": "ipv4"}, "hub", ["c"]),
     ("firewall_rules", {"name": "overlay-in-c-ipv6", "family": "ipv6"}, "hub", ["c"]),
     ("firewall_rules", {"name": "forward-to-eoip-c-ipv6", "family": "ipv6"}, "hub", ["c"]),

@@ -1,6 +1,8 @@
 """Validating a resource's config: every problem at once, with the release, the characters, the key, the
 references and the names checked."""
 
+import pytest
+
 from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros import resources as res
 from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.reading import Keys
 from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.validation import Validator
@@ -60,3 +62,21 @@ def test_an_option_one_family_has_only_from_a_later_release_is_refused_on_that_f
         "/ipv6/route in RouterOS 7.18, which r1 runs (it needs 7.20 or later)"]
     assert problems("2001:db8:1::/64", (7, 20)) == problems("10.1.0.0/24", (7, 18)) == []
     assert problems("10.1.0.0/24", (7, 1)) == []
+
+
+def test_check_gateway_takes_the_choices_of_the_routes_family():
+    """routeros-review-3.md N15: arp is IPv4's (IPv6 finds neighbours by ND), bfd-multihop was missing."""
+    def problems(address, check):
+        entry = {"dst_address": address, "gateway": address.split("/")[0], "check_gateway": check}
+        return validator(res.ROUTES).validate([entry], "merged", None)[0]
+    assert problems("2001:db8:1::/64", "arp") == [
+        "config[0] (dst_address=2001:db8:1::/64 gateway=2001:db8:1:: routing_table=None): check_gateway='arp' is "
+        "not one of none, ping, bfd, bfd-multihop on /ipv6/route"]
+    assert problems("10.1.0.0/24", "arp") == problems("2001:db8:1::/64", "bfd-multihop") == []
+    assert problems("10.1.0.0/24", "bfd-multihop") == problems("2001:db8:1::/64", "ping") == []
+
+
+def test_a_field_whose_family_choices_are_not_among_its_choices_is_refused_at_import():
+    with pytest.raises(res.CatalogueError, match="family_choices"):
+        res.Resource("r", {"ipv4": "/ip/x", "ipv6": "/ipv6/x"}, ("a",), (
+            res.Field("a", choices=("x", "y"), family_choices={"ipv6": ("z",)}),), family_of="a")

@@ -69,7 +69,7 @@ def test_a_dual_stack_hub_and_spokes_carry_both_families_on_plain_links():
 def test_dual_stack_firewall_rules_and_address_lists_exist_in_both_families():
     hub = planned(*fleet(POOLS))["hub"]
     rules = set((r["name"], r["family"]) for r in hub["firewall"])
-    for name in ("ping-in-wg-sitelink", "forward-from-wg-sitelink", "forward-to-wg-sitelink"):
+    for name in ("ping-in-tunnels", "forward-from-tunnels", "forward-to-tunnels"):
         assert (name, "ipv4") in rules and (name + "-ipv6", "ipv6") in rules
     lists = set((a["address"], a["family"]) for a in hub["address_lists"])
     assert ("192.168.12.0/24", "ipv4") in lists and ("2001:db8:12::/64", "ipv6") in lists
@@ -87,7 +87,7 @@ def test_over_an_overlay_each_family_routes_to_the_overlay_address_of_its_family
     (gre,) = spoke["overlays"]
     assert (gre["family"], gre["local_address"], gre["remote_address"]) == ("ipv4", "10.255.0.3", "10.255.0.2")
     assert spoke["peers"][0]["allowed_address"] == ["10.255.0.2/32", "fd00:255::2/128"]
-    assert ("ping-in-gre-hub-ipv6", "ipv6") in set((r["name"], r["family"]) for r in spoke["firewall"])
+    assert ("ping-in-tunnels-ipv6", "ipv6") in set((r["name"], r["family"]) for r in spoke["firewall"])
 
 
 def test_over_an_ipv6_primary_transit_the_ipv4_lans_take_the_second_pool():
@@ -177,7 +177,7 @@ def test_a_single_family_fleet_plans_exactly_as_before():
     assert plans["spoke"]["addresses"] == [{"address": "10.255.0.1/31", "interface": "wg-sitelink"}]
     assert plans["spoke"]["peers"][0]["allowed_address"] == ["10.255.0.0/32", "192.168.10.0/24"]
     assert [(r["name"], r["family"]) for r in plans["spoke"]["firewall"] if r["chain"] == "input"] == [
-        ("wireguard-in", "ipv4"), ("ping-in-wg-sitelink", "ipv4")]
+        ("wireguard-in", "ipv4"), ("ping-in-tunnels", "ipv4")]
 
 
 @pytest.mark.parametrize("hub_endpoint, spoke_endpoint, hub_rules, spoke_rules", [

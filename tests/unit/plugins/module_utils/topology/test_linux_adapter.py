@@ -67,11 +67,15 @@ def test_gre_overlay_on_linux_and_its_firewall_rules():
                       "comment": "gw--hub", "addresses": ["10.254.0.3/31"]}
     rules = dict((r["name"], r) for r in linux.firewall(gw))
     assert rules["wireguard-in"] == {"chain": "input", "name": "wireguard-in", "rule": "udp dport 13231 counter accept"}
-    assert rules["overlay-in-hub"]["rule"] == 'iifname "wg-sitelink" ip saddr 10.255.0.2 meta l4proto gre counter accept'
-    assert rules["forward-to-gre-hub"] == {
-        "chain": "forward", "name": "forward-to-gre-hub",
-        "rule": 'oifname "gre-hub" ip saddr { 10.20.0.0/16, 192.168.10.0/24, 192.168.12.0/24 } '
+    assert rules["gre-in"]["rule"] == 'iifname "wg-sitelink" ip saddr 10.255.0.0/24 meta l4proto gre counter accept'
+    # the tunnel interface list is the set of the tunnels' names; into a tunnel only from the site's own LANs
+    assert rules["forward-to-tunnels"] == {
+        "chain": "forward", "name": "forward-to-tunnels",
+        "rule": 'iifname != { "wg-sitelink", "gre-hub" } oifname { "wg-sitelink", "gre-hub" } ip saddr { 10.20.0.0/16 } '
                 'ip daddr { 10.20.0.0/16, 192.168.10.0/24, 192.168.12.0/24 } counter accept'}
+    assert rules["forward-from-tunnels"]["rule"] == (
+        'iifname { "wg-sitelink", "gre-hub" } ip saddr { 10.20.0.0/16, 192.168.10.0/24, 192.168.12.0/24 } '
+        'ip daddr { 10.20.0.0/16, 192.168.10.0/24, 192.168.12.0/24 } counter accept')
     # routes to the hub's LAN go over the GRE overlay, from our overlay address
     assert {"dst": "192.168.10.0/24", "via": "10.254.0.2", "src": "10.254.0.3"} in linux.routes(gw)
 

@@ -50,9 +50,11 @@ def test_hub_spoke_with_overlays():
     # the spoke reaches the hub's LAN and the other spoke's LAN through the hub's overlay address
     assert sorted(r["dst_address"] for r in a["routes"]) == ["192.168.10.0/24", "192.168.12.0/24"]
     assert set(r["gateway"] for r in a["routes"]) == {"10.254.0.2"}
-    # GRE/EoIP (IP protocol 47) from the peer's transit address, on the WireGuard interface
-    assert {"name": "overlay-in-hub", "chain": "input", "protocol": "gre", "src_address": "10.255.0.2/32",
+    # GRE/EoIP (IP protocol 47) from the WireGuard pool (the peers' transit addresses), on the WireGuard interface:
+    # one rule however many overlay links
+    assert {"name": "gre-in", "chain": "input", "protocol": "gre", "src_address": "10.255.0.0/24",
             "in_interface": "wg-sitelink", "family": "ipv4"} in a["firewall"]
+    assert [r["name"] for r in hub["firewall"] if r.get("protocol") == "gre"] == ["gre-in"]
     assert a["firewall"][0] == {"name": "wireguard-in", "chain": "input", "protocol": "udp", "dst_port": "13231",
                                 "family": "ipv4"}
     eoip_ids = [o["tunnel_id"] for o in hub["overlays"] if o["type"] == "eoip"]
@@ -136,8 +138,8 @@ def test_every_firewall_rule_carries_its_family_and_ipv6_goes_to_the_ipv6_table(
     plans = validate.plan_fleet(m)
     hub = dict(((r["name"], r["family"]), r) for r in plans["hub"]["firewall"])
     assert ("wireguard-in", "ipv6") in hub                               # the hub's endpoint is IPv6
-    assert hub[("ping-in-wg-sitelink-ipv6", "ipv6")]["protocol"] == "icmpv6"
-    assert ("forward-from-wg-sitelink-ipv6", "ipv6") in hub and ("forward-from-wg-sitelink", "ipv4") not in hub
+    assert hub[("ping-in-tunnels-ipv6", "ipv6")]["protocol"] == "icmpv6"
+    assert ("forward-from-tunnels-ipv6", "ipv6") in hub and ("forward-from-tunnels", "ipv4") not in hub
     rules = routeros.config(plans["hub"], "firewall_rules", {}, None)
     assert set(r["family"] for r in rules) == {"ipv6"}
 
@@ -216,11 +218,20 @@ def test_each_owner_admits_only_its_own_lan_list():
     """Two fleets (owners) on one router: the LANs one adds must not widen the other's forward rules."""
     from ansible_collections.sitelink.tunnels.plugins.module_utils.platforms import routeros
     hub = plans(*fleet())["hub"]
-    for owner, name in ((None, "sitelink-lans"), ("fleet", "sitelink-lans"), ("lab2", "sitelink-lans-lab2")):
+    for owner, suffix in ((None, ""), ("fleet", ""), ("lab2", "-lab2")):
+        lans, local, tunnels = "sitelink-lans" + suffix, "sitelink-local" + suffix, "sitelink-tunnels" + suffix
         lists = routeros.config(hub, "address_lists", owner=owner)
-        rules = [r for r in routeros.config(hub, "firewall_rules", owner=owner) if r["chain"] == "forward"]
-        assert set(e["list"] for e in lists) == set(e["comment"] for e in lists) == {name}
-        assert rules and all(r["src_address_list"] == r["dst_address_list"] == name for r in rules)
+        rules = dict((r["name"], r) for r in routeros.config(hub, "firewall_rules", owner=owner)
+                     if r["chain"] == "forward")
+        assert set(e["list"] for e in lists) == set(e["comment"] for e in lists) == {lans, local}
+        assert rules["forward-from-tunnels"]["src_address_list"] == rules["forward-from-tunnels"]["dst_address_list"] \
+            == rules["forward-to-tunnels"]["dst_address_list"] == lans
+        assert rules["forward-to-tunnels"]["src_address_list"] == local
+        assert rules["forward-from-tunnels"]["in_interface_list"] == rules["forward-to-tunnels"]["out_interface_list"] \
+            == tunnels
+        assert rules["forward-to-tunnels"]["in_interface_list"] == "!" + tunnels
+        assert [e["name"] for e in routeros.config(hub, "interface_lists", owner=owner)] == [tunnels]
+        assert set(m["list"] for m in routeros.config(hub, "interface_list_members", owner=owner)) == {tunnels}
     assert hub["address_lists"][0]["list"] == "sitelink-lans"       # the plan itself is not changed
 
 
