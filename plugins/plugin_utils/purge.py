@@ -8,11 +8,14 @@ How the planner names what it makes (topology/plan.py, platforms/routeros.py): a
 link id ("a--b") as comment text; an overlay's interface is "OVERLAY-PEER" (gre-branch-b), and the addresses on it
 its interface-list members name it too, and the firewall rules of releases before the interface lists named it
 ("ping-in-gre-branch-b", "forward-to-eoip-b", "overlay-in-PEER", "-ipv6" for an IPv6 rule; kept, so that a run
-that replaces those on a router still sees whose they were). Routes, address-list entries and the rules that name
-the tunnel list or the WireGuard interface name no site: they go or stay with the site's run, which the guard stops
-as a whole."""
+that replaces those on a router still sees whose they were). A route or address-list entry there for another site
+says which in its comment ("lan of SITE", "endpoint of SITE"); aggregates, the site's own LANs and the rules that
+name the tunnel list or the WireGuard interface name no site: they go or stay with the site's run, which the guard
+stops as a whole."""
 
 from __future__ import annotations
+
+from ansible_collections.sitelink.tunnels.plugins.module_utils.platforms.routeros import ABOUT_SITE
 
 # a link id joins its two sites' names (topology.model.Link.id)
 LINK_SEPARATOR = "--"
@@ -57,6 +60,15 @@ def _by_comment(entry, router):
     return [site] if site else []
 
 
+def _by_about(entry, router):
+    """A route or address-list entry there for another site: its comment says "lan of SITE" / "endpoint of SITE"."""
+    text = entry.get("comment") or ""
+    for _key, prefix in ABOUT_SITE:
+        if text.startswith(prefix) and len(text) > len(prefix) and text[len(prefix):] != router:
+            return [text[len(prefix):]]
+    return []
+
+
 def _by_interface(entry, router):
     site = site_of_interface(entry.get("interface") or "")
     return [site] if site else []
@@ -73,6 +85,8 @@ NAMERS = {
     "addresses": _by_interface,
     "interface_list_members": _by_interface,
     "firewall_rules": sites_of_rule,
+    "routes": _by_about,
+    "address_lists": _by_about,
 }
 
 

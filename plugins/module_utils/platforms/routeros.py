@@ -86,13 +86,29 @@ def _addresses(plan, public_keys, psk_secret):
     return [dict(a) for a in plan["addresses"]]
 
 
+# a route or address-list entry that is there for another site says which in its comment (the purge guard,
+# plugin_utils/purge.py, reads it back): (plan key, text before the site's name)
+ABOUT_SITE = (("site", "lan of "), ("endpoint_of", "endpoint of "))
+
+
+def about_site(entry):
+    """The comment text that names the site a plan's route or address-list entry is for, or None."""
+    return next((text + entry[key] for key, text in ABOUT_SITE if entry.get(key)), None)
+
+
 def _routes(plan, public_keys, psk_secret):
-    return [dict(r) for r in plan["routes"]]
+    out = []
+    for route in plan["routes"]:
+        entry = dict((k, v) for k, v in route.items() if k not in dict(ABOUT_SITE))
+        if about_site(route):
+            entry["comment"] = about_site(route)
+        out.append(entry)
+    return out
 
 
 def _address_lists(plan, public_keys, psk_secret):
     """The LANs the forward rules admit, as RouterOS address lists of their family (one entry per prefix)."""
-    return [{"list": entry["list"], "address": entry["address"], "comment": entry["list"]}
+    return [{"list": entry["list"], "address": entry["address"], "comment": about_site(entry) or entry["list"]}
             for entry in plan["address_lists"]]
 
 

@@ -130,6 +130,20 @@ def _prefixes(model):
     return model.memo["prefixes"]
 
 
+def lan_owners(model):
+    """{LAN text: the site whose LAN it is}; an aggregate belongs to no site."""
+    if "lan_owners" not in model.memo:
+        model.memo["lan_owners"] = dict((lan, site.name) for site in model.sites.values() for lan in site.lans)
+    return model.memo["lan_owners"]
+
+
+def _about(model, lan):
+    """What a route to (or the address-list entry of) `lan` says it is for: the site whose LAN it is, so that a run
+    that lacks that site can tell which entries are that site's (plugin_utils/purge.py); nothing for an aggregate."""
+    owner = lan_owners(model).get(lan)
+    return {"site": owner} if owner else {}
+
+
 def _host_prefix(model, ip):
     """host_prefix(ip), its IPNetwork kept for prefix() (validation reads the plans back)."""
     text = host_prefix(ip)
@@ -251,7 +265,8 @@ def plan_site(model, name):
     for lan in joined.lans:
         if lan not in seen:
             seen.add(lan)
-            out["address_lists"].append({"list": LAN_LIST, "address": lan, "family": family(prefix(model, lan))})
+            out["address_lists"].append(dict({"list": LAN_LIST, "address": lan, "family": family(prefix(model, lan))},
+                                             **_about(model, lan)))
     out["address_lists"] += [{"list": LOCAL_LIST, "address": lan, "family": family(net)}
                              for lan, net in zip(site.lans, site.lan_nets)]
     _dedupe_routes(out)
@@ -298,15 +313,17 @@ def _plan_link(model, name, link, extra, backups, out, joined):
         hops = _plan_overlay(model, name, link, wg_ips, out, joined)
     hop = str(next(iter(hops.values())))      # the primary pool's: verification pings it
     for lan in routed:
-        out["routes"].append({"dst_address": lan, "gateway": _hop_for(model, lan, hops), "distance": link.distance})
+        out["routes"].append(dict({"dst_address": lan, "gateway": _hop_for(model, lan, hops),
+                                   "distance": link.distance}, **_about(model, lan)))
         joined.lan_families.add(family(prefix(model, lan)))
         joined.lans.append(lan)
     backup, rank = backups.get(peer.name, ((), 0))
     for lan in backup:
-        out["routes"].append({"dst_address": lan, "gateway": _hop_for(model, lan, hops),
-                              "distance": link.distance + rank})
+        out["routes"].append(dict({"dst_address": lan, "gateway": _hop_for(model, lan, hops),
+                                   "distance": link.distance + rank}, **_about(model, lan)))
     if peer.endpoint_ip is not None and site.underlay_gateway:
-        out["routes"].append({"dst_address": _host_prefix(model, peer.endpoint_ip), "gateway": site.underlay_gateway})
+        out["routes"].append({"dst_address": _host_prefix(model, peer.endpoint_ip), "gateway": site.underlay_gateway,
+                              "endpoint_of": peer.name})
     # an external peer's key is in the inventory: the plan carries it (the others' are read from the peers)
     out["links"].append({"link": link.id, "peer": peer.name, "overlay": link.overlay, "verify_address": hop,
                          "transit_address": str(wg_ips[peer.name]),

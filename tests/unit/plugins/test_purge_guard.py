@@ -27,14 +27,18 @@ GOOD = cases("good")
 
 
 @pytest.mark.parametrize("path", GOOD, ids=lambda p: p.rsplit("/", 1)[-1])
-def test_every_entry_of_a_plan_names_only_its_own_peers(path):
-    """An entry never names a site that is not its router's peer: a changed route or key of a known link, or any
-    entry of a fleet the inventory has whole, can never be refused."""
-    for site, site_plan in fleet_plans(path).items():
+def test_every_entry_of_a_plan_names_only_sites_of_the_fleet(path):
+    """An entry never names a site the fleet does not have (any entry of a fleet the inventory has whole can never be
+    refused), and only a route or address-list entry names a site that is not its router's peer: the site whose LAN
+    it routes to through a hub."""
+    plans = fleet_plans(path)
+    everyone = set(load(path)[0])
+    for site, site_plan in plans.items():
         peers = set(p["peer"] for p in site_plan["peers"])
         for resource, named in named_by_resource(site_plan).items():
             for entry, sites in named:
-                assert set(sites) <= peers, (path, site, resource, entry, sites)
+                assert set(sites) <= everyone - {site}, (path, site, resource, entry, sites)
+                assert set(sites) <= peers or resource in ("routes", "address_lists"), (path, site, resource, entry)
 
 
 def test_the_hub_of_the_demo_fleet_names_each_branch_in_its_peer_overlay_address_and_rules():
@@ -44,13 +48,17 @@ def test_the_hub_of_the_demo_fleet_names_each_branch_in_its_peer_overlay_address
         for entry, sites in named:
             for site in sites:
                 by_site.setdefault(site, set()).add(resource)
-    expected = {"wireguard_peers", "addresses", "interface_list_members"}
+    expected = {"wireguard_peers", "addresses", "interface_list_members", "routes", "address_lists"}
     assert by_site == {"branch-a": expected | {"eoip_tunnels"}, "branch-b": expected | {"gre_tunnels"}}
     # what names no site: the WireGuard interface, its own address and list membership, the rules (they name the
-    # tunnel list), routes, the LAN lists
-    assert all(not sites for resource in ("wireguard_interfaces", "routes", "address_lists", "mangle_rules",
-                                          "interface_lists", "firewall_rules")
+    # tunnel list), the hub's own LANs in the list of its local LANs
+    assert all(not sites for resource in ("wireguard_interfaces", "mangle_rules", "interface_lists", "firewall_rules")
                for _entry, sites in hub[resource])
+    assert [(e["dst_address"], sites) for e, sites in hub["routes"]] == [
+        ("192.168.11.0/24", ["branch-a"]), ("192.168.12.0/24", ["branch-b"])]
+    assert sorted((e["list"], e["address"], tuple(sites)) for e, sites in hub["address_lists"]) == [
+        ("sitelink-lans", "192.168.10.0/24", ()), ("sitelink-lans", "192.168.11.0/24", ("branch-a",)),
+        ("sitelink-lans", "192.168.12.0/24", ("branch-b",)), ("sitelink-local", "192.168.10.0/24", ())]
     assert [e["name"] for e, sites in hub["firewall_rules"]] == [
         "wireguard-in", "gre-in", "ping-in-tunnels", "forward-from-tunnels", "forward-to-tunnels"]
     assert [(e["interface"], sites) for e, sites in hub["interface_list_members"]] == [

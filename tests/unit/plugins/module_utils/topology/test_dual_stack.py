@@ -102,7 +102,8 @@ def test_over_an_ipv6_primary_transit_the_ipv4_lans_take_the_second_pool():
 def test_routeros_and_linux_desired_state_split_the_families():
     plans = planned(*fleet(POOLS, overlays="gre"))
     ros_routes = routeros.config(plans["ros-b"], "routes")
-    assert {"dst_address": "2001:db8:10::/64", "gateway": "fd00:254::2", "distance": 1} in ros_routes
+    assert {"dst_address": "2001:db8:10::/64", "gateway": "fd00:254::2", "distance": 1, "comment": "lan of hub"} \
+        in ros_routes
     lx = linux.desired(plans["lx"], {"hub": "K" * 43 + "="}, "unit")
     assert lx["wireguard"]["addresses"] == ["10.255.0.7/31", "fd00:255::7/127"]
     assert lx["wireguard"]["peers"][0]["allowed_ips"][:2] == ["10.255.0.6/32", "fd00:255::6/128"]

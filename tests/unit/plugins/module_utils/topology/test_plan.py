@@ -84,7 +84,8 @@ def test_mesh_and_underlay_routes():
     sites["hub"]["underlay_gateway"] = "198.51.100.254"
     p = plans(sites, {"sitelink_topology": {"type": "mesh"}, "sitelink_psk_secret": "s"})
     assert len(p["branch-a"]["peers"]) == 2
-    assert {"dst_address": "198.51.100.11/32", "gateway": "198.51.100.254"} in p["hub"]["routes"]
+    assert {"dst_address": "198.51.100.11/32", "gateway": "198.51.100.254", "endpoint_of": "branch-a"} \
+        in p["hub"]["routes"]
 
 
 def test_plans_are_deterministic():
@@ -223,7 +224,9 @@ def test_each_owner_admits_only_its_own_lan_list():
         lists = routeros.config(hub, "address_lists", owner=owner)
         rules = dict((r["name"], r) for r in routeros.config(hub, "firewall_rules", owner=owner)
                      if r["chain"] == "forward")
-        assert set(e["list"] for e in lists) == set(e["comment"] for e in lists) == {lans, local}
+        assert set(e["list"] for e in lists) == {lans, local}
+        # a fleet LAN's entry names the site whose LAN it is (the purge guard reads it back); a local LAN its list
+        assert set(e["comment"] for e in lists) == {"lan of hub", "lan of branch-a", "lan of branch-b", local}
         assert rules["forward-from-tunnels"]["src_address_list"] == rules["forward-from-tunnels"]["dst_address_list"] \
             == rules["forward-to-tunnels"]["dst_address_list"] == lans
         assert rules["forward-to-tunnels"]["src_address_list"] == local
@@ -241,4 +244,5 @@ def test_a_link_local_gateway_with_its_interface_routes_the_endpoint():
     settings = {"sitelink_topology": {"type": "p2p"}, "sitelink_link_defaults": {"overlay": "none"},
                 "sitelink_pools": {"wireguard": "fd00:255::/64"}, "sitelink_psk_secret": "u"}
     out = plans(sites, settings)
-    assert {"dst_address": "2001:db8:ffff::1/128", "gateway": "fe80::1%ether1"} in out["branch"]["routes"]
+    assert {"dst_address": "2001:db8:ffff::1/128", "gateway": "fe80::1%ether1", "endpoint_of": "hub"} \
+        in out["branch"]["routes"]
