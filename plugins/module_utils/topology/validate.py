@@ -62,6 +62,11 @@ def _gateway_problems(model, site):
     elif interface and not names.RULES["interface"][0].match(interface):
         model.problem(site.name, where, "%s: the interface after %% may contain %s"
                       % (names.shown(site.underlay_gateway), names.RULES["interface"][1]))
+    elif interface and not (address.version == 6 and address.is_link_local()) \
+            and not capabilities.link_local_gateway and not model.refused(site.name, "sitelink_site.platform"):
+        # Linux's `ip route ... via` takes an address only: the %INTERFACE form is RouterOS's
+        model.problem(site.name, where, "%s: %s takes the gateway's address without %%INTERFACE"
+                      % (names.shown(site.underlay_gateway), _a_site(capabilities)))
     # (a refused platform: what it would take is not known)
     elif address.version == 6 and address.is_link_local() and not model.refused(site.name, "sitelink_site.platform"):
         if not capabilities.link_local_gateway:
