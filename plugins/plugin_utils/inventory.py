@@ -158,6 +158,7 @@ def check(sites_vars, settings, play_hosts=(), find_controller=controller_addres
     and the fleet settings the sites disagree on ((setting, why), from agreement())."""
     sites = dict((host, plain(host_vars["sitelink_site"])) for host, host_vars in sites_vars.items())
     model = topology.load(sites, settings)
+    validation.psk_secret_problems(model)
     for name, why in disagreements:
         model.problem("fleet", name, why)
     if not sites:
