@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from ansible_collections.sitelink.tunnels.plugins.module_utils.linux import engine
+from ansible_collections.sitelink.tunnels.plugins.module_utils.linux import engine, files
 from ansible_collections.sitelink.tunnels.plugins.module_utils.linux.engine import LinuxError
 from ansible_collections.sitelink.tunnels.plugins.module_utils.wireguard import keys
 from ansible_collections.sitelink.tunnels.plugins.modules import linux_firewall, linux_gre_tunnels, linux_routes
@@ -217,6 +217,29 @@ def test_wireguard_refuses_an_interface_it_did_not_make_unless_adopted(key_file)
     linux_wireguard.converge(wg_params(path, adopt=True), run, None)
     assert run.commands[0] == "ip link set dev wg-sitelink alias sitelink.tunnels"
     assert run.commands[1].startswith("wg set wg-sitelink private-key %s" % path)
+
+
+def test_wireguard_takes_no_interface_over_because_its_key_sits_at_the_key_path(key_file):
+    """Security review 3, N3: an administrator's interface whose key was copied to private_key_path (no alias, no
+    wg_keypair marker naming the key) is refused; the role's own interface brought back by wg-quick at boot (no
+    alias, the key file marked by wg_keypair) is still the module's."""
+    path, private = key_file
+    run, _host = runner(wg_replies("", private))
+    with pytest.raises(LinuxError, match="was not made by sitelink.tunnels"):
+        linux_wireguard.converge(wg_params(path), run, None)
+    assert run.commands == []
+    files.mark_key(path, keys.public_key(private))
+    run, _host = runner(wg_replies("", private))
+    linux_wireguard.converge(wg_params(path), run, None)
+    assert run.commands[0] == "ip link set dev wg-sitelink alias sitelink.tunnels"
+
+
+def test_a_marker_naming_another_key_does_not_make_the_interface_ours(key_file):
+    path, private = key_file
+    files.mark_key(path, keys.public_key(keys.generate_private_key()))
+    run, _host = runner(wg_replies("", private))
+    with pytest.raises(LinuxError, match="was not made by sitelink.tunnels"):
+        linux_wireguard.converge(wg_params(path), run, None)
 
 
 @pytest.mark.parametrize("change,option", [
