@@ -87,6 +87,17 @@ options:
     type: list
     elements: str
     default: []
+  break_lock:
+    description:
+      - The fleet lock (RouterOS sites) - before its first write on a router a run adds the entry
+        C(sitelink-lock-OWNER) to C(/ip/firewall/address-list), its comment naming the run (controller user and
+        host, ansible-playbook's pid, the time); another run that finds it fails before any write there, naming that
+        holder. The role's interface step keeps it for the peers step; any other step, or a failure, releases it.
+        A lock older than 30 minutes is stale and taken over (with a warning).
+      - C(true) takes over a lock another run holds (the role's C(sitelink_break_lock)), for a run that died
+        without releasing it.
+    type: bool
+    default: false
   linux:
     description: Settings of Linux sites (the role passes its C(sitelink_linux_*) variables).
     type: dict

@@ -44,6 +44,7 @@ ROLE_OPTIONS = {
     "strict": "sitelink_verify_strict",
     "purge": "sitelink_purge",                   # site_apply: the purge guard's permissions
     "purge_sites": "sitelink_purge_sites",
+    "break_lock": "sitelink_break_lock",         # site_apply: take over another run's fleet lock
 }
 ROLE_LINUX_SETTINGS = {
     "key_dir": "sitelink_linux_key_dir",
