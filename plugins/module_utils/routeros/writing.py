@@ -104,10 +104,12 @@ class Writer(object):
                     undone += 1
                 except WRITE_ERRORS as exc:  # keep undoing the rest
                     failures.append("%s %s (%s)" % (op.verb, op.label, self.redaction.text(explain(exc))))
-        note = "rolled back %d change(s)" % undone if undone else "nothing had been changed"
-        if failures:
-            note += "; could not undo: %s" % "; ".join(failures)
-        return note
+        if not failures:
+            return "rolled back %d change(s)" % undone if undone else "nothing had been changed"
+        # an undo step that failed means its change is still on the router (review 3, N9: this said "nothing had
+        # been changed" whenever no undo step succeeded)
+        return "%s%d change(s) were left in place, the undo failed: %s" % (
+            "rolled back %d change(s); " % undone if undone else "", len(failures), "; ".join(failures))
 
     def undo_steps(self, op, rows, original):
         """[(verb, path, id, args)] that take `op`'s entry back to how it was read, judged by the router's rows now;

@@ -106,3 +106,16 @@ def test_write_errors_are_the_sessions_own():
     assert ConnectionClosed in WRITE_ERRORS or any(issubclass(ConnectionClosed, e) for e in WRITE_ERRORS)
     assert UnicodeEncodeError in WRITE_ERRORS and not any(issubclass(KeyError, e) for e in WRITE_ERRORS)
     assert Writer.successor("*2", ["*1", "*2", "*3", "*4"], {"*1": 1, "*4": 4}) == "*4"
+
+
+def test_an_undo_that_fails_says_what_was_left_in_place_never_that_nothing_changed():
+    """Security review 3, N9: the change stays on the router when its undo fails."""
+    session = FakeSession(tables(), fail=(2, TrapError("failure: already have interface with such name")))
+
+    def reopen():
+        return FakeSession(session.tables, fail=(1, TrapError("failure: router busy")))
+    with pytest.raises(RouterosError) as err:
+        run([{"name": "wg0", "mtu": 1400}, {"name": "wg2", "listen_port": 13233}], "merged", session, reopen)
+    assert "nothing had been changed" not in err.value.message, err.value.message
+    assert "1 change(s) were left in place, the undo failed: set " in err.value.message, err.value.message
+    assert "failure: router busy" in err.value.message
