@@ -104,6 +104,26 @@ def test_routes_replace_what_differs_and_remove_only_ours_not_listed():
     assert [r["dst"] for r in result["routes"]] == ["192.168.20.0/24", "192.168.22.0/24"]
 
 
+def test_routes_refuse_a_sysctl_file_they_did_not_write_unless_adopted_and_show_it_in_the_diff(tmp_path):
+    """Security review 3, N6: an administrator's file given as sysctl_file was replaced and the diff said nothing."""
+    theirs = tmp_path / "99-operator.conf"
+    theirs.write_text("# operator: do not lose this line\nkernel.panic = 10\n")
+    params = dict(route_params([]), forwarding=["ipv4"], sysctl_file=str(theirs))
+    run, host = runner(route_replies([]))
+    with pytest.raises(LinuxError, match="99-operator.conf exists and was not written by sitelink.tunnels"):
+        linux_routes.converge(params, run)
+    assert theirs.read_text() == "# operator: do not lose this line\nkernel.panic = 10\n"
+    assert not [argv for argv in host.argvs() if argv[0] == "sysctl"]               # nothing was run
+    run, _host = runner(route_replies([]))
+    result = linux_routes.converge(dict(params, adopt=True), run)
+    assert theirs.read_text().startswith(linux_routes.SYSCTL_HEADER)
+    assert "sysctl file %s: other content" % theirs in str(result["diff"]["before"])
+    assert "sysctl file %s: forwarding settings" % theirs in str(result["diff"]["after"])
+    run, _host = runner(route_replies([]))
+    again = linux_routes.converge(params, run)                                       # ours now: nothing to write
+    assert "sysctl file" not in str(again["diff"])
+
+
 def test_routes_refuse_a_prefix_with_someone_elses_route_and_adopt_replaces_it():
     wanted = [{"dst": "192.168.21.0/24", "via": "10.255.0.1"}]
     run, host = runner(route_replies([ADMIN_ROUTE]))
