@@ -45,4 +45,5 @@ def key_is_marked(path, fingerprint):
 
 
 def mark_key(path, fingerprint):
-    write_atomically(key_marker_path(path), KEY_MARKER_TEXT % fingerprint, 0o644)
+    # 0600 as the key beside it: nothing under the key directory is for group or others (it names no secret)
+    write_atomically(key_marker_path(path), KEY_MARKER_TEXT % fingerprint, 0o600)
