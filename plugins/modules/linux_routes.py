@@ -69,8 +69,9 @@ options:
     default: []
   sysctl_file:
     description: Also write the forwarding settings to this file (read at boot by systemd-sysctl). Omit to
-      change only the running system. A file that exists and does not start with the line this module writes
-      (C(# sitelink.tunnels: ...)), such as C(/etc/sysctl.conf), is refused unless O(adopt).
+      change only the running system. A file that exists and does not start with the comment line this module
+      writes (C(# sitelink.tunnels) and the file's purpose), such as C(/etc/sysctl.conf), is refused unless
+      O(adopt).
     type: path
   adopt:
     description: Take over the prefixes in O(config) that have routes of another protocol in O(table) - those

@@ -20,7 +20,8 @@ description:
   - It takes over nothing it did not make. An interface of that name is this module's when its alias is
     C(sitelink.tunnels) (set on every interface it makes or manages) or when it runs with the private key in
     O(private_key_path) and M(sitelink.tunnels.wg_keypair)'s marker file next to the key file (C(PATH.sitelink))
-    names that key (wg-quick brings the interface back at boot without the alias); a O(config_path) file is its own when its first line is the C(# sitelink.tunnels:)
+    names that key (wg-quick brings the interface back at boot without the alias); a O(config_path) file is its
+    own when its first line is the C(# sitelink.tunnels:)
     line it writes. Otherwise the task fails, naming the interface or file, and changes nothing - unless
     O(adopt=true).
 author:

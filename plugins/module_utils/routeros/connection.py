@@ -63,8 +63,8 @@ def _in_range(where, name, value, bounds):
         if isinstance(value, bool) or not bounds[0] <= number <= bounds[1]:
             raise ValueError(value)
     except (TypeError, ValueError):
-        raise RouterosError("%s: %s must be a whole number from %d to %d, not %r" % (where, name, bounds[0],
-                                                                                      bounds[1], value))
+        raise RouterosError("%s: %s must be a whole number from %d to %d, not %r"
+                            % (where, name, bounds[0], bounds[1], value))
     return number
 
 
