@@ -117,5 +117,21 @@ def test_an_undo_that_fails_says_what_was_left_in_place_never_that_nothing_chang
     with pytest.raises(RouterosError) as err:
         run([{"name": "wg0", "mtu": 1400}, {"name": "wg2", "listen_port": 13233}], "merged", session, reopen)
     assert "nothing had been changed" not in err.value.message, err.value.message
-    assert "1 change(s) were left in place, the undo failed: set " in err.value.message, err.value.message
+    assert "1 change(s) were left in place, could not undo: set " in err.value.message, err.value.message
     assert "failure: router busy" in err.value.message
+
+
+def test_consecutive_removed_rules_come_back_in_their_order():
+    """Security review 3, N9: r1-r3 removed, then the undo: they came back r2, r1, r3 (each re-added rule got a new
+    id, and the one before it looked for its successor under the old id)."""
+    rules = [{".id": "*%d" % i, "chain": "input", "action": "accept", "comment": "sitelink:fleet r%d" % i}
+             for i in (1, 2, 3)]
+    drop = {".id": "*4", "chain": "input", "action": "drop", "comment": "defconf: drop"}
+    engine = eng.Engine(res.FIREWALL_RULES, "r1")
+    ops = engine.plan([], "overridden", {FILTER: rules + [drop]})
+    assert [op.verb for op in ops] == ["remove"] * 3
+    session = FakeSession({FILTER: [dict(drop)]})               # all three removed, then the run failed
+    note = engine.writer.put_back(session, ops, {FILTER: [dict(drop)]}, {FILTER: ["*1", "*2", "*3", "*4"]})
+    assert note == "rolled back 3 change(s)"
+    assert [r["comment"] for r in session.tables[FILTER]] == [
+        "sitelink:fleet r1", "sitelink:fleet r2", "sitelink:fleet r3", "defconf: drop"]
