@@ -69,12 +69,14 @@ options:
     default: []
   sysctl_file:
     description: Also write the forwarding settings to this file (read at boot by systemd-sysctl). Omit to
-      change only the running system.
+      change only the running system. A file that exists and does not start with the comment line this module
+      writes (C(# sitelink.tunnels) and the file's purpose), such as C(/etc/sysctl.conf), is refused unless
+      O(adopt).
     type: path
   adopt:
     description: Take over the prefixes in O(config) that have routes of another protocol in O(table) - those
-      routes are replaced by this module's (and removed where their metric differs). Without it such a prefix
-      fails the task and every route stays as it is.
+      routes are replaced by this module's (and removed where their metric differs) - and an O(sysctl_file) it did
+      not write. Without it such a prefix or file fails the task and every route stays as it is.
     type: bool
     default: false
 attributes:
@@ -131,6 +133,7 @@ routes:
 
 import ipaddress
 import json
+import os
 
 from ansible.module_utils.basic import AnsibleModule
 
@@ -224,14 +227,23 @@ def wanted_routes(p):
 
 
 def sysctl_file_step(p):
-    """Writing the forwarding settings to O(sysctl_file), or None when it already holds them."""
+    """Writing the forwarding settings to O(sysctl_file), or None when it already holds them. A file the module did not
+    write (its first line is not SYSCTL_HEADER: /etc/sysctl.conf, an administrator's) is refused unless adopt,
+    before anything changes (security review 3, N6: it was replaced whatever it held)."""
     text = SYSCTL_HEADER + "".join("%s = 1\n" % SYSCTL[family] for family in p["forwarding"])
     try:
         with open(p["sysctl_file"]) as fh:
-            if fh.read() == text:
-                return None
-    except (IOError, OSError):
-        pass
+            current = fh.read()
+    except FileNotFoundError:
+        current = None
+    except (IOError, OSError, UnicodeDecodeError) as exc:
+        raise LinuxError("cannot read %s: %s" % (p["sysctl_file"], exc), commands=[])
+    if current == text:
+        return None
+    if current is not None and not current.startswith(SYSCTL_HEADER) and not p["adopt"]:
+        raise LinuxError("%s exists and was not written by sitelink.tunnels (its first line is not %r); refusing to "
+                         "overwrite it - set adopt: true to take it over" % (p["sysctl_file"], SYSCTL_HEADER.strip()),
+                         commands=[])
 
     def write(_runner):
         try:
@@ -263,13 +275,18 @@ def converge(p, runner):
             steps.append(Step(render.route_command(wanted[dst], p["protocol"], p["table"])))
     forwarding_before = [(family, read_forwarding(family)) for family in p["forwarding"]]
     steps += [Step(["sysctl", "-w", "%s=1" % SYSCTL[family]]) for family, on in forwarding_before if not on]
-    if p["sysctl_file"] and p["forwarding"]:
-        steps += [step for step in [sysctl_file_step(p)] if step]
+    file_step = sysctl_file_step(p) if p["sysctl_file"] and p["forwarding"] else None
+    steps += [file_step] if file_step else []
+    # the file in the diff when it is written (it was not shown at all)
+    shown = ["sysctl file %s: %s" % (p["sysctl_file"], "other content" if os.path.exists(p["sysctl_file"])
+                                     else "missing")] if file_step else []
     runner.apply(steps)
     return {"routes": sorted(plan.after.values(), key=lambda r: r["dst"]),
             "diff": engine.diff(ROUTE.text(have, ["forwarding %s: %s" % (f, "on" if on else "off")
-                                                  for f, on in forwarding_before]),
-                                ROUTE.text(plan.after, ["forwarding %s: on" % f for f in p["forwarding"]]))}
+                                                  for f, on in forwarding_before] + shown),
+                                ROUTE.text(plan.after, ["forwarding %s: on" % f for f in p["forwarding"]]
+                                           + (["sysctl file %s: forwarding settings" % p["sysctl_file"]]
+                                              if file_step else [])))}
 
 
 def main():

@@ -19,7 +19,9 @@ description:
   - The interface is the module's own - peers and addresses not listed are removed.
   - It takes over nothing it did not make. An interface of that name is this module's when its alias is
     C(sitelink.tunnels) (set on every interface it makes or manages) or when it runs with the private key in
-    O(private_key_path); a O(config_path) file is its own when its first line is the C(# sitelink.tunnels:)
+    O(private_key_path) and M(sitelink.tunnels.wg_keypair)'s marker file next to the key file (C(PATH.sitelink))
+    names that key (wg-quick brings the interface back at boot without the alias); a O(config_path) file is its
+    own when its first line is the C(# sitelink.tunnels:)
     line it writes. Otherwise the task fails, naming the interface or file, and changes nothing - unless
     O(adopt=true).
 author:
@@ -232,13 +234,22 @@ def file_is_ours(path, name):
         return False
 
 
+def runs_our_marked_key(p, current, private):
+    """Whether the interface runs the key of private_key_path and wg_keypair's marker next to that file names the key:
+    the role's interface brought back by wg-quick at boot, which sets no alias. A key match alone proves nothing (an
+    administrator's key copied to the role's path matched: security review 3, N3)."""
+    return private is not None and current["private"] == private and \
+        files.key_is_marked(p["private_key_path"], keys.public_key(keys.encode(private)))
+
+
 def refuse_what_is_not_ours(p, name, alias, current, private):
     """Fail, before anything is changed, when the interface is not ours and adopt is not set."""
-    if p["adopt"] or alias == ALIAS or (private is not None and current["private"] == private):
+    if p["adopt"] or alias == ALIAS or runs_our_marked_key(p, current, private):
         return
     why = "its alias is not %r" % ALIAS
     if p["private_key_path"]:
-        why += " and it does not run with the private key in %s" % p["private_key_path"]
+        why += " and it does not run with the private key in %s (marked by wg_keypair as its own)" \
+            % p["private_key_path"]
     raise LinuxError("%s: a WireGuard interface of that name exists and was not made by sitelink.tunnels (%s, "
                      "%d peer(s)); refusing to %s it - %s" % (
                          name, why, len(current["peers"]), "remove" if p["state"] == "absent" else "take over",

@@ -119,6 +119,15 @@ options:
         of the peers its interface has (O(sitelink.tunnels.linux_wireguard#module:guard_renumbering)) the same way.
       - C(true) lets the run renumber the links (the role's C(sitelink_renumber)); run both ends of every link in
         the same run, or the links are cut until the other end runs.
+  break_lock:
+    description:
+      - The fleet lock (RouterOS sites) - before its first write on a router a run adds the entry
+        C(sitelink-lock-OWNER) to C(/ip/firewall/address-list), its comment naming the run (controller user and
+        host, ansible-playbook's pid, the time); another run that finds it fails before any write there, naming that
+        holder. The role's interface step keeps it for the peers step; any other step, or a failure, releases it.
+        A lock older than 30 minutes is stale and taken over (with a warning).
+      - C(true) takes over a lock another run holds (the role's C(sitelink_break_lock)), for a run that died
+        without releasing it.
     type: bool
     default: false
   linux:

@@ -59,6 +59,7 @@ ROLE_OPTIONS = {
     "renumber": "sitelink_renumber",             # site_apply: the renumbering guard's permission
     "tunnels_in_lan_list": "sitelink_tunnels_in_lan_list",   # site_apply: the tunnels in the operator's LAN list
     "lan_interface_list": "sitelink_lan_interface_list",
+    "break_lock": "sitelink_break_lock",         # site_apply: take over another run's fleet lock
 }
 ROLE_LINUX_SETTINGS = {
     "key_dir": "sitelink_linux_key_dir",

@@ -20,6 +20,7 @@ from ansible.module_utils.parsing.convert_bool import boolean
 
 from ansible_collections.sitelink.tunnels.plugins.module_utils import platforms
 from ansible_collections.sitelink.tunnels.plugins.module_utils.common import names
+from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros import connection
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import model as topology
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import plan as planner
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import validate as validation
@@ -157,6 +158,7 @@ def check(sites_vars, settings, play_hosts=(), find_controller=controller_addres
     and the fleet settings the sites disagree on ((setting, why), from agreement())."""
     sites = dict((host, plain(host_vars["sitelink_site"])) for host, host_vars in sites_vars.items())
     model = topology.load(sites, settings)
+    validation.psk_secret_problems(model)
     for name, why in disagreements:
         model.problem("fleet", name, why)
     if not sites:
@@ -216,7 +218,7 @@ def role_settings_problems(spec, host_vars):
         if result.error_messages:
             continue
         kind = NAMED_SETTINGS.get(name)
-        why = names.problem(kind, value) if kind else None
+        why = names.problem(kind, value) if kind else _out_of_range(value, SETTING_RANGES.get(name))
         if why:
             out.append((name, why))
         if name == "sitelink_routeros" and isinstance(value, dict):
@@ -248,6 +250,18 @@ def _plain_words(message):
 
 CONNECTION_TYPES = {"port": int, "username": str, "password": str, "tls": bool, "validate_certs": bool,
                     "ca_path": str, "timeout": int}
+# (lowest, highest) of the whole-number settings: outside them a socket, time.sleep or a ping fails mid-run with
+# an exception that names neither host nor variable (security review 3, N7), or a run means nothing (N8: no ping,
+# a billion retries)
+CONNECTION_RANGES = {"port": connection.PORT_RANGE, "timeout": connection.TIMEOUT_RANGE}
+SETTING_RANGES = {
+    "sitelink_verify_count": (1, 10),        # pings per link end and attempt; 0 would report every link down
+    "sitelink_verify_retries": (0, 100),     # the default 15 covers a new link's first handshake and keepalive
+    "sitelink_verify_delay": (0, 60),        # seconds between retries
+    # 1-4 are the kernel's and the administrator's (redirect, kernel, boot, static): the role purges the routes of
+    # its own protocol, so it must never be one of theirs (/etc/iproute2/rt_protos)
+    "sitelink_linux_route_protocol": (5, 255),
+}
 
 
 def connection_problems(settings):
@@ -260,12 +274,26 @@ def connection_problems(settings):
                                                                 ", ".join(CONNECTION_TYPES))))
             continue
         wanted, value = CONNECTION_TYPES[key], settings[key]
-        if value is None or (wanted is int and isinstance(value, str) and value.isdigit()):
+        if value is None:
             continue
-        if not isinstance(value, wanted) or (wanted is int and isinstance(value, bool)):
+        digits = wanted is int and isinstance(value, str) and value.isascii() and value.isdigit()
+        if not digits and (not isinstance(value, wanted) or (wanted is int and isinstance(value, bool))):
             out.append((key, "must be %s, not %s" % ({int: "a number", str: "a string", bool: "true or false"}[wanted],
                                                      topology.kind(value))))
+            continue
+        why = _out_of_range(value, CONNECTION_RANGES.get(key))
+        if key == "ca_path":        # read on the controller: a missing file fails here, before any router is touched
+            why = connection.ca_problem(value)
+        if why:
+            out.append((key, why))
     return out
+
+
+def _out_of_range(value, bounds):
+    """Why a whole number (or its digits) is outside `bounds` (lowest, highest), or None."""
+    if bounds is None or value is None or not (int(value) < bounds[0] or int(value) > bounds[1]):
+        return None
+    return "%s is out of range (%d to %d)" % (value, bounds[0], bounds[1])
 
 
 def link_ids(plans):

@@ -260,11 +260,13 @@ def copied(rows_by_path):
 
 
 def run_resource(api, resource, router, config, state, options, check_mode, want_diff, facts, reopen=None,
-                 read=None):
+                 read=None, before_write=None):
     """Reads, compares and (outside check mode) applies one resource over an open API session: the engine's
     guarantees (ownership, placement, rollback of this resource on failure, redaction) hold as in its module.
     `facts` is the session's SessionFacts (release, interfaces); `reopen()` opens a fresh session for the undo
-    after a failure; `read`: the resource's rows as this session read them, when nothing was written since."""
+    after a failure; `read`: the resource's rows as this session read them, when nothing was written since;
+    `before_write()`: called before the first write (the fleet lock), True when what was read before it must be read
+    again (another run may have written until then)."""
     facts.require(needed_policies(resource, config, state))
     engine = engine_for(resource, router, options, facts.release())
     engine.remember_secrets(config)
@@ -277,6 +279,9 @@ def run_resource(api, resource, router, config, state, options, check_mode, want
     if problems:
         raise problem_report(router, resource.name, problems)
     ops = engine.plan(config, state, rows)
+    if ops and not check_mode and before_write is not None and before_write():
+        rows = dict((path, engine.read(api, path)) for path in paths)
+        ops = engine.plan(config, state, rows)
     if ops and not check_mode:
         engine.apply(api, ops, reopen)
         after_rows = dict((path, engine.read(api, path)) for path in paths)

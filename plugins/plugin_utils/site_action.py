@@ -9,7 +9,7 @@ from __future__ import annotations
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.sitelink.tunnels.plugins.plugin_utils import drivers, inventory
-from ansible_collections.sitelink.tunnels.plugins.plugin_utils.context import FleetContext, SiteContext
+from ansible_collections.sitelink.tunnels.plugins.plugin_utils.context import ROLE_OPTIONS, FleetContext, SiteContext
 from ansible_collections.sitelink.tunnels.plugins.plugin_utils.argument_specs import CheckedAction, argument_spec
 
 
@@ -40,6 +40,18 @@ class FleetAction(ActionBase):
         raise NotImplementedError
 
 
+def out_of_range(params, host):
+    """A failed result naming the host and the option (with its role variable) of a whole number outside the range
+    the role allows (inventory.SETTING_RANGES: a negative delay would end time.sleep with an exception after the
+    apply step), or None."""
+    for option, variable in sorted(ROLE_OPTIONS.items()):
+        bounds = inventory.SETTING_RANGES.get(variable)
+        if bounds and params.get(option) is not None and not bounds[0] <= params[option] <= bounds[1]:
+            return {"failed": True, "msg": "%s: %s (%s): %s is out of range (%d to %d)"
+                                           % (host, option, variable, params[option], bounds[0], bounds[1])}
+    return None
+
+
 class SiteAction(CheckedAction):
     """An action on one site of the role's fleet: `work(ctx, params, plan, driver)`, with the task's arguments
     (the ones it leaves out from the host's role variables: SiteContext.settings) checked against MODULE's spec."""
@@ -54,6 +66,8 @@ class SiteAction(CheckedAction):
         given = dict(self._task.args)
         given.update((k, v) for k, v in ctx.settings(given).items() if k in spec)
         params, failure = self.checked(given, ctx.host)
+        if failure is None:
+            failure = out_of_range(params, ctx.host)
         if failure is None:
             plan, failure = self.site_plan(ctx)
         if failure:

@@ -103,3 +103,32 @@ def test_an_administrators_route_to_a_planned_prefix_is_refused_then_adopted(lin
 
     again = play(tmp_path, "-e", NO_VERIFY)
     assert again.rc == 0 and all(r["changed"] == 0 for r in again.recap.values()), again
+
+
+@pytest.mark.timeout(400)
+def test_a_key_file_at_the_roles_path_does_not_hand_over_an_administrators_interface(linux, tmp_path):
+    """Security review 3, N3: bravo's administrator keeps wg-sitelink's key at the role's key path; the run is
+    refused before anything changes (wg_keypair: the file has no marker). alpha, the role's own site, keeps working
+    when its key file has no marker yet (an earlier run: recognised by the interface's alias) and when its interface
+    has no alias (wg-quick brought it back at boot: recognised by the marker naming the key it runs)."""
+    linux.ssh("bravo", "wireguard-go wg-sitelink && umask 077 && wg genkey > /etc/wireguard/wg-sitelink.key && "
+                       "wg set wg-sitelink private-key /etc/wireguard/wg-sitelink.key listen-port 51000 "
+                       "peer $(wg genkey | wg pubkey) allowed-ips 10.9.8.2/32 && "
+                       "ip addr add 10.9.8.1/24 dev wg-sitelink && ip link set wg-sitelink up")
+    before = wireguard_state(linux, "bravo")
+    refused = play(tmp_path, "-e", NO_VERIFY)
+    assert refused.rc != 0 and refused.recap["bravo"]["failed"] == 1 and refused.recap["alpha"]["failed"] == 0, refused
+    assert "/etc/wireguard/wg-sitelink.key: this key file was not written by sitelink.tunnels" in refused.out, refused
+    assert wireguard_state(linux, "bravo") == before                   # key, port 51000, peer and address intact
+    assert linux.ssh("bravo", "ls /etc/wireguard/wg-sitelink.key.sitelink", check=False).returncode != 0
+
+    key = linux.ssh("alpha", "wg pubkey < /etc/wireguard/wg-sitelink.key").stdout.strip()
+    marker = "sitelink.tunnels wg_keypair: %s\n" % key
+    assert linux.ssh("alpha", "cat /etc/wireguard/wg-sitelink.key.sitelink").stdout == marker
+    linux.ssh("alpha", "rm /etc/wireguard/wg-sitelink.key.sitelink")   # a key file an earlier version wrote
+    earlier = play(tmp_path, "--limit", "alpha", "-e", NO_VERIFY)
+    assert earlier.rc == 0 and linux.ssh("alpha", "cat /etc/wireguard/wg-sitelink.key.sitelink").stdout == marker
+    linux.ssh("alpha", "ip link set dev wg-sitelink alias ''")          # as wg-quick makes it at boot
+    booted = play(tmp_path, "--limit", "alpha", "-e", NO_VERIFY)
+    assert booted.rc == 0, booted
+    assert "alias sitelink.tunnels" in linux.ssh("alpha", "ip -o link show dev wg-sitelink").stdout

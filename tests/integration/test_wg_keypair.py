@@ -92,3 +92,36 @@ def test_garbage_in_key_file_is_not_overwritten(tmp_path):
     run = play(tmp_path, "- sitelink.tunnels.wg_keypair:\n    path: %s\n" % key)
     assert run.returncode != 0 and "does not hold a WireGuard key" in run.stdout
     assert key.read_text() == "not a key\n"
+
+
+def test_a_key_file_it_did_not_write_is_refused_unless_adopted(tmp_path):
+    """Security review 3, N3: an administrator's key at the role's path is not taken as the role's own; adopt marks
+    it; the module's own file (and its marker) is used again without a change."""
+    key = tmp_path / "wg.key"
+    wg = shutil.which("wg")
+    assert wg, "wireguard-tools is required"
+    theirs = subprocess.run([wg, "genkey"], capture_output=True, text=True, check=True).stdout
+    key.write_text(theirs)
+    os.chmod(key, 0o600)
+    base = "- sitelink.tunnels.wg_keypair:\n    path: %s\n" % key
+    for flags, extra in (((), ""), (("--check",), ""), ((), "    state: absent\n"), ((), "    regenerate: always\n")):
+        run = play(tmp_path, base + extra, *flags)
+        assert run.returncode != 0 and "this key file was not written by sitelink.tunnels" in run.stdout, run.stdout
+        assert key.read_text() == theirs and not (tmp_path / "wg.key.sitelink").exists()
+    adopted = play(tmp_path, base + "    adopt: true\n")
+    assert adopted.returncode == 0 and "changed=1" in adopted.stdout and key.read_text() == theirs
+    public = subprocess.run([wg, "pubkey"], input=theirs, capture_output=True, text=True, check=True).stdout.strip()
+    assert (tmp_path / "wg.key.sitelink").read_text() == "sitelink.tunnels wg_keypair: %s\n" % public
+    assert "changed=0" in play(tmp_path, base).stdout
+
+
+def test_a_marker_that_names_another_key_does_not_vouch_for_the_file(tmp_path):
+    key = tmp_path / "wg.key"
+    base = "- sitelink.tunnels.wg_keypair:\n    path: %s\n" % key
+    assert play(tmp_path, base).returncode == 0
+    marker = (tmp_path / "wg.key.sitelink").read_text()
+    wg = shutil.which("wg")
+    key.write_text(subprocess.run([wg, "genkey"], capture_output=True, text=True, check=True).stdout)  # copied over
+    run = play(tmp_path, base)
+    assert run.returncode != 0 and "not written by sitelink.tunnels" in run.stdout
+    assert (tmp_path / "wg.key.sitelink").read_text() == marker

@@ -99,7 +99,8 @@ def routes(plan):
 def firewall(plan):
     """linux_firewall rules: nftables statements for the plan's firewall entries, each named."""
     out = []
-    for entry in plan["firewall"] + plan.get("mangle", []):
+    # the MSS clamp first: it ends no chain, while an accept does - after the accepts it never ran (review 3, N10)
+    for entry in plan.get("mangle", []) + plan["firewall"]:
         rule = {"chain": entry["chain"], "name": entry["name"],
                 "rule": render.nft_statement(entry, plan.get("address_lists", []), plan.get("interface_lists", []))}
         # one inet table sees both families: a rule the plan makes per family but that matches no address is the

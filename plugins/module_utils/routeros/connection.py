@@ -28,12 +28,44 @@ DEFAULT_TLS_PORT = 8729
 CONNECTION_OPTIONS = ("hostname", "username", "password", "port", "tls", "validate_certs", "ca_path", "timeout")
 
 
-def tls_context(params):
+# the range a socket timeout (seconds) and a TCP port can take; outside it the socket library raises ValueError /
+# OverflowError without naming the router or the setting
+TIMEOUT_RANGE = (1, 3600)
+PORT_RANGE = (1, 65535)
+
+
+def ca_problem(ca_path):
+    """Why the CA file `ca_path` cannot verify a router (missing, unreadable, no PEM certificate), or None."""
+    try:
+        ssl.create_default_context(cafile=ca_path)
+    except OSError as exc:       # ssl.SSLError is an OSError too: a file that holds no PEM certificate
+        return "%r cannot be used as the CA certificate (%s); give a PEM file with the certificate that signed the " \
+               "router's" % (ca_path, getattr(exc, "reason", None) or exc.strerror or str(exc))
+    return None
+
+
+def tls_context(params, where="the router"):
+    """The TLS context of a session; RouterosError naming `where` and ca_path when the CA file cannot be used."""
+    why = ca_problem(params["ca_path"]) if params.get("ca_path") else None
+    if why:
+        raise RouterosError("%s: ca_path %s" % (where, why))
     context = ssl.create_default_context(cafile=params.get("ca_path"))
     if not params.get("validate_certs", True):
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
     return context
+
+
+def _in_range(where, name, value, bounds):
+    """`value` as an int within `bounds`; RouterosError naming the router and the setting otherwise."""
+    try:
+        number = int(value)
+        if isinstance(value, bool) or not bounds[0] <= number <= bounds[1]:
+            raise ValueError(value)
+    except (TypeError, ValueError):
+        raise RouterosError("%s: %s must be a whole number from %d to %d, not %r"
+                            % (where, name, bounds[0], bounds[1], value))
+    return number
 
 
 def connect(params, router):
@@ -47,9 +79,10 @@ def connect(params, router):
     where = "%s (%s:%s%s)" % (router, host, port, ", TLS" if tls else "")
     # latin-1 maps every byte to one character and back: a comment someone wrote in UTF-8 or a code page is read
     # without a decoding error and never changes (librouteros' default, ASCII, fails on the first such byte)
-    kwargs = {"port": port, "timeout": params.get("timeout") or 10, "encoding": "latin-1"}
+    kwargs = {"port": _in_range(where, "port", port, PORT_RANGE), "encoding": "latin-1",
+              "timeout": _in_range(where, "timeout", params.get("timeout") or 10, TIMEOUT_RANGE)}
     if tls:
-        context = tls_context(params)
+        context = tls_context(params, where)
         kwargs["ssl_wrapper"] = lambda sock: context.wrap_socket(sock, server_hostname=host)
     try:
         return librouteros.connect(host, params.get("username") or "admin", params.get("password") or "", **kwargs)

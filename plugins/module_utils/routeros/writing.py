@@ -89,8 +89,12 @@ class Writer(object):
 
     def put_back(self, session, touched, rows, read_order):
         undone, failures = 0, []
+        # removed rows put back get new ids: the later undos (the rows that preceded them) must see them under their
+        # new ids, or they go before the row after the whole group and the group's order comes back reversed
+        renamed = {}
         for op in reversed(touched):
-            for verb, path, item, args in self.undo_steps(op, rows.get(op.path, []), read_order.get(op.path, [])):
+            order = [renamed.get(i, i) for i in read_order.get(op.path, [])]
+            for verb, path, item, args in self.undo_steps(op, rows.get(op.path, []), order):
                 try:
                     target = menu(session, path)
                     if verb == "remove":
@@ -98,16 +102,21 @@ class Writer(object):
                     elif verb == "set":
                         target.update(**dict(args, **{".id": item}))
                     elif verb == "add":
-                        target.add(**args)
+                        new_id = target.add(**args)
+                        if op.verb == "remove" and new_id:
+                            renamed[op.item_id] = new_id
+                            rows.setdefault(path, []).append(dict(args, **{".id": new_id}))
                     else:
                         tuple(target("move", **args))
                     undone += 1
                 except WRITE_ERRORS as exc:  # keep undoing the rest
                     failures.append("%s %s (%s)" % (op.verb, op.label, self.redaction.text(explain(exc))))
-        note = "rolled back %d change(s)" % undone if undone else "nothing had been changed"
-        if failures:
-            note += "; could not undo: %s" % "; ".join(failures)
-        return note
+        if not failures:
+            return "rolled back %d change(s)" % undone if undone else "nothing had been changed"
+        # an undo step that failed means its change is still on the router (review 3, N9: this said "nothing had
+        # been changed" whenever no undo step succeeded)
+        return "%s%d change(s) were left in place, could not undo: %s" % (
+            "rolled back %d change(s); " % undone if undone else "", len(failures), "; ".join(failures))
 
     def undo_steps(self, op, rows, original):
         """[(verb, path, id, args)] that take `op`'s entry back to how it was read, judged by the router's rows now;

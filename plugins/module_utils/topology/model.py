@@ -231,6 +231,10 @@ def _texts(model, host, variable, value, what):
         model.problem(host, variable, "must be a list of %s, not a mapping" % what)
         return []
     items = [_text(model, host, "%s[%d]" % (variable, i), v, what) for i, v in enumerate(_list(value))]
+    for index, item in enumerate(_list(value)):
+        if item is None:                # `- ` with nothing after it: was dropped without a word
+            model.problem(host, "%s[%d]" % (variable, index), "is an empty value (null), not %s: remove the item "
+                          "or complete it" % what)
     return [item for item in items if item is not None]
 
 

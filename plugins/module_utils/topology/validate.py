@@ -30,6 +30,10 @@ def _network(model, host, variable, text, net):
     if net is None:
         model.problem(host, variable, "%r is not a prefix (like 192.168.10.0/24)" % (text,))
         return None
+    if not str(text).rpartition("/")[2].isdigit() and "/" in str(text):
+        # netaddr reads a netmask or host mask after the slash; nft, ip route and RouterOS take the raw text
+        model.problem(host, variable, "%s gives a mask, not a prefix length: write %s" % (text, net.cidr))
+        return None
     if net.ip != net.network:
         model.problem(host, variable, "%s has host bits set; the network is %s" % (text, net.cidr))
     return net.cidr
@@ -65,6 +69,11 @@ def _gateway_problems(model, site):
     elif interface and not names.RULES["interface"][0].match(interface):
         model.problem(site.name, where, "%s: the interface after %% may contain %s"
                       % (names.shown(site.underlay_gateway), names.RULES["interface"][1]))
+    elif interface and not (address.version == 6 and address.is_link_local()) \
+            and not capabilities.link_local_gateway and not model.refused(site.name, "sitelink_site.platform"):
+        # Linux's `ip route ... via` takes an address only: the %INTERFACE form is RouterOS's
+        model.problem(site.name, where, "%s: %s takes the gateway's address without %%INTERFACE"
+                      % (names.shown(site.underlay_gateway), _a_site(capabilities)))
     # (a refused platform: what it would take is not known)
     elif address.version == 6 and address.is_link_local() and not model.refused(site.name, "sitelink_site.platform"):
         if not capabilities.link_local_gateway:
@@ -83,6 +92,7 @@ def plan_fleet(model):
     """
     _topology(model)
     lans = _sites(model)
+    _unusable_inputs(model)
     pools = _pools(model, lans)
     _links(model, pools)
     aggregates_usable = _aggregates(model, lans, pools)
@@ -103,6 +113,80 @@ def plan_fleet(model):
     _endpoints_outside_tunnels(model, plans)
     _interface_names(model, plans)
     return None if model.problems else plans
+
+
+# Addresses a peer cannot dial and prefixes that are no site's LAN, with their kind (IANA special-purpose registries,
+# RFC 6890); an unspecified or multicast endpoint is _sites' to refuse. A LAN inside one of these is refused.
+NOT_DIALABLE = (("127.0.0.0/8", "loopback"), ("255.255.255.255/32", "broadcast"), ("::1/128", "loopback"))
+NOT_A_LAN = (("127.0.0.0/8", "loopback"), ("169.254.0.0/16", "link-local"), ("224.0.0.0/4", "multicast"),
+             ("255.255.255.255/32", "broadcast"), ("::1/128", "loopback"), ("fe80::/10", "link-local"),
+             ("ff00::/8", "multicast"))
+# The shortest sitelink_psk_secret taken: it is the only input of every link's preshared key (HKDF stretches
+# nothing), so a short one is guessed offline from any one link's key, which then gives every link's keys; and it is
+# all that protects recorded traffic should Curve25519 fall. 16 characters of a generated secret (e.g.
+# `openssl rand -base64 24`) leave no guessing.
+PSK_SECRET_MIN = 16
+
+
+_BLOCKS = {}                            # each table parsed once per process
+
+
+def _special(text, table):
+    """The kind (loopback, multicast, ...) of the special-purpose block in `table` that holds `text`, or None."""
+    if table not in _BLOCKS:
+        _BLOCKS[table] = [(netaddr.IPNetwork(block), what) for block, what in table]
+    for block, what in _BLOCKS[table]:
+        if text.version == block.version and text in block:
+            return what
+    return None
+
+
+def _unusable_inputs(model):
+    """Inputs that load and parse but mean nothing as a fleet: one problem each (security review 3, N8)."""
+    twins = {}
+    for name in sorted(model.sites):
+        site = model.sites[name]
+        twin = twins.setdefault(name.lower(), name)
+        if twin != name:
+            model.problem(name, "inventory host name", "differs from the site %s only in case: both would write one "
+                          "file on a case-insensitive controller (render mode's SITE.rsc, SITE.plan.yml)" % twin)
+        kind = site.endpoint_ip is not None and _special(site.endpoint_ip, NOT_DIALABLE)
+        if kind:
+            model.problem(name, "sitelink_site.endpoint", "%s is a %s address: peers cannot dial it"
+                          % (site.endpoint, kind))
+        for index, (text, net) in enumerate(zip(site.lans, site.lan_nets)):
+            kind = net is not None and _special(net, NOT_A_LAN)
+            if kind:
+                model.problem(name, "sitelink_site.lans[%d]" % index, "%s is %s %s prefix, not a LAN that can be "
+                              "routed between sites" % (text, "an" if kind[0] in "aeiou" else "a", kind))
+    _external_keys(model)
+
+
+def _external_keys(model):
+    """External sites' public keys: each a usable key (not all zeros: no private key gives it), each site its own
+    (two peers of one key are one peer to WireGuard: the second replaces the first)."""
+    seen = {}
+    for name in sorted(model.sites):
+        site = model.sites[name]
+        if site.capabilities.configured or not site.public_key or not keys.is_key(site.public_key):
+            continue                    # refused by _sites if it is needed and not a key
+        if not any(keys.decode(site.public_key)):
+            model.problem(name, "sitelink_site.public_key", "is the all-zero key, which no private key gives: "
+                          "copy the peer's real public key")
+        elif site.public_key in seen:
+            model.problem(name, "sitelink_site.public_key", "is also the public key of %s: WireGuard would take "
+                          "the two sites for one peer" % seen[site.public_key])
+        seen.setdefault(site.public_key, name)
+
+
+def psk_secret_problems(model):
+    """A sitelink_psk_secret too short to stand for every link's preshared key (PSK_SECRET_MIN); never shown."""
+    secret = model.psk_secret
+    if isinstance(secret, str) and secret and len(secret) < PSK_SECRET_MIN:
+        model.problem(FLEET, "sitelink_psk_secret", "has %d characters; at least %d are needed: it is the only "
+                      "input of every link's preshared key, and a short one is guessed offline from any one of "
+                      "them (generate one, e.g. openssl rand -base64 24, and keep it in a vault)"
+                      % (len(secret), PSK_SECRET_MIN))
 
 
 def _overlaps(nets):

@@ -11,7 +11,7 @@ import shlex
 import time
 
 from ansible_collections.sitelink.tunnels.plugins.module_utils.common import names
-from ansible_collections.sitelink.tunnels.plugins.module_utils.linux import render
+from ansible_collections.sitelink.tunnels.plugins.module_utils.linux import files, render
 from ansible_collections.sitelink.tunnels.plugins.module_utils.platforms import linux as platform
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import plan as planner
 from ansible_collections.sitelink.tunnels.plugins.plugin_utils import purge
@@ -25,7 +25,10 @@ def key_path(plan, settings):
 # Each step's module arguments from the site's desired state (platforms.linux.desired), its plan, the key step's
 # result, the Linux settings and the host.
 def _key_pair(desired, plan, keys, settings, host):
-    return {"path": key_path(plan, settings)}
+    # the interface: a key file of an earlier run, before wg_keypair's marker, is the role's when the interface the
+    # role made (its alias) runs it; adopt: sitelink_linux_adopt takes an administrator's key file over as well
+    return {"path": key_path(plan, settings), "interface": plan["wireguard"]["name"],
+            "adopt": bool(settings.get("adopt"))}
 
 
 def _wireguard(desired, plan, keys, settings, host):
@@ -227,7 +230,8 @@ class LinuxDriver(Driver):
     def key_read(fleet, site, plan):
         """How the role reads the public key of this site when it is outside the play: on its host, read only."""
         key_dir = fleet.role_setting("sitelink_linux_key_dir", [site])[site]
-        return {"host": site, "path": key_path(plan, {"key_dir": key_dir}), "become": fleet.become(site)}
+        return {"host": site, "path": key_path(plan, {"key_dir": key_dir}), "interface": plan["wireguard"]["name"],
+                "become": fleet.become(site)}
 
 
 def shell_script(plan, host, owner, key_dir, protocol, table):
@@ -241,7 +245,11 @@ def shell_script(plan, host, owner, key_dir, protocol, table):
              "# sitelink.tunnels: Linux site %s (render only; nothing was run on the host)" % host,
              "# <public key of SITE>: wg pubkey < %s on a Linux SITE, /interface wireguard print on RouterOS" % quoted,
              "set -eu", "umask 077",
-             "[ -s %s ] || wg genkey > %s" % (quoted, quoted),
+             # the marker wg_keypair writes next to a key file it made (module_utils/linux/files.py): a later role
+             # run then knows the key as its own
+             "[ -s %s ] || { wg genkey > %s && echo \"%s\" > %s; }" % (
+                 quoted, quoted, (files.KEY_MARKER_TEXT % ("$(wg pubkey < %s)" % quoted)).rstrip("\n"),
+                 shlex.quote(files.key_marker_path(key))),
              "cat > %s <<'EOF'" % shlex.quote(posixpath.join(key_dir, wg["name"] + ".conf")),
              render.wg_quick(wg["name"], wg["listen_port"], wg["mtu"], wg["addresses"], key, peers).rstrip("\n"),
              "EOF",

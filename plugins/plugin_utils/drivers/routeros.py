@@ -11,6 +11,7 @@ import time
 from ansible_collections.sitelink.tunnels.plugins.module_utils.common import renumber
 from ansible.module_utils.parsing.convert_bool import boolean
 
+from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros import lock
 from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros import resources as catalogue
 from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.connection import (
     CONNECTION_OPTIONS, connect, select)
@@ -69,6 +70,40 @@ def open_session(params, host):
     return connect(dict((k, params.get(k)) for k in CONNECTION_OPTIONS), host)
 
 
+class RunLock(object):
+    """This run's fleet lock on one router (module_utils/routeros/lock.py): taken before the run's first write there
+    (a run that changes nothing writes no lock either); kept after the role's interface step, whose peers step
+    follows; released after any other step, or a failure."""
+
+    def __init__(self, api, router, params, out):
+        self.api, self.router, self.owner, self.out = api, router, params["owner"], out
+        self.break_lock, self.me, self.held = bool(params.get("break_lock")), lock.holder(), False
+
+    def before_write(self):
+        """run_resource's hook: True when the lock was taken just now (what was read before may be stale)."""
+        if self.held:
+            return False
+        removed, taken = lock.take(self.api, self.router, self.owner, self.me, self.break_lock)
+        self.held = True
+        self.out["warnings"] += ["%s: removed the fleet lock of %s (%s)" % (
+            self.router, who, "sitelink_break_lock" if self.break_lock else "stale") for who in removed]
+        return taken
+
+    def done(self, keep, failed=False):
+        """Release unless `keep` (the result then says so: the next step releases it); after a failure quietly:
+        its message matters more than the release's. The release reads the lock's entries even when this run took
+        none (one read per router and run): an ended run of this controller may have left one."""
+        if keep and not failed:
+            if self.held:
+                self.out["fleet_lock"] = "kept"
+            return
+        try:
+            lock.release(self.api, self.router, self.owner, self.me)
+        except RouterosError:
+            if not failed:
+                raise
+
+
 class RouterosDriver(Driver):
     name = "routeros"
 
@@ -92,6 +127,7 @@ class RouterosDriver(Driver):
                           platform.config(plan, name, keys.get("public_keys"), ctx.secret, params["owner"],
                                           lan_interface_list(params))))
         api = open_session(params, router)
+        run_lock, failed = None if task.check_mode else RunLock(api, router, params, out), True
         try:
             facts = SessionFacts(api, router, params.get("username"))
             steps = [(resource, state, platform.for_release(resource, config, facts.release()))
@@ -110,7 +146,7 @@ class RouterosDriver(Driver):
                 try:
                     done = run_resource(api, resource, router, config, state, options, task.check_mode,
                                         task.diff_mode, facts, lambda: open_session(params, router),
-                                        read.pop(resource.name, None))
+                                        read.pop(resource.name, None), run_lock and run_lock.before_write)
                 except RouterosError as exc:
                     exc.message = "%s (applied before it: %s)" % (exc.message, ", ".join(out["resources"]) or "nothing")
                     raise
@@ -120,7 +156,10 @@ class RouterosDriver(Driver):
                 if resource.name == "wireguard_interfaces":
                     out["public_key"] = next((e.get("public_key") for e in done["after"]
                                               if e.get("name") == plan["wireguard"]["name"]), None)
+            failed = False
         finally:
+            if run_lock:
+                run_lock.done(list(params["resources"]) == [platform.ORDER[0]], failed)
             api.close()
         return out
 

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from ansible_collections.sitelink.tunnels.plugins.module_utils.linux import engine
+from ansible_collections.sitelink.tunnels.plugins.module_utils.linux import engine, files
 from ansible_collections.sitelink.tunnels.plugins.module_utils.linux.engine import LinuxError
 from ansible_collections.sitelink.tunnels.plugins.module_utils.wireguard import keys
 from ansible_collections.sitelink.tunnels.plugins.modules import linux_firewall, linux_gre_tunnels, linux_routes
@@ -102,6 +102,26 @@ def test_routes_replace_what_differs_and_remove_only_ours_not_listed():
         ["ip", "route", "del", "192.168.30.0/24", "proto", "157", "table", "main"],
         ["ip", "route", "replace", "192.168.22.0/24", "via", "10.255.0.3", "proto", "157", "table", "main"]]
     assert [r["dst"] for r in result["routes"]] == ["192.168.20.0/24", "192.168.22.0/24"]
+
+
+def test_routes_refuse_a_sysctl_file_they_did_not_write_unless_adopted_and_show_it_in_the_diff(tmp_path):
+    """Security review 3, N6: an administrator's file given as sysctl_file was replaced and the diff said nothing."""
+    theirs = tmp_path / "99-operator.conf"
+    theirs.write_text("# operator: do not lose this line\nkernel.panic = 10\n")
+    params = dict(route_params([]), forwarding=["ipv4"], sysctl_file=str(theirs))
+    run, host = runner(route_replies([]))
+    with pytest.raises(LinuxError, match="99-operator.conf exists and was not written by sitelink.tunnels"):
+        linux_routes.converge(params, run)
+    assert theirs.read_text() == "# operator: do not lose this line\nkernel.panic = 10\n"
+    assert not [argv for argv in host.argvs() if argv[0] == "sysctl"]               # nothing was run
+    run, _host = runner(route_replies([]))
+    result = linux_routes.converge(dict(params, adopt=True), run)
+    assert theirs.read_text().startswith(linux_routes.SYSCTL_HEADER)
+    assert "sysctl file %s: other content" % theirs in str(result["diff"]["before"])
+    assert "sysctl file %s: forwarding settings" % theirs in str(result["diff"]["after"])
+    run, _host = runner(route_replies([]))
+    again = linux_routes.converge(params, run)                                       # ours now: nothing to write
+    assert "sysctl file" not in str(again["diff"])
 
 
 def test_routes_refuse_a_prefix_with_someone_elses_route_and_adopt_replaces_it():
@@ -238,6 +258,29 @@ def test_wireguard_refuses_an_interface_it_did_not_make_unless_adopted(key_file)
     linux_wireguard.converge(wg_params(path, adopt=True), run, None)
     assert run.commands[0] == "ip link set dev wg-sitelink alias sitelink.tunnels"
     assert run.commands[1].startswith("wg set wg-sitelink private-key %s" % path)
+
+
+def test_wireguard_takes_no_interface_over_because_its_key_sits_at_the_key_path(key_file):
+    """Security review 3, N3: an administrator's interface whose key was copied to private_key_path (no alias, no
+    wg_keypair marker naming the key) is refused; the role's own interface brought back by wg-quick at boot (no
+    alias, the key file marked by wg_keypair) is still the module's."""
+    path, private = key_file
+    run, _host = runner(wg_replies("", private))
+    with pytest.raises(LinuxError, match="was not made by sitelink.tunnels"):
+        linux_wireguard.converge(wg_params(path), run, None)
+    assert run.commands == []
+    files.mark_key(path, keys.public_key(private))
+    run, _host = runner(wg_replies("", private))
+    linux_wireguard.converge(wg_params(path), run, None)
+    assert run.commands[0] == "ip link set dev wg-sitelink alias sitelink.tunnels"
+
+
+def test_a_marker_naming_another_key_does_not_make_the_interface_ours(key_file):
+    path, private = key_file
+    files.mark_key(path, keys.public_key(keys.generate_private_key()))
+    run, _host = runner(wg_replies("", private))
+    with pytest.raises(LinuxError, match="was not made by sitelink.tunnels"):
+        linux_wireguard.converge(wg_params(path), run, None)
 
 
 @pytest.mark.parametrize("change,option", [

@@ -3,7 +3,7 @@ it is building - unless the operator says the controller reaches it through a tu
 
 from ansible_collections.sitelink.tunnels.plugins.plugin_utils import inventory as fleet
 
-SETTINGS = {"sitelink_topology": {"type": "hub_spoke", "hubs": ["hub"]}, "sitelink_psk_secret": "unit"}
+SETTINGS = {"sitelink_topology": {"type": "hub_spoke", "hubs": ["hub"]}, "sitelink_psk_secret": "unit-test-secret-16"}
 
 
 def sites(**branch_vars):

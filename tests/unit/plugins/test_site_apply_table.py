@@ -49,7 +49,9 @@ def test_linux_arguments_come_from_the_plan_and_the_settings():
     keys = {"public_keys": {"a": "A" * 43 + "=", "b": "B" * 43 + "="}, "complete": {"a": True}}
     desired = linux_platform.desired(plans["a"], keys["public_keys"], "unit")
     args = dict((name, step[1](desired, plans["a"], keys, linux, "a")) for name, step in linux_driver.STEPS.items())
-    assert args["wireguard_interfaces"] == {"path": "/etc/wg/wg-sitelink.key"}
+    # the interface and adopt: how wg_keypair tells the role's key file from an administrator's (review 3, N3)
+    assert args["wireguard_interfaces"] == {"path": "/etc/wg/wg-sitelink.key", "interface": "wg-sitelink",
+                                            "adopt": False}
     wg = args["wireguard_peers"]
     assert wg["private_key_path"] == "/etc/wg/wg-sitelink.key" and wg["purge_peers"] is True
     assert "config_path" not in wg and wg["peers"][0]["public_key"] == "B" * 43 + "="

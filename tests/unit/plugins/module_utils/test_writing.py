@@ -106,3 +106,32 @@ def test_write_errors_are_the_sessions_own():
     assert ConnectionClosed in WRITE_ERRORS or any(issubclass(ConnectionClosed, e) for e in WRITE_ERRORS)
     assert UnicodeEncodeError in WRITE_ERRORS and not any(issubclass(KeyError, e) for e in WRITE_ERRORS)
     assert Writer.successor("*2", ["*1", "*2", "*3", "*4"], {"*1": 1, "*4": 4}) == "*4"
+
+
+def test_an_undo_that_fails_says_what_was_left_in_place_never_that_nothing_changed():
+    """Security review 3, N9: the change stays on the router when its undo fails."""
+    session = FakeSession(tables(), fail=(2, TrapError("failure: already have interface with such name")))
+
+    def reopen():
+        return FakeSession(session.tables, fail=(1, TrapError("failure: router busy")))
+    with pytest.raises(RouterosError) as err:
+        run([{"name": "wg0", "mtu": 1400}, {"name": "wg2", "listen_port": 13233}], "merged", session, reopen)
+    assert "nothing had been changed" not in err.value.message, err.value.message
+    assert "1 change(s) were left in place, could not undo: set " in err.value.message, err.value.message
+    assert "failure: router busy" in err.value.message
+
+
+def test_consecutive_removed_rules_come_back_in_their_order():
+    """Security review 3, N9: r1-r3 removed, then the undo: they came back r2, r1, r3 (each re-added rule got a new
+    id, and the one before it looked for its successor under the old id)."""
+    rules = [{".id": "*%d" % i, "chain": "input", "action": "accept", "comment": "sitelink:fleet r%d" % i}
+             for i in (1, 2, 3)]
+    drop = {".id": "*4", "chain": "input", "action": "drop", "comment": "defconf: drop"}
+    engine = eng.Engine(res.FIREWALL_RULES, "r1")
+    ops = engine.plan([], "overridden", {FILTER: rules + [drop]})
+    assert [op.verb for op in ops] == ["remove"] * 3
+    session = FakeSession({FILTER: [dict(drop)]})               # all three removed, then the run failed
+    note = engine.writer.put_back(session, ops, {FILTER: [dict(drop)]}, {FILTER: ["*1", "*2", "*3", "*4"]})
+    assert note == "rolled back 3 change(s)"
+    assert [r["comment"] for r in session.tables[FILTER]] == [
+        "sitelink:fleet r1", "sitelink:fleet r2", "sitelink:fleet r3", "defconf: drop"]

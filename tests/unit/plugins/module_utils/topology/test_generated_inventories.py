@@ -207,7 +207,8 @@ def valid_fleets(draw):
             site["underlay_gateway"] = "198.51.100.254" if family == 4 else "2001:db8:ffff::1"
             site["default_route"] = draw(st.booleans())
         if platform == "external":
-            site["public_key"] = draw(KEYS)
+            # a valid fleet's external keys are real ones, each its own (all zeros and a repeated key are refused)
+            site["public_key"] = base64.b64encode(bytes([index + 1]) + draw(st.binary(min_size=31, max_size=31))).decode()
         # a name, not an address: the lockout guard (a LAN must not cover the controller's own address toward a
         # site) would make the outcome depend on this machine's addresses
         own = {"sitelink_site": site, "ansible_host": "%s.mgmt.example" % host}
@@ -253,7 +254,7 @@ def valid_fleets(draw):
         st.sampled_from([31, 30] if family == 4 else [127, 126])), scheme=draw(st.sampled_from(["linear", "pairs"])))
     fleet_settings = {"sitelink_topology": topology_settings, "sitelink_link_defaults": defaults,
                       "sitelink_pools": pool_settings, "sitelink_psk_secret": draw(st.sampled_from(
-                          ["lab-secret", "\u00e9t\u00e9 secret", "a" * 100]))}
+                          ["lab-secret-not-for-production", "\u00e9t\u00e9 secret, seize+", "a" * 100]))}
     play = draw(st.sampled_from([hosts, hosts[:1], []]))
     return inventory(sites_vars, fleet_settings, play)
 
@@ -632,7 +633,7 @@ def two_sites(**hub):
     """A valid two-site fleet (hub with an endpoint, one branch); `hub` adds to the hub's host variables."""
     hosts = {"hub": dict({"sitelink_site": {"id": 1, "lans": ["192.168.10.0/24"], "endpoint": "198.51.100.1"}}, **hub),
              "branch": {"sitelink_site": {"id": 2, "lans": ["192.168.11.0/24"]}}}
-    return hosts, {"sitelink_psk_secret": "lab-secret"}, sorted(hosts)
+    return hosts, {"sitelink_psk_secret": "lab-secret-not-for-production"}, sorted(hosts)
 
 
 def renamed(hosts, new):

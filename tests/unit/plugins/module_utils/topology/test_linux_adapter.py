@@ -112,3 +112,13 @@ def test_no_gre_keepalive_from_routeros_toward_a_linux_end():
     tunnels = dict((t["name"], t) for t in routeros.config(hub, "gre_tunnels", KEYS, SECRET))
     assert tunnels["gre-gw"]["keepalive"] == ""
     assert "keepalive" not in tunnels["gre-branch"]
+
+
+def test_the_mss_clamp_comes_before_every_accept_of_its_chain():
+    """Security review 3, N10: an accept ends the chain, so a clamp after the accepts never ran."""
+    rules = linux.firewall(mixed()["gw"])
+    clamps = [i for i, r in enumerate(rules) if r["rule"].endswith("tcp option maxseg size set rt mtu")]
+    assert clamps, rules
+    for index in clamps:
+        chain = rules[index]["chain"]
+        assert not [r for r in rules[:index] if r["chain"] == chain and r["rule"].endswith("accept")], rules
