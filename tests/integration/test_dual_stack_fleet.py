@@ -80,10 +80,11 @@ def test_a_dual_stack_fleet_pings_lan_to_lan_in_both_families_and_reruns_with_no
         assert first.returncode == 0, first.out[-5000:]
         assert "4 link ends up, 0 down, 0 pending" in first.out
         # each family in its own menu, to the next hop of its family: plain toward branch-a, the overlay to branch-b
-        assert routes(lab, "hub", "/ipv6/route") == [("2001:db8:11::/64", "fd00:255::1"),
-                                                     ("2001:db8:12::/64", "fd00:254::3")]
-        assert routes(lab, "hub", "/ip/route") == [("192.168.11.0/24", "10.255.0.1"),
-                                                   ("192.168.12.0/24", "10.254.0.3")]
+        # (linear slots: hub--branch-a takes slot 1, hub--branch-b slot 2)
+        assert routes(lab, "hub", "/ipv6/route") == [("2001:db8:11::/64", "fd00:255::3"),
+                                                     ("2001:db8:12::/64", "fd00:254::5")]
+        assert routes(lab, "hub", "/ip/route") == [("192.168.11.0/24", "10.255.0.3"),
+                                                   ("192.168.12.0/24", "10.254.0.5")]
         # branch-a (plain link) to branch-b (overlay link) through the hub, and back: both families cross
         assert isinstance(crossing(lab, "branch-a", "192.168.12.1", "192.168.11.1"), int)
         hops = crossing(lab, "branch-a", "2001:db8:12::1", "2001:db8:11::1")
@@ -91,7 +92,7 @@ def test_a_dual_stack_fleet_pings_lan_to_lan_in_both_families_and_reruns_with_no
         hops = crossing(lab, "branch-b", "2001:db8:10::1", "2001:db8:12::1")
         assert isinstance(hops, int) and hops > 0, hops
         # the IPv6 next hops answer too (WireGuard admits the peer's IPv6 transit address, the overlay carries IPv6)
-        for name, hop in (("hub", "fd00:255::1"), ("hub", "fd00:254::3"), ("branch-a", "fd00:255::")):
+        for name, hop in (("hub", "fd00:255::3"), ("hub", "fd00:254::5"), ("branch-a", "fd00:255::2")):
             hops = crossing(lab, name, hop, None)
             assert isinstance(hops, int) and hops > 0, (name, hop, hops)
         reset(lab)
@@ -112,10 +113,10 @@ def test_a_dual_stack_fleet_over_an_ipv6_underlay_routes_ipv4_through_the_second
         # the overlay rides the IPv6 transit; the IPv4 LANs take the IPv4 addresses on it and on WireGuard
         hub = lab.router("hub")
         assert lab.call(lambda: [t.values["name"] for t in hub.tables[menu]]) == ["%s-branch-b" % overlay]
-        assert routes(lab, "hub", "/ip/route") == [("192.168.11.0/24", "10.255.0.1"),
-                                                   ("192.168.12.0/24", "10.254.0.3")]
-        assert routes(lab, "hub", "/ipv6/route") == [("2001:db8:11::/64", "fd00:255::1"),
-                                                     ("2001:db8:12::/64", "fd00:254::3")]
+        assert routes(lab, "hub", "/ip/route") == [("192.168.11.0/24", "10.255.0.3"),
+                                                   ("192.168.12.0/24", "10.254.0.5")]
+        assert routes(lab, "hub", "/ipv6/route") == [("2001:db8:11::/64", "fd00:255::3"),
+                                                     ("2001:db8:12::/64", "fd00:254::5")]
         for dst, src in (("192.168.12.1", "192.168.11.1"), ("2001:db8:12::1", "2001:db8:11::1")):
             hops = crossing(lab, "branch-a", dst, src)
             assert isinstance(hops, int) and hops > 0, (dst, hops)
