@@ -11,7 +11,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: routeros_bootstrap
 short_description: Make a RouterOS router ready for the collection - API user, group, certificate, api-ssl
-version_added: 1.1.0
+version_added: 1.0.0
 description:
   - Run once per router, as its admin over the plain API (or later over API-SSL), before the role
     C(sitelink.tunnels.site_tunnel) manages it; C(playbooks/router_bootstrap.yml) runs it for every RouterOS site.
