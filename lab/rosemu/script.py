@@ -308,6 +308,9 @@ class Interpreter:
             if inner != end:
                 raise ScriptError("unexpected %r in find" % toks[inner][1])
             return value, end + 1
+        if re.match(r"^[a-z0-9-]+$", text):
+            # a bare flag (`dynamic`, `!disabled`): true when the row's flag is set (lab/FIDELITY.md)
+            return _same(row.get(text), "true") if row.get(text) is not None else False, index + 1
         match = re.match(r"^([a-z0-9-]+)(=|~)(.*)$", text)
         if not match:
             raise ScriptError("cannot read %r in find" % text)

@@ -46,6 +46,11 @@ options:
       C(SITE.rsc); a peer that does not answer is a warning and its key variable stays empty. By default each
       site's own C(sitelink_render_read_keys) (the role's default is C(false), so no site is contacted).
     type: bool
+  render_release:
+    description: The RouterOS release a C(SITE.rsc) is cut for (C(7.12) or later); fields of later releases are left
+      out (a hub peer's C(responder), 7.15) and the role adds them on its first run. By default each site's own
+      C(sitelink_render_release) (the role's default is C(7.12)).
+    type: str
   render_preshared_keys:
     description: Also write a RouterOS site's preshared keys to C(SITE.psk.rsc), mode 0600, to import before
       C(SITE.rsc) (needs C(sitelink_psk_secret)). By default each site's own C(sitelink_render_preshared_keys)

@@ -119,6 +119,8 @@ options:
         of the peers its interface has (O(sitelink.tunnels.linux_wireguard#module:guard_renumbering)) the same way.
       - C(true) lets the run renumber the links (the role's C(sitelink_renumber)); run both ends of every link in
         the same run, or the links are cut until the other end runs.
+    type: bool
+    default: false
   break_lock:
     description:
       - The fleet lock (RouterOS sites) - before its first write on a router a run adds the entry

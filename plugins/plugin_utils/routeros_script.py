@@ -20,7 +20,9 @@ from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.engine i
 from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.rendering import rsc_quote
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import plan as planner
 
-VERSIONS = "RouterOS v7, 7.12 or later (the lab imports it into its 7.12 to 7.20 profiles)"
+# the release a render is cut for unless told (sitelink_render_release): the oldest the lab imports renders into, so
+# that a field of a later release (a hub peer's responder, 7.15) never stops /import on an older router
+RENDER_RELEASE = "7.12"
 # the script variables' name prefixes: a peer's public key, a link's preshared key
 KEY_PREFIX, PSK_PREFIX = "sitelinkKey", "sitelinkPsk"
 # The file's one resource that may exist before the import: the operator creates the WireGuard interface first to
@@ -69,9 +71,10 @@ class SiteVariables(object):
         return [v for v, _name, _key in self.keys] + [v for v, _peer in self.psks]
 
 
-def header(host, variables, interface_line):
+def header(host, variables, interface_line, release):
     lines = ["# sitelink.tunnels: site %s (render only; nothing was sent to the router)" % host,
-             "# For %s:" % VERSIONS, "# upload it, then /import file-name=%s.rsc" % host,
+             "# For RouterOS %s or later (sitelink_render_release; the fields of later releases are left out and the "
+             "role adds them on its first run):" % release, "# upload it, then /import file-name=%s.rsc" % host,
              "# The router makes its own WireGuard private key: no rendered file holds one. Its public key, which the",
              "# other sites' files need, exists once its interface does: this line makes it, and this file then "
              "keeps it:", "#   " + interface_line]
@@ -104,14 +107,15 @@ def guard(variable, message):
     return ":global %s; :if ([:len $%s] = 0) do={ :error %s }" % (variable, variable, rsc_quote("sitelink: " + message))
 
 
-def body(plan, host, owner, variables, lan_list=None):
+def body(plan, host, owner, variables, lan_list=None, release=None):
     """(the lines of every resource, each declaring the variables it uses; the interface's add, which is skipped
     when the router has that interface)."""
     lines, interface = [], None
     for name, config in platform.desired(plan, variables.placeholders, None, owner, lan_list).items():
+        config = platform.for_release(catalogue.RESOURCES[name], config, release)
         if not config:
             continue
-        engine = Engine(catalogue.RESOURCES[name], host, owner=owner)
+        engine = Engine(catalogue.RESOURCES[name], host, owner=owner, release=release)
         for op in engine.render(config):
             line = engine.script(op, variables.by_value)
             used = [variables.by_value[v] for v in op.args.values() if isinstance(v, str) and v in variables.by_value]
@@ -122,12 +126,14 @@ def body(plan, host, owner, variables, lan_list=None):
     return lines, interface
 
 
-def script(plan, host, owner, public_keys=None, lan_list=None):
+def script(plan, host, owner, public_keys=None, lan_list=None, release=None):
     """The site's .rsc: header and key variables, the guards, every resource, then its variables removed; `lan_list`:
-    the operator's interface list the tunnels also join (None: none)."""
+    the operator's interface list the tunnels also join (None: none); `release`: the RouterOS release it is cut for
+    (text, RENDER_RELEASE when None)."""
+    release = release or RENDER_RELEASE
     variables = SiteVariables(plan, public_keys)
-    resources, interface = body(plan, host, owner, variables, lan_list)
-    lines = header(host, variables, interface) + guards(host, variables) + resources
+    resources, interface = body(plan, host, owner, variables, lan_list, catalogue.release(release))
+    lines = header(host, variables, interface, release) + guards(host, variables) + resources
     lines += ["/system script environment remove [ find where name=%s ]" % v for v in variables.names()]
     return "\n".join(lines) + "\n"
 

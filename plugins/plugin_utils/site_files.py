@@ -30,6 +30,7 @@ RENDER_SETTINGS = {
     "firewall_table": ("linux_firewall_table", "sitelink_linux_firewall_table"),
     "preshared_keys": ("render_preshared_keys", "sitelink_render_preshared_keys"),
     "read_keys": ("render_read_keys", "sitelink_render_read_keys"),
+    "release": ("render_release", "sitelink_render_release"),
     "tunnels_in_lan_list": ("tunnels_in_lan_list", "sitelink_tunnels_in_lan_list"),
     "lan_interface_list": ("lan_interface_list", "sitelink_lan_interface_list"),
 }

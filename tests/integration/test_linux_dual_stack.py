@@ -55,11 +55,12 @@ def test_dual_stack_linux_sites_ping_lan_to_lan_in_both_families_and_rerun_uncha
     first = run_playbook(PLAYBOOK, str(tmp_path / "inventory.json"))
     assert first.rc == 0, first
     assert "4 link ends up, 0 down, 0 pending" in first.out
-    # the IPv6 LANs to the IPv6 next hops, from our own IPv6 transit address
+    # the IPv6 LANs to the IPv6 next hops, from our own IPv6 transit address (linear slots: alpha--bravo 1,
+    # alpha--charlie 2)
     routes = linux.ssh("alpha", "ip -6 route show proto 157").stdout
-    assert "2001:db8:82::/64 via fd00:255::1 dev wg-sitelink src fd00:255:: " in routes, routes
-    assert "2001:db8:83::/64 via fd00:255::3 dev wg-sitelink src fd00:255::2 " in routes, routes
-    assert "fd00:255::/128" in linux.ssh("bravo", "wg show wg-sitelink allowed-ips").stdout
+    assert "2001:db8:82::/64 via fd00:255::3 dev wg-sitelink src fd00:255::2 " in routes, routes
+    assert "2001:db8:83::/64 via fd00:255::5 dev wg-sitelink src fd00:255::4 " in routes, routes
+    assert "fd00:255::2/128" in linux.ssh("bravo", "wg show wg-sitelink allowed-ips").stdout
     for family in ("ipv4", "ipv6"):
         for source, target in (("bravo", "charlie"), ("charlie", "bravo"), ("alpha", "bravo"), ("charlie", "alpha")):
             assert ping(linux, source, target, family), (source, target, family)

@@ -83,9 +83,12 @@ class Renderer(object):
         """`add` placed on import before the first entry of `group` that is not ours and stops or jumps (the jump's
         target may stop; the script cannot tell), at the end of the group when there is none."""
         orderer = self.orderer
+        if orderer.placement != "top" and not orderer.anchor_verdicts():
+            return add                  # nothing of the group stops (mangle): ours go at its end
         anchors = "" if orderer.placement == "top" else " and (%s)" % " or ".join(
             "%s=%s" % (orderer.verdict_api, verdict) for verdict in orderer.anchor_verdicts())
-        find = "[/%s find where %s=%s%s and !(comment~%s)]" % (
+        # a dynamic rule (a HotSpot's jump) is the router's own: never an anchor (routeros-review-3 N9)
+        find = "[/%s find where %s=%s%s and !dynamic and !(comment~%s)]" % (
             menu, orderer.group_api, rsc_quote(group), anchors,
             rsc_quote("^%s:%s " % (MARKER, re.escape(self.keys.owner))))
         return ":do { :local anchor %s; :if ([:len $anchor] > 0) do={ %s place-before=[:pick $anchor 0] } " \

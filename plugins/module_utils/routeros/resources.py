@@ -568,7 +568,9 @@ MANGLE_RULES = rules("mangle_rules", "mangle", (
     Field("new_mss", default=CLEAR, doc="MSS that C(change-mss) writes (C(clamp-to-pmtu) or a number)."),
     Field("tcp_flags", default=CLEAR, doc="TCP flags to match (C(syn))."),
     Field("passthrough", k.BOOL, default=True, doc="Whether the later rules of the chain see the packet too."),
-), Ordering(group="chain", verdict="action", stops=STOPS))    # the jump target is not read
+), Ordering(group="chain", verdict="action", stops=()))
+# mangle has no action that drops (MikroTik manual, Mangle: no drop, reject or tarpit; routeros-review-3 N9), so no
+# rule of the operator's stops ours: they go at the chain's end, and a rendered .rsc asks for no anchor there
 
 RESOURCES = checked_catalogue((WIREGUARD_INTERFACES, WIREGUARD_PEERS, GRE_TUNNELS, EOIP_TUNNELS, GRE6_TUNNELS,
                                EOIPV6_TUNNELS, INTERFACE_LISTS, INTERFACE_LIST_MEMBERS, ADDRESSES, ADDRESS_LISTS, ROUTES,

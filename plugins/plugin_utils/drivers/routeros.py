@@ -130,12 +130,13 @@ class RouterosDriver(Driver):
         run_lock, failed = None if task.check_mode else RunLock(api, router, params, out), True
         try:
             facts = SessionFacts(api, router, params.get("username"))
-            steps = [(resource, state, platform.for_release(resource, config, facts.release()))
-                     for resource, state, config in steps]
-            # every policy the site's apply needs, before the first step writes anything: the role's first task
-            # (the interface) already checks what its second (peers, overlays, ...) will need
+            # every policy the site's apply needs, before the first step writes anything (and before anything else
+            # is read): the role's first task (the interface) already checks what its second (peers, overlays, ...)
+            # will need
             facts.require(sorted(set(site_policies(plan)).union(
                 p for resource, state, config in steps for p in needed_policies(resource, config, state))))
+            steps = [(resource, state, platform.for_release(resource, config, facts.release()))
+                     for resource, state, config in steps]
             # the guard's reads stand for the steps' own until the first write (a no-change run reads each path
             # once); a site taken out loses every entry of ours, whichever sites they name
             guarded = plan.get("state") != "absent"
@@ -204,7 +205,7 @@ class RouterosDriver(Driver):
     def files(self, plan, host, settings):
         """The site's .rsc; with render_preshared_keys, its preshared keys in a secret file imported first."""
         files = {"%s.rsc" % host: routeros_script.script(plan, host, settings["owner"], settings.get("public_keys"),
-                                                          lan_interface_list(settings))}
+                                                          lan_interface_list(settings), settings.get("release"))}
         if settings.get("preshared_keys"):
             text = routeros_script.psk_script(plan, host, settings.get("psk_secret"))
             if text:

@@ -105,7 +105,7 @@ def test_the_wireguard_interface_is_added_only_when_the_router_lacks_it_and_the_
     assert line.startswith(":if ([:len [/interface wireguard find where name=wg-sitelink]] = 0) do={ "
                            "/interface wireguard add ")
     assert "#   " + line in hub.splitlines()
-    assert "RouterOS v7, 7.12 or later" in hub.splitlines()[1]
+    assert "For RouterOS 7.12 or later" in hub.splitlines()[1]
     assert "private-key" not in hub
 
 

@@ -20,7 +20,8 @@ def test_a_rendered_rule_goes_before_the_first_stop_or_jump_of_its_chain_not_our
     ops = engine.render([{"name": "wg-in", "chain": "input", "family": "ipv4", "protocol": "udp"}])
     line = engine.script(ops[0])
     assert line.startswith(':do { :local anchor [/ip firewall filter find where chain=input and (action=drop or '
-                           'action=reject or action=tarpit or action=jump) and !(comment~"^sitelink:site1 ")];')
+                           'action=reject or action=tarpit or action=jump) and !dynamic '
+                           'and !(comment~"^sitelink:site1 ")];')
     assert 'place-before=[:pick $anchor 0] } else={ /ip firewall filter add chain=input comment="sitelink:site1 ' \
            'wg-in" protocol=udp } }' in line
 
@@ -28,7 +29,7 @@ def test_a_rendered_rule_goes_before_the_first_stop_or_jump_of_its_chain_not_our
 def test_a_rendered_rule_placed_at_the_top_goes_before_any_rule_not_ours():
     engine = eng.Engine(res.FIREWALL_RULES, "r1", placement="top")
     line = engine.script(engine.render([{"name": "a", "chain": "forward", "family": "ipv6"}])[0])
-    assert "[/ipv6 firewall filter find where chain=forward and !(comment~" in line
+    assert "[/ipv6 firewall filter find where chain=forward and !dynamic and !(comment~" in line
 
 
 def test_a_removed_rule_is_selected_by_its_whole_comment_as_read():
@@ -46,3 +47,12 @@ def test_moves_render_with_their_destination():
     ops = engine.plan([{"name": "a", "chain": "input", "family": "ipv4"}], "merged", rows)
     assert engine.sentence(ops[0]) == "/ip/firewall/filter/move =numbers=*9 =destination=*2"
     assert engine.script(ops[0]) == '/ip firewall filter move [ find where comment="sitelink:fleet a" ] destination=*2'
+
+
+def test_a_rendered_mangle_rule_goes_at_the_end_of_its_chain_with_no_anchor():
+    """Mangle has no action that drops (routeros-review-3 N9): the .rsc asks for no anchor there."""
+    engine = eng.Engine(res.MANGLE_RULES, "r1", owner="site1")
+    ops = engine.render([{"name": "mss", "chain": "forward", "family": "ipv4", "protocol": "tcp",
+                          "action": "change-mss", "new_mss": "clamp-to-pmtu", "tcp_flags": "syn"}])
+    line = engine.script(ops[0])
+    assert line.startswith("/ip firewall mangle add ") and "find" not in line, line
