@@ -80,8 +80,8 @@ def main():
         rows = [measure(sites, overlay, args.seconds, args.pings) for overlay in OVERLAYS]
     print("%-10s %10s %12s  %s" % ("path", "TCP Mbit/s", "pings", "rtt min/avg/max/mdev"))
     for row in rows:
-        print("%-10s %10.1f %5d/%-6d  %s" % (row["overlay"], row["tcp_mbit_s"], row["received"], row["pings"],
-                                            row["rtt_min_avg_max_mdev"]))
+        print("%-10s %10.1f %5d/%-6d  %s" % (
+            row["overlay"], row["tcp_mbit_s"], row["received"], row["pings"], row["rtt_min_avg_max_mdev"]))
     os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
     with open(args.json, "w", encoding="utf-8") as fh:
         json.dump({"cpus": os.cpu_count(), "load": os.getloadavg(), "rows": rows}, fh, indent=1)

@@ -379,7 +379,7 @@ def test_down_leaves_nothing(tmp_path):
         dataplane.sync(router)
         pids = [p.pid for p in dataplane.processes.values()]
         assert len(pids) == 2 and set(dataplane.namespaces()) <= set(
-            subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout.split())
+            subprocess.run(["ip", "netns", "list"], capture_output=True, text=True, check=True).stdout.split())
     assert dataplane.leftovers() == []
     assert not any(os.path.exists("/proc/%d" % pid) for pid in pids)
     assert not os.path.exists(str(tmp_path / "gone"))

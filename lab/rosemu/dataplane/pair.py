@@ -50,7 +50,7 @@ class SitePair:
     `call`: DataPlane's (Lab.call for a Lab's routers)."""
 
     def __init__(self, state_dir, keepalive="1s,3", routers=None, write=write_directly, attach=False, call=None):
-        hosts = {name: (host, lan.split("/")[0]) for name, (lan, host) in LANS.items()}
+        hosts = {name: (host, lan.split("/", maxsplit=1)[0]) for name, (lan, host) in LANS.items()}
         self.dataplane = DataPlane(["a", "b"], state_dir, hosts=hosts, call=call)
         self.routers = routers or {name: Router(name) for name in ("a", "b")}
         self.keepalive, self.write, self.attach = keepalive, write, attach

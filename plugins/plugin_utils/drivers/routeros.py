@@ -204,8 +204,9 @@ class RouterosDriver(Driver):
 
     def files(self, plan, host, settings):
         """The site's .rsc; with render_preshared_keys, its preshared keys in a secret file imported first."""
-        files = {"%s.rsc" % host: routeros_script.script(plan, host, settings["owner"], settings.get("public_keys"),
-                                                          lan_interface_list(settings), settings.get("release"))}
+        script = routeros_script.script(plan, host, settings["owner"], settings.get("public_keys"),
+                                        lan_interface_list(settings), settings.get("release"))
+        files = {"%s.rsc" % host: script}
         if settings.get("preshared_keys"):
             text = routeros_script.psk_script(plan, host, settings.get("psk_secret"))
             if text:
@@ -295,4 +296,3 @@ def guard_renumber(api, steps, router, options, facts, plan, read):
     moved = renumber.renumbered(renumber.numbers(existing, wireguard), renumber.numbers(planned, wireguard))
     if moved:
         raise RouterosError(renumber.refusal(router, moved))
-
