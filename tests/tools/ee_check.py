@@ -115,8 +115,8 @@ def check_introspection(tarball, controller):
         fail("the installed collection asks for system packages: %s" % found["system"])
     python = requirement_names(found.get("python") or [])
     if python != controller:
-        fail("the image would get the Python packages %s; the controller's are %s" % (sorted(python),
-                                                                                     sorted(controller)))
+        fail("the image would get the Python packages %s; the controller's are %s"
+             % (sorted(python), sorted(controller)))
     return found["python"]
 
 
