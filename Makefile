@@ -21,7 +21,7 @@ help:
 	@echo "make demo   - start the built-in lab of emulated routers and run the main job on it"
 	@echo "make test   - the whole suite (what CI runs)"
 	@echo "make venv   - only set up $(VENV) and the Debian packages"
-	@echo "make release-check - changelog lint; build the tarball, the Galaxy importer must accept it; install it, render"
+	@echo "make release-check - changelog lint; build the tarball, the Galaxy importer must accept it; install it, render; EE context"
 	@echo "make bench  - site_tunnel.yml vs community.routeros api_modify and Ansible's floor (50/100/200 sites); render only (200, 1000); module cost; Linux sites; the data plane (root)"
 
 deps:
@@ -50,8 +50,10 @@ venv: $(VENV)/.done $(COLL_DIR)
 # Release checks, in a venv of their own (requirements/release.txt says why): antsibull-changelog accepts the
 # fragments; the Galaxy importer accepts the built tarball with no error and no warning (locally, no containers:
 # tests/tools/galaxy-importer.cfg); and the tarball, installed into a fresh venv with only what the README's Install
-# section lists, runs sitelink.tunnels.site_tunnel render only. About 40 s once the release venv exists (building
-# it: about 20 s more).
+# section lists, runs sitelink.tunnels.site_tunnel render only; `ansible-builder create` writes the execution
+# environment's build context (build/ee-context), which must install that tarball and the controller's packages only
+# (tests/tools/ee_check.py; no container engine needed). About 40 s once the release venv exists (building it: about
+# 20 s more).
 RELEASE_VENV := $(CURDIR)/build/release-venv
 RELEASE_CONSTRAINTS := requirements/release-constraints.txt
 $(RELEASE_VENV)/.done: requirements/release.txt $(RELEASE_CONSTRAINTS)
@@ -63,6 +65,7 @@ release-check: $(RELEASE_VENV)/.done
 	$(RELEASE_VENV)/bin/antsibull-changelog lint
 	tests/tools/galaxy_import_check.sh $(RELEASE_VENV)
 	tests/tools/install_check.sh build/dist/sitelink-tunnels-$$(sed -n 's/^version: *//p' galaxy.yml).tar.gz
+	$(RELEASE_VENV)/bin/python tests/tools/ee_check.py build/dist/sitelink-tunnels-$$(sed -n 's/^version: *//p' galaxy.yml).tar.gz
 
 # ansible-test resolves symlinks, so sanity runs on a copy of the tracked (and new, unignored) files.
 sanity: venv
