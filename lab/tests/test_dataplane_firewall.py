@@ -38,6 +38,16 @@ def test_base_chains_accept_by_default_and_send_each_family_to_its_chains():
         assert chain(script, "ip4-%s" % hook) == [] and chain(script, "ip6-%s" % hook) == []
 
 
+def test_eoip_is_not_tracked():
+    """Linux marks GRE version 1 other than PPTP's `invalid`: EoIP (version 1, protocol type 0x6400) goes untracked,
+    gre (version 0) stays tracked."""
+    script = script_of()
+    for hook in ("prerouting", "output"):
+        assert chain(script, "untracked-%s" % hook) == [
+            "type filter hook %s priority raw; policy accept;" % hook,
+            "meta l4proto 47 @th,0,16 0x2001 @th,16,16 0x6400 notrack"]
+
+
 def test_matchers_and_actions():
     rules = [
         {"chain": "input", "action": "accept", "protocol": "udp", "dst-port": "13231,500-501", "comment": "wg"},
@@ -128,3 +138,131 @@ def test_the_default_configuration_translates():
     script = nft_script({path: [dict(it.values) for it in router.tables[path]] for path in FILTER_PATHS})
     assert chain(script, "ip4-input")[-1] == "iifname != @if-list-LAN counter drop"
     assert "ip6 saddr @ip6-list-bad_5fipv6 counter drop" in chain(script, "ip6-forward")
+
+
+# ----- two routers with their filter chains (root) ------------------------------------------
+
+TOOLS = ("wireguard-go", "wg", "ip", "nsenter", "ping", "nft")
+MISSING = [tool for tool in TOOLS if shutil.which(tool) is None]
+needs_root = pytest.mark.skipif(os.geteuid() != 0 or MISSING or not os.path.exists("/dev/net/tun"),
+                                reason="the data plane needs root, /dev/net/tun and %s (missing: %s)"
+                                % (", ".join(TOOLS), ", ".join(MISSING) or "none"))
+FIRST_PING = 15         # seconds: an idle host has the first ping through in under 5
+# the site_tunnel role's holes (routeros_firewall_rules, placed before the first drop of their chain)
+COLLECTION_RULES = (
+    ("/ip/firewall/filter", {"chain": "input", "action": "accept", "protocol": "udp", "dst-port": "13231",
+                             "comment": "sitelink wireguard-in"}),
+    ("/ip/firewall/filter", {"chain": "input", "action": "accept", "protocol": "gre", "in-interface": "wg-site",
+                             "comment": "sitelink gre-eoip-in"}),
+    ("/ipv6/firewall/filter", {"chain": "input", "action": "accept", "protocol": "gre", "in-interface": "wg-site",
+                               "comment": "sitelink gre6-in"}),
+    ("/ipv6/firewall/filter", {"chain": "input", "action": "accept", "protocol": "97", "in-interface": "wg-site",
+                               "comment": "sitelink eoipv6-in"}),
+)
+
+
+def wait_until(condition, timeout, what):
+    import time
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "%s: not within %ss" % (what, timeout)
+        time.sleep(0.05)
+
+
+def first_drop(router, path, chain_name):
+    return next(it for it in router.tables[path]
+                if it.values.get("chain") == chain_name and it.values.get("action") == "drop"
+                and it.values.get("connection-state") is None)
+
+
+def lan_to_lan(sites, source, destination, count=3):
+    """Pings from `source`'s LAN host to `destination`'s: the number received."""
+    return sites.ping(source, host_address(destination), count=count)[0]
+
+
+@pytest.fixture(scope="module")
+def sites(tmp_path_factory):
+    """a and b with the default configuration's filters, its input ICMP accept disabled (a router that answers no
+    ping from the WAN), and the collection's holes."""
+    pair = SitePair(str(tmp_path_factory.mktemp("dpfw")), firewall=True).up()
+    try:
+        for router in pair.routers.values():
+            icmp = next(it for it in router.tables["/ip/firewall/filter"]
+                        if it.values.get("comment") == "defconf: accept ICMP")
+            router.set("/ip/firewall/filter", {".id": icmp.ref, "disabled": "true"})
+            for path, rule in COLLECTION_RULES:
+                router.add(path, dict(rule, **{"place-before": first_drop(router, path, "input").ref}))
+            pair.dataplane.sync(router)
+        yield pair
+    finally:
+        pair.down()
+        assert pair.dataplane.leftovers() == []
+
+
+@needs_root
+def test_the_wan_side_gets_no_ping_while_the_tunnels_cross(sites):
+    dataplane, a = sites.dataplane, sites.routers["a"]
+    drops_before = dataplane.rule_packets("a", "ip4", "input")[-1]     # defconf: drop all not coming from LAN
+    from_wan = dataplane.run("b", "ping", "-n", "-c", "2", "-i", "0.2", "-W", "1", str(dataplane.wan_address("a")),
+                             check=False, timeout=30)
+    assert from_wan.returncode != 0, from_wan.stdout
+    assert dataplane.rule_packets("a", "ip4", "input")[-1] >= drops_before + 2
+    from_lan = dataplane.run_host("a", "ping", "-n", "-c", "1", "-W", "2", "192.168.88.1", check=False, timeout=30)
+    assert from_lan.returncode == 0, from_lan.stdout        # the LAN list's bridge is admitted
+    for overlay in ("wireguard", "gre", "eoip", "gre6", "eoipv6"):
+        sites.route_lans_over(overlay)
+        wait_until(lambda: lan_to_lan(sites, "a", "b", count=1) == 1, FIRST_PING, "first ping over " + overlay)
+        assert lan_to_lan(sites, "a", "b") == 3, overlay
+    assert dataplane.sync_errors == {} and "iifname != @if-list-LAN counter drop" in dataplane.nft_scripts["a"]
+    assert a.tables["/ip/firewall/filter"][0].values["chain"] == "input"
+
+
+@needs_root
+def test_dropping_gre_on_the_wireguard_interface_stops_the_gre_overlay(sites):
+    dataplane, b = sites.dataplane, sites.routers["b"]
+    sites.route_lans_over("gre")
+    wait_until(lambda: lan_to_lan(sites, "a", "b", count=1) == 1, FIRST_PING, "first ping over gre")
+    top = b.tables["/ip/firewall/filter"][0]        # before the established accept: GRE has a connection entry
+    ref = b.add("/ip/firewall/filter", {"chain": "input", "action": "drop", "protocol": "47",
+                                        "in-interface": "wg-site", "place-before": top.ref})
+    dataplane.sync(b)
+    try:
+        assert lan_to_lan(sites, "a", "b") == 0
+        assert dataplane.rule_packets("b", "ip4", "input")[0] >= 3
+    finally:
+        b.remove("/ip/firewall/filter", {".id": ref})
+        dataplane.sync(b)
+    assert not any("47" in line and "drop" in line for line in dataplane.nft_scripts["b"].splitlines())
+    wait_until(lambda: lan_to_lan(sites, "a", "b", count=1) == 1, FIRST_PING, "ping over gre again")
+    assert lan_to_lan(sites, "a", "b") == 3
+
+
+@needs_root
+def test_a_forward_address_list_admits_one_lan_and_not_another(sites):
+    """Each router admits from its GRE tunnel to its LAN only the LANs in its list `sitelink-lans`: b's holds a's
+    LAN, a's another LAN, so a's host reaches b's and not the reverse, until a's list takes b's LAN."""
+    dataplane, routers = sites.dataplane, sites.routers
+    sites.route_lans_over("gre")
+    made = []
+    for name, listed in (("a", "192.168.77.0/24"), ("b", "192.168.88.0/24")):
+        router = routers[name]
+        made.append((router, "/ip/firewall/address-list",
+                     router.add("/ip/firewall/address-list", {"list": "sitelink-lans", "address": listed})))
+        for rule in ({"chain": "forward", "action": "accept", "src-address-list": "sitelink-lans"},
+                     {"chain": "forward", "action": "drop", "in-interface": "gre-x", "out-interface-list": "LAN"}):
+            made.append((router, "/ip/firewall/filter", router.add("/ip/firewall/filter", rule)))
+        dataplane.sync(router)
+    try:
+        wait_until(lambda: lan_to_lan(sites, "a", "b", count=1) == 1, FIRST_PING, "a's LAN admitted by b")
+        assert lan_to_lan(sites, "a", "b") == 3
+        assert lan_to_lan(sites, "b", "a") == 0           # b's LAN is not in a's list
+        assert dataplane.rule_packets("a", "ip4", "forward")[-1] >= 3
+        made.append((routers["a"], "/ip/firewall/address-list", routers["a"].add(
+            "/ip/firewall/address-list", {"list": "sitelink-lans", "address": "192.168.89.0/24"})))
+        dataplane.sync(routers["a"])
+        wait_until(lambda: lan_to_lan(sites, "b", "a", count=1) == 1, FIRST_PING, "b's LAN admitted by a")
+    finally:
+        for router, path, ref in reversed(made):
+            router.remove(path, {".id": ref})
+            dataplane.sync(router)
+    assert "sitelink-lans" not in dataplane.nft_scripts["a"]

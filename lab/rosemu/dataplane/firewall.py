@@ -14,6 +14,10 @@ TABLE = "rosemu"
 FAMILIES = (("/ip/firewall/filter", "ip4", "ip", "/ip/firewall/address-list", "ipv4_addr"),
             ("/ipv6/firewall/filter", "ip6", "ip6", "/ipv6/firewall/address-list", "ipv6_addr"))
 BUILTIN_CHAINS = ("input", "forward", "output")
+# EoIP is GRE version 1 with protocol type 0x6400 (framing.py).  Linux's connection tracking knows GRE version 1
+# only as PPTP's and marks every other one `invalid`, which the default configuration drops before any "accept
+# GRE": these packets are not tracked (state `untracked`) instead.  U: how RouterOS tracks EoIP (FIDELITY.md).
+EOIP_PACKET = "meta l4proto 47 @th,0,16 0x2001 @th,16,16 0x6400"
 FILTER_PATHS = tuple(f[0] for f in FAMILIES) + tuple(f[3] for f in FAMILIES) + ("/interface/list/member",)
 PROTOCOLS = {"icmp": 1, "igmp": 2, "ipencap": 4, "tcp": 6, "udp": 17, "gre": 47, "ipsec-esp": 50, "ipsec-ah": 51,
              "icmpv6": 58, "ipv6-icmp": 58, "ospf": 89, "etherip": 97, "pim": 103, "vrrp": 112, "l2tp": 115,
@@ -66,6 +70,9 @@ def nft_script(rows):
     lines = ["table inet %s" % TABLE, "delete table inet %s" % TABLE, "table inet %s {" % TABLE]
     lines += ["    set %s { %s }" % (set_name, body) for set_name, body in sets.definitions()]
     lines += ["    chain %s { }" % name for name in chains]        # declared before any jump names them
+    for hook in ("prerouting", "output"):
+        lines += ["    chain untracked-%s {" % hook, "        type filter hook %s priority raw; policy accept;" % hook,
+                  "        %s notrack" % EOIP_PACKET, "    }"]
     for hook in BUILTIN_CHAINS:
         lines += ["    chain %s {" % hook, "        type filter hook %s priority filter; policy accept;" % hook,
                   "        meta nfproto ipv4 jump %s" % chain_name("ip4", hook),
