@@ -114,6 +114,7 @@ def test_interface_lists_are_sets_of_their_enabled_members():
 def test_address_lists_are_interval_sets_per_family():
     lists4 = [{"list": "trusted", "address": "192.168.88.0/24"}, {"list": "trusted", "address": "10.0.0.1-10.0.0.9"},
               {"list": "trusted", "address": "172.16.0.0/12", "disabled": "true"}]
+    lists4.append({"list": "trusted", "address": "vpn.example.com"})      # a DNS name: not resolved here
     lists6 = [{"list": "trusted", "address": "fd00::/8"}]
     rules = [{"chain": "forward", "action": "accept", "src-address-list": "trusted"},
              {"chain": "forward", "action": "drop", "dst-address-list": "!nowhere"}]
@@ -265,3 +266,22 @@ def test_a_forward_address_list_admits_one_lan_and_not_another(sites):
             router.remove(path, {".id": ref})
             dataplane.sync(router)
     assert "sitelink-lans" not in dataplane.nft_scripts["a"]
+
+
+@needs_root
+def test_an_attached_router_realises_each_filter_change(sites):
+    """No sync call: a rule added and removed reaches the namespace through the router's listener."""
+    dataplane, b = sites.dataplane, sites.routers["b"]
+    sites.route_lans_over("gre")
+    wait_until(lambda: lan_to_lan(sites, "a", "b", count=1) == 1, FIRST_PING, "first ping over gre")
+    dataplane.attach(b)
+    try:
+        ref = b.add("/ip/firewall/filter", {"chain": "forward", "action": "reject", "dst-address": host_address("b"),
+                                            "place-before": b.tables["/ip/firewall/filter"][0].ref})
+        rejected = sites.dataplane.run_host("a", "ping", "-n", "-c", "1", "-W", "2", host_address("b"), check=False,
+                                            timeout=30)
+        assert rejected.returncode != 0 and "unreachable" in rejected.stdout.lower(), rejected.stdout
+        b.remove("/ip/firewall/filter", {".id": ref})
+        assert lan_to_lan(sites, "a", "b") == 3 and dataplane.sync_errors == {}
+    finally:
+        dataplane.detach(b)

@@ -8,6 +8,7 @@ goes back to the rule after the jump and an accept or drop inside it is final, a
 named sets.  The script replaces the whole table at once (`nft -f` applies a script atomically).
 """
 
+import ipaddress
 import re
 
 TABLE = "rosemu"
@@ -100,11 +101,24 @@ def interface_lists(members):
 
 
 def address_lists(items):
+    """{list: its enabled addresses}; an entry that is a DNS name (RouterOS resolves those) is left out (U)."""
     lists = {}
     for item in items:
         if item.get("disabled") != "true":
-            lists.setdefault(item["list"], []).append(item["address"])
+            entries = lists.setdefault(item["list"], [])
+            if is_address(item["address"]):
+                entries.append(item["address"])
     return lists
+
+
+def is_address(text):
+    """An address, a prefix or a range `A-B`, as nft takes them."""
+    try:
+        for part in text.split("-", 1) if "-" in text else [text]:
+            ipaddress.ip_network(part, strict=False)
+    except ValueError:
+        return False
+    return True
 
 
 class Names:

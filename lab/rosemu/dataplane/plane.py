@@ -237,6 +237,8 @@ class DataPlane:
 
     def _sync(self, router):
         name = router.name
+        if self.firewall:       # first: nothing the tables set up below crosses before the filters exist
+            self._firewall(name, router)
         self._bridges(name, router)
         self._wireguard(name, router)
         self._tunnels(name, router)
@@ -246,8 +248,6 @@ class DataPlane:
         for address_path, route_path, family in ADDRESS_TABLES:
             self._addresses(name, router, address_path, family, present)
             self._routes(name, router, route_path, family, present)
-        if self.firewall:
-            self._firewall(name, router)
 
     def links(self, name):
         """{interface: the bridge it is a port of, or None} of the router's namespace."""
