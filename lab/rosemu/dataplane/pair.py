@@ -47,11 +47,12 @@ def write_directly(router, path, verb, args):
 class SitePair:
     """`routers` and `write`: another pair's routers (e.g. a Lab's) and how to write to them (e.g. through the
     API: `write(router, path, verb, args)`); with `attach` every write reaches the data plane as it is made;
-    `call`: DataPlane's (Lab.call for a Lab's routers)."""
+    `call`, `firewall`: DataPlane's (Lab.call for a Lab's routers; the filter chains realised too)."""
 
-    def __init__(self, state_dir, keepalive="1s,3", routers=None, write=write_directly, attach=False, call=None):
+    def __init__(self, state_dir, keepalive="1s,3", routers=None, write=write_directly, attach=False, call=None,
+                 firewall=False):
         hosts = {name: (host, lan.split("/", maxsplit=1)[0]) for name, (lan, host) in LANS.items()}
-        self.dataplane = DataPlane(["a", "b"], state_dir, hosts=hosts, call=call)
+        self.dataplane = DataPlane(["a", "b"], state_dir, hosts=hosts, call=call, firewall=firewall)
         self.routers = routers or {name: Router(name) for name in ("a", "b")}
         self.keepalive, self.write, self.attach = keepalive, write, attach
 

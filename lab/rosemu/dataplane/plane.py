@@ -11,7 +11,8 @@ a static snapshot of the router's tables (the emulator's derived `active`/`runni
   change keep their sessions);
 - GRE, EoIP, gre6 and eoipv6 through the router's forwarder process (forwarder.py), restarted when the tunnels
   change;
-- the addresses of realised interfaces and the active static routes (ECMP as multipath), with iproute2.
+- the addresses of realised interfaces and the active static routes (ECMP as multipath), with iproute2;
+- with `firewall=True`, the filter chains of both families as one nftables table (firewall.py).
 
 Names carry a per-run prefix; `down()` removes only what this object made (processes by PID, its namespaces).
 """
@@ -29,6 +30,8 @@ import threading
 import time
 
 import rosemu
+from rosemu.dataplane.firewall import FILTER_PATHS, TABLE, nft_script
+from rosemu.dataplane.firewall import chain_name as chain_of
 from rosemu.dataplane.view import TUNNEL_KINDS, RouterView
 from rosemu.linuxlab import LinuxLab, alive, sh
 from rosemu.values import format_duration_ms, parse_duration_ms
@@ -63,9 +66,11 @@ def wait_for(condition, timeout, what):
 
 
 class DataPlane:
-    def __init__(self, names, state_dir, hosts=None, prefix=None, underlay="198.51.100.0/24", call=None):
+    def __init__(self, names, state_dir, hosts=None, prefix=None, underlay="198.51.100.0/24", call=None,
+                 firewall=False):
         """`hosts`: {router: (address/len, gateway)} of the LAN host behind the router's ether2.  `call(fn, *args)`
-        runs what touches a router where its state lives: `Lab.call` (the lab's event loop) for a Lab's routers."""
+        runs what touches a router where its state lives: `Lab.call` (the lab's event loop) for a Lab's routers.
+        `firewall`: realise the filter chains too (opt-in: without it every packet the routes carry crosses)."""
         self.prefix = prefix or "dp%s" % secrets.token_hex(3)      # no concurrent run draws the same
         self.state = os.path.abspath(state_dir)
         self.hosts = dict(hosts or {})
@@ -78,6 +83,8 @@ class DataPlane:
         self.lock = threading.RLock()
         self.call = call or (lambda fn, *args: fn(*args))
         self.made = False            # up() began making namespaces: down() has something to remove
+        self.firewall = firewall
+        self.nft_scripts = {}        # router -> the nft script last applied in its namespace
 
     # ----- names -------------------------------------------------------------
     @property
@@ -230,6 +237,8 @@ class DataPlane:
 
     def _sync(self, router):
         name = router.name
+        if self.firewall:       # first: nothing the tables set up below crosses before the filters exist
+            self._firewall(name, router)
         self._bridges(name, router)
         self._wireguard(name, router)
         self._tunnels(name, router)
@@ -383,6 +392,19 @@ class DataPlane:
                 self.run(name, "ip", family, "route", "del", destination, "proto", "static")
         for destination, hops in wanted.items():
             self.run(name, "ip", family, "route", "replace", *route_words(destination, hops), "proto", "static")
+
+    # ----- firewall ------------------------------------------------------------------
+    def _firewall(self, name, router):
+        """The filter chains as table inet firewall.TABLE, replaced atomically when the script changes."""
+        script = nft_script({path: [dict(it.values) for it in router.tables[path]] for path in FILTER_PATHS})
+        if script != self.nft_scripts.get(name):
+            self.run(name, "nft", "-f", "-", input=script)
+            self.nft_scripts[name] = script
+
+    def rule_packets(self, name, family, chain):
+        """The packet counters of the rules of RouterOS chain `chain` ("ip4" or "ip6"), in order (not the skipped)."""
+        shown = self.run(name, "nft", "list", "chain", "inet", TABLE, chain_of(family, chain)).stdout
+        return [int(n) for n in re.findall(r"counter packets (\d+)", shown)]
 
     # ----- what the router prints ------------------------------------------------------
     def tunnel_running(self, router, path, item):
