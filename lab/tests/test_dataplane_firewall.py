@@ -188,8 +188,8 @@ def sites(tmp_path_factory):
     pair = SitePair(str(tmp_path_factory.mktemp("dpfw")), firewall=True).up()
     try:
         for router in pair.routers.values():
-            icmp = next(it for it in router.tables["/ip/firewall/filter"]
-                        if it.values.get("comment") == "defconf: accept ICMP")
+            icmp = [it for it in router.tables["/ip/firewall/filter"]
+                    if it.values.get("comment") == "defconf: accept ICMP"][0]
             router.set("/ip/firewall/filter", {".id": icmp.ref, "disabled": "true"})
             for path, rule in COLLECTION_RULES:
                 router.add(path, dict(rule, **{"place-before": first_drop(router, path, "input").ref}))
