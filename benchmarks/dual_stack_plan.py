@@ -27,7 +27,7 @@ def fleet(count, dual):
         pools.update(wireguard_second="fd00:255::/64", overlay_second="fd00:254::/64")
     return sites, {"sitelink_topology": {"type": "hub_spoke", "hubs": ["hub"], "links": links,
                                          "aggregates": ["10.96.0.0/11"] + (["2001:db8::/32"] if dual else [])},
-                   "sitelink_pools": pools, "sitelink_psk_secret": "m"}
+                   "sitelink_pools": pools, "sitelink_psk_secret": "benchmark-only-not-a-secret"}
 
 
 def main():

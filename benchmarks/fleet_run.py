@@ -45,7 +45,7 @@ def fleet(count, aggregate=False):
     inventory = {"all": {"vars": {
         "sitelink_topology": topology,
         "sitelink_pools": {"wireguard": "10.255.0.0/16", "overlay": "10.254.0.0/16"},
-        "sitelink_psk_secret": "benchmark-only"}, "hosts": hosts}}
+        "sitelink_psk_secret": "benchmark-only-not-a-secret"}, "hosts": hosts}}
     return inventory, specs
 
 

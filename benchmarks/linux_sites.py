@@ -27,7 +27,8 @@ def inventory(lab, names, topology):
                 "endpoint": str(lab.wan_address(name))}
         hosts[name] = dict(lab.inventory_vars(name), sitelink_site=site)
     kind = {"type": "mesh"} if topology == "mesh" else {"type": "hub_spoke", "hubs": [names[0]]}
-    return {"all": {"hosts": hosts, "vars": {"sitelink_topology": kind, "sitelink_psk_secret": "benchmark-only",
+    return {"all": {"hosts": hosts, "vars": {"sitelink_topology": kind,
+                                             "sitelink_psk_secret": "benchmark-only-not-a-secret",
                                              "sitelink_verify_retries": 10, "sitelink_verify_delay": 1}}}
 
 

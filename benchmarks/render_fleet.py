@@ -41,7 +41,7 @@ def fleet(count, hubs, overlay):
                               "links": [{"sites": [names[0], name], "overlay": overlay or OVERLAYS[number % 3]}
                                         for number, name in enumerate(names[hubs:])]},
         "sitelink_link_defaults": {"overlay": overlay or "gre"},
-        "sitelink_psk_secret": "benchmark-only"}
+        "sitelink_psk_secret": "benchmark-only-not-a-secret"}
 
 
 def needs(hosts, settings, scheme, overlay_length):
