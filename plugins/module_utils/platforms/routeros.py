@@ -89,6 +89,7 @@ def _addresses(plan, public_keys, psk_secret):
 # a route or address-list entry that is there for another site says which in its comment (the purge guard,
 # plugin_utils/purge.py, reads it back): (plan key, text before the site's name)
 ABOUT_SITE = (("site", "lan of "), ("endpoint_of", "endpoint of "))
+ABOUT_KEYS = frozenset(key for key, _text in ABOUT_SITE)
 
 
 def about_site(entry):
@@ -99,9 +100,10 @@ def about_site(entry):
 def _routes(plan, public_keys, psk_secret):
     out = []
     for route in plan["routes"]:
-        entry = dict((k, v) for k, v in route.items() if k not in dict(ABOUT_SITE))
-        if about_site(route):
-            entry["comment"] = about_site(route)
+        entry = dict((k, v) for k, v in route.items() if k not in ABOUT_KEYS)
+        comment = about_site(route)
+        if comment:
+            entry["comment"] = comment
         out.append(entry)
     return out
 

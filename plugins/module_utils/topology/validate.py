@@ -593,7 +593,7 @@ def _endpoints_outside_tunnels(model, plans):
             endpoints = [c for c in pair if c[1] is None]
             tunnelled = [c for c in pair if c[1] is not None]
             if len(endpoints) == 1 and tunnelled:
-                (host, _none, peer), (outer, what, _other) = endpoints[0], tunnelled[0]
+                (host, peer), (outer, what) = endpoints[0][::2], tunnelled[0][:2]
                 found.setdefault((peer, str(host.ip), str(outer), what), []).append(name)
     for (peer, endpoint, outer, what), sites in sorted(found.items()):
         model.problem(peer, "sitelink_site.endpoint", "%s is inside %s, which %s send%s into the tunnel (%s): the "
