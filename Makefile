@@ -15,7 +15,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export PATH := $(BIN):$(PATH)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help deps venv test release-check sanity lint emulator-tests unit-tests integration-tests molecule-tests demo bench clean
+.PHONY: help deps venv test release-check lab-wheel sanity lint emulator-tests unit-tests integration-tests molecule-tests demo bench clean
 
 help:
 	@echo "make demo   - start the built-in lab of emulated routers and run the main job on it"
@@ -66,6 +66,15 @@ release-check: $(RELEASE_VENV)/.done
 	tests/tools/galaxy_import_check.sh $(RELEASE_VENV)
 	tests/tools/install_check.sh build/dist/sitelink-tunnels-$$(sed -n 's/^version: *//p' galaxy.yml).tar.gz
 	$(RELEASE_VENV)/bin/python tests/tools/ee_check.py build/dist/sitelink-tunnels-$$(sed -n 's/^version: *//p' galaxy.yml).tar.gz
+	@$(MAKE) --no-print-directory lab-wheel
+	tests/tools/user_pipeline_check.sh build/dist/rosemu-$$(sed -n 's/^version: *//p' galaxy.yml)-py3-none-any.whl
+
+# The lab as a package of its own (rosemu, the collection's version): what a user installs to rehearse their own
+# inventory on emulated routers (rosemu --from-inventory, rosemu --write-scenario).
+lab-wheel: venv
+	@mkdir -p build/dist && rm -rf build/dist/rosemu-*.whl lab/build    # setuptools' lab/build would keep stale files
+	$(BIN)/python -m pip wheel -q --no-deps -w build/dist ./lab
+	@rm -rf lab/build
 
 # ansible-test resolves symlinks, so sanity runs on a copy of the tracked (and new, unignored) files.
 sanity: venv

@@ -9,7 +9,7 @@ import sys
 
 import yaml
 
-from rosemu import schema
+from rosemu import from_inventory, scenario, schema
 from rosemu.lab import Lab, RouterSpec
 
 
@@ -61,6 +61,11 @@ def generate_certificate(directory):
 
 
 def load_specs(args):
+    if args.from_inventory:
+        specs, args.lab_password = from_inventory.specs_and_password(
+            from_inventory.sites_of(from_inventory.read_hostvars(args.from_inventory, args.vault_password_file)),
+            args.ros_version)
+        return specs
     users = dict(args.user) if args.user else None
     groups = dict(args.group) if args.group else None
     if args.topology:
@@ -112,6 +117,16 @@ def parser():
     p.add_argument("--time-scale", type=float, default=1.0,
                    help="emulated seconds per real second for the fabric's timers (handshake retries, tunnel "
                         "keepalives, last-handshake ages); 1 is RouterOS's own pace")
+    p.add_argument("--from-inventory", metavar="INVENTORY", action="append",
+                   help="one router per RouterOS site of an Ansible inventory (repeat for several sources); "
+                        "needs --connections")
+    p.add_argument("--connections", metavar="FILE",
+                   help="with --from-inventory: write the inventory that points the sites at their emulated "
+                        "routers here (API-SSL; the certificate goes beside it unless --tls-* say otherwise)")
+    p.add_argument("--vault-password-file", help="with --from-inventory: for an inventory with vaulted values")
+    p.add_argument("--write-scenario", metavar="DIR",
+                   help="write the Molecule scenario that rehearses your own inventory on emulated routers to DIR "
+                        "(e.g. molecule/sitelink) and exit")
     p.add_argument("--pidfile", help="write the process id here once every router listens; removed on exit")
     return p
 
@@ -119,6 +134,8 @@ def parser():
 async def serve(args):
     host, port = args.listen
     tls_cert, tls_key = args.tls_cert, args.tls_key
+    if args.from_inventory and not tls_cert and not args.tls_generate:
+        args.tls_generate = os.path.join(os.path.dirname(os.path.abspath(args.connections)), "rosemu-tls")
     if args.tls_generate:
         tls_cert, tls_key = generate_certificate(args.tls_generate)
     ssl_port = args.ssl_listen[1] if args.ssl_listen else None
@@ -126,6 +143,8 @@ async def serve(args):
               control_port=args.control[1] if args.control else None, peer_overlap=args.peer_overlap,
               time_scale=args.time_scale, router_certificates=args.router_certificates)
     await lab.astart()
+    if args.from_inventory:
+        from_inventory.write_connections(args.connections, lab, args.lab_password, os.path.abspath(tls_cert))
     if args.pidfile:
         with open(args.pidfile, "w", encoding="utf-8") as fh:
             fh.write("%d\n" % os.getpid())
@@ -142,8 +161,15 @@ async def serve(args):
 
 def main(argv=None):
     args = parser().parse_args(argv)
+    if args.write_scenario:
+        return scenario.write(args.write_scenario)
+    if args.from_inventory and not args.connections:
+        parser().error("--from-inventory needs --connections FILE")
     try:
         asyncio.run(serve(args))
+    except from_inventory.InventoryError as exc:
+        print("rosemu: %s" % exc, file=sys.stderr)
+        return 2
     except OSError as exc:
         print("rosemu: %s" % exc, file=sys.stderr)
         return 1
