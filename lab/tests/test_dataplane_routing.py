@@ -1,0 +1,91 @@
+"""OSPF and BFD between two emulated routers on the data plane: FRR in each router's namespace
+(rosemu.dataplane.routing), adjacencies over the user-space GRE (a TUN device, point-to-point) and EoIP (a TAP
+device, broadcast) tunnels that carry WireGuard between the two sites (rosemu.dataplane.pair.SitePair)."""
+
+import os
+import shutil
+import time
+
+import pytest
+
+from rosemu.dataplane.pair import SitePair, lan_prefix
+from rosemu.linuxlab import alive
+from rosemu.dataplane.routing import FRR_DIR, RoutingDaemons, ospf_config, run_in
+
+TOOLS = ("wireguard-go", "wg", "ip", "nsenter", "ping", "vtysh")
+MISSING = [tool for tool in TOOLS if shutil.which(tool) is None] + \
+    [daemon for daemon in ("zebra", "ospfd", "bfdd") if not os.path.exists(os.path.join(FRR_DIR, daemon))]
+pytestmark = pytest.mark.skipif(os.geteuid() != 0 or MISSING or not os.path.exists("/dev/net/tun"),
+                                reason="OSPF on the data plane needs root, /dev/net/tun, wireguard-go and FRR "
+                                       "(missing: %s)" % (", ".join(MISSING) or "none"))
+
+ROUTER_IDS = {"a": "10.255.255.1", "b": "10.255.255.2"}
+OVERLAYS = (("gre-x", "ptp", "10.10.0.0/30"), ("eoip-x", "broadcast", "10.20.0.0/30"))
+
+
+def wait_until(condition, timeout, what):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError("no %s within %d s" % (what, timeout))
+        time.sleep(0.2)
+
+
+@pytest.fixture(name="ospf_pair")
+def fixture_ospf_pair(tmp_path):
+    with SitePair(str(tmp_path / "plane")) as pair:
+        daemons = {}
+        try:
+            for name in ("a", "b"):
+                config = ospf_config(
+                    name, ROUTER_IDS[name],
+                    [{"name": iface, "type": kind, "hello": 1, "dead": 4, "bfd": True, "cost": 10} for iface, kind, _ in OVERLAYS],
+                    [(prefix, "0.0.0.0") for _iface, _kind, prefix in OVERLAYS] + [(lan_prefix(name), "0.0.0.0")],
+                    passive=["bridge"])
+                daemons[name] = RoutingDaemons(name, str(tmp_path / ("frr-" + name)),
+                                               run_in(pair.dataplane.netns(name))).start(config)
+            yield pair, daemons
+        finally:
+            for routing in daemons.values():
+                routing.stop()
+
+
+def test_adjacencies_full_over_gre_and_eoip_with_bfd_and_the_far_lan_learned(ospf_pair):
+    _pair, daemons = ospf_pair
+    for name, routing in daemons.items():
+        far = "b" if name == "a" else "a"
+
+        def full(routing=routing):
+            states = {n["interface"]: (n["state"], n["router_id"]) for n in routing.neighbors()}
+            return states if all(states.get(iface, ("",))[0] == "Full" for iface, _k, _p in OVERLAYS) else None
+        states = wait_until(full, 30, "Full adjacency on both overlays of %s" % name)
+        assert {rid for _state, rid in states.values()} == {ROUTER_IDS[far]}
+        wait_until(lambda routing=routing: [p for p in routing.bfd_peers() if p["status"] == "up"]
+                   and len([p for p in routing.bfd_peers() if p["status"] == "up"]) == 2,
+                   30, "two BFD sessions up on %s" % name)
+        # equal cost over both overlays; the pair's static LAN route (distance 1) stays the active one
+        hop = 2 if name == "a" else 1
+        expected = {"gateways": ["10.10.0.%d" % hop, "10.20.0.%d" % hop], "active": False}
+        wait_until(lambda routing=routing, far=far: routing.routes().get(lan_prefix(far)) == expected, 30,
+                   "OSPF route to %s's LAN on %s over both overlays (%s)" % (far, name, expected))
+
+
+def test_reload_keeps_an_unchanged_adjacency_and_stop_leaves_nothing(ospf_pair):
+    _pair, daemons = ospf_pair
+    routing = daemons["a"]
+    wait_until(lambda: len([n for n in routing.neighbors() if n["state"] == "Full"]) == 2, 30, "two adjacencies")
+    pids = dict(routing.pids)
+    config = ospf_config("a", ROUTER_IDS["a"],
+                         [{"name": "gre-x", "type": "ptp", "hello": 1, "dead": 4, "bfd": True, "cost": 50},
+                          {"name": "eoip-x", "type": "broadcast", "hello": 1, "dead": 4, "bfd": True, "cost": 10}],
+                         [(p, "0.0.0.0") for _i, _k, p in OVERLAYS] + [(lan_prefix("a"), "0.0.0.0")],
+                         passive=["bridge"])
+    routing.reload(config)
+    assert "ip ospf cost 50" in routing.vtysh("show running-config").stdout
+    assert routing.pids == pids
+    assert all(n["state"] == "Full" for n in routing.neighbors())      # no adjacency was restarted
+    routing.stop()
+    assert not [pid for pid in pids.values() if alive(pid)]
