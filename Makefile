@@ -22,7 +22,7 @@ help:
 	@echo "make test   - the whole suite (what CI runs)"
 	@echo "make venv   - only set up $(VENV) and the Debian packages"
 	@echo "make release-check - changelog lint; build the tarball, the Galaxy importer must accept it; install it, render; EE context"
-	@echo "make bench  - site_tunnel.yml vs community.routeros api_modify and Ansible's floor (50/100/200 sites); render only (200, 1000); module cost; Linux sites; the data plane (root)"
+	@echo "make bench  - site_tunnel.yml vs community.routeros api_modify and Ansible's floor (50/100/200 sites); render only (200, 1000); module cost; Linux sites; the data plane and failover times (root)"
 
 deps:
 	@tests/tools/debian-deps.sh
@@ -131,6 +131,7 @@ bench: venv
 	$(BIN)/python benchmarks/host_task_cost.py --hosts 50 --forks 10
 	$(BIN)/python benchmarks/linux_sites.py --sites 6 --topology mesh
 	$(BIN)/python benchmarks/dataplane.py --seconds 5 --pings 1000
+	$(BIN)/python benchmarks/failover.py --modes static:10s,10 static:2s,3 static:1s,3 ospf ospf+bfd
 
 clean:
 	rm -rf build tests/output
