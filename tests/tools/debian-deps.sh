@@ -2,7 +2,8 @@
 # Install the Debian packages the lab and the tests use, when running as root on Debian.
 # Quick when everything is present: only missing packages trigger apt-get.
 set -euo pipefail
-packages=(python3-venv git wireguard-tools wireguard-go iproute2 nftables openssh-server openssl shellcheck iputils-ping)
+packages=(python3-venv git wireguard-tools wireguard-go iproute2 nftables openssh-server openssl shellcheck iputils-ping
+  graphviz)   # graphviz: `dot` draws the fleet report's topology picture (SVG, PNG)
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
   echo "debian-deps: not root on Debian; make sure these are installed: ${packages[*]}" >&2
   exit 0
