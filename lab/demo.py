@@ -288,6 +288,7 @@ def main():
         audit, secrets = os.path.join(tmp, "audit"), {}
         os.makedirs(audit)
         ok = routeros_fleet(tmp, run_dir, audit, secrets)
+        print("(RouterOS fleet, lab up to lab down: %.0f s)" % (time.monotonic() - started))
         ok = linux_fleet(tmp, run_dir, audit, secrets) and ok
         ok = audited(audit, secrets) and ok
         print("\nreports and topology pictures: %s" % os.path.relpath(run_dir, ROOT))
