@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.sitelink.tunnels.plugins.plugin_utils import report
+from ansible_collections.sitelink.tunnels.plugins.plugin_utils import picture, report
 from ansible_collections.sitelink.tunnels.plugins.plugin_utils.context import FleetContext
 
 
@@ -38,7 +38,19 @@ class ActionModule(ActionBase):
         directory = self._task.args.get("report_dir")
         if directory:
             result["files"] = report.write_files(directory, data)
+            if not data["check_mode"]:
+                self.draw(fleet, directory, plans, data["links"], result)
         return result
+
+    @staticmethod
+    def draw(fleet, directory, plans, links, result):
+        """The topology picture beside the report's files; a warning when Graphviz cannot draw it."""
+        topology = next((value for value in fleet.values("sitelink_topology", sorted(plans)).values()
+                         if isinstance(value, dict)), {})
+        files, warnings = picture.write_picture(directory, picture.site_nodes(plans, topology, links), links)
+        result["files"].update(files)
+        if warnings:
+            result["warnings"] = result.get("warnings", []) + warnings
 
     @staticmethod
     def link_rows(fleet, hosts, plans, keys):

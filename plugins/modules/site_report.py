@@ -29,6 +29,12 @@ options:
       - Directory on the controller for the report's files (made when missing) - C(fleet-report.json),
         C(fleet-report.md), and C(fleet-report.xml) (JUnit XML, one test case per link, failed when the link is not
         up); in check mode the JSON and Markdown files. Written in check mode too (they are the run's output).
+      - Outside check mode also the fleet's topology picture - C(topology.dot) (Graphviz DOT text), and drawn from it by
+        Graphviz's C(dot) C(topology.svg) and C(topology.png) - one node per site (its name, platform, and C(hub),
+        C(spoke), or C(peer) outside a C(hub_spoke) topology) and one edge per link (its overlay, status and last
+        handshake; green when up, red when down, orange dashed when pending).
+      - When C(dot) is not installed on the controller (Debian package C(graphviz)) or fails, only C(topology.dot)
+        is written and a warning says so.
     type: path
 attributes:
   check_mode:
@@ -57,7 +63,9 @@ report:
   returned: always
   type: dict
 files:
-  description: The files written, by kind (C(json), C(junit), C(markdown)).
+  description:
+    - The files written, by kind (C(json), C(junit), C(markdown)), and outside check mode the topology picture's
+      (C(dot), and C(svg) and C(png) when Graphviz drew them).
   returned: with O(report_dir)
   type: dict
 fleet_links:

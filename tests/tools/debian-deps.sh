@@ -3,7 +3,9 @@
 # Quick when everything is present: only missing packages trigger apt-get.
 set -euo pipefail
 packages=(python3-venv git wireguard-tools wireguard-go iproute2 nftables openssh-server openssl shellcheck iputils-ping
-          frr frr-pythontools)   # FRR: OSPF and BFD in the data plane (lab/rosemu/dataplane/routing.py)
+          frr frr-pythontools graphviz)
+# frr, frr-pythontools: OSPF and BFD in the data plane (lab/rosemu/dataplane/routing.py); graphviz: `dot` draws the
+# fleet report's topology picture (SVG, PNG)
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
   echo "debian-deps: not root on Debian; make sure these are installed: ${packages[*]}" >&2
   exit 0
