@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 
-SEQ = re.compile(r"icmp_seq=(\d+)")
+SEQ = re.compile(r"^\[(\d+\.\d+)\].*icmp_seq=(\d+)")
 
 TCP_RECEIVER = """
 import socket, sys, time
@@ -68,25 +68,34 @@ class ContinuousPing:
                                      stderr=subprocess.STDOUT, text=True)
 
     def stop(self):
-        """{"sent", "received", "lost", "outage_s", "outages"}: the outage is the longest run of unanswered
-        requests times the interval (the time with no packet through, to within one interval)."""
+        """{"sent", "received", "lost", "outages", "outage_s"}: the outage is the longest time between two replies
+        (ping's own timestamps, so a ping that paces itself slower on a busy host is still measured right), less
+        one interval; outages: the runs of unanswered requests."""
         self.proc.terminate()
         output, _ = self.proc.communicate(timeout=30)
-        answered, unanswered = set(), set()
-        for line in output.splitlines():
-            match = SEQ.search(line)
-            if not match:
-                continue
-            (unanswered if "no answer yet" in line else answered).add(int(match.group(1)))
-        sent = max(answered | unanswered, default=0)
-        missing = [seq for seq in range(1, sent + 1) if seq not in answered]
-        runs, longest, run, previous = 0, 0, 0, None
-        for seq in missing:
-            run = run + 1 if previous == seq - 1 else 1
-            runs += run == 1
-            longest, previous = max(longest, run), seq
-        return {"sent": sent, "received": len(answered), "lost": len(missing), "outages": runs,
-                "outage_s": round(longest * self.interval, 3)}
+        return summarise(output, self.interval)
+
+
+def summarise(output, interval):
+    """ContinuousPing.stop()'s figures from `ping -D -O` output."""
+    answered, unanswered, replies = set(), set(), []
+    for line in output.splitlines():
+        match = SEQ.search(line)
+        if not match:
+            continue
+        seq = int(match.group(2))
+        if "no answer yet" in line:
+            unanswered.add(seq)
+        else:
+            answered.add(seq)
+            replies.append(float(match.group(1)))
+    sent = max(answered | unanswered, default=0)
+    missing = {seq for seq in range(1, sent + 1) if seq not in answered}
+    runs = sum(1 for seq in missing if seq - 1 not in missing)
+    gaps = [later - earlier for earlier, later in zip(replies, replies[1:])]
+    longest = max(gaps, default=0.0) - interval if missing else 0.0
+    return {"sent": sent, "received": len(answered), "lost": len(missing), "outages": runs,
+            "outage_s": round(max(longest, 0.0), 3)}
 
 
 class TcpStream:
