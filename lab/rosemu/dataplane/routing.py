@@ -10,6 +10,7 @@ stopped by PID: nothing is shared with another router, another lab, or an FRR th
 with their OSPF settings, passive networks); mapping `/routing/ospf` tables onto it is the caller's business.
 """
 
+import ipaddress
 import json
 import os
 import signal
@@ -17,6 +18,7 @@ import subprocess
 import time
 
 from rosemu.linuxlab import alive
+from rosemu.values import parse_duration_ms
 
 FRR_DIR = "/usr/lib/frr"
 DAEMONS = ("zebra", "ospfd", "bfdd")
@@ -35,10 +37,12 @@ class RoutingError(Exception):
 def ospf_config(hostname, router_id, interfaces, networks, passive=()):
     """FRR configuration text.
 
-    interfaces: [{"name", "type" (RouterOS's: ptp, broadcast, ...), "cost", "hello", "dead", "priority", "bfd"}]
+    interfaces: [{"name", "type" (RouterOS's: ptp, broadcast, ...), "cost", "hello", "dead", "priority", "bfd",
+    "bfd_timers": (min-rx ms, min-tx ms, multiplier) or None}]
     networks: [(prefix, area)] that OSPF runs on (like RouterOS's template `networks`); passive: interface names
     that advertise their networks without hellos (the LANs)."""
     lines = ["frr defaults traditional", "hostname %s" % hostname, "no ipv6 forwarding", "!"]
+    profiles = sorted({iface["bfd_timers"] for iface in interfaces if iface.get("bfd") and iface.get("bfd_timers")})
     for iface in interfaces:
         lines.append("interface %s" % iface["name"])
         lines.append(" ip ospf network %s" % NETWORK_TYPES[iface.get("type", "broadcast")])
@@ -48,12 +52,104 @@ def ospf_config(hostname, router_id, interfaces, networks, passive=()):
                 lines.append(" %s %s" % (command, iface[key]))
         if iface.get("bfd"):
             lines.append(" ip ospf bfd")
+            if iface.get("bfd_timers"):
+                lines.append(" ip ospf bfd profile %s" % _profile_name(iface["bfd_timers"]))
         lines.append("!")
     lines += ["router ospf", " ospf router-id %s" % router_id]
     lines += [" network %s area %s" % (prefix, area) for prefix, area in networks]
     lines += [" passive-interface %s" % name for name in passive]
-    lines += ["!", "bfd", "!"]
+    lines += ["!", "bfd"]
+    for rx, tx, multiplier in profiles:
+        lines += [" profile %s" % _profile_name((rx, tx, multiplier)), "  receive-interval %d" % rx,
+                  "  transmit-interval %d" % tx, "  detect-multiplier %d" % multiplier, " !"]
+    lines.append("!")
     return "\n".join(lines) + "\n"
+
+
+def _profile_name(timers):
+    return "rx%d-tx%d-x%d" % timers
+
+
+# ----- a RouterOS router's /routing/ospf and /routing/bfd tables as FRR's configuration -----------------------------
+TEMPLATE_DEFAULTS = {"type": "broadcast", "cost": "1", "priority": "128", "hello-interval": "10s",
+                     "dead-interval": "40s"}        # schema.py (MikroTik manual, OSPF: interface-template)
+BFD_DEFAULTS = {"min-rx": "200ms", "min-tx": "200ms", "multiplier": "5"}        # MikroTik manual, BFD
+
+
+def _enabled(items):
+    return [it for it in items if it.values.get("disabled") != "true"]
+
+
+def _seconds(duration):
+    return max(1, -(-parse_duration_ms(duration) // 1000))      # FRR's timers are whole seconds, at least 1
+
+
+def _addresses(router):
+    """[(interface, ip_interface)] of the router's enabled IPv4 addresses."""
+    return [(it.values["interface"], ipaddress.ip_interface(it.values["address"]))
+            for it in _enabled(router.tables["/ip/address"]) if it.values.get("invalid") != "true"]
+
+
+def _router_id(instance, addresses):
+    """The instance's router-id when it is an address; else (`main`, a /routing/id) the highest IPv4 address of
+    the router (U: RouterOS's dynamic id selection, check on a CHR)."""
+    try:
+        return str(ipaddress.IPv4Address(instance.values.get("router-id", "main")))
+    except ValueError:
+        return str(max((a.ip for _i, a in addresses), default=ipaddress.IPv4Address("0.0.0.1")))
+
+
+def _bfd_timers(router, ifname):
+    for item in _enabled(router.tables.get("/routing/bfd/configuration", ())):
+        if ifname in (item.values.get("interfaces") or "").split(",") or not item.values.get("interfaces"):
+            if item.values.get("forbid-bfd") == "true":
+                return None
+            get = lambda key: item.values.get(key, BFD_DEFAULTS[key])      # noqa: E731
+            return (parse_duration_ms(get("min-rx")), parse_duration_ms(get("min-tx")), int(get("multiplier")))
+    return (200, 200, 5)
+
+
+def _covers(template, ifname, address):
+    if ifname in (template.values.get("interfaces") or "").split(","):
+        return True
+    return any(address.ip in ipaddress.ip_network(net, strict=False)
+               for net in (template.values.get("networks") or "").split(",") if net and ":" not in net)
+
+
+def tables_config(router):
+    """FRR's configuration for the router's OSPFv2 instance (the first enabled one with templates), or None when it
+    runs none. Each interface with an IPv4 address takes the first enabled template that names it or holds the
+    address (templates are ordered, as on RouterOS); its networks go into that template's area."""
+    areas = {}
+    for instance in _enabled(router.tables["/routing/ospf/instance"]):
+        if instance.values.get("version", "2") != "2":
+            continue
+        areas = {a.values["name"]: a.values.get("area-id", "0.0.0.0")
+                 for a in _enabled(router.tables["/routing/ospf/area"])
+                 if a.values.get("instance") == instance.values["name"]}
+        if areas:
+            break
+    templates = [t for t in _enabled(router.tables["/routing/ospf/interface-template"]) if t.values.get("area") in areas]
+    if not templates:
+        return None
+    addresses = _addresses(router)
+    interfaces, networks, passive = {}, [], []
+    for ifname, address in addresses:
+        template = next((t for t in templates if _covers(t, ifname, address)), None)
+        if template is None:
+            continue
+        networks.append((str(address.network), areas[template.values["area"]]))
+        if ifname in interfaces:
+            continue
+        get = lambda key, t=template: t.values.get(key, TEMPLATE_DEFAULTS.get(key))      # noqa: E731
+        timers = _bfd_timers(router, ifname) if get("use-bfd") == "true" else None      # None: no BFD here
+        interfaces[ifname] = {"name": ifname, "type": get("type"), "cost": get("cost"), "priority": get("priority"),
+                              "hello": _seconds(get("hello-interval")), "dead": _seconds(get("dead-interval")),
+                              "bfd": timers is not None, "bfd_timers": timers}
+        if get("passive") == "true":
+            passive.append(ifname)
+    return ospf_config(router.name, _router_id(instance, addresses), list(interfaces.values()),
+                       sorted(set(networks)), passive)
 
 
 class RoutingDaemons:
