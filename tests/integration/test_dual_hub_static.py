@@ -8,7 +8,7 @@ import time
 import yaml
 
 from rosemu.cli import generate_certificate
-from rosemu.fabric import Clock, Fabric
+from rosemu.fabric import CHECK_GATEWAY_COUNT, CHECK_GATEWAY_INTERVAL, Clock, Fabric
 from rosemu.lab import Lab, RouterSpec
 from lab_fleet import play, reset, writes
 
@@ -26,7 +26,9 @@ def lan_host(name):
     return "192.168.%d.1" % (20 + SITES[name])
 
 
-def start(tmp_path):
+def start(tmp_path, links=None):
+    """The lab and its inventory; `links`: the topology's link settings (by default spoke-a's keepalive FAST, spoke-b's
+    SLOW)."""
     specs = [RouterSpec(name, setup=[["/ip/address/add", "=address=198.51.100.%d/24" % (20 + i), "=interface=ether1"],
                                      ["/ip/address/set", "=numbers=*1", "=address=%s/24" % lan_host(name)]])
              for name, i in SITES.items()]
@@ -40,8 +42,9 @@ def start(tmp_path):
             site["endpoint"] = "198.51.100.%d" % (20 + i)
         hosts[name] = {"ansible_host": "127.0.0.1", "sitelink_site": site,
                        "sitelink_routeros": {"port": lab.port(name, "api-ssl"), "ca_path": cert}}
-    links = [{"sites": [hub, spoke], "overlay_keepalive": FAST if spoke == "spoke-a" else SLOW}
-             for hub in ("hub-1", "hub-2") for spoke in ("spoke-a", "spoke-b")]
+    if links is None:
+        links = [{"sites": [hub, spoke], "overlay_keepalive": FAST if spoke == "spoke-a" else SLOW}
+                 for hub in ("hub-1", "hub-2") for spoke in ("spoke-a", "spoke-b")]
     fleet = {"sitelink_topology": {"type": "hub_spoke", "hubs": ["hub-1", "hub-2"], "links": links},
              "sitelink_link_defaults": {"overlay": "gre", "preshared_key": True, "keepalive": 25},
              "sitelink_pools": {"wireguard": "10.255.0.0/24", "overlay": "10.254.0.0/24"},
@@ -79,9 +82,10 @@ def rules(lab, name, chain):
                              if r.values.get("chain") == chain])
 
 
-def until_inactive(lab, name, dst, direct_distance, limit):
-    """Modelled seconds until the router's route to `dst` at `direct_distance` goes inactive (polled in real time)."""
-    started = lab.fabric.clock.now()
+def until_inactive(lab, name, dst, direct_distance, limit, started=None):
+    """Modelled seconds from `started` (by default now) until the router's route to `dst` at `direct_distance` goes
+    inactive (polled in real time)."""
+    started = lab.fabric.clock.now() if started is None else started
     deadline = time.monotonic() + limit / SCALE + 5
     while time.monotonic() < deadline:
         found = dict(routes(lab, name, dst))
@@ -168,6 +172,46 @@ def test_a_spoke_that_is_down_is_dropped_not_bounced_between_the_hubs(tmp_path, 
         with capsys.disabled():
             print("\nmodelled failover (spoke down until the hub's backup route is active): keepalive 2s,3: %.1f s; "
                   "10s,10: %.1f s" % (fast, slow))
+    finally:
+        lab.stop()
+
+
+def test_a_plain_wireguard_link_fails_over_by_checking_its_gateway(tmp_path, capsys):
+    # spoke-a reaches hub-1 over plain WireGuard (a WireGuard interface keeps running whatever its peer does) and hub-2
+    # over GRE: the routes through the plain link check their gateway by ping, and give way to the GRE backups
+    lab, path = start(tmp_path, links=[{"sites": ["hub-1", "spoke-a"], "overlay": "none"}])
+    try:
+        first = play(path, path)
+        assert first.returncode == 0, first.out[-5000:]
+        checked = lab.call(lambda: sorted((r.values["dst-address"], r.values["distance"])
+                                          for r in lab.router("spoke-a").tables["/ip/route"]
+                                          if r.values.get("check-gateway") == "ping"))
+        assert checked == [(lan("hub-1"), "1"), (lan("spoke-b"), "1")]
+        assert crossing(lab, "spoke-b", lan_host("spoke-a"), lan_host("spoke-b")) is True
+        # the link dies at spoke-a's end: its peer for hub-1 goes
+        peer = lab.call(lambda: next("*%X" % p.id for p in lab.router("spoke-a").tables["/interface/wireguard/peers"]
+                                     if p.values.get("comment", "").endswith("hub-1--spoke-a")))
+        died = lab.fabric.clock.now()
+        run(lab, "spoke-a", "/interface/wireguard/peers", "set", numbers=peer, disabled="yes")
+        limit = 2 * CHECK_GATEWAY_INTERVAL * CHECK_GATEWAY_COUNT
+        spoke = until_inactive(lab, "spoke-a", lan("spoke-b"), 1, limit, died)
+        hub = until_inactive(lab, "hub-1", lan("spoke-a"), 1, limit, died)
+        assert routes(lab, "spoke-a", lan("spoke-b")) == [(1, "false"), (3, "true")]
+        assert routes(lab, "hub-1", lan("spoke-a")) == [(1, "false"), (2, "true")]
+        # both ways through hub-2: spoke-b -> hub-1 -> hub-2 -> spoke-a, and spoke-a -> hub-2 -> spoke-b
+        assert crossing(lab, "spoke-b", lan_host("spoke-a"), lan_host("spoke-b")) is True
+        assert crossing(lab, "spoke-a", lan_host("spoke-b"), lan_host("spoke-a")) is True
+        assert spoke <= CHECK_GATEWAY_INTERVAL * CHECK_GATEWAY_COUNT + 1 and hub <= CHECK_GATEWAY_INTERVAL * \
+            CHECK_GATEWAY_COUNT + 1, (spoke, hub)
+        # the link comes back: one answered ping and the plain route is active again
+        run(lab, "spoke-a", "/interface/wireguard/peers", "set", numbers=peer, disabled="no")
+        deadline = time.monotonic() + 2 * CHECK_GATEWAY_INTERVAL / SCALE + 5
+        while routes(lab, "spoke-a", lan("spoke-b")) != [(1, "true"), (3, "false")] and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert routes(lab, "spoke-a", lan("spoke-b")) == [(1, "true"), (3, "false")]
+        with capsys.disabled():
+            print("\nmodelled failover over plain WireGuard (check-gateway=ping, 10 s x 2): spoke %.1f s, hub %.1f s"
+                  % (spoke, hub))
     finally:
         lab.stop()
 
