@@ -339,10 +339,8 @@ def load(sites_vars, settings):
         settings_for, origin = overrides.get((a, b), (defaults, "sitelink_topology"))
         link = Link(a, b, settings_for["overlay"], settings_for["preshared_key"], settings_for["keepalive"],
                     settings_for.get("tunnel_id"), origin)
-        link.overlay_origin = settings_for["overlay_origin"]
-        link.distance = settings_for["distance"]
-        link.slot = settings_for.get("slot")
-        link.overlay_keepalive = settings_for["overlay_keepalive"]
+        link.overlay_origin, link.distance = settings_for["overlay_origin"], settings_for["distance"]
+        link.slot, link.overlay_keepalive = settings_for.get("slot"), settings_for["overlay_keepalive"]
         model.links.append(link)
     model.drained = _drained(model, settings.get("sitelink_drain"))
     return model
