@@ -58,8 +58,9 @@ def routes(lab, name, dst):
     """[(distance, active)] of the router's static routes to `dst`, by distance (the fabric's timers played first,
     as before any answer of a router)."""
     router = lab.router(name)
-    return lab.call(lambda: router.fabric.settle() or sorted((int(r.values["distance"]), r.values["active"]) for r in router.tables["/ip/route"]
-                                   if r.values["dst-address"] == dst and r.values.get("connect") != "true"))
+    return lab.call(lambda: router.fabric.settle() or sorted(
+        (int(r.values["distance"]), r.values["active"]) for r in router.tables["/ip/route"]
+        if r.values["dst-address"] == dst and r.values.get("connect") != "true"))
 
 
 def crossing(lab, name, dst, src):

@@ -75,8 +75,8 @@ def test_the_default_distances_are_left_as_they_were():
 
 def test_backups_pushed_past_255_are_refused_by_name():
     message = [p for p in problems(defaults={"distance": 255}) if "255" in p]
-    assert message and message[0].startswith("hub1: sitelink_topology: its route to 192.168.3.0/24 would need distance "
-                                              "256 (above 255)"), message
+    assert message and message[0].startswith(
+        "hub1: sitelink_topology: its route to 192.168.3.0/24 would need distance 256 (above 255)"), message
 
 
 def test_each_hub_drops_what_the_other_hub_would_get_back():
