@@ -314,7 +314,8 @@ def _derive_static_routes(router, route_path, connected):
                 if _running(router, name):
                     active, immediate = True, "%s%%%s" % (addr, name)
                     break
-        active = active and val.get("disabled") != "true"
+        active = active and val.get("disabled") != "true" and \
+            (router.fabric is None or router.fabric.gateway_reachable(router, route_path, it))
         val.update({"dynamic": "false", "static": "true", "active": _bool(active), "inactive": _bool(not active)})
         if immediate and active:
             val["immediate-gw"] = immediate

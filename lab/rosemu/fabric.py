@@ -60,6 +60,13 @@ KEEPALIVE_TIMEOUT = 10
 # keepalive), so only an end whose far end dropped the packets gets here.
 NEW_HANDSHAKE_AFTER = KEEPALIVE_TIMEOUT + REKEY_TIMEOUT
 
+# check-gateway=ping on a static route: an echo request to the gateway every check-gateway-ping-interval (10 s), and
+# the gateway is unreachable, the route inactive, after check-gateway-ping-count (2) timeouts in a row; one answer
+# makes it reachable again (MikroTik manual, IP Routing, "check-gateway"; the defaults of /routing/settings)
+CHECK_GATEWAY_INTERVAL = 10
+CHECK_GATEWAY_COUNT = 2
+ROUTE_MENUS = ("/ip/route", "/ipv6/route")
+
 
 class Blocked(Exception):
     """A packet would be dropped: the message says where and why."""
@@ -126,6 +133,18 @@ class TunnelState:
         self.failure = "no keepalive answered yet"
 
 
+class GatewayCheck:
+    """A static route's check-gateway=ping: reachable until CHECK_GATEWAY_COUNT pings in a row go unanswered (a new
+    route counts as reachable: U on hardware)."""
+    __slots__ = ("next_probe", "reachable", "misses", "failure")
+
+    def __init__(self, now):
+        self.next_probe = now
+        self.reachable = True
+        self.misses = 0
+        self.failure = None
+
+
 def _keepalive(item):
     """(interval seconds, retries) of a tunnel's keepalive, None when it is off (unset)."""
     text = item.values.get("keepalive")
@@ -141,6 +160,7 @@ class Fabric:
         self.clock = clock or Clock()
         self.peers = {}             # (router name, peer id) -> (signature, PeerState, router, peer item)
         self.tunnels = {}           # (router name, tunnel id) -> (signature, TunnelState, router, tunnel item)
+        self.gateways = {}          # (router name, route menu, route id) -> (signature, GatewayCheck, router, route)
         self.dirty = set()          # routers whose configuration changed since the last scan
         self.at = None              # the emulated time being played (None: now)
         self.next_due = None        # when the earliest timer falls due (None: not known, look)
@@ -185,6 +205,11 @@ class Fabric:
             return True
         entry = self.tunnels.get((router.name, item.id))
         return entry is not None and entry[0] == self._tunnel_signature(item) and entry[1].up
+
+    def gateway_reachable(self, router, path, item):
+        """Whether a static route's check-gateway lets it be active (always, without check-gateway=ping)."""
+        entry = self.gateways.get((router.name, path, item.id))
+        return entry is None or entry[1].reachable
 
     def why_down(self, router, ifname):
         """Why a tunnel with keepalive is not running ("" when it is, or has no keepalive)."""
@@ -234,6 +259,9 @@ class Fabric:
         for _sig, state, router, item in self.tunnels.values():
             if best[0] is None or state.next_probe < best[0]:
                 best = (state.next_probe, functools.partial(self._probe, router, item, state))
+        for _sig, state, router, item in self.gateways.values():
+            if best[0] is None or state.next_probe < best[0]:
+                best = (state.next_probe, functools.partial(self._probe_gateway, router, item, state))
         return best
 
     def _peer_signature(self, router, peer):
@@ -283,8 +311,29 @@ class Fabric:
                     self.tunnels[key] = (sig, TunnelState(keepalive[0], keepalive[1], now), router, item)
         for key in [k for k in self.tunnels if k[0] == router.name and k not in seen]:
             del self.tunnels[key]
+        flipped = self._scan_gateway_checks(router, now) or flipped
         if flipped:
             router.refresh()
+
+    def _scan_gateway_checks(self, router, now):
+        """Track the router's static routes with check-gateway=ping; a changed gateway starts afresh. True when a
+        route that was held inactive by its check is gone from it (the routes are derived again)."""
+        seen = set()
+        flipped = False
+        for path in ROUTE_MENUS:
+            for item in router.tables[path]:
+                val = item.values
+                if val.get("check-gateway") != "ping" or not _enabled(item) or val.get("connect") == "true":
+                    continue
+                key, sig = (router.name, path, item.id), (val.get("gateway"), val.get("dst-address"))
+                seen.add(key)
+                entry = self.gateways.get(key)
+                if entry is None or entry[0] != sig:
+                    flipped = flipped or (entry is not None and not entry[1].reachable)
+                    self.gateways[key] = (sig, GatewayCheck(now), router, item)
+        for key in [k for k in self.gateways if k[0] == router.name and k not in seen]:
+            flipped = flipped or not self.gateways.pop(key)[1].reachable
+        return flipped
 
     def _peer_state(self, router, peer):
         entry = self.peers.get((router.name, peer.id))
@@ -297,7 +346,7 @@ class Fabric:
         """`router` restarted: it keeps its configuration and loses what it knew live, its WireGuard sessions (and
         the endpoints it learnt, and its timers) and what its tunnels heard; the far ends keep theirs."""
         self.settle()           # what fell due before the restart happened with the state of then
-        for table in (self.peers, self.tunnels):
+        for table in (self.peers, self.tunnels, self.gateways):
             for key in [k for k in table if k[0] == router.name]:
                 del table[key]
         router.refresh()        # tunnels not running until answered again; peers with keepalive send one at once
@@ -406,6 +455,23 @@ class Fabric:
                 state.up = False
         state.next_probe = self.now() + state.interval
         if state.up != was:
+            router.refresh()
+
+    def _probe_gateway(self, router, item, state):
+        """One check-gateway ping: answered, the gateway is reachable; CHECK_GATEWAY_COUNT unanswered in a row, the
+        route goes inactive."""
+        was = state.reachable
+        gateway = (item.values.get("gateway") or "").split(",")[0].partition("%")[0]
+        try:
+            self.trace(router, gateway)
+            state.reachable, state.misses, state.failure = True, 0, None
+        except (Blocked, ValueError) as exc:
+            state.misses += 1
+            state.failure = str(exc)
+            if state.misses >= CHECK_GATEWAY_COUNT:
+                state.reachable = False
+        state.next_probe = self.now() + CHECK_GATEWAY_INTERVAL
+        if state.reachable != was:
             router.refresh()
 
     def keepalive_answered(self, router, item):

@@ -262,3 +262,33 @@ def test_the_input_chain_matches_an_interface_list_and_its_negation(pair):
     rule = [r[".id"] for r in filters if r.get("in-interface-list") == "tunnels"][0]
     filters.update(**{".id": rule, "in-interface-list": "!tunnels"})
     assert why(lab, "branch", "192.168.10.1") == "ok"      # wg0 is in the list: !tunnels does not match it
+
+
+def test_check_gateway_ping_takes_a_route_out_after_two_unanswered_pings_and_back_after_one(pair):
+    """A WireGuard interface keeps running whatever its peer does: only check-gateway=ping sees the far end go."""
+    lab, apis, _keys = pair
+    open_wireguard(apis["hub"])
+    routes = apis["branch"].path("ip", "route")
+    routes.add(**{"dst-address": "192.168.10.0/24", "gateway": "10.255.0.0", "distance": "1"})
+    routes.add(**{"dst-address": "192.168.11.0/24", "gateway": "10.255.0.0", "distance": "1",
+                  "check-gateway": "ping"})
+    for lan in ("192.168.10.0/24", "192.168.11.0/24"):
+        routes.add(**{"dst-address": lan, "gateway": "198.51.100.1", "distance": "2"})
+
+    def active(lan):
+        return sorted((r["distance"], r["active"]) for r in apis["branch"].path("ip", "route")
+                      if r["dst-address"] == lan)
+    assert active("192.168.11.0/24") == [(1, True), (2, False)]
+    # the hub's WireGuard stops: the branch's wg0 still runs, its routes stay; the checked one's pings go unanswered
+    wg = apis["hub"].path("interface", "wireguard")
+    wg.update(**{".id": list(wg)[0][".id"], "disabled": "yes"})
+    advance(lab, 1)
+    assert active("192.168.11.0/24") == [(1, True), (2, False)]       # the first ping was answered, before
+    advance(lab, 10)
+    assert active("192.168.11.0/24") == [(1, True), (2, False)]       # one ping missed (every 10 s)
+    advance(lab, 10)
+    assert active("192.168.11.0/24") == [(1, False), (2, True)]       # two in a row: the backup takes over
+    assert active("192.168.10.0/24") == [(1, True), (2, False)]       # without a check nothing moves
+    wg.update(**{".id": list(wg)[0][".id"], "disabled": "no"})
+    advance(lab, 10)
+    assert active("192.168.11.0/24") == [(1, True), (2, False)]       # one answer brings it back

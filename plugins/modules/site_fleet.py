@@ -14,9 +14,9 @@ short_description: Validate and plan every site of the sitelink inventory at onc
 version_added: 1.0.0
 description:
   - Reads C(sitelink_site) of every inventory host (in the play or not), the fleet settings C(sitelink_topology),
-    C(sitelink_link_defaults), C(sitelink_pools) and C(sitelink_psk_secret), checks all of it, and plans every
-    site once. Run it with C(run_once) and C(register); the role C(sitelink.tunnels.site_tunnel) does so and
-    every later task takes its site's plan from the result.
+    C(sitelink_link_defaults), C(sitelink_pools), C(sitelink_psk_secret) and C(sitelink_drain), checks all of
+    it, and plans every site once. Run it with C(run_once) and C(register); the role
+    C(sitelink.tunnels.site_tunnel) does so and every later task takes its site's plan from the result.
   - The fleet settings are each configured site's own (its inventory host and group variables, or a play variable
     that holds for every host), never those of the host that runs the task; they must be the same for every site
     that Ansible configures, and a difference is refused naming the sites on each side (a secret is compared, never

@@ -14,7 +14,8 @@ short_description: Validate the whole sitelink inventory and plan one site
 version_added: 1.0.0
 description:
   - Reads C(sitelink_site) of every inventory host (in the play or not), the fleet settings C(sitelink_topology),
-    C(sitelink_link_defaults), C(sitelink_pools) and C(sitelink_psk_secret), and checks all of it at once.
+    C(sitelink_link_defaults), C(sitelink_pools), C(sitelink_psk_secret) and C(sitelink_drain), and checks all of it
+    at once.
   - On any problem it fails with one line per problem (host, variable, why), before any device is touched.
   - Otherwise it returns the site's plan as the fact C(sitelink_plan) - WireGuard interface, peers, overlays,
     addresses, routes, firewall rules and the links to verify - platform-neutral and without secrets.

@@ -77,6 +77,8 @@ def _overlays(kind, family):
                     entry["tunnel_id"] = ov["tunnel_id"]
                 if not ov["keepalive"]:
                     entry["keepalive"] = ""           # unset: RouterOS sends no keepalive
+                elif ov.get("keepalive_interval"):
+                    entry["keepalive"] = "%ds,%d" % (ov["keepalive_interval"], ov["keepalive_retries"])
                 out.append(entry)
         return out
     return config

@@ -25,7 +25,7 @@ SITE_KEYS = ("id", "platform", "lans", "endpoint", "listen_port", "underlay_gate
              "public_key", "interface", "state")
 # sitelink_site.state: absent takes the site out (its tunnels go at both ends, then the host can leave the inventory)
 SITE_STATES = ("present", "absent")
-LINK_KEYS = ("sites", "overlay", "preshared_key", "keepalive", "tunnel_id", "distance", "slot")
+LINK_KEYS = ("sites", "overlay", "preshared_key", "keepalive", "tunnel_id", "distance", "slot", "overlay_keepalive")
 LINK_SETTING_KEYS = tuple(k for k in LINK_KEYS if k != "sites")
 LINK_DEFAULT_KEYS = tuple(k for k in LINK_SETTING_KEYS if k != "slot")     # a slot is one link's own
 TOPOLOGY_KEYS = ("type", "hubs", "links", "aggregates")
@@ -36,7 +36,11 @@ POOL_KEYS = ("wireguard", "overlay", "overlay_prefix_length", "tunnel_id_base", 
 # (RouterOS's /ip/route takes only IPv4 gateways, /ipv6/route only IPv6); the primary pools keep their role (the
 # overlays ride on the primary WireGuard transit, verification pings the primary next hop)
 SECOND_POOLS = {"wireguard": "wireguard_second", "overlay": "overlay_second"}
-LINK_DEFAULTS = {"overlay": "none", "preshared_key": True, "keepalive": 25, "distance": 1}
+LINK_DEFAULTS = {"overlay": "none", "preshared_key": True, "keepalive": 25, "distance": 1, "overlay_keepalive": None}
+# a GRE/EoIP keepalive per link, {interval: seconds, retries: count}: the tunnel stops running after `retries` missed
+# answers, so interval x retries is how long a dead link keeps its routes (RouterOS default 10s,10: ~100 s)
+OVERLAY_KEEPALIVE_KEYS = ("interval", "retries")
+OVERLAY_KEEPALIVE_RANGES = {"interval": (1, 300), "retries": (1, 100)}
 # hub_slots: None = one per hub (addressing.hub_slots)
 POOL_DEFAULTS = {"wireguard": "10.255.0.0/24", "overlay": "10.254.0.0/24", "overlay_prefix_length": 31,
                  "tunnel_id_base": 100, "scheme": addressing.DEFAULT_SCHEME, "hub_slots": None}
@@ -92,6 +96,7 @@ class Link(object):
         self.overlay_origin = origin    # where its overlay was chosen (a link setting or the link defaults)
         self.distance = 1               # of the routes through the link (a backup link takes a higher one)
         self.slot = None                # its place in the pools, when the inventory pins it (addressing.py)
+        self.overlay_keepalive = None   # (interval seconds, retries) of its GRE/EoIP keepalive; None: the default
 
     @property
     def id(self):
@@ -119,6 +124,7 @@ class Model(object):
         self.refused_sites = set()      # host names that cannot be sites
         self._links_by_site = None
         self.memo = {}                  # values derived from the loaded model, computed once (plan.py)
+        self.drained = []               # sitelink_drain: hubs whose traffic moves to the other hubs (plan.py)
 
     def problem(self, host, variable, why):
         self.problems.append(Problem(host, variable, why))
@@ -282,7 +288,7 @@ def load_site(model, host, data):
 def load(sites_vars, settings):
     """Build the model from {host: sitelink_site} and the fleet-wide settings.
 
-    settings: sitelink_topology, sitelink_link_defaults, sitelink_pools, sitelink_psk_secret
+    settings: sitelink_topology, sitelink_link_defaults, sitelink_pools, sitelink_psk_secret, sitelink_drain
     """
     model = Model()
     for host in sorted(sites_vars, key=str):
@@ -333,11 +339,32 @@ def load(sites_vars, settings):
         settings_for, origin = overrides.get((a, b), (defaults, "sitelink_topology"))
         link = Link(a, b, settings_for["overlay"], settings_for["preshared_key"], settings_for["keepalive"],
                     settings_for.get("tunnel_id"), origin)
-        link.overlay_origin = settings_for["overlay_origin"]
-        link.distance = settings_for["distance"]
-        link.slot = settings_for.get("slot")
+        link.overlay_origin, link.distance = settings_for["overlay_origin"], settings_for["distance"]
+        link.slot, link.overlay_keepalive = settings_for.get("slot"), settings_for["overlay_keepalive"]
         model.links.append(link)
+    model.drained = _drained(model, settings.get("sitelink_drain"))
     return model
+
+
+def _drained(model, given):
+    """sitelink_drain: the hubs (a name or a list) whose routes the other sites take only after every other way
+    (plan.py); each must be a hub of a hub_spoke fleet, since only there is there another way to take."""
+    if given is None or given == "" or given == []:
+        return []
+    if isinstance(given, str):          # -e sitelink_drain=hub-1,hub-2 on the command line
+        given = [part.strip() for part in given.split(",") if part.strip()]
+    names_given = _texts(model, "fleet", "sitelink_drain", given, "a hub's name")
+    hubs = model.hubs if model.topology == "hub_spoke" else []
+    drained = []
+    for index, name in enumerate(names_given):
+        if name in hubs:
+            drained.append(name)
+            continue
+        why = "is a site but not a hub" if name in model.sites else "is no site of this fleet"
+        model.problem("fleet", "sitelink_drain[%d]" % index, "%s %s; only a hub can be drained (%s)%s" % (
+            names.shown(name), why, "hubs: %s" % ", ".join(hubs) if hubs else "this fleet has no hubs",
+            names.suggest(name, hubs)))
+    return drained
 
 
 def _load_pools(model, given):
@@ -396,7 +423,25 @@ def _link_settings(model, where, given, base):
         out["tunnel_id"] = _int(model, "fleet", where + ".tunnel_id", given["tunnel_id"], 0, 65535)
     if given.get("slot") is not None:
         out["slot"] = _int(model, "fleet", where + ".slot", given["slot"], 0, SLOT_MAX)
+    if given.get("overlay_keepalive") is not None:
+        out["overlay_keepalive"] = _overlay_keepalive(model, where + ".overlay_keepalive", given["overlay_keepalive"])
     return out
+
+
+def _overlay_keepalive(model, variable, value):
+    """(interval seconds, retries) from {interval: N, retries: N}, or None after a problem."""
+    if not isinstance(value, dict):
+        model.problem("fleet", variable, "must be a mapping {interval: SECONDS, retries: COUNT}, not %s" % kind(value))
+        return None
+    _unknown_keys(model, "fleet", variable, value, OVERLAY_KEEPALIVE_KEYS)
+    out = []
+    for key in OVERLAY_KEEPALIVE_KEYS:
+        low, high = OVERLAY_KEEPALIVE_RANGES[key]
+        if key not in value:
+            model.problem("fleet", "%s.%s" % (variable, key), "is required (%d to %d)" % (low, high))
+            return None
+        out.append(_int(model, "fleet", "%s.%s" % (variable, key), value[key], low, high))
+    return None if None in out else tuple(out)
 
 
 def _pairs(model, declared):

@@ -207,6 +207,58 @@ def backup_lans(model, site, transit):
     return out
 
 
+def static_hub_return_guards(model, name, backups):
+    """The overlays of hub `name` toward the other hubs it keeps backup routes through.  Two hubs each route a spoke's
+    LAN through the other as a backup: when the spoke is down at both, each hub's only active route points at the
+    other and a packet crosses between them until its TTL runs out (routeros-review-3.md N3).  A packet that comes in
+    from the other hub and would go back out to it is dropped instead (forward chain, in- and out-interface the
+    same overlay): the backup still carries what a spoke's other hub or the hub's own LAN sends, once."""
+    if name not in model.hubs:
+        return []
+    links = dict((l.other(name), l) for l in model.links_of(name))
+    return [overlay_name(links[hub], hub) for hub in backups if hub in model.hubs]
+
+
+# a route's private mark while plan_site works: (the neighbour it goes through, its link, whether it is a backup);
+# static_route_preferences reads it and takes it out (no adapter ever sees it)
+ROUTE_VIA = "_via"
+
+
+def static_route_preferences(model, name, routes):
+    """The distances and gateway checks of the static routes of site `name`, once every link has added its own.
+
+    For each prefix, its routes by preference: those through a drained hub (sitelink_drain) after every other, then
+    by the distance the link and rank gave, a primary before a backup of the same distance.  Each then takes a
+    distance above the one before it, so no two of the site's routes to a prefix share one: RouterOS 7 would balance
+    over both (ECMP) and hash flows across two hubs (routeros-review-3.md N4).
+    Where a prefix has a second route, a route whose link going down would not make it inactive gets
+    check-gateway=ping: over plain WireGuard (a WireGuard interface keeps running whatever its peers do) and over an
+    overlay without keepalive (toward Linux, which does not answer GRE keepalives; N5, N6).  RouterOS pings the
+    gateway every 10 s and takes the route out after two timeouts (/routing/settings check-gateway-ping-interval,
+    -count: MikroTik manual, IP Routing).  A prefix with one route gets none: an inactive route there would send the
+    LAN's traffic to the default route, out of the tunnels."""
+    by_prefix = {}
+    for route in routes:
+        if ROUTE_VIA in route:
+            by_prefix.setdefault(route["dst_address"], []).append(route)
+    for group in by_prefix.values():
+        ranked = sorted(group, key=lambda r: (r[ROUTE_VIA][0] in model.drained, r["distance"], r[ROUTE_VIA][2]))
+        below = 0
+        for route in ranked:
+            route["distance"] = max(route["distance"], below + 1)
+            below = route["distance"]
+            if len(group) > 1 and not _link_failure_seen(model, name, route[ROUTE_VIA][1]):
+                route["check_gateway"] = "ping"
+    for route in routes:
+        route.pop(ROUTE_VIA, None)
+
+
+def _link_failure_seen(model, name, link):
+    """Whether a route through `link` goes inactive by itself when the link dies: its overlay's keepalive stops the
+    interface (the far end answers it)."""
+    return link.overlay != "none" and model.sites[link.other(name)].capabilities.answers_gre_keepalive
+
+
 def _spoke_lans_behind(model, hub):
     """[(spoke, lan)] of the hub's peers that no aggregate covers; computed once per hub and model, since every
     spoke asks (planning the fleet stays linear with aggregates)."""
@@ -236,6 +288,7 @@ class _Joined(object):
         self.lan_families = set(family(net) for net in site.lan_nets)
         self.lans = list(site.lans)
         self.plain_links = False
+        self.hub_returns = []               # overlays to other hubs where traffic must not come back out (N3)
 
 
 def plan_site(model, name):
@@ -254,6 +307,7 @@ def plan_site(model, name):
     extra = transit_lans(model, name)
     backups = backup_lans(model, name, extra)
     joined = _Joined(site)
+    joined.hub_returns = static_hub_return_guards(model, name, backups)
     for link in sorted(model.links_of(name), key=lambda l: l.id):
         _plan_link(model, name, link, extra, backups, out, joined)
     dialled = dialled_families(model, name)
@@ -270,6 +324,7 @@ def plan_site(model, name):
     out["address_lists"] += [{"list": LOCAL_LIST, "address": lan, "family": family(net)}
                              for lan, net in zip(site.lans, site.lan_nets)]
     _dedupe_routes(out)
+    static_route_preferences(model, name, out["routes"])
     return out
 
 
@@ -314,13 +369,15 @@ def _plan_link(model, name, link, extra, backups, out, joined):
     hop = str(next(iter(hops.values())))      # the primary pool's: verification pings it
     for lan in routed:
         out["routes"].append(dict({"dst_address": lan, "gateway": _hop_for(model, lan, hops),
-                                   "distance": link.distance}, **_about(model, lan)))
+                                   "distance": link.distance, ROUTE_VIA: (peer.name, link, False)},
+                                  **_about(model, lan)))
         joined.lan_families.add(family(prefix(model, lan)))
         joined.lans.append(lan)
     backup, rank = backups.get(peer.name, ((), 0))
     for lan in backup:
         out["routes"].append(dict({"dst_address": lan, "gateway": _hop_for(model, lan, hops),
-                                   "distance": link.distance + rank}, **_about(model, lan)))
+                                   "distance": link.distance + rank, ROUTE_VIA: (peer.name, link, True)},
+                                  **_about(model, lan)))
     if peer.endpoint_ip is not None and site.underlay_gateway:
         out["routes"].append({"dst_address": _host_prefix(model, peer.endpoint_ip), "gateway": site.underlay_gateway,
                               "endpoint_of": peer.name})
@@ -367,6 +424,8 @@ def _plan_overlay(model, name, link, wg_ips, out, joined):
              "local_address": str(wg_ips[name]), "remote_address": str(wg_ips[peer]),
              "mtu": out["wireguard"]["mtu"] - OVERLAY_OVERHEAD[link.overlay, transit_family],
              "keepalive": model.sites[peer].capabilities.answers_gre_keepalive}
+    if entry["keepalive"] and link.overlay_keepalive:
+        entry["keepalive_interval"], entry["keepalive_retries"] = link.overlay_keepalive
     if link.overlay == "eoip":
         entry["tunnel_id"] = tunnel_id(model, link)
     out["overlays"].append(entry)
@@ -397,6 +456,9 @@ def _tunnel_rules(model, out, joined):
     # spoke's traffic on to another); into a tunnel from anywhere else, only the site's own LANs, so a host on the
     # WAN side that forges a remote LAN's source is not admitted (the router's own "drop all from WAN" then stands)
     for fam in sorted(joined.lan_families):
+        for ifname in joined.hub_returns:
+            out["firewall"].append(_named({"name": "no-return-%s" % ifname, "chain": "forward", "action": "drop",
+                                           "in_interface": ifname, "out_interface": ifname, "family": fam}))
         out["firewall"].append(_named({"name": "forward-from-tunnels", "chain": "forward",
                                        "in_interface_list": TUNNEL_LIST, "src_address_list": LAN_LIST,
                                        "dst_address_list": LAN_LIST, "family": fam}))

@@ -110,6 +110,7 @@ def plan_fleet(model):
     if not model.problems:              # otherwise a clash of LANs or ids would be reported again here
         _allowed_overlaps(model, plans)
         _route_families(model, plans)
+        _static_route_distances(model, plans)
     _endpoints_outside_tunnels(model, plans)
     _interface_names(model, plans)
     return None if model.problems else plans
@@ -571,6 +572,22 @@ def _route_families(model, plans):
                               "second pool of IPv%d for the links it crosses (wireguard_second, or overlay_second on "
                               "overlay links)" % (name, route["dst_address"], version, route["gateway"], rule,
                                                   net.version))
+
+
+# RouterOS's route distance (and what the Linux metric takes from it here): 1 to 255
+ROUTE_DISTANCE_MAX = 255
+
+
+def _static_route_distances(model, plans):
+    """Backups sit above their primary, each at a distance of its own (planner.static_route_preferences), so a link
+    distance near the top leaves them no room: refused, naming the route, rather than written and refused by the
+    router (or clipped back onto a primary's distance, which RouterOS would balance over: ECMP)."""
+    for name in sorted(plans):
+        worst = max(plans[name]["routes"], key=lambda r: r.get("distance", 1), default=None)
+        if worst is not None and worst.get("distance", 1) > ROUTE_DISTANCE_MAX:
+            model.problem(name, "sitelink_topology", "its route to %s would need distance %d (above %d): its backups "
+                          "sit above their primary, one step per route; lower the links' distance"
+                          % (worst["dst_address"], worst["distance"], ROUTE_DISTANCE_MAX))
 
 
 def _endpoints_outside_tunnels(model, plans):

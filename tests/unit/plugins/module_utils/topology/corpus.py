@@ -6,9 +6,10 @@ import os
 import yaml
 
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import validate
+# the fleet settings as the role reads them (sitelink_drain among them)
+from ansible_collections.sitelink.tunnels.plugins.plugin_utils.context import SETTINGS
 
 INVENTORIES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "..", "inventories")
-SETTINGS = ("sitelink_topology", "sitelink_link_defaults", "sitelink_pools", "sitelink_psk_secret")
 
 
 def load(path):
