@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """The docsite (issue 22, item 7), run with the release venv's Python (`make docsite`, part of `make release-check`):
 
 1. `antsibull-docs lint-collection-docs --plugin-docs`: every plugin's and the role's documentation, and the guides
@@ -35,8 +34,9 @@ ANSIBLE_LABELS = {
 
 
 def run(*command, cwd=ROOT):
-    subprocess.run(command, cwd=cwd, check=True, env=dict(os.environ, PATH=BIN + os.pathsep + os.environ["PATH"],
-                                                           ANSIBLE_COLLECTIONS_PATH=os.path.join(WORK, "collections")))
+    env = dict(os.environ, PATH=BIN + os.pathsep + os.environ["PATH"],
+               ANSIBLE_COLLECTIONS_PATH=os.path.join(WORK, "collections"))
+    subprocess.run(command, cwd=cwd, check=True, env=env)
 
 
 def ansible_inventory(path):
@@ -77,9 +77,8 @@ def main():
     index = os.path.join(WORK, "build", "html", "collections", "sitelink", "tunnels", "index.html")
     if not os.path.exists(index):
         sys.exit("docsite: %s was not built" % index)
-    print("docsite: lint %.1f s, build %.1f s; %s" % (linted - started, time.monotonic() - linted,
-                                                     os.path.relpath(os.path.join(WORK, "build", "html", "index.html"),
-                                                                     ROOT)))
+    site = os.path.relpath(os.path.join(WORK, "build", "html", "index.html"), ROOT)
+    print("docsite: lint %.1f s, build %.1f s; %s" % (linted - started, time.monotonic() - linted, site))
 
 
 if __name__ == "__main__":

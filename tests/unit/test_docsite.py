@@ -186,10 +186,11 @@ def test_the_netbox_mapping_composes_sites_the_role_accepts(tmp_path):
     (tmp_path / "devices.yml").write_text(yaml.safe_dump({"all": {"hosts": devices}}))
     (tmp_path / "netbox.constructed.yml").write_text(yaml.safe_dump(
         {"plugin": "ansible.builtin.constructed", "strict": True, "compose": source["compose"]}))
+    plugins = "ansible.builtin.yaml,ansible.builtin.constructed"
     out = subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-inventory"), "--list",
                           "-i", str(tmp_path / "devices.yml"), "-i", str(tmp_path / "netbox.constructed.yml")],
                          capture_output=True, text=True, check=True,
-                         env=dict(os.environ, ANSIBLE_INVENTORY_ENABLED="ansible.builtin.yaml,ansible.builtin.constructed"))
+                         env=dict(os.environ, ANSIBLE_INVENTORY_ENABLED=plugins))
     hostvars = json.loads(out.stdout, object_hook=_plain)["_meta"]["hostvars"]
     sites = dict((h, v["sitelink_site"]) for h, v in hostvars.items())
     assert sites == {
