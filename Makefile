@@ -15,13 +15,14 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export PATH := $(BIN):$(PATH)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help deps venv test release-check lab-wheel sanity lint emulator-tests unit-tests integration-tests molecule-tests demo bench clean
+.PHONY: help deps venv test release-check docsite lab-wheel sanity lint emulator-tests unit-tests integration-tests molecule-tests demo bench clean
 
 help:
 	@echo "make demo   - start the built-in lab of emulated routers and run the main job on it"
 	@echo "make test   - the whole suite (what CI runs)"
 	@echo "make venv   - only set up $(VENV) and the Debian packages"
-	@echo "make release-check - changelog lint; build the tarball, the Galaxy importer must accept it; install it, render; EE context"
+	@echo "make release-check - changelog lint; build the tarball, the Galaxy importer must accept it; install it, render; EE context; docsite; the lab's wheel and the user's Molecule scenario"
+	@echo "make docsite - lint the documentation and build the docsite into build/docsite/build/html"
 	@echo "make bench  - site_tunnel.yml vs community.routeros api_modify and Ansible's floor (50/100/200 sites); render only (200, 1000); module cost; Linux sites; the data plane and failover times (root)"
 
 deps:
@@ -52,8 +53,10 @@ venv: $(VENV)/.done $(COLL_DIR)
 # tests/tools/galaxy-importer.cfg); and the tarball, installed into a fresh venv with only what the README's Install
 # section lists, runs sitelink.tunnels.site_tunnel render only; `ansible-builder create` writes the execution
 # environment's build context (build/ee-context), which must install that tarball and the controller's packages only
-# (tests/tools/ee_check.py; no container engine needed). About 40 s once the release venv exists (building it: about
-# 20 s more).
+# (tests/tools/ee_check.py; no container engine needed); and the docsite (`make docsite`): antsibull-docs lints every
+# plugin's documentation and the guides in docs/docsite with no error, and the Sphinx site builds into
+# build/docsite/build/html with warnings as errors (tests/tools/docsite_check.py; about 15 s alone, 70 s on a busy
+# machine). About 55 s once the release venv exists (building it: about 30 s more).
 RELEASE_VENV := $(CURDIR)/build/release-venv
 RELEASE_CONSTRAINTS := requirements/release-constraints.txt
 $(RELEASE_VENV)/.done: requirements/release.txt $(RELEASE_CONSTRAINTS)
@@ -66,8 +69,13 @@ release-check: $(RELEASE_VENV)/.done
 	tests/tools/galaxy_import_check.sh $(RELEASE_VENV)
 	tests/tools/install_check.sh build/dist/sitelink-tunnels-$$(sed -n 's/^version: *//p' galaxy.yml).tar.gz
 	$(RELEASE_VENV)/bin/python tests/tools/ee_check.py build/dist/sitelink-tunnels-$$(sed -n 's/^version: *//p' galaxy.yml).tar.gz
+	$(RELEASE_VENV)/bin/python tests/tools/docsite_check.py
 	@$(MAKE) --no-print-directory lab-wheel
 	tests/tools/user_pipeline_check.sh build/dist/rosemu-$$(sed -n 's/^version: *//p' galaxy.yml)-py3-none-any.whl
+
+# The docsite alone: lint, then build/docsite/build/html/index.html (tests/tools/docsite_check.py).
+docsite: $(RELEASE_VENV)/.done
+	$(RELEASE_VENV)/bin/python tests/tools/docsite_check.py
 
 # The lab as a package of its own (rosemu, the collection's version): what a user installs to rehearse their own
 # inventory on emulated routers (rosemu --from-inventory, rosemu --write-scenario).

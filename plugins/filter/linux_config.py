@@ -10,10 +10,11 @@ short_description: A site plan as the parameters of one Linux module
 version_added: 1.0.0
 description:
   - Turns the plan of M(sitelink.tunnels.site_plan) into the parameters of M(sitelink.tunnels.linux_wireguard)
-    (O(part=wireguard) - a dict with C(name), C(listen_port), C(mtu), C(addresses), C(peers)), the O(config) of
-    M(sitelink.tunnels.linux_gre_tunnels) (O(part=gre_tunnels)) or M(sitelink.tunnels.linux_routes)
-    (O(part=routes)), the IP families to forward (O(part=forwarding)), or the rules of
-    M(sitelink.tunnels.linux_firewall) (O(part=firewall)).
+    (O(part=wireguard) - a dict with C(name), C(listen_port), C(mtu), C(addresses), C(peers)), the
+    O(sitelink.tunnels.linux_gre_tunnels#module:config) of M(sitelink.tunnels.linux_gre_tunnels)
+    (O(part=gre_tunnels)) or the O(sitelink.tunnels.linux_routes#module:config) of
+    M(sitelink.tunnels.linux_routes) (O(part=routes)), the IP families to forward (O(part=forwarding)), or the
+    rules of M(sitelink.tunnels.linux_firewall) (O(part=firewall)).
   - Routes through a tunnel take this site's own address on that link as their source address.
   - Used by the C(sitelink.tunnels.site_tunnel) role; with O(part=wireguard) the result holds preshared keys, so
     pass it straight to the module (whose option is no_log) and never print it.

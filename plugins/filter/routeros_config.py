@@ -9,7 +9,8 @@ name: routeros_config
 short_description: A site plan as the config of one RouterOS resource module
 version_added: 1.0.0
 description:
-  - Turns the plan of M(sitelink.tunnels.site_plan) into the O(config) of a RouterOS resource module. Public keys
+  - Turns the plan of M(sitelink.tunnels.site_plan) into the C(config) option of a RouterOS resource module
+    (such as O(sitelink.tunnels.routeros_wireguard_peers#module:config)). Public keys
     are filled in from O(public_keys); each link's preshared key is derived from O(psk_secret) (HKDF-SHA256 over the
     link id), so both ends agree without any stored per-link secret.
   - Used by the C(sitelink.tunnels.site_tunnel) role; the result may hold preshared keys, so pass it straight to a

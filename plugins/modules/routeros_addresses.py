@@ -48,7 +48,7 @@ commands:
   returned: when I(state) is merged, replaced, overridden or deleted
   type: list
   elements: str
-  sample: ["/ip/address/add =address=10.255.0.1/31 =comment=sitelink =interface=wg-sites"]
+  sample: ["/ip/address/add =address=10.255.0.1/31 =comment=sitelink:fleet =interface=wg-sites"]
 script:
   description: The same changes as RouterOS script lines (.rsc), secrets redacted.
   returned: when I(state) is merged, replaced, overridden or deleted

@@ -51,7 +51,7 @@ commands:
   returned: when I(state) is merged, replaced, overridden or deleted
   type: list
   elements: str
-  sample: ["/interface/eoip/add =comment=sitelink =name=eoip-hub =remote-address=10.255.0.2 =tunnel-id=101"]
+  sample: ["/interface/eoip/add =comment=sitelink:fleet =name=eoip-hub =remote-address=10.255.0.2 =tunnel-id=101"]
 script:
   description: The same changes as RouterOS script lines (.rsc), secrets redacted.
   returned: when I(state) is merged, replaced, overridden or deleted

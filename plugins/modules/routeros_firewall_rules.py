@@ -57,7 +57,8 @@ commands:
   returned: when I(state) is merged, replaced, overridden or deleted
   type: list
   elements: str
-  sample: ["/ip/firewall/filter/add =chain=input =comment=sitelink wireguard-in =dst-port=13231 =place-before=*5 =protocol=udp"]
+  sample: ["/ip/firewall/filter/add =chain=input =comment=sitelink:fleet wireguard-in =dst-port=13231
+     =place-before=*5 =protocol=udp"]
 script:
   description: The same changes as RouterOS script lines (.rsc), secrets redacted.
   returned: when I(state) is merged, replaced, overridden or deleted

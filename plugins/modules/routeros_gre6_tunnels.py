@@ -51,7 +51,8 @@ commands:
   returned: when I(state) is merged, replaced, overridden or deleted
   type: list
   elements: str
-  sample: ["/interface/gre6/add =comment=sitelink:fleet =local-address=fd00:255::1 =name=gre-hub =remote-address=fd00:255::"]
+  sample: ["/interface/gre6/add =comment=sitelink:fleet =local-address=fd00:255::1 =name=gre-hub
+     =remote-address=fd00:255::"]
 script:
   description: The same changes as RouterOS script lines (.rsc), secrets redacted.
   returned: when I(state) is merged, replaced, overridden or deleted

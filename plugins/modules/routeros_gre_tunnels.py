@@ -49,7 +49,8 @@ commands:
   returned: when I(state) is merged, replaced, overridden or deleted
   type: list
   elements: str
-  sample: ["/interface/gre/add =comment=sitelink =local-address=10.255.0.1 =name=gre-hub =remote-address=10.255.0.0"]
+  sample: ["/interface/gre/add =comment=sitelink:fleet =local-address=10.255.0.1 =name=gre-hub
+     =remote-address=10.255.0.0"]
 script:
   description: The same changes as RouterOS script lines (.rsc), secrets redacted.
   returned: when I(state) is merged, replaced, overridden or deleted

@@ -53,7 +53,7 @@ commands:
   returned: when I(state) is merged, replaced, overridden or deleted
   type: list
   elements: str
-  sample: ["/ip/route/add =comment=sitelink =dst-address=192.168.20.0/24 =gateway=10.255.0.0"]
+  sample: ["/ip/route/add =comment=sitelink:fleet =dst-address=192.168.20.0/24 =gateway=10.255.0.0"]
 script:
   description: The same changes as RouterOS script lines (.rsc), secrets redacted.
   returned: when I(state) is merged, replaced, overridden or deleted

@@ -60,7 +60,7 @@ commands:
   returned: when I(state) is merged, replaced, overridden or deleted
   type: list
   elements: str
-  sample: ["/interface/wireguard/add =comment=sitelink =listen-port=13231 =name=wg-sites"]
+  sample: ["/interface/wireguard/add =comment=sitelink:fleet =listen-port=13231 =name=wg-sites"]
 script:
   description: The same changes as RouterOS script lines (.rsc), secrets redacted.
   returned: when I(state) is merged, replaced, overridden or deleted

@@ -53,7 +53,7 @@ commands:
   returned: when I(state) is merged, replaced, overridden or deleted
   type: list
   elements: str
-  sample: ["/interface/wireguard/peers/add =allowed-address=10.255.0.0/31 =comment=sitelink =interface=wg-sites"]
+  sample: ["/interface/wireguard/peers/add =allowed-address=10.255.0.0/31 =comment=sitelink:fleet =interface=wg-sites"]
 script:
   description: The same changes as RouterOS script lines (.rsc), secrets redacted.
   returned: when I(state) is merged, replaced, overridden or deleted

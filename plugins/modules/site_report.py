@@ -13,8 +13,12 @@ module: site_report
 short_description: One table of every link's state across the fleet
 version_added: 1.0.0
 description:
-  - Run once by the role C(sitelink.tunnels.site_tunnel) after its steps; it reads what they registered (the fleet
-    step's plans, the public keys, each site's verification, or in check mode each site's apply steps).
+  - Run once by the role C(sitelink.tunnels.site_tunnel) after its steps; it reads what they registered under the
+    role's internal names - C(sitelink__fleet) (the fleet step's plans), C(sitelink__keys) (the public keys),
+    C(sitelink__verify) (each site's verification), or in check mode C(sitelink__interface) and
+    C(sitelink__apply) (each site's apply steps). It therefore works only in a play that ran those steps under
+    those names (the role, or the collection's C(site_tunnel) and C(site_status) playbooks); on its own it reports
+    no link.
   - Returns a table with one row per link (both ends folded) - the two sites, overlay, last handshakes, answers,
     status C(up), C(down) or C(pending) (a peer has no key yet) and, when a link is not up, why.
   - In check mode, one row per site instead - how many entries it would add, change and remove, and the peers
@@ -43,6 +47,7 @@ attributes:
 """
 
 EXAMPLES = r"""
+# After the role's steps in the same play (the role runs this task itself; see the description)
 - name: Fleet table and its files
   sitelink.tunnels.site_report:
     report_dir: reports
