@@ -49,17 +49,16 @@ def in_netns(netns, role, group, address, count):
 
 
 def across(args):
-    receiver = subprocess.Popen(in_netns(args.to_netns, "receive", args.group, args.to_address, args.count),
-                                stdout=subprocess.PIPE, text=True)
-    try:
-        if receiver.stdout.readline().strip() != "listening":
-            sys.exit("the receiver in %s did not start" % args.to_netns)
-        subprocess.run(in_netns(args.from_netns, "send", args.group, args.from_address, args.count), check=True,
-                       timeout=60)
-        received = int(receiver.stdout.readline().strip() or 0)
-    finally:
-        receiver.kill()
-        receiver.wait(10)
+    with subprocess.Popen(in_netns(args.to_netns, "receive", args.group, args.to_address, args.count),
+                          stdout=subprocess.PIPE, text=True) as receiver:
+        try:
+            if receiver.stdout.readline().strip() != "listening":
+                sys.exit("the receiver in %s did not start" % args.to_netns)
+            subprocess.run(in_netns(args.from_netns, "send", args.group, args.from_address, args.count),
+                           check=True, timeout=60)
+            received = int(receiver.stdout.readline().strip() or 0)
+        finally:
+            receiver.kill()
     print(json.dumps({"sent": args.count, "received": received}))
 
 
