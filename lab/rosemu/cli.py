@@ -122,6 +122,19 @@ def join_underlay(dataplane, netns):
     sh("ip", "-n", netns, "link", "set", theirs, "master", "br0", "up")
 
 
+def log_sync_errors(dataplane, router):
+    """rosemu's standard error names a change the data plane could not realise (the API write itself succeeded,
+    as it would on the router), and when the router is realised again."""
+    last = [None]
+
+    def on_change(_changed, _gone):
+        error = dataplane.sync_errors.get(router.name)
+        if error != last[0]:
+            print("dataplane %s: %s" % (router.name, error or "realised again"), file=sys.stderr, flush=True)
+            last[0] = error
+    router.listeners.append(on_change)      # after the data plane's own listener: its sync has run
+
+
 def start_dataplane(lab, args, topology):
     """Every router of the started lab in a namespace of the data plane, attached: each API write is realised
     before its reply (the lab's loop is this thread, so attach runs here directly)."""
@@ -136,6 +149,7 @@ def start_dataplane(lab, args, topology):
             join_underlay(dataplane, args.dataplane_join)
         for router in lab.routers.values():
             dataplane.attach(router)
+            log_sync_errors(dataplane, router)
     except BaseException:
         dataplane.down()
         raise

@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 
+import librouteros
 import pytest
 import yaml
 
@@ -47,12 +48,12 @@ def start(tmp_path, joined):
     assert list(routers) == ["r1"]
     assert proc.stdout.readline().startswith("dataplane prefix=")
     with open(state / "dataplane.json", encoding="utf-8") as fh:
-        return proc, json.load(fh)
+        return proc, routers, json.load(fh)
 
 
 @needs_root
 def test_the_routers_share_the_linux_labs_underlay_and_go_on_sigterm(tmp_path, linux_site):
-    proc, saved = start(tmp_path, linux_site.wan_ns)
+    proc, routers, saved = start(tmp_path, linux_site.wan_ns)
     try:
         made = {saved["underlay"], saved["lan_hosts"]["r1"]["netns"], *saved["netns"].values()}
         assert made <= namespaces() and all(name.startswith(saved["prefix"] + "-") for name in made)
@@ -62,17 +63,28 @@ def test_the_routers_share_the_linux_labs_underlay_and_go_on_sigterm(tmp_path, l
                  "192.168.88.1")
         assert "1 received" in lan.stdout
         assert "table inet rosemu" in sh("ip", "netns", "exec", saved["netns"]["r1"], "nft", "list", "tables").stdout
+        # RouterOS takes a name Linux cannot (16 characters): the write succeeds, rosemu's log says why it is not
+        # realised, and that it is again once the tunnel goes
+        api = librouteros.connect("127.0.0.1", "admin", "", port=routers["r1"]["api"][1], timeout=30)
+        try:
+            added = list(api("/interface/gre/add", name="gre-sixteen-long", **{"remote-address": "10.9.9.9"}))
+            list(api("/interface/gre/remove", **{".id": added[0]["ret"]}))
+        finally:
+            api.close()
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(60)
     assert proc.returncode == 0
+    log = proc.stderr.read().splitlines()
+    assert log[0].startswith("dataplane r1: ") and "gre-sixteen-long" in log[0], log
+    assert log[1:] == ["dataplane r1: realised again"], log
     assert not made & namespaces() and not (tmp_path / "dataplane").exists()
     assert linux_site.wan_ns in namespaces()        # the joined lab's own namespaces stay
 
 
 @needs_root
 def test_dataplane_down_removes_what_a_killed_run_left(tmp_path, linux_site):
-    proc, saved = start(tmp_path, linux_site.wan_ns)
+    proc, _routers, saved = start(tmp_path, linux_site.wan_ns)
     made = {saved["underlay"], saved["lan_hosts"]["r1"]["netns"], *saved["netns"].values()}
     proc.kill()
     proc.wait(10)
