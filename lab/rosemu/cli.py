@@ -3,14 +3,19 @@
 import argparse
 import asyncio
 import datetime
+import json
 import os
 import signal
+import subprocess
 import sys
 
 import yaml
 
 from rosemu import from_inventory, scenario, schema
 from rosemu.lab import Lab, RouterSpec
+from rosemu.linuxlab import sh
+
+DATAPLANE_FILE = "dataplane.json"   # in the --dataplane directory: the run's names, for verify and --dataplane-down
 
 
 def host_port(text):
@@ -60,6 +65,13 @@ def generate_certificate(directory):
     return cert_path, key_path
 
 
+def load_topology(args):
+    if not args.topology:
+        return {}
+    with open(args.topology, encoding="utf-8") as fh:
+        return yaml.safe_load(fh) or {}
+
+
 def load_specs(args):
     if args.from_inventory:
         specs, args.lab_password = from_inventory.specs_and_password(
@@ -69,8 +81,7 @@ def load_specs(args):
     users = dict(args.user) if args.user else None
     groups = dict(args.group) if args.group else None
     if args.topology:
-        with open(args.topology, encoding="utf-8") as fh:
-            data = yaml.safe_load(fh) or {}
+        data = load_topology(args)
         specs = []
         for entry in data.get("routers", []):
             entry = dict(entry)
@@ -84,6 +95,85 @@ def load_specs(args):
         return specs
     return [RouterSpec("r%d" % (n + 1), users=users, groups=groups, defconf=not args.no_defconf, version=args.ros_version)
             for n in range(args.routers)]
+
+
+def dataplane_options(topology):
+    """The topology's `dataplane:` mapping: `hosts` {router: [LAN host address/len, its gateway]}, `firewall`."""
+    options = topology.get("dataplane") or {}
+    hosts = {name: list(entry) for name, entry in (options.get("hosts") or {}).items()}
+    return hosts, bool(options.get("firewall", False))
+
+
+def record_dataplane(dataplane, joined):
+    """What a run made, written before it makes it: verify finds the namespaces here, and --dataplane-down removes
+    them after a run that could not (SIGKILL)."""
+    os.makedirs(dataplane.state, exist_ok=True)
+    saved = {"prefix": dataplane.prefix, "routers": dataplane.names, "hosts": dataplane.hosts,
+             "underlay": dataplane.linux.wan_ns, "joined": joined,
+             "netns": {name: dataplane.netns(name) for name in dataplane.names},
+             "lan_hosts": {name: {"netns": dataplane.host_netns(name), "address": address.split("/")[0]}
+                           for name, (address, _gateway) in dataplane.hosts.items()}}
+    with open(os.path.join(dataplane.state, DATAPLANE_FILE), "w", encoding="utf-8") as fh:
+        json.dump(saved, fh, indent=1)
+
+
+def join_underlay(dataplane, netns):
+    """A veth between the data plane's underlay bridge and the bridge br0 of `netns` (a rosemu-linux lab's WAN
+    namespace): the lab's Linux sites and the routers share one underlay.  It goes with either namespace."""
+    ours, theirs = "%sj0" % dataplane.prefix, "%sj1" % dataplane.prefix
+    sh("ip", "-n", dataplane.linux.wan_ns, "link", "add", ours, "type", "veth", "peer", "name", theirs,
+       "netns", netns)
+    sh("ip", "-n", dataplane.linux.wan_ns, "link", "set", ours, "master", "br0", "up")
+    sh("ip", "-n", netns, "link", "set", theirs, "master", "br0", "up")
+
+
+def log_sync_errors(dataplane, router):
+    """rosemu's standard error names a change the data plane could not realise (the API write itself succeeded,
+    as it would on the router), and when the router is realised again."""
+    last = [None]
+
+    def on_change(_changed, _gone):
+        error = dataplane.sync_errors.get(router.name)
+        if error != last[0]:
+            print("dataplane %s: %s" % (router.name, error or "realised again"), file=sys.stderr, flush=True)
+            last[0] = error
+    router.listeners.append(on_change)      # after the data plane's own listener: its sync has run
+
+
+def start_dataplane(lab, args, topology):
+    """Every router of the started lab in a namespace of the data plane, attached: each API write is realised
+    before its reply (the lab's loop is this thread, so attach runs here directly)."""
+    from rosemu.dataplane import DataPlane      # only --dataplane needs it (and root)
+
+    hosts, firewall = dataplane_options(topology)
+    dataplane = DataPlane(list(lab.routers), args.dataplane, hosts=hosts, firewall=firewall)
+    record_dataplane(dataplane, args.dataplane_join)
+    dataplane.up()
+    try:
+        if args.dataplane_join:
+            join_underlay(dataplane, args.dataplane_join)
+        for router in lab.routers.values():
+            dataplane.attach(router)
+            log_sync_errors(dataplane, router)
+    except BaseException:
+        dataplane.down()
+        raise
+    return dataplane
+
+
+def dataplane_down(state_dir):
+    """Remove what `rosemu --dataplane STATE_DIR` recorded and left (its processes, namespaces, mounts)."""
+    from rosemu.dataplane import DataPlane
+
+    path = os.path.join(state_dir, DATAPLANE_FILE)
+    if not os.path.exists(path):
+        return False
+    with open(path, encoding="utf-8") as fh:
+        saved = json.load(fh)
+    dataplane = DataPlane(saved["routers"], state_dir, hosts=saved["hosts"], prefix=saved["prefix"])
+    dataplane.made = True           # the names are this run's (recorded), so down() may remove them
+    dataplane.down()
+    return True
 
 
 def parser():
@@ -128,6 +218,16 @@ def parser():
                    help="write the Molecule scenario that rehearses your own inventory on emulated routers to DIR "
                         "(e.g. molecule/sitelink) and exit")
     p.add_argument("--pidfile", help="write the process id here once every router listens; removed on exit")
+    p.add_argument("--dataplane", metavar="STATE_DIR",
+                   help="also realise the routers' tables in network namespaces (needs root): real wireguard-go, "
+                        "GRE/EoIP, addresses, routes and, with the topology's dataplane: firewall: true, the filter "
+                        "chains; each router's ether1 on one underlay (198.51.100.101 on), the LAN hosts the "
+                        "topology's dataplane: hosts: names behind ether2. The names go to STATE_DIR/%s; all is "
+                        "removed on exit" % DATAPLANE_FILE)
+    p.add_argument("--dataplane-join", metavar="NETNS",
+                   help="with --dataplane: bridge the underlay into NETNS's br0 (a rosemu-linux lab's PREFIX-wan)")
+    p.add_argument("--dataplane-down", metavar="STATE_DIR",
+                   help="remove what a rosemu --dataplane STATE_DIR left (it was killed), then exit")
     return p
 
 
@@ -145,15 +245,22 @@ async def serve(args):
     await lab.astart()
     if args.from_inventory:
         from_inventory.write_connections(args.connections, lab, args.lab_password, os.path.abspath(tls_cert))
-    if args.pidfile:
-        with open(args.pidfile, "w", encoding="utf-8") as fh:
-            fh.write("%d\n" % os.getpid())
-    print("\n".join(lab.lines()), flush=True)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
+    dataplane = start_dataplane(lab, args, load_topology(args)) if args.dataplane else None
+    try:
+        if args.pidfile:
+            with open(args.pidfile, "w", encoding="utf-8") as fh:
+                fh.write("%d\n" % os.getpid())
+        print("\n".join(lab.lines()), flush=True)
+        if dataplane is not None:
+            print("dataplane prefix=%s state=%s" % (dataplane.prefix, dataplane.state), flush=True)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        await stop.wait()
+    finally:
+        if dataplane is not None:
+            dataplane.down()
     await lab.astop()
     if args.pidfile and os.path.exists(args.pidfile):
         os.remove(args.pidfile)
@@ -165,12 +272,15 @@ def main(argv=None):
         return scenario.write(args.write_scenario)
     if args.from_inventory and not args.connections:
         parser().error("--from-inventory needs --connections FILE")
+    if args.dataplane_down:
+        print("removed" if dataplane_down(args.dataplane_down) else "nothing recorded")
+        return 0
     try:
         asyncio.run(serve(args))
     except from_inventory.InventoryError as exc:
         print("rosemu: %s" % exc, file=sys.stderr)
         return 2
-    except OSError as exc:
+    except (OSError, subprocess.SubprocessError) as exc:
         print("rosemu: %s" % exc, file=sys.stderr)
         return 1
     return 0
