@@ -248,6 +248,8 @@ class DataPlane:
         for address_path, route_path, family in ADDRESS_TABLES:
             self._addresses(name, router, address_path, family, present)
             self._routes(name, router, route_path, family, present)
+        # last: a peer's first handshake initiation leaves at once, and finds the underlay addressed and routed
+        self._wireguard_peers(name, router)
 
     def links(self, name):
         """{interface: the bridge it is a port of, or None} of the router's namespace."""
@@ -297,9 +299,15 @@ class DataPlane:
         wanted = {linux_name(it.values["name"]): it for it in router.tables["/interface/wireguard"]}
         for interface in set(self._started(name, "wg")) - set(wanted):
             self._stop(name, "wg:" + interface)
-        for interface, item in wanted.items():
+        for interface in wanted:
             if (name, "wg:" + interface) not in self.processes:
                 self._start_wireguard_go(name, interface)
+
+    def _wireguard_peers(self, name, router):
+        """Keys, port and peers of each WireGuard interface, through `wg syncconf` (peers that did not change keep
+        their sessions)."""
+        for item in router.tables["/interface/wireguard"]:
+            interface = linux_name(item.values["name"])
             peers = [p for p in enabled(router.tables["/interface/wireguard/peers"])
                      if p.values.get("interface") == interface]
             self.run_wg(name, "wg", "syncconf", interface, "/dev/stdin", input=wg_config(item, peers))
