@@ -264,8 +264,8 @@ class DataPlane:
         for bridge in made - wanted:
             self.run(name, "ip", "link", "del", bridge, check=False)
         made &= wanted
-        for bridge in wanted - set(present):
-            self.run(name, "ip", "link", "add", bridge, "type", "bridge")
+        for bridge in wanted - set(present):     # igmp-snooping=no, RouterOS's default: multicast is flooded
+            self.run(name, "ip", "link", "add", bridge, "type", "bridge", "mcast_snooping", "0")
             made.add(bridge)
 
     def _bridge_ports(self, name, router, present):

@@ -12,7 +12,10 @@ default configuration's filters with the collection's holes (WireGuard's UDP por
 Fabric, the other realised by a DataPlane.
 """
 
+import time
+
 from rosemu import effects
+from rosemu.router import Router
 
 SITES = ("hub", "s1", "s2")
 SPOKES = ("s1", "s2")
@@ -144,6 +147,12 @@ def tunnel_id_mismatch(routers, write):
     _set(routers["s2"], "/interface/eoip", tunnel, write, **{"tunnel-id": "3"})
 
 
+def wireguard_dropped(routers, write):
+    """The hub's hole for WireGuard's port is disabled: the default input chain drops the spokes' handshakes."""
+    rule = _item(routers["hub"], "/ip/firewall/filter", comment="sitelink wireguard-in")
+    _set(routers["hub"], "/ip/firewall/filter", rule, write, disabled="true")
+
+
 def gre_dropped(routers, write):
     """The hub's hole for GRE on wg-site is disabled: the default input chain drops GRE and EoIP from the spokes."""
     rule = _item(routers["hub"], "/ip/firewall/filter", comment="sitelink gre-eoip-in")
@@ -152,4 +161,44 @@ def gre_dropped(routers, write):
 
 BREAKS = {"healthy": lambda routers, write: None, "wrong public key": wrong_public_key, "wrong port": wrong_port,
           "no endpoint on either side": no_endpoint, "EoIP tunnel id mismatch": tunnel_id_mismatch,
-          "GRE dropped by the firewall": gre_dropped}
+          "WireGuard port dropped by the hub's firewall": wireguard_dropped,
+          "GRE dropped by the hub's firewall": gre_dropped}
+
+
+# ----- on the data plane ----------------------------------------------------------------------
+
+def tunnels(router):
+    """[(menu, tunnel item)] of the router's GRE and EoIP tunnels."""
+    return [(path, item) for path in ("/interface/gre", "/interface/eoip") for item in router.tables[path]]
+
+
+def on_dataplane(dataplane, keys, fault="healthy", extra=()):
+    """The star with `fault` (a BREAKS name) on Routers attached to `dataplane` (hub, s1, s2, firewall=True for the
+    filters to count); `extra`: more (path, args) rules added before each router's first input drop."""
+    routers = {name: Router(name) for name in SITES}
+    configure(routers, keys, {name: str(dataplane.wan_address(name)) for name in SITES})
+    BREAKS[fault](routers, write_directly)
+    for router in routers.values():
+        first_drop = next(it for it in router.tables["/ip/firewall/filter"]
+                          if it.values.get("chain") == "input" and it.values.get("action") == "drop"
+                          and it.values.get("connection-state") is None)
+        for path, args in extra:
+            router.add(path, dict(args, **{"place-before": first_drop.ref}))
+        dataplane.attach(router)
+    return routers
+
+
+def settle(dataplane, routers, quiet=3.0, timeout=20.0):
+    """Wait until no tunnel's `running` (the forwarders') has moved for `quiet` seconds (three keepalives: a tunnel
+    that is not answered by then never is), the tables refreshed; the {(router, tunnel): running} reached."""
+    deadline, last, since = time.monotonic() + timeout, None, time.monotonic()
+    while True:
+        for router in routers.values():
+            dataplane.settle(router)
+        now = {(name, item.values["name"]): item.values.get("running") == "true"
+               for name, router in routers.items() for _path, item in tunnels(router)}
+        if now != last:
+            last, since = now, time.monotonic()
+        if time.monotonic() - since >= quiet or time.monotonic() > deadline:
+            return now
+        time.sleep(0.1)
