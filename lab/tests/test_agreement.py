@@ -28,6 +28,7 @@ needs_root = pytest.mark.skipif(os.geteuid() != 0 or MISSING or not os.path.exis
                                 reason="the data plane needs root, /dev/net/tun and %s (missing: %s)"
                                 % (", ".join(TOOLS), ", ".join(MISSING) or "none"))
 FABRIC_SECONDS = 30         # emulated time played after the writes: handshakes, thirty tunnel keepalives
+AFTER_FAULT_SECONDS = 5     # played after a fault written later: about the data plane's time to settle and ping
 PING = ["ping", "-n", "-q", "-c", "3", "-i", "0.2", "-W", "1"]
 
 
@@ -57,20 +58,30 @@ def link_status(routers, keys, peer_has_handshake, tunnel_running):
     return out
 
 
-def on_the_fabric(keys, wan, fault):
-    """(link status, {probe: "ok" or why not}) of the scenario as the fabric models it."""
+def play(fabric, seconds):
+    for _second in range(seconds):
+        fabric.clock.advance(1)
+        fabric.settle()
+
+
+def on_the_fabric(keys, wan, fault, later=False):
+    """(link status, {probe: "ok" or why not}) of the scenario as the fabric models it; `later`: the fault comes
+    after FABRIC_SECONDS of a healthy star, and AFTER_FAULT_SECONDS are played after it."""
     routers = {name: Router(name) for name in star.SITES}
     star.configure(routers, keys, wan)
-    star.BREAKS[fault](routers, star.write_directly)
-    # the fabric meets the finished tables, as the data plane does (it would keep a handshake made before the fault)
+    if not later:
+        star.BREAKS[fault](routers, star.write_directly)
+    # the fabric meets the finished tables, as the data plane does (played write by write, it would make handshakes
+    # at emulated time 0 between writes, before the fault is written)
     fabric = Fabric(Clock(frozen=True))
     fabric.attach(types.SimpleNamespace(routers=routers))
     for router in routers.values():
         router.fabric = fabric
         router.refresh()
-    for _second in range(FABRIC_SECONDS):
-        fabric.clock.advance(1)
-        fabric.settle()
+    play(fabric, FABRIC_SECONDS)
+    if later:
+        star.BREAKS[fault](routers, star.write_directly)
+        play(fabric, AFTER_FAULT_SECONDS)
     links = link_status(routers, keys, lambda r, p: "last-handshake" in fabric.peer_status(r, p),
                         fabric.tunnel_running)
     verdicts = {}
@@ -84,10 +95,16 @@ def on_the_fabric(keys, wan, fault):
     return links, verdicts
 
 
-def on_the_dataplane(dataplane, keys, fault):
-    """(link status, {probe: "ok" or what ping said}) of the scenario with real packets."""
-    routers = star.on_dataplane(dataplane, keys, fault)
+def on_the_dataplane(dataplane, keys, fault, later=False):
+    """(link status, {probe: "ok" or what ping said}) of the scenario with real packets; `later`: the fault is
+    written (and realised through the routers' listeners) once the healthy star's tunnels run."""
+    routers = star.on_dataplane(dataplane, keys, "healthy" if later else fault)
     running = star.settle(dataplane, routers)
+    if later:
+        assert all(running.values()), "the healthy start: %s" % running
+        star.BREAKS[fault](routers, star.write_directly)
+        assert dataplane.sync_errors == {}
+        running = star.settle(dataplane, routers, quiet=5.0)   # a running tunnel stops after 4 s (1s,3)
     links = link_status(routers, keys, lambda r, p: "last-handshake" in dataplane.peer_status(r, p),
                         lambda r, _path, item: running[(r.name, item.values["name"])])
     started = {}
@@ -119,18 +136,45 @@ def mismatches(fault, fabric, real):
     return out
 
 
+# Faults written on a running star that the fabric still models more strictly than real packets behave (lab/FIDELITY.md
+# "Agreement with the fabric"): a session that exists carries on, whatever a new handshake would meet.
+KNOWN_LATER = {
+    "wrong port": "WireGuard roaming: s2's packets go to the wrong port, but the hub's reach s2, which takes their "
+                  "source as its endpoint again; the fabric re-dials the configured endpoint for every packet",
+    "preshared keys differ": "a session outlives a preshared-key change until its next handshake (120 s); the "
+                             "fabric drops it at once",
+    "no endpoint on either side": "both ends keep the endpoint they last heard the other from; the fabric needs a "
+                                  "configured one for every packet",
+    "WireGuard port dropped by the hub's firewall": "connection tracking: the session's UDP flow is established, so "
+                                                    "the hub's input chain lets it through; the fabric judges it new",
+}
+
+
+def scenario(fault, later):
+    marks = ()
+    if later and fault in KNOWN_LATER:
+        marks = pytest.mark.xfail(reason="the fabric disagrees, known: " + KNOWN_LATER[fault], strict=True,
+                                  raises=pytest.fail.Exception)
+    return pytest.param(fault, later, id="%s, after a healthy start" % fault if later else fault, marks=marks)
+
+
+SCENARIOS = [scenario(fault, False) for fault in star.BREAKS] + \
+    [scenario(fault, True) for fault in star.BREAKS if fault != "healthy"]
+
+
 @needs_root
-@pytest.mark.parametrize("fault", list(star.BREAKS))
-def test_the_fabric_and_the_data_plane_agree(tmp_path, fault):
+@pytest.mark.parametrize("fault, later", SCENARIOS)
+def test_the_fabric_and_the_data_plane_agree(tmp_path, fault, later):
     keys = star.new_keys()
     with DataPlane(list(star.SITES), str(tmp_path / "plane"), firewall=True) as dataplane:
-        real = on_the_dataplane(dataplane, keys, fault)
+        real = on_the_dataplane(dataplane, keys, fault, later)
         wan = {name: str(dataplane.wan_address(name)) for name in star.SITES}
     assert dataplane.leftovers() == []
-    fabric = on_the_fabric(keys, wan, fault)
+    fabric = on_the_fabric(keys, wan, fault, later)
+    fault += ", after a healthy start" if later else ""
     reachable = sorted("%s->%s" % (probe[0], probe[2]) for probe, verdict in real[1].items() if verdict == "ok")
     print("%s: links %s; %d of %d pings answered: %s" % (fault, real[0], len(reachable), len(real[1]),
-                                                          ", ".join(reachable)))
+                                                         ", ".join(reachable)))
     differences = mismatches(fault, fabric, real)
     if differences:
         pytest.fail("the fabric and the data plane disagree:\n" + "\n".join(differences), pytrace=False)

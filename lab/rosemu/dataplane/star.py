@@ -28,7 +28,8 @@ PEER_KEEPALIVE = "10s"
 OVERLAYS = {"s1": ("/interface/gre", "gre-s1", "gre-hub", "10.10.1", None),
             "s2": ("/interface/eoip", "eoip-s2", "eoip-hub", "10.20.2", "2")}
 # the site_tunnel role's holes, before the input chain's first drop
-HOLES = ({"chain": "input", "action": "accept", "protocol": "udp", "dst-port": PORT, "comment": "sitelink wireguard-in"},
+HOLES = ({"chain": "input", "action": "accept", "protocol": "udp", "dst-port": PORT,
+          "comment": "sitelink wireguard-in"},
          {"chain": "input", "action": "accept", "protocol": "gre", "in-interface": "wg-site",
           "comment": "sitelink gre-eoip-in"})
 
@@ -134,6 +135,13 @@ def wrong_port(routers, write):
     _set(routers["s2"], "/interface/wireguard/peers", peer, write, **{"endpoint-port": "13232"})
 
 
+def preshared_keys_differ(routers, write):
+    """The hub holds a preshared key for s2, s2 none."""
+    peer = _item(routers["hub"], "/interface/wireguard/peers", **{"allowed-address": "%s/32" % TRANSIT["s2"]})
+    _set(routers["hub"], "/interface/wireguard/peers", peer, write,
+         **{"preshared-key": effects.public_key(effects.new_private_key())})      # 32 random bytes, base64
+
+
 def no_endpoint(routers, write):
     """Neither the hub nor s1 knows where the other is."""
     peer = _item(routers["s1"], "/interface/wireguard/peers", interface="wg-site")
@@ -160,6 +168,7 @@ def gre_dropped(routers, write):
 
 
 BREAKS = {"healthy": lambda routers, write: None, "wrong public key": wrong_public_key, "wrong port": wrong_port,
+          "preshared keys differ": preshared_keys_differ,
           "no endpoint on either side": no_endpoint, "EoIP tunnel id mismatch": tunnel_id_mismatch,
           "WireGuard port dropped by the hub's firewall": wireguard_dropped,
           "GRE dropped by the hub's firewall": gre_dropped}
