@@ -611,7 +611,7 @@ class Fabric:
         else:
             far, far_iface = self.via_underlay(router, ifname, dst, hop)
         if dst in self.own_addresses(far):
-            if not established:
+            if not (established or self.tracked_back(far, protocol, src, dst)):
                 self.firewall(far, "input", {"protocol": protocol, "src": src, "dst": dst, "in": far_iface})
             return depth + 1, far, far_iface
         out_iface, next_hop = self.lookup(far, dst)
@@ -769,6 +769,21 @@ class Fabric:
                 return far, val["name"]
         raise Blocked("%s: no %s tunnel from %s to %s%s" % (far.name, kind.upper(), remote, local,
                       " with tunnel-id %s" % tunnel.values.get("tunnel-id") if keyed else ""))
+
+    def tracked_back(self, router, protocol, src, dst):
+        """A tunnel packet from `src` to `router`'s `dst` is `established` there when `router`'s own tunnel of that
+        protocol from `dst` to `src` keeps sending (keepalive): connection tracking (Linux netfilter's, which
+        RouterOS runs) takes GRE by address pair and protocol (nf_conntrack_proto_gre: version 0 with key 0) and
+        EtherIP generically, so the far end's packets are the replies to ours (lab/FIDELITY.md)."""
+        for path, carried_by, _keyed, unspecified in OVERLAYS.values():
+            if carried_by != protocol:
+                continue
+            for item in router.tables[path]:
+                val = item.values
+                if _enabled(item) and _keepalive(item) is not None and _ip(val["remote-address"]) == src \
+                        and val.get("local-address", unspecified) in (unspecified, str(dst)):
+                    return True
+        return False
 
     # ------------------------------------------------------------ firewall
     def firewall(self, router, chain, packet):

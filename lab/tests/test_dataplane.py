@@ -11,7 +11,6 @@ import os
 import shutil
 import struct
 import subprocess
-import sys
 import time
 
 import librouteros
@@ -19,7 +18,7 @@ import pytest
 
 from labkit import make_lab
 from rosemu import effects
-from rosemu.dataplane import DataPlane, framing, lab_dataplane
+from rosemu.dataplane import DataPlane, framing, lab_dataplane, multicast
 from rosemu.dataplane.pair import OVERLAY_GATEWAYS, SitePair, host_address
 from rosemu.dataplane.view import RouterView
 from rosemu.lab import RouterSpec
@@ -30,35 +29,6 @@ MISSING = [tool for tool in TOOLS if shutil.which(tool) is None]
 needs_root = pytest.mark.skipif(os.geteuid() != 0 or MISSING or not os.path.exists("/dev/net/tun"),
                                 reason="the data plane needs root, /dev/net/tun and %s (missing: %s)"
                                 % (", ".join(TOOLS), ", ".join(MISSING) or "none"))
-
-MULTICAST_RECEIVER = """
-import socket, struct, sys
-group, address, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
-sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-sock.bind((group, 5405))
-sock.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, socket.inet_aton(group) + socket.inet_aton(address))
-sock.settimeout(10)
-print("listening", flush=True)
-got = set()
-try:
-    while len(got) < count:
-        got.add(sock.recvfrom(100)[0])
-except socket.timeout:
-    pass
-print(len(got), flush=True)
-"""
-MULTICAST_SENDER = """
-import socket, sys, time
-group, address, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
-sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton(address))
-sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, 4)
-for n in range(count):
-    sock.sendto(b"datagram %d" % n, (group, 5405))
-    time.sleep(0.01)
-"""
-
 
 # ----- framing (no root) -------------------------------------------------------------
 
@@ -224,18 +194,9 @@ def test_multicast_crosses_the_overlay(pair, kind):
         item = routers[name].interface("%s-x" % kind)
         wait_until(lambda r=routers[name], i=item: dataplane.tunnel_running(r, "/interface/%s" % kind, i), 10,
                    "%s running on %s" % (kind, name))
-    address_of_b, address_of_a = OVERLAY_GATEWAYS[kind]["a"], OVERLAY_GATEWAYS[kind]["b"]
-    group, count = "239.1.2.3", 20
-    receiver = subprocess.Popen(["ip", "netns", "exec", dataplane.netns("b"), sys.executable, "-c",
-                                 MULTICAST_RECEIVER, group, address_of_b, str(count)],
-                                stdout=subprocess.PIPE, text=True)
-    try:
-        assert receiver.stdout.readline().strip() == "listening"
-        dataplane.run("a", sys.executable, "-c", MULTICAST_SENDER, group, address_of_a, str(count), timeout=30)
-        got = int(receiver.stdout.readline().strip() or 0)
-    finally:
-        receiver.kill()
-        receiver.wait(10)
+    address_of_a, count = OVERLAY_GATEWAYS[kind]["b"], 20
+    got = multicast.stream((["ip", "netns", "exec", dataplane.netns("a")], address_of_a, "%s-x" % kind),
+                           {"b": (["ip", "netns", "exec", dataplane.netns("b")], "%s-x" % kind)}, count=count)["b"]
     print("multicast over %s: %d of %d datagrams" % (kind, got, count))
     assert got == count
 

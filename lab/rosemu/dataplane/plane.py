@@ -248,6 +248,8 @@ class DataPlane:
         for address_path, route_path, family in ADDRESS_TABLES:
             self._addresses(name, router, address_path, family, present)
             self._routes(name, router, route_path, family, present)
+        # last: a peer's first handshake initiation leaves at once, and finds the underlay addressed and routed
+        self._wireguard_peers(name, router)
 
     def links(self, name):
         """{interface: the bridge it is a port of, or None} of the router's namespace."""
@@ -262,8 +264,8 @@ class DataPlane:
         for bridge in made - wanted:
             self.run(name, "ip", "link", "del", bridge, check=False)
         made &= wanted
-        for bridge in wanted - set(present):
-            self.run(name, "ip", "link", "add", bridge, "type", "bridge")
+        for bridge in wanted - set(present):     # igmp-snooping=no, RouterOS's default: multicast is flooded
+            self.run(name, "ip", "link", "add", bridge, "type", "bridge", "mcast_snooping", "0")
             made.add(bridge)
 
     def _bridge_ports(self, name, router, present):
@@ -297,9 +299,15 @@ class DataPlane:
         wanted = {linux_name(it.values["name"]): it for it in router.tables["/interface/wireguard"]}
         for interface in set(self._started(name, "wg")) - set(wanted):
             self._stop(name, "wg:" + interface)
-        for interface, item in wanted.items():
+        for interface in wanted:
             if (name, "wg:" + interface) not in self.processes:
                 self._start_wireguard_go(name, interface)
+
+    def _wireguard_peers(self, name, router):
+        """Keys, port and peers of each WireGuard interface, through `wg syncconf` (peers that did not change keep
+        their sessions)."""
+        for item in router.tables["/interface/wireguard"]:
+            interface = linux_name(item.values["name"])
             peers = [p for p in enabled(router.tables["/interface/wireguard/peers"])
                      if p.values.get("interface") == interface]
             self.run_wg(name, "wg", "syncconf", interface, "/dev/stdin", input=wg_config(item, peers))
