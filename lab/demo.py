@@ -31,7 +31,7 @@ import yaml
 
 from rosemu.cli import generate_certificate
 from rosemu.dataplane import lab_dataplane
-from rosemu.dataplane.multicast_stream import stream
+from rosemu.dataplane import multicast
 from rosemu.dataplane.view import TUNNEL_KINDS
 from rosemu.lab import Lab, RouterSpec
 from rosemu.linuxlab import LinuxLab
@@ -219,7 +219,7 @@ def lan_pings(dataplane):
     return ok
 
 
-def multicast(dataplane, report_dir):
+def multicast_across_overlays(dataplane, report_dir):
     """A multicast stream from the hub to each branch across the branch's overlay, between the tunnel's two
     addresses (the link ends' addresses in the fleet report; as OSPF hellos cross it: the routers forward no
     multicast from LAN to LAN); True when every datagram arrived."""
@@ -232,7 +232,9 @@ def multicast(dataplane, report_dir):
     ok = True
     for branch in ("branch-a", "branch-b"):
         hub_address, branch_address = far_address[(branch, "hub")], far_address[("hub", branch)]
-        got = stream(dataplane, "hub", hub_address, branch, branch_address, count=MULTICAST_COUNT)
+        got = multicast.stream((("ip", "netns", "exec", dataplane.netns("hub")), hub_address, None),
+                               {branch: (("ip", "netns", "exec", dataplane.netns(branch)), None, branch_address)},
+                               count=MULTICAST_COUNT)[branch]
         print("  hub %s (%s) -> %s %s (%s): %d of %d datagrams received" % (
             hub_address, route_get(dataplane, "hub", branch_address)["dev"], branch, branch_address,
             route_get(dataplane, branch, hub_address)["dev"], got, MULTICAST_COUNT))
@@ -269,7 +271,7 @@ def routeros_fleet(tmp, run_dir, audit, secrets):
         secrets.update(psk_secret(FLEET))
         ok = overlays_running(lab, dataplane) and ok
         ok = lan_pings(dataplane) and ok
-        ok = multicast(dataplane, os.path.join(run_dir, "routeros")) and ok
+        ok = multicast_across_overlays(dataplane, os.path.join(run_dir, "routeros")) and ok
         for name, error in sorted(dataplane.sync_errors.items()):
             print("data plane: %s could not realise its configuration: %s" % (name, error))
         return ok and not dataplane.sync_errors

@@ -4,13 +4,16 @@
                                               [--port 5405] [--ttl 8] [--interval 0.01] [--stream ID]
     python -m rosemu.dataplane.multicast recv --group 239.1.2.3 --count 20 [--interface IF | --address ADDR]
                                               [--port 5405] [--timeout 10] [--stream ID]
+    python -m rosemu.dataplane.multicast across --from-netns NS --source ADDR --to-netns NS --address ADDR
+                                                [--count 20] [--group 239.1.2.3]
 
 The sender sends `count` UDP datagrams "rosemu-mcast STREAM SEQ" to the group, out of `interface` (or the one
 holding `source`), from `source`, with the TTL given (more than 1: a router may forward them).  The receiver joins
 the group on `interface` (or the one holding `address`), prints "listening" once joined, counts the distinct
 sequence numbers of its stream (another stream's datagrams and repeats do not count), and stops at `count` or
 after `timeout` seconds of the whole run; it prints one JSON line {"received", "duplicates", "foreign"} and exits
-0 when it got them all, 1 otherwise.  IPv4 only (the overlays' inner addresses in the lab are IPv4).
+0 when it got them all, 1 otherwise.  `across` runs one stream from a namespace to another (`stream()`) and prints
+{"sent", "received"}.  IPv4 only (the overlays' inner addresses in the lab are IPv4).
 """
 
 import argparse
@@ -101,17 +104,18 @@ def command(action, **options):
 
 def stream(sender, receivers, count=20, group=DEFAULT_GROUP, interval=0.01, timeout=None):
     """One stream of `count` datagrams: `sender` = (argv prefix that enters a namespace, source address, interface),
-    `receivers` = {label: (argv prefix, interface)}; returns {label: datagrams received}.  The receivers have
+    `receivers` = {label: (argv prefix, interface[, address to join on instead])}; returns {label: datagrams
+    received}.  The receivers have
     joined before the first datagram leaves; each waits `timeout` (default: the stream's time plus 3 s)."""
     env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(os.path.abspath(rosemu.__file__))))
     token = secrets.token_hex(4)        # datagrams of another run's stream are not counted
     timeout = timeout if timeout is not None else count * interval + 3
     started = {}
     try:
-        for label, (prefix, interface) in receivers.items():
+        for label, (prefix, interface, *address) in receivers.items():
             started[label] = subprocess.Popen(
                 list(prefix) + command("recv", group=group, count=count, interface=interface, timeout=timeout,
-                                       stream=token),
+                                       stream=token, address=(address or [None])[0]),
                 env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         for label, proc in started.items():
             _await_line(proc, "listening", label)
@@ -139,7 +143,9 @@ def _await_line(proc, expected, label):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m rosemu.dataplane.multicast")
-    parser.add_argument("action", choices=("send", "recv"))
+    parser.add_argument("action", choices=("send", "recv", "across"))
+    parser.add_argument("--from-netns", help="across: the sender's network namespace")
+    parser.add_argument("--to-netns", help="across: the receiver's network namespace")
     parser.add_argument("--group", default=DEFAULT_GROUP)
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)
     parser.add_argument("--count", type=int, default=20)
@@ -154,6 +160,12 @@ def main(argv=None):
     if args.action == "send":
         send(args.group, args.count, args.port, args.source, args.interface, args.ttl, args.interval, args.stream)
         return 0
+    if args.action == "across":
+        received = stream((("ip", "netns", "exec", args.from_netns), args.source, args.interface),
+                          {"to": (("ip", "netns", "exec", args.to_netns), None, args.address)},
+                          count=args.count, group=args.group, interval=args.interval)["to"]
+        print(json.dumps({"sent": args.count, "received": received}), flush=True)
+        return 0 if received >= args.count else 1
     result = receive(args.group, args.count, args.port, args.interface, args.address, args.timeout, args.stream,
                      ready=lambda: print("listening", flush=True))
     print(json.dumps(result), flush=True)
