@@ -30,6 +30,11 @@ class RouterView:
         """The API's /ping sends real echo requests from the router's namespace."""
         return self.dataplane.ping(router.name, address, src, interface)
 
+    def gateway_reachable(self, router, path, item):
+        """check-gateway=ping: the model's verdict and timers (not yet real pings from the namespace); a bare
+        router has no model, so its routes are not checked."""
+        return True if self.fabric is None else self.fabric.gateway_reachable(router, path, item)
+
     def changed(self, router):
         if self.fabric is not None:
             self.fabric.changed(router)
