@@ -16,7 +16,12 @@ description:
   - Run once by the role C(sitelink.tunnels.site_tunnel) after its steps; it reads what they registered (the fleet
     step's plans, the public keys, each site's verification, or in check mode each site's apply steps).
   - Returns a table with one row per link (both ends folded) - the two sites, overlay, last handshakes, answers,
-    status C(up), C(down) or C(pending) (a peer has no key yet) and, when a link is not up, why.
+    status C(up), C(down), C(pending) (a peer has no key yet), C(peer-unreachable) or C(peer-failed) and, when a
+    link is not up, why.
+  - C(peer-unreachable) and C(peer-failed) - one end of the link left the play before verification (its router or
+    host could not be reached, or one of its steps failed; M(sitelink.tunnels.site_verify)). The link has only the
+    other end's row, that end's own last handshake toward the peer, no ping, and the peer's reason; that end's site
+    is not failed for it. The summary lines and C(counts) add these statuses only when a link has one.
   - In check mode, one row per site instead - how many entries it would add, change and remove, and the peers
     whose key is not known yet.
 extends_documentation_fragment:
@@ -28,7 +33,8 @@ options:
     description:
       - Directory on the controller for the report's files (made when missing) - C(fleet-report.json),
         C(fleet-report.md), and C(fleet-report.xml) (JUnit XML, one test case per link, failed when the link is not
-        up); in check mode the JSON and Markdown files. Written in check mode too (they are the run's output).
+        up, with the status as the failure's type, C(peer-unreachable) included, since a link nobody could verify has not
+        passed); in check mode the JSON and Markdown files. Written in check mode too (they are the run's output).
     type: path
 attributes:
   check_mode:
@@ -66,7 +72,8 @@ fleet_links:
   type: list
   elements: dict
 link_counts:
-  description: Links per status.
+  description: Links per status - C(up), C(down), C(pending) always, C(peer-unreachable) and C(peer-failed) when a
+    link has one.
   returned: when not in check mode
   type: dict
 sites:
