@@ -98,3 +98,20 @@ def test_hosts_that_are_not_sites_add_no_task_banner(fleet, tmp_path):
     hosts = recap(run)
     assert all(hosts["switch-%d" % n] == {"ok": 0, "changed": 0, "unreachable": 0, "failed": 0} for n in range(1, 9))
     assert hosts["hub"]["failed"] == 0 and "2 links up, 0 down, 0 pending" in run.out
+
+
+def test_an_unreachable_linux_spoke_is_unreachable_and_leaves_the_hub_green(fleet, tmp_path):
+    """A Linux site whose SSH is refused: Ansible's own unreachable result (the driver lets the connection's error
+    through), and the RouterOS hub reports its side of the link as for a router."""
+    lab, connections = fleet
+    port = closed_port()
+    linux = tmp_path / "linux.yml"
+    linux.write_text("all:\n  hosts:\n    branch-b: {ansible_connection: ssh, ansible_host: 127.0.0.1, ansible_port: %d, "
+                     "sitelink_site: {id: 3, lans: [192.168.12.0/24], platform: linux}}\n" % port)
+    run = run_playbook(PLAYBOOK, [GOOD, connections, str(linux)], "-e", "sitelink_verify_delay=1", timeout=300)
+    hosts = recap(run)
+    assert run.returncode == 4 and hosts["branch-b"]["unreachable"] == 1 and hosts["branch-b"]["failed"] == 0, run
+    assert hosts["hub"]["failed"] == 0 and hosts["branch-a"]["failed"] == 0, hosts
+    assert re.search(r"fatal: \[branch-b\]: UNREACHABLE! => .*port %d: Connection refused" % port, run.stdout), run
+    row = [line for line in run.out.splitlines() if re.match(r'\s*"hub\s+branch-b\s', line)]
+    assert len(row) == 1 and "peer-unreachable  branch-b could not be reached in this run" in row[0], run
