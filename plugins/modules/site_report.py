@@ -33,8 +33,9 @@ options:
     description:
       - Directory on the controller for the report's files (made when missing) - C(fleet-report.json),
         C(fleet-report.md), and C(fleet-report.xml) (JUnit XML, one test case per link, failed when the link is not
-        up, with the status as the failure's type, C(peer-unreachable) included, since a link nobody could verify has not
-        passed); in check mode the JSON and Markdown files. Written in check mode too (they are the run's output).
+        up, with the status as the failure's type, C(peer-unreachable) included, since a link nobody could verify
+        has not passed); in check mode the JSON and Markdown files. Written in check mode too (they are the run's
+        output).
     type: path
 attributes:
   check_mode:

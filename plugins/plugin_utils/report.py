@@ -118,7 +118,7 @@ def fold(rows):
     for link, ends in sorted(ends_of.items()):
         ends = sorted(ends, key=lambda e: e["site"])
         states = set(e["status"] for e in ends)
-        state = next((s for s in LINK_PRECEDENCE if s in states), "down") if states != {"up"} else "up"
+        state = "up" if states == {"up"} else next((s for s in LINK_PRECEDENCE if s in states), "down")
         reasons = []
         for end in ends:
             if end["status"] != "up" and end["reason"] and end["reason"] not in reasons:

@@ -106,8 +106,8 @@ def test_an_unreachable_linux_spoke_is_unreachable_and_leaves_the_hub_green(flee
     lab, connections = fleet
     port = closed_port()
     linux = tmp_path / "linux.yml"
-    linux.write_text("all:\n  hosts:\n    branch-b: {ansible_connection: ssh, ansible_host: 127.0.0.1, ansible_port: %d, "
-                     "sitelink_site: {id: 3, lans: [192.168.12.0/24], platform: linux}}\n" % port)
+    linux.write_text("all:\n  hosts:\n    branch-b: {ansible_connection: ssh, ansible_host: 127.0.0.1, "
+                     "ansible_port: %d, sitelink_site: {id: 3, lans: [192.168.12.0/24], platform: linux}}\n" % port)
     run = run_playbook(PLAYBOOK, [GOOD, connections, str(linux)], "-e", "sitelink_verify_delay=1", timeout=300)
     hosts = recap(run)
     assert run.returncode == 4 and hosts["branch-b"]["unreachable"] == 1 and hosts["branch-b"]["failed"] == 0, run
