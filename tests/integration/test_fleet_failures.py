@@ -79,6 +79,11 @@ def test_an_unreachable_spoke_is_unreachable_and_leaves_the_hub_green(fleet, tmp
     failure = cases["branch-b--hub"].find("failure")
     assert failure.get("type") == "peer-unreachable" and "connection refused" in failure.get("message")
     assert junit.get("failures") == "1"
+    # check mode counts what the sites it reached would change; the one it could not reach is unreachable there too
+    checked = play(GOOD, connections, "--check", "-e", json.dumps({"sitelink_report_dir": str(tmp_path / "check")}))
+    assert checked.returncode == 4 and recap(checked)["branch-b"]["unreachable"] == 1, checked
+    with open(tmp_path / "check" / "fleet-report.json", encoding="utf-8") as handle:
+        assert [site["site"] for site in json.load(handle)["sites"]] == ["branch-a", "hub"]
 
 
 def test_hosts_that_are_not_sites_add_no_task_banner(fleet, tmp_path):
