@@ -93,8 +93,8 @@ def test_hosts_that_are_not_sites_add_no_task_banner(fleet, tmp_path):
     plain = play(GOOD, connections, "-e", "sitelink_verify_delay=1")
     assert plain.returncode == 0, plain
     others = tmp_path / "others.yml"
-    others.write_text("all:\n  hosts:\n" + "".join("    switch-%d: {ansible_connection: local}\n" % n
-                                                    for n in range(1, 9)))
+    switches = "".join("    switch-%d: {ansible_connection: local}\n" % n for n in range(1, 9))
+    others.write_text("all:\n  hosts:\n" + switches)
     run = run_playbook(PLAYBOOK, [GOOD, str(others), connections], "-e", "sitelink_verify_delay=1", timeout=300)
     assert run.returncode == 0, run
     banners = BANNER.findall(run.stdout)
