@@ -3,13 +3,15 @@ failed; a spoke's outage does not fail the hub (its side of the link is reported
 sites add no task banner of their own."""
 
 import json
+import os
 import re
 import socket
 import xml.etree.ElementTree as ET
 
 from lab_fleet import GOOD, PLAYBOOK, play
-from playbook_runs import run_playbook
+from playbook_runs import ROOT, run_playbook
 
+STATUS = os.path.join(ROOT, "playbooks", "site_status.yml")
 BANNER = re.compile(r"^TASK \[(.*)\] \**$", re.M)
 
 
@@ -120,3 +122,16 @@ def test_an_unreachable_linux_spoke_is_unreachable_and_leaves_the_hub_green(flee
     assert re.search(r"fatal: \[branch-b\]: UNREACHABLE! => .*port %d: Connection refused" % port, run.stdout), run
     row = [line for line in run.out.splitlines() if re.match(r'\s*"hub\s+branch-b\s', line)]
     assert len(row) == 1 and "peer-unreachable  branch-b could not be reached in this run" in row[0], run
+
+
+def test_the_status_playbook_reports_an_unreachable_spoke_on_the_hubs_side(fleet, tmp_path):
+    """The scheduled health run: the spoke it cannot reach is unreachable (the job goes red on it alone), and the
+    hub's side of its link is reported."""
+    lab, connections = fleet
+    assert play(GOOD, connections, "-e", "sitelink_verify_delay=1").returncode == 0
+    stop_router(lab, connections, "branch-a", "198.51.100.11/24")
+    run = run_playbook(STATUS, [GOOD, connections], "-e", "sitelink_verify_delay=1", timeout=300)
+    hosts = recap(run)
+    assert run.returncode == 4 and hosts["branch-a"]["unreachable"] == 1, run
+    assert hosts["hub"]["failed"] == 0 and hosts["branch-b"]["failed"] == 0, hosts
+    assert "1 links up, 0 down, 0 pending, 1 peer-unreachable" in run.out, run.out[-3000:]
