@@ -347,8 +347,8 @@ class SiteContext(object):
     def peers_out(self, plan):
         """{peer: {"state": "unreachable" or "failed", "msg": why}} of this site's peers that were sites of the play
         (this batch's) and left it before verification: their router or host could not be reached, or one of their
-        steps failed. Only the play's running hosts are asked for first, so a fleet with none out reads no peer's
-        variables."""
+        steps failed. A peer's registered results are read only when it left the play, so a run where none did reads
+        no other host's variables."""
         fleet = self.task_vars.get(ROLE_VARS["fleet"]) or {}
         running = set(plain(self.task_vars.get("ansible_play_hosts", [])))
         gone = set(plain(fleet.get("play_sites", []))) - running
