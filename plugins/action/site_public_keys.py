@@ -22,13 +22,15 @@ class ActionModule(FleetAction):
         for host in play:
             needed.update(link["peer"] for link in plans[host]["links"])
         keys, warnings = {}, []
+        running = set(fleet.play_hosts(current=True))
         for name in sorted(needed):
             if name not in plans or plans[name].get("state") == "absent":
                 continue                  # an external site (its key is in its peers' plans), or one taken out
             interface = plans[name]["wireguard"]["name"]
             if name in play:              # the key came back from the site's own interface step
                 keys[name] = fleet.registered("interface", name).get("public_key")
-                if not keys[name]:
+                # a site that left the play (unreachable, failed) said why itself; its peers report its links
+                if not keys[name] and name in running:
                     warnings.append("%s: its WireGuard interface %s has no public key yet (check mode?); its links "
                                     "wait until it has one" % (name, interface))
             else:                         # outside the play: only read

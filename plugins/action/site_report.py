@@ -25,7 +25,10 @@ class ActionModule(ActionBase):
         hosts = sorted(fleet.batch_sites(plans))     # with serial, this batch's: the others have not run yet
         if self._play_context.check_mode:
             steps = ("interface", "apply")
-            sites = [report.site_summary(h, plans[h], keys, [fleet.registered(s, h) for s in steps]) for h in hosts]
+            # a site that left the play (unreachable, failed) has nothing to count: its own result says why
+            running = set(fleet.play_hosts(current=True))
+            sites = [report.site_summary(h, plans[h], keys, [fleet.registered(s, h) for s in steps]) for h in hosts
+                     if h in running]
             data = report.summary(True, sites=sites)
             result.update(changed=False, table=report.site_table(sites), sites=data["sites"])
         else:

@@ -16,6 +16,10 @@ notes:
     writes only for differences, so a run that changes nothing sends no write sentence at all.
   - Connection options can be set once for every module of the collection with
     C(module_defaults) and the group C(group/sitelink.tunnels.routeros).
+  - A router whose API session cannot be opened (connection refused, no answer within the timeout, a TLS
+    handshake or certificate that fails, a login refused) is reported C(unreachable), as Ansible reports a host
+    it cannot reach - the recap counts it under C(unreachable) and it leaves the play - with a message naming the
+    host, its address and port, and why. Anything that fails once the session is open is a failure.
 requirements:
   - librouteros >= 3.4.1 on the controller
 """

@@ -18,7 +18,10 @@ description:
     named in O(resources), with state C(overridden), always in the order of O(resources)' choices - whatever
     order the task lists them in (address lists and firewall rules before routes, so traffic moves into a tunnel
     only once the router admits it).
-  - On a RouterOS site everything goes over one API session.
+  - On a RouterOS site everything goes over one API session. A router whose session cannot be opened makes the
+    task C(unreachable) for it (a Linux host that cannot be reached over its connection is, as for any module); a
+    site that leaves the play so does not fail its peers - their verification reports their side of its links
+    (M(sitelink.tunnels.site_verify)).
   - Each resource is applied exactly as its resource module would (M(sitelink.tunnels.routeros_wireguard_peers),
     M(sitelink.tunnels.routeros_firewall_rules), ...) - same ownership marker, placement before the router's own
     drop rules, rollback of that resource when one of its writes fails, redaction of secrets - and its result

@@ -20,7 +20,12 @@ description:
     those names (the role, or the collection's C(site_tunnel) and C(site_status) playbooks); on its own it reports
     no link.
   - Returns a table with one row per link (both ends folded) - the two sites, overlay, last handshakes, answers,
-    status C(up), C(down) or C(pending) (a peer has no key yet) and, when a link is not up, why.
+    status C(up), C(down), C(pending) (a peer has no key yet), C(peer-unreachable) or C(peer-failed) and, when a
+    link is not up, why.
+  - C(peer-unreachable) and C(peer-failed) - one end of the link left the play before verification (its router or
+    host could not be reached, or one of its steps failed; M(sitelink.tunnels.site_verify)). The link has only the
+    other end's row, that end's own last handshake toward the peer, no ping, and the peer's reason; that end's site
+    is not failed for it. The summary lines and C(counts) add these statuses only when a link has one.
   - In check mode, one row per site instead - how many entries it would add, change and remove, and the peers
     whose key is not known yet.
 extends_documentation_fragment:
@@ -32,11 +37,14 @@ options:
     description:
       - Directory on the controller for the report's files (made when missing) - C(fleet-report.json),
         C(fleet-report.md), and C(fleet-report.xml) (JUnit XML, one test case per link, failed when the link is not
-        up); in check mode the JSON and Markdown files. Written in check mode too (they are the run's output).
+        up, with the status as the failure's type, C(peer-unreachable) included, since a link nobody could verify
+        has not passed); in check mode the JSON and Markdown files. Written in check mode too (they are the run's
+        output).
       - Outside check mode also the fleet's topology picture - C(topology.dot) (Graphviz DOT text), and drawn from it by
         Graphviz's C(dot) C(topology.svg) and C(topology.png) - one node per site (its name, platform, and C(hub),
         C(spoke), or C(peer) outside a C(hub_spoke) topology) and one edge per link (its overlay, status and last
-        handshake; green when up, red when down, orange dashed when pending).
+        handshake; green when up, red when down, orange dashed when pending, grey dotted when one end left the
+        play).
       - When C(dot) is not installed on the controller (Debian package C(graphviz)) or fails, only C(topology.dot)
         is written and a warning says so.
     type: path
@@ -79,7 +87,8 @@ fleet_links:
   type: list
   elements: dict
 link_counts:
-  description: Links per status.
+  description: Links per status - C(up), C(down), C(pending) always, C(peer-unreachable) and C(peer-failed) when a
+    link has one.
   returned: when not in check mode
   type: dict
 sites:

@@ -28,6 +28,13 @@ description:
     is then taken, so that a no-change run reads each router's peers once.
   - On a Linux site it runs M(sitelink.tunnels.linux_tunnel_status) on the host (use C(become) as the host
     needs), again after O(delay) while some address is silent, up to O(retries) times.
+  - A link whose far end was a site of the play (this batch's) and left it before verification - its router or
+    host could not be reached (Ansible's C(unreachable) result), or one of its steps failed - is not pinged; its
+    status says why (RV(peers_out)), the site's own last handshake toward that peer is reported from its peer
+    entry, a warning names the link, and it never fails this site (a spoke's outage leaves the hub green). The
+    peer's own result is what goes red.
+  - A router whose API session cannot be opened (connection refused, no answer, TLS, login) makes this task
+    C(unreachable) for it, with a message naming the host, its address and port, and why.
   - Changes nothing. M(sitelink.tunnels.site_report) turns the results of every site into one table.
   - Options the task leaves out come from the host's role variables when it has them - the connection from
     C(sitelink_routeros) at C(ansible_host) (TLS on unless it says C(tls=false); not when the task gives
@@ -66,8 +73,10 @@ options:
     default: 2
   strict:
     description:
-      - Fail when a link of this site is not up after the retries, naming the links and why (the fleet table's
+      - Fail when a link of this site is down after the retries, naming the links and why (the fleet table's
         reasons); the results are returned as without it, so M(sitelink.tunnels.site_report) still shows them.
+        A link that is pending (its peer's key not known yet) or whose peer left the play (RV(peers_out)) does
+        not fail the site.
     type: bool
     default: false
   parallel:
@@ -114,6 +123,13 @@ peers:
   returned: always
   type: list
   elements: dict
+peers_out:
+  description: The peers of this site that were sites of the play and left it before verification, by name -
+    C(state) (C(unreachable) or C(failed)) and C(msg) (their own result's message). Their links were not pinged.
+  returned: when a peer left the play
+  type: dict
+  sample: {"branch-b": {"state": "unreachable", "msg": "branch-b (203.0.113.12:8729, TLS): connection refused; is
+    the api-ssl service enabled on port 8729?"}}
 peers_read_by:
   description: C(site_verify) when it read the peers after its pings, C(site_apply) when it took the apply step's
     reading (RouterOS sites).

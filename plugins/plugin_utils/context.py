@@ -46,6 +46,9 @@ ROLE_VARS = {
     "report": "sitelink__report",                   # site_report
 }
 
+# A play site's steps before verification, latest first: the one that stopped a site that left the play says why.
+STEPS_BEFORE_VERIFY = ("apply", "interface")
+
 # What a site action (site_apply, site_verify) takes from the role's variables when its task does not give it. The
 # role's tasks give none of these: a templated task argument is compiled by Jinja again in every host's worker
 # process (there is no template cache across the fork), about 1 ms to 5 ms a template.
@@ -341,6 +344,22 @@ class SiteContext(object):
 
     def registered(self, purpose, host=None):
         return registered(self.task_vars, purpose, host)
+
+    def peers_out(self, plan):
+        """{peer: {"state": "unreachable" or "failed", "msg": why}} of this site's peers that were sites of the play
+        (this batch's) and left it before verification: their router or host could not be reached, or one of their
+        steps failed. A peer's registered results are read only when it left the play, so a run where none did reads
+        no other host's variables."""
+        fleet = self.task_vars.get(ROLE_VARS["fleet"]) or {}
+        running = set(plain(self.task_vars.get("ansible_play_hosts", [])))
+        gone = set(plain(fleet.get("play_sites", []))) - running
+        out = {}
+        for peer in sorted(set(link["peer"] for link in plan["links"]) & gone):
+            stopped = next((step for step in (self.registered(p, peer) for p in STEPS_BEFORE_VERIFY)
+                            if step.get("unreachable") or step.get("failed")), {})
+            out[peer] = {"state": "unreachable" if stopped.get("unreachable") else "failed",
+                         "msg": stopped.get("msg") or "%s stopped before its WireGuard steps" % peer}
+        return out
 
     def connection(self):
         """The host's connection options, as FleetContext.connection makes them, in the task's own scope."""

@@ -14,7 +14,8 @@ import subprocess
 
 FILES = {"dot": "topology.dot", "svg": "topology.svg", "png": "topology.png"}
 # the edge's colour and line per link status (the report's STATES)
-STATUS_STYLES = {"up": ("#2e7d32", "solid"), "down": ("#c62828", "bold"), "pending": ("#ef6c00", "dashed")}
+STATUS_STYLES = {"up": ("#2e7d32", "solid"), "down": ("#c62828", "bold"), "pending": ("#ef6c00", "dashed"),
+                 "peer-unreachable": ("#757575", "dotted"), "peer-failed": ("#757575", "dotted")}     # one end left
 UNKNOWN_STYLE = ("#757575", "dotted")
 # a hub stands out from its spokes
 ROLE_SHAPES = {"hub": "doubleoctagon", "spoke": "box", "peer": "box"}

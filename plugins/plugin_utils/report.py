@@ -17,6 +17,13 @@ COLUMNS = ("site", "peer", "overlay", "address", "handshake", "ping", "status")
 LINK_COLUMNS = ("site", "peer", "overlay", "address", "handshake", "ping", "status", "why")
 SITE_COLUMNS = ("site", "adds", "changes", "removes", "pending keys")
 STATES = ("up", "down", "pending")
+# A link end whose peer left the play before verification (its router or host unreachable, or a step of it failed):
+# not pinged, reported with this end's own last handshake toward it, and never failing this end's site. Counted
+# (and in the summary line) only when there is one.
+OUT_STATES = {"unreachable": "peer-unreachable", "failed": "peer-failed"}
+OUT_WORDS = {"unreachable": "could not be reached", "failed": "failed"}
+# the statuses that fail a site's own verification (sitelink_verify_strict): its links that are down
+FAILING = ("down",)
 FILES = {"json": "fleet-report.json", "junit": "fleet-report.xml", "markdown": "fleet-report.md"}
 # a command's kind by the word that names its verb: a RouterOS API path's last part (/ip/route/add), a word of a
 # Linux tool's line (ip link add, ip route del, wg set ... peer KEY remove); anything else changes what is there
@@ -26,7 +33,7 @@ COMMAND_KINDS = (("removes", ("remove", "del", "delete")), ("adds", ("add",)))
 def link_rows(host, plan, public_keys, status):
     """The fleet table's rows of one site: each link's status from the site's own verification result (`status`:
     its peers' handshakes and its pings; {} when it did not run) and whether the peer's key is known."""
-    peers, pings = status.get("peers", []), status.get("results", [])
+    peers, pings, out = status.get("peers", []), status.get("results", []), status.get("peers_out", {})
     waited = " in %ss of pings and retries" % status["waited"] if "waited" in status else ""
     by_key = dict((p.get("public_key"), p) for p in peers)
     by_address = dict((p["address"], p) for p in pings)
@@ -37,7 +44,13 @@ def link_rows(host, plan, public_keys, status):
         ping = by_address.get(link["verify_address"], {})
         handshake = peer.get("last_handshake") if peer else None
         state, reason = "down", None
-        if not key:
+        if link["peer"] in out:
+            peer = peer or peer_entry_of_link(plan, link["link"], peers)
+            handshake = peer.get("last_handshake") if peer else None
+            state = OUT_STATES[out[link["peer"]]["state"]]
+            reason = "%s %s in this run (%s); %s's side not pinged" % (
+                link["peer"], OUT_WORDS[out[link["peer"]]["state"]], out[link["peer"]]["msg"], host)
+        elif not key:
             state, reason = "pending", "%s's public key is not known yet" % link["peer"]
         elif handshake and ping.get("received"):
             state = "up"
@@ -55,6 +68,21 @@ def link_rows(host, plan, public_keys, status):
     return rows
 
 
+def addresses(value):
+    """A peer entry's allowed addresses as a set: RouterOS gives one text with commas, Linux a list."""
+    return set(value.split(",") if isinstance(value, str) else value or [])
+
+
+def peer_entry_of_link(plan, link_id, peers):
+    """A site's peer entry for one of its links, found by the addresses it allows (WireGuard routes each address to
+    one peer only) when the peer's key is not known in this run; None if it has none."""
+    wanted = set()
+    for planned in plan["peers"]:
+        if planned["link"] == link_id:
+            wanted |= addresses(planned["allowed_address"])
+    return next((p for p in peers if wanted & addresses(p.get("allowed_address"))), None) if wanted else None
+
+
 def not_up_message(host, rows):
     """Why a site fails with sitelink_verify_strict: its links that are not up, and the reasons; None if all are."""
     down = [r for r in rows if r["status"] != "up"]
@@ -70,14 +98,19 @@ def table(rows):
     line = "  ".join("%-" + str(widths[c]) + "s" for c in COLUMNS)
     lines = [line % COLUMNS, line % tuple("-" * widths[c] for c in COLUMNS)]
     lines += [line % tuple(r[c] for c in COLUMNS) for r in rows]
-    counts = dict((s, len([r for r in rows if r["status"] == s])) for s in STATES)
-    lines.append("%d link ends up, %d down, %d pending" % (counts["up"], counts["down"], counts["pending"]))
+    counts = counted(rows)
+    lines.append(counts_line(counts, "link ends"))
     return lines, counts
+
+
+# A link's status from its ends' when they are not all up: the first of these an end has, else down.
+LINK_PRECEDENCE = ("peer-unreachable", "peer-failed", "pending")
 
 
 def fold(rows):
     """One row per link from its ends' rows (a link whose other end is not in the report has one end): up when
-    every end is up, pending when an end waits for a key, else down; `why` gathers the ends' reasons."""
+    every end is up; when an end's peer left the play, that end's peer-unreachable or peer-failed; pending when an end
+    waits for a key; else down. `why` gathers the ends' reasons."""
     ends_of = {}
     for row in rows:
         ends_of.setdefault(row["link"], []).append(row)
@@ -85,7 +118,7 @@ def fold(rows):
     for link, ends in sorted(ends_of.items()):
         ends = sorted(ends, key=lambda e: e["site"])
         states = set(e["status"] for e in ends)
-        state = "up" if states == {"up"} else "pending" if "pending" in states else "down"
+        state = "up" if states == {"up"} else next((s for s in LINK_PRECEDENCE if s in states), "down")
         reasons = []
         for end in ends:
             if end["status"] != "up" and end["reason"] and end["reason"] not in reasons:
@@ -104,7 +137,21 @@ def joined(values):
 
 
 def counted(rows):
-    return dict((s, len([r for r in rows if r["status"] == s])) for s in STATES)
+    """{status: rows}: up, down and pending always, a peer's outage only when a row has one."""
+    counts = dict((s, len([r for r in rows if r["status"] == s])) for s in STATES)
+    counts.update((s, len([r for r in rows if r["status"] == s])) for s in OUT_STATES.values()
+                  if any(r["status"] == s for r in rows))
+    return counts
+
+
+def counts_line(counts, what):
+    """The summary line: "2 links up, 0 down, 0 pending" and, when there are some, ", 1 peer-unreachable"."""
+    return "%d %s up, %d down, %d pending" % (counts["up"], what, counts["down"], counts["pending"]) + outages(counts)
+
+
+def outages(counts):
+    """", 1 peer-unreachable" (and peer-failed) for the summary lines when a peer left the play, else ""."""
+    return "".join(", %d %s" % (counts[s], s) for s in OUT_STATES.values() if counts.get(s))
 
 
 def text_table(columns, rows):
@@ -123,7 +170,7 @@ def link_table(rows):
     counts = counted(links)
     columns = LINK_COLUMNS if counts["up"] != len(links) else LINK_COLUMNS[:-1]
     lines = text_table(columns, links)
-    lines.append("%d links up, %d down, %d pending" % (counts["up"], counts["down"], counts["pending"]))
+    lines.append(counts_line(counts, "links"))
     lines.append(table(rows)[0][-1])
     return lines, counts, links
 
@@ -190,7 +237,7 @@ def markdown(report):
         columns, rows, title = ("site", "adds", "changes", "removes", "pending"), report["sites"], "check mode"
     else:
         columns, rows, title = LINK_COLUMNS, report["links"], "%(up)d up, %(down)d down, %(pending)d pending" \
-            % report["counts"]
+            % report["counts"] + outages(report["counts"])
     lines = ["# sitelink fleet report", "", title, "", "| %s |" % " | ".join(columns),
              "|" + "---|" * len(columns)]
     lines += ["| %s |" % " | ".join(cell(", ".join(r[c]) if isinstance(r[c], list) else r[c]) for c in columns)

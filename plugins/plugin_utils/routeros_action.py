@@ -12,7 +12,8 @@ from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.connecti
     CONNECTION_OPTIONS, SESSION_ERRORS, connect, explain, select)
 from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros import resources
 from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.engine import Engine
-from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.errors import RouterosError, problem_report
+from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.errors import (
+    RouterosError, error_result, problem_report)
 from ansible_collections.sitelink.tunnels.plugins.plugin_utils.argument_specs import CheckedAction
 
 
@@ -51,9 +52,7 @@ class RouterosAction(CheckedAction):
         try:
             result.update(self.work(params, router))
         except RouterosError as exc:
-            result.update(failed=True, msg=exc.message)
-            if exc.problems:
-                result["problems"] = exc.problems
+            result.update(error_result(exc))
         if warnings:
             result["warnings"] = warnings + list(result.get("warnings") or [])
         return result

@@ -86,32 +86,38 @@ def connect(params, router):
         kwargs["ssl_wrapper"] = lambda sock: context.wrap_socket(sock, server_hostname=host)
     try:
         return librouteros.connect(host, params.get("username") or "admin", params.get("password") or "", **kwargs)
-    except ssl.SSLCertVerificationError as exc:
+    except (OSError, TrapError, ConnectionClosed, FatalError) as exc:
+        raise RouterosError("%s: %s" % (where, why_not_connected(exc, params, port, kwargs["timeout"])),
+                            unreachable=True)
+
+
+def why_not_connected(exc, params, port, timeout):
+    """Why a session to a router could not be opened (the TLS check, the port, the answer, the login), and what to
+    do; the subclasses come before the OSError they are."""
+    tls = params.get("tls", False)
+    if isinstance(exc, ssl.SSLCertVerificationError):
         # name the CA file that was used: a wrong one is a different fix from a missing one
         given = "the CA in ca_path %s did not sign it" % params["ca_path"] if params.get("ca_path") else \
             "no ca_path was given (the controller's system CAs were used)"
-        raise RouterosError("%s: TLS certificate verification failed (%s; %s); give the CA certificate that signed "
-                            "the router's certificate (PEM) with ca_path, and reach the router by an address or name "
-                            "its certificate lists" % (where, exc.verify_message or exc.reason, given))
-    except ssl.SSLError as exc:
-        raise RouterosError("%s: TLS handshake failed (%s); is api-ssl enabled on port %s?" % (where, exc.reason, port))
-    except ConnectionRefusedError:
-        raise RouterosError("%s: connection refused; is the %s service enabled on port %s?"
-                            % (where, "api-ssl" if tls else "api", port))
-    except socket.timeout:
+        return "TLS certificate verification failed (%s; %s); give the CA certificate that signed the router's " \
+               "certificate (PEM) with ca_path, and reach the router by an address or name its certificate lists" \
+               % (exc.verify_message or exc.reason, given)
+    if isinstance(exc, ssl.SSLError):
+        return "TLS handshake failed (%s); is api-ssl enabled on port %s?" % (exc.reason, port)
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused; is the %s service enabled on port %s?" % ("api-ssl" if tls else "api", port)
+    if isinstance(exc, socket.timeout):
         # a TLS client on the plain API port waits for a handshake that never comes: the likely cause after the
         # role's switch to TLS when the inventory still gives the API port
         hint = "; is port %s the router's api-ssl port (8729 by default), not the plain API's?" % port if tls else ""
-        raise RouterosError("%s: no answer within %ss (timeout)%s" % (where, kwargs["timeout"], hint))
-    except TrapError as exc:
-        user = params.get("username") or "admin"
-        raise RouterosError("%s: login refused for user %r: %s" % (where, user, exc.message))
-    except (ConnectionClosed, FatalError) as exc:
-        raise RouterosError("%s: the router closed the connection during login (%s)" % (where, exc))
-    except socket.gaierror as exc:
-        raise RouterosError("%s: cannot resolve the host name (%s)" % (where, exc.strerror))
-    except OSError as exc:
-        raise RouterosError("%s: cannot connect (%s)" % (where, exc.strerror or exc))
+        return "no answer within %ss (timeout)%s" % (timeout, hint)
+    if isinstance(exc, TrapError):
+        return "login refused for user %r: %s" % (params.get("username") or "admin", exc.message)
+    if isinstance(exc, (ConnectionClosed, FatalError)):
+        return "the router closed the connection during login (%s)" % exc
+    if isinstance(exc, socket.gaierror):
+        return "cannot resolve the host name (%s)" % exc.strerror
+    return "cannot connect (%s)" % (exc.strerror or exc)
 
 
 def select(api, router, path, fields, where=None):

@@ -15,7 +15,7 @@ from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros import l
 from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros import resources as catalogue
 from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.connection import (
     CONNECTION_OPTIONS, connect, select)
-from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.errors import RouterosError
+from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.errors import RouterosError, error_result
 from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.info import add_handshake_seconds, gather
 from ansible_collections.sitelink.tunnels.plugins.module_utils.platforms import routeros as platform
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import plan as planner
@@ -111,7 +111,7 @@ class RouterosDriver(Driver):
         try:
             return finished(self._apply(task, ctx, plan, params))
         except RouterosError as exc:
-            return dict({"failed": True, "msg": exc.message}, **({"problems": exc.problems} if exc.problems else {}))
+            return error_result(exc)
 
     @staticmethod
     def _apply(task, ctx, plan, params):
@@ -168,7 +168,7 @@ class RouterosDriver(Driver):
         try:
             return self._verify(ctx, plan, params, keys)
         except RouterosError as exc:
-            return {"failed": True, "msg": exc.message}
+            return error_result(exc)
 
     @staticmethod
     def _verify(ctx, plan, params, keys):
