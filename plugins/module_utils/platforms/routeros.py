@@ -25,6 +25,7 @@ CAPABILITIES = Capabilities(
     link_local_gateway=True,                # as fe80::1%ether1
     interface_name=None,                    # longer names than Linux's 15 characters
     next_hop_family_rule="/ip/route takes only IPv4 gateways and /ipv6/route only IPv6",
+    runs_ospf=True,                         # /routing/ospf, /routing/bfd (topology/ospf.py)
 )
 
 # Firewall holes before routes: traffic is moved into a tunnel only once the router admits it (a route first
