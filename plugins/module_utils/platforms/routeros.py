@@ -31,9 +31,12 @@ CAPABILITIES = Capabilities(
 # Firewall holes before routes: traffic is moved into a tunnel only once the router admits it (a route first
 # would drop a management session that comes back through the new tunnel until the rules follow).
 # The interface list and its members once every tunnel interface exists, before the rules that name the list.
+# OSPF (sitelink_routing: ospf) once the overlays have their addresses and the input chain admits its hellos, before
+# the static routes (which it replaces or backs); its instance before the area before the templates and BFD that name
+# them (driver: removed in the reverse order)
 ORDER = ("wireguard_interfaces", "wireguard_peers", "gre_tunnels", "eoip_tunnels", "gre6_tunnels", "eoipv6_tunnels",
          "interface_lists", "interface_list_members", "addresses", "address_lists", "firewall_rules", "mangle_rules",
-         "routes")
+         "ospf_instances", "ospf_areas", "ospf_interface_templates", "bfd_configurations", "routes")
 # Options the site's desired state sets only where the router's release has them (the driver leaves them out
 # elsewhere): a hub's peers that call in are responders from 7.15 on, which stops it from dialling their last
 # endpoints (routeros-review-3.md N15; community.routeros _api_data.py: is-responder 7.15-7.16, responder 7.17+)
@@ -136,6 +139,17 @@ def _mangle_rules(plan, public_keys, psk_secret):
     return [dict(rule) for rule in plan.get("mangle", [])]
 
 
+def _ospf(part):
+    """The site's OSPF entries of one kind (topology/ospf.py): none in static mode, so that ours go."""
+    def config(plan, public_keys, psk_secret):
+        ospf = plan.get("ospf")
+        if not ospf:
+            return []
+        entries = ospf[part] if isinstance(ospf[part], list) else [ospf[part]]
+        return [dict(entry) for entry in entries]
+    return config
+
+
 ADAPTERS = {
     "wireguard_interfaces": _wireguard_interfaces,
     "wireguard_peers": _wireguard_peers,
@@ -150,6 +164,10 @@ ADAPTERS = {
     "routes": _routes,
     "firewall_rules": _firewall_rules,
     "mangle_rules": _mangle_rules,
+    "ospf_instances": _ospf("instance"),
+    "ospf_areas": _ospf("area"),
+    "ospf_interface_templates": _ospf("templates"),
+    "bfd_configurations": _ospf("bfd"),
 }
 
 

@@ -341,8 +341,7 @@ def load(sites_vars, settings):
                     settings_for.get("tunnel_id"), origin)
         link.overlay_origin = settings_for["overlay_origin"]
         link.distance = settings_for["distance"]
-        link.slot = settings_for.get("slot")
-        link.cost = settings_for["cost"]
+        link.slot, link.cost = settings_for.get("slot"), settings_for["cost"]
         model.links.append(link)
     ospf.load(model, sites_vars, settings)
     return model
