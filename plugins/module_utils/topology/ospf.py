@@ -71,7 +71,8 @@ def load(model, sites_vars, settings):
         if given.get(timer) is not None:
             value = inventory._int(model, FLEET, "sitelink_ospf." + timer, given[timer], *TIMER_RANGE)
             ospf[timer] = OSPF_DEFAULTS[timer] if value is None else value
-    if not model.refused(FLEET, "sitelink_ospf") and ospf["dead_interval"] <= ospf["hello_interval"]:
+    timers_given = not any(model.refused(FLEET, "sitelink_ospf." + t) for t in ("hello_interval", "dead_interval"))
+    if timers_given and ospf["dead_interval"] <= ospf["hello_interval"]:
         model.problem(FLEET, "sitelink_ospf.dead_interval", "%ds must be longer than hello_interval (%ds): a neighbour "
                       "is declared down after dead_interval without a hello (4 x hello_interval is usual)"
                       % (ospf["dead_interval"], ospf["hello_interval"]))
@@ -112,9 +113,10 @@ def router_id_pool(model):
 
 
 def router_id(model, name):
-    """The site's router id: the pool's first address plus the site id (a site's id never changes)."""
+    """The site's router id: the pool's first address plus the site id (a site's id never changes); None where the
+    pool is no IPv4 prefix (validation says so)."""
     pool = router_id_pool(model)
-    return str(netaddr.IPAddress(pool.first + model.sites[name].id, 4))
+    return None if pool is None else str(netaddr.IPAddress((pool.first + model.sites[name].id) % 2 ** 32, 4))
 
 
 def link_cost(model, link):
@@ -155,7 +157,7 @@ def _router_ids(model):
     highest = max([s.id for s in model.sites.values() if s.id is not None] or [0])
     if pool.size <= highest:
         model.problem(FLEET, variable, "%s holds router ids for site ids up to %d; the highest site id is %d (a /%d "
-                      "or larger)" % (pool, pool.size - 1, highest, 32 - (highest + 1).bit_length()))
+                      "or larger)" % (pool, pool.size - 1, highest, 32 - highest.bit_length()))
 
 
 def _distances(model, plans):

@@ -8,7 +8,8 @@ import yaml
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import validate
 
 INVENTORIES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "..", "inventories")
-SETTINGS = ("sitelink_topology", "sitelink_link_defaults", "sitelink_pools", "sitelink_psk_secret")
+SETTINGS = ("sitelink_topology", "sitelink_link_defaults", "sitelink_pools", "sitelink_psk_secret", "sitelink_routing",
+            "sitelink_ospf", "sitelink_ospf_static_backup")
 
 
 def load(path):
