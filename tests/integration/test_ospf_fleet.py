@@ -34,6 +34,13 @@ def rows(lab, name, path):
     return lab.call(lambda: [dict(item.values) for item in router.tables[path]])
 
 
+def neighbors(lab, name):
+    """(interface, router id, state) of the router's OSPF neighbours, as the API prints them."""
+    router = lab.router(name)
+    printed = lab.call(lambda: router.print("/routing/ospf/neighbor", {}, [])[0])
+    return sorted((n["interface"], n["router-id"], n["state"]) for n in printed)
+
+
 def lan_routes(lab, name):
     return sorted(r["dst-address"] for r in rows(lab, name, "/ip/route")
                   if r["dst-address"].startswith("192.168.") and r.get("dynamic") != "true")
@@ -65,7 +72,9 @@ def test_an_ospf_fleet_converges_rewrites_nothing_and_goes_back_to_static(tmp_pa
             ("3784,3785", "sitelink-tunnels")
         # the LANs are OSPF's to route: no static route to a remote LAN
         assert lan_routes(lab, "branch-a") == [] and lan_routes(lab, "hub") == []
-        assert rows(lab, "hub", "/routing/ospf/neighbor") == []         # the emulator runs no OSPF yet
+        # the fabric's modelled adjacencies: Full on both overlays of the hub, toward each branch's router id
+        assert neighbors(lab, "hub") == [("eoip-branch-a", "10.253.0.2", "Full"), ("gre-branch-b", "10.253.0.3", "Full")]
+        assert neighbors(lab, "branch-b") == [("gre-hub", "10.253.0.1", "Full")]
 
         rerun_changes_nothing(lab, ospf, connections)
 
@@ -79,5 +88,6 @@ def test_an_ospf_fleet_converges_rewrites_nothing_and_goes_back_to_static(tmp_pa
             [("operator", "operator: igp")]
         assert not [r for r in rows(lab, "hub", "/ip/firewall/filter") if "ospf" in r.get("comment", "")]
         assert lan_routes(lab, "branch-a") == ["192.168.10.0/24", "192.168.12.0/24"]
+        assert neighbors(lab, "hub") == []
     finally:
         lab.stop()
