@@ -16,8 +16,8 @@ OPERATOR_OSPF = [["/routing/ospf/instance/add", "=name=operator", "=router-id=19
 def inventory(tmp_path, routing):
     with open(GOOD, encoding="utf-8") as fh:
         fleet = yaml.safe_load(fh)
-    fleet["all"]["vars"].update({"sitelink_routing": routing, "sitelink_ospf": {"bfd": True, "hello_interval": 5,
-                                                                                 "dead_interval": 20}})
+    ospf = {"bfd": True, "hello_interval": 5, "dead_interval": 20}
+    fleet["all"]["vars"].update({"sitelink_routing": routing, "sitelink_ospf": ospf})
     fleet["all"]["hosts"]["hub"]["sitelink_site"]["ospf_cost"] = 5
     path = tmp_path / ("%s.yml" % routing)
     path.write_text(yaml.safe_dump(fleet))

@@ -214,8 +214,8 @@ def _declared_twice(resource):
 def _versions(resource):
     """Releases within the supported range (MINIMUM to LATEST), since not after until."""
     if resource.since is not None and not MINIMUM <= resource.since <= LATEST:
-        yield "since=%s is outside the supported releases %s-%s" % (shown(resource.since), shown(MINIMUM),
-                                                                     shown(LATEST))
+        yield "since=%s is outside the supported releases %s-%s" % (
+            shown(resource.since), shown(MINIMUM), shown(LATEST))
     for field in resource.fields:
         bounds = [(b, getattr(field, b)) for b in ("since", "until")] + \
             [("family_since[%s]" % f, r) for f, r in sorted(field.family_since.items())]
