@@ -5,6 +5,7 @@ the operator's own OSPF instance stays."""
 
 import yaml
 
+from rosemu.script import run as import_script
 from lab_fleet import GOOD, play, rerun_changes_nothing, start_fleet
 
 OSPF_MENUS = ("/routing/ospf/instance", "/routing/ospf/area", "/routing/ospf/interface-template",
@@ -91,3 +92,32 @@ def test_an_ospf_fleet_converges_rewrites_nothing_and_goes_back_to_static(tmp_pa
         assert neighbors(lab, "hub") == []
     finally:
         lab.stop()
+
+
+def test_an_imported_ospf_render_makes_the_ospf_entries_the_api_run_makes(tmp_path):
+    """The hub's .rsc in OSPF mode (keys read from the applied fleet), imported into a fresh router: its OSPF and BFD
+    entries and its OSPF/BFD input rules are those the API run wrote."""
+    applied, connections = start_fleet(tmp_path / "api")
+    imported, _unused = start_fleet(tmp_path / "import")
+    rendered = tmp_path / "rendered"
+    try:
+        ospf = inventory(tmp_path, "ospf")
+        run = play(ospf, connections)
+        assert run.returncode == 0, run.out[-3000:]
+        run = play(ospf, connections, "-e", "sitelink_render_dir=%s" % rendered, "-e", "sitelink_render_read_keys=true",
+                   "-e", "sitelink_render_preshared_keys=true", "-e", "sitelink_render_release=7.18")
+        assert run.returncode == 0, run.out[-3000:]
+        hub = imported.router("hub")
+        psk, script = (rendered / "hub.psk.rsc").read_text(), (rendered / "hub.rsc").read_text()
+        imported.call(lambda: (import_script(hub, psk), import_script(hub, script)))
+
+        def ours(lab):
+            menus = [sorted(tuple(sorted(r.items())) for r in rows(lab, "hub", menu)) for menu in OSPF_MENUS]
+            rules = [(r.get("protocol"), r.get("dst-port"), r.get("in-interface-list"))
+                     for r in rows(lab, "hub", "/ip/firewall/filter") if "-in-tunnels" in r.get("comment", "")]
+            return menus, sorted(rules)
+        assert ours(imported) == ours(applied)
+        assert len(ours(imported)[0][2]) == 3        # the two overlays' templates and the LANs'
+    finally:
+        applied.stop()
+        imported.stop()
