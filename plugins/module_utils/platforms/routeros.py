@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from ansible_collections.sitelink.tunnels.plugins.module_utils.common.names import DEFAULT_OWNER
 from ansible_collections.sitelink.tunnels.plugins.module_utils.platforms.base import ALL_OVERLAYS, Capabilities
+from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import ospf
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import plan as planner
 
 CAPABILITIES = Capabilities(
@@ -196,6 +197,10 @@ def lan_list(owner=None):
     return owned_list(planner.LAN_LIST, owner)
 
 
+# the OSPF instance and area are named, not marked by their comment alone: each owner has its own (the default
+# owner keeps the plain names), as it has its own lists; the options that name them
+OSPF_NAMES = (ospf.INSTANCE, ospf.AREA)
+OSPF_NAME_OPTIONS = ("name", "instance", "area")
 # the options of an adapter's entries that name one of the plan's lists
 LIST_OPTIONS = ("list", "name", "src_address_list", "dst_address_list", "in_interface_list", "out_interface_list",
                 "comment")
@@ -217,6 +222,9 @@ def config(plan, resource, public_keys=None, psk_secret=None, owner=None, lan_in
             for key in LIST_OPTIONS:
                 if isinstance(entry.get(key), str):
                     entry[key] = owned_list(entry[key], owner)
+            for key in OSPF_NAME_OPTIONS:
+                if entry.get(key) in OSPF_NAMES:
+                    entry[key] = "%s-%s" % (entry[key], owner)
     if lan_interface_list:
         _with_lan_list(resource, out, plan, lan_interface_list, owned_list("!" + planner.TUNNEL_LIST, owner))
     return out

@@ -213,6 +213,18 @@ def test_the_adapters_write_the_plans_ospf_entries():
     assert all(routeros.config(static, name) == [] for name in res.OSPF_RESOURCES)
 
 
+def test_another_owner_has_an_instance_and_an_area_of_its_own():
+    hub = plans(*fleet())["hub"]
+    assert routeros.config(hub, "ospf_instances", owner="lab2") == [{"name": "sitelink-lab2",
+                                                                     "router_id": "10.253.0.1"}]
+    assert routeros.config(hub, "ospf_areas", owner="lab2") == [{"name": "sitelink-area-lab2",
+                                                                 "instance": "sitelink-lab2", "area_id": "0.0.0.0"}]
+    assert set(t["area"] for t in routeros.config(hub, "ospf_interface_templates", owner="lab2")) == \
+        {"sitelink-area-lab2"}
+    assert [t["name"] for t in routeros.config(hub, "ospf_interface_templates", owner="lab2")][-1] == "ospf-lans"
+    assert routeros.config(hub, "ospf_instances", owner="fleet")[0]["name"] == "sitelink"
+
+
 def test_without_ospf_the_steps_remove_templates_and_bfd_before_the_area_and_the_instance():
     everything = list(routeros.ORDER)
     static = driver.step_names({"routes": []}, everything)
