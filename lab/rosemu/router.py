@@ -449,6 +449,8 @@ class Router:
     def dump(self, secrets=False):
         out = {"name": self.name, "version": self.version, "menus": {}}
         for path in schema.CATALOGUE:
+            if self.menu(path) is None:
+                continue            # a menu of later releases (Menu.since)
             rows = [self.printed(path, it) for it in self.items(path)]
             if not secrets:
                 for row in rows:

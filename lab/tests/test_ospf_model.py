@@ -4,6 +4,7 @@ running GRE overlay have matching templates and admit each other's hellos."""
 import pytest
 
 from labkit import accept, start_wireguard_link
+from rosemu.router import Router
 
 NEIGHBOR = ("routing", "ospf", "neighbor")
 
@@ -83,3 +84,10 @@ def test_the_neighbor_menu_takes_no_writes(gre_pair):
     _lab, apis = gre_pair
     with pytest.raises(Exception, match="no such command"):
         apis["hub"].path(*NEIGHBOR).add(interface="gre0")
+
+
+def test_a_release_before_7_11_has_no_bfd_menu():
+    old, new = Router("old", version="7.10.2 (stable)"), Router("new", version="7.11.2 (stable)")
+    assert old.menu("/routing/bfd/configuration") is None and new.menu("/routing/bfd/configuration") is not None
+    assert "/routing/bfd/configuration" not in old.dump()["menus"]
+    assert old.menu("/routing/ospf/interface-template").field("use-bfd") is not None     # from 7.10
