@@ -6,7 +6,7 @@ the operator's own OSPF instance stays."""
 import yaml
 
 from rosemu.script import run as import_script
-from lab_fleet import GOOD, play, rerun_changes_nothing, start_fleet
+from lab_fleet import GOOD, play, rerun_changes_nothing, start_fleet, writes
 
 OSPF_MENUS = ("/routing/ospf/instance", "/routing/ospf/area", "/routing/ospf/interface-template",
               "/routing/bfd/configuration")
@@ -51,6 +51,9 @@ def test_an_ospf_fleet_converges_rewrites_nothing_and_goes_back_to_static(tmp_pa
     lab, connections = start_fleet(tmp_path, hub_setup=OPERATOR_OSPF)
     try:
         ospf = inventory(tmp_path, "ospf")
+        rehearsal = play(ospf, connections, "--check", "--diff")
+        assert rehearsal.returncode == 0 and "/routing/ospf/instance" in rehearsal.out, rehearsal.out[-3000:]
+        assert writes(lab) == {"hub": 0, "branch-a": 0, "branch-b": 0}
         first = play(ospf, connections)
         assert first.returncode == 0, first.out[-5000:]
         hub_templates = dict((named(t.get("comment")), t)
