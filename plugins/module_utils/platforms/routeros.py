@@ -198,8 +198,8 @@ def lan_list(owner=None):
 
 
 # the OSPF instance and area are named, not marked by their comment alone: each owner has its own (the default
-# owner keeps the plain names), as it has its own lists; the options that name them
-OSPF_NAMES = (ospf.INSTANCE, ospf.AREA)
+# owner keeps the plain names, ospf.INSTANCE and ospf.AREA, read when called: topology imports this module), as it has
+# its own lists; the options that name them
 OSPF_NAME_OPTIONS = ("name", "instance", "area")
 # the options of an adapter's entries that name one of the plan's lists
 LIST_OPTIONS = ("list", "name", "src_address_list", "dst_address_list", "in_interface_list", "out_interface_list",
@@ -223,7 +223,7 @@ def config(plan, resource, public_keys=None, psk_secret=None, owner=None, lan_in
                 if isinstance(entry.get(key), str):
                     entry[key] = owned_list(entry[key], owner)
             for key in OSPF_NAME_OPTIONS:
-                if entry.get(key) in OSPF_NAMES:
+                if entry.get(key) in (ospf.INSTANCE, ospf.AREA):
                     entry[key] = "%s-%s" % (entry[key], owner)
     if lan_interface_list:
         _with_lan_list(resource, out, plan, lan_interface_list, owned_list("!" + planner.TUNNEL_LIST, owner))

@@ -2,6 +2,9 @@
 templates, rules, routes), and the RouterOS catalogue entries and driver steps it uses."""
 
 import copy
+import os
+import subprocess
+import sys
 
 import pytest
 
@@ -10,6 +13,7 @@ from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros import k
 from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros import resources as res
 from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.errors import RouterosError
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import model, ospf, validate
+from ansible_collections.sitelink.tunnels.plugins.plugin_utils import routeros_script
 from ansible_collections.sitelink.tunnels.plugins.plugin_utils.drivers import routeros as driver
 
 from corpus import cases, load
@@ -243,3 +247,23 @@ def test_a_release_without_a_path_skips_its_step_or_refuses_entries_for_it():
         driver.on_release([(bfd, "overridden", [{"name": "bfd-tunnels"}])], "hub", (7, 10))
     assert refused.value.message == "hub: RouterOS 7.10 has no /routing/bfd/configuration (RouterOS 7.11 or later): " \
                                     "bfd_configurations needs it; nothing was changed"
+
+
+def test_a_render_for_a_release_without_bfd_is_refused():
+    hub = plans(*fleet(sitelink_ospf={"bfd": True}))["hub"]
+    with pytest.raises(ValueError) as refused:
+        routeros_script.script(hub, "hub", "fleet", release="7.10")
+    assert str(refused.value).startswith("hub: RouterOS 7.10 has no /routing/bfd/configuration (RouterOS 7.11 or "
+                                         "later), which the plan needs (bfd_configurations)")
+    assert "/routing bfd configuration add" in routeros_script.script(hub, "hub", "fleet", release="7.11")
+
+
+@pytest.mark.parametrize("first", ["plugin_utils.routeros_script", "module_utils.platforms.routeros",
+                                   "module_utils.topology.ospf", "module_utils.topology.model"])
+def test_each_module_imports_first(first):
+    """topology/model imports topology/ospf, which imports the planner; platforms/routeros imports both: none of them
+    may read another's names while that one is half imported, whichever a process imports first."""
+    collections = os.path.abspath(os.path.join(os.path.dirname(__file__), *[os.pardir] * 5, "build", "collections"))
+    done = subprocess.run([sys.executable, "-c", "import ansible_collections.sitelink.tunnels.plugins.%s" % first],
+                          env=dict(os.environ, PYTHONPATH=collections), capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
