@@ -265,5 +265,5 @@ def test_each_module_imports_first(first):
     may read another's names while that one is half imported, whichever a process imports first."""
     collections = os.path.abspath(os.path.join(os.path.dirname(__file__), *[os.pardir] * 5, "build", "collections"))
     done = subprocess.run([sys.executable, "-c", "import ansible_collections.sitelink.tunnels.plugins.%s" % first],
-                          env=dict(os.environ, PYTHONPATH=collections), capture_output=True, text=True)
+                          env=dict(os.environ, PYTHONPATH=collections), capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
