@@ -82,6 +82,13 @@ def test_an_ospf_fleet_converges_rewrites_nothing_and_goes_back_to_static(tmp_pa
 
         rerun_changes_nothing(lab, ospf, connections)
 
+        # floating static backups: the LAN routes come back 110 above their distance, below OSPF's preference
+        floating = play(ospf, connections, "-e", "sitelink_ospf_static_backup=true")
+        assert floating.returncode == 0, floating.out[-3000:]
+        assert sorted((r["dst-address"], r["distance"]) for r in rows(lab, "branch-a", "/ip/route")
+                      if r["dst-address"] in ("192.168.10.0/24", "192.168.12.0/24")) == \
+            [("192.168.10.0/24", "111"), ("192.168.12.0/24", "111")]
+
         static = inventory(tmp_path, "static")
         back = play(static, connections)
         assert back.returncode == 0, back.out[-5000:]

@@ -77,14 +77,24 @@ def load(model, sites_vars, settings):
                       "is declared down after dead_interval without a hello (4 x hello_interval is usual)"
                       % (ospf["dead_interval"], ospf["hello_interval"]))
     ospf["bfd"] = inventory._bool(model, FLEET, "sitelink_ospf.bfd", given.get("bfd"), False)
-    ospf["static_backup"] = inventory._bool(model, FLEET, "sitelink_ospf_static_backup",
-                                            settings.get("sitelink_ospf_static_backup"), False)
+    ospf["static_backup"] = _switch(model, "sitelink_ospf_static_backup", settings.get("sitelink_ospf_static_backup"))
     model.ospf = ospf
     for host in sorted(model.sites):
         data = sites_vars.get(host)
         if isinstance(data, dict) and data.get("ospf_cost") is not None:
             cost = inventory._int(model, host, "sitelink_site.ospf_cost", data["ospf_cost"], 0, 65535)
             model.ospf_costs[host] = cost or 0
+
+
+# a top-level switch comes from the command line too (-e sitelink_ospf_static_backup=true is a string there): Ansible's
+# boolean words are booleans, as for the role's other switches (plugin_utils/inventory.py)
+SWITCH_WORDS = {"true": True, "yes": True, "on": True, "1": True, "false": False, "no": False, "off": False, "0": False}
+
+
+def _switch(model, variable, value):
+    if isinstance(value, str) and value.strip().lower() in SWITCH_WORDS:
+        return SWITCH_WORDS[value.strip().lower()]
+    return inventory._bool(model, FLEET, variable, value, False)
 
 
 def _area(model, value):

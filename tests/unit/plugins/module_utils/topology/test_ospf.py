@@ -171,6 +171,19 @@ def test_static_backups_float_above_ospf():
         [("192.168.10.0/24", 111), ("192.168.12.0/24", 111)]
 
 
+@pytest.mark.parametrize("given, expected", [(True, 111), ("true", 111), ("yes", 111), ("false", None), (None, None)])
+def test_the_static_backup_switch_takes_the_command_lines_words(given, expected):
+    """-e sitelink_ospf_static_backup=true is a string: Ansible's boolean words count, as for the role's switches."""
+    routes = plans(*fleet(sitelink_ospf_static_backup=given))["branch-a"]["routes"]
+    assert [r["distance"] for r in routes][:1] == ([expected] if expected else [])
+
+
+def test_a_static_backup_switch_that_is_no_boolean_is_refused():
+    assert problems(*fleet(sitelink_ospf_static_backup="maybe")) == [
+        "fleet: sitelink_ospf_static_backup: must be true or false, not 'maybe' (a quoted string: write it without "
+        "quotes)"]
+
+
 def test_endpoint_routes_stay_static():
     sites, settings = fleet()
     sites["branch-a"]["underlay_gateway"] = "198.51.100.254"
