@@ -77,7 +77,8 @@ def test_an_ospf_fleet_converges_rewrites_nothing_and_goes_back_to_static(tmp_pa
         # the LANs are OSPF's to route: no static route to a remote LAN
         assert lan_routes(lab, "branch-a") == [] and lan_routes(lab, "hub") == []
         # the fabric's modelled adjacencies: Full on both overlays of the hub, toward each branch's router id
-        assert neighbors(lab, "hub") == [("eoip-branch-a", "10.253.0.2", "Full"), ("gre-branch-b", "10.253.0.3", "Full")]
+        assert neighbors(lab, "hub") == [("eoip-branch-a", "10.253.0.2", "Full"),
+                                         ("gre-branch-b", "10.253.0.3", "Full")]
         assert neighbors(lab, "branch-b") == [("gre-hub", "10.253.0.1", "Full")]
 
         rerun_changes_nothing(lab, ospf, connections)
