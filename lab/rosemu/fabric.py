@@ -34,7 +34,7 @@ import ipaddress
 import itertools
 import time
 
-from rosemu import schema
+from rosemu import ospf, schema
 from rosemu.values import format_duration_ms, parse_duration_ms
 
 MAX_HOPS = 6
@@ -44,7 +44,8 @@ TUNNEL_TYPES = {"/interface/wireguard": "wg", "/interface/gre": "gre", "/interfa
 OVERLAYS = {"gre": ("/interface/gre", "gre", False, "0.0.0.0"), "eoip": ("/interface/eoip", "gre", True, "0.0.0.0"),
             "gre6": ("/interface/gre6", "gre", False, "::"), "eoipv6": ("/interface/eoipv6", "etherip", True, "::")}
 OVERLAY_MENUS = dict((kind, entry[0]) for kind, entry in OVERLAYS.items())
-PROTOCOLS = {"icmp": "1", "tcp": "6", "udp": "17", "gre": "47", "ipv6-icmp": "58", "icmpv6": "58", "etherip": "97"}
+PROTOCOLS = {"icmp": "1", "tcp": "6", "udp": "17", "gre": "47", "ipv6-icmp": "58", "icmpv6": "58", "etherip": "97",
+             "ospf": "89"}
 
 # WireGuard's timers (the WireGuard paper, section 6.1, and wireguard.com/protocol): an unanswered initiation is
 # sent again after REKEY_TIMEOUT, for REKEY_ATTEMPT_TIME at most; a session older than REKEY_AFTER_TIME is renewed
@@ -210,6 +211,10 @@ class Fabric:
         """Whether a static route's check-gateway lets it be active (always, without check-gateway=ping)."""
         entry = self.gateways.get((router.name, path, item.id))
         return entry is None or entry[1].reachable
+
+    def ospf_neighbors(self, router):
+        """The rows of the router's /routing/ospf/neighbor: the modelled adjacencies (rosemu/ospf.py)."""
+        return ospf.neighbors(self, router, dict((k, OVERLAYS[k]) for k in ("gre", "eoip")), Blocked)
 
     def why_down(self, router, ifname):
         """Why a tunnel with keepalive is not running ("" when it is, or has no keepalive)."""

@@ -11,7 +11,7 @@ import itertools
 import random
 import time
 
-from rosemu import effects, errors, pki, schema
+from rosemu import effects, errors, ospf, pki, schema
 from rosemu.values import parse_duration_ms
 from rosemu.query import compile_query
 
@@ -121,6 +121,10 @@ class Router:
         if path == "/interface":
             merged = itertools.chain.from_iterable(self.tables[p] for p in schema.INTERFACE_MENUS)
             return sorted(merged, key=lambda it: it.id)
+        if path == ospf.NEIGHBOR:
+            # computed on each read: the fabric's modelled adjacencies (rosemu/ospf.py)
+            rows = [] if self.fabric is None else self.fabric.ospf_neighbors(self)
+            return [Item(number, row) for number, row in enumerate(rows, start=1)]
         return self.tables[path]
 
     def owner_of(self, item):
@@ -445,6 +449,8 @@ class Router:
     def dump(self, secrets=False):
         out = {"name": self.name, "version": self.version, "menus": {}}
         for path in schema.CATALOGUE:
+            if self.menu(path) is None:
+                continue            # a menu of later releases (Menu.since)
             rows = [self.printed(path, it) for it in self.items(path)]
             if not secrets:
                 for row in rows:

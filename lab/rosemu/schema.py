@@ -68,6 +68,7 @@ class Menu:
     unique: tuple = ()            # ((fields...), message)
     id_space: str = None          # menus sharing ids (all interfaces share one)
     autoname_since: tuple = None  # the release from which a missing name is made up
+    since: tuple = None           # the first release that has the menu (an older one answers as for an unknown path)
 
     def field(self, name):
         return self._by_name().get(name)
@@ -372,9 +373,30 @@ MENUS = (
         F("auth", v.Enum("simple", "md5", "sha1", "sha256", "sha384", "sha512"), nullable=True),
         F("auth-key", nullable=True, sensitive=True),
         F("auth-id", nullable=True),
+        # community.routeros _api_data.py: use-bfd from 7.10, default no
+        F("use-bfd", BOOL, "false", since=(7, 10)),
         F("place-before", wo=True),
         RO("dynamic", BOOL), RO("inactive", BOOL),
     ) + COMMON_TAIL, ordered=True),
+    # the adjacencies (MikroTik manual, OSPF: /routing/ospf/neighbor, read-only); empty until the fabric or the data
+    # plane runs OSPF (issue 21 item 7)
+    Menu("/routing/ospf/neighbor", tuple(RO(n) for n in (
+        "instance", "area", "address", "interface", "router-id", "priority", "dr", "bdr", "state", "state-changes",
+        "adjacency", "timeout")), can_add=False, can_remove=False, read_only=True),
+    # BFD (MikroTik manual, BFD; community.routeros _api_data.py: the menu from 7.11, min-echo-rx only 7.11-7.14);
+    # the timers' defaults from the manual (min-rx and min-tx 200ms, multiplier 5)
+    Menu("/routing/bfd/configuration", (
+        F("interfaces", v.Reference(*INTERFACE_MENUS, multi=True, message_field="interfaces"), nullable=True),
+        F("addresses", v.PrefixList(), nullable=True),
+        F("address-list", nullable=True),
+        F("vrf", default="main"),
+        F("min-rx", v.Duration(), "200ms"),
+        F("min-tx", v.Duration(), "200ms"),
+        F("multiplier", v.Int(1, 255), "5"),
+        F("min-echo-rx", v.Duration(), "0s", until=(7, 14)),
+        F("forbid-bfd", BOOL, nullable=True),
+        F("place-before", wo=True),
+    ) + COMMON_TAIL, ordered=True, since=(7, 11)),
     # users and their groups (MikroTik manual, User): a group is a set of policies; the three built-in groups
     # cannot be removed or changed
     Menu("/user/group", (
@@ -452,6 +474,8 @@ def menu_for(path, release):
     key = (path, release)
     if key not in _RELEASE_MENUS:
         menu = CATALOGUE.get(path)
+        if menu is not None and menu.since is not None and release < menu.since:
+            menu = None
         if menu is not None:
             fields = tuple(f for f in menu.fields if f.exists_in(release))
             autoname = menu.autoname if menu.autoname_since is None or release >= menu.autoname_since else None

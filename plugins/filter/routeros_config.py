@@ -27,7 +27,8 @@ options:
     type: str
     required: true
     choices: [wireguard_interfaces, wireguard_peers, gre_tunnels, eoip_tunnels, gre6_tunnels, eoipv6_tunnels,
-      interface_lists, interface_list_members, addresses, address_lists, firewall_rules, mangle_rules, routes]
+      interface_lists, interface_list_members, addresses, address_lists, firewall_rules, mangle_rules, ospf_instances,
+      ospf_areas, ospf_interface_templates, bfd_configurations, routes]
   public_keys:
     description: Public key by site name; peers without one are left out until their router has an interface.
     type: dict

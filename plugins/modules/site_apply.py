@@ -66,12 +66,17 @@ options:
       - C(interface_lists) is the RouterOS interface list C(sitelink-tunnels) and C(interface_list_members) its
         members, every tunnel interface of the site; the firewall rules name the list, so their number does not
         grow with the fleet. With O(tunnels_in_lan_list) the tunnels are also members of O(lan_interface_list).
+      - C(ospf_instances), C(ospf_areas), C(ospf_interface_templates) and C(bfd_configurations) are RouterOS's
+        C(/routing/ospf) and C(/routing/bfd/configuration) entries of C(sitelink_routing=ospf); in static mode they
+        hold nothing, so that the role's entries go (templates and BFD first). A Linux site has no such step.
     type: list
     elements: str
     choices: [wireguard_interfaces, wireguard_peers, gre_tunnels, eoip_tunnels, gre6_tunnels, eoipv6_tunnels,
-      interface_lists, interface_list_members, addresses, address_lists, firewall_rules, mangle_rules, routes]
+      interface_lists, interface_list_members, addresses, address_lists, firewall_rules, mangle_rules, ospf_instances,
+      ospf_areas, ospf_interface_templates, bfd_configurations, routes]
     default: [wireguard_interfaces, wireguard_peers, gre_tunnels, eoip_tunnels, gre6_tunnels, eoipv6_tunnels,
-      interface_lists, interface_list_members, addresses, address_lists, firewall_rules, mangle_rules, routes]
+      interface_lists, interface_list_members, addresses, address_lists, firewall_rules, mangle_rules, ospf_instances,
+      ospf_areas, ospf_interface_templates, bfd_configurations, routes]
   owner:
     description: Ownership tag of the entries (as the role's C(sitelink_owner)).
     type: str
@@ -214,6 +219,10 @@ EXAMPLES = r"""
       - address_lists
       - firewall_rules
       - mangle_rules
+      - ospf_instances
+      - ospf_areas
+      - ospf_interface_templates
+      - bfd_configurations
       - routes
 """
 

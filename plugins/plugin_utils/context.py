@@ -20,7 +20,7 @@ from ansible.module_utils.parsing.convert_bool import boolean
 
 # Fleet-wide settings: every configured site must see the same value (inventory.agreement refuses a difference).
 SETTINGS = ("sitelink_topology", "sitelink_link_defaults", "sitelink_pools", "sitelink_psk_secret",
-            "sitelink_drain")
+            "sitelink_drain", "sitelink_routing", "sitelink_ospf", "sitelink_ospf_static_backup")
 CONNECTION = ("port", "username", "password", "tls", "validate_certs", "ca_path", "timeout")
 # Where a connection option comes from when no sitelink_routeros key gives it: Ansible's own connection variable of
 # the host, else an environment variable of the controller: those AWX's Network credential sets (Red Hat AAP docs,

@@ -115,6 +115,7 @@ def body(plan, host, owner, variables, lan_list=None, release=None):
         config = platform.for_release(catalogue.RESOURCES[name], config, release)
         if not config:
             continue
+        _path_in_release(catalogue.RESOURCES[name], host, release)
         engine = Engine(catalogue.RESOURCES[name], host, owner=owner, release=release)
         for op in engine.render(config):
             line = engine.script(op, variables.by_value)
@@ -124,6 +125,16 @@ def body(plan, host, owner, variables, lan_list=None, release=None):
                     op.path.strip("/").replace("/", " "), rsc_quote(op.args["name"]), line)
             lines.append("".join(":global %s; " % v for v in used) + line)
     return lines, interface
+
+
+def _path_in_release(resource, host, release):
+    """ValueError when the plan has entries for a path RouterOS `release` lacks (BFD before 7.11): a script for it
+    would stop at that line."""
+    if release is not None and not resource.exists_in(release):
+        raise ValueError("%s: RouterOS %s has no %s (RouterOS %s or later), which the plan needs (%s): render for a "
+                         "later release (sitelink_render_release) or leave it out" % (
+                             host, catalogue.shown(release), list(resource.paths.values())[0],
+                             catalogue.shown(resource.since), resource.name))
 
 
 def script(plan, host, owner, public_keys=None, lan_list=None, release=None):

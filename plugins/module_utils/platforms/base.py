@@ -43,6 +43,10 @@ class Capabilities(object):
     overlay_refusal: str = "%(overlay)s is not built on %(site)s; use another overlay or overlay: none"
     # what an overlay over an IPv6 WireGuard transit would need there, where it has none (Linux: ip6gre)
     ipv6_overlay_needs: str = "IPv6 overlays"
+    # the collection configures OSPF there (sitelink_routing: ospf); the refusal words it where not (%(label)s)
+    runs_ospf: bool = False
+    ospf_refusal: str = ("%(label)s sites do not run OSPF yet (RouterOS sites only; FRR on Linux comes later): keep "
+                         "sitelink_routing: static while the fleet has one")
 
     def terminates(self, overlay):
         """Whether it terminates an overlay of kind `overlay` over either transit family."""

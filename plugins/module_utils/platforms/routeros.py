@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from ansible_collections.sitelink.tunnels.plugins.module_utils.common.names import DEFAULT_OWNER
 from ansible_collections.sitelink.tunnels.plugins.module_utils.platforms.base import ALL_OVERLAYS, Capabilities
+from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import ospf
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import plan as planner
 
 CAPABILITIES = Capabilities(
@@ -25,14 +26,18 @@ CAPABILITIES = Capabilities(
     link_local_gateway=True,                # as fe80::1%ether1
     interface_name=None,                    # longer names than Linux's 15 characters
     next_hop_family_rule="/ip/route takes only IPv4 gateways and /ipv6/route only IPv6",
+    runs_ospf=True,                         # /routing/ospf, /routing/bfd (topology/ospf.py)
 )
 
 # Firewall holes before routes: traffic is moved into a tunnel only once the router admits it (a route first
 # would drop a management session that comes back through the new tunnel until the rules follow).
 # The interface list and its members once every tunnel interface exists, before the rules that name the list.
+# OSPF (sitelink_routing: ospf) once the overlays have their addresses and the input chain admits its hellos, before
+# the static routes (which it replaces or backs); its instance before the area before the templates and BFD that name
+# them (driver: removed in the reverse order)
 ORDER = ("wireguard_interfaces", "wireguard_peers", "gre_tunnels", "eoip_tunnels", "gre6_tunnels", "eoipv6_tunnels",
          "interface_lists", "interface_list_members", "addresses", "address_lists", "firewall_rules", "mangle_rules",
-         "routes")
+         "ospf_instances", "ospf_areas", "ospf_interface_templates", "bfd_configurations", "routes")
 # Options the site's desired state sets only where the router's release has them (the driver leaves them out
 # elsewhere): a hub's peers that call in are responders from 7.15 on, which stops it from dialling their last
 # endpoints (routeros-review-3.md N15; community.routeros _api_data.py: is-responder 7.15-7.16, responder 7.17+)
@@ -137,6 +142,17 @@ def _mangle_rules(plan, public_keys, psk_secret):
     return [dict(rule) for rule in plan.get("mangle", [])]
 
 
+def _ospf(part):
+    """The site's OSPF entries of one kind (topology/ospf.py): none in static mode, so that ours go."""
+    def config(plan, public_keys, psk_secret):
+        ospf = plan.get("ospf")
+        if not ospf:
+            return []
+        entries = ospf[part] if isinstance(ospf[part], list) else [ospf[part]]
+        return [dict(entry) for entry in entries]
+    return config
+
+
 ADAPTERS = {
     "wireguard_interfaces": _wireguard_interfaces,
     "wireguard_peers": _wireguard_peers,
@@ -151,6 +167,10 @@ ADAPTERS = {
     "routes": _routes,
     "firewall_rules": _firewall_rules,
     "mangle_rules": _mangle_rules,
+    "ospf_instances": _ospf("instance"),
+    "ospf_areas": _ospf("area"),
+    "ospf_interface_templates": _ospf("templates"),
+    "bfd_configurations": _ospf("bfd"),
 }
 
 
@@ -179,6 +199,10 @@ def lan_list(owner=None):
     return owned_list(planner.LAN_LIST, owner)
 
 
+# the OSPF instance and area are named, not marked by their comment alone: each owner has its own (the default
+# owner keeps the plain names, ospf.INSTANCE and ospf.AREA, read when called: topology imports this module), as it has
+# its own lists; the options that name them
+OSPF_NAME_OPTIONS = ("name", "instance", "area")
 # the options of an adapter's entries that name one of the plan's lists
 LIST_OPTIONS = ("list", "name", "src_address_list", "dst_address_list", "in_interface_list", "out_interface_list",
                 "comment")
@@ -200,6 +224,9 @@ def config(plan, resource, public_keys=None, psk_secret=None, owner=None, lan_in
             for key in LIST_OPTIONS:
                 if isinstance(entry.get(key), str):
                     entry[key] = owned_list(entry[key], owner)
+            for key in OSPF_NAME_OPTIONS:
+                if entry.get(key) in (ospf.INSTANCE, ospf.AREA):
+                    entry[key] = "%s-%s" % (entry[key], owner)
     if lan_interface_list:
         _with_lan_list(resource, out, plan, lan_interface_list, owned_list("!" + planner.TUNNEL_LIST, owner))
     return out

@@ -140,12 +140,14 @@ class Resource:
     hands_over: str = None          # a prefix-list option no two entries of a path share: a prefix changes hands in order
     foreign_suffices: bool = False  # an entry not ours whose key and fields equal a desired one stands for it
     release: tuple = None           # set on a resource cut to one RouterOS release
+    since: tuple = None             # the first RouterOS release with the path (None: every supported one)
     by_option: dict = attribute(init=False, repr=False)
     by_api: dict = attribute(init=False, repr=False)
     read_back: tuple = attribute(init=False, repr=False)   # every API field read and returned, never written
     _releases: dict = attribute(init=False, repr=False, default_factory=dict)
 
     def __post_init__(self):
+        object.__setattr__(self, "since", release(self.since) if self.since else None)
         object.__setattr__(self, "by_option", dict((f.option, f) for f in self.fields))
         object.__setattr__(self, "by_api", dict((f.api, f) for f in self.fields))
         object.__setattr__(self, "read_back", tuple(self.read_only) + tuple(self.status))
@@ -158,6 +160,10 @@ class Resource:
 
     def secrets(self):
         return [f for f in self.fields if f.secret]
+
+    def exists_in(self, release_):
+        """Whether RouterOS `release_` has the path at all."""
+        return self.since is None or release_ >= self.since
 
     def family_of_entry(self, entry):
         """The key of `paths` an entry's path is under: its address family, or "" for a resource of one path."""
@@ -207,6 +213,9 @@ def _declared_twice(resource):
 
 def _versions(resource):
     """Releases within the supported range (MINIMUM to LATEST), since not after until."""
+    if resource.since is not None and not MINIMUM <= resource.since <= LATEST:
+        yield "since=%s is outside the supported releases %s-%s" % (
+            shown(resource.since), shown(MINIMUM), shown(LATEST))
     for field in resource.fields:
         bounds = [(b, getattr(field, b)) for b in ("since", "until")] + \
             [("family_since[%s]" % f, r) for f, r in sorted(field.family_since.items())]
@@ -572,6 +581,76 @@ MANGLE_RULES = rules("mangle_rules", "mangle", (
 # mangle has no action that drops (MikroTik manual, Mangle: no drop, reject or tarpit; routeros-review-3 N9), so no
 # rule of the operator's stops ours: they go at the chain's end, and a rendered .rsc asks for no anchor there
 
+# OSPF v2 and BFD (sitelink_routing: ospf; topology/ospf.py).  Fields, their defaults and the releases that have them
+# from community.routeros's versioned _api_data.py (3.22.0): /routing/ospf/* in every RouterOS 7 release,
+# interface-template use-bfd from 7.10, /routing/bfd/configuration from 7.11; MikroTik manual, OSPF and BFD pages
+OSPF_INSTANCES = Resource(
+    "ospf_instances", {"": "/routing/ospf/instance"}, ("name",),
+    (
+        Field("name", required=True, doc="Name of the OSPF instance."),
+        Field("version", k.INT, default=2, doc="OSPF version: 2 (IPv4, RouterOS default) or 3 (IPv6)."),
+        Field("router_id", k.Address(), default="main",
+              doc="Router id: an IPv4 address, or the name of a C(/routing/id) entry (RouterOS default C(main))."),
+        DISABLED,
+    ),
+)
+
+OSPF_AREAS = Resource(
+    "ospf_areas", {"": "/routing/ospf/area"}, ("name",),
+    (
+        Field("name", required=True, doc="Name of the area."),
+        Field("instance", required=True, doc="The OSPF instance of the area; it must exist."),
+        Field("area_id", k.Address(), default="0.0.0.0", doc="Area id (RouterOS default C(0.0.0.0), the backbone)."),
+        Field("type", default="default", choices=("default", "stub", "nssa"), doc="Area type."),
+        DISABLED,
+    ),
+)
+
+# a template has no name of its own: ours keep theirs in the comment, as firewall rules do
+OSPF_INTERFACE_TEMPLATES = Resource(
+    "ospf_interface_templates", {"": "/routing/ospf/interface-template"}, ("name",),
+    (
+        Field("area", required=True, doc="The area of the interfaces; it must exist."),
+        Field("interfaces", k.Words(), default=CLEAR, doc="Interfaces the template applies to."),
+        Field("networks", k.PrefixList(), default=CLEAR,
+              doc="Prefixes: the template applies to the interfaces with an address in them."),
+        Field("type", default="broadcast", choices=("broadcast", "nbma", "ptp", "ptmp", "ptp-unnumbered",
+                                                    "virtual-link"),
+              doc="Network type (RouterOS default C(broadcast); C(ptp) between two routers)."),
+        Field("cost", k.INT, default=1, doc="Cost of the interfaces (1-65535, RouterOS default 1)."),
+        Field("priority", k.INT, default=128, doc="Priority in the designated router election (default 128)."),
+        Field("hello_interval", k.Duration(), default="10s", doc="Hello interval (RouterOS default C(10s))."),
+        Field("dead_interval", k.Duration(), default="40s", doc="Dead interval (RouterOS default C(40s))."),
+        Field("passive", k.BOOL, default=CLEAR, doc="Advertise the interfaces' networks without sending hellos."),
+        Field("use_bfd", k.BOOL, default=False, since="7.10",
+              doc="Let BFD declare the neighbours down (RouterOS 7.10+; older releases have no such setting, and "
+                  "the task fails before any write, naming the router and its version)."),
+        DISABLED,
+    ),
+    key_in_comment="name",
+    config_only=(Option("name", "Name of the template, unique within the task; stored in the comment.",
+                        required=True),),
+)
+
+BFD_CONFIGURATIONS = Resource(
+    "bfd_configurations", {"": "/routing/bfd/configuration"}, ("name",),
+    (
+        Field("interfaces", k.Words(), default=CLEAR, doc="Interfaces BFD runs on."),
+        Field("min_rx", k.Duration(), default=KEEP, doc="Shortest interval between received control packets."),
+        Field("min_tx", k.Duration(), default=KEEP, doc="Shortest interval between sent control packets."),
+        Field("multiplier", k.INT, default=KEEP, doc="Missed packets after which the session is down."),
+        DISABLED,
+    ),
+    key_in_comment="name",
+    config_only=(Option("name", "Name of the configuration, unique within the task; stored in the comment.",
+                        required=True),),
+    since="7.11",
+)
+
+# the resources of OSPF mode, in the order they are made (removed in the reverse order)
+OSPF_RESOURCES = ("ospf_instances", "ospf_areas", "ospf_interface_templates", "bfd_configurations")
+
 RESOURCES = checked_catalogue((WIREGUARD_INTERFACES, WIREGUARD_PEERS, GRE_TUNNELS, EOIP_TUNNELS, GRE6_TUNNELS,
                                EOIPV6_TUNNELS, INTERFACE_LISTS, INTERFACE_LIST_MEMBERS, ADDRESSES, ADDRESS_LISTS, ROUTES,
-                               FIREWALL_RULES, MANGLE_RULES))
+                               FIREWALL_RULES, MANGLE_RULES, OSPF_INSTANCES, OSPF_AREAS, OSPF_INTERFACE_TEMPLATES,
+                               BFD_CONFIGURATIONS))

@@ -13,6 +13,7 @@ from __future__ import annotations
 from ansible_collections.sitelink.tunnels.plugins.module_utils import platforms
 from ansible_collections.sitelink.tunnels.plugins.module_utils.common import names
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import addressing
+from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import ospf
 
 try:
     import netaddr
@@ -22,21 +23,24 @@ except ImportError:  # pragma: no cover - the action reports the missing library
 TOPOLOGIES = ("p2p", "hub_spoke", "mesh", "links")
 OVERLAYS = ("none", "gre", "eoip")
 SITE_KEYS = ("id", "platform", "lans", "endpoint", "listen_port", "underlay_gateway", "default_route",
-             "public_key", "interface", "state")
+             "public_key", "interface", "state", "ospf_cost")
 # sitelink_site.state: absent takes the site out (its tunnels go at both ends, then the host can leave the inventory)
 SITE_STATES = ("present", "absent")
-LINK_KEYS = ("sites", "overlay", "preshared_key", "keepalive", "tunnel_id", "distance", "slot", "overlay_keepalive")
+LINK_KEYS = ("sites", "overlay", "preshared_key", "keepalive", "tunnel_id", "distance", "slot", "overlay_keepalive",
+             "cost")
 LINK_SETTING_KEYS = tuple(k for k in LINK_KEYS if k != "sites")
 LINK_DEFAULT_KEYS = tuple(k for k in LINK_SETTING_KEYS if k != "slot")     # a slot is one link's own
 TOPOLOGY_KEYS = ("type", "hubs", "links", "aggregates")
 POOL_KEYS = ("wireguard", "overlay", "overlay_prefix_length", "tunnel_id_base", "scheme", "hub_slots",
-             "wireguard_second", "overlay_second")
+             "wireguard_second", "overlay_second", "router_id")
 # dual stack: the optional pools of the other address family, {primary pool: its second-family pool}.  Each link then
 # carries transit addresses of both families, and each LAN is routed to the peer's address of the LAN's family
 # (RouterOS's /ip/route takes only IPv4 gateways, /ipv6/route only IPv6); the primary pools keep their role (the
 # overlays ride on the primary WireGuard transit, verification pings the primary next hop)
 SECOND_POOLS = {"wireguard": "wireguard_second", "overlay": "overlay_second"}
-LINK_DEFAULTS = {"overlay": "none", "preshared_key": True, "keepalive": 25, "distance": 1, "overlay_keepalive": None}
+# cost: the link's OSPF cost (sitelink_routing: ospf; topology/ospf.py)
+LINK_DEFAULTS = {"overlay": "none", "preshared_key": True, "keepalive": 25, "distance": 1, "overlay_keepalive": None,
+                 "cost": 10}
 # a GRE/EoIP keepalive per link, {interval: seconds, retries: count}: the tunnel stops running after `retries` missed
 # answers, so interval x retries is how long a dead link keeps its routes (RouterOS default 10s,10: ~100 s)
 OVERLAY_KEEPALIVE_KEYS = ("interval", "retries")
@@ -97,6 +101,7 @@ class Link(object):
         self.distance = 1               # of the routes through the link (a backup link takes a higher one)
         self.slot = None                # its place in the pools, when the inventory pins it (addressing.py)
         self.overlay_keepalive = None   # (interval seconds, retries) of its GRE/EoIP keepalive; None: the default
+        self.cost = 10                  # its OSPF cost at both ends, before the ends' own ospf_cost (topology/ospf.py)
 
     @property
     def id(self):
@@ -125,6 +130,9 @@ class Model(object):
         self._links_by_site = None
         self.memo = {}                  # values derived from the loaded model, computed once (plan.py)
         self.drained = []               # sitelink_drain: hubs whose traffic moves to the other hubs (plan.py)
+        self.routing = "static"         # sitelink_routing: static routes, or OSPF over the overlays (topology/ospf.py)
+        self.ospf = {}                  # the fleet's OSPF settings (sitelink_ospf, with defaults), in OSPF mode
+        self.ospf_costs = {}            # {site: its sitelink_site.ospf_cost}: added to every link of the site
 
     def problem(self, host, variable, why):
         self.problems.append(Problem(host, variable, why))
@@ -341,8 +349,10 @@ def load(sites_vars, settings):
                     settings_for.get("tunnel_id"), origin)
         link.overlay_origin, link.distance = settings_for["overlay_origin"], settings_for["distance"]
         link.slot, link.overlay_keepalive = settings_for.get("slot"), settings_for["overlay_keepalive"]
+        link.cost = settings_for["cost"]
         model.links.append(link)
     model.drained = _drained(model, settings.get("sitelink_drain"))
+    ospf.load(model, sites_vars, settings)
     return model
 
 
@@ -425,6 +435,10 @@ def _link_settings(model, where, given, base):
         out["slot"] = _int(model, "fleet", where + ".slot", given["slot"], 0, SLOT_MAX)
     if given.get("overlay_keepalive") is not None:
         out["overlay_keepalive"] = _overlay_keepalive(model, where + ".overlay_keepalive", given["overlay_keepalive"])
+    if "cost" in given:
+        # RouterOS's interface-template cost is 1-65535 (community.routeros _api_data.py; MikroTik manual, OSPF)
+        cost = _int(model, "fleet", where + ".cost", given["cost"], 1, 65535)
+        out["cost"] = base["cost"] if cost is None else cost
     return out
 
 

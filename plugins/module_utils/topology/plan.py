@@ -26,6 +26,7 @@ from __future__ import annotations
 # the module, not its names: model imports the platforms, which import this module
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import model as inventory
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import addressing
+from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import ospf
 from ansible_collections.sitelink.tunnels.plugins.module_utils.wireguard import keys
 
 try:
@@ -323,6 +324,7 @@ def plan_site(model, name):
                                              **_about(model, lan)))
     out["address_lists"] += [{"list": LOCAL_LIST, "address": lan, "family": family(net)}
                              for lan, net in zip(site.lans, site.lan_nets)]
+    ospf.plan(model, name, out)         # OSPF mode only: its configuration, rules, and the LAN routes handed to it
     _dedupe_routes(out)
     static_route_preferences(model, name, out["routes"])
     return out

@@ -9,6 +9,7 @@ import re
 
 from ansible_collections.sitelink.tunnels.plugins.module_utils.common import names
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import addressing
+from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import ospf
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import plan as planner
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology.model import SECOND_POOLS
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology.plan import width
@@ -113,6 +114,7 @@ def plan_fleet(model):
         _static_route_distances(model, plans)
     _endpoints_outside_tunnels(model, plans)
     _interface_names(model, plans)
+    ospf.check(model, plans)            # OSPF mode only (sitelink_routing: ospf)
     return None if model.problems else plans
 
 

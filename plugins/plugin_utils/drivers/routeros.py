@@ -49,6 +49,8 @@ def step_names(plan, resources):
     reverse order, and its WireGuard interface only once its peers are gone: with the task that asks for the peers
     (the role's second), not the one that asks for the interface alone (the role's first, which then keeps it)."""
     names = in_order(resources)
+    if plan.get("state") != "absent" and not plan.get("ospf"):
+        return _dependents_first(names)
     if plan.get("state") != "absent":
         return names
     if "wireguard_peers" not in names:
@@ -56,6 +58,30 @@ def step_names(plan, resources):
     elif "wireguard_interfaces" not in names:
         names.insert(0, "wireguard_interfaces")
     return names[::-1]
+
+
+def _dependents_first(names):
+    """Without OSPF the OSPF steps only remove ours: the templates and BFD before the area before the instance they
+    name."""
+    ospf = [n for n in names if n in catalogue.OSPF_RESOURCES]
+    if not ospf:
+        return names
+    first = names.index(ospf[0])
+    return names[:first] + ospf[::-1] + [n for n in names[first:] if n not in ospf]
+
+
+def on_release(steps, router, release):
+    """The steps whose path RouterOS `release` has: one it lacks holds nothing of ours and is skipped, unless the
+    plan has entries for it (RouterosError before any write, naming the router, its release and the one needed)."""
+    out = []
+    for resource, state, config in steps:
+        if resource.exists_in(release):
+            out.append((resource, state, config))
+        elif config:
+            raise RouterosError("%s: RouterOS %s has no %s (RouterOS %s or later): %s needs it; nothing was changed"
+                                % (router, catalogue.shown(release), list(resource.paths.values())[0],
+                                   catalogue.shown(resource.since), resource.name))
+    return out
 
 
 def lan_interface_list(params):
@@ -136,7 +162,7 @@ class RouterosDriver(Driver):
             facts.require(sorted(set(site_policies(plan)).union(
                 p for resource, state, config in steps for p in needed_policies(resource, config, state))))
             steps = [(resource, state, platform.for_release(resource, config, facts.release()))
-                     for resource, state, config in steps]
+                     for resource, state, config in on_release(steps, router, facts.release())]
             # the guard's reads stand for the steps' own until the first write (a no-change run reads each path
             # once); a site taken out loses every entry of ours, whichever sites they name
             guarded = plan.get("state") != "absent"

@@ -240,4 +240,4 @@ def test_a_slot_in_the_link_defaults_is_no_setting():
     settings["sitelink_link_defaults"]["slot"] = 7
     assert [p for p in problems(sites, settings) if "slot" in p] == [
         "fleet: sitelink_link_defaults.slot: unknown setting (known: overlay, preshared_key, keepalive, tunnel_id, "
-        "distance, overlay_keepalive)"]
+        "distance, overlay_keepalive, cost)"]

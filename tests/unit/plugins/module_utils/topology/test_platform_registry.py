@@ -190,9 +190,10 @@ def test_no_file_of_the_planner_or_validation_compares_a_platform_name():
 
 
 def test_topology_keeps_only_model_validate_and_plan():
-    # (and addressing, the slots of the links: platform-neutral, scanned by the test above)
+    # (and addressing, the slots of the links, and ospf, the OSPF mode's settings, checks and plan: platform-neutral,
+    # scanned by the test above)
     assert sorted(os.path.basename(f) for f in glob.glob(os.path.join(TOPOLOGY, "*.py"))) == [
-        "__init__.py", "addressing.py", "model.py", "plan.py", "validate.py"]
+        "__init__.py", "addressing.py", "model.py", "ospf.py", "plan.py", "validate.py"]
 
 
 # one derivation of a link's preshared key, one placeholder for a peer's public key

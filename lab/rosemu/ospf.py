@@ -1,0 +1,95 @@
+"""A modelled OSPF adjacency for the fabric's fast tests: `/routing/ospf/neighbor` shows a neighbour in state Full
+where both ends of a GRE or EoIP overlay would form one, and nothing else (no LSAs, no routes: the data plane's FRR
+is issue 21 item 7).
+
+Two ends form an adjacency when the overlay runs at both ends (fabric.tunnel_running) and each end has an enabled,
+not passive interface template that names the overlay interface, in an enabled area of the same area id whose
+instance is enabled, with the same hello and dead intervals (RFC 2328 10.5: a hello whose HelloInterval or
+RouterDeadInterval differ is dropped) and the same network type (a ptp end and a broadcast end disagree on who
+originates the link: RouterOS shows no Full adjacency then); and each end's input chain admits the other's hellos
+(IP protocol 89 to 224.0.0.5 on the overlay interface).
+"""
+
+import ipaddress
+
+HELLO_GROUP = ipaddress.ip_address("224.0.0.5")      # AllSPFRouters (RFC 2328 A.1)
+TEMPLATE = "/routing/ospf/interface-template"
+NEIGHBOR = "/routing/ospf/neighbor"
+# what must be equal at both ends, and the template's default where it is not set (schema.py)
+AGREE = (("hello-interval", "10s"), ("dead-interval", "40s"), ("type", "broadcast"))
+
+
+def _enabled(item):
+    return item.values.get("disabled") != "true"
+
+
+def _named(router, path, name):
+    return next((it for it in router.tables[path] if it.values.get("name") == name and _enabled(it)), None)
+
+
+def template_for(router, ifname):
+    """(template, area, instance) items of the first enabled template naming `ifname`, or None."""
+    for item in router.tables[TEMPLATE]:
+        if _enabled(item) and ifname in (item.values.get("interfaces") or "").split(","):
+            area = _named(router, "/routing/ospf/area", item.values.get("area"))
+            instance = area and _named(router, "/routing/ospf/instance", area.values.get("instance"))
+            return (item, area, instance) if instance is not None else None
+    return None
+
+
+def _address_on(router, ifname):
+    for item in router.tables["/ip/address"]:
+        if item.values.get("interface") == ifname and _enabled(item):
+            return ipaddress.ip_interface(item.values["address"]).ip
+    return None
+
+
+def _agree(one, other):
+    (tpl, area, _inst), (far_tpl, far_area, _far_inst) = one, other
+    if tpl.values.get("passive") == "true" or far_tpl.values.get("passive") == "true":
+        return False
+    if area.values.get("area-id", "0.0.0.0") != far_area.values.get("area-id", "0.0.0.0"):
+        return False
+    return all(tpl.values.get(name, default) == far_tpl.values.get(name, default) for name, default in AGREE)
+
+
+def _hellos_admitted(fabric, sender, sender_if, receiver, receiver_if, blocked):
+    src = _address_on(sender, sender_if)
+    if src is None:
+        return False
+    try:
+        fabric.firewall(receiver, "input", {"protocol": "ospf", "src": src, "dst": HELLO_GROUP, "in": receiver_if})
+    except blocked:
+        return False
+    return True
+
+
+def neighbors(fabric, router, overlays, blocked):
+    """The rows of `router`'s /routing/ospf/neighbor: one per overlay interface with a Full adjacency.
+    `overlays`: {kind: (menu, ...)} of the fabric's overlay kinds; `blocked`: the fabric's exception for a packet
+    that does not get through."""
+    rows = []
+    for kind, entry in sorted(overlays.items()):
+        for tunnel in router.tables[entry[0]]:
+            ifname = tunnel.values.get("name")
+            mine = template_for(router, ifname)
+            if mine is None or not _enabled(tunnel) or not fabric.tunnel_running(router, entry[0], tunnel):
+                continue
+            try:
+                far, far_if = fabric.via_overlay(router, ifname, kind)
+            except blocked:
+                continue
+            _path, far_tunnel = fabric.interface_item(far, far_if)
+            theirs = template_for(far, far_if)
+            if theirs is None or not fabric.tunnel_running(far, entry[0], far_tunnel) or not _agree(mine, theirs):
+                continue
+            if not (_hellos_admitted(fabric, router, ifname, far, far_if, blocked)
+                    and _hellos_admitted(fabric, far, far_if, router, ifname, blocked)):
+                continue
+            far_tpl, far_area, far_instance = theirs
+            rows.append({"instance": mine[2].values["name"], "area": mine[1].values["name"],
+                         "address": str(_address_on(far, far_if)), "interface": ifname,
+                         "router-id": far_instance.values.get("router-id", "main"),
+                         "priority": far_tpl.values.get("priority", "128"), "state": "Full", "state-changes": "6",
+                         "adjacency": "1s", "timeout": far_tpl.values.get("dead-interval", "40s")})
+    return rows

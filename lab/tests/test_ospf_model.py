@@ -1,0 +1,93 @@
+"""The fabric's modelled OSPF adjacency (rosemu/ospf.py): /routing/ospf/neighbor shows Full only where both ends of a
+running GRE overlay have matching templates and admit each other's hellos."""
+
+import pytest
+
+from labkit import accept, start_wireguard_link
+from rosemu.router import Router
+
+NEIGHBOR = ("routing", "ospf", "neighbor")
+
+
+@pytest.fixture
+def gre_pair():
+    """hub and branch with WireGuard and a GRE overlay (no keepalive: running while enabled), 10.254.0.0/31 on it,
+    OSPF admitted on both input chains, an instance and a backbone area on both."""
+    lab, apis, _keys = start_wireguard_link(setup=(accept("udp", 13231), accept("gre"), accept("ospf")))
+    ends = {"hub": ("10.255.0.0", "10.255.0.1", "10.254.0.0/31", "1.1.1.1"),
+            "branch": ("10.255.0.1", "10.255.0.0", "10.254.0.1/31", "2.2.2.2")}
+    for name, (local, remote, overlay, router_id) in ends.items():
+        api = apis[name]
+        tunnels = api.path("interface", "gre")
+        tunnels.add(name="gre0", **{"local-address": local, "remote-address": remote})
+        tunnels.update(**{".id": list(tunnels)[0][".id"], "keepalive": ""})
+        api.path("ip", "address").add(address=overlay, interface="gre0")
+        api.path("routing", "ospf", "instance").add(name="v2", **{"router-id": router_id})
+        api.path("routing", "ospf", "area").add(name="backbone", instance="v2")
+    yield lab, apis
+    for api in apis.values():
+        api.close()
+    lab.stop()
+
+
+def template(api, **values):
+    api.path("routing", "ospf", "interface-template").add(**dict({"area": "backbone", "interfaces": "gre0",
+                                                                  "type": "ptp"}, **values))
+
+
+def neighbors(api):
+    return [(n["interface"], n["router-id"], n["state"]) for n in api.path(*NEIGHBOR)]
+
+
+def test_matching_templates_make_a_full_adjacency_at_both_ends(gre_pair):
+    _lab, apis = gre_pair
+    template(apis["hub"])
+    assert neighbors(apis["hub"]) == []                 # the branch has no template yet
+    template(apis["branch"])
+    assert neighbors(apis["hub"]) == [("gre0", "2.2.2.2", "Full")]
+    assert neighbors(apis["branch"]) == [("gre0", "1.1.1.1", "Full")]
+
+
+@pytest.mark.parametrize("branch_values", [
+    {"hello-interval": "5s"},           # RFC 2328 10.5: differing hello or dead intervals drop the hello
+    {"dead-interval": "20s"},
+    {"type": "broadcast"},              # a ptp end and a broadcast end
+    {"passive": "yes"},                 # a passive template sends no hellos
+])
+def test_templates_that_disagree_make_none(gre_pair, branch_values):
+    _lab, apis = gre_pair
+    template(apis["hub"])
+    template(apis["branch"], **branch_values)
+    assert neighbors(apis["hub"]) == [] and neighbors(apis["branch"]) == []
+
+
+def test_an_input_chain_that_drops_ospf_makes_none(gre_pair):
+    _lab, apis = gre_pair
+    template(apis["hub"])
+    template(apis["branch"])
+    filters = apis["branch"].path("ip", "firewall", "filter")
+    rule = [r[".id"] for r in filters if r.get("protocol") == "ospf"][0]
+    filters.remove(rule)
+    assert neighbors(apis["hub"]) == [] and neighbors(apis["branch"]) == []
+
+
+def test_a_disabled_overlay_makes_none(gre_pair):
+    _lab, apis = gre_pair
+    template(apis["hub"])
+    template(apis["branch"])
+    tunnels = apis["branch"].path("interface", "gre")
+    tunnels.update(**{".id": list(tunnels)[0][".id"], "disabled": "yes"})
+    assert neighbors(apis["hub"]) == []
+
+
+def test_the_neighbor_menu_takes_no_writes(gre_pair):
+    _lab, apis = gre_pair
+    with pytest.raises(Exception, match="no such command"):
+        apis["hub"].path(*NEIGHBOR).add(interface="gre0")
+
+
+def test_a_release_before_7_11_has_no_bfd_menu():
+    old, new = Router("old", version="7.10.2 (stable)"), Router("new", version="7.11.2 (stable)")
+    assert old.menu("/routing/bfd/configuration") is None and new.menu("/routing/bfd/configuration") is not None
+    assert "/routing/bfd/configuration" not in old.dump()["menus"]
+    assert old.menu("/routing/ospf/interface-template").field("use-bfd") is not None     # from 7.10
