@@ -343,17 +343,21 @@ def load(sites_vars, settings):
         overrides[key] = (_link_settings(model, origin, given, defaults), origin)
         declared.append(key)
         model.declared.append(((a, b), origin))
-    for a, b in _pairs(model, declared):
-        settings_for, origin = overrides.get((a, b), (defaults, "sitelink_topology"))
-        link = Link(a, b, settings_for["overlay"], settings_for["preshared_key"], settings_for["keepalive"],
-                    settings_for.get("tunnel_id"), origin)
-        link.overlay_origin, link.distance = settings_for["overlay_origin"], settings_for["distance"]
-        link.slot, link.overlay_keepalive = settings_for.get("slot"), settings_for["overlay_keepalive"]
-        link.cost = settings_for["cost"]
-        model.links.append(link)
+    model.links = [_link(a, b, *overrides.get((a, b), (defaults, "sitelink_topology")))
+                   for a, b in _pairs(model, declared)]
     model.drained = _drained(model, settings.get("sitelink_drain"))
     ospf.load(model, sites_vars, settings)
     return model
+
+
+def _link(a, b, settings_for, origin):
+    """The link between sites a and b with its settings (a declared link's, else the defaults)."""
+    link = Link(a, b, settings_for["overlay"], settings_for["preshared_key"], settings_for["keepalive"],
+                settings_for.get("tunnel_id"), origin)
+    link.overlay_origin, link.distance = settings_for["overlay_origin"], settings_for["distance"]
+    link.slot, link.overlay_keepalive = settings_for.get("slot"), settings_for["overlay_keepalive"]
+    link.cost = settings_for["cost"]
+    return link
 
 
 def _drained(model, given):
