@@ -89,3 +89,47 @@ def test_reload_keeps_an_unchanged_adjacency_and_stop_leaves_nothing(ospf_pair):
     assert all(n["state"] == "Full" for n in routing.neighbors())      # no adjacency was restarted
     routing.stop()
     assert not [pid for pid in pids.values() if alive(pid)]
+
+
+def write_ospf(pair, router, bfd=True):
+    """What the role writes on a site in OSPF mode (the collection's catalogue: an instance, an area, a template per
+    overlay of type ptp, GRE and EoIP alike, a passive one for the LAN), with the lab's short timers. (A broadcast
+    template that arrives in a later write than the instance waits FRR's wait timer as it was when the interface
+    joined, the default 40 s, before electing a designated router.)"""
+    pair.write(router, "/routing/ospf/instance", "add", {"name": "sitelink", "router-id": ROUTER_IDS[router.name]})
+    pair.write(router, "/routing/ospf/area", "add", {"name": "sitelink-area", "instance": "sitelink"})
+    for iface, _kind, _prefix in OVERLAYS:
+        pair.write(router, "/routing/ospf/interface-template", "add", {
+            "area": "sitelink-area", "interfaces": iface, "type": "ptp",
+            "cost": "10", "hello-interval": "1s", "dead-interval": "4s", "use-bfd": "yes" if bfd else "no"})
+    pair.write(router, "/routing/ospf/interface-template", "add", {
+        "area": "sitelink-area", "networks": lan_prefix(router.name), "passive": "yes"})
+
+
+def test_the_routers_ospf_tables_run_frr_and_its_neighbours_show_in_the_api(tmp_path):
+    with SitePair(str(tmp_path / "plane"), keepalive=None, attach=True) as pair:
+        for router in pair.routers.values():
+            lan_route = next(it for it in router.tables["/ip/route"] if it.values.get("comment") == "lan")
+            pair.write(router, "/ip/route", "remove", {".id": lan_route.ref})
+            write_ospf(pair, router)
+        assert set(pair.dataplane.routing) == {"a", "b"}, pair.dataplane.sync_errors
+
+        def full(router):
+            rows = [it.values for it in router.items("/routing/ospf/neighbor")]
+            return rows if sorted((r["interface"], r["state"]) for r in rows) == \
+                [("eoip-x", "Full"), ("gre-x", "Full")] else None
+        for router in pair.routers.values():
+            rows = wait_until(lambda router=router: full(router), 30, "two Full neighbours in %s's API" % router.name)
+            assert {(r["instance"], r["area"], r["router-id"]) for r in rows} == \
+                {("sitelink", "sitelink-area", ROUTER_IDS[other])
+                 for other in ROUTER_IDS if other != router.name}
+        # no static route to the far LAN: the LAN hosts reach each other over OSPF's routes
+        wait_until(lambda: pair.ping("a", "192.168.89.10", count=1)[0] == 1, 30, "a ping over OSPF's route")
+        assert pair.ping("a", "192.168.89.10", count=5)[0] == 5
+        # the instance goes (as the role does back in static mode): FRR stops, no neighbour is left
+        for router in pair.routers.values():
+            for path in ("/routing/ospf/interface-template", "/routing/ospf/area", "/routing/ospf/instance"):
+                for item in list(router.tables[path]):
+                    pair.write(router, path, "remove", {".id": item.ref})
+        assert pair.dataplane.routing == {}
+        assert all(not list(router.items("/routing/ospf/neighbor")) for router in pair.routers.values())

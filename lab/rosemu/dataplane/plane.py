@@ -30,6 +30,8 @@ import threading
 import time
 
 import rosemu
+from rosemu import ospf
+from rosemu.dataplane import routing
 from rosemu.dataplane.firewall import FILTER_PATHS, TABLE, nft_script
 from rosemu.dataplane.firewall import chain_name as chain_of
 from rosemu.dataplane.view import TUNNEL_KINDS, RouterView
@@ -85,6 +87,8 @@ class DataPlane:
         self.made = False            # up() began making namespaces: down() has something to remove
         self.firewall = firewall
         self.nft_scripts = {}        # router -> the nft script last applied in its namespace
+        self.routing = {}            # router -> its FRR daemons (routing.RoutingDaemons), while it runs OSPF
+        self.routing_configs = {}    # router -> the FRR configuration they run
 
     # ----- names -------------------------------------------------------------
     @property
@@ -155,6 +159,9 @@ class DataPlane:
         for router, _on_change, _fabric in list(self.listeners.values()):
             self.detach(router)
         try:
+            for daemons in self.routing.values():
+                daemons.stop()
+            self.routing.clear()
             for proc in self.processes.values():
                 if proc.poll() is None:
                     proc.kill()
@@ -248,6 +255,7 @@ class DataPlane:
         for address_path, route_path, family in ADDRESS_TABLES:
             self._addresses(name, router, address_path, family, present)
             self._routes(name, router, route_path, family, present)
+        self._routing(name, router)     # last: OSPF runs on the interfaces and addresses made above
         # last: a peer's first handshake initiation leaves at once, and finds the underlay addressed and routed
         self._wireguard_peers(name, router)
 
@@ -400,6 +408,40 @@ class DataPlane:
                 self.run(name, "ip", family, "route", "del", destination, "proto", "static")
         for destination, hops in wanted.items():
             self.run(name, "ip", family, "route", "replace", *route_words(destination, hops), "proto", "static")
+
+    # ----- OSPF and BFD ----------------------------------------------------------------
+    def _routing(self, name, router):
+        """FRR in the router's namespace while its /routing/ospf tables run an instance (routing.tables_config):
+        started, reloaded in place when the configuration changes (unchanged adjacencies stay), stopped when gone."""
+        config = routing.tables_config(router)
+        daemons = self.routing.get(name)
+        if config is None:
+            if daemons is not None:
+                daemons.stop()
+                del self.routing[name]
+                self.routing_configs.pop(name, None)
+            return
+        if daemons is None:
+            self.routing[name] = routing.RoutingDaemons(
+                name, os.path.join(self.state, "frr", name),
+                lambda *command, check=True: self.run(name, *command, check=check)).start(config)
+        elif config != self.routing_configs.get(name):
+            daemons.reload(config)
+        self.routing_configs[name] = config
+
+    def ospf_neighbors(self, router):
+        """The router's /routing/ospf/neighbor rows from FRR (the fabric's ospf_neighbors, same columns)."""
+        daemons = self.routing.get(router.name)
+        if daemons is None:
+            return []
+        rows = []
+        for neighbor in daemons.neighbors():
+            found = ospf.template_for(router, neighbor["interface"])
+            instance, area = (found[2].values["name"], found[1].values["name"]) if found else ("", "")
+            rows.append({"instance": instance, "area": area, "address": neighbor["address"] or "",
+                         "interface": neighbor["interface"], "router-id": neighbor["router_id"],
+                         "state": neighbor["state"]})
+        return rows
 
     # ----- firewall ------------------------------------------------------------------
     def _firewall(self, name, router):

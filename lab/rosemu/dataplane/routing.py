@@ -30,7 +30,7 @@ NETWORK_TYPES = {"ptp": "point-to-point", "broadcast": "broadcast", "ptmp": "poi
                  "nbma": "non-broadcast"}
 
 
-class RoutingError(Exception):
+class RoutingError(RuntimeError):
     """A routing daemon did not start or answer; the message names the router and the daemon."""
 
 

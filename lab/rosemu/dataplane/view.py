@@ -30,6 +30,10 @@ class RouterView:
         """The API's /ping sends real echo requests from the router's namespace."""
         return self.dataplane.ping(router.name, address, src, interface)
 
+    def ospf_neighbors(self, router):
+        """/routing/ospf/neighbor: FRR's adjacencies in the router's namespace (none while it runs no OSPF)."""
+        return self.dataplane.ospf_neighbors(router)
+
     def gateway_reachable(self, router, path, item):
         """check-gateway=ping: the model's verdict and timers (not yet real pings from the namespace); a bare
         router has no model, so its routes are not checked."""
