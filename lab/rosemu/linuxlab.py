@@ -6,17 +6,27 @@ into a bridge that lives in a separate underlay namespace, so nothing is added t
 network.  SSH reaches a site through `ProxyCommand`: each connection starts `sshd -i` inside the
 site's namespaces, so there is no daemon to keep alive and no management address anywhere.
 `down()` removes every namespace, mount and process it made, also after a failure.
+
+Two labs on one machine never meet: the namespace prefix is drawn per lab (`draw_prefix`), `up()` refuses a name
+that exists already (before it makes anything, so its `down()` cannot touch another run's), and every interface
+name outside a site's own namespace carries the prefix.  A site's SSH session runs root's login shell, which reads
+the start-up files in root's home (bash: ~/.bashrc even for `ssh site command`, so also every Ansible task): in a
+site's mount namespace /etc/passwd is the lab's copy, where root's home is an empty directory of the site's own, so
+a host whose ~/.bashrc hangs does not hang the lab (the host's /root stays visible: its tools may live there).
 """
 
 import ipaddress
 import json
 import os
+import secrets
 import shlex
 import shutil
 import subprocess
 import time
 
 PRIVATE_DIRS = ("/run/wireguard", "/etc/wireguard", "/etc/sysctl.d")
+PREFIX_TAG = "sl"
+IFNAME_MAX = 15             # Linux's limit on an interface name (IFNAMSIZ - 1)
 SSHD_CONFIG = """\
 HostKey {state}/ssh_host_ed25519_key
 AuthorizedKeysFile {state}/authorized_keys
@@ -26,6 +36,8 @@ KbdInteractiveAuthentication no
 UsePAM no
 StrictModes no
 PidFile none
+PermitUserEnvironment no
+PermitUserRC no
 Subsystem sftp internal-sftp
 """
 
@@ -39,23 +51,61 @@ def alive(pid):
         return False
 
 
+def draw_prefix(tag=PREFIX_TAG):
+    """A prefix no concurrent lab on this machine holds: the tag and 24 random bits (8 characters for "sl")."""
+    return "%s%s" % (tag, secrets.token_hex(3))
+
+
+def existing_namespaces():
+    return set(sh("ip", "netns", "list").stdout.split())
+
+
 def sh(*args, check=True, **kw):
     return subprocess.run(args, check=check, capture_output=True, text=True, **kw)
 
 
 class LinuxLab:
-    def __init__(self, names, state_dir, prefix="sl", underlay="198.51.100.0/24", first_host=101, lans=None):
+    def __init__(self, names, state_dir, prefix=None, underlay="198.51.100.0/24", first_host=101, lans=None):
+        """`prefix`: of every namespace and outer veth name; drawn per lab when not given (draw_prefix)."""
         self.names = list(names)
         self.lans = dict(lans or {})        # name -> address/prefix of the site's LAN bridge (lan0)
         self.state = os.path.abspath(state_dir)
-        self.prefix = prefix
+        self.prefix = prefix or draw_prefix()
+        if len(self.outer_veth(max(len(self.names) - 1, 0))) > IFNAME_MAX:
+            raise ValueError("prefix %r is too long for the interface names (%d characters at most)"
+                             % (self.prefix, IFNAME_MAX))
+        self.owned = False                  # up() got past its check: the lab's names are this object's
         self.underlay = ipaddress.ip_network(underlay)
         self.first_host = first_host
         self.wan_ns = "%s-wan" % prefix
 
+    @classmethod
+    def from_state(cls, state_dir):
+        """The lab whose up() wrote `state_dir`/lab.json (after its names were checked free: they are its own), for
+        a process of its own (`rosemu-linux down`, `proxy`); None when there is no such lab."""
+        try:
+            with open(os.path.join(state_dir, "lab.json"), encoding="utf-8") as fh:
+                saved = json.load(fh)
+        except FileNotFoundError:
+            return None
+        lab = cls(saved["names"], state_dir, prefix=saved["prefix"], lans=saved.get("lans"))
+        lab.owned = True
+        return lab
+
     # ----- names ---------------------------------------------------------
     def netns(self, name):
         return "%s-%s" % (self.prefix, name)
+
+    def outer_veth(self, index):
+        """The underlay end of site number `index`'s WAN veth (in the lab's own underlay namespace)."""
+        return "%sw%d" % (self.prefix, index)
+
+    def namespaces(self):
+        return [self.wan_ns] + [self.netns(name) for name in self.names]
+
+    def home(self, name):
+        """root's home in site `name` (empty: no start-up files), and the passwd file that says so there."""
+        return os.path.join(self.state, "home", name)
 
     def mntns(self, name):
         return os.path.join(self.state, "ns", "%s.mnt" % name)
@@ -90,6 +140,11 @@ class LinuxLab:
         return self
 
     def _up(self):
+        taken = set(self.namespaces()) & existing_namespaces()
+        if taken:       # another run's: refused before anything is made, so down() cannot touch them
+            raise RuntimeError("namespaces %s exist already (another lab's?): refusing to share them"
+                               % ", ".join(sorted(taken)))
+        self.owned = True
         os.makedirs(os.path.join(self.state, "ns"), exist_ok=True)
         with open(os.path.join(self.state, "lab.json"), "w", encoding="utf-8") as fh:
             json.dump({"names": self.names, "prefix": self.prefix, "lans": self.lans}, fh)
@@ -108,7 +163,7 @@ class LinuxLab:
             ns = self.netns(name)
             sh("ip", "netns", "add", ns)
             self._in(ns, "ip", "link", "set", "lo", "up")
-            outer = "%sw%d" % (self.prefix, index)
+            outer = self.outer_veth(index)
             self._in(ns, "ip", "link", "add", "eth0", "type", "veth", "peer", "name", outer)
             self._in(ns, "ip", "link", "set", outer, "netns", self.wan_ns)
             self._in(self.wan_ns, "ip", "link", "set", outer, "master", "br0", "up")
@@ -126,6 +181,19 @@ class LinuxLab:
             for path in PRIVATE_DIRS:      # the UAPI sockets and key files of one site only
                 sh("nsenter", "--mount=%s" % self.mntns(name), "mount", "-t", "tmpfs", "-o", "mode=0700",
                    "sitelink-%s" % os.path.basename(path), path)
+            self._root_home(name)
+
+    def _root_home(self, name):
+        """In the site's mount namespace only: root's home is an empty directory of the lab's (see the docstring)."""
+        home = self.home(name)
+        os.makedirs(home, mode=0o700)
+        with open("/etc/passwd", encoding="utf-8") as fh:
+            entries = [line.split(":") for line in fh.read().splitlines()]
+        with open(home + ".passwd", "w", encoding="utf-8") as fh:
+            fh.writelines(":".join(fields[:5] + [home] + fields[6:] if fields[0] == "root" else fields) + "\n"
+                          for fields in entries)
+        os.chmod(home + ".passwd", 0o644)
+        sh("nsenter", "--mount=%s" % self.mntns(name), "mount", "--bind", home + ".passwd", "/etc/passwd")
 
     def _keys(self):
         key = os.path.join(self.state, "id_ed25519")
@@ -145,7 +213,9 @@ class LinuxLab:
                   timeout=timeout)
 
     def down(self):
-        """Remove everything, whatever state up() reached; safe to call twice."""
+        """Remove everything up() made, whatever state it reached; safe to call twice; nothing when up() refused."""
+        if not self.owned:
+            return
         for name in self.names + [None]:
             ns = self.netns(name) if name else self.wan_ns
             pids = sh("ip", "netns", "pids", ns, check=False).stdout.split()
@@ -162,6 +232,7 @@ class LinuxLab:
         if os.path.isdir(ns_dir):
             sh("umount", ns_dir, check=False)
         shutil.rmtree(self.state, ignore_errors=True)
+        self.owned = False
 
     def __enter__(self):
         return self.up()

@@ -3,6 +3,7 @@
 import json
 import os
 import subprocess
+import sys
 import time
 
 import pytest
@@ -141,3 +142,52 @@ def test_linux_wireguard_module_builds_and_keeps_a_tunnel(linux, tmp_path):
     rotated = play("--check", "-e", "psk=q0Cdm8Hzn7nhoTsm1UVLWE5mJCIhHp7k4vVQyTRbRXk=")
     assert rotated.returncode == 0 and rotated.stdout.count("changed=1") == 2, rotated.stdout[-3000:]
     assert linux.ssh("a", "wg show wg-sitelink preshared-keys").stdout.split()[1] == dump[1]   # check mode: untouched
+
+
+# Run in a mount namespace of the test's own where the host's root logs in to bash with a home whose start-up files
+# sleep 60 s (a passwd file bound over /etc/passwd there only): the lab made in it must not wait for them.
+HANGING_HOST_PROBE = """
+import json, subprocess, sys, time
+from rosemu.linuxlab import LinuxLab
+state, inventory = sys.argv[1], sys.argv[2]
+seen = {"host_login_shell": subprocess.run(["timeout", "3", "su", "-", "root", "-c", "true"]).returncode}
+lab = LinuxLab(["a"], state).up()
+try:
+    start = time.monotonic()
+    ssh = lab.ssh("a", "echo reached from $HOME; ls -A ~", check=False, timeout=50)
+    seen["ssh"] = [round(time.monotonic() - start, 1), ssh.returncode, ssh.stdout]
+    with open(inventory, "w") as fh:
+        json.dump({"all": {"hosts": {"a": lab.inventory_vars("a")}}}, fh)
+    start = time.monotonic()
+    ping = subprocess.run(["ansible", "all", "-i", inventory, "-m", "ansible.builtin.ping", "-o"],
+                          capture_output=True, text=True, timeout=50)
+    seen["ansible"] = [round(time.monotonic() - start, 1), ping.returncode, ping.stdout + ping.stderr]
+finally:
+    lab.down()
+print(json.dumps(seen))
+"""
+
+
+def test_a_host_login_shell_that_hangs_does_not_reach_the_sites(tmp_path):
+    """Issue 20: a host whose ~/.bashrc waits 60 s (a stale pyenv lock) made every Linux site time out."""
+    home = tmp_path / "root-home"
+    home.mkdir()
+    for start_up in (".bashrc", ".profile", ".bash_profile"):
+        (home / start_up).write_text("sleep 60\n")
+    with open("/etc/passwd", encoding="utf-8") as fh:
+        passwd = [line.split(":") for line in fh.read().splitlines()]
+    (tmp_path / "passwd").write_text("".join(
+        ":".join(fields[:5] + [str(home), "/bin/bash"] if fields[0] == "root" else fields) + "\n" for fields in passwd))
+    (tmp_path / "probe.py").write_text(HANGING_HOST_PROBE)
+    bind = "mount --bind %s /etc/passwd && exec \"$@\"" % (tmp_path / "passwd")
+    run = subprocess.run(["unshare", "--mount", "--propagation", "slave", "sh", "-c", bind, "probe", sys.executable,
+                          str(tmp_path / "probe.py"), str(tmp_path / "linuxlab"), str(tmp_path / "inventory.json")],
+                         capture_output=True, text=True, timeout=240, check=False)
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+    seen = json.loads(run.stdout.splitlines()[-1])
+    assert seen["host_login_shell"] == 124          # the host's root login shell does hang in this mount namespace
+    seconds, code, out = seen["ssh"]
+    assert code == 0 and seconds < 10, seen
+    assert out.split() == ["reached", "from", str(tmp_path / "linuxlab" / "home" / "a")]   # the site's own: empty
+    seconds, code, out = seen["ansible"]
+    assert code == 0 and seconds < 30 and '"ping": "pong"' in out, seen
