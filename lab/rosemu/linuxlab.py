@@ -77,7 +77,7 @@ class LinuxLab:
         self.owned = False                  # up() got past its check: the lab's names are this object's
         self.underlay = ipaddress.ip_network(underlay)
         self.first_host = first_host
-        self.wan_ns = "%s-wan" % prefix
+        self.wan_ns = "%s-wan" % self.prefix
 
     @classmethod
     def from_state(cls, state_dir):

@@ -4,12 +4,13 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
 
 from playbook_runs import run_playbook     # the collection's one way to run a playbook (tests/integration)
-from rosemu.linuxlab import LinuxLab, alive
+from rosemu.linuxlab import LinuxLab, alive, draw_prefix
 
 START_WG = ("setsid wireguard-go wg-sitelink </dev/null >/dev/null 2>&1; "
             "umask 077; wg genkey > /run/wireguard/key; wg pubkey < /run/wireguard/key")
@@ -19,10 +20,14 @@ def namespaces():
     return subprocess.run(["ip", "netns", "list"], capture_output=True, text=True, check=True).stdout
 
 
+def own_namespaces(lab):
+    """The namespaces of `lab` that exist (another run's are none of this test's business)."""
+    return sorted(set(lab.namespaces()) & set(namespaces().split()))
+
+
 @pytest.fixture
 def linux(tmp_path):
-    prefix = "slt%d" % (os.getpid() % 1000)
-    lab = LinuxLab(["a", "b"], str(tmp_path / "linuxlab"), prefix=prefix).up()
+    lab = LinuxLab(["a", "b"], str(tmp_path / "linuxlab")).up()       # a prefix of its own, drawn
     yield lab
     lab.down()
 
@@ -54,7 +59,7 @@ def test_wireguard_go_tunnel_between_two_sites(linux):
 
 
 def test_down_removes_namespaces_mounts_and_processes(tmp_path):
-    lab = LinuxLab(["a"], str(tmp_path / "gone"), prefix="slg%d" % (os.getpid() % 1000)).up()
+    lab = LinuxLab(["a"], str(tmp_path / "gone")).up()
     lab.ssh("a", "setsid wireguard-go wg-sitelink </dev/null >/dev/null 2>&1")
     pids = subprocess.run(["ip", "netns", "pids", lab.netns("a")], capture_output=True, text=True,
                           check=True).stdout.split()
@@ -68,10 +73,59 @@ def test_down_removes_namespaces_mounts_and_processes(tmp_path):
 
 
 def test_a_failed_up_cleans_after_itself(tmp_path):
-    lab = LinuxLab(["a", "a"], str(tmp_path / "bad"), prefix="slf%d" % (os.getpid() % 1000))
+    lab = LinuxLab(["a", "a"], str(tmp_path / "bad"))
     with pytest.raises(subprocess.CalledProcessError):
         lab.up()                                  # the second "a" collides
     assert lab.netns("a") not in namespaces()
+
+
+def test_two_labs_at_once_do_not_meet(tmp_path):
+    """Two labs with the same site names, made at the same moment with the default naming: each its own namespaces,
+    WAN bridge and SSH; taking one down leaves the other working."""
+    labs = [LinuxLab(["a", "b"], str(tmp_path / str(n))) for n in range(2)]
+    failures = []
+
+    def up(lab):
+        try:
+            lab.up()
+        except (subprocess.CalledProcessError, RuntimeError) as exc:
+            failures.append(exc)
+    threads = [threading.Thread(target=up, args=(lab,)) for lab in labs]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(120)
+        assert failures == []
+        assert labs[0].prefix != labs[1].prefix and not set(labs[0].namespaces()) & set(labs[1].namespaces())
+        for lab in labs:
+            assert own_namespaces(lab) == sorted(lab.namespaces())
+            lab.ssh("a", "touch /etc/wireguard/mine")
+            assert "1 received" in lab.ssh("b", "ping -c1 -W2 %s" % lab.wan_address("a")).stdout
+        labs[0].down()
+        assert own_namespaces(labs[0]) == []
+        assert labs[1].ssh("a", "ls /etc/wireguard").stdout.split() == ["mine"]
+        assert "1 received" in labs[1].ssh("b", "ping -c1 -W2 %s" % labs[1].wan_address("a")).stdout
+    finally:
+        for lab in labs:
+            lab.down()
+    assert own_namespaces(labs[1]) == []
+
+
+def test_a_prefix_in_use_is_refused_and_left_alone(linux, tmp_path):
+    second = LinuxLab(["a"], str(tmp_path / "second"), prefix=linux.prefix)
+    with pytest.raises(RuntimeError, match="exist already"):
+        second.up()
+    second.down()                           # nothing of its own to remove: the first lab's stay
+    assert own_namespaces(linux) == sorted(linux.namespaces())
+    assert str(linux.wan_address("a")) in linux.ssh("a", "ip -br addr show eth0").stdout
+
+
+def test_prefixes_are_drawn_short_and_checked_against_the_interface_name_limit(tmp_path):
+    prefixes = set(draw_prefix() for _n in range(50))
+    assert len(prefixes) == 50 and all(len(p) == 8 and p.startswith("sl") for p in prefixes)
+    with pytest.raises(ValueError, match="too long"):
+        LinuxLab(["a"], str(tmp_path / "long"), prefix="sitelinkdemo123")      # its veth sitelinkdemo123w0: 17
 
 
 def test_ansible_runs_modules_on_a_site(linux, tmp_path):
