@@ -112,7 +112,8 @@ def parser():
     p.add_argument("--time-scale", type=float, default=1.0,
                    help="emulated seconds per real second for the fabric's timers (handshake retries, tunnel "
                         "keepalives, last-handshake ages); 1 is RouterOS's own pace")
-    p.add_argument("--pidfile", help="write the process id here once every router listens; removed on exit")
+    p.add_argument("--pidfile", help="write the process id here once every router listens and its ports are printed; "
+                                     "removed on exit")
     return p
 
 
@@ -126,10 +127,10 @@ async def serve(args):
               control_port=args.control[1] if args.control else None, peer_overlap=args.peer_overlap,
               time_scale=args.time_scale, router_certificates=args.router_certificates)
     await lab.astart()
-    if args.pidfile:
+    print("\n".join(lab.lines()), flush=True)
+    if args.pidfile:        # after the lines: a reader that waits for the file finds every router's ports printed
         with open(args.pidfile, "w", encoding="utf-8") as fh:
             fh.write("%d\n" % os.getpid())
-    print("\n".join(lab.lines()), flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
