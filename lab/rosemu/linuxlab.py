@@ -1,7 +1,7 @@
 """Linux sites for the lab: network namespaces on a shared underlay, reached by Ansible over SSH.
 
-Each site is a network namespace with a persistent mount namespace of its own (private tmpfs on
-/run/wireguard and /etc/wireguard, so every site has its own `wg-sitelink` UAPI socket and keys).  Its WAN interface is a veth
+Each site is a network namespace with a mount namespace of its own, held by a process in the site (private tmpfs
+on /run/wireguard and /etc/wireguard, so every site has its own `wg-sitelink` UAPI socket and keys).  Its WAN interface is a veth
 into a bridge that lives in a separate underlay namespace, so nothing is added to the host's own
 network.  SSH reaches a site through `ProxyCommand`: each connection starts `sshd -i` inside the
 site's namespaces, so there is no daemon to keep alive and no management address anywhere.
@@ -27,6 +27,7 @@ import time
 PRIVATE_DIRS = ("/run/wireguard", "/etc/wireguard", "/etc/sysctl.d")
 PREFIX_TAG = "sl"
 IFNAME_MAX = 15             # Linux's limit on an interface name (IFNAMSIZ - 1)
+START_TIMEOUT = 10          # seconds: a site's mount namespace holder is running in well under 1 on an idle host
 SSHD_CONFIG = """\
 HostKey {state}/ssh_host_ed25519_key
 AuthorizedKeysFile {state}/authorized_keys
@@ -49,6 +50,14 @@ def alive(pid):
             return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
     except (OSError, IndexError):
         return False
+
+
+def command_of(pid):
+    try:
+        with open("/proc/%s/comm" % pid, encoding="utf-8") as fh:
+            return fh.read().strip()
+    except OSError:
+        return None
 
 
 def draw_prefix(tag=PREFIX_TAG):
@@ -75,6 +84,7 @@ class LinuxLab:
             raise ValueError("prefix %r is too long for the interface names (%d characters at most)"
                              % (self.prefix, IFNAME_MAX))
         self.owned = False                  # up() got past its check: the lab's names are this object's
+        self.holders = []                   # Popen of each site's mount namespace holder this object started
         self.underlay = ipaddress.ip_network(underlay)
         self.first_host = first_host
         self.wan_ns = "%s-wan" % self.prefix
@@ -148,9 +158,6 @@ class LinuxLab:
         os.makedirs(os.path.join(self.state, "ns"), exist_ok=True)
         with open(os.path.join(self.state, "lab.json"), "w", encoding="utf-8") as fh:
             json.dump({"names": self.names, "prefix": self.prefix, "lans": self.lans}, fh)
-        # a mount namespace can only be kept in a file on a private mount
-        sh("mount", "--bind", os.path.join(self.state, "ns"), os.path.join(self.state, "ns"))
-        sh("mount", "--make-private", os.path.join(self.state, "ns"))
         for path in PRIVATE_DIRS:
             os.makedirs(path, exist_ok=True)
         os.makedirs("/run/sshd", mode=0o755, exist_ok=True)     # sshd's privilege separation directory
@@ -176,12 +183,27 @@ class LinuxLab:
                 # nodad: an IPv6 address on a bridge without ports would stay tentative (unusable as a source)
                 self._in(ns, "ip", "addr", "add", self.lans[name], "dev", "lan0", *(["nodad"] if ":" in self.lans[name] else []))
                 self._in(ns, "ip", "link", "set", "lan0", "up")
-            open(self.mntns(name), "w").close()
-            sh("unshare", "--mount=%s" % self.mntns(name), "--propagation", "private", "true")
+            self._mount_namespace(name)
             for path in PRIVATE_DIRS:      # the UAPI sockets and key files of one site only
                 sh("nsenter", "--mount=%s" % self.mntns(name), "mount", "-t", "tmpfs", "-o", "mode=0700",
                    "sitelink-%s" % os.path.basename(path), path)
             self._root_home(name)
+
+    def _mount_namespace(self, name):
+        """A mount namespace of the site's own, held by a process in the site's network namespace (down() stops it
+        with the site's other processes), reached through mntns(name): a link to the holder's /proc/PID/ns/mnt.
+        Not an nsfs bind mount (`unshare --mount=FILE`): when the lab itself runs in a mount namespace other than
+        the host's (a container, a test's), the kernel refuses those now and then (EINVAL, about 1 in 10 here)."""
+        holder = subprocess.Popen(["ip", "netns", "exec", self.netns(name), "unshare", "--mount", "--propagation",
+                                   "private", "sleep", "infinity"], stdin=subprocess.DEVNULL,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        self.holders.append(holder)
+        deadline = time.monotonic() + START_TIMEOUT
+        while command_of(holder.pid) != "sleep":         # unshare execs sleep once it has its namespace
+            if holder.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("no mount namespace for site %s (exit status %s)" % (name, holder.poll()))
+            time.sleep(0.01)
+        os.symlink("/proc/%d/ns/mnt" % holder.pid, self.mntns(name))
 
     def _root_home(self, name):
         """In the site's mount namespace only: root's home is an empty directory of the lab's (see the docstring)."""
@@ -225,12 +247,12 @@ class LinuxLab:
             while any(alive(pid) for pid in pids) and time.monotonic() < deadline:
                 time.sleep(0.05)
             sh("ip", "netns", "del", ns, check=False)
-            if name and os.path.exists(self.mntns(name)):
-                sh("umount", self.mntns(name), check=False)
+            if name and os.path.lexists(self.mntns(name)):
                 os.remove(self.mntns(name))
-        ns_dir = os.path.join(self.state, "ns")
-        if os.path.isdir(ns_dir):
-            sh("umount", ns_dir, check=False)
+        for holder in self.holders:     # killed above with their site's processes (if up() got that far): reaped
+            holder.kill()
+            holder.wait(5)
+        self.holders.clear()
         shutil.rmtree(self.state, ignore_errors=True)
         self.owned = False
 
