@@ -27,6 +27,7 @@ import time
 PRIVATE_DIRS = ("/run/wireguard", "/etc/wireguard", "/etc/sysctl.d")
 PREFIX_TAG = "sl"
 IFNAME_MAX = 15             # Linux's limit on an interface name (IFNAMSIZ - 1)
+MADE_PREFIXES = set()       # the prefixes of the labs this process made: leftover_namespaces() looks for those only
 START_TIMEOUT = 10          # seconds: a site's mount namespace holder is running in well under 1 on an idle host
 SSHD_CONFIG = """\
 HostKey {state}/ssh_host_ed25519_key
@@ -67,6 +68,11 @@ def draw_prefix(tag=PREFIX_TAG):
 
 def existing_namespaces():
     return set(sh("ip", "netns", "list").stdout.split())
+
+
+def leftover_namespaces():
+    """Namespaces of labs this process made that still exist (another process's labs are none of its business)."""
+    return sorted(ns for ns in existing_namespaces() if ns.partition("-")[0] in MADE_PREFIXES)
 
 
 def sh(*args, check=True, **kw):
@@ -155,6 +161,7 @@ class LinuxLab:
             raise RuntimeError("namespaces %s exist already (another lab's?): refusing to share them"
                                % ", ".join(sorted(taken)))
         self.owned = True
+        MADE_PREFIXES.add(self.prefix)
         os.makedirs(os.path.join(self.state, "ns"), exist_ok=True)
         with open(os.path.join(self.state, "lab.json"), "w", encoding="utf-8") as fh:
             json.dump({"names": self.names, "prefix": self.prefix, "lans": self.lans}, fh)
