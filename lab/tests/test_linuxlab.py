@@ -245,3 +245,31 @@ def test_a_host_login_shell_that_hangs_does_not_reach_the_sites(tmp_path):
     assert out.split() == ["reached", "from", str(tmp_path / "linuxlab" / "home" / "a")]   # the site's own: empty
     seconds, code, out = seen["ansible"]
     assert code == 0 and seconds < 30 and '"ping": "pong"' in out, seen
+
+
+def test_the_command_line_keeps_the_drawn_prefix_for_proxy_and_down(tmp_path):
+    """`rosemu-linux up` draws the prefix and keeps it in the state directory: `proxy` takes a site's name or its
+    namespace, `down` needs only the directory (and does nothing where there is no lab)."""
+    cli = [sys.executable, "-m", "rosemu.linuxcli"]
+    state = str(tmp_path / "lab")
+    nothing = subprocess.run(cli + ["down", "--state", state], capture_output=True, text=True, check=True)
+    assert "nothing to take down" in nothing.stdout
+    subprocess.run(cli + ["up", "--state", state, "--site", "a", "--site", "b=192.168.52.1/24"], check=True,
+                   capture_output=True, text=True)
+    lab = LinuxLab.from_state(state)
+    try:
+        assert lab.prefix.startswith("sl") and own_namespaces(lab) == sorted(lab.namespaces())
+        proxy = "ProxyCommand=%s -m rosemu.linuxcli proxy --state %s %%h" % (sys.executable, state)
+        ssh = ["ssh", "-o", proxy, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+               "-o", "LogLevel=ERROR", "-o", "BatchMode=yes", "-i", os.path.join(state, "id_ed25519")]
+        by_name = subprocess.run(ssh + ["root@b", "ip -br addr show lan0"], capture_output=True, text=True,
+                                 timeout=60, check=False)
+        assert "192.168.52.1/24" in by_name.stdout, by_name.stderr
+        by_namespace = subprocess.run(ssh + ["root@%s" % lab.netns("a"), "ip -br addr show eth0"],
+                                      capture_output=True, text=True, timeout=60, check=False)
+        assert str(lab.wan_address("a")) in by_namespace.stdout, by_namespace.stderr
+        stranger = subprocess.run(ssh + ["root@c", "true"], capture_output=True, text=True, timeout=60, check=False)
+        assert stranger.returncode != 0 and "not a site of the lab" in stranger.stderr
+    finally:
+        subprocess.run(cli + ["down", "--state", state], capture_output=True, text=True, check=True)
+    assert own_namespaces(lab) == [] and not os.path.exists(state)
