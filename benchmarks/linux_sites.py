@@ -57,7 +57,7 @@ def main():
     args = parser.parse_args()
     names = ["site%02d" % n for n in range(1, args.sites + 1)]
     with tempfile.TemporaryDirectory(prefix="sitelink-bench-") as tmp:
-        lab = LinuxLab(names, os.path.join(tmp, "lab"), prefix="slb%d" % (os.getpid() % 1000)).up()
+        lab = LinuxLab(names, os.path.join(tmp, "lab")).up()
         try:
             path = os.path.join(tmp, "inventory.json")
             with open(path, "w", encoding="utf-8") as fh:

@@ -151,7 +151,7 @@ def audited(audit, secrets):
 
 def linux_fleet(tmp, run_dir, audit, secrets):
     print("\n##### Linux gateways: namespaces with sshd and wireguard-go, reached over SSH", flush=True)
-    lab = LinuxLab(list(LINUX_LANS), os.path.join(tmp, "linuxlab"), prefix="sldemo", lans=LINUX_LANS).up()
+    lab = LinuxLab(list(LINUX_LANS), os.path.join(tmp, "linuxlab"), lans=LINUX_LANS).up()
     try:
         connections = os.path.join(tmp, "linux-connections.json")
         with open(connections, "w", encoding="utf-8") as fh:

@@ -217,7 +217,8 @@ def parser():
     p.add_argument("--write-scenario", metavar="DIR",
                    help="write the Molecule scenario that rehearses your own inventory on emulated routers to DIR "
                         "(e.g. molecule/sitelink) and exit")
-    p.add_argument("--pidfile", help="write the process id here once every router listens; removed on exit")
+    p.add_argument("--pidfile", help="write the process id here once every router listens and its ports are printed; "
+                                     "removed on exit")
     p.add_argument("--dataplane", metavar="STATE_DIR",
                    help="also realise the routers' tables in network namespaces (needs root): real wireguard-go, "
                         "GRE/EoIP, addresses, routes and, with the topology's dataplane: firewall: true, the filter "
@@ -247,12 +248,12 @@ async def serve(args):
         from_inventory.write_connections(args.connections, lab, args.lab_password, os.path.abspath(tls_cert))
     dataplane = start_dataplane(lab, args, load_topology(args)) if args.dataplane else None
     try:
-        if args.pidfile:
-            with open(args.pidfile, "w", encoding="utf-8") as fh:
-                fh.write("%d\n" % os.getpid())
         print("\n".join(lab.lines()), flush=True)
         if dataplane is not None:
             print("dataplane prefix=%s state=%s" % (dataplane.prefix, dataplane.state), flush=True)
+        if args.pidfile:        # after the lines: a reader that waits for the file finds every router's ports printed
+            with open(args.pidfile, "w", encoding="utf-8") as fh:
+                fh.write("%d\n" % os.getpid())
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):

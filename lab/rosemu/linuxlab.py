@@ -1,22 +1,34 @@
 """Linux sites for the lab: network namespaces on a shared underlay, reached by Ansible over SSH.
 
-Each site is a network namespace with a persistent mount namespace of its own (private tmpfs on
-/run/wireguard and /etc/wireguard, so every site has its own `wg-sitelink` UAPI socket and keys).  Its WAN interface is a veth
+Each site is a network namespace with a mount namespace of its own, held by a process in the site (private tmpfs
+on /run/wireguard and /etc/wireguard, so every site has its own `wg-sitelink` UAPI socket and keys).  Its WAN interface is a veth
 into a bridge that lives in a separate underlay namespace, so nothing is added to the host's own
 network.  SSH reaches a site through `ProxyCommand`: each connection starts `sshd -i` inside the
 site's namespaces, so there is no daemon to keep alive and no management address anywhere.
 `down()` removes every namespace, mount and process it made, also after a failure.
+
+Two labs on one machine never meet: the namespace prefix is drawn per lab (`draw_prefix`), `up()` refuses a name
+that exists already (before it makes anything, so its `down()` cannot touch another run's), and every interface
+name outside a site's own namespace carries the prefix.  A site's SSH session runs root's login shell, which reads
+the start-up files in root's home (bash: ~/.bashrc even for `ssh site command`, so also every Ansible task): in a
+site's mount namespace /etc/passwd is the lab's copy, where root's home is an empty directory of the site's own, so
+a host whose ~/.bashrc hangs does not hang the lab (the host's /root stays visible: its tools may live there).
 """
 
 import ipaddress
 import json
 import os
+import secrets
 import shlex
 import shutil
 import subprocess
 import time
 
 PRIVATE_DIRS = ("/run/wireguard", "/etc/wireguard", "/etc/sysctl.d")
+PREFIX_TAG = "sl"
+IFNAME_MAX = 15             # Linux's limit on an interface name (IFNAMSIZ - 1)
+MADE_PREFIXES = set()       # the prefixes of the labs this process made: leftover_namespaces() looks for those only
+START_TIMEOUT = 10          # seconds: a site's mount namespace holder is running in well under 1 on an idle host
 SSHD_CONFIG = """\
 HostKey {state}/ssh_host_ed25519_key
 AuthorizedKeysFile {state}/authorized_keys
@@ -26,6 +38,8 @@ KbdInteractiveAuthentication no
 UsePAM no
 StrictModes no
 PidFile none
+PermitUserEnvironment no
+PermitUserRC no
 Subsystem sftp internal-sftp
 """
 
@@ -39,23 +53,75 @@ def alive(pid):
         return False
 
 
+def command_of(pid):
+    try:
+        with open("/proc/%s/comm" % pid, encoding="utf-8") as fh:
+            return fh.read().strip()
+    except OSError:
+        return None
+
+
+def draw_prefix(tag=PREFIX_TAG):
+    """A prefix no concurrent lab on this machine holds: the tag and 24 random bits (8 characters for "sl")."""
+    return "%s%s" % (tag, secrets.token_hex(3))
+
+
+def existing_namespaces():
+    return set(sh("ip", "netns", "list").stdout.split())
+
+
+def leftover_namespaces():
+    """Namespaces of labs this process made that still exist (another process's labs are none of its business)."""
+    return sorted(ns for ns in existing_namespaces() if ns.partition("-")[0] in MADE_PREFIXES)
+
+
 def sh(*args, check=True, **kw):
     return subprocess.run(args, check=check, capture_output=True, text=True, **kw)
 
 
 class LinuxLab:
-    def __init__(self, names, state_dir, prefix="sl", underlay="198.51.100.0/24", first_host=101, lans=None):
+    def __init__(self, names, state_dir, prefix=None, underlay="198.51.100.0/24", first_host=101, lans=None):
+        """`prefix`: of every namespace and outer veth name; drawn per lab when not given (draw_prefix)."""
         self.names = list(names)
         self.lans = dict(lans or {})        # name -> address/prefix of the site's LAN bridge (lan0)
         self.state = os.path.abspath(state_dir)
-        self.prefix = prefix
+        self.prefix = prefix or draw_prefix()
+        if len(self.outer_veth(max(len(self.names) - 1, 0))) > IFNAME_MAX:
+            raise ValueError("prefix %r is too long for the interface names (%d characters at most)"
+                             % (self.prefix, IFNAME_MAX))
+        self.owned = False                  # up() got past its check: the lab's names are this object's
+        self.holders = []                   # Popen of each site's mount namespace holder this object started
         self.underlay = ipaddress.ip_network(underlay)
         self.first_host = first_host
-        self.wan_ns = "%s-wan" % prefix
+        self.wan_ns = "%s-wan" % self.prefix
+
+    @classmethod
+    def from_state(cls, state_dir):
+        """The lab whose up() wrote `state_dir`/lab.json (after its names were checked free: they are its own), for
+        a process of its own (`rosemu-linux down`, `proxy`); None when there is no such lab."""
+        try:
+            with open(os.path.join(state_dir, "lab.json"), encoding="utf-8") as fh:
+                saved = json.load(fh)
+        except FileNotFoundError:
+            return None
+        lab = cls(saved["names"], state_dir, prefix=saved["prefix"], lans=saved.get("lans"))
+        lab.owned = True
+        return lab
 
     # ----- names ---------------------------------------------------------
     def netns(self, name):
         return "%s-%s" % (self.prefix, name)
+
+    def outer_veth(self, index):
+        """The underlay end of site number `index`'s WAN veth (in the lab's own underlay namespace)."""
+        return "%sw%d" % (self.prefix, index)
+
+    def namespaces(self):
+        return [self.wan_ns] + [self.netns(name) for name in self.names]
+
+    def home(self, name):
+        """root's home in site `name` (empty: no start-up files), and the passwd file that says so there."""
+        return os.path.join(self.state, "home", name)
 
     def mntns(self, name):
         return os.path.join(self.state, "ns", "%s.mnt" % name)
@@ -90,12 +156,15 @@ class LinuxLab:
         return self
 
     def _up(self):
+        taken = set(self.namespaces()) & existing_namespaces()
+        if taken:       # another run's: refused before anything is made, so down() cannot touch them
+            raise RuntimeError("namespaces %s exist already (another lab's?): refusing to share them"
+                               % ", ".join(sorted(taken)))
+        self.owned = True
+        MADE_PREFIXES.add(self.prefix)
         os.makedirs(os.path.join(self.state, "ns"), exist_ok=True)
         with open(os.path.join(self.state, "lab.json"), "w", encoding="utf-8") as fh:
             json.dump({"names": self.names, "prefix": self.prefix, "lans": self.lans}, fh)
-        # a mount namespace can only be kept in a file on a private mount
-        sh("mount", "--bind", os.path.join(self.state, "ns"), os.path.join(self.state, "ns"))
-        sh("mount", "--make-private", os.path.join(self.state, "ns"))
         for path in PRIVATE_DIRS:
             os.makedirs(path, exist_ok=True)
         os.makedirs("/run/sshd", mode=0o755, exist_ok=True)     # sshd's privilege separation directory
@@ -108,7 +177,7 @@ class LinuxLab:
             ns = self.netns(name)
             sh("ip", "netns", "add", ns)
             self._in(ns, "ip", "link", "set", "lo", "up")
-            outer = "%sw%d" % (self.prefix, index)
+            outer = self.outer_veth(index)
             self._in(ns, "ip", "link", "add", "eth0", "type", "veth", "peer", "name", outer)
             self._in(ns, "ip", "link", "set", outer, "netns", self.wan_ns)
             self._in(self.wan_ns, "ip", "link", "set", outer, "master", "br0", "up")
@@ -121,11 +190,39 @@ class LinuxLab:
                 # nodad: an IPv6 address on a bridge without ports would stay tentative (unusable as a source)
                 self._in(ns, "ip", "addr", "add", self.lans[name], "dev", "lan0", *(["nodad"] if ":" in self.lans[name] else []))
                 self._in(ns, "ip", "link", "set", "lan0", "up")
-            open(self.mntns(name), "w").close()
-            sh("unshare", "--mount=%s" % self.mntns(name), "--propagation", "private", "true")
+            self._mount_namespace(name)
             for path in PRIVATE_DIRS:      # the UAPI sockets and key files of one site only
                 sh("nsenter", "--mount=%s" % self.mntns(name), "mount", "-t", "tmpfs", "-o", "mode=0700",
                    "sitelink-%s" % os.path.basename(path), path)
+            self._root_home(name)
+
+    def _mount_namespace(self, name):
+        """A mount namespace of the site's own, held by a process in the site's network namespace (down() stops it
+        with the site's other processes), reached through mntns(name): a link to the holder's /proc/PID/ns/mnt.
+        Not an nsfs bind mount (`unshare --mount=FILE`): when the lab itself runs in a mount namespace other than
+        the host's (a container, a test's), the kernel refuses those now and then (EINVAL, about 1 in 10 here)."""
+        holder = subprocess.Popen(["ip", "netns", "exec", self.netns(name), "unshare", "--mount", "--propagation",
+                                   "private", "sleep", "infinity"], stdin=subprocess.DEVNULL,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        self.holders.append(holder)
+        deadline = time.monotonic() + START_TIMEOUT
+        while command_of(holder.pid) != "sleep":         # unshare execs sleep once it has its namespace
+            if holder.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("no mount namespace for site %s (exit status %s)" % (name, holder.poll()))
+            time.sleep(0.01)
+        os.symlink("/proc/%d/ns/mnt" % holder.pid, self.mntns(name))
+
+    def _root_home(self, name):
+        """In the site's mount namespace only: root's home is an empty directory of the lab's (see the docstring)."""
+        home = self.home(name)
+        os.makedirs(home, mode=0o700)
+        with open("/etc/passwd", encoding="utf-8") as fh:
+            entries = [line.split(":") for line in fh.read().splitlines()]
+        with open(home + ".passwd", "w", encoding="utf-8") as fh:
+            fh.writelines(":".join(fields[:5] + [home] + fields[6:] if fields[0] == "root" else fields) + "\n"
+                          for fields in entries)
+        os.chmod(home + ".passwd", 0o644)
+        sh("nsenter", "--mount=%s" % self.mntns(name), "mount", "--bind", home + ".passwd", "/etc/passwd")
 
     def _keys(self):
         key = os.path.join(self.state, "id_ed25519")
@@ -145,7 +242,9 @@ class LinuxLab:
                   timeout=timeout)
 
     def down(self):
-        """Remove everything, whatever state up() reached; safe to call twice."""
+        """Remove everything up() made, whatever state it reached; safe to call twice; nothing when up() refused."""
+        if not self.owned:
+            return
         for name in self.names + [None]:
             ns = self.netns(name) if name else self.wan_ns
             pids = sh("ip", "netns", "pids", ns, check=False).stdout.split()
@@ -155,13 +254,14 @@ class LinuxLab:
             while any(alive(pid) for pid in pids) and time.monotonic() < deadline:
                 time.sleep(0.05)
             sh("ip", "netns", "del", ns, check=False)
-            if name and os.path.exists(self.mntns(name)):
-                sh("umount", self.mntns(name), check=False)
+            if name and os.path.lexists(self.mntns(name)):
                 os.remove(self.mntns(name))
-        ns_dir = os.path.join(self.state, "ns")
-        if os.path.isdir(ns_dir):
-            sh("umount", ns_dir, check=False)
+        for holder in self.holders:     # killed above with their site's processes (if up() got that far): reaped
+            holder.kill()
+            holder.wait(5)
+        self.holders.clear()
         shutil.rmtree(self.state, ignore_errors=True)
+        self.owned = False
 
     def __enter__(self):
         return self.up()

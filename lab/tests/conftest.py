@@ -6,6 +6,7 @@ import pytest
 from labkit import RawClient, make_lab, start_wireguard_link
 from rosemu.cli import generate_certificate
 from rosemu.lab import RouterSpec
+from rosemu.linuxlab import leftover_namespaces
 
 
 @pytest.fixture(scope="session")
@@ -45,3 +46,11 @@ def link():
     for api in apis.values():
         api.close()
     lab.stop()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_lab_namespaces_left():
+    """After the session: every namespace a lab of this run made (Linux lab, data plane) is gone; other runs' labs
+    on the machine are not looked at."""
+    yield
+    assert leftover_namespaces() == []

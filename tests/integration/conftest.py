@@ -5,6 +5,7 @@ import pytest
 from lab_fleet import start_fleet
 from playbook_runs import Ansible
 from rosemu.lab import Lab, RouterSpec
+from rosemu.linuxlab import leftover_namespaces
 
 
 @pytest.fixture
@@ -25,3 +26,11 @@ def fleet(tmp_path):
     lab, connections = start_fleet(tmp_path)
     yield lab, connections
     lab.stop()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_lab_namespaces_left():
+    """After the session: every namespace a lab of this run made (Linux lab, data plane) is gone; other runs' labs
+    on the machine are not looked at."""
+    yield
+    assert leftover_namespaces() == []

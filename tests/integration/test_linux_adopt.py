@@ -20,7 +20,7 @@ FOREIGN_CONF = "# the administrator's own tunnel\n[Interface]\nAddress = 10.9.9.
 @pytest.fixture
 def linux(tmp_path):
     """Two Linux sites, p2p; the lab is removed (namespaces, mounts, processes) also when the test fails."""
-    lab = LinuxLab(list(SITES), str(tmp_path / "linuxlab"), prefix="sla%d" % (os.getpid() % 1000),
+    lab = LinuxLab(list(SITES), str(tmp_path / "linuxlab"),
                    lans=dict((name, lan) for name, (_id, lan, _ep) in SITES.items())).up()
     try:
         hosts = {}

@@ -22,7 +22,7 @@ POOLS = {"wireguard": "10.255.0.0/24", "wireguard_second": "fd00:255::/64", "ove
 
 @pytest.fixture
 def linux(tmp_path):
-    lab = LinuxLab(list(SITES), str(tmp_path / "linuxlab"), prefix="sld%d" % (os.getpid() % 1000),
+    lab = LinuxLab(list(SITES), str(tmp_path / "linuxlab"),
                    lans=dict((name, lan4 + "/24") for name, (_id, lan4, _lan6) in SITES.items())).up()
     try:
         hosts = {}

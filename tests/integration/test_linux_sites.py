@@ -24,7 +24,7 @@ BLOCK_PORT = "table inet operator {\n chain input {\n  type filter hook input pr
 
 @pytest.fixture
 def linux(tmp_path):
-    lab = LinuxLab(list(SITES), str(tmp_path / "linuxlab"), prefix="sli%d" % (os.getpid() % 1000),
+    lab = LinuxLab(list(SITES), str(tmp_path / "linuxlab"),
                    lans=dict((name, lan) for name, (_id, lan, _ep) in SITES.items())).up()
     hosts = {}
     for name, (site_id, lan, has_endpoint) in SITES.items():
@@ -210,7 +210,7 @@ def test_ipv6_transit_and_lans(tmp_path):
     """IPv6 everywhere: underlay (bravo dials [fd99::65]:13231), /127 transit addresses, IPv6 routes (whose
     kernel metric the role leaves be), LAN-to-LAN pings across, and a second run that changes nothing."""
     lans = {"alpha": "fd71::1/64", "bravo": "fd72::1/64"}
-    lab = LinuxLab(list(lans), str(tmp_path / "linuxlab"), prefix="sl6%d" % (os.getpid() % 1000), lans=lans,
+    lab = LinuxLab(list(lans), str(tmp_path / "linuxlab"), lans=lans,
                    underlay="fd99::/64").up()
     try:
         hosts = {}

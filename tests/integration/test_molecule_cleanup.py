@@ -2,24 +2,37 @@
 
 The failure is injected through Molecule's pass-through arguments (an nftables table name that passes the role's
 validation but that nft refuses: a keyword), so it comes after wireguard-go is already running on every site.
+The run gets a namespace prefix and an ephemeral directory of its own, and the checks look only for what this run
+could have made: other labs may be running on the machine at the same time.
 """
 
 import os
 import subprocess
 
 from playbook_runs import BIN, COLLECTIONS, ROOT
-from rosemu.linuxlab import alive
+from rosemu.linuxlab import alive, draw_prefix
 
 
-def wireguard_go_pids():
-    out = subprocess.run(["pgrep", "-x", "wireguard-go"], capture_output=True, text=True, check=False).stdout
-    return set(pid for pid in out.split() if alive(pid))
+def processes_seeing(marker):
+    """PIDs of the live processes whose mount table shows `marker` (the run's lab directory: a site's /etc/passwd
+    is bound from there in its mount namespace, so every process left in a site sees it)."""
+    found = set()
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open("/proc/%s/mountinfo" % pid, encoding="utf-8", errors="replace") as fh:
+                if marker in fh.read() and alive(pid):
+                    found.add(pid)
+        except OSError:
+            continue                # gone meanwhile, or a kernel thread
+    return found
 
 
-def test_destroy_after_a_failed_converge_removes_namespaces_processes_and_mounts():
-    before = wireguard_go_pids()
+def test_destroy_after_a_failed_converge_removes_namespaces_processes_and_mounts(tmp_path):
+    prefix = draw_prefix("slm")
+    ephemeral = tmp_path / ("molecule-%s" % prefix)
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, PATH=BIN + os.pathsep + os.environ["PATH"],
-               PY_COLORS="0", ANSIBLE_FORCE_COLOR="0")
+               PY_COLORS="0", ANSIBLE_FORCE_COLOR="0", SITELINK_LINUX_PREFIX=prefix,
+               MOLECULE_EPHEMERAL_DIRECTORY=str(ephemeral))
     run = subprocess.run([os.path.join(BIN, "molecule"), "test", "-s", "linux_mesh", "--",
                           "-e", "sitelink_linux_firewall_table=counter"], cwd=ROOT, env=env, capture_output=True,
                          text=True, timeout=600, check=False)
@@ -28,8 +41,8 @@ def test_destroy_after_a_failed_converge_removes_namespaces_processes_and_mounts
     assert "syntax error, unexpected counter" in out, out[-3000:]
     assert "(applied before it: wireguard_peers, gre_tunnels)" in out    # wireguard-go was running by then
     assert "linux_mesh > destroy: Executed: Successful" in out, out[-3000:]
-    namespaces = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True, check=True).stdout
-    assert "slm-" not in namespaces
-    assert wireguard_go_pids() <= before
+    namespaces = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True, check=True).stdout.split()
+    assert [ns for ns in namespaces if ns.startswith(prefix + "-")] == []
+    assert processes_seeing(ephemeral.name) == set()
     with open("/proc/mounts", encoding="utf-8") as fh:
-        assert "linuxlab" not in fh.read()
+        assert ephemeral.name not in fh.read()
