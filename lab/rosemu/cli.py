@@ -146,7 +146,8 @@ def start_dataplane(lab, args, topology):
     from rosemu.dataplane import DataPlane      # only --dataplane needs it (and root)
 
     hosts, firewall = dataplane_options(topology)
-    dataplane = DataPlane(list(lab.routers), args.dataplane, hosts=hosts, firewall=firewall)
+    dataplane = DataPlane(list(lab.routers), args.dataplane, hosts=hosts, firewall=firewall,
+                          prefix=args.dataplane_prefix)
     record_dataplane(dataplane, args.dataplane_join)
     dataplane.up()
     try:
@@ -159,6 +160,19 @@ def start_dataplane(lab, args, topology):
         dataplane.down()
         raise
     return dataplane
+
+
+SETTLE_INTERVAL = 0.5      # seconds between looks at the forwarders' `running`
+
+
+async def keep_settled(lab, dataplane):
+    """A router reacts by itself when a tunnel starts or stops running (its routes over it go active or inactive);
+    the emulator's tables follow the forwarders lazily (DataPlane.settle), so a served lab looks every
+    SETTLE_INTERVAL, in the lab's loop, and a route flips within that of its tunnel."""
+    while True:
+        await asyncio.sleep(SETTLE_INTERVAL)
+        for router in lab.routers.values():
+            dataplane.settle(router)
 
 
 def dataplane_down(state_dir):
@@ -225,6 +239,8 @@ def parser():
                         "chains; each router's ether1 on one underlay (198.51.100.101 on), the LAN hosts the "
                         "topology's dataplane: hosts: names behind ether2. The names go to STATE_DIR/%s; all is "
                         "removed on exit" % DATAPLANE_FILE)
+    p.add_argument("--dataplane-prefix", metavar="PREFIX",
+                   help="with --dataplane: the namespaces' prefix (default: drawn per run, `dp` and 6 hex digits)")
     p.add_argument("--dataplane-join", metavar="NETNS",
                    help="with --dataplane: bridge the underlay into NETNS's br0 (a rosemu-linux lab's PREFIX-wan)")
     p.add_argument("--dataplane-down", metavar="STATE_DIR",
@@ -247,6 +263,7 @@ async def serve(args):
     if args.from_inventory:
         from_inventory.write_connections(args.connections, lab, args.lab_password, os.path.abspath(tls_cert))
     dataplane = start_dataplane(lab, args, load_topology(args)) if args.dataplane else None
+    settling = asyncio.get_running_loop().create_task(keep_settled(lab, dataplane)) if dataplane else None
     try:
         print("\n".join(lab.lines()), flush=True)
         if dataplane is not None:
@@ -260,6 +277,8 @@ async def serve(args):
             loop.add_signal_handler(sig, stop.set)
         await stop.wait()
     finally:
+        if settling is not None:
+            settling.cancel()
         if dataplane is not None:
             dataplane.down()
     await lab.astop()

@@ -2,32 +2,43 @@
 data plane (their wireguard-go and GRE/EoIP forwarders), their LAN hosts, the Linux branch, the mounts, rosemu.
 
 The failure is injected as in test_molecule_cleanup.py (an nftables table name nft refuses) on the Linux branch, when
-the RouterOS sites' WireGuard and overlays are already realised in their namespaces.
+the RouterOS sites' WireGuard and overlays are already realised in their namespaces. The run gets namespace prefixes
+(Linux branch, data plane) and an ephemeral directory of its own, and the checks look only for what it could have
+made: other labs may be running on the machine at the same time.
 """
 
 import os
-import socket
 import subprocess
 
 from playbook_runs import BIN, COLLECTIONS, ROOT
+from rosemu.linuxlab import draw_prefix
+from test_molecule_cleanup import processes_seeing
 
-LAB_NAMESPACE_SUFFIXES = ("-hub", "-br-eoip", "-br-gre", "-hub-lan", "-br-eoip-lan", "-br-gre-lan")
-FIRST_API_PORT = 19170          # the scenario's SITELINK_LAB_PORT
+
+def processes_naming(marker):
+    """PIDs of the processes whose command line names `marker` (rosemu, started with the run's directory)."""
+    found = set()
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open("/proc/%s/cmdline" % pid, "rb") as fh:
+                if marker.encode() in fh.read():
+                    found.add(pid)
+        except OSError:
+            continue
+    return found
 
 
-def scenario_namespaces():
+def own_namespaces(prefixes):
     listed = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True, check=True).stdout.split()
-    return [name for name in listed if name.startswith("slo-") or name.endswith(LAB_NAMESPACE_SUFFIXES)]
+    return [name for name in listed if name.startswith(tuple(p + "-" for p in prefixes))]
 
 
-def listening(port):
-    with socket.socket() as sock:
-        return sock.connect_ex(("127.0.0.1", port)) == 0
-
-
-def test_destroy_after_a_failed_converge_removes_the_data_plane_and_the_linux_branch():
+def test_destroy_after_a_failed_converge_removes_the_data_plane_and_the_linux_branch(tmp_path):
+    linux_prefix, dataplane_prefix = draw_prefix(), draw_prefix("dp")     # the lengths the labs draw
+    ephemeral = tmp_path / ("molecule-%s" % linux_prefix)
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, PATH=BIN + os.pathsep + os.environ["PATH"],
-               PY_COLORS="0", ANSIBLE_FORCE_COLOR="0")
+               PY_COLORS="0", ANSIBLE_FORCE_COLOR="0", SITELINK_LINUX_PREFIX=linux_prefix,
+               SITELINK_DATAPLANE_PREFIX=dataplane_prefix, MOLECULE_EPHEMERAL_DIRECTORY=str(ephemeral))
     run = subprocess.run([os.path.join(BIN, "molecule"), "test", "-s", "live_overlay", "--",
                           "-e", "sitelink_linux_firewall_table=counter"], cwd=ROOT, env=env, capture_output=True,
                          text=True, timeout=900, check=False)
@@ -36,7 +47,8 @@ def test_destroy_after_a_failed_converge_removes_the_data_plane_and_the_linux_br
     assert "syntax error, unexpected counter" in out, out[-3000:]
     assert "live_overlay > converge: Executed: Failed" in out, out[-3000:]
     assert "live_overlay > destroy: Executed: Successful" in out, out[-3000:]
-    assert scenario_namespaces() == []
-    assert not listening(FIRST_API_PORT)
+    assert own_namespaces((linux_prefix, dataplane_prefix)) == []
+    assert processes_seeing(ephemeral.name) == set()        # wireguard-go, forwarders, sshd of this run
+    assert processes_naming(ephemeral.name) == set()        # rosemu
     with open("/proc/mounts", encoding="utf-8") as fh:
-        assert "live_overlay" not in fh.read()
+        assert ephemeral.name not in fh.read()
