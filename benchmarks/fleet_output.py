@@ -13,9 +13,7 @@ import subprocess
 import tempfile
 import time
 
-import yaml
-
-from fleet_run import BIN, ROOT, fleet
+from fleet_run import BIN, ROOT, fleet, write_fleet
 from rosemu.lab import Lab
 
 FIRST_SCREEN = 50     # lines
@@ -31,15 +29,7 @@ def main():
     lab = Lab(specs, time_scale=10).start()
     try:
         with tempfile.TemporaryDirectory(prefix="bench-output-") as tmp:
-            fleet_file = os.path.join(tmp, "fleet.yml")
-            with open(fleet_file, "w", encoding="utf-8") as fh:
-                yaml.safe_dump(inventory, fh)
-            connections = os.path.join(tmp, "connections.yml")
-            with open(connections, "w", encoding="utf-8") as fh:
-                fh.write("all:\n  hosts:\n" + "".join(
-                    "    %s: {ansible_host: 127.0.0.1, sitelink_routeros: {port: %d, tls: false}}\n" % (n, lab.port(n))
-                    for n in lab.routers) + "".join("    switch%02d: {ansible_connection: local}\n" % n
-                                                    for n in range(args.others)))
+            fleet_file, connections = write_fleet(tmp, inventory, lab, others=args.others)
             env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, "build", "collections"),
                        ANSIBLE_NOCOLOR="1")
             start = time.monotonic()

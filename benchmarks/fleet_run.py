@@ -49,6 +49,20 @@ def fleet(count, aggregate=False):
     return inventory, specs
 
 
+def write_fleet(tmp, inventory, lab, others=0):
+    """The fleet's inventory and the connections one (the plain API, tls: false; `others` hosts that are not sites)
+    in `tmp`: their paths."""
+    fleet_file = os.path.join(tmp, "fleet.yml")
+    with open(fleet_file, "w", encoding="utf-8") as fh:
+        yaml.safe_dump(inventory, fh)
+    connections = os.path.join(tmp, "connections.yml")
+    with open(connections, "w", encoding="utf-8") as fh:
+        fh.write("all:\n  hosts:\n" + "".join(
+            "    %s: {ansible_host: 127.0.0.1, sitelink_routeros: {port: %d, tls: false}}\n" % (n, lab.port(n))
+            for n in lab.routers) + "".join("    switch%02d: {ansible_connection: local}\n" % n for n in range(others)))
+    return fleet_file, connections
+
+
 def run(inventories, forks):
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, "build", "collections"), ANSIBLE_NOCOLOR="1")
     command = [os.path.join(BIN, "ansible-playbook"), "-f", str(forks)]
@@ -77,16 +91,9 @@ def main():
     lab = Lab(specs, time_scale=10).start()
     try:
         with tempfile.TemporaryDirectory(prefix="bench-fleet-") as tmp:
-            fleet_file = os.path.join(tmp, "fleet.yml")
-            with open(fleet_file, "w", encoding="utf-8") as fh:
-                yaml.safe_dump(inventory, fh)
             # the plain API (tls: false; the run warns once), as benchmarks/versus_api_modify.py measures both
             # tools: its numbers stay comparable with community.routeros api_modify and with earlier results
-            connections = os.path.join(tmp, "connections.yml")
-            with open(connections, "w", encoding="utf-8") as fh:
-                fh.write("all:\n  hosts:\n" + "".join(
-                    "    %s: {ansible_host: 127.0.0.1, sitelink_routeros: {port: %d, tls: false}}\n" % (n, lab.port(n))
-                    for n in lab.routers))
+            fleet_file, connections = write_fleet(tmp, inventory, lab)
             first = run([fleet_file, connections], args.forks)
             writes_first = sum(lab.call(lambda r=r: r.counters.written) for r in lab.routers.values())
             second = run([fleet_file, connections], args.forks)

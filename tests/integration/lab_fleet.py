@@ -6,6 +6,8 @@ import json
 import os
 import re
 
+import yaml
+
 from playbook_runs import ROOT, run_playbook
 from rosemu.cli import generate_certificate
 from rosemu.lab import Lab, RouterSpec
@@ -71,3 +73,42 @@ def rerun_changes_nothing(lab, inventory, connections, *flags):
     assert again.returncode == 0 and again.out.count("changed=0") == len(lab.routers), again.out[-3000:]
     assert writes(lab) == dict((name, 0) for name in lab.routers)
     return again
+
+
+# Two hubs and two spokes over GRE (test_dual_hub.py, test_dual_hub_static.py)
+DUAL_HUB_SITES = {"hub-1": 1, "hub-2": 2, "spoke-a": 3, "spoke-b": 4}
+
+
+def dual_hub_lan(name):
+    return "192.168.%d.0/24" % (20 + DUAL_HUB_SITES[name])
+
+
+def dual_hub_lan_host(name):
+    return "192.168.%d.1" % (20 + DUAL_HUB_SITES[name])
+
+
+def start_dual_hub(tmp_path, links=None, time_scale=10):
+    """The four routers (the fabric's timers `time_scale` times faster: handshake retries every 0.5 s, GRE
+    keepalives every 1 s at 10) and the inventory's path; `links`: the topology's link settings, if any."""
+    specs = [RouterSpec(name, setup=[["/ip/address/add", "=address=198.51.100.%d/24" % (20 + i), "=interface=ether1"],
+                                     ["/ip/address/set", "=numbers=*1", "=address=%s/24" % dual_hub_lan_host(name)]])
+             for name, i in DUAL_HUB_SITES.items()]
+    cert, key = generate_certificate(str(tmp_path / "tls"))
+    lab = Lab(specs, tls_cert=cert, tls_key=key, time_scale=time_scale).start()
+    hosts = {}
+    for name, i in DUAL_HUB_SITES.items():
+        site = {"id": i, "lans": [dual_hub_lan(name)]}
+        if name.startswith("hub"):
+            site["endpoint"] = "198.51.100.%d" % (20 + i)
+        hosts[name] = {"ansible_host": "127.0.0.1", "sitelink_site": site,
+                       "sitelink_routeros": {"port": lab.port(name, "api-ssl"), "ca_path": cert}}
+    topology = {"type": "hub_spoke", "hubs": ["hub-1", "hub-2"]}
+    if links is not None:
+        topology["links"] = links
+    fleet = {"sitelink_topology": topology,
+             "sitelink_link_defaults": {"overlay": "gre", "preshared_key": True, "keepalive": 25},
+             "sitelink_pools": {"wireguard": "10.255.0.0/24", "overlay": "10.254.0.0/24"},
+             "sitelink_psk_secret": "lab-secret-not-for-production"}
+    path = tmp_path / "dual.yml"
+    path.write_text(yaml.safe_dump({"all": {"vars": fleet, "hosts": hosts}}))
+    return lab, str(path)

@@ -2,40 +2,7 @@
 other hub (at a higher distance, over the GRE overlays); when a spoke's link to its first hub goes down, LAN traffic
 between spokes crosses the second hub. The emulator makes only the smallest-distance usable route active."""
 
-import yaml
-
-from rosemu.cli import generate_certificate
-from rosemu.lab import Lab, RouterSpec
-from lab_fleet import play, reset, writes
-
-SITES = {"hub-1": 1, "hub-2": 2, "spoke-a": 3, "spoke-b": 4}
-
-
-def lan(name):
-    return "192.168.%d.0/24" % (20 + SITES[name])
-
-
-def start(tmp_path):
-    specs = [RouterSpec(name, setup=[["/ip/address/add", "=address=198.51.100.%d/24" % (20 + i), "=interface=ether1"],
-                                     ["/ip/address/set", "=numbers=*1", "=address=192.168.%d.1/24" % (20 + i)]])
-             for name, i in SITES.items()]
-    cert, key = generate_certificate(str(tmp_path / "tls"))
-    # the fabric's timers ten times faster: handshake retries every 0.5 s, GRE keepalives every 1 s
-    lab = Lab(specs, tls_cert=cert, tls_key=key, time_scale=10).start()
-    hosts = {}
-    for name, i in SITES.items():
-        site = {"id": i, "lans": [lan(name)]}
-        if name.startswith("hub"):
-            site["endpoint"] = "198.51.100.%d" % (20 + i)
-        hosts[name] = {"ansible_host": "127.0.0.1", "sitelink_site": site,
-                       "sitelink_routeros": {"port": lab.port(name, "api-ssl"), "ca_path": cert}}
-    fleet = {"sitelink_topology": {"type": "hub_spoke", "hubs": ["hub-1", "hub-2"]},
-             "sitelink_link_defaults": {"overlay": "gre", "preshared_key": True, "keepalive": 25},
-             "sitelink_pools": {"wireguard": "10.255.0.0/24", "overlay": "10.254.0.0/24"},
-             "sitelink_psk_secret": "lab-secret-not-for-production"}
-    path = tmp_path / "dual.yml"
-    path.write_text(yaml.safe_dump({"all": {"vars": fleet, "hosts": hosts}}))
-    return lab, str(path)
+from lab_fleet import DUAL_HUB_SITES as SITES, dual_hub_lan as lan, play, reset, start_dual_hub as start, writes
 
 
 def routes(lab, name, dst):

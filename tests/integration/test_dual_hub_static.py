@@ -5,53 +5,22 @@ carries no transit traffic, and a run without the drain puts everything back."""
 
 import time
 
-import yaml
+from rosemu.fabric import CHECK_GATEWAY_COUNT, CHECK_GATEWAY_INTERVAL
+from lab_fleet import DUAL_HUB_SITES as SITES, dual_hub_lan as lan, dual_hub_lan_host as lan_host, play, reset, \
+    start_dual_hub, writes
 
-from rosemu.cli import generate_certificate
-from rosemu.fabric import CHECK_GATEWAY_COUNT, CHECK_GATEWAY_INTERVAL, Clock, Fabric
-from rosemu.lab import Lab, RouterSpec
-from lab_fleet import play, reset, writes
-
-SITES = {"hub-1": 1, "hub-2": 2, "spoke-a": 3, "spoke-b": 4}
 SCALE = 10          # the fabric's timers ten times faster than real time
 FAST = {"interval": 2, "retries": 3}        # spoke-a's links
 SLOW = {"interval": 10, "retries": 10}      # spoke-b's: RouterOS's default
 
 
-def lan(name):
-    return "192.168.%d.0/24" % (20 + SITES[name])
-
-
-def lan_host(name):
-    return "192.168.%d.1" % (20 + SITES[name])
-
-
 def start(tmp_path, links=None):
     """The lab and its inventory; `links`: the topology's link settings (by default spoke-a's keepalive FAST, spoke-b's
     SLOW)."""
-    specs = [RouterSpec(name, setup=[["/ip/address/add", "=address=198.51.100.%d/24" % (20 + i), "=interface=ether1"],
-                                     ["/ip/address/set", "=numbers=*1", "=address=%s/24" % lan_host(name)]])
-             for name, i in SITES.items()]
-    cert, key = generate_certificate(str(tmp_path / "tls"))
-    fabric = Fabric(Clock(SCALE))
-    lab = Lab(specs, tls_cert=cert, tls_key=key, fabric=fabric).start()
-    hosts = {}
-    for name, i in SITES.items():
-        site = {"id": i, "lans": [lan(name)]}
-        if name.startswith("hub"):
-            site["endpoint"] = "198.51.100.%d" % (20 + i)
-        hosts[name] = {"ansible_host": "127.0.0.1", "sitelink_site": site,
-                       "sitelink_routeros": {"port": lab.port(name, "api-ssl"), "ca_path": cert}}
     if links is None:
         links = [{"sites": [hub, spoke], "overlay_keepalive": FAST if spoke == "spoke-a" else SLOW}
                  for hub in ("hub-1", "hub-2") for spoke in ("spoke-a", "spoke-b")]
-    fleet = {"sitelink_topology": {"type": "hub_spoke", "hubs": ["hub-1", "hub-2"], "links": links},
-             "sitelink_link_defaults": {"overlay": "gre", "preshared_key": True, "keepalive": 25},
-             "sitelink_pools": {"wireguard": "10.255.0.0/24", "overlay": "10.254.0.0/24"},
-             "sitelink_psk_secret": "lab-secret-not-for-production"}
-    path = tmp_path / "dual.yml"
-    path.write_text(yaml.safe_dump({"all": {"vars": fleet, "hosts": hosts}}))
-    return lab, str(path)
+    return start_dual_hub(tmp_path, links, time_scale=SCALE)
 
 
 def routes(lab, name, dst):
