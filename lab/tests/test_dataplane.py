@@ -32,6 +32,7 @@ needs_root = pytest.mark.skipif(os.geteuid() != 0 or MISSING or not os.path.exis
 
 # ----- framing (no root) -------------------------------------------------------------
 
+
 def test_gre_header_carries_the_inner_protocol():
     ipv4 = framing.ipv4_packet("10.0.0.1", "10.0.0.2", 1, b"x")
     assert framing.gre_encode(ipv4)[:4] == b"\x00\x00\x08\x00"

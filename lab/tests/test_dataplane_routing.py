@@ -42,7 +42,7 @@ def fixture_ospf_pair(tmp_path):
             for name in ("a", "b"):
                 config = ospf_config(
                     name, ROUTER_IDS[name],
-                    [{"name": iface, "type": kind, "hello": 1, "dead": 4, "bfd": True, "cost": 10} for iface, kind, _ in OVERLAYS],
+                    [{"name": iface, "type": kind, "hello": 1, "dead": 4, "bfd": True, "cost": 10} for iface, kind, _prefix in OVERLAYS],
                     [(prefix, "0.0.0.0") for _iface, _kind, prefix in OVERLAYS] + [(lan_prefix(name), "0.0.0.0")],
                     passive=["bridge"])
                 daemons[name] = RoutingDaemons(name, str(tmp_path / ("frr-" + name)),

@@ -72,8 +72,7 @@ class ContinuousPing:
         (ping's own timestamps, so a ping that paces itself slower on a busy host is still measured right), less
         one interval; outages: the runs of unanswered requests."""
         self.proc.terminate()
-        output, _ = self.proc.communicate(timeout=30)
-        return summarise(output, self.interval)
+        return summarise(self.proc.communicate(timeout=30)[0], self.interval)
 
 
 def summarise(output, interval):

@@ -104,8 +104,8 @@ def _bfd_timers(router, ifname):
         if ifname in (item.values.get("interfaces") or "").split(",") or not item.values.get("interfaces"):
             if item.values.get("forbid-bfd") == "true":
                 return None
-            get = lambda key: item.values.get(key, BFD_DEFAULTS[key])      # noqa: E731
-            return (parse_duration_ms(get("min-rx")), parse_duration_ms(get("min-tx")), int(get("multiplier")))
+            timers = dict(BFD_DEFAULTS, **{k: v for k, v in item.values.items() if k in BFD_DEFAULTS})
+            return (parse_duration_ms(timers["min-rx"]), parse_duration_ms(timers["min-tx"]), int(timers["multiplier"]))
     return (200, 200, 5)
 
 
@@ -141,12 +141,13 @@ def tables_config(router):
         networks.append((str(address.network), areas[template.values["area"]]))
         if ifname in interfaces:
             continue
-        get = lambda key, t=template: t.values.get(key, TEMPLATE_DEFAULTS.get(key))      # noqa: E731
-        timers = _bfd_timers(router, ifname) if get("use-bfd") == "true" else None      # None: no BFD here
-        interfaces[ifname] = {"name": ifname, "type": get("type"), "cost": get("cost"), "priority": get("priority"),
-                              "hello": _seconds(get("hello-interval")), "dead": _seconds(get("dead-interval")),
-                              "bfd": timers is not None, "bfd_timers": timers}
-        if get("passive") == "true":
+        values = dict(TEMPLATE_DEFAULTS, **template.values)
+        timers = _bfd_timers(router, ifname) if values.get("use-bfd") == "true" else None      # None: no BFD here
+        interfaces[ifname] = {"name": ifname, "type": values["type"], "cost": values["cost"],
+                              "priority": values["priority"], "hello": _seconds(values["hello-interval"]),
+                              "dead": _seconds(values["dead-interval"]), "bfd": timers is not None,
+                              "bfd_timers": timers}
+        if values.get("passive") == "true":
             passive.append(ifname)
     return ospf_config(router.name, _router_id(instance, addresses), list(interfaces.values()),
                        sorted(set(networks)), passive)
@@ -200,8 +201,8 @@ class RoutingDaemons:
             if result.returncode == 0:
                 return
             if time.monotonic() > deadline:
-                raise RoutingError("%s: FRR does not answer on %s: %s" % (self.name, self.path("vty"),
-                                                                         result.stderr.strip()))
+                raise RoutingError("%s: FRR does not answer on %s: %s"
+                                   % (self.name, self.path("vty"), result.stderr.strip()))
             time.sleep(0.1)
 
     def vtysh(self, *commands, check=True):
