@@ -123,6 +123,7 @@ def test_the_routers_ospf_tables_run_frr_and_its_neighbours_show_in_the_api(tmp_
             assert {(r["instance"], r["area"], r["router-id"]) for r in rows} == \
                 {("sitelink", "sitelink-area", ROUTER_IDS[other])
                  for other in ROUTER_IDS if other != router.name}
+
         # BFD sessions toward both overlays' far ends, up, through the API (FRR bfdd's peers)
         def sessions_up(router):
             rows = [it.values for it in router.items("/routing/bfd/session")]

@@ -136,7 +136,7 @@ ospf:
   description:
     - OSPF mode (C(sitelink_routing=ospf)), per verified overlay link id - C(interface) (this site's overlay),
       C(ospf) (C(Full), the neighbour's state as C(/routing/ospf/neighbor) shows it, or C(no neighbour)), C(reason)
-      (why it is not Full: the state seen; no enabled interface template names the overlay, the template is passive,
+      (why it is not Full - the state seen; no enabled interface template names the overlay, the template is passive,
       the overlay is not running, or else what the far end may have different), and C(bfd) (the state of the
       C(/routing/bfd/session) toward the far end, C(up), C(down), ...; C(none) without one; null when the fleet runs no
       BFD).
