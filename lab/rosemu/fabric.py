@@ -216,6 +216,10 @@ class Fabric:
         """The rows of the router's /routing/ospf/neighbor: the modelled adjacencies (rosemu/ospf.py)."""
         return ospf.neighbors(self, router, dict((k, OVERLAYS[k]) for k in ("gre", "eoip")), Blocked)
 
+    def bfd_sessions(self, router):
+        """The rows of the router's /routing/bfd/session: the modelled sessions (rosemu/ospf.py)."""
+        return ospf.bfd_sessions(self, router, dict((k, OVERLAYS[k]) for k in ("gre", "eoip")), Blocked)
+
     def why_down(self, router, ifname):
         """Why a tunnel with keepalive is not running ("" when it is, or has no keepalive)."""
         _path, item = self.interface_item(router, ifname)

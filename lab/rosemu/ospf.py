@@ -7,7 +7,8 @@ not passive interface template that names the overlay interface, in an enabled a
 instance is enabled, with the same hello and dead intervals (RFC 2328 10.5: a hello whose HelloInterval or
 RouterDeadInterval differ is dropped) and the same network type (a ptp end and a broadcast end disagree on who
 originates the link: RouterOS shows no Full adjacency then); and each end's input chain admits the other's hellos
-(IP protocol 89 to 224.0.0.5 on the overlay interface).
+(IP protocol 89 to 224.0.0.5 on the overlay interface).  `/routing/bfd/session` shows one session per such adjacency
+whose template uses BFD (and no BFD configuration forbids it): up when both ends' do.
 """
 
 import ipaddress
@@ -15,6 +16,8 @@ import ipaddress
 HELLO_GROUP = ipaddress.ip_address("224.0.0.5")      # AllSPFRouters (RFC 2328 A.1)
 TEMPLATE = "/routing/ospf/interface-template"
 NEIGHBOR = "/routing/ospf/neighbor"
+BFD_SESSION = "/routing/bfd/session"
+BFD_CONFIGURATION = "/routing/bfd/configuration"
 # what must be equal at both ends, and the template's default where it is not set (schema.py)
 AGREE = (("hello-interval", "10s"), ("dead-interval", "40s"), ("type", "broadcast"))
 
@@ -64,11 +67,9 @@ def _hellos_admitted(fabric, sender, sender_if, receiver, receiver_if, blocked):
     return True
 
 
-def neighbors(fabric, router, overlays, blocked):
-    """The rows of `router`'s /routing/ospf/neighbor: one per overlay interface with a Full adjacency.
-    `overlays`: {kind: (menu, ...)} of the fabric's overlay kinds; `blocked`: the fabric's exception for a packet
-    that does not get through."""
-    rows = []
+def _adjacencies(fabric, router, overlays, blocked):
+    """(interface, my template's items, far router, far interface, far template's items) of each overlay of `router`
+    with a Full adjacency."""
     for kind, entry in sorted(overlays.items()):
         for tunnel in router.tables[entry[0]]:
             ifname = tunnel.values.get("name")
@@ -86,10 +87,48 @@ def neighbors(fabric, router, overlays, blocked):
             if not (_hellos_admitted(fabric, router, ifname, far, far_if, blocked)
                     and _hellos_admitted(fabric, far, far_if, router, ifname, blocked)):
                 continue
-            far_tpl, far_area, far_instance = theirs
-            rows.append({"instance": mine[2].values["name"], "area": mine[1].values["name"],
-                         "address": str(_address_on(far, far_if)), "interface": ifname,
-                         "router-id": far_instance.values.get("router-id", "main"),
-                         "priority": far_tpl.values.get("priority", "128"), "state": "Full", "state-changes": "6",
-                         "adjacency": "1s", "timeout": far_tpl.values.get("dead-interval", "40s")})
+            yield ifname, mine, far, far_if, theirs
+
+
+def neighbors(fabric, router, overlays, blocked):
+    """The rows of `router`'s /routing/ospf/neighbor: one per overlay interface with a Full adjacency.
+    `overlays`: {kind: (menu, ...)} of the fabric's overlay kinds; `blocked`: the fabric's exception for a packet
+    that does not get through."""
+    rows = []
+    for ifname, mine, far, far_if, theirs in _adjacencies(fabric, router, overlays, blocked):
+        far_tpl, _far_area, far_instance = theirs
+        rows.append({"instance": mine[2].values["name"], "area": mine[1].values["name"],
+                     "address": str(_address_on(far, far_if)), "interface": ifname,
+                     "router-id": far_instance.values.get("router-id", "main"),
+                     "priority": far_tpl.values.get("priority", "128"), "state": "Full", "state-changes": "6",
+                     "adjacency": "1s", "timeout": far_tpl.values.get("dead-interval", "40s")})
+    return rows
+
+
+def _bfd_allowed(router, ifname):
+    """Whether no enabled BFD configuration entry covering the interface forbids BFD (the first that covers it
+    decides; an entry without interfaces covers all)."""
+    for item in router.tables.get(BFD_CONFIGURATION, ()):
+        if _enabled(item) and (ifname in (item.values.get("interfaces") or "").split(",")
+                               or not item.values.get("interfaces")):
+            return item.values.get("forbid-bfd") != "true"
+    return True
+
+
+def _uses_bfd(router, ifname, template):
+    return template[0].values.get("use-bfd") == "true" and _bfd_allowed(router, ifname)
+
+
+def bfd_sessions(fabric, router, overlays, blocked):
+    """The rows of `router`'s /routing/bfd/session: one per Full adjacency whose template here uses BFD - up when
+    the far end's template uses BFD too, down when only this end asks for it (its control packets go unanswered)."""
+    rows = []
+    for ifname, mine, far, far_if, theirs in _adjacencies(fabric, router, overlays, blocked):
+        if not _uses_bfd(router, ifname, mine):
+            continue
+        up = _uses_bfd(far, far_if, theirs)
+        rows.append({"multihop": "false", "vrf": "main",
+                     "remote-address": "%s%%%s" % (_address_on(far, far_if), ifname),
+                     "local-address": str(_address_on(router, ifname)), "state": "up" if up else "down",
+                     "state-changes": "1" if up else "0", "uptime": "1s" if up else "0s"})
     return rows

@@ -125,6 +125,10 @@ class Router:
             # computed on each read: the fabric's modelled adjacencies (rosemu/ospf.py)
             rows = [] if self.fabric is None else self.fabric.ospf_neighbors(self)
             return [Item(number, row) for number, row in enumerate(rows, start=1)]
+        if path == ospf.BFD_SESSION:
+            # likewise: the sessions OSPF asked BFD for (the fabric's model, or FRR's bfdd on the data plane)
+            rows = [] if self.fabric is None else self.fabric.bfd_sessions(self)
+            return [Item(number, row) for number, row in enumerate(rows, start=1)]
         return self.tables[path]
 
     def owner_of(self, item):

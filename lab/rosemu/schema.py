@@ -397,6 +397,13 @@ MENUS = (
         F("forbid-bfd", BOOL, nullable=True),
         F("place-before", wo=True),
     ) + COMMON_TAIL, ordered=True, since=(7, 11)),
+    # the sessions (MikroTik manual, BFD: /routing/bfd/session, read-only); the fields as a RouterOS 7 print shows
+    # them (multihop vrf remote-address=ADDRESS%INTERFACE local-address state state-changes uptime ...): U, check
+    # on a CHR (lab/FIDELITY.md). Rows from the fabric's model or the data plane's bfdd
+    Menu("/routing/bfd/session", tuple(RO(n) for n in (
+        "multihop", "vrf", "remote-address", "local-address", "state", "state-changes", "uptime",
+        "desired-tx-interval", "actual-tx-interval", "required-min-rx", "remote-min-rx", "multiplier",
+        "hold-time", "packets-rx", "packets-tx")), can_add=False, can_remove=False, read_only=True, since=(7, 11)),
     # users and their groups (MikroTik manual, User): a group is a set of policies; the three built-in groups
     # cannot be removed or changed
     Menu("/user/group", (

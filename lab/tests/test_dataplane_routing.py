@@ -123,6 +123,14 @@ def test_the_routers_ospf_tables_run_frr_and_its_neighbours_show_in_the_api(tmp_
             assert {(r["instance"], r["area"], r["router-id"]) for r in rows} == \
                 {("sitelink", "sitelink-area", ROUTER_IDS[other])
                  for other in ROUTER_IDS if other != router.name}
+
+        # BFD sessions toward both overlays' far ends, up, through the API (FRR bfdd's peers)
+        def sessions_up(router):
+            rows = [it.values for it in router.items("/routing/bfd/session")]
+            return rows if sorted((r["remote-address"].partition("%")[2], r["state"]) for r in rows) == \
+                [("eoip-x", "up"), ("gre-x", "up")] else None
+        for router in pair.routers.values():
+            wait_until(lambda router=router: sessions_up(router), 30, "two BFD sessions up in %s's API" % router.name)
         # no static route to the far LAN: the LAN hosts reach each other over OSPF's routes
         wait_until(lambda: pair.ping("a", "192.168.89.10", count=1)[0] == 1, 30, "a ping over OSPF's route")
         assert pair.ping("a", "192.168.89.10", count=5)[0] == 5
@@ -132,4 +140,5 @@ def test_the_routers_ospf_tables_run_frr_and_its_neighbours_show_in_the_api(tmp_
                 for item in list(router.tables[path]):
                     pair.write(router, path, "remove", {".id": item.ref})
         assert pair.dataplane.routing == {}
-        assert all(not list(router.items("/routing/ospf/neighbor")) for router in pair.routers.values())
+        assert all(not list(router.items("/routing/ospf/neighbor")) and not list(router.items("/routing/bfd/session"))
+                   for router in pair.routers.values())

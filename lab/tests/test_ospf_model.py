@@ -91,3 +91,23 @@ def test_a_release_before_7_11_has_no_bfd_menu():
     assert old.menu("/routing/bfd/configuration") is None and new.menu("/routing/bfd/configuration") is not None
     assert "/routing/bfd/configuration" not in old.dump()["menus"]
     assert old.menu("/routing/ospf/interface-template").field("use-bfd") is not None     # from 7.10
+
+
+def sessions(api):
+    return [(s["remote-address"], s["state"]) for s in api.path("routing", "bfd", "session")]
+
+
+def test_bfd_sessions_follow_the_adjacency_and_both_ends_use_bfd(gre_pair):
+    _lab, apis = gre_pair
+    template(apis["hub"], **{"use-bfd": "yes"})
+    template(apis["branch"])
+    # the hub asks BFD for its neighbour, the branch does not answer: down; the branch has none
+    assert sessions(apis["hub"]) == [("10.254.0.1%gre0", "down")] and sessions(apis["branch"]) == []
+    templates = apis["branch"].path("routing", "ospf", "interface-template")
+    templates.update(**{".id": list(templates)[0][".id"], "use-bfd": "yes"})
+    assert sessions(apis["hub"]) == [("10.254.0.1%gre0", "up")]
+    assert sessions(apis["branch"]) == [("10.254.0.0%gre0", "up")]
+    # no adjacency, no session
+    tunnels = apis["branch"].path("interface", "gre")
+    tunnels.update(**{".id": list(tunnels)[0][".id"], "disabled": "yes"})
+    assert sessions(apis["hub"]) == []

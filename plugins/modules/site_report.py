@@ -82,7 +82,11 @@ files:
   returned: with O(report_dir)
   type: dict
 fleet_links:
-  description: One row per link, both ends folded (C(ends)), with C(why) when it is not up.
+  description:
+    - One row per link, both ends folded (C(ends)), with C(why) when it is not up.
+    - In OSPF mode also C(ospf) (C(Full), the state seen, or C(no neighbour)) and C(bfd) (C(up), C(down), C(none),
+      or C(-) without BFD), as are their ends; the table then has these columns, and a link whose OSPF is not Full
+      is down (its JUnit case fails).
   returned: when not in check mode
   type: list
   elements: dict

@@ -35,6 +35,8 @@ description:
     peer's own result is what goes red.
   - A router whose API session cannot be opened (connection refused, no answer, TLS, login) makes this task
     C(unreachable) for it, with a message naming the host, its address and port, and why.
+  - In OSPF mode (C(sitelink_routing=ospf)) a RouterOS site then reads C(/routing/ospf/neighbor), and with BFD
+    C(/routing/bfd/session), for each overlay link (RV(ospf)); a link whose OSPF is not Full is not up.
   - Changes nothing. M(sitelink.tunnels.site_report) turns the results of every site into one table.
   - Options the task leaves out come from the host's role variables when it has them - the connection from
     C(sitelink_routeros) at C(ansible_host) (TLS on unless it says C(tls=false); not when the task gives
@@ -130,6 +132,19 @@ peers_out:
   type: dict
   sample: {"branch-b": {"state": "unreachable", "msg": "branch-b (203.0.113.12:8729, TLS): connection refused; is
     the api-ssl service enabled on port 8729?"}}
+ospf:
+  description:
+    - OSPF mode (C(sitelink_routing=ospf)), per verified overlay link id - C(interface) (this site's overlay),
+      C(ospf) (C(Full), the neighbour's state as C(/routing/ospf/neighbor) shows it, or C(no neighbour)), C(reason)
+      (why it is not Full - the state seen; no enabled interface template names the overlay, the template is passive,
+      the overlay is not running, or else what the far end may have different), and C(bfd) (the state of the
+      C(/routing/bfd/session) toward the far end, C(up), C(down), ...; C(none) without one; null when the fleet runs no
+      BFD).
+    - While an overlay is not Full it is read again after O(delay), up to the O(retries) the pings left. The fleet
+      table reports a link whose OSPF is not Full as down, with the reason.
+  returned: on RouterOS sites in OSPF mode
+  type: dict
+  sample: {"branch-a--hub": {"interface": "eoip-hub", "ospf": "Full", "reason": null, "bfd": "up"}}
 peers_read_by:
   description: C(site_verify) when it read the peers after its pings, C(site_apply) when it took the apply step's
     reading (RouterOS sites).

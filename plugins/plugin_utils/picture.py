@@ -2,9 +2,9 @@
 # Copyright: sitelink.tunnels contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The fleet report's topology picture: sites as nodes (platform, hub or spoke), links as edges (overlay kind,
-status as the edge's colour, last-handshake age), written as Graphviz DOT text and drawn by Graphviz's `dot`
-(https://graphviz.org/doc/info/lang.html) into SVG and PNG. Without `dot` on the controller only the DOT file is
-written, and a warning says so."""
+status as the edge's colour, last-handshake age, OSPF and BFD state in OSPF mode), written as Graphviz DOT text and
+drawn by Graphviz's `dot` (https://graphviz.org/doc/info/lang.html) into SVG and PNG. Without `dot` on the controller
+only the DOT file is written, and a warning says so."""
 
 from __future__ import annotations
 
@@ -44,6 +44,13 @@ def site_nodes(plans, topology, links):
                 for name in names)
 
 
+def routing_label(link):
+    """OSPF mode's line of an edge's label ("OSPF Full, BFD up": BFD when the fleet runs it); "" in static mode."""
+    if "ospf" not in link:
+        return ""
+    return "\nOSPF %s" % link["ospf"] + (", BFD %s" % link["bfd"] if link.get("bfd", "-") != "-" else "")
+
+
 def dot_source(nodes, links):
     """The picture as DOT text: one node per site, one undirected edge per link (the report's folded links)."""
     lines = ["graph sitelink {", '  graph [label="sitelink fleet", labelloc=t, fontname="sans-serif"];',
@@ -56,7 +63,7 @@ def dot_source(nodes, links):
             ROLE_SHAPES.get(node["role"], "box"), quoted("%s: %s %s" % (name, node["platform"], node["role"]))))
     for link in links:
         colour, style = STATUS_STYLES.get(link["status"], UNKNOWN_STYLE)
-        label = "%s\n%s\nhandshake %s" % (link["overlay"], link["status"], link["handshake"])
+        label = "%s\n%s\nhandshake %s" % (link["overlay"], link["status"], link["handshake"]) + routing_label(link)
         # id: the SVG element of the edge is named after the link (branch-a--hub)
         lines.append("  %s -- %s [id=%s, label=%s, color=%s, fontcolor=%s, style=%s, tooltip=%s];" % (
             quoted(link["site"]), quoted(link["peer"]), quoted(link["link"]), quoted(label), quoted(colour),

@@ -11,10 +11,13 @@ import os
 import xml.etree.ElementTree as ET
 
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import plan as planner
+from ansible_collections.sitelink.tunnels.plugins.plugin_utils import adjacency
 
 COLUMNS = ("site", "peer", "overlay", "address", "handshake", "ping", "status")
 # the table people read: one row per link; `why` only when a link is not up
 LINK_COLUMNS = ("site", "peer", "overlay", "address", "handshake", "ping", "status", "why")
+# OSPF mode's columns (adjacency.py), before `status`, only when a link has them: the fleet runs OSPF (and BFD)
+ROUTING_COLUMNS = ("ospf", "bfd")
 SITE_COLUMNS = ("site", "adds", "changes", "removes", "pending keys")
 STATES = ("up", "down", "pending")
 # A link end whose peer left the play before verification (its router or host unreachable, or a step of it failed):
@@ -61,11 +64,24 @@ def link_rows(host, plan, public_keys, status):
                 % (host, link["peer"], waited)
         else:
             reason = "handshake %s ago but no answer from %s through the tunnel" % (handshake, link["verify_address"])
-        rows.append({"site": host, "peer": link["peer"], "overlay": link["overlay"],
-                     "address": link["verify_address"], "handshake": handshake or "never",
-                     "ping": "%s/%s" % (ping.get("received", 0), ping.get("sent", 0)) if ping else "-",
-                     "status": state, "link": link["link"], "reason": reason})
+        row = {"site": host, "peer": link["peer"], "overlay": link["overlay"],
+               "address": link["verify_address"], "handshake": handshake or "never",
+               "ping": "%s/%s" % (ping.get("received", 0), ping.get("sent", 0)) if ping else "-",
+               "status": state, "link": link["link"], "reason": reason}
+        rows.append(with_routing(row, status.get("ospf", {}).get(link["link"])))
     return rows
+
+
+def with_routing(row, routing):
+    """A link end's row with its OSPF and BFD state (OSPF mode: `routing` from the site's verification); a link
+    whose OSPF is not Full is not up: down, with OSPF's reason after any of its own."""
+    if routing is None:
+        return row
+    row.update(ospf=routing["ospf"], bfd=routing["bfd"] or "-")
+    if routing["ospf"] != adjacency.FULL and row["status"] in ("up", "down"):
+        reasons = [r for r in (row["reason"], routing["reason"]) if r]
+        row.update(status="down", reason="; ".join(reasons))
+    return row
 
 
 def addresses(value):
@@ -123,11 +139,24 @@ def fold(rows):
         for end in ends:
             if end["status"] != "up" and end["reason"] and end["reason"] not in reasons:
                 reasons.append(end["reason"])
-        out.append({"link": link, "site": ends[0]["site"], "peer": ends[0]["peer"], "overlay": ends[0]["overlay"],
-                    "address": joined(e["address"] for e in ends), "handshake": joined(e["handshake"] for e in ends),
-                    "ping": joined(e["ping"] for e in ends),
-                    "status": state, "why": "; ".join(reasons), "ends": ends})
+        folded = {"link": link, "site": ends[0]["site"], "peer": ends[0]["peer"], "overlay": ends[0]["overlay"],
+                  "address": joined(e["address"] for e in ends), "handshake": joined(e["handshake"] for e in ends),
+                  "ping": joined(e["ping"] for e in ends),
+                  "status": state, "why": "; ".join(reasons), "ends": ends}
+        folded.update((c, joined(e.get(c, "-") for e in ends)) for c in ROUTING_COLUMNS
+                      if any(c in e for e in ends))
+        out.append(folded)
     return out
+
+
+def link_columns(links, why=False):
+    """The link table's columns: OSPF's (and BFD's) before the status when a link has them, `why` when a link is not
+    up (or `why`: always)."""
+    routing = tuple(c for c in ROUTING_COLUMNS if any(c in link for link in links))
+    if routing == ("ospf", "bfd") and all(link["bfd"] == "-" for link in links):
+        routing = ("ospf",)         # OSPF without BFD
+    columns = LINK_COLUMNS[:-2] + routing + LINK_COLUMNS[-2:]
+    return columns if why or any(link["status"] != "up" for link in links) else columns[:-1]
 
 
 def joined(values):
@@ -168,8 +197,7 @@ def link_table(rows):
     link, a `why` column when a link is not up, the links' count and the link ends' count."""
     links = fold(rows)
     counts = counted(links)
-    columns = LINK_COLUMNS if counts["up"] != len(links) else LINK_COLUMNS[:-1]
-    lines = text_table(columns, links)
+    lines = text_table(link_columns(links), links)
     lines.append(counts_line(counts, "links"))
     lines.append(table(rows)[0][-1])
     return lines, counts, links
@@ -224,8 +252,9 @@ def junit(links):
         case = ET.SubElement(suite, "testcase", classname="sitelink.%s" % link["overlay"], name=link["link"])
         if link["status"] != "up":
             failure = ET.SubElement(case, "failure", type=link["status"], message=link["why"] or link["status"])
-            failure.text = "\n".join("%s -> %s: %s (handshake %s, ping %s)" % (
-                e["site"], e["peer"], e["status"], e["handshake"], e["ping"]) for e in link["ends"])
+            failure.text = "\n".join("%s -> %s: %s (handshake %s, ping %s%s)" % (
+                e["site"], e["peer"], e["status"], e["handshake"], e["ping"],
+                ", OSPF %s, BFD %s" % (e["ospf"], e["bfd"]) if "ospf" in e else "") for e in link["ends"])
     return ET.tostring(suites, encoding="unicode") + "\n"
 
 
@@ -236,8 +265,8 @@ def markdown(report):
     if report["check_mode"]:
         columns, rows, title = ("site", "adds", "changes", "removes", "pending"), report["sites"], "check mode"
     else:
-        columns, rows, title = LINK_COLUMNS, report["links"], "%(up)d up, %(down)d down, %(pending)d pending" \
-            % report["counts"] + outages(report["counts"])
+        columns, rows = link_columns(report["links"], why=True), report["links"]
+        title = "%(up)d up, %(down)d down, %(pending)d pending" % report["counts"] + outages(report["counts"])
     lines = ["# sitelink fleet report", "", title, "", "| %s |" % " | ".join(columns),
              "|" + "---|" * len(columns)]
     lines += ["| %s |" % " | ".join(cell(", ".join(r[c]) if isinstance(r[c], list) else r[c]) for c in columns)

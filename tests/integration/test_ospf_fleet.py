@@ -3,10 +3,16 @@ instance, area, interface templates and BFD configuration, admits OSPF and BFD o
 leaves the static LAN routes to OSPF; a second run writes nothing; back in static mode the role's OSPF entries go and
 the operator's own OSPF instance stays."""
 
+import json
+import os
+
 import yaml
 
 from rosemu.script import run as import_script
 from lab_fleet import GOOD, play, rerun_changes_nothing, start_fleet, writes
+from playbook_runs import ROOT, run_playbook
+
+STATUS = os.path.join(ROOT, "playbooks", "site_status.yml")
 
 OSPF_MENUS = ("/routing/ospf/instance", "/routing/ospf/area", "/routing/ospf/interface-template",
               "/routing/bfd/configuration")
@@ -132,3 +138,50 @@ def test_an_imported_ospf_render_makes_the_ospf_entries_the_api_run_makes(tmp_pa
     finally:
         applied.stop()
         imported.stop()
+
+
+def report(directory):
+    with open(directory / "fleet-report.json", encoding="utf-8") as handle:
+        return dict((link["link"], link) for link in json.load(handle)["links"])
+
+
+def test_the_fleet_table_shows_ospf_full_and_bfd_up_and_the_status_run_a_broken_hello_as_not_up(tmp_path):
+    """The table, the JSON and the picture show each overlay link's adjacency; a spoke's template whose hello
+    interval differs from the hub's (set through the API) leaves that link without a neighbour: the status playbook
+    fails, and reports it down with OSPF's reason, the other link still up."""
+    lab, connections = start_fleet(tmp_path)
+    try:
+        ospf = inventory(tmp_path, "ospf")
+        first = play(ospf, connections, "-e", json.dumps({"sitelink_verify_delay": 1,
+                                                          "sitelink_report_dir": str(tmp_path / "first")}))
+        assert first.returncode == 0, first.out[-5000:]
+        table = [line.strip(' ",') for line in first.out.splitlines()
+                 if line.strip(' "').startswith("site ") or "Full" in line]
+        assert table[0].split() == ["site", "peer", "overlay", "address", "handshake", "ping", "ospf", "bfd",
+                                    "status"], table
+        assert [line.split()[-3:] for line in table[1:]] == [["Full", "up", "up"], ["Full", "up", "up"]], table
+        links = report(tmp_path / "first")
+        assert [(name, link["status"], link["ospf"], link["bfd"]) for name, link in sorted(links.items())] == \
+            [("branch-a--hub", "up", "Full", "up"), ("branch-b--hub", "up", "Full", "up")]
+        assert "OSPF Full, BFD up" in (tmp_path / "first" / "topology.dot").read_text()
+
+        branch_a = lab.router("branch-a")
+
+        def slower_hellos():
+            template = [it for it in branch_a.tables["/routing/ospf/interface-template"]
+                        if named(it.values.get("comment")) == "ospf-eoip-hub"][0]
+            branch_a.run("/routing/ospf/interface-template", "set", {".id": template.ref, "hello-interval": "7s"})
+        lab.call(slower_hellos)
+        status = run_playbook(STATUS, [ospf, connections], "-e", json.dumps({
+            "sitelink_verify_delay": 1, "sitelink_verify_retries": 1, "sitelink_report_dir": str(tmp_path / "status")}),
+            timeout=300)
+        assert status.returncode != 0, status.out[-5000:]
+        assert "1 links up, 1 down, 0 pending" in status.out, status.out[-5000:]
+        links = report(tmp_path / "status")
+        broken = links["branch-a--hub"]
+        assert (broken["status"], broken["ospf"], broken["bfd"]) == ("down", "no neighbour", "none")
+        assert "no OSPF neighbour on eoip-hub" in broken["why"] and "hello or dead interval" in broken["why"], broken
+        assert (links["branch-b--hub"]["status"], links["branch-b--hub"]["ospf"]) == ("up", "Full")
+        assert "no OSPF neighbour on eoip-hub" in status.out
+    finally:
+        lab.stop()

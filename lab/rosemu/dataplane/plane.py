@@ -443,6 +443,15 @@ class DataPlane:
                          "state": neighbor["state"]})
         return rows
 
+    def bfd_sessions(self, router):
+        """The router's /routing/bfd/session rows from FRR's bfdd (the fabric's bfd_sessions, same columns)."""
+        daemons = self.routing.get(router.name)
+        if daemons is None:
+            return []
+        return [{"multihop": "false", "vrf": "main",
+                 "remote-address": "%s%%%s" % (peer["peer"], peer["interface"]) if peer["interface"] else peer["peer"],
+                 "state": peer["status"]} for peer in daemons.bfd_peers()]
+
     # ----- firewall ------------------------------------------------------------------
     def _firewall(self, name, router):
         """The filter chains as table inet firewall.TABLE, replaced atomically when the script changes."""

@@ -34,6 +34,10 @@ class RouterView:
         """/routing/ospf/neighbor: FRR's adjacencies in the router's namespace (none while it runs no OSPF)."""
         return self.dataplane.ospf_neighbors(router)
 
+    def bfd_sessions(self, router):
+        """/routing/bfd/session: FRR's BFD peers in the router's namespace (none while it runs no OSPF)."""
+        return self.dataplane.bfd_sessions(router)
+
     def gateway_reachable(self, router, path, item):
         """check-gateway=ping: the model's verdict and timers (not yet real pings from the namespace); a bare
         router has no model, so its routes are not checked."""

@@ -19,7 +19,7 @@ from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.errors i
 from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.info import add_handshake_seconds, gather
 from ansible_collections.sitelink.tunnels.plugins.module_utils.platforms import routeros as platform
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import plan as planner
-from ansible_collections.sitelink.tunnels.plugins.plugin_utils import purge, routeros_script
+from ansible_collections.sitelink.tunnels.plugins.plugin_utils import adjacency, purge, routeros_script
 from ansible_collections.sitelink.tunnels.plugins.plugin_utils.drivers.base import (
     Driver, SecretText, finished, new_result, record)
 from ansible_collections.sitelink.tunnels.plugins.plugin_utils.inventory import named
@@ -225,8 +225,12 @@ class RouterosDriver(Driver):
                 peers, read_by = gather(api, ["peers"], router)["peers"], "site_verify"
             finally:
                 api.close()
-        return {"changed": False, "results": results, "all_answered": all(r["received"] for r in results),
-                "attempts": attempts, "waited": waited, "peers": peers, "peers_read_by": read_by}
+        out = {"changed": False, "results": results, "all_answered": all(r["received"] for r in results),
+               "attempts": attempts, "waited": waited, "peers": peers, "peers_read_by": read_by}
+        if adjacency.overlay_links(plan):
+            # the retries the pings left: an adjacency forms within a hello interval of its overlay running
+            out["ospf"] = ospf_states(params, router, plan, max(0, params["retries"] + 1 - attempts))
+        return out
 
     def files(self, plan, host, settings):
         """The site's .rsc; with render_preshared_keys, its preshared keys in a secret file imported first."""
@@ -271,6 +275,26 @@ class RouterosDriver(Driver):
             if weak_sites:
                 found.append(words % (len(weak_sites), named(weak_sites, NAMED_IN_WARNING)))
         return found
+
+
+def ospf_states(params, router, plan, retries):
+    """OSPF mode: each overlay link's OSPF and BFD state (adjacency.py), read again after `delay` while an overlay is
+    not Full, up to `retries` times; what the router says about the templates and interfaces of those that stay not
+    Full is read once, to say why."""
+    api = open_session(params, router)
+    try:
+        for attempt in range(retries + 1):
+            if attempt:
+                time.sleep(params["delay"])
+            neighbors = select(api, router, *adjacency.NEIGHBORS)
+            sessions = select(api, router, *adjacency.BFD_SESSIONS) if adjacency.uses_bfd(plan) else []
+            states = adjacency.link_states(router, plan, neighbors, sessions)
+            if adjacency.full(states):
+                return states
+        return adjacency.link_states(router, plan, neighbors, sessions, select(api, router, *adjacency.TEMPLATES),
+                                     select(api, router, *adjacency.INTERFACES))
+    finally:
+        api.close()
 
 
 def guard_purge(api, steps, router, options, facts, ctx, params):
