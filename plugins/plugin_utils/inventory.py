@@ -22,7 +22,6 @@ from ansible_collections.sitelink.tunnels.plugins.module_utils import platforms
 from ansible_collections.sitelink.tunnels.plugins.module_utils.common import names
 from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros import connection
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import model as topology
-from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import plan as planner
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import validate as validation
 from ansible_collections.sitelink.tunnels.plugins.plugin_utils.context import ABSENT, SETTINGS, plain
 

@@ -115,8 +115,8 @@ class Model(object):
         self.topology = None
         self.hubs = []
         self.pools = {}
-        self.pool_nets = {}             # {pool name: IPv4/IPv6Interface, or None where the pool is not a prefix}; a second-
-        #                                 family pool (SECOND_POOLS) only where it is set
+        self.pool_nets = {}             # {pool name: IPv4/IPv6Interface, or None where the pool is not a prefix}; a
+        #                                 second-family pool (SECOND_POOLS) only where it is set
         self.psk_secret = None
         self.aggregates = []            # hub_spoke: prefixes spokes route to their hub instead of each remote LAN
         self.aggregate_nets = []        # the aggregates as IPv4/IPv6Interfaces (None where one is not a prefix)

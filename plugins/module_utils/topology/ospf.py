@@ -109,7 +109,8 @@ def _area(model, value):
 
 
 def router_id_pool(model):
-    """The router id pool (an IPv4Interface: the prefix as written and its .network), or None where it is not an IPv4 prefix (validation says why)."""
+    """The router id pool (an IPv4Interface: the prefix as written and its .network), or None where it is not an
+    IPv4 prefix (validation says why)."""
     text = model.pools.get("router_id") or ROUTER_ID_POOL
     try:
         net = ipaddrs.prefix(str(text))

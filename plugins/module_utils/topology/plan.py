@@ -110,8 +110,9 @@ def host_prefix(ip):
 
 
 def prefix(model, text):
-    """The interface (IPv4Interface, IPv6Interface: its address and .network) of a prefix in a plan of `model` (None for a LAN that is not one), without parsing the text
-    again: a LAN or an aggregate is the one parsed at load, a host prefix the one the planner made."""
+    """The interface (IPv4Interface, IPv6Interface: its address and .network) of a prefix in a plan of `model` (None
+    for a LAN that is not one), without parsing the text again: a LAN or an aggregate is the one parsed at load, a
+    host prefix the one the planner made."""
     return _prefixes(model)[text]
 
 
