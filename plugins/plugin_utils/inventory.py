@@ -22,7 +22,6 @@ from ansible_collections.sitelink.tunnels.plugins.module_utils import platforms
 from ansible_collections.sitelink.tunnels.plugins.module_utils.common import names
 from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros import connection
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import model as topology
-from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import plan as planner
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import validate as validation
 from ansible_collections.sitelink.tunnels.plugins.plugin_utils.context import ABSENT, SETTINGS, plain
 
@@ -309,10 +308,7 @@ def problems_message(model):
 
 def plans_or_failure(fleet, checked_hosts=(), reuse=True):
     """({site: plan}, None) from the role's fleet step, or computed here when there is none (or `reuse` is off);
-    (None, failed result) when the inventory has problems or netaddr is missing."""
-    if not planner.HAS_NETADDR:
-        return None, {"failed": True, "msg": "the Python library netaddr is required on the controller "
-                                             "(pip install netaddr)"}
+    (None, failed result) when the inventory has problems."""
     plans = fleet.registered("fleet").get("plans") if reuse else None
     if plans is None:
         model, plans = compute(fleet, checked_hosts)

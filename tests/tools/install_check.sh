@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# What the README's Install section says, from the built tarball: a fresh venv with only ansible-core, librouteros
-# and netaddr (at the versions requirements/constraints.txt pins), the tarball installed into a collections path of
+# What the README's Install section says, from the built tarball: a fresh venv with only ansible-core and librouteros
+# (at the versions requirements/constraints.txt pins), the tarball installed into a collections path of
 # its own, and `ansible-playbook sitelink.tunnels.site_tunnel` rendering tests/inventories/good/hub_spoke.yml
 # (render only: no router is contacted). Usage: install_check.sh TARBALL; work files in build/install-check/.
 set -euo pipefail
@@ -11,7 +11,7 @@ python=$(command -v python3.11 || command -v python3)
 
 rm -rf "$work" && mkdir -p "$work/run"
 "$python" -m venv "$work/venv"
-"$work/venv/bin/python" -m pip install -q ansible-core librouteros netaddr -c "$root/requirements/constraints.txt"
+"$work/venv/bin/python" -m pip install -q ansible-core librouteros -c "$root/requirements/constraints.txt"
 
 # Only the tarball's copy may be found: no checkout link, no ansible.cfg (the run's directory is empty).
 export ANSIBLE_COLLECTIONS_PATH=$work/collections PATH=$work/venv/bin:$PATH

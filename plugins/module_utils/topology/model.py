@@ -12,13 +12,9 @@ from __future__ import annotations
 
 from ansible_collections.sitelink.tunnels.plugins.module_utils import platforms
 from ansible_collections.sitelink.tunnels.plugins.module_utils.common import names
+from ansible_collections.sitelink.tunnels.plugins.module_utils.common import ipaddrs
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import addressing
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import ospf
-
-try:
-    import netaddr
-except ImportError:  # pragma: no cover - the action reports the missing library
-    netaddr = None
 
 TOPOLOGIES = ("p2p", "hub_spoke", "mesh", "links")
 OVERLAYS = ("none", "gre", "eoip")
@@ -81,12 +77,13 @@ class Site(object):
         self.default_route = default_route
         self.public_key = public_key
         self.interface = interface
-        # each address of the site parsed once, here: None where the text is not one (validation says why)
-        self.lan_nets = [_parsed(netaddr.IPNetwork, lan) for lan in lans]
-        self.endpoint_ip = _parsed(netaddr.IPAddress, endpoint)        # None for a host name as well
+        # each address of the site parsed once, here: None where the text is not one (validation says why); a
+        # prefix as an IPv4Interface or IPv6Interface (the address as written, and its .network)
+        self.lan_nets = [_parsed(ipaddrs.prefix, lan) for lan in lans]
+        self.endpoint_ip = _parsed(ipaddrs.address, endpoint)        # None for a host name as well
         # the address before %INTERFACE (a link-local next hop as RouterOS writes it)
         self.underlay_gateway_ip = None if underlay_gateway is None else \
-            _parsed(netaddr.IPAddress, underlay_gateway.partition("%")[0])
+            _parsed(ipaddrs.address, underlay_gateway.partition("%")[0])
 
 
 class Link(object):
@@ -118,11 +115,11 @@ class Model(object):
         self.topology = None
         self.hubs = []
         self.pools = {}
-        self.pool_nets = {}             # {pool name: IPNetwork, or None where the pool is not a prefix}; a second-
-        #                                 family pool (SECOND_POOLS) only where it is set
+        self.pool_nets = {}             # {pool name: IPv4/IPv6Interface, or None where the pool is not a prefix}; a
+        #                                 second-family pool (SECOND_POOLS) only where it is set
         self.psk_secret = None
         self.aggregates = []            # hub_spoke: prefixes spokes route to their hub instead of each remote LAN
-        self.aggregate_nets = []        # the aggregates as IPNetworks (None where one is not a prefix)
+        self.aggregate_nets = []        # the aggregates as IPv4/IPv6Interfaces (None where one is not a prefix)
         self.declared = []              # [((a, b), origin)] as written, for validation
         self.problems = []
         self._refused = set()           # (host, variable) with a problem: later checks say nothing more about them
@@ -160,12 +157,12 @@ class Model(object):
 
 
 def _parsed(parse, value):
-    """`value` as a netaddr IPNetwork or IPAddress (`parse`), or None when it is not one."""
+    """`value` as a prefix or an address (`parse`: ipaddrs.prefix or ipaddrs.address), or None when it is not one."""
     if value is None:
         return None
     try:
         return parse(str(value))
-    except (netaddr.AddrFormatError, ValueError, TypeError):
+    except (ValueError, TypeError):
         return None
 
 
@@ -313,7 +310,7 @@ def load(sites_vars, settings):
     model.hubs = _texts(model, fleet, "sitelink_topology.hubs", topology.get("hubs"), "a site's name")
     model.aggregates = _texts(model, fleet, "sitelink_topology.aggregates", topology.get("aggregates"),
                               "a prefix (like 10.20.0.0/16)")
-    model.aggregate_nets = [_parsed(netaddr.IPNetwork, text) for text in model.aggregates]
+    model.aggregate_nets = [_parsed(ipaddrs.prefix, text) for text in model.aggregates]
     given_defaults = _mapping(model, "sitelink_link_defaults", settings.get("sitelink_link_defaults"),
                               LINK_DEFAULT_KEYS, "a mapping of link settings")
     # only the settings a default may carry (a slot is one link's own: reported above, never inherited)
@@ -395,9 +392,9 @@ def _load_pools(model, given):
         model.pools["scheme"] = POOL_DEFAULTS["scheme"]
     if model.pools["hub_slots"] is not None:
         model.pools["hub_slots"] = _int(model, "fleet", "sitelink_pools.hub_slots", model.pools["hub_slots"], 1, 64)
-    model.pool_nets = dict((name, _parsed(netaddr.IPNetwork, model.pools.get(name)))
+    model.pool_nets = dict((name, _parsed(ipaddrs.prefix, model.pools.get(name)))
                            for name in ("wireguard", "overlay"))
-    model.pool_nets.update((name, _parsed(netaddr.IPNetwork, model.pools[name]))
+    model.pool_nets.update((name, _parsed(ipaddrs.prefix, model.pools[name]))
                            for name in SECOND_POOLS.values() if model.pools.get(name) is not None)
 
 

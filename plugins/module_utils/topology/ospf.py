@@ -15,15 +15,13 @@ floating backups above OSPF's distance with `sitelink_ospf_static_backup: true`.
 
 from __future__ import annotations
 
+import ipaddress
+
 from ansible_collections.sitelink.tunnels.plugins.module_utils.common import names
+from ansible_collections.sitelink.tunnels.plugins.module_utils.common import ipaddrs
 # the modules, not their names: model imports this module
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import model as inventory
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import plan as planner
-
-try:
-    import netaddr
-except ImportError:  # pragma: no cover - the action reports the missing library
-    netaddr = None
 
 FLEET = "fleet"
 ROUTING_MODES = ("static", "ospf")
@@ -103,21 +101,20 @@ def _area(model, value):
     try:
         if isinstance(value, bool):
             raise ValueError(value)
-        if isinstance(value, int):
-            return str(netaddr.IPAddress(value, 4))
-        return str(netaddr.IPAddress(str(value), 4, flags=netaddr.INET_PTON))
-    except (netaddr.AddrFormatError, ValueError, TypeError):
+        return str(ipaddress.IPv4Address(value if isinstance(value, int) else str(value)))
+    except (ValueError, TypeError):
         model.problem(FLEET, variable, "must be an area id: a dotted quad (0.0.0.0, the backbone) or a number "
                                        "from 0 to 4294967295, not %s" % names.shown(value))
         return OSPF_DEFAULTS["area"]
 
 
 def router_id_pool(model):
-    """The router id pool's IPNetwork, or None where it is not an IPv4 prefix (validation says why)."""
+    """The router id pool (an IPv4Interface: the prefix as written and its .network), or None where it is not an
+    IPv4 prefix (validation says why)."""
     text = model.pools.get("router_id") or ROUTER_ID_POOL
     try:
-        net = netaddr.IPNetwork(str(text))
-    except (netaddr.AddrFormatError, ValueError, TypeError):
+        net = ipaddrs.prefix(str(text))
+    except (ValueError, TypeError):
         return None
     return net if net.version == 4 else None
 
@@ -126,7 +123,9 @@ def router_id(model, name):
     """The site's router id: the pool's first address plus the site id (a site's id never changes); None where the
     pool is no IPv4 prefix (validation says so)."""
     pool = router_id_pool(model)
-    return None if pool is None else str(netaddr.IPAddress((pool.first + model.sites[name].id) % 2 ** 32, 4))
+    if pool is None:
+        return None
+    return str(ipaddress.IPv4Address((int(pool.network.network_address) + model.sites[name].id) % 2 ** 32))
 
 
 def link_cost(model, link):
@@ -165,9 +164,10 @@ def _router_ids(model):
             ROUTER_ID_POOL, names.shown(model.pools.get("router_id"))))
         return
     highest = max([s.id for s in model.sites.values() if s.id is not None] or [0])
-    if pool.size <= highest:
+    size = pool.network.num_addresses
+    if size <= highest:
         model.problem(FLEET, variable, "%s holds router ids for site ids up to %d; the highest site id is %d (a /%d "
-                      "or larger)" % (pool, pool.size - 1, highest, 32 - highest.bit_length()))
+                      "or larger)" % (ipaddrs.text(pool), size - 1, highest, 32 - highest.bit_length()))
 
 
 def _distances(model, plans):

@@ -24,16 +24,11 @@ primary WireGuard transit; verification pings the primary next hop).
 from __future__ import annotations
 
 # the module, not its names: model imports the platforms, which import this module
+from ansible_collections.sitelink.tunnels.plugins.module_utils.common import ipaddrs
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import model as inventory
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import addressing
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import ospf
 from ansible_collections.sitelink.tunnels.plugins.module_utils.wireguard import keys
-
-try:
-    import netaddr
-    HAS_NETADDR = True
-except ImportError:  # pragma: no cover
-    HAS_NETADDR = False
 
 UNDERLAY_MTU = 1500
 WIREGUARD_OVERHEAD = 80      # IPv6 outer header: the safe figure for either underlay family
@@ -82,13 +77,13 @@ def _slot_host_bits(model, pool_name):
 
 
 def transit(model, link, pool_name):
-    """({site: its IPAddress on the link}, prefix length) in `pool_name`: the lower-id site takes the lower address."""
+    """({site: its address on the link}, prefix length) in `pool_name`: the lower-id site takes the lower address."""
     pool = model.pool_nets[pool_name]
     offset, _size, prefix_length = slot(model, link, pool_name)
     # a /31 (/127) uses both addresses; a /30 skips its network address
-    first = pool.first + offset + (0 if prefix_length >= width(pool) - 1 else 1)
-    low = netaddr.IPAddress(first, pool.version)
-    high = netaddr.IPAddress(first + 1, pool.version)
+    first = int(pool.network.network_address) + offset + (0 if prefix_length >= width(pool) - 1 else 1)
+    low = ipaddrs.ADDRESSES[pool.version](first)
+    high = ipaddrs.ADDRESSES[pool.version](first + 1)
     site_a, site_b = model.sites[link.a], model.sites[link.b]
     if site_a.id <= site_b.id:
         return {link.a: low, link.b: high}, prefix_length
@@ -110,18 +105,19 @@ def tunnel_id(model, link):
 
 
 def host_prefix(ip):
-    """The prefix of the IPAddress `ip` alone, as text."""
-    return "%s/%d" % (ip, 32 if ip.version == 4 else 128)
+    """The prefix of the address `ip` alone, as text."""
+    return "%s/%d" % (ipaddrs.text(ip), ip.max_prefixlen)
 
 
 def prefix(model, text):
-    """The IPNetwork of a prefix in a plan of `model` (None for a LAN that is not one), without parsing the text
-    again: a LAN or an aggregate is the one parsed at load, a host prefix the one the planner made."""
+    """The interface (IPv4Interface, IPv6Interface: its address and .network) of a prefix in a plan of `model` (None
+    for a LAN that is not one), without parsing the text again: a LAN or an aggregate is the one parsed at load, a
+    host prefix the one the planner made."""
     return _prefixes(model)[text]
 
 
 def _prefixes(model):
-    """{text: IPNetwork or None} of the model's LANs and aggregates (as parsed at load), and the planner's host
+    """{text: interface or None} of the model's LANs and aggregates (as parsed at load), and the planner's host
     prefixes."""
     if "prefixes" not in model.memo:
         prefixes = dict(zip(model.aggregates, model.aggregate_nets))
@@ -146,11 +142,11 @@ def _about(model, lan):
 
 
 def _host_prefix(model, ip):
-    """host_prefix(ip), its IPNetwork kept for prefix() (validation reads the plans back)."""
+    """host_prefix(ip), its interface kept for prefix() (validation reads the plans back)."""
     text = host_prefix(ip)
     prefixes = _prefixes(model)
     if text not in prefixes:
-        prefixes[text] = netaddr.IPNetwork(ip)
+        prefixes[text] = ipaddrs.INTERFACES[ip.version]((int(ip), ip.max_prefixlen))
     return text
 
 
@@ -271,7 +267,7 @@ def _spoke_lans_behind(model, hub):
             for lan, net in zip(model.sites[other].lans, model.sites[other].lan_nets):
                 if net is None:
                     raise ValueError("%r is not a prefix" % lan)     # reported by validation: no plan
-                if not any(net.version == agg.version and net in agg for agg in model.aggregate_nets):
+                if not any(ipaddrs.contains(agg, net) for agg in model.aggregate_nets):
                     lans.append((other, lan))
         cache[hub] = lans
     return cache[hub]
@@ -368,7 +364,7 @@ def _plan_link(model, name, link, extra, backups, out, joined):
     })
     if link.overlay != "none":
         hops = _plan_overlay(model, name, link, wg_ips, out, joined)
-    hop = str(next(iter(hops.values())))      # the primary pool's: verification pings it
+    hop = ipaddrs.text(next(iter(hops.values())))      # the primary pool's: verification pings it
     for lan in routed:
         out["routes"].append(dict({"dst_address": lan, "gateway": _hop_for(model, lan, hops),
                                    "distance": link.distance, ROUTE_VIA: (peer.name, link, False)},
@@ -385,13 +381,13 @@ def _plan_link(model, name, link, extra, backups, out, joined):
                               "endpoint_of": peer.name})
     # an external peer's key is in the inventory: the plan carries it (the others' are read from the peers)
     out["links"].append({"link": link.id, "peer": peer.name, "overlay": link.overlay, "verify_address": hop,
-                         "transit_address": str(wg_ips[peer.name]),
+                         "transit_address": ipaddrs.text(wg_ips[peer.name]),
                          "peer_public_key": None if peer.capabilities.configured else peer.public_key})
 
 
 def _transits(model, name, link, pool_name, iface, out, joined):
     """`name`'s addresses on `iface` in the link's slot of `pool_name` and, where it is set, of the pool's second-
-    family pool (dual stack).  Returns the primary pool's {site: IPAddress} and {family: the peer's IPAddress}, the
+    family pool (dual stack).  Returns the primary pool's {site: address} and {family: the peer's address}, the
     primary family first (each LAN's next hop is the peer's address of the LAN's family)."""
     hops = {}
     primary = None
@@ -400,7 +396,7 @@ def _transits(model, name, link, pool_name, iface, out, joined):
             continue                      # no second pool (or one that validation refuses)
         ips, length = transit(model, link, pool)
         primary = primary or ips
-        out["addresses"].append({"address": "%s/%d" % (ips[name], length), "interface": iface})
+        out["addresses"].append({"address": "%s/%d" % (ipaddrs.text(ips[name]), length), "interface": iface})
         joined.families.setdefault(iface, set()).add(family(ips[name]))
         hops[family(ips[name])] = ips[link.other(name)]
     return primary, hops
@@ -409,12 +405,12 @@ def _transits(model, name, link, pool_name, iface, out, joined):
 def _hop_for(model, lan, hops):
     """The next hop of `lan`'s family; the primary one where the link has none of it (a platform that routes a LAN to
     a next hop of the other family, Linux; validation refuses the others)."""
-    return str(hops.get(family(prefix(model, lan)), next(iter(hops.values()))))
+    return ipaddrs.text(hops.get(family(prefix(model, lan)), next(iter(hops.values()))))
 
 
 def _plan_overlay(model, name, link, wg_ips, out, joined):
     """The link's overlay interface over the WireGuard transit, its addresses and the input rule for its protocol;
-    returns {family: the peer's IPAddress on the overlay} (the link's next hops)."""
+    returns {family: the peer's address on the overlay} (the link's next hops)."""
     peer = link.other(name)
     transit_family = family(wg_ips[name])
     ov_iface = overlay_name(link, peer)
@@ -423,7 +419,7 @@ def _plan_overlay(model, name, link, wg_ips, out, joined):
     # RouterOS side would stay down: none toward such a peer (WireGuard's own keepalive and handshakes already say
     # whether the path is up)
     entry = {"type": link.overlay, "family": transit_family, "name": ov_iface, "link": link.id,
-             "local_address": str(wg_ips[name]), "remote_address": str(wg_ips[peer]),
+             "local_address": ipaddrs.text(wg_ips[name]), "remote_address": ipaddrs.text(wg_ips[peer]),
              "mtu": out["wireguard"]["mtu"] - OVERLAY_OVERHEAD[link.overlay, transit_family],
              "keepalive": model.sites[peer].capabilities.answers_gre_keepalive}
     if entry["keepalive"] and link.overlay_keepalive:
@@ -446,7 +442,7 @@ def _tunnel_rules(model, out, joined):
     out["interface_lists"] = [{"list": TUNNEL_LIST, "interface": ifname} for ifname in joined.interfaces]
     for protocol, fam in sorted(joined.overlay_protocols):
         out["firewall"].append(_named({"name": "%s-in" % protocol, "chain": "input", "protocol": protocol,
-                                       "src_address": str(model.pool_nets["wireguard"]), "in_interface": wg,
+                                       "src_address": ipaddrs.text(model.pool_nets["wireguard"]), "in_interface": wg,
                                        "family": fam}))
     transit_families = set()
     for ifname in joined.interfaces:
@@ -478,7 +474,7 @@ def _tunnel_rules(model, out, joined):
 
 
 def family(net, default=None):
-    """"ipv4" or "ipv6" of an IPAddress or IPNetwork; `default` for None (a host name, nothing)."""
+    """"ipv4" or "ipv6" of an address, network or interface; `default` for None (a host name, nothing)."""
     return default if net is None else "ipv%d" % net.version
 
 

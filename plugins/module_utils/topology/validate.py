@@ -8,17 +8,13 @@ from __future__ import annotations
 import re
 
 from ansible_collections.sitelink.tunnels.plugins.module_utils.common import names
+from ansible_collections.sitelink.tunnels.plugins.module_utils.common import ipaddrs
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import addressing
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import ospf
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import plan as planner
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology.model import SECOND_POOLS
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology.plan import width
 from ansible_collections.sitelink.tunnels.plugins.module_utils.wireguard import keys
-
-try:
-    import netaddr
-except ImportError:  # pragma: no cover - the action reports the missing library
-    netaddr = None
 
 FLEET = "fleet"
 OVERLAY_POOLS = ("overlay", SECOND_POOLS["overlay"])
@@ -27,17 +23,19 @@ HOSTNAME = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9]
 
 
 def _network(model, host, variable, text, net):
-    """The network of `text`, which load parsed into `net`; None (after a problem) when it is not a prefix."""
+    """The network of `text` (an IPv4Network or IPv6Network), which load parsed into `net` (an interface: the address
+    as written and its network); None (after a problem) when it is not a prefix."""
     if net is None:
         model.problem(host, variable, "%r is not a prefix (like 192.168.10.0/24)" % (text,))
         return None
     if not str(text).rpartition("/")[2].isdigit() and "/" in str(text):
-        # netaddr reads a netmask or host mask after the slash; nft, ip route and RouterOS take the raw text
-        model.problem(host, variable, "%s gives a mask, not a prefix length: write %s" % (text, net.cidr))
+        # ipaddrs.prefix reads a netmask or host mask after the slash; nft, ip route and RouterOS take the raw text
+        model.problem(host, variable, "%s gives a mask, not a prefix length: write %s"
+                      % (text, ipaddrs.text(net.network)))
         return None
-    if net.ip != net.network:
-        model.problem(host, variable, "%s has host bits set; the network is %s" % (text, net.cidr))
-    return net.cidr
+    if net.ip != net.network.network_address:
+        model.problem(host, variable, "%s has host bits set; the network is %s" % (text, ipaddrs.text(net.network)))
+    return net.network
 
 
 def _host_name(text):
@@ -48,8 +46,8 @@ def _host_name(text):
 
 def _address(text):
     try:
-        return netaddr.IPAddress(str(text))
-    except (netaddr.AddrFormatError, ValueError, TypeError):
+        return ipaddrs.address(str(text))
+    except (ValueError, TypeError):
         return None
 
 
@@ -70,19 +68,20 @@ def _gateway_problems(model, site):
     elif interface and not names.RULES["interface"][0].match(interface):
         model.problem(site.name, where, "%s: the interface after %% may contain %s"
                       % (names.shown(site.underlay_gateway), names.RULES["interface"][1]))
-    elif interface and not (address.version == 6 and address.is_link_local()) \
+    elif interface and not (address.version == 6 and ipaddrs.is_kind("link_local", address)) \
             and not capabilities.link_local_gateway and not model.refused(site.name, "sitelink_site.platform"):
         # Linux's `ip route ... via` takes an address only: the %INTERFACE form is RouterOS's
         model.problem(site.name, where, "%s: %s takes the gateway's address without %%INTERFACE"
                       % (names.shown(site.underlay_gateway), _a_site(capabilities)))
     # (a refused platform: what it would take is not known)
-    elif address.version == 6 and address.is_link_local() and not model.refused(site.name, "sitelink_site.platform"):
+    elif address.version == 6 and ipaddrs.is_kind("link_local", address) \
+            and not model.refused(site.name, "sitelink_site.platform"):
         if not capabilities.link_local_gateway:
             model.problem(site.name, where, "%s is link-local: %s needs a global gateway address"
                           % (site.underlay_gateway, _a_site(capabilities)))
         elif not interface:
             model.problem(site.name, where, "%s is link-local: %s needs the interface it is on too, as %s%%ether1"
-                          % (address, capabilities.label, address))
+                          % (ipaddrs.text(address), capabilities.label, ipaddrs.text(address)))
 
 
 def plan_fleet(model):
@@ -106,7 +105,7 @@ def plan_fleet(model):
             continue
         try:
             plans[name] = planner.plan_site(model, name)
-        except (ValueError, TypeError, KeyError, netaddr.AddrFormatError):
+        except (ValueError, TypeError, KeyError):
             continue                      # already reported: a site or pool that cannot be planned
     if not model.problems:              # otherwise a clash of LANs or ids would be reported again here
         _allowed_overlaps(model, plans)
@@ -130,16 +129,14 @@ NOT_A_LAN = (("127.0.0.0/8", "loopback"), ("169.254.0.0/16", "link-local"), ("22
 # `openssl rand -base64 24`) leave no guessing.
 PSK_SECRET_MIN = 16
 
-
-_BLOCKS = {}                            # each table parsed once per process
+# each table parsed once, at import
+_BLOCKS = dict((table, [(ipaddrs.prefix(block), what) for block, what in table]) for table in (NOT_DIALABLE, NOT_A_LAN))
 
 
 def _special(text, table):
     """The kind (loopback, multicast, ...) of the special-purpose block in `table` that holds `text`, or None."""
-    if table not in _BLOCKS:
-        _BLOCKS[table] = [(netaddr.IPNetwork(block), what) for block, what in table]
     for block, what in _BLOCKS[table]:
-        if text.version == block.version and text in block:
+        if ipaddrs.contains(block, text):
             return what
     return None
 
@@ -193,16 +190,17 @@ def psk_secret_problems(model):
 
 
 def _overlaps(nets):
-    """Pairs (later, earlier) of indexes into `nets` (IPNetworks) whose prefixes overlap, sorted.
+    """Pairs (later, earlier) of indexes into `nets` (networks or interfaces) whose prefixes overlap, sorted.
 
     Prefixes either nest or are disjoint, so a sweep in address order only keeps the chain of prefixes that
     contain the current one: O(n log n) plus the pairs found.
     """
-    order = sorted(range(len(nets)), key=lambda i: (nets[i].version, nets[i].first, -nets[i].last, i))
+    spans = [(net.version,) + ipaddrs.span(net) for net in nets]          # (version, first, last)
+    order = sorted(range(len(nets)), key=lambda i: (spans[i][0], spans[i][1], -spans[i][2], i))
     chain, pairs = [], []
     for i in order:
-        net = nets[i]
-        while chain and (nets[chain[-1]].version != net.version or nets[chain[-1]].last < net.first):
+        version, first, _last = spans[i]
+        while chain and (spans[chain[-1]][0] != version or spans[chain[-1]][2] < first):
             chain.pop()
         pairs.extend((max(i, j), min(i, j)) for j in chain)
         chain.append(i)
@@ -251,7 +249,7 @@ def _sites(model):
         if site.endpoint is not None and endpoint is None and not _host_name(site.endpoint):
             model.problem(name, "sitelink_site.endpoint", "%r is neither an address nor a host name"
                           % (site.endpoint,))
-        elif endpoint is not None and (endpoint.value == 0 or endpoint.is_multicast()):
+        elif endpoint is not None and (int(endpoint) == 0 or ipaddrs.is_kind("multicast", endpoint)):
             model.problem(name, "sitelink_site.endpoint", "%s is not an address peers can dial (unspecified or "
                           "multicast)" % site.endpoint)
         if site.underlay_gateway is not None:
@@ -275,8 +273,8 @@ def _sites(model):
         for earlier in clashes[later]:
             other, other_net = lans[earlier][:2]
             said.append("is also a LAN of %s" % other if net == other_net else
-                        "overlaps %s, a LAN of %s" % (other_net, other))
-        model.problem(name, "sitelink_site.lans[%d]" % index, "%s %s" % (net, "; and ".join(said)))
+                        "overlaps %s, a LAN of %s" % (ipaddrs.text(other_net), other))
+        model.problem(name, "sitelink_site.lans[%d]" % index, "%s %s" % (ipaddrs.text(net), "; and ".join(said)))
     return [(name, net) for name, net, _index in lans]
 
 
@@ -298,19 +296,19 @@ def _aggregates(model, lans, pools):
             usable = False
             continue
         found = len(model.problems)
-        overlapped = ["%s pool %s" % (name, pool) for name, pool in sorted(pools.items())
-                      if aggregate in pool or pool in aggregate]
+        overlapped = ["%s pool %s" % (name, ipaddrs.text(pool)) for name, pool in sorted(pools.items())
+                      if ipaddrs.contains(pool, aggregate) or ipaddrs.contains(aggregate, pool)]
         if overlapped:
             model.problem(FLEET, variable, "%s overlaps the %s: spokes would route transit addresses to the hub"
-                          % (aggregate, " and the ".join(overlapped)))
+                          % (ipaddrs.text(aggregate), " and the ".join(overlapped)))
         for site, lan in lans:
-            if aggregate in lan:
+            if ipaddrs.contains(lan, aggregate):
                 model.problem(FLEET, variable, "%s is %s %s, a LAN of %s: part of that site's own LAN would be "
-                              "routed to the hub" % (aggregate, "the same prefix as" if aggregate == lan else
-                                                     "inside", lan, site))
-        if len(model.problems) == found and not any(lan in aggregate for _site, lan in spoke_lans):
+                              "routed to the hub" % (ipaddrs.text(aggregate), "the same prefix as"
+                                                     if aggregate == lan else "inside", ipaddrs.text(lan), site))
+        if len(model.problems) == found and not any(ipaddrs.contains(aggregate, lan) for _site, lan in spoke_lans):
             model.problem(FLEET, variable, "%s covers no spoke's LAN; an aggregate replaces the spokes' LANs "
-                          "it covers (a typo?)" % aggregate)
+                          "it covers (a typo?)" % ipaddrs.text(aggregate))
     return usable
 
 
@@ -321,12 +319,11 @@ def _pools(model, lans):
         if net is None:
             continue
         pools[name] = net
-        for site, lan in lans:
-            if lan in net or net in lan:
-                model.problem(site, "sitelink_site.lans", "%s overlaps the %s pool %s" % (lan, name, net))
-    if len(pools) == 2 and (pools["wireguard"] in pools["overlay"] or pools["overlay"] in pools["wireguard"]):
+        _pool_overlaps_lans(model, lans, name, net)
+    if len(pools) == 2 and (ipaddrs.contains(pools["overlay"], pools["wireguard"])
+                            or ipaddrs.contains(pools["wireguard"], pools["overlay"])):
         model.problem(FLEET, "sitelink_pools", "the wireguard pool %s and the overlay pool %s overlap"
-                      % (pools["wireguard"], pools["overlay"]))
+                      % (ipaddrs.text(pools["wireguard"]), ipaddrs.text(pools["overlay"])))
     length = model.pools.get("overlay_prefix_length")
     if model.refused(FLEET, "sitelink_pools.overlay_prefix_length"):
         pools.pop("overlay", None)
@@ -336,6 +333,14 @@ def _pools(model, lans):
         pools.pop("overlay")
     _second_pools(model, lans, pools)
     return pools
+
+
+def _pool_overlaps_lans(model, lans, name, net):
+    """One problem per LAN that overlaps the pool `name` (`net`)."""
+    for site, lan in lans:
+        if ipaddrs.contains(net, lan) or ipaddrs.contains(lan, net):
+            model.problem(site, "sitelink_site.lans", "%s overlaps the %s pool %s"
+                          % (ipaddrs.text(lan), name, ipaddrs.text(net)))
 
 
 def _second_pools(model, lans, pools):
@@ -351,15 +356,15 @@ def _second_pools(model, lans, pools):
         if net.version == pools[primary].version:
             model.problem(FLEET, variable, "%s is IPv%d like the %s pool %s: the second pool gives each link "
                           "transit addresses of the other family (for LANs of that family)"
-                          % (net, net.version, primary, pools[primary]))
+                          % (ipaddrs.text(net), net.version, primary, ipaddrs.text(pools[primary])))
             continue
-        clashes = [other for other, other_net in sorted(pools.items()) if net in other_net or other_net in net]
+        clashes = [other for other, other_net in sorted(pools.items())
+                   if ipaddrs.contains(other_net, net) or ipaddrs.contains(net, other_net)]
         if clashes:
-            model.problem(FLEET, variable, "%s overlaps the %s pool %s" % (net, clashes[0], pools[clashes[0]]))
+            model.problem(FLEET, variable, "%s overlaps the %s pool %s"
+                          % (ipaddrs.text(net), clashes[0], ipaddrs.text(pools[clashes[0]])))
             continue
-        for site, lan in lans:
-            if lan in net or net in lan:
-                model.problem(site, "sitelink_site.lans", "%s overlaps the %s pool %s" % (lan, name, net))
+        _pool_overlaps_lans(model, lans, name, net)
         pools[name] = net
 
 
@@ -435,10 +440,10 @@ def _pool_sizes(model, pools, links):
             continue
         _offset, size, _length = planner.slot(model, carried[0], name)
         needed = max(planner.slot(model, link, name)[0] for link in carried) + size
-        if needed > net.size:
+        if needed > net.num_addresses:
             model.problem(FLEET, "sitelink_pools.%s" % name, "%s holds %d links; this fleet needs room for %d (a /%d "
-                          "or larger)%s" % (net, net.size // size, needed // size, _needed_prefix(net, needed),
-                                            _scheme_hint(model)))
+                          "or larger)%s" % (ipaddrs.text(net), net.num_addresses // size, needed // size,
+                                            _needed_prefix(net, needed), _scheme_hint(model)))
 
 
 def _scheme_hint(model):
@@ -507,7 +512,8 @@ def _allowed_overlaps(model, plans):
             # nested prefixes are fine (WireGuard picks the longest match); an equal one moves to the last peer
             if peer != other_peer and net == other:
                 model.problem(name, "sitelink_site.lans", "allowed addresses overlap on %s: %s (peer %s) and %s "
-                              "(peer %s)" % (plan["wireguard"]["name"], net, peer, other, other_peer))
+                              "(peer %s)" % (plan["wireguard"]["name"], ipaddrs.text(net), peer, ipaddrs.text(other),
+                                             other_peer))
 
 
 def _families(model, link, pools):
@@ -528,7 +534,7 @@ def _families(model, link, pools):
         model.problem(FLEET, link.overlay_origin, "%s over the IPv6 WireGuard pool %s would need %s on the %s "
                       "site %s, which the collection does not build yet (link %s%s); use an IPv4 wireguard pool (it "
                       "may carry IPv6 LANs over the overlay) or overlay: none"
-                      % (link.overlay, pools["wireguard"], lacking[0].capabilities.ipv6_overlay_needs,
+                      % (link.overlay, ipaddrs.text(pools["wireguard"]), lacking[0].capabilities.ipv6_overlay_needs,
                          lacking[0].capabilities.label, lacking[0].name, link.id,
                          " and every link using these defaults" if by_default else ""))
     for site, peer in ((model.sites[link.a], model.sites[link.b]), (model.sites[link.b], model.sites[link.a])):
@@ -537,13 +543,13 @@ def _families(model, link, pools):
         endpoint, gateway = peer.endpoint_ip, site.underlay_gateway_ip
         if endpoint is not None and gateway is not None and endpoint.version != gateway.version:
             model.problem(site.name, "sitelink_site.underlay_gateway", "%s is IPv%d; the route to %s's endpoint %s "
-                          "needs an IPv%d gateway" % (gateway, gateway.version, peer.name, endpoint,
-                                                      endpoint.version))
+                          "needs an IPv%d gateway" % (ipaddrs.text(gateway), gateway.version, peer.name,
+                                                      ipaddrs.text(endpoint), endpoint.version))
 
 
 def _next_hop_families(model, link, site, peer, hop_pools):
     """On a platform that routes a LAN only to a next hop of its family (RouterOS), each of the peer's LANs needs a
-    transit pool of its family on the link: [(pool name, IPNetwork)] of the link's next-hop pools, the primary one
+    transit pool of its family on the link: [(pool name, network)] of the link's next-hop pools, the primary one
     first.  A dual-stack fleet sets the second pool of the other family (sitelink_pools.wireguard_second,
     overlay_second for overlay links)."""
     if not hop_pools:
@@ -558,7 +564,8 @@ def _next_hop_families(model, link, site, peer, hop_pools):
                       "the LAN's family (dual stack: each link then takes transit addresses of both families), or "
                       "use a pool of the LAN's family"
                       % (text, net.version, site.capabilities.label, site.name, primary_pool.version, primary,
-                         primary_pool, link.id, site.capabilities.next_hop_family_rule, SECOND_POOLS[primary]))
+                         ipaddrs.text(primary_pool), link.id, site.capabilities.next_hop_family_rule,
+                         SECOND_POOLS[primary]))
 
 
 def _route_families(model, plans):
@@ -606,14 +613,14 @@ def _endpoints_outside_tunnels(model, plans):
                        if net is not None]   # bad: reported
             address = model.sites[peer["peer"]].endpoint_ip      # the peer's endpoint_address, if an address
             if address is not None:
-                claims.append((netaddr.IPNetwork(address), None, peer["peer"]))
+                claims.append((address, None, peer["peer"]))
         for later, earlier in _overlaps([net for net, _what, _peer in claims]):
             pair = [claims[later], claims[earlier]]
             endpoints = [c for c in pair if c[1] is None]
             tunnelled = [c for c in pair if c[1] is not None]
             if len(endpoints) == 1 and tunnelled:
                 (host, peer), (outer, what) = endpoints[0][::2], tunnelled[0][:2]
-                found.setdefault((peer, str(host.ip), str(outer), what), []).append(name)
+                found.setdefault((peer, ipaddrs.text(host), ipaddrs.text(outer), what), []).append(name)
     for (peer, endpoint, outer, what), sites in sorted(found.items()):
         model.problem(peer, "sitelink_site.endpoint", "%s is inside %s, which %s send%s into the tunnel (%s): the "
                       "handshake would go into the tunnel it builds" % (
@@ -658,12 +665,13 @@ def lockout(model, plans, management):
                       if net is not None]
         for text, what in management[name]:
             address = _address(text)
-            if address is None or address.is_loopback():
+            if address is None or ipaddrs.is_kind("loopback", address):
                 continue
-            inside = next(((net, why) for net, why in sorted(tunnelled, key=lambda t: t[0].prefixlen)
-                           if net.version == address.version and address in net), None)
+            inside = next(((net, why) for net, why in sorted(tunnelled, key=lambda t: t[0].network.prefixlen)
+                           if ipaddrs.contains(net, address)), None)
             if inside is not None:
                 model.problem(name, "ansible_host", "%s (%s) is inside %s, which %s sends into the tunnel (%s): the "
                               "router would answer the controller through the tunnel it is building. Correct the LAN, "
                               "or set sitelink_management_through_tunnel: true for %s if the controller does reach "
-                              "it through a tunnel" % (address, what, inside[0], name, inside[1], name))
+                              "it through a tunnel" % (ipaddrs.text(address), what, ipaddrs.text(inside[0]), name,
+                                                       inside[1], name))

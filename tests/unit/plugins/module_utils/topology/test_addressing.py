@@ -3,7 +3,7 @@ and go, and a pool too small for the fleet is one message that says the size it 
 
 import copy
 
-import netaddr
+import ipaddress
 import pytest
 
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import addressing, model, plan, validate
@@ -133,8 +133,10 @@ def test_a_thousand_site_hub_and_spokes_fits_a_21_per_pool_and_the_eoip_ids():
     assert plans is not None, [str(p) for p in m.problems[:3]]
     ids = [o["tunnel_id"] for o in plans["hub1"]["overlays"]]
     assert len(ids) == len(set(ids)) == 999 and max(ids) == 100 + 999
-    wireguard = [netaddr.IPNetwork(a["address"]) for a in plans["hub1"]["addresses"] if a["interface"] == "wg-sitelink"]
-    assert max(wireguard).ip == netaddr.IPAddress("100.64.7.206") and all(n.prefixlen == 31 for n in wireguard)
+    wireguard = [ipaddress.ip_interface(a["address"]) for a in plans["hub1"]["addresses"]
+                 if a["interface"] == "wg-sitelink"]
+    assert max(wireguard).ip == ipaddress.ip_address("100.64.7.206")
+    assert all(n.network.prefixlen == 31 for n in wireguard)
     # EoIPv6 (12-bit ids) too: the ids end at 1099
     assert max(ids) <= 4095
 
@@ -209,7 +211,7 @@ def test_a_fifty_site_fleet_on_the_pairs_scheme_keeps_every_address_and_tunnel_i
         for end in (link.a, link.b):
             for pool_name, kind in (("wireguard", "wg-sitelink"), ("overlay", "eoip-%s" % link.other(end))):
                 offset, _size, length = old_slot(m, link, pool_name)
-                low = netaddr.IPAddress(m.pool_nets[pool_name].first + offset)
+                low = ipaddress.IPv4Address(int(m.pool_nets[pool_name].network.network_address) + offset)
                 mine = low if m.sites[end].id < m.sites[link.other(end)].id else low + 1
                 assert {"address": "%s/%d" % (mine, length), "interface": kind} in plans[end]["addresses"]
                 checked += 1

@@ -3,40 +3,50 @@ fleet parses no string again, and its plans are the ones it made when every step
 
 import collections
 import hashlib
+import ipaddress
 import json
 
-import netaddr
 import pytest
 
-from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import model, plan, validate
+from ansible_collections.sitelink.tunnels.plugins.module_utils.common import ipaddrs
+from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import model, ospf, plan, validate
 
 from corpus import cases, load
 
 
-class CountingNetaddr(object):
-    """netaddr as the topology modules see it: counts each string they parse, and every address or prefix they
-    make from anything else (numbers, other addresses)."""
+# the ipaddress constructors the topology modules call (through ipaddrs, and ospf's router ids)
+CONSTRUCTORS = ("ip_address", "ip_interface", "ip_network", "IPv4Address", "IPv6Address", "IPv4Interface",
+                "IPv6Interface", "IPv4Network", "IPv6Network")
+
+
+class CountingIpaddress(object):
+    """ipaddress as the topology modules see it: counts each string they parse, and every address or prefix they
+    make from anything else (numbers, tuples, other addresses)."""
 
     def __init__(self):
         self.parsed = collections.Counter()
         self.made = 0
 
     def __getattr__(self, name):
-        return getattr(netaddr, name)
+        if name in CONSTRUCTORS:
+            return self.counted(getattr(ipaddress, name))
+        return getattr(ipaddress, name)
 
-    def _count(self, value):
-        if isinstance(value, str):
-            self.parsed[value] += 1
-        else:
-            self.made += 1
+    def counted(self, make):
+        def constructor(value, *args, **kwargs):
+            if isinstance(value, str):
+                self.parsed[value] += 1
+            else:
+                self.made += 1
+            return make(value, *args, **kwargs)
+        return constructor
 
-    def IPNetwork(self, value, *args, **kwargs):
-        self._count(value)
-        return netaddr.IPNetwork(value, *args, **kwargs)
 
-    def IPAddress(self, value, *args, **kwargs):
-        self._count(value)
-        return netaddr.IPAddress(value, *args, **kwargs)
+def test_the_topology_modules_parse_only_through_ipaddrs():
+    """What the counting below sees is every parse: the planner, model and validation call no ipaddress
+    constructor of their own."""
+    for module in (model, plan, validate):
+        assert not hasattr(module, "ipaddress") and not hasattr(module, "netaddr"), module.__name__
 
 
 def hub_and_spokes(count, aggregate=False):
@@ -69,9 +79,12 @@ def address_strings(sites, settings):
 
 
 def counted_plans(monkeypatch, sites, settings):
-    counting = CountingNetaddr()
-    for module in (model, validate, plan):
-        monkeypatch.setattr(module, "netaddr", counting, raising=False)     # the model may not parse at all
+    counting = CountingIpaddress()
+    for module in (ipaddrs, ospf):
+        monkeypatch.setattr(module, "ipaddress", counting)
+    for table in ("ADDRESSES", "INTERFACES"):        # the constructors by family, taken at import
+        monkeypatch.setattr(ipaddrs, table, dict((version, counting.counted(make))
+                                                 for version, make in getattr(ipaddrs, table).items()))
     loaded = model.load(sites, settings)
     plans = validate.plan_fleet(loaded)
     assert plans is not None, [str(p) for p in loaded.problems]
