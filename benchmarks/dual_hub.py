@@ -9,14 +9,15 @@ itself, as on RouterOS. Then, with a continuous ping (every 50 ms) and a TCP str
 spoke-b's:
 
 - drain: a run with `-e sitelink_drain=HUB` (by default hub-1, the hub that carries the traffic: the maintenance
-  case, where the traffic has somewhere to go), then a run without it (undrain); the pings lost over both runs,
-  and the hub spoke-a's traffic leaves by after each;
+  case, where the traffic has somewhere to go), then a run without it (undrain); the pings lost during each run,
+  the hubs the spokes' traffic leaves by after each, and whether the TCP stream survived both;
 - kill: hub-1's WireGuard stops answering (nftables in its namespace drops UDP to and from its listen port: the
   tunnels inside go silent, the router and its API stay); the outage (the longest time without a reply), the
   pings lost, the time until both spokes route through hub-2, and whether the TCP stream survived.
 
-Modes (each on a lab of its own): static:INTERVAL,RETRIES (overlay_keepalive), static (RouterOS's 10s,10 keepalive:
-~100 s of outage), ospf (hello 1, dead 4), ospf+bfd (the same with BFD). Needs root, wireguard-go, wg, nft and FRR.
+Modes (each on a lab of its own): static:INTERVAL,RETRIES (overlay_keepalive), static (RouterOS's 10s,10
+keepalive: ~100 s of outage), ospf (hello 1, dead 4), ospf+bfd (the same with BFD), +backup on either (the static
+LAN routes kept as floating backups above OSPF: sitelink_ospf_static_backup). Needs root, wireguard-go, wg, nft, FRR.
 Prints a table and writes JSON; asserts nothing. Usage:
   .venv/bin/python benchmarks/dual_hub.py --modes static:2,3 ospf ospf+bfd --json build/bench/dual_hub.json
 """
@@ -42,8 +43,9 @@ HUBS, SPOKES = ("hub-1", "hub-2"), ("spoke-a", "spoke-b")
 OVERLAYS = {"spoke-a": "gre", "spoke-b": "eoip"}
 BACKUP_HUB_COST = 100           # OSPF mode: hub-2's ospf_cost (the docs' "backup hub")
 BEFORE, AFTER = 3.0, 3.0        # seconds of traffic before a change, and after the new path carries it
-CONVERGE_TIMEOUT = 120
-ROUTEROS_KEEPALIVE = {"interval": 10, "retries": 10}       # a GRE/EoIP tunnel's keepalive without overlay_keepalive          # seconds for every tunnel to run and the LANs to reach each other after a run
+CONVERGE_TIMEOUT = 120          # seconds for every tunnel to run and the LANs to reach each other after a run
+ROUTEROS_KEEPALIVE = {"interval": 10, "retries": 10}       # a GRE/EoIP tunnel's keepalive without overlay_keepalive
+OSPF_OPTIONS = {"bfd", "backup"}
 KILL_TABLE = """table inet dualhub_kill {
     chain in { type filter hook input priority -300; udp dport %(port)s drop; }
     chain out { type filter hook output priority -300; udp sport %(port)s drop; }
@@ -64,10 +66,13 @@ def lan_host(name):
 
 
 def parse_mode(spec):
-    """'static:2,3' -> ("static", {"interval": 2, "retries": 3}); 'static', 'ospf', 'ospf+bfd' -> (spec, None)."""
+    """'static:2,3' -> ("static", {"interval": 2, "retries": 3}); 'static' -> ("static", None); 'ospf', 'ospf+bfd',
+    'ospf+backup', 'ospf+bfd+backup' -> (spec, None) (backup: sitelink_ospf_static_backup)."""
     mode, _sep, keepalive = spec.partition(":")
-    if mode not in ("static", "ospf", "ospf+bfd") or (keepalive and mode != "static"):
-        raise argparse.ArgumentTypeError("%r: static[:INTERVAL,RETRIES], ospf or ospf+bfd" % spec)
+    words = mode.split("+")
+    if not (mode == "static" or (words[0] == "ospf" and set(words[1:]) <= OSPF_OPTIONS)) or \
+            (keepalive and mode != "static"):
+        raise argparse.ArgumentTypeError("%r: static[:INTERVAL,RETRIES] or ospf[+bfd][+backup]" % spec)
     if not keepalive:
         return mode, None
     interval, retries = keepalive.split(",")
@@ -95,8 +100,9 @@ def inventory(mode, keepalive):
              # the tunnels in the LAN interface list too, as the demo: defconf's input chain admits what crosses them
              "sitelink_tunnels_in_lan_list": True}
     if mode != "static":
-        fleet.update(sitelink_routing="ospf",
-                     sitelink_ospf={"hello_interval": 1, "dead_interval": 4, "bfd": mode == "ospf+bfd"})
+        options = mode.split("+")[1:]
+        fleet.update(sitelink_routing="ospf", sitelink_ospf_static_backup="backup" in options,
+                     sitelink_ospf={"hello_interval": 1, "dead_interval": 4, "bfd": "bfd" in options})
     return {"all": {"vars": fleet, "hosts": hosts}}
 
 
@@ -178,17 +184,17 @@ def ospf_neighbors(dataplane):
 
 
 def drain_phase(dataplane, inventories, hub):
-    """Drain `hub` and undrain it under traffic: the runs, the paths after each, the pings lost."""
-    ping, stream = start_traffic(dataplane)
-    time.sleep(BEFORE)
-    drained = playbook(inventories, "-e", "sitelink_drain=%s" % hub)
-    time.sleep(AFTER)
-    paths_drained = paths(dataplane)
-    undrained = playbook(inventories)
-    time.sleep(AFTER)
-    result = stop_traffic(ping, stream)
-    result.update(hub=hub, drain_run=drained, undrain_run=undrained, paths_drained=paths_drained,
-                  paths_undrained=paths(dataplane))
+    """Drain `hub` and undrain it under traffic: for each run, the pings lost while it ran (and AFTER seconds past
+    it) and the hubs the spokes use after it; the TCP stream across both."""
+    stream = TcpStream(dataplane.host_netns("spoke-b"), dataplane.host_netns("spoke-a"), lan_host("spoke-b"))
+    result = {"hub": hub}
+    for step, extra in (("drain", ("-e", "sitelink_drain=%s" % hub)), ("undrain", ())):
+        ping = ContinuousPing(dataplane.host_netns("spoke-a"), lan_host("spoke-b"))
+        time.sleep(BEFORE)
+        run = playbook(inventories, *extra)
+        time.sleep(AFTER)
+        result[step] = dict(ping.stop(), run=run, paths=paths(dataplane))
+    result["stream"] = stream.stop()
     return result
 
 
@@ -248,7 +254,8 @@ def measure(spec, drain):
                     result["error"] = "after the undrain the traffic did not come back to hub-1: %s" % paths(dataplane)
                     return result
             timers = keepalive or ROUTEROS_KEEPALIVE
-            timeout = 60 + (timers["interval"] * timers["retries"] if mode == "static" else 0)
+            # static routes (a backup's too) wait for their tunnels' keepalives
+            timeout = 60 + (timers["interval"] * timers["retries"] if "static" in mode or "backup" in mode else 0)
             result["kill"] = kill_phase(lab, dataplane, timeout)
             result["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
             return result
@@ -268,8 +275,9 @@ def print_row(result):
         print("%-14s %s" % (result["mode"], result["error"]), flush=True)
         return
     kill, drain = result["kill"], result.get("drain")
-    drain_text = "-" if drain is None else "%d/%d lost, drained via %s, %s" % (
-        drain["lost"], drain["sent"], ",".join(sorted(set(drain["paths_drained"].values()))),
+    drain_text = "-" if drain is None else "%d/%d lost, via %s; undrain %d/%d lost, via %s; %s" % (
+        drain["drain"]["lost"], drain["drain"]["sent"], ",".join(sorted(set(drain["drain"]["paths"].values()))),
+        drain["undrain"]["lost"], drain["undrain"]["sent"], ",".join(sorted(set(drain["undrain"]["paths"].values()))),
         stream_text(drain["stream"]))
     print("%-14s %7.2f %6d %7s %-24s %-10s %s" % (
         result["mode"], kill["outage_s"], kill["lost"], kill["route_switched_s"], stream_text(kill["stream"]),
@@ -279,7 +287,7 @@ def print_row(result):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--modes", nargs="+", default=["static:2,3", "static", "ospf", "ospf+bfd"],
-                        help="static[:INTERVAL,RETRIES] (overlay_keepalive), ospf, ospf+bfd; a lab each")
+                        help="static[:INTERVAL,RETRIES] (overlay_keepalive), ospf[+bfd][+backup]; a lab each")
     parser.add_argument("--drain", default="hub-1", choices=list(HUBS) + ["none"],
                         help="the hub drained and undrained under traffic before the kill (none: skip)")
     parser.add_argument("--json", default=os.path.join(ROOT, "build", "bench", "dual_hub.json"))
