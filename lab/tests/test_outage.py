@@ -1,6 +1,14 @@
 """The outage a continuous ping reports (rosemu.dataplane.outage.summarise), from ping -D -O output."""
 
-from rosemu.dataplane.outage import summarise
+import os
+import secrets
+import shutil
+import subprocess
+import time
+
+import pytest
+
+from rosemu.dataplane.outage import ContinuousPing, summarise
 
 
 def reply(at, seq):
@@ -24,3 +32,17 @@ def test_a_ping_that_paces_itself_slower_is_no_outage():
 def test_a_late_reply_counts_as_answered():
     lines = [reply(100.0, 1), "[100.050000] no answer yet for icmp_seq=2", reply(100.06, 2), reply(100.1, 3)]
     assert summarise("\n".join(lines), 0.05)["lost"] == 0
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or shutil.which("ping") is None, reason="a namespace of its own needs root")
+def test_a_long_ping_keeps_sending_past_a_pipes_worth_of_output():
+    """More than 64 KiB of output (a pipe's buffer, ~840 lines): ping must not block in its write and stop sending."""
+    namespace = "outage-test-%s" % secrets.token_hex(3)
+    subprocess.run(["ip", "netns", "add", namespace], check=True)
+    try:
+        subprocess.run(["ip", "netns", "exec", namespace, "ip", "link", "set", "lo", "up"], check=True)
+        ping = ContinuousPing(namespace, "127.0.0.1", interval=0.002)
+        time.sleep(10)          # ~5,000 requests at full pace; 1,200 on a host four times too busy
+        assert ping.stop()["received"] > 1200
+    finally:
+        subprocess.run(["ip", "netns", "del", namespace], check=False)

@@ -11,6 +11,7 @@ Both are started and stopped by PID; neither builds a shell string.
 import re
 import subprocess
 import sys
+import tempfile
 import time
 
 SEQ = re.compile(r"^\[(\d+\.\d+)\].*icmp_seq=(\d+)")
@@ -64,7 +65,10 @@ class ContinuousPing:
         words = ["ping", "-n", "-D", "-O", "-i", str(interval), "-W", "1"]
         if source:
             words += ["-I", source]
-        self.proc = subprocess.Popen(in_netns(namespace, *words, destination), stdout=subprocess.PIPE,
+        # a file, not a pipe: nobody reads while it runs, and a full pipe (64 KiB, ~1,100 lines: a minute at 50 ms)
+        # would block ping in its write, and it would stop sending
+        self.output = tempfile.TemporaryFile(mode="w+", encoding="utf-8")
+        self.proc = subprocess.Popen(in_netns(namespace, *words, destination), stdout=self.output,
                                      stderr=subprocess.STDOUT, text=True)
 
     def stop(self):
@@ -72,7 +76,10 @@ class ContinuousPing:
         (ping's own timestamps, so a ping that paces itself slower on a busy host is still measured right), less
         one interval; outages: the runs of unanswered requests."""
         self.proc.terminate()
-        return summarise(self.proc.communicate(timeout=30)[0], self.interval)
+        self.proc.wait(timeout=30)
+        with self.output:
+            self.output.seek(0)
+            return summarise(self.output.read(), self.interval)
 
 
 def summarise(output, interval):

@@ -33,6 +33,7 @@ TIMER_RANGE = (1, 65535)            # seconds: RFC 2328 HelloInterval is 16 bits
 ROUTER_ID_POOL = "10.253.0.0/16"
 OSPF_DISTANCE = 110                 # RouterOS's distance of OSPF routes (MikroTik manual, IP Routing)
 DISTANCE_MAX = 255
+DRAINED_COST = 65535                # the highest interface cost (RouterOS: 1-65535): a drained hub's links come last
 INSTANCE = "sitelink"
 AREA = "sitelink-area"              # one name whatever its id: a changed area id is set in place
 LAN_TEMPLATE = "ospf-lans"
@@ -130,8 +131,11 @@ def router_id(model, name):
 
 def link_cost(model, link):
     """The link's OSPF cost, the same at both ends: its own cost plus each end's ospf_cost (a backup hub with a
-    higher ospf_cost carries traffic only while the other way is down)."""
-    return min(65535, link.cost + model.ospf_costs.get(link.a, 0) + model.ospf_costs.get(link.b, 0))
+    higher ospf_cost carries traffic only while the other way is down); a drained hub's links (sitelink_drain) take
+    DRAINED_COST, so that OSPF moves its traffic to the other hubs as a drain moves static routes' distances."""
+    if link.a in model.drained or link.b in model.drained:
+        return DRAINED_COST
+    return min(DRAINED_COST, link.cost + model.ospf_costs.get(link.a, 0) + model.ospf_costs.get(link.b, 0))
 
 
 # ---------------------------------------------------------------- validation (validate.plan_fleet asks)

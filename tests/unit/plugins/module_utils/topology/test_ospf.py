@@ -158,6 +158,20 @@ def test_a_site_gets_one_template_per_overlay_a_passive_one_for_its_lans_and_no_
          "in_interface_list": "sitelink-tunnels"}]
 
 
+def test_a_drained_hub_s_links_take_the_highest_cost_at_both_ends_and_an_undrain_puts_them_back():
+    sites, settings = fleet()
+    sites["hub"]["ospf_cost"] = 100
+
+    def costs(planned):
+        return dict((name, [t.get("cost") for t in plan["ospf"]["templates"]]) for name, plan in planned.items())
+    before = costs(plans(sites, settings))
+    assert before == {"hub": [110, 110, None], "branch-a": [110, None], "branch-b": [110, None]}
+    # OSPF installs no static LAN routes whose distances a drain could move: the overlays' cost moves instead
+    drained = costs(plans(sites, dict(settings, sitelink_drain="hub")))
+    assert drained == {"hub": [65535, 65535, None], "branch-a": [65535, None], "branch-b": [65535, None]}
+    assert costs(plans(sites, settings)) == before
+
+
 def test_bfd_adds_a_configuration_on_the_overlays_and_its_ports():
     branch = plans(*fleet(sitelink_ospf={"bfd": True}))["hub"]
     assert branch["ospf"]["bfd"] == [{"name": "bfd-tunnels", "interfaces": ["eoip-branch-a", "gre-branch-b"]}]
