@@ -186,6 +186,7 @@ def dataplane_down(state_dir):
         saved = json.load(fh)
     dataplane = DataPlane(saved["routers"], state_dir, hosts=saved["hosts"], prefix=saved["prefix"])
     dataplane.made = True           # the names are this run's (recorded), so down() may remove them
+    dataplane.linux.owned = True    # likewise its routers' and underlay namespaces (LinuxLab.down() checks)
     dataplane.down()
     return True
 
