@@ -32,6 +32,7 @@ import tempfile
 import threading
 import time
 
+from failover import wait
 from fleet_run import BIN, ROOT, write_fleet
 from rosemu.cli import SETTLE_INTERVAL
 from rosemu.dataplane import lab_dataplane
@@ -149,15 +150,6 @@ def via_hub(dataplane, name, address):
 def paths(dataplane):
     """{spoke: the hub it sends the other spoke's LAN traffic through}."""
     return dict((spoke, via_hub(dataplane, spoke, lan_host(other))) for spoke, other in zip(SPOKES, SPOKES[::-1]))
-
-
-def wait(condition, timeout):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def lans_reach(dataplane):
