@@ -29,10 +29,9 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
-from failover import wait
+from failover import Settler, wait
 from fleet_run import BIN, ROOT, write_fleet
 from rosemu.cli import SETTLE_INTERVAL
 from rosemu.dataplane import lab_dataplane
@@ -121,19 +120,6 @@ def playbook(inventories, *extra):
     if proc.returncode != 0:
         result["tail"] = proc.stdout[-3000:] + proc.stderr[-1000:]
     return result
-
-
-class Settler(threading.Thread):
-    """Every SETTLE_INTERVAL, in the lab's loop, refresh a router whose tunnels' `running` moved (keep_settled)."""
-
-    def __init__(self, lab, dataplane):
-        super().__init__(daemon=True)
-        self.lab, self.dataplane, self.halt = lab, dataplane, threading.Event()
-
-    def run(self):
-        while not self.halt.wait(SETTLE_INTERVAL):
-            for router in self.lab.routers.values():
-                self.lab.call(self.dataplane.settle, router)
 
 
 def egress(dataplane, name, address):
@@ -228,7 +214,7 @@ def measure(spec, drain):
     mode, keepalive = parse_mode(spec)
     with tempfile.TemporaryDirectory(prefix="bench-dualhub-") as tmp:
         lab, dataplane = lab_up(tmp)
-        settler = Settler(lab, dataplane)
+        settler = Settler(lab.routers.values(), lambda router: lab.call(dataplane.settle, router), SETTLE_INTERVAL)
         try:
             settler.start()
             inventories = write_fleet(tmp, inventory(mode, keepalive), lab)

@@ -48,16 +48,17 @@ def wait(condition, timeout):
 
 
 class Settler(threading.Thread):
-    """Ask the attached routers every 100 ms whether a tunnel's `running` moved (DataPlane.settle)."""
+    """Ask attached routers every `interval` seconds whether a tunnel's `running` moved: `settle(router)` for each
+    (DataPlane.settle, or through a Lab's loop), as a router reacts by itself."""
 
-    def __init__(self, pair):
+    def __init__(self, routers, settle, interval=0.1):
         super().__init__(daemon=True)
-        self.pair, self.halt = pair, threading.Event()
+        self.routers, self.settle, self.interval, self.halt = list(routers), settle, interval, threading.Event()
 
     def run(self):
-        while not self.halt.wait(0.1):
-            for router in self.pair.routers.values():
-                self.pair.dataplane.settle(router)
+        while not self.halt.wait(self.interval):
+            for router in self.routers:
+                self.settle(router)
 
 
 def route_active(router, gateway):
@@ -98,7 +99,7 @@ def ospf_setup(pair, state, bfd):
 def measure(mode, keepalive):
     with tempfile.TemporaryDirectory(prefix="sitelink-failover-") as state:
         pair = SitePair(os.path.join(state, "plane"), keepalive=keepalive, attach=True).up()
-        settler, daemons = Settler(pair), []
+        settler, daemons = Settler(pair.routers.values(), pair.dataplane.settle), []
         try:
             settler.start()
             if mode == "static":

@@ -1,14 +1,28 @@
 """Helpers of the emulator's tests (imported by name: conftest.py is pytest's, not a module to import)."""
 
 import json
+import os
+import shutil
 import socket
 import urllib.request
 
 import librouteros
+import pytest
 
 from rosemu import wire
 from rosemu.fabric import Clock, Fabric
 from rosemu.lab import Lab, RouterSpec
+
+DATAPLANE_TOOLS = ("wireguard-go", "wg", "ip", "nsenter")
+
+
+def needs_dataplane(*tools, files=()):
+    """A skip mark for tests of the data plane: root, /dev/net/tun, the data plane's tools, `tools` and `files`."""
+    wanted = DATAPLANE_TOOLS + tools
+    missing = [tool for tool in wanted if shutil.which(tool) is None] + [f for f in files if not os.path.exists(f)]
+    return pytest.mark.skipif(os.geteuid() != 0 or bool(missing) or not os.path.exists("/dev/net/tun"),
+                              reason="the data plane needs root, /dev/net/tun and %s (missing: %s)"
+                              % (", ".join(wanted + tuple(files)), ", ".join(missing) or "none"))
 
 
 class RawClient:

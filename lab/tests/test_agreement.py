@@ -10,23 +10,18 @@ from the router's default source and from its LAN address, whether a ping gets a
 a real `ping` in the router's namespace).  A mismatch fails naming the scenario, the pair and both verdicts.
 """
 
-import os
-import shutil
 import subprocess
 import types
 
 import pytest
 
+from labkit import needs_dataplane
 from rosemu import effects
 from rosemu.dataplane import DataPlane, star
 from rosemu.fabric import Blocked, Clock, Fabric
 from rosemu.router import Router
 
-TOOLS = ("wireguard-go", "wg", "ip", "nsenter", "nft", "ping")
-MISSING = [tool for tool in TOOLS if shutil.which(tool) is None]
-needs_root = pytest.mark.skipif(os.geteuid() != 0 or MISSING or not os.path.exists("/dev/net/tun"),
-                                reason="the data plane needs root, /dev/net/tun and %s (missing: %s)"
-                                % (", ".join(TOOLS), ", ".join(MISSING) or "none"))
+needs_root = needs_dataplane("nft", "ping")
 FABRIC_SECONDS = 30         # emulated time played after the writes: handshakes, thirty tunnel keepalives
 AFTER_FAULT_SECONDS = 5     # played after a fault written later: about the data plane's time to settle and ping
 PING = ["ping", "-n", "-q", "-c", "3", "-i", "0.2", "-W", "1"]

@@ -8,7 +8,6 @@ no root.
 """
 
 import os
-import shutil
 import struct
 import subprocess
 import time
@@ -16,7 +15,7 @@ import time
 import librouteros
 import pytest
 
-from labkit import make_lab
+from labkit import make_lab, needs_dataplane
 from rosemu import effects
 from rosemu.dataplane import DataPlane, framing, lab_dataplane, multicast
 from rosemu.dataplane.pair import OVERLAY_GATEWAYS, SitePair, host_address
@@ -24,11 +23,7 @@ from rosemu.dataplane.view import RouterView
 from rosemu.lab import RouterSpec
 from rosemu.router import Router
 
-TOOLS = ("wireguard-go", "wg", "ip", "nsenter", "ping")
-MISSING = [tool for tool in TOOLS if shutil.which(tool) is None]
-needs_root = pytest.mark.skipif(os.geteuid() != 0 or MISSING or not os.path.exists("/dev/net/tun"),
-                                reason="the data plane needs root, /dev/net/tun and %s (missing: %s)"
-                                % (", ".join(TOOLS), ", ".join(MISSING) or "none"))
+needs_root = needs_dataplane("ping")
 
 # ----- framing (no root) -------------------------------------------------------------
 

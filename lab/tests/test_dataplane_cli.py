@@ -5,7 +5,6 @@ removes what a killed run left."""
 import json
 import os
 import secrets
-import shutil
 import signal
 import subprocess
 import sys
@@ -14,12 +13,11 @@ import librouteros
 import pytest
 import yaml
 
+from labkit import needs_dataplane
 from rosemu.lab_tools import start_rosemu
 from rosemu.linuxlab import LinuxLab, sh
 
-TOOLS = ("wireguard-go", "wg", "ip", "nsenter", "ping", "nft")
-needs_root = pytest.mark.skipif(os.geteuid() != 0 or not all(shutil.which(tool) for tool in TOOLS),
-                                reason="the data plane needs root and %s" % ", ".join(TOOLS))
+needs_root = needs_dataplane("ping", "nft")
 
 TOPOLOGY = {
     "routers": [{"name": "r1", "setup": [["/ip/address/add", "=address=198.51.100.101/24", "=interface=ether1"]]}],

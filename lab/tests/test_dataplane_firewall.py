@@ -5,12 +5,11 @@ with their filter chains realised: the default configuration's input chain, the 
 the WireGuard interface, a forward rule with an address list.
 """
 
-import os
-import shutil
 import time
 
 import pytest
 
+from labkit import needs_dataplane
 from rosemu.dataplane.firewall import FILTER_PATHS, nft_script
 from rosemu.dataplane.pair import SitePair, host_address
 from rosemu.router import Router
@@ -144,11 +143,7 @@ def test_the_default_configuration_translates():
 
 # ----- two routers with their filter chains (root) ------------------------------------------
 
-TOOLS = ("wireguard-go", "wg", "ip", "nsenter", "ping", "nft")
-MISSING = [tool for tool in TOOLS if shutil.which(tool) is None]
-needs_root = pytest.mark.skipif(os.geteuid() != 0 or MISSING or not os.path.exists("/dev/net/tun"),
-                                reason="the data plane needs root, /dev/net/tun and %s (missing: %s)"
-                                % (", ".join(TOOLS), ", ".join(MISSING) or "none"))
+needs_root = needs_dataplane("ping", "nft")
 FIRST_PING = 15         # seconds: an idle host has the first ping through in under 5
 # the site_tunnel role's holes (routeros_firewall_rules, placed before the first drop of their chain)
 COLLECTION_RULES = (

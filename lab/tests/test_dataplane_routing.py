@@ -3,21 +3,16 @@
 device, broadcast) tunnels that carry WireGuard between the two sites (rosemu.dataplane.pair.SitePair)."""
 
 import os
-import shutil
 import time
 
 import pytest
 
+from labkit import needs_dataplane
 from rosemu.dataplane.pair import SitePair, lan_prefix
 from rosemu.linuxlab import alive
 from rosemu.dataplane.routing import FRR_DIR, RoutingDaemons, ospf_config, run_in
 
-TOOLS = ("wireguard-go", "wg", "ip", "nsenter", "ping", "vtysh")
-MISSING = [tool for tool in TOOLS if shutil.which(tool) is None] + \
-    [daemon for daemon in ("zebra", "ospfd", "bfdd") if not os.path.exists(os.path.join(FRR_DIR, daemon))]
-pytestmark = pytest.mark.skipif(os.geteuid() != 0 or MISSING or not os.path.exists("/dev/net/tun"),
-                                reason="OSPF on the data plane needs root, /dev/net/tun, wireguard-go and FRR "
-                                       "(missing: %s)" % (", ".join(MISSING) or "none"))
+pytestmark = needs_dataplane("ping", "vtysh", files=[os.path.join(FRR_DIR, daemon) for daemon in ("zebra", "ospfd", "bfdd")])
 
 ROUTER_IDS = {"a": "10.255.255.1", "b": "10.255.255.2"}
 OVERLAYS = (("gre-x", "ptp", "10.10.0.0/30"), ("eoip-x", "broadcast", "10.20.0.0/30"))

@@ -16,13 +16,10 @@ import sys
 
 import pytest
 
+from labkit import needs_dataplane
 from rosemu.dataplane import DataPlane, multicast, star
 
-TOOLS = ("wireguard-go", "wg", "ip", "nsenter", "nft")
-MISSING = [tool for tool in TOOLS if shutil.which(tool) is None]
-needs_root = pytest.mark.skipif(os.geteuid() != 0 or MISSING or not os.path.exists("/dev/net/tun"),
-                                reason="the data plane needs root, /dev/net/tun and %s (missing: %s)"
-                                % (", ".join(TOOLS), ", ".join(MISSING) or "none"))
+needs_root = needs_dataplane("nft")
 COUNT = 50
 STREAM_HOLE = ("/ip/firewall/filter", {"chain": "input", "action": "accept", "protocol": "udp",
                                        "dst-address": "224.0.0.0/4", "comment": "lab: the multicast stream in"})

@@ -27,17 +27,22 @@ def processes_seeing(marker):
     return found
 
 
+def molecule_test_failing_converge(scenario, ephemeral, timeout, **lab_env):
+    """`molecule test -s SCENARIO` with its ephemeral directory and lab settings (`lab_env`) of its own, whose
+    converge fails half-way (an nftables table name nft refuses): (its exit code, its output)."""
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, PATH=BIN + os.pathsep + os.environ["PATH"],
+               PY_COLORS="0", ANSIBLE_FORCE_COLOR="0", MOLECULE_EPHEMERAL_DIRECTORY=str(ephemeral), **lab_env)
+    run = subprocess.run([os.path.join(BIN, "molecule"), "test", "-s", scenario, "--",
+                          "-e", "sitelink_linux_firewall_table=counter"], cwd=ROOT, env=env, capture_output=True,
+                         text=True, timeout=timeout, check=False)
+    return run.returncode, run.stdout + run.stderr
+
+
 def test_destroy_after_a_failed_converge_removes_namespaces_processes_and_mounts(tmp_path):
     prefix = draw_prefix("slm")
     ephemeral = tmp_path / ("molecule-%s" % prefix)
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, PATH=BIN + os.pathsep + os.environ["PATH"],
-               PY_COLORS="0", ANSIBLE_FORCE_COLOR="0", SITELINK_LINUX_PREFIX=prefix,
-               MOLECULE_EPHEMERAL_DIRECTORY=str(ephemeral))
-    run = subprocess.run([os.path.join(BIN, "molecule"), "test", "-s", "linux_mesh", "--",
-                          "-e", "sitelink_linux_firewall_table=counter"], cwd=ROOT, env=env, capture_output=True,
-                         text=True, timeout=600, check=False)
-    out = run.stdout + run.stderr
-    assert run.returncode != 0
+    returncode, out = molecule_test_failing_converge("linux_mesh", ephemeral, 600, SITELINK_LINUX_PREFIX=prefix)
+    assert returncode != 0
     assert "syntax error, unexpected counter" in out, out[-3000:]
     assert "(applied before it: wireguard_peers, gre_tunnels)" in out    # wireguard-go was running by then
     assert "linux_mesh > destroy: Executed: Successful" in out, out[-3000:]

@@ -10,9 +10,8 @@ made: other labs may be running on the machine at the same time.
 import os
 import subprocess
 
-from playbook_runs import BIN, COLLECTIONS, ROOT
 from rosemu.linuxlab import draw_prefix
-from test_molecule_cleanup import processes_seeing
+from test_molecule_cleanup import molecule_test_failing_converge, processes_seeing
 
 
 def processes_naming(marker):
@@ -36,14 +35,9 @@ def own_namespaces(prefixes):
 def test_destroy_after_a_failed_converge_removes_the_data_plane_and_the_linux_branch(tmp_path):
     linux_prefix, dataplane_prefix = draw_prefix(), draw_prefix("dp")     # the lengths the labs draw
     ephemeral = tmp_path / ("molecule-%s" % linux_prefix)
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, PATH=BIN + os.pathsep + os.environ["PATH"],
-               PY_COLORS="0", ANSIBLE_FORCE_COLOR="0", SITELINK_LINUX_PREFIX=linux_prefix,
-               SITELINK_DATAPLANE_PREFIX=dataplane_prefix, MOLECULE_EPHEMERAL_DIRECTORY=str(ephemeral))
-    run = subprocess.run([os.path.join(BIN, "molecule"), "test", "-s", "live_overlay", "--",
-                          "-e", "sitelink_linux_firewall_table=counter"], cwd=ROOT, env=env, capture_output=True,
-                         text=True, timeout=900, check=False)
-    out = run.stdout + run.stderr
-    assert run.returncode != 0
+    returncode, out = molecule_test_failing_converge("live_overlay", ephemeral, 900, SITELINK_LINUX_PREFIX=linux_prefix,
+                                                     SITELINK_DATAPLANE_PREFIX=dataplane_prefix)
+    assert returncode != 0
     assert "syntax error, unexpected counter" in out, out[-3000:]
     assert "live_overlay > converge: Executed: Failed" in out, out[-3000:]
     assert "live_overlay > destroy: Executed: Successful" in out, out[-3000:]
