@@ -111,7 +111,7 @@ integration-tests: venv
 # Molecule scenarios (default driver): create starts emulated routers, destroy stops them.
 # Each runs at -vvv with --diff, a log file and a fact cache under build/audit/SCENARIO; its verify step collects
 # the lab's keys (shared/audit_collect.yml) and `rosemu-audit scan` then searches the whole output for them.
-MOLECULE_SCENARIOS := p2p_gre hub_spoke_eoip mesh linux_mesh mixed_hub live_overlay
+MOLECULE_SCENARIOS := p2p_gre hub_spoke_eoip mesh linux_mesh mixed_hub live_overlay ospf_dual_hub
 molecule-tests: venv
 	@for s in $(MOLECULE_SCENARIOS); do \
 		echo "molecule test -s $$s"; audit=$(CURDIR)/build/audit/$$s; rm -rf $$audit; mkdir -p $$audit; \

@@ -6,8 +6,21 @@ the outage: the longest run of consecutive unanswered requests times the interva
 `TcpStream(server_namespace, client_namespace, address)` keeps one TCP connection busy with small writes; `stop()`
 says whether it survived (no reset, no timeout) and the longest time between two chunks the receiver got.
 Both are started and stopped by PID; neither builds a shell string.
+
+    python -m rosemu.dataplane.outage during --from-netns NS --to-netns NS --address ADDR [--source ADDR]
+                                             [--before 2] [--settle 3] [--timeout 60] [--port 5301] -- COMMAND...
+
+`during` starts both between two namespaces (the ping and the stream from --from-netns to ADDRESS in --to-netns),
+runs COMMAND (an argument list, no shell; its output kept) after `before` seconds of traffic, then waits until
+`settle` seconds of consecutive replies (or `timeout` seconds after COMMAND) and prints one JSON line: the ping's
+figures, the stream's, COMMAND's exit status (and the end of its output when it failed), how long it ran
+("command_s") and how long after its start the replies' last unbroken run began ("settled_s", within `settle`
+seconds; null when they never came back).
+Molecule's ospf_dual_hub scenario measures a killed and a drained hub with it.
 """
 
+import argparse
+import json
 import re
 import subprocess
 import sys
@@ -62,6 +75,7 @@ def in_netns(namespace, *command):
 class ContinuousPing:
     def __init__(self, namespace, destination, interval=0.05, source=None):
         self.interval = interval
+        self.started = time.monotonic()
         words = ["ping", "-n", "-D", "-O", "-i", str(interval), "-W", "1"]
         if source:
             words += ["-I", source]
@@ -70,6 +84,15 @@ class ContinuousPing:
         self.output = tempfile.TemporaryFile(mode="w+", encoding="utf-8")
         self.proc = subprocess.Popen(in_netns(namespace, *words, destination), stdout=self.output,
                                      stderr=subprocess.STDOUT, text=True)
+
+    def answered_since(self, seconds):
+        """Every request of the last `seconds` was answered (the output so far, read while ping runs)."""
+        self.output.flush()
+        with open(self.output.fileno(), encoding="utf-8", closefd=False) as fh:
+            fh.seek(0)
+            lines = [line for line in fh.read().splitlines() if SEQ.search(line)]
+        recent = lines[-max(1, int(seconds / self.interval)):]
+        return len(recent) * self.interval >= seconds and not any("no answer yet" in line for line in recent)
 
     def stop(self):
         """{"sent", "received", "lost", "outages", "outage_s"}: the outage is the longest time between two replies
@@ -84,12 +107,13 @@ class ContinuousPing:
 
 def summarise(output, interval):
     """ContinuousPing.stop()'s figures from `ping -D -O` output."""
-    answered, unanswered, replies = set(), set(), []
+    answered, unanswered, replies, stamps = set(), set(), [], []
     for line in output.splitlines():
         match = SEQ.search(line)
         if not match:
             continue
         seq = int(match.group(2))
+        stamps.append(float(match.group(1)))
         if "no answer yet" in line:
             unanswered.add(seq)
         else:
@@ -98,7 +122,9 @@ def summarise(output, interval):
     sent = max(answered | unanswered, default=0)
     missing = {seq for seq in range(1, sent + 1) if seq not in answered}
     runs = sum(1 for seq in missing if seq - 1 not in missing)
-    gaps = [later - earlier for earlier, later in zip(replies, replies[1:])]
+    # an outage that had not ended when ping stopped (or began with it) counts up to its last unanswered request
+    edges = [min(stamps, default=0.0)] + replies + [max(stamps, default=0.0) + interval]
+    gaps = [later - earlier for earlier, later in zip(edges, edges[1:])]
     longest = max(gaps, default=0.0) - interval if missing else 0.0
     return {"sent": sent, "received": len(answered), "lost": len(missing), "outages": runs,
             "outage_s": round(max(longest, 0.0), 3)}
@@ -131,3 +157,52 @@ class TcpStream:
         survived = sender_said[:1] == ["ok"] and receiver_said[:1] == ["closed"]
         return {"survived": survived, "bytes": int(receiver_said[1]) if len(receiver_said) > 1 else 0,
                 "longest_gap_s": float(receiver_said[2]) if len(receiver_said) > 2 else None}
+
+
+def during(args):
+    """The traffic's figures around one command (see the module's text)."""
+    ping = ContinuousPing(args.from_netns, args.address, args.interval, args.source)
+    stream = TcpStream(args.to_netns, args.from_netns, args.address, args.port)
+    try:
+        time.sleep(args.before)
+        started = time.monotonic()
+        ran = subprocess.run(args.command, check=False, capture_output=True, text=True)
+        took = time.monotonic() - started
+        deadline, settled = started + took + args.timeout, None
+        while time.monotonic() < deadline:
+            if ping.answered_since(args.settle):
+                # when the replies' unbroken run began, from the command's start (0: it was never broken)
+                settled = round(max(0.0, time.monotonic() - started - args.settle), 2)
+                break
+            time.sleep(args.interval)
+    finally:
+        result = ping.stop()
+        result["stream"] = stream.stop()
+    result.update(command_rc=ran.returncode, command_s=round(took, 2), settled_s=settled)
+    if ran.returncode != 0:
+        result["command_output"] = (ran.stdout + ran.stderr)[-3000:]
+    return result
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m rosemu.dataplane.outage")
+    commands = parser.add_subparsers(dest="what", required=True)
+    run = commands.add_parser("during", help="a continuous ping and a TCP stream around one command")
+    run.add_argument("--from-netns", required=True, help="the namespace that pings and sends the stream")
+    run.add_argument("--to-netns", required=True, help="the namespace that receives the stream")
+    run.add_argument("--address", required=True, help="the receiver's address")
+    run.add_argument("--source", help="the sender's source address (a router's own LAN address)")
+    run.add_argument("--interval", type=float, default=0.05, help="seconds between pings")
+    run.add_argument("--before", type=float, default=2.0, help="seconds of traffic before the command")
+    run.add_argument("--settle", type=float, default=3.0, help="seconds of replies that end the measurement")
+    run.add_argument("--timeout", type=float, default=60.0, help="seconds after the command at most")
+    run.add_argument("--port", type=int, default=5301, help="the TCP stream's port")
+    run.add_argument("command", nargs="+", help="what to run while the traffic flows (after --)")
+    args = parser.parse_args(argv)
+    result = during(args)
+    print(json.dumps(result, sort_keys=True), flush=True)
+    return 0 if result["command_rc"] == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
