@@ -3,9 +3,11 @@
 First fleet: three emulated RouterOS routers (a hub and two branches, one branch on EoIP, one on GRE; `rosemu`
 in this process, reached over its API-SSL service like hardware, the certificate verified against the lab's own
 CA) on the data plane: each router is a network namespace that realises its configuration as the API writes it
-(wireguard-go, iproute2, the user-space GRE/EoIP forwarder), with a LAN host behind it.  After the runs, real
-pings from LAN host to LAN host across each overlay (branch to branch through the hub) and a multicast stream
-across each overlay.
+(wireguard-go, iproute2, the user-space GRE/EoIP forwarder, FRR for its OSPF and BFD), with a LAN host behind it.
+The fleet routes with OSPF and BFD over its overlays (ROUTING: the inventory's settings, given beside it): the
+table shows each link's adjacency and BFD session, the picture too, and the LANs reach each other by the routes
+OSPF learned.  After the runs, real pings from LAN host to LAN host across each overlay (branch to branch through
+the hub) and a multicast stream across each overlay.
 Second fleet: three Linux gateways (network namespaces with sshd and real wireguard-go,
 reached over SSH) in a full mesh; a ping then crosses from one gateway's LAN to another's.
 For each: write the inventory, run playbooks/site_tunnel.yml twice (the second run changes
@@ -52,6 +54,9 @@ LAN_PINGS = (("branch-a", "hub"), ("branch-b", "hub"), ("branch-a", "branch-b"))
 PING_COUNT = 20
 MULTICAST_COUNT = 50
 REPORT_COLUMNS = ("site", "peer", "overlay", "address", "handshake", "ping", "status")
+ROUTING_COLUMNS = ("ospf", "bfd")           # in the report when the fleet routes with OSPF
+# the RouterOS fleet's routing: OSPF over the overlays, short timers and BFD (what an operator adds to hub_spoke.yml)
+ROUTING = {"sitelink_routing": "ospf", "sitelink_ospf": {"hello_interval": 1, "dead_interval": 4, "bfd": True}}
 STATES = ("up", "down", "pending")
 
 
@@ -99,7 +104,9 @@ def report_table(report_dir):
             links = json.load(fh)["links"]
     except (OSError, ValueError, KeyError):
         return None
-    columns = REPORT_COLUMNS + (("why",) if any(link["status"] != "up" for link in links) else ())
+    routing = tuple(c for c in ROUTING_COLUMNS if any(c in link for link in links))
+    columns = REPORT_COLUMNS[:-1] + routing + REPORT_COLUMNS[-1:] + (
+        ("why",) if any(link["status"] != "up" for link in links) else ())
     widths = dict((c, max([len(c)] + [len(str(link[c])) for link in links])) for c in columns)
     line = "  ".join("%-" + str(widths[c]) + "s" for c in columns)
     lines = [line % columns, line % tuple("-" * widths[c] for c in columns)]
@@ -200,6 +207,39 @@ def overlays_running(lab, dataplane, timeout=30):
     return not waiting
 
 
+def adjacencies(dataplane, timeout=30):
+    """Wait until every router's OSPF neighbours (FRR in its namespace) are Full on each of its overlays and it has
+    learned every other router's LAN (SPF runs a moment after Full); print them; True when all that holds within
+    `timeout` seconds."""
+    started, lans = time.monotonic(), dict((name, "%s.0/24" % lan) for name, (_wan, lan) in ROUTERS.items())
+    while True:
+        seen = dict((name, ospf_view(dataplane, name, lans)) for name in ROUTERS)
+        done = all(n["state"] == "Full" for found, _learned in seen.values() for n in found) and \
+            sum(len(found) for found, _learned in seen.values()) == 2 * (len(ROUTERS) - 1) and \
+            all(len(learned) == len(ROUTERS) - 1 for _found, learned in seen.values())
+        if done or time.monotonic() - started > timeout:
+            break
+        time.sleep(0.5)
+    print("\nOSPF (FRR in each router's namespace, BFD on): %s" % (
+        "every adjacency Full and every LAN learned after %.1f s" % (time.monotonic() - started) if done
+        else "NOT every adjacency Full and every LAN learned"))
+    for name, (found, learned) in seen.items():
+        print("  %-8s %s; LANs learned: %s" % (name, ", ".join("%s %s (%s)" % (n["interface"], n["state"],
+                                                                             n["router_id"]) for n in found)
+                                              or "no neighbour", ", ".join(learned) or "none"))
+    return done
+
+
+def ospf_view(dataplane, name, lans):
+    """([its OSPF neighbours], [the other routers' LANs it routes by OSPF]) of router `name`."""
+    daemons = dataplane.routing.get(name)
+    if daemons is None:
+        return [], []
+    routes = daemons.routes()
+    return daemons.neighbors(), sorted(lan for other, lan in lans.items()
+                                       if other != name and routes.get(lan, {}).get("active"))
+
+
 def lan_pings(dataplane):
     """PING_COUNT pings from LAN host to LAN host (LAN_PINGS), each printed with the tunnels it leaves by and
     its loss; True when none was lost."""
@@ -259,17 +299,19 @@ def routeros_fleet(tmp, run_dir, audit, secrets):
         with open(connections, "w", encoding="utf-8") as fh:
             # the tunnels in the routers' LAN interface list too: defconf's input chain then admits what routing
             # protocols send across them (the multicast stream below), not only the role's ICMP
-            fh.write("all:\n  vars: {sitelink_tunnels_in_lan_list: true}\n  hosts:\n")
+            fh.write("all:\n  vars: %s\n  hosts:\n" % json.dumps(dict(ROUTING, sitelink_tunnels_in_lan_list=True)))
             for name in ROUTERS:
                 fh.write("    %s: {ansible_host: 127.0.0.1, sitelink_routeros: {port: %d, ca_path: %s}}\n"
                          % (name, lab.port(name, "api-ssl"), json.dumps(cert)))
         print("inventory: %s (+ the lab's API-SSL ports and CA, sitelink_tunnels_in_lan_list: true)"
               % os.path.relpath(FLEET, ROOT))
+        print("routing: %s" % json.dumps(ROUTING))
         ok = twice([FLEET, connections], audit, os.path.join(run_dir, "routeros"))
         for name in ROUTERS:
             secrets.update(routeros_secrets("127.0.0.1", lab.port(name)))
         secrets.update(psk_secret(FLEET))
         ok = overlays_running(lab, dataplane) and ok
+        ok = adjacencies(dataplane) and ok
         ok = lan_pings(dataplane) and ok
         ok = multicast_across_overlays(dataplane, os.path.join(run_dir, "routeros")) and ok
         for name, error in sorted(dataplane.sync_errors.items()):
