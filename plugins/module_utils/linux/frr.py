@@ -176,8 +176,10 @@ def converge(p, runner):
     if new != old:
         checked(runner, new)
         steps.append(write_step(p["path"], new, "block of owner %s" % p["owner"]))
-    verb, why = (None, "apply is off") if not p["apply"] else \
-        service_step(runner, p["service_manager"] or service_manager(), new != old, enabled, present)
+    if not p["apply"] or (new == old and not present):
+        verb, why = None, "apply is off" if not p["apply"] else "no block to remove"
+    else:
+        verb, why = service_step(runner, p["service_manager"] or service_manager(), new != old, enabled, present)
     if verb:
         steps.append(Step(SERVICE[p["service_manager"] or service_manager()][verb], label="FRR %s" % verb))
     runner.apply(steps)

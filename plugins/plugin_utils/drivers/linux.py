@@ -59,13 +59,23 @@ def _firewall(desired, plan, keys, settings, host):
     return {"table": settings["firewall_table"], "owner": settings["owner"], "rules": desired["firewall"]}
 
 
+def _frr(desired, plan, keys, settings, host):
+    # static mode: the block goes (a site that leaves OSPF mode); a host without FRR has none, and nothing happens
+    if desired["frr"] is None:
+        return {"state": "absent", "owner": settings["owner"]}
+    return dict(desired["frr"], state="present", owner=settings["owner"])
+
+
 # resource -> (module, its arguments), in the order they are applied: a resource without an entry has nothing of its
-# own on Linux (transit addresses come with the interface and GRE steps; Linux terminates no EoIP).
+# own on Linux (transit addresses come with the interface and GRE steps; Linux terminates no EoIP). FRR's block is
+# OSPF mode's one step there, under the instance's resource: after the firewall admits OSPF and BFD, before the
+# static routes to the remote LANs go (OSPF's take over).
 STEPS = {
     "wireguard_interfaces": ("sitelink.tunnels.wg_keypair", _key_pair),
     "wireguard_peers": ("sitelink.tunnels.linux_wireguard", _wireguard),
     "gre_tunnels": ("sitelink.tunnels.linux_gre_tunnels", _gre),
     "firewall_rules": ("sitelink.tunnels.linux_firewall", _firewall),
+    "ospf_instances": ("sitelink.tunnels.linux_frr", _frr),
     "routes": ("sitelink.tunnels.linux_routes", _routes),
 }
 
@@ -97,10 +107,15 @@ def _firewall_gone(desired, plan, keys, settings, host):
     return {"table": settings["firewall_table"], "owner": settings["owner"], "rules": [], "state": "absent"}
 
 
+def _frr_gone(desired, plan, keys, settings, host):
+    return {"state": "absent", "owner": settings["owner"]}
+
+
 # The interface and key go with the task that asks for the peers (the role's second), as on RouterOS.
 TEARDOWN = {
     "routes": ("sitelink.tunnels.linux_routes", _routes_gone),
     "firewall_rules": ("sitelink.tunnels.linux_firewall", _firewall_gone),
+    "ospf_instances": ("sitelink.tunnels.linux_frr", _frr_gone),
     "gre_tunnels": ("sitelink.tunnels.linux_gre_tunnels", _gre_gone),
     "wireguard_peers": ("sitelink.tunnels.linux_wireguard", _wireguard_gone),
     "wireguard_interfaces": ("sitelink.tunnels.wg_keypair", _key_gone),
@@ -141,7 +156,7 @@ class LinuxDriver(Driver):
     def apply(self, task, ctx, plan, params):
         keys, host, out = ctx.keys(plan), ctx.host, new_result()
         settings = dict(params["linux"] or {}, owner=params["owner"], purge=params.get("purge"),
-                        renumber=params.get("renumber"))
+                        renumber=params.get("renumber"), frr=bool(plan.get("ospf")))
         if "wireguard_interfaces" in params["resources"] and plan.get("state") != "absent" and \
                 not self.tools(task, host, settings, out):
             return finished(out)
@@ -169,6 +184,8 @@ class LinuxDriver(Driver):
         """The host's tools first (linux_tools); the missing ones are installed with its package manager when
         `install_packages` is on. False, with the site failed and why, when something is still missing."""
         check = {"implementation": settings.get("implementation", "auto")}
+        if settings.get("frr"):         # OSPF mode: FRR too
+            check["frr"] = True
         found = task.run_module("sitelink.tunnels.linux_tools", check)
         missing = found.get("missing") or []
         why = found.get("msg", "linux_tools failed") if found.get("failed") else None

@@ -1,0 +1,199 @@
+"""OSPF mode on a Linux site: the FRR configuration rendered from its plan, and linux_frr's engine - the owned block
+of frr.conf, the daemons file, and how FRR is told (reload, restart, start) - against files in a temporary
+directory and a fake host."""
+
+import copy
+import os
+
+import pytest
+
+from ansible_collections.sitelink.tunnels.plugins.module_utils.linux import frr, render
+from ansible_collections.sitelink.tunnels.plugins.module_utils.linux.engine import LinuxError, Runner
+from ansible_collections.sitelink.tunnels.plugins.module_utils.platforms import linux
+from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import model, validate
+
+from linux_fakes import FakeHost
+from corpus import cases, load
+
+GOOD = [p for p in cases("good") if p.endswith("hub_spoke.yml")][0]
+
+BRANCH_A = """\
+interface gre-hub
+ ip ospf network point-to-point
+ ip ospf cost 10
+ ip ospf hello-interval 10
+ ip ospf dead-interval 40
+ no ip ospf passive
+ ip ospf bfd
+ ip ospf bfd profile bfd-tunnels
+exit
+!
+router ospf
+ ospf router-id 10.253.0.2
+ passive-interface default
+ network 10.254.0.2/31 area 0.0.0.0
+ network 192.168.11.0/24 area 0.0.0.0
+exit
+!
+bfd
+ profile bfd-tunnels
+  receive-interval 200
+  transmit-interval 200
+  detect-multiplier 5
+ exit
+ !
+exit
+!
+"""
+
+
+def linux_plans(**settings):
+    """The good hub and two branches, branch-a a Linux site over GRE, `settings` over the fleet's."""
+    sites, base, _expected = load(GOOD)
+    sites, base = copy.deepcopy(sites), dict(copy.deepcopy(base), **settings)
+    base["sitelink_topology"]["links"][0]["overlay"] = "gre"
+    sites["branch-a"]["platform"] = "linux"
+    loaded = model.load(sites, base)
+    planned = validate.plan_fleet(loaded)
+    assert planned is not None, loaded.problems
+    return planned
+
+
+# ---------------------------------------------------------------- the rendered configuration
+def test_a_linux_site_in_ospf_mode_gets_its_frr_block_with_bfd():
+    part = linux.desired(linux_plans(sitelink_routing="ospf", sitelink_ospf={"bfd": True})["branch-a"])["frr"]
+    assert part == {"config": BRANCH_A, "daemons": ["ospfd", "bfdd"]}
+
+
+def test_without_bfd_no_profile_and_no_bfdd():
+    part = linux.frr(linux_plans(sitelink_routing="ospf", sitelink_ospf={"hello_interval": 2,
+                                                                         "dead_interval": 8})["branch-a"])
+    assert part["daemons"] == ["ospfd"]
+    assert "bfd" not in part["config"]
+    assert " ip ospf hello-interval 2\n ip ospf dead-interval 8\n" in part["config"]
+
+
+def test_static_mode_has_no_frr_block():
+    assert linux.desired(linux_plans()["branch-a"])["frr"] is None
+
+
+def test_a_drained_hub_costs_the_most_on_the_linux_end_too():
+    plan = linux_plans(sitelink_routing="ospf", sitelink_drain=["hub"])["branch-a"]
+    assert " ip ospf cost 65535\n" in linux.frr(plan)["config"]
+
+
+# ---------------------------------------------------------------- the block in frr.conf
+USER = "frr defaults traditional\nhostname edge\n!\nrouter bgp 65001\n neighbor 192.0.2.1 remote-as 65002\nexit\n"
+
+
+def test_the_block_is_appended_replaced_and_removed_and_the_rest_stays():
+    added = frr.with_block(USER, "fleet", BRANCH_A)
+    assert added.startswith(USER)
+    assert added.endswith("! sitelink:fleet begin\n" + BRANCH_A + "! sitelink:fleet end\n")
+    changed = frr.with_block(added + "line vty\n", "fleet", "router ospf\n ospf router-id 10.253.0.9\nexit\n")
+    assert changed == USER + "! sitelink:fleet begin\nrouter ospf\n ospf router-id 10.253.0.9\nexit\n" \
+                             "! sitelink:fleet end\nline vty\n"
+    assert frr.with_block(changed, "fleet", None) == USER + "line vty\n"
+    assert frr.with_block(added, "other", None) == added           # another owner's block is not ours
+    assert frr.block_text(added, "fleet") == BRANCH_A and frr.block_text(USER, "fleet") == ""
+
+
+@pytest.mark.parametrize("text", [
+    USER + "! sitelink:fleet begin\nrouter ospf\n",                                  # no end
+    USER + "! sitelink:fleet end\n! sitelink:fleet begin\n",                         # the wrong way round
+    "! sitelink:fleet begin\n! sitelink:fleet end\n! sitelink:fleet begin\n! sitelink:fleet end\n",   # two blocks
+])
+def test_a_cut_block_is_refused(text):
+    with pytest.raises(LinuxError, match="the block of owner fleet in frr.conf is broken"):
+        frr.with_block(text, "fleet", BRANCH_A)
+
+
+def test_a_config_with_a_marker_line_is_refused():
+    assert frr.config_problem("router ospf\n! sitelink:fleet end\n", "fleet").startswith("line '! sitelink:fleet end'")
+    assert frr.config_problem(BRANCH_A, "fleet") is None
+
+
+def test_daemons_are_enabled_in_place_or_appended():
+    text = "zebra=yes\nospfd=no\nbfdd=no\nvtysh_enable=yes\n"
+    assert frr.with_daemons(text, ["ospfd"]) == "zebra=yes\nospfd=yes\nbfdd=no\nvtysh_enable=yes\n"
+    assert frr.with_daemons("zebra=yes\n", ["bfdd"]) == "zebra=yes\nbfdd=yes\n"
+
+
+# ---------------------------------------------------------------- converge: files and the service
+@pytest.fixture
+def etc(tmp_path, monkeypatch):
+    (tmp_path / "frr.conf").write_text(USER)
+    (tmp_path / "daemons").write_text("zebra=yes\nospfd=no\nbfdd=no\n")
+    monkeypatch.setattr(frr, "FRR_RELOAD", str(tmp_path / "daemons"))       # "installed"
+    return tmp_path
+
+
+def params(etc, **given):
+    return dict({"config": BRANCH_A, "daemons": ["ospfd", "bfdd"], "owner": "fleet", "state": "present",
+                 "path": str(etc / "frr.conf"), "daemons_path": str(etc / "daemons"), "apply": True,
+                 "service_manager": "frrinit"}, **given)
+
+
+STATUS = ("/usr/lib/frr/frrinit.sh", "status")
+
+
+def test_a_first_run_writes_both_files_and_restarts_a_running_frr(etc):
+    host = FakeHost()
+    result = frr.converge(params(etc), Runner(host, check_mode=False))
+    assert result["service"] == "restart" and result["daemons_enabled"] == ["ospfd", "bfdd"]
+    assert host.argvs()[-1] == ["/usr/lib/frr/frrinit.sh", "restart"]
+    assert host.argvs()[0][:3] == ["vtysh", "-C", "-f"]                 # FRR's own parser saw it first
+    assert (etc / "frr.conf").read_text().startswith(USER)
+    assert "ospfd=yes\nbfdd=yes\n" in (etc / "daemons").read_text()
+    assert oct(os.stat(etc / "frr.conf").st_mode & 0o777) == "0o640"
+    again = FakeHost()
+    second = frr.converge(params(etc), Runner(again, check_mode=False))
+    assert second["service"] is None and again.argvs() == [list(STATUS)]
+
+
+def test_a_changed_block_is_reloaded_and_a_stopped_frr_started(etc):
+    frr.converge(params(etc), Runner(FakeHost(), check_mode=False))
+    host = FakeHost()
+    frr.converge(params(etc, config=BRANCH_A.replace("cost 10", "cost 20")), Runner(host, check_mode=False))
+    assert host.argvs()[-1] == ["/usr/lib/frr/frrinit.sh", "reload"]
+    stopped = FakeHost(replies={STATUS: (3, "", "")})
+    result = frr.converge(params(etc), Runner(stopped, check_mode=False))
+    assert result["service"] == "start" and stopped.argvs()[-1] == ["/usr/lib/frr/frrinit.sh", "start"]
+
+
+def test_check_mode_lists_but_writes_nothing(etc):
+    host = FakeHost()
+    runner = Runner(host, check_mode=True)
+    result = frr.converge(params(etc), runner)
+    assert (etc / "frr.conf").read_text() == USER and "ospfd=no" in (etc / "daemons").read_text()
+    assert result["diff"] == {"before": "", "after": BRANCH_A}
+    assert runner.commands[-1] == "/usr/lib/frr/frrinit.sh restart"
+    assert [argv[:2] for argv in host.argvs()] == [["vtysh", "-C"], list(STATUS)]     # reads only
+
+
+def test_a_line_frr_refuses_leaves_the_file_as_it_was(etc):
+    host = FakeHost(fails={"vtysh": "line 12: % Unknown command: ip ospf bogus"})
+    with pytest.raises(LinuxError, match="FRR refuses the new frr.conf.*Unknown command"):
+        frr.converge(params(etc), Runner(host, check_mode=False))
+    assert (etc / "frr.conf").read_text() == USER
+
+
+def test_absent_removes_the_block_and_reloads_and_a_host_without_frr_has_nothing_to_do(etc, tmp_path):
+    frr.converge(params(etc), Runner(FakeHost(), check_mode=False))
+    host = FakeHost()
+    result = frr.converge(params(etc, state="absent", config=None), Runner(host, check_mode=False))
+    assert result["service"] == "reload" and (etc / "frr.conf").read_text() == USER
+    nothing = FakeHost()
+    result = frr.converge(params(etc, state="absent", config=None, path=str(tmp_path / "none.conf")),
+                          Runner(nothing, check_mode=False))
+    assert result["changed"] is False and nothing.argvs() == []
+
+
+def test_a_host_without_frr_is_told_what_to_install(etc):
+    with pytest.raises(LinuxError, match="FRR is not installed here .*frr and frr-pythontools"):
+        frr.converge(params(etc, daemons_path=str(etc / "missing")), Runner(FakeHost(), check_mode=False))
+
+
+def test_the_marker_lines_are_frr_comments():
+    assert render.frr_marker("fleet", "begin") == "! sitelink:fleet begin"
+    assert render.frr_marker(None, "end") == "! sitelink:fleet end"
