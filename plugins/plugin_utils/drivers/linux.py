@@ -281,4 +281,18 @@ def shell_script(plan, host, owner, key_dir, protocol, table):
               for f in desired["forwarding"]]
     lines += ["nft -f - <<'EOF'", "table inet %s" % table, "delete table inet %s" % table,
               render.nft_table(table, owner, desired["firewall"], -10).rstrip("\n"), "EOF"]
+    if desired["frr"]:
+        lines += frr_lines(desired["frr"], owner)
     return "\n".join(lines) + "\n"
+
+
+def frr_lines(part, owner):
+    """OSPF mode's FRR block as shell lines: the owner's block of frr.conf replaced, its daemons enabled, FRR
+    restarted (linux_frr reloads instead, unless it enabled a daemon)."""
+    begin, end = render.frr_marker(owner, "begin"), render.frr_marker(owner, "end")
+    return ["# OSPF (sitelink_routing: ospf): FRR's block in /etc/frr/frr.conf, between its marker lines; the rest "
+            "of the file is yours",
+            "sed -i %s /etc/frr/frr.conf" % shlex.quote("/^%s$/,/^%s$/d" % (begin, end)),
+            "cat >> /etc/frr/frr.conf <<'EOF'", begin, part["config"].rstrip("\n"), end, "EOF"] + \
+        ["sed -i 's/^%s=.*/%s=yes/' /etc/frr/daemons" % (d, d) for d in part["daemons"]] + \
+        ["/usr/lib/frr/frrinit.sh restart   # the role reloads (frr-reload.py) unless it enables a daemon"]

@@ -197,3 +197,20 @@ def test_a_host_without_frr_is_told_what_to_install(etc):
 def test_the_marker_lines_are_frr_comments():
     assert render.frr_marker("fleet", "begin") == "! sitelink:fleet begin"
     assert render.frr_marker(None, "end") == "! sitelink:fleet end"
+
+
+def test_render_only_writes_the_block_into_the_sites_shell_script(tmp_path):
+    import subprocess   # pylint: disable=import-outside-toplevel
+    from ansible_collections.sitelink.tunnels.plugins.plugin_utils.drivers import linux as driver  # noqa: E501 pylint: disable=import-outside-toplevel
+    plan = linux_plans(sitelink_routing="ospf", sitelink_ospf={"bfd": True})["branch-a"]
+    script = driver.shell_script(plan, "branch-a", "fleet", "/etc/wireguard", 157, "sitelink")
+    assert "cat >> /etc/frr/frr.conf <<'EOF'\n! sitelink:fleet begin\n" + BRANCH_A.rstrip("\n") + \
+        "\n! sitelink:fleet end\nEOF\n" in script
+    assert "sed -i '/^! sitelink:fleet begin$/,/^! sitelink:fleet end$/d' /etc/frr/frr.conf\n" in script
+    assert "sed -i 's/^ospfd=.*/ospfd=yes/' /etc/frr/daemons\nsed -i 's/^bfdd=.*/bfdd=yes/' /etc/frr/daemons\n" \
+        in script
+    assert "meta l4proto ospf counter accept" in script and "udp dport { 3784, 3785 } counter accept" in script
+    (tmp_path / "site.sh").write_text(script)
+    assert subprocess.run(["sh", "-n", str(tmp_path / "site.sh")], check=False).returncode == 0
+    static = driver.shell_script(linux_plans()["branch-a"], "branch-a", "fleet", "/etc/wireguard", 157, "sitelink")
+    assert "frr" not in static
