@@ -94,6 +94,19 @@ def play(tmp_path, hosts="all", state="present", config="{{ frr_config }}"):
     return dict((name, json.loads((tmp_path / ("result-%s.json" % name)).read_text())) for name in names)
 
 
+def routing_status(tmp_path, host):
+    """linux_tunnel_status's reading of FRR (ospf, bfd) on `host`."""
+    body = ("- hosts: %s\n  gather_facts: false\n  tasks:\n"
+            "    - sitelink.tunnels.linux_tunnel_status: {ospf: true, bfd: true}\n      register: status\n"
+            "    - ansible.builtin.copy:\n        content: \"{{ status | to_json }}\"\n"
+            "        dest: \"%s/status.json\"\n        mode: \"0600\"\n      delegate_to: localhost\n"
+            % (host, tmp_path))
+    (tmp_path / "status.yml").write_text(body)
+    run = run_playbook(tmp_path / "status.yml", str(tmp_path / "inventory.json"), timeout=300)
+    assert run.rc == 0, run
+    return json.loads((tmp_path / "status.json").read_text())
+
+
 def wait_for(what, timeout):
     deadline = time.monotonic() + timeout
     while True:
@@ -143,6 +156,11 @@ def test_ospf_and_bfd_on_two_linux_sites_reload_in_place(sites, tmp_path):
     assert wait_for(lambda: ospf_route(sites, "right", "192.168.81.0/24"), 60)
     mode = lab_run(sites, "left", "stat", "-c", "%a %U:%G", "/etc/frr/frr.conf").stdout.split()
     assert mode == ["640", "frr:frr"]
+
+    status = routing_status(tmp_path, "left")      # what verification reads, from real FRR
+    assert status["ospf_neighbors"] == [{"interface": "gre-right", "address": "10.254.9.1", "router-id": "10.253.0.2",
+                                         "state": "Full"}], status
+    assert status["bfd_sessions"] == [{"remote-address": "10.254.9.1%gre-right", "state": "up"}], status
 
     second = play(tmp_path)
     assert [second[n]["changed"] for n in SITES] == [False, False], second

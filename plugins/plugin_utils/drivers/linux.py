@@ -14,7 +14,7 @@ from ansible_collections.sitelink.tunnels.plugins.module_utils.common import nam
 from ansible_collections.sitelink.tunnels.plugins.module_utils.linux import files, render
 from ansible_collections.sitelink.tunnels.plugins.module_utils.platforms import linux as platform
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import plan as planner
-from ansible_collections.sitelink.tunnels.plugins.plugin_utils import purge
+from ansible_collections.sitelink.tunnels.plugins.plugin_utils import adjacency, purge
 from ansible_collections.sitelink.tunnels.plugins.plugin_utils.drivers.base import Driver, finished, new_result, record
 
 
@@ -211,14 +211,24 @@ class LinuxDriver(Driver):
         return why is None
 
     def verify(self, task, ctx, plan, params, keys):
-        """linux_tunnel_status on the host (peers and pings in one module run), again while some link is silent."""
+        """linux_tunnel_status on the host (peers and pings in one module run, in OSPF mode FRR's neighbours and BFD
+        peers too), again while some link is silent or some overlay's OSPF is not Full."""
         args = {"interface": plan["wireguard"]["name"], "count": params["count"],
                 "addresses": [link["verify_address"] for link in plan["links"]]}
+        if adjacency.overlay_links(plan):
+            args.update(ospf=True, bfd=adjacency.uses_bfd(plan))
         attempts, started = 0, time.monotonic()
         while True:
             attempts += 1
             status = task.run_module("sitelink.tunnels.linux_tunnel_status", args)
-            if status.get("failed") or status.get("all_answered") or attempts > params["retries"]:
+            if "ospf_neighbors" in status:
+                status["ospf"] = adjacency.link_states(ctx.host, plan, status.pop("ospf_neighbors"),
+                                                       status.pop("bfd_sessions", []))
+                for state in status["ospf"].values():
+                    if status.get("routing_error") and state["ospf"] != adjacency.FULL:
+                        state["reason"] = "%s: FRR: %s" % (ctx.host, status["routing_error"])
+            settled = status.get("all_answered") and adjacency.full(status.get("ospf", {}))
+            if status.get("failed") or settled or attempts > params["retries"]:
                 break
             time.sleep(params["delay"])
         status.update(changed=False, attempts=attempts, waited=int(round(time.monotonic() - started)))

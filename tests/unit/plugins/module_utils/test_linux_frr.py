@@ -214,3 +214,64 @@ def test_render_only_writes_the_block_into_the_sites_shell_script(tmp_path):
     assert subprocess.run(["sh", "-n", str(tmp_path / "site.sh")], check=False).returncode == 0
     static = driver.shell_script(linux_plans()["branch-a"], "branch-a", "fleet", "/etc/wireguard", 157, "sitelink")
     assert "frr" not in static
+
+
+# ---------------------------------------------------------------- verification: FRR's neighbours as RouterOS's rows
+class VtyshModule(object):
+    """get_bin_path finds vtysh; run_command answers each `vtysh -c COMMAND` from `answers`."""
+
+    def __init__(self, answers):
+        self.answers = answers
+
+    def get_bin_path(self, name, opt_dirs=None):
+        return "/usr/bin/" + name
+
+    def run_command(self, argv):
+        assert argv[:2] == ["/usr/bin/vtysh", "-c"], argv
+        return self.answers[argv[2]]
+
+
+NEIGHBOURS = {"neighbors": {"10.253.0.1": [{"nbrState": "Full/-", "ifaceName": "gre-hub:10.254.0.3",
+                                            "ifaceAddress": "10.254.0.2"}]}}
+PEERS = [{"peer": "10.254.0.2", "interface": "gre-hub", "status": "up"}]
+
+
+def test_frrs_neighbours_and_bfd_peers_read_as_routeros_rows_and_fold_into_link_states():
+    import json   # pylint: disable=import-outside-toplevel
+    from ansible_collections.sitelink.tunnels.plugins.modules import linux_tunnel_status  # noqa: E501 pylint: disable=import-outside-toplevel
+    from ansible_collections.sitelink.tunnels.plugins.plugin_utils import adjacency  # noqa: E501 pylint: disable=import-outside-toplevel
+    module = VtyshModule({"show ip ospf neighbor json": (0, json.dumps(NEIGHBOURS), ""),
+                          "show bfd peers json": (0, json.dumps(PEERS), "")})
+    rows = linux_tunnel_status.routing_state(module, True, True)
+    assert rows == {"ospf_neighbors": [{"interface": "gre-hub", "address": "10.254.0.2", "router-id": "10.253.0.1",
+                                        "state": "Full"}],
+                    "bfd_sessions": [{"remote-address": "10.254.0.2%gre-hub", "state": "up"}], "routing_error": None}
+    plan = linux_plans(sitelink_routing="ospf", sitelink_ospf={"bfd": True})["branch-a"]
+    states = adjacency.link_states("branch-a", plan, rows["ospf_neighbors"], rows["bfd_sessions"])
+    assert states == {"branch-a--hub": {"interface": "gre-hub", "ospf": "Full", "bfd": "up", "reason": None}}
+    down = linux_tunnel_status.routing_state(VtyshModule({"show ip ospf neighbor json": (
+        1, "", "Exiting: failed to connect to any daemons.")}), True, False)
+    assert down == {"ospf_neighbors": [], "routing_error": "vtysh -c 'show ip ospf neighbor json' failed: Exiting: "
+                                                           "failed to connect to any daemons."}
+
+
+def test_linux_verification_asks_for_frrs_state_and_waits_for_full():
+    import types   # pylint: disable=import-outside-toplevel
+    from ansible_collections.sitelink.tunnels.plugins.plugin_utils.drivers.linux import LinuxDriver  # noqa: E501 pylint: disable=import-outside-toplevel
+    plan = linux_plans(sitelink_routing="ospf")["branch-a"]
+    answers = [[{"interface": "gre-hub", "state": "Init"}], [{"interface": "gre-hub", "state": "Full"}]]
+    asked = []
+
+    def run_module(name, args):
+        asked.append(dict(args))
+        return {"all_answered": True, "ospf_neighbors": answers[len(asked) - 1], "routing_error": None}
+    task = types.SimpleNamespace(run_module=run_module)
+    status = LinuxDriver().verify(task, types.SimpleNamespace(host="branch-a"), plan,
+                                  {"count": 1, "retries": 3, "delay": 0}, {})
+    assert [a.get("ospf") for a in asked] == [True, True] and asked[0]["bfd"] is False
+    assert status["attempts"] == 2 and status["ospf"]["branch-a--hub"]["ospf"] == "Full"
+    static = []
+    LinuxDriver().verify(types.SimpleNamespace(run_module=lambda n, a: static.append(a) or {"all_answered": True}),
+                         types.SimpleNamespace(host="branch-a"), linux_plans()["branch-a"],
+                         {"count": 1, "retries": 3, "delay": 0}, {})
+    assert "ospf" not in static[0]
