@@ -15,16 +15,13 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import time
 
 import pytest
 
-from playbook_runs import COLLECTIONS, run_playbook
+from ansible_collections.sitelink.tunnels.plugins.module_utils.linux import render
+from playbook_runs import run_playbook
 from rosemu.linuxlab import LinuxLab
-
-sys.path.insert(0, COLLECTIONS)
-from ansible_collections.sitelink.tunnels.plugins.module_utils.linux import render  # noqa: E402 pylint: disable=wrong-import-position
 
 pytestmark = pytest.mark.skipif(
     os.geteuid() != 0 or shutil.which("vtysh") is None or not os.path.exists("/usr/lib/frr/frr-reload.py")
@@ -149,7 +146,8 @@ def test_ospf_and_bfd_on_two_linux_sites_reload_in_place(sites, tmp_path):
         assert first[name]["daemons_enabled"] == ["ospfd", "bfdd"]
         assert first[name]["diff"]["before"] == "" and "router ospf" in first[name]["diff"]["after"]
     for name in SITES:
-        assert wait_for(lambda n=name: full(sites, n), 30), (name, vtysh_json(sites, name, "show ip ospf neighbor json"))
+        assert wait_for(lambda n=name: full(sites, n), 30), (name, vtysh_json(sites, name,
+                                                                              "show ip ospf neighbor json"))
     peers = wait_for(lambda: [p for p in vtysh_json(sites, "left", "show bfd peers json") if p["status"] == "up"], 30)
     assert [p["peer"] for p in peers] == ["10.254.9.1"]
     assert wait_for(lambda: ospf_route(sites, "left", "192.168.82.0/24"), 60)

@@ -3,7 +3,10 @@ of frr.conf, the daemons file, and how FRR is told (reload, restart, start) - ag
 directory and a fake host."""
 
 import copy
+import json
 import os
+import subprocess
+import types
 
 import pytest
 
@@ -11,6 +14,9 @@ from ansible_collections.sitelink.tunnels.plugins.module_utils.linux import frr,
 from ansible_collections.sitelink.tunnels.plugins.module_utils.linux.engine import LinuxError, Runner
 from ansible_collections.sitelink.tunnels.plugins.module_utils.platforms import linux
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import model, validate
+from ansible_collections.sitelink.tunnels.plugins.modules import linux_tunnel_status
+from ansible_collections.sitelink.tunnels.plugins.plugin_utils import adjacency
+from ansible_collections.sitelink.tunnels.plugins.plugin_utils.drivers import linux as driver
 
 from linux_fakes import FakeHost
 from corpus import cases, load
@@ -200,8 +206,6 @@ def test_the_marker_lines_are_frr_comments():
 
 
 def test_render_only_writes_the_block_into_the_sites_shell_script(tmp_path):
-    import subprocess   # pylint: disable=import-outside-toplevel
-    from ansible_collections.sitelink.tunnels.plugins.plugin_utils.drivers import linux as driver  # noqa: E501 pylint: disable=import-outside-toplevel
     plan = linux_plans(sitelink_routing="ospf", sitelink_ospf={"bfd": True})["branch-a"]
     script = driver.shell_script(plan, "branch-a", "fleet", "/etc/wireguard", 157, "sitelink")
     assert "cat >> /etc/frr/frr.conf <<'EOF'\n! sitelink:fleet begin\n" + BRANCH_A.rstrip("\n") + \
@@ -237,9 +241,6 @@ PEERS = [{"peer": "10.254.0.2", "interface": "gre-hub", "status": "up"}]
 
 
 def test_frrs_neighbours_and_bfd_peers_read_as_routeros_rows_and_fold_into_link_states():
-    import json   # pylint: disable=import-outside-toplevel
-    from ansible_collections.sitelink.tunnels.plugins.modules import linux_tunnel_status  # noqa: E501 pylint: disable=import-outside-toplevel
-    from ansible_collections.sitelink.tunnels.plugins.plugin_utils import adjacency  # noqa: E501 pylint: disable=import-outside-toplevel
     module = VtyshModule({"show ip ospf neighbor json": (0, json.dumps(NEIGHBOURS), ""),
                           "show bfd peers json": (0, json.dumps(PEERS), "")})
     rows = linux_tunnel_status.routing_state(module, True, True)
@@ -256,8 +257,6 @@ def test_frrs_neighbours_and_bfd_peers_read_as_routeros_rows_and_fold_into_link_
 
 
 def test_linux_verification_asks_for_frrs_state_and_waits_for_full():
-    import types   # pylint: disable=import-outside-toplevel
-    from ansible_collections.sitelink.tunnels.plugins.plugin_utils.drivers.linux import LinuxDriver  # noqa: E501 pylint: disable=import-outside-toplevel
     plan = linux_plans(sitelink_routing="ospf")["branch-a"]
     answers = [[{"interface": "gre-hub", "state": "Init"}], [{"interface": "gre-hub", "state": "Full"}]]
     asked = []
@@ -266,12 +265,12 @@ def test_linux_verification_asks_for_frrs_state_and_waits_for_full():
         asked.append(dict(args))
         return {"all_answered": True, "ospf_neighbors": answers[len(asked) - 1], "routing_error": None}
     task = types.SimpleNamespace(run_module=run_module)
-    status = LinuxDriver().verify(task, types.SimpleNamespace(host="branch-a"), plan,
-                                  {"count": 1, "retries": 3, "delay": 0}, {})
+    status = driver.LinuxDriver().verify(task, types.SimpleNamespace(host="branch-a"), plan,
+                                         {"count": 1, "retries": 3, "delay": 0}, {})
     assert [a.get("ospf") for a in asked] == [True, True] and asked[0]["bfd"] is False
     assert status["attempts"] == 2 and status["ospf"]["branch-a--hub"]["ospf"] == "Full"
     static = []
-    LinuxDriver().verify(types.SimpleNamespace(run_module=lambda n, a: static.append(a) or {"all_answered": True}),
-                         types.SimpleNamespace(host="branch-a"), linux_plans()["branch-a"],
-                         {"count": 1, "retries": 3, "delay": 0}, {})
+    quiet = types.SimpleNamespace(run_module=lambda n, a: static.append(a) or {"all_answered": True})
+    driver.LinuxDriver().verify(quiet, types.SimpleNamespace(host="branch-a"), linux_plans()["branch-a"],
+                                {"count": 1, "retries": 3, "delay": 0}, {})
     assert "ospf" not in static[0]
