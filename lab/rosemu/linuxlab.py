@@ -250,9 +250,8 @@ class LinuxLab:
         enter = ["nsenter", "--mount=%s" % self.mntns(name)]
         for path, mode in FRR_DIRS:
             os.makedirs(path, exist_ok=True)        # the mount point (the host's own is not touched)
-            sh(*enter, "mount", "-t", "tmpfs", "-o", "mode=%o,uid=%d,gid=%d" % (mode, frr_user.pw_uid,
-                                                                                 frr_user.pw_gid),
-               "sitelink-frr", path)
+            options = "mode=%o,uid=%d,gid=%d" % (mode, frr_user.pw_uid, frr_user.pw_gid)
+            sh(*enter, "mount", "-t", "tmpfs", "-o", options, "sitelink-frr", path)
         for file_name in FRR_SEED + ("frr.conf",):
             sh(*enter, "install", "-o", "frr", "-g", "frr", "-m", "0640", os.path.join(seed, file_name),
                "/etc/frr/" + file_name)

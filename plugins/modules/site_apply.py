@@ -36,10 +36,10 @@ description:
     the plan - C(wireguard_interfaces) is the key pair (M(sitelink.tunnels.wg_keypair)), C(wireguard_peers) the
     interface with its addresses and peers (M(sitelink.tunnels.linux_wireguard)), then
     M(sitelink.tunnels.linux_gre_tunnels), M(sitelink.tunnels.linux_routes) (with forwarding),
-    M(sitelink.tunnels.linux_firewall) and, as C(ospf_instances), M(sitelink.tunnels.linux_frr); C(addresses), C(eoip_tunnels), C(gre6_tunnels) and C(eoipv6_tunnels) have no
-    step of their own there. Before C(wireguard_interfaces) it looks for the tools those modules run
-    (M(sitelink.tunnels.linux_tools)) and installs the missing ones when O(linux.install_packages) is on. Use
-    C(become) on the task as the host needs.
+    M(sitelink.tunnels.linux_firewall) and, as C(ospf_instances), M(sitelink.tunnels.linux_frr); C(addresses),
+    C(eoip_tunnels), C(gre6_tunnels) and C(eoipv6_tunnels) have no step of their own there. Before
+    C(wireguard_interfaces) it looks for the tools those modules run (M(sitelink.tunnels.linux_tools)) and installs
+    the missing ones when O(linux.install_packages) is on. Use C(become) on the task as the host needs.
   - Options the task leaves out come from the host's role variables when it has them - the connection from
     C(sitelink_routeros) at C(ansible_host) (TLS on unless it says C(tls=false); not when the task gives
     O(hostname)), O(owner) from C(sitelink_owner), O(linux) from the C(sitelink_linux_*) variables - so the

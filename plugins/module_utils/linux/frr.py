@@ -28,8 +28,8 @@ MODE = 0o640            # FRR's own (frrcommon.sh FRR_CONFIG_MODE): the frr grou
 DAEMONS = ("ospfd", "bfdd")
 # how FRR is told, by service manager: systemd when the host runs it, else the init script the unit calls
 SERVICE = {"systemd": {"start": ["systemctl", "start", "frr"], "reload": ["systemctl", "reload", "frr"],
-                       "restart": ["systemctl", "restart", "frr"], "status": ["systemctl", "is-active", "--quiet",
-                                                                               "frr"]},
+                       "restart": ["systemctl", "restart", "frr"],
+                       "status": ["systemctl", "is-active", "--quiet", "frr"]},
            "frrinit": {"start": [FRR_INIT, "start"], "reload": [FRR_INIT, "reload"],
                        "restart": [FRR_INIT, "restart"], "status": [FRR_INIT, "status"]}}
 
@@ -49,9 +49,9 @@ def split(text, owner):
     if not starts and not stops:
         return lines, None, []
     if len(starts) != 1 or len(stops) != 1 or stops[0] < starts[0]:
+        counts = (owner, len(starts), begin, len(stops), end)
         raise LinuxError("the block of owner %s in frr.conf is broken (%d %r and %d %r lines, expected one of each, "
-                         "in that order); mend or remove its marker lines" % (owner, len(starts), begin, len(stops),
-                                                                                end))
+                         "in that order); mend or remove its marker lines" % counts)
     return lines[:starts[0]], lines[starts[0] + 1:stops[0]], lines[stops[0] + 1:]
 
 
