@@ -5,9 +5,10 @@ This machine's kernel has no GRE (see test_linux_sites.py), so the overlay is a 
 namespaces, carrying the interface names and /31 transit addresses a GRE overlay would have; each site runs FRR in
 its own namespaces (the lab's private /etc/frr, /run/frr, /var/log/frr, /var/lib/frr) under frrinit.sh, as a host
 without systemd does. The module runs through Ansible over the lab's SSH, with the configuration the role renders
-(render.frr_ospf). Asserted: the adjacency reaches Full, BFD is up, each site learns the other's LAN; a second run
-changes nothing; a changed cost is applied by reload with the adjacency and the daemons left running; the
-administrator's lines outside the block survive every run; state=absent takes the block out.
+(render.frr_ospf). Asserted: the first run starts a stopped FRR and restarts a running one once (to start ospfd and
+bfdd); the adjacency reaches Full, BFD is up, each site learns the other's LAN; a second run changes nothing; a
+changed cost is applied by reload with the adjacency and the daemons left running; the administrator's lines
+outside the block survive every run; state=absent takes the block out.
 """
 
 import ipaddress
@@ -58,6 +59,8 @@ def sites(tmp_path):
         for name in SITES:      # the administrator's own frr.conf, before the module's first run
             lab_run(lab, name, "install", "-o", "frr", "-g", "frr", "-m", "0640", str(tmp_path / "user.conf"),
                     "/etc/frr/frr.conf")
+        # right's FRR already runs the administrator's configuration (zebra, staticd): enabling ospfd restarts it
+        lab_run(lab, "right", "/usr/lib/frr/frrinit.sh", "start")
         hosts = dict((name, dict(lab.inventory_vars(name), frr_config=site_config(name))) for name in SITES)
         (tmp_path / "inventory.json").write_text(json.dumps({"all": {"hosts": hosts}}))
         yield lab
@@ -141,8 +144,10 @@ def frr_conf(lab, name):
 
 def test_ospf_and_bfd_on_two_linux_sites_reload_in_place(sites, tmp_path):
     first = play(tmp_path)
+    assert first["left"]["service"] == "start" and first["right"]["service"] == "restart", first
+    assert "enables ospfd, bfdd: every FRR daemon restarts" in first["right"]["service_reason"]
     for name in SITES:
-        assert first[name]["changed"] and first[name]["service"] == "start", first[name]
+        assert first[name]["changed"], first[name]
         assert first[name]["daemons_enabled"] == ["ospfd", "bfdd"]
         assert first[name]["diff"]["before"] == "" and "router ospf" in first[name]["diff"]["after"]
     for name in SITES:
