@@ -274,3 +274,14 @@ def test_linux_verification_asks_for_frrs_state_and_waits_for_full():
     driver.LinuxDriver().verify(quiet, types.SimpleNamespace(host="branch-a"), linux_plans()["branch-a"],
                                 {"count": 1, "retries": 3, "delay": 0}, {})
     assert "ospf" not in static[0]
+
+
+def test_systemd_hosts_are_told_through_systemctl_and_apply_false_only_writes(etc):
+    host = FakeHost()
+    frr.converge(params(etc, service_manager="systemd"), Runner(host, check_mode=False))
+    assert host.argvs()[1:] == [["systemctl", "is-active", "--quiet", "frr"], ["systemctl", "restart", "frr"]]
+    quiet = FakeHost()
+    result = frr.converge(params(etc, config=BRANCH_A.replace("cost 10", "cost 30"), apply=False),
+                          Runner(quiet, check_mode=False))
+    assert result["service"] is None and [argv[0] for argv in quiet.argvs()] == ["vtysh"]
+    assert " ip ospf cost 30\n" in (etc / "frr.conf").read_text()
