@@ -18,6 +18,7 @@ a host whose ~/.bashrc hangs does not hang the lab (the host's /root stays visib
 import ipaddress
 import json
 import os
+import pwd
 import secrets
 import shlex
 import shutil
@@ -25,6 +26,12 @@ import subprocess
 import time
 
 PRIVATE_DIRS = ("/run/wireguard", "/etc/wireguard", "/etc/sysctl.d")
+# FRR's directories (Debian's frr), each site's own where the host has FRR: configuration, PID files and vty sockets
+# (/var/run/frr is /run/frr), logs, state - owned by FRR's user and group with the package's modes, /etc/frr seeded
+# with the host's daemons file (every daemon off, as Debian ships it) and vtysh.conf and an empty frr.conf
+FRR_DIRS = (("/etc/frr", 0o750), ("/run/frr", 0o755), ("/var/log/frr", 0o750), ("/var/lib/frr", 0o750))
+FRR_SEED = ("daemons", "vtysh.conf")
+FRR_CONF = "frr defaults traditional\nservice integrated-vtysh-config\n!\n"
 PREFIX_TAG = "sl"
 IFNAME_MAX = 15             # Linux's limit on an interface name (IFNAMSIZ - 1)
 MADE_PREFIXES = set()       # the prefixes of the labs this process made: leftover_namespaces() looks for those only
@@ -195,6 +202,7 @@ class LinuxLab:
                 sh("nsenter", "--mount=%s" % self.mntns(name), "mount", "-t", "tmpfs", "-o", "mode=0700",
                    "sitelink-%s" % os.path.basename(path), path)
             self._root_home(name)
+            self._frr_dirs(name)
 
     def _mount_namespace(self, name):
         """A mount namespace of the site's own, held by a process in the site's network namespace (down() stops it
@@ -223,6 +231,30 @@ class LinuxLab:
                           for fields in entries)
         os.chmod(home + ".passwd", 0o644)
         sh("nsenter", "--mount=%s" % self.mntns(name), "mount", "--bind", home + ".passwd", "/etc/passwd")
+
+    def _frr_dirs(self, name):
+        """The site's own FRR directories (FRR_DIRS), when the host has FRR (its user and /etc/frr/daemons)."""
+        try:
+            frr_user = pwd.getpwnam("frr")
+        except KeyError:
+            return
+        if not os.path.exists("/etc/frr/daemons"):
+            return
+        seed = os.path.join(self.state, "frr-seed")
+        if not os.path.isdir(seed):
+            os.makedirs(seed)
+            for file_name in FRR_SEED:
+                shutil.copy("/etc/frr/" + file_name, os.path.join(seed, file_name))
+            with open(os.path.join(seed, "frr.conf"), "w", encoding="utf-8") as fh:
+                fh.write(FRR_CONF)
+        enter = ["nsenter", "--mount=%s" % self.mntns(name)]
+        for path, mode in FRR_DIRS:
+            os.makedirs(path, exist_ok=True)        # the mount point (the host's own is not touched)
+            options = "mode=%o,uid=%d,gid=%d" % (mode, frr_user.pw_uid, frr_user.pw_gid)
+            sh(*enter, "mount", "-t", "tmpfs", "-o", options, "sitelink-frr", path)
+        for file_name in FRR_SEED + ("frr.conf",):
+            sh(*enter, "install", "-o", "frr", "-g", "frr", "-m", "0640", os.path.join(seed, file_name),
+               "/etc/frr/" + file_name)
 
     def _keys(self):
         key = os.path.join(self.state, "id_ed25519")

@@ -13,8 +13,10 @@ description:
     (O(part=wireguard) - a dict with C(name), C(listen_port), C(mtu), C(addresses), C(peers)), the
     O(sitelink.tunnels.linux_gre_tunnels#module:config) of M(sitelink.tunnels.linux_gre_tunnels)
     (O(part=gre_tunnels)) or the O(sitelink.tunnels.linux_routes#module:config) of
-    M(sitelink.tunnels.linux_routes) (O(part=routes)), the IP families to forward (O(part=forwarding)), or the
-    rules of M(sitelink.tunnels.linux_firewall) (O(part=firewall)).
+    M(sitelink.tunnels.linux_routes) (O(part=routes)), the IP families to forward (O(part=forwarding)), the
+    rules of M(sitelink.tunnels.linux_firewall) (O(part=firewall)), or the O(sitelink.tunnels.linux_frr#module:config)
+    and O(sitelink.tunnels.linux_frr#module:daemons) of M(sitelink.tunnels.linux_frr) (O(part=frr), C(null) when the
+    fleet does not run OSPF).
   - Routes through a tunnel take this site's own address on that link as their source address.
   - Used by the C(sitelink.tunnels.site_tunnel) role; with O(part=wireguard) the result holds preshared keys, so
     pass it straight to the module (whose option is no_log) and never print it.
@@ -29,7 +31,7 @@ options:
     description: Which parameters to make.
     type: str
     required: true
-    choices: [wireguard, gre_tunnels, routes, forwarding, firewall]
+    choices: [wireguard, gre_tunnels, routes, forwarding, firewall, frr]
   public_keys:
     description: Public key by site name; peers without one are left out until their key can be read.
     type: dict
@@ -46,7 +48,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 _value:
-  description: The parameters - a dict for O(part=wireguard), a list otherwise.
+  description: The parameters - a dict for O(part=wireguard) and O(part=frr) (or C(null)), a list otherwise.
   type: raw
 """
 
@@ -60,6 +62,7 @@ PARTS = {
     "routes": adapter.routes,
     "forwarding": adapter.forwarding,
     "firewall": adapter.firewall,
+    "frr": adapter.frr,
 }
 
 

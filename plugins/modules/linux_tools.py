@@ -12,7 +12,8 @@ version_added: 1.0.0
 description:
   - Looks for the programs the Linux modules of this collection run - C(wg), C(nft), C(ip), C(ping) - on the
     host's C(PATH) and in the system directories, and for a WireGuard implementation - the kernel's module (loaded,
-    or loadable as C(modprobe -n) finds it) or C(wireguard-go) - as O(implementation) asks.
+    or loadable as C(modprobe -n) finds it) or C(wireguard-go) - as O(implementation) asks; with O(frr), FRR's
+    C(vtysh) and C(frr-reload.py) (M(sitelink.tunnels.linux_frr), C(sitelink_routing=ospf)).
   - Returns the Debian package names of what is missing; installing them is the caller's choice
     (M(sitelink.tunnels.site_apply) installs them with the host's package manager when
     O(sitelink.tunnels.site_apply#module:linux.install_packages) is on).
@@ -27,6 +28,10 @@ options:
     type: str
     choices: [auto, kernel, userspace]
     default: auto
+  frr:
+    description: Also look for FRR (Debian packages C(frr) and C(frr-pythontools)), which OSPF mode runs.
+    type: bool
+    default: false
 attributes:
   check_mode:
     description: Runs as usual; it changes nothing anyway.
@@ -56,8 +61,8 @@ EXAMPLES = r"""
 
 RETURN = r"""
 missing:
-  description: Packages to install (C(wireguard-tools), C(nftables), C(iproute2), C(iputils-ping), C(wireguard-go)),
-    in that order; empty when nothing is missing.
+  description: Packages to install (C(wireguard-tools), C(nftables), C(iproute2), C(iputils-ping), C(wireguard-go),
+    C(frr), C(frr-pythontools)), in that order; empty when nothing is missing.
   returned: always
   type: list
   elements: str
@@ -74,6 +79,8 @@ from ansible.module_utils.basic import AnsibleModule
 # (program, package providing it), in the order they are reported
 PROGRAMS = (("wg", "wireguard-tools"), ("nft", "nftables"), ("ip", "iproute2"), ("ping", "iputils-ping"))
 USERSPACE = ("wireguard-go", "wireguard-go")
+# OSPF mode's (linux_frr): vtysh is frr's; frr-reload.py, which FRR's reload runs, is frr-pythontools' and off PATH
+FRR_PROGRAMS = (("vtysh", "frr"), ("/usr/lib/frr/frr-reload.py", "frr-pythontools"))
 # where the programs are when the remote user's PATH lacks the sbin directories
 SYSTEM_DIRS = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"]
 
@@ -88,20 +95,29 @@ def kernel_wireguard(module):
     return rc == 0
 
 
-def missing_packages(module, implementation, in_kernel):
+def found(module, program):
+    if program.startswith("/"):
+        return os.path.exists(program)
+    return module.get_bin_path(program, opt_dirs=SYSTEM_DIRS) is not None
+
+
+def missing_packages(module, implementation, in_kernel, frr=False):
     programs = list(PROGRAMS)
     if implementation == "userspace" or (implementation == "auto" and not in_kernel):
         programs.append(USERSPACE)
-    return [package for program, package in programs if module.get_bin_path(program, opt_dirs=SYSTEM_DIRS) is None]
+    if frr:
+        programs += FRR_PROGRAMS
+    return [package for program, package in programs if not found(module, program)]
 
 
 def main():
     module = AnsibleModule(argument_spec=dict(implementation=dict(type="str", choices=["auto", "kernel", "userspace"],
-                                                                  default="auto")),
+                                                                  default="auto"),
+                                              frr=dict(type="bool", default=False)),
                            supports_check_mode=True)
     implementation = module.params["implementation"]
     in_kernel = kernel_wireguard(module) if implementation != "userspace" else False
-    missing = missing_packages(module, implementation, in_kernel)
+    missing = missing_packages(module, implementation, in_kernel, module.params["frr"])
     if implementation == "kernel" and not in_kernel:
         module.fail_json(msg="implementation kernel: this kernel has no WireGuard module (use auto or userspace)",
                          missing=missing, kernel_wireguard=False)

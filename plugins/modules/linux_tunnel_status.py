@@ -18,6 +18,9 @@ description:
   - Its results have the shapes of M(sitelink.tunnels.routeros_info)'s peers and
     M(sitelink.tunnels.routeros_ping)'s results, so the site_tunnel role reports Linux and RouterOS sites in
     one table.
+  - With O(ospf), also reads FRR's OSPF neighbours (C(vtysh -c "show ip ospf neighbor json")) and, with O(bfd),
+    its BFD peers (C(show bfd peers json)), in the shapes of RouterOS's C(/routing/ospf/neighbor) and
+    C(/routing/bfd/session) rows (OSPF mode on a Linux site, M(sitelink.tunnels.linux_frr)).
   - Reads only; never changes the host.
   - Every address, O(source) and O(interface) is checked first; a value that is not an IP address (or an
     interface name) fails the task, naming it, before anything runs.
@@ -44,6 +47,14 @@ options:
   source:
     description: Source address (or interface) for the pings (default - the kernel's choice for each route).
     type: str
+  ospf:
+    description: Also read FRR's OSPF neighbours (RV(ospf_neighbors)).
+    type: bool
+    default: false
+  bfd:
+    description: Also read FRR's BFD peers (RV(bfd_sessions)).
+    type: bool
+    default: false
 attributes:
   check_mode:
     description: Runs as usual; it changes nothing anyway.
@@ -100,6 +111,21 @@ all_answered:
   description: Whether every address answered at least once.
   returned: always
   type: bool
+ospf_neighbors:
+  description: FRR's OSPF neighbours - C(interface), C(address), C(router-id), C(state) (C(Full), C(Init), ...);
+    empty when FRR does not answer (RV(routing_error) says why).
+  returned: with O(ospf)
+  type: list
+  elements: dict
+bfd_sessions:
+  description: FRR's BFD peers - C(remote-address) (C(ADDRESS%INTERFACE)) and C(state) (C(up), C(down), ...).
+  returned: with O(bfd)
+  type: list
+  elements: dict
+routing_error:
+  description: Why FRR could not be read (vtysh's message), or null.
+  returned: with O(ospf) or O(bfd)
+  type: str
 """
 
 import ipaddress
@@ -212,6 +238,40 @@ def stop(processes):
             proc.wait()
 
 
+def frr_json(module, command):
+    """(FRR's JSON answer to `command`, None) or (None, why)."""
+    vtysh = module.get_bin_path("vtysh", opt_dirs=["/usr/bin", "/usr/sbin", "/bin", "/sbin"])
+    if vtysh is None:
+        return None, "vtysh not found (FRR is not installed)"
+    rc, out, err = module.run_command([vtysh, "-c", command])
+    if rc != 0:
+        return None, "vtysh -c %r failed: %s" % (command, (err or out).strip())
+    try:
+        return json.loads(out or "null"), None
+    except ValueError:
+        return None, "vtysh -c %r answered no JSON" % command
+
+
+def routing_state(module, ospf, bfd):
+    """FRR's OSPF neighbours and BFD peers as RouterOS's rows (lab/rosemu/dataplane/routing.py reads them the same
+    way): nbrState "Full/-" is Full, ifaceName "gre-hub:10.254.0.2" is gre-hub."""
+    out, errors = {}, []
+    if ospf:
+        found, why = frr_json(module, "show ip ospf neighbor json")
+        out["ospf_neighbors"] = [{"interface": e.get("ifaceName", "").split(":")[0], "address": e.get("ifaceAddress"),
+                                  "router-id": router_id, "state": e.get("nbrState", "").split("/")[0]}
+                                 for router_id, entries in sorted(((found or {}).get("neighbors") or {}).items())
+                                 for e in entries]
+        errors += [why] if why else []
+    if bfd:
+        found, why = frr_json(module, "show bfd peers json")
+        out["bfd_sessions"] = [{"remote-address": "%s%%%s" % (p.get("peer"), p["interface"]) if p.get("interface")
+                                else p.get("peer"), "state": p.get("status")} for p in found or []]
+        errors += [why] if why else []
+    out["routing_error"] = "; ".join(errors) or None
+    return out
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -220,6 +280,8 @@ def main():
             count=dict(type="int", default=3),
             timeout=dict(type="int", default=1),
             source=dict(type="str"),
+            ospf=dict(type="bool", default=False),
+            bfd=dict(type="bool", default=False),
         ),
         supports_check_mode=True,
     )
@@ -229,8 +291,9 @@ def main():
     # pings first: a peer that only calls in when there is traffic has its handshake by the time we read
     results = ping_all(module, p["addresses"], p["count"], p["timeout"], p["source"])
     public, port, mtu, peers = read_interface(module, p["interface"])
+    routing = routing_state(module, p["ospf"], p["bfd"]) if p["ospf"] or p["bfd"] else {}
     module.exit_json(changed=False, public_key=public, listen_port=port, mtu=mtu, peers=peers, results=results,
-                     all_answered=all(r["received"] for r in results))
+                     all_answered=all(r["received"] for r in results), **routing)
 
 
 if __name__ == "__main__":

@@ -35,11 +35,11 @@ description:
   - On a Linux site each resource is a module run on the host, with the arguments the Linux adapter makes from
     the plan - C(wireguard_interfaces) is the key pair (M(sitelink.tunnels.wg_keypair)), C(wireguard_peers) the
     interface with its addresses and peers (M(sitelink.tunnels.linux_wireguard)), then
-    M(sitelink.tunnels.linux_gre_tunnels), M(sitelink.tunnels.linux_routes) (with forwarding) and
-    M(sitelink.tunnels.linux_firewall); C(addresses), C(eoip_tunnels), C(gre6_tunnels) and C(eoipv6_tunnels) have no
-    step of their own there. Before C(wireguard_interfaces) it looks for the tools those modules run
-    (M(sitelink.tunnels.linux_tools)) and installs the missing ones when O(linux.install_packages) is on. Use
-    C(become) on the task as the host needs.
+    M(sitelink.tunnels.linux_gre_tunnels), M(sitelink.tunnels.linux_routes) (with forwarding),
+    M(sitelink.tunnels.linux_firewall) and, as C(ospf_instances), M(sitelink.tunnels.linux_frr); C(addresses),
+    C(eoip_tunnels), C(gre6_tunnels) and C(eoipv6_tunnels) have no step of their own there. Before
+    C(wireguard_interfaces) it looks for the tools those modules run (M(sitelink.tunnels.linux_tools)) and installs
+    the missing ones when O(linux.install_packages) is on. Use C(become) on the task as the host needs.
   - Options the task leaves out come from the host's role variables when it has them - the connection from
     C(sitelink_routeros) at C(ansible_host) (TLS on unless it says C(tls=false); not when the task gives
     O(hostname)), O(owner) from C(sitelink_owner), O(linux) from the C(sitelink_linux_*) variables - so the
@@ -68,7 +68,9 @@ options:
         grow with the fleet. With O(tunnels_in_lan_list) the tunnels are also members of O(lan_interface_list).
       - C(ospf_instances), C(ospf_areas), C(ospf_interface_templates) and C(bfd_configurations) are RouterOS's
         C(/routing/ospf) and C(/routing/bfd/configuration) entries of C(sitelink_routing=ospf); in static mode they
-        hold nothing, so that the role's entries go (templates and BFD first). A Linux site has no such step.
+        hold nothing, so that the role's entries go (templates and BFD first). On a Linux site C(ospf_instances) is
+        FRR's block (M(sitelink.tunnels.linux_frr), after the firewall and before the routes; in static mode it removes
+        the block where there is one); the other three have no step of their own there.
     type: list
     elements: str
     choices: [wireguard_interfaces, wireguard_peers, gre_tunnels, eoip_tunnels, gre6_tunnels, eoipv6_tunnels,
@@ -180,8 +182,8 @@ options:
       install_packages:
         description:
           - Install what the host lacks (M(sitelink.tunnels.linux_tools) - wireguard-tools, nftables, iproute2,
-            iputils-ping, wireguard-go where the kernel has no WireGuard) with its package manager before the
-            interface step. Without it a missing tool fails the site, naming it.
+            iputils-ping, wireguard-go where the kernel has no WireGuard, frr and frr-pythontools in OSPF mode) with
+            its package manager before the interface step. Without it a missing tool fails the site, naming it.
         type: bool
         default: false
 seealso:

@@ -9,12 +9,14 @@ import os
 import tempfile
 
 
-def write_atomically(path, text, mode):
-    """Write `text` to a temporary file in the same directory with `mode` set before the first byte,
-    flush it to disk, then rename it over `path`."""
+def write_atomically(path, text, mode, owner=None):
+    """Write `text` to a temporary file in the same directory with `mode` (and `owner`, a (uid, gid) pair, when
+    given) set before the first byte, flush it to disk, then rename it over `path`."""
     directory = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix=".sitelink-", dir=directory)
     try:
+        if owner is not None:
+            os.fchown(fd, *owner)
         os.fchmod(fd, mode)
         os.write(fd, text.encode("utf-8"))
         os.fsync(fd)

@@ -16,7 +16,8 @@ from ansible_collections.sitelink.tunnels.plugins.module_utils.common.names impo
 NFT_CHAINS = ("input", "forward", "output")
 # nftables matches of a plan's firewall entries, by protocol (inet family: l4proto, not "ip protocol")
 PROTOCOL_MATCH = {"udp": "meta l4proto udp", "tcp": "meta l4proto tcp", "icmp": "meta l4proto icmp",
-                  "icmpv6": "meta l4proto ipv6-icmp", "gre": "meta l4proto gre"}
+                  "icmpv6": "meta l4proto ipv6-icmp", "gre": "meta l4proto gre",
+                  "ospf": "meta l4proto ospf"}       # IP protocol 89 (OSPF mode's rule on the tunnels)
 
 
 def wg_quick(name, listen_port, mtu, addresses, private_key_path, peers):
@@ -129,10 +130,53 @@ def nft_statement(entry, address_lists, interface_lists=()):
                         if a["list"] == entry[option] and a["family"] == entry["family"]]
             parts.append("%s %s { %s }" % ("ip" if entry["family"] == "ipv4" else "ip6", word, ", ".join(prefixes)))
     if entry.get("dst_port"):
-        parts.append("%s dport %s" % (entry["protocol"], entry["dst_port"]))
+        ports = [port.strip() for port in str(entry["dst_port"]).split(",")]
+        # RouterOS's port list (3784,3785) is an anonymous set in nftables
+        parts.append("%s dport %s" % (entry["protocol"], ports[0] if len(ports) == 1 else "{ %s }" % ", ".join(ports)))
     elif entry.get("protocol"):
         parts.append(PROTOCOL_MATCH[entry["protocol"]])
     verdict = "tcp option maxseg size set rt mtu" if entry.get("action") == "change-mss" else "counter accept"
     if entry.get("tcp_flags"):
         parts.append("tcp flags %s" % entry["tcp_flags"])
     return " ".join(parts + [verdict])
+
+
+# FRR (Debian's frr): OSPF mode's configuration of a Linux site, as one block of FRR's integrated configuration
+# (/etc/frr/frr.conf). The plan's template types as FRR's `ip ospf network`
+FRR_NETWORK_TYPES = {"ptp": "point-to-point", "broadcast": "broadcast"}
+# RouterOS's BFD defaults (MikroTik manual, BFD: min-rx 200ms, min-tx 200ms, multiplier 5) as an FRR profile, so that
+# a Linux end detects a failure as fast as a RouterOS end (FRR's own defaults are 300 ms and 3)
+FRR_BFD_TIMERS = (("receive-interval", 200), ("transmit-interval", 200), ("detect-multiplier", 5))
+
+
+def frr_marker(owner, edge):
+    """The line that opens (`edge` begin) or closes (end) the block a linux_frr owner owns in frr.conf: an FRR
+    comment, which FRR and frr-reload.py skip."""
+    return "! %s:%s %s" % (MARKER, owner or DEFAULT_OWNER, edge)
+
+
+def frr_ospf(ospf):
+    """FRR's configuration lines (without the block's markers) for a description of one site's OSPF:
+    {"router_id", "area", "interfaces": [{"name", "network" (its transit prefix), "type", "cost", "hello_interval",
+    "dead_interval", "bfd"}], "passive_networks": [LAN prefixes], "bfd_profile": a name or None}.
+
+    Every interface joins the area through a `network` statement (the LANs are prefixes, their interfaces' names are
+    the host's: FRR refuses `ip ospf area` next to `network` statements), every interface is passive but the
+    overlays (`passive-interface default`, `no ip ospf passive`): a LAN is advertised, never a neighbour's way in."""
+    lines = []
+    for iface in ospf["interfaces"]:
+        lines += ["interface %s" % iface["name"], " ip ospf network %s" % FRR_NETWORK_TYPES[iface["type"]],
+                  " ip ospf cost %d" % iface["cost"], " ip ospf hello-interval %d" % iface["hello_interval"],
+                  " ip ospf dead-interval %d" % iface["dead_interval"], " no ip ospf passive"]
+        if iface.get("bfd"):
+            lines += [" ip ospf bfd", " ip ospf bfd profile %s" % ospf["bfd_profile"]]
+        lines += ["exit", "!"]
+    lines += ["router ospf", " ospf router-id %s" % ospf["router_id"], " passive-interface default"]
+    networks = [iface["network"] for iface in ospf["interfaces"]] + list(ospf["passive_networks"])
+    lines += [" network %s area %s" % (network, ospf["area"]) for network in networks]
+    lines += ["exit", "!"]
+    if ospf.get("bfd_profile"):
+        lines += ["bfd", " profile %s" % ospf["bfd_profile"]]
+        lines += ["  %s %d" % timer for timer in FRR_BFD_TIMERS]
+        lines += [" exit", " !", "exit", "!"]
+    return "\n".join(lines) + "\n"

@@ -45,7 +45,7 @@ class Capabilities(object):
     ipv6_overlay_needs: str = "IPv6 overlays"
     # the collection configures OSPF there (sitelink_routing: ospf); the refusal words it where not (%(label)s)
     runs_ospf: bool = False
-    ospf_refusal: str = ("%(label)s sites do not run OSPF yet (RouterOS sites only; FRR on Linux comes later): keep "
+    ospf_refusal: str = ("%(label)s sites do not run OSPF (RouterOS sites and Linux sites with FRR do): keep "
                          "sitelink_routing: static while the fleet has one")
 
     def terminates(self, overlay):

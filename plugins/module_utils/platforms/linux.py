@@ -30,6 +30,7 @@ CAPABILITIES = Capabilities(
     overlay_refusal="EoIP is MikroTik's own protocol and %(site)s is a Linux site; use overlay: gre (Linux needs "
                     "the ip_gre kernel module)",
     ipv6_overlay_needs="ip6gre",
+    runs_ospf=True,                         # FRR's ospfd and bfdd (the frr part below, linux_frr)
 )
 
 
@@ -118,12 +119,35 @@ def forwarding(plan):
     return sorted(families) or ["ipv4"]
 
 
+def frr(plan):
+    """linux_frr parameters in OSPF mode: the FRR configuration of the site's OSPF (render.frr_ospf) and the FRR
+    daemons it needs; None in static mode (the site's FRR block goes)."""
+    ospf = plan.get("ospf")
+    if not ospf:
+        return None
+    transit = dict((a["interface"], str(ipaddress.ip_interface(a["address"]).network)) for a in plan["addresses"]
+                   if ipaddress.ip_interface(a["address"]).version == 4)
+    interfaces, passive = [], []
+    for template in ospf["templates"]:
+        if template.get("passive"):
+            passive += template["networks"]
+            continue
+        for name in template["interfaces"]:
+            interfaces.append({"name": name, "network": transit[name], "type": template["type"],
+                               "cost": template["cost"], "hello_interval": template["hello_interval"],
+                               "dead_interval": template["dead_interval"], "bfd": bool(template.get("use_bfd"))})
+    profile = ospf["bfd"][0]["name"] if ospf["bfd"] else None
+    config = render.frr_ospf({"router_id": ospf["instance"]["router_id"], "area": ospf["area"]["area_id"],
+                              "interfaces": interfaces, "passive_networks": passive, "bfd_profile": profile})
+    return {"config": config, "daemons": ["ospfd", "bfdd"] if profile else ["ospfd"]}
+
+
 # the parts of a Linux site's desired state, each a function of the plan alone but for the peers (keys, secret)
-PARTS = ("wireguard", "gre_tunnels", "routes", "forwarding", "firewall")
+PARTS = ("wireguard", "gre_tunnels", "routes", "forwarding", "firewall", "frr")
 
 
 def desired(plan, public_keys=None, psk_secret=None, owner=None):
     """The site's desired state: {part: the parameters of its module} for each of PARTS (`owner` is the modules'
     own option, not part of their parameters here)."""
     return {"wireguard": wireguard(plan, public_keys, psk_secret), "gre_tunnels": gre_tunnels(plan),
-            "routes": routes(plan), "forwarding": forwarding(plan), "firewall": firewall(plan)}
+            "routes": routes(plan), "forwarding": forwarding(plan), "firewall": firewall(plan), "frr": frr(plan)}

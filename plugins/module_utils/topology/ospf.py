@@ -10,7 +10,8 @@ first address plus the site id: deterministic, like the transit addresses), one 
 overlay and one passive template for its IPv4 LANs (advertised, never a neighbour's way in), and, with `bfd`, one BFD
 configuration on its overlays.  The static routes to the remote IPv4 LANs go (OSPF installs them), or stay as
 floating backups above OSPF's distance with `sitelink_ospf_static_backup: true`.  IPv6 LANs keep their static routes
-(OSPFv3 is not built).  Only RouterOS sites run it for now: validation refuses the others (Linux gets FRR later).
+(OSPFv3 is not built).  RouterOS sites run it with /routing/ospf, Linux sites with FRR (platforms/linux.py's frr
+part, linux_frr); validation refuses a platform whose capabilities say it runs none.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from ansible_collections.sitelink.tunnels.plugins.module_utils.common import nam
 from ansible_collections.sitelink.tunnels.plugins.module_utils.linux import files, render
 from ansible_collections.sitelink.tunnels.plugins.module_utils.platforms import linux as platform
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import plan as planner
-from ansible_collections.sitelink.tunnels.plugins.plugin_utils import purge
+from ansible_collections.sitelink.tunnels.plugins.plugin_utils import adjacency, purge
 from ansible_collections.sitelink.tunnels.plugins.plugin_utils.drivers.base import Driver, finished, new_result, record
 
 
@@ -59,13 +59,23 @@ def _firewall(desired, plan, keys, settings, host):
     return {"table": settings["firewall_table"], "owner": settings["owner"], "rules": desired["firewall"]}
 
 
+def _frr(desired, plan, keys, settings, host):
+    # static mode: the block goes (a site that leaves OSPF mode); a host without FRR has none, and nothing happens
+    if desired["frr"] is None:
+        return {"state": "absent", "owner": settings["owner"]}
+    return dict(desired["frr"], state="present", owner=settings["owner"])
+
+
 # resource -> (module, its arguments), in the order they are applied: a resource without an entry has nothing of its
-# own on Linux (transit addresses come with the interface and GRE steps; Linux terminates no EoIP).
+# own on Linux (transit addresses come with the interface and GRE steps; Linux terminates no EoIP). FRR's block is
+# OSPF mode's one step there, under the instance's resource: after the firewall admits OSPF and BFD, before the
+# static routes to the remote LANs go (OSPF's take over).
 STEPS = {
     "wireguard_interfaces": ("sitelink.tunnels.wg_keypair", _key_pair),
     "wireguard_peers": ("sitelink.tunnels.linux_wireguard", _wireguard),
     "gre_tunnels": ("sitelink.tunnels.linux_gre_tunnels", _gre),
     "firewall_rules": ("sitelink.tunnels.linux_firewall", _firewall),
+    "ospf_instances": ("sitelink.tunnels.linux_frr", _frr),
     "routes": ("sitelink.tunnels.linux_routes", _routes),
 }
 
@@ -97,10 +107,15 @@ def _firewall_gone(desired, plan, keys, settings, host):
     return {"table": settings["firewall_table"], "owner": settings["owner"], "rules": [], "state": "absent"}
 
 
+def _frr_gone(desired, plan, keys, settings, host):
+    return {"state": "absent", "owner": settings["owner"]}
+
+
 # The interface and key go with the task that asks for the peers (the role's second), as on RouterOS.
 TEARDOWN = {
     "routes": ("sitelink.tunnels.linux_routes", _routes_gone),
     "firewall_rules": ("sitelink.tunnels.linux_firewall", _firewall_gone),
+    "ospf_instances": ("sitelink.tunnels.linux_frr", _frr_gone),
     "gre_tunnels": ("sitelink.tunnels.linux_gre_tunnels", _gre_gone),
     "wireguard_peers": ("sitelink.tunnels.linux_wireguard", _wireguard_gone),
     "wireguard_interfaces": ("sitelink.tunnels.wg_keypair", _key_gone),
@@ -141,7 +156,7 @@ class LinuxDriver(Driver):
     def apply(self, task, ctx, plan, params):
         keys, host, out = ctx.keys(plan), ctx.host, new_result()
         settings = dict(params["linux"] or {}, owner=params["owner"], purge=params.get("purge"),
-                        renumber=params.get("renumber"))
+                        renumber=params.get("renumber"), frr=bool(plan.get("ospf")))
         if "wireguard_interfaces" in params["resources"] and plan.get("state") != "absent" and \
                 not self.tools(task, host, settings, out):
             return finished(out)
@@ -169,6 +184,8 @@ class LinuxDriver(Driver):
         """The host's tools first (linux_tools); the missing ones are installed with its package manager when
         `install_packages` is on. False, with the site failed and why, when something is still missing."""
         check = {"implementation": settings.get("implementation", "auto")}
+        if settings.get("frr"):         # OSPF mode: FRR too
+            check["frr"] = True
         found = task.run_module("sitelink.tunnels.linux_tools", check)
         missing = found.get("missing") or []
         why = found.get("msg", "linux_tools failed") if found.get("failed") else None
@@ -194,14 +211,24 @@ class LinuxDriver(Driver):
         return why is None
 
     def verify(self, task, ctx, plan, params, keys):
-        """linux_tunnel_status on the host (peers and pings in one module run), again while some link is silent."""
+        """linux_tunnel_status on the host (peers and pings in one module run, in OSPF mode FRR's neighbours and BFD
+        peers too), again while some link is silent or some overlay's OSPF is not Full."""
         args = {"interface": plan["wireguard"]["name"], "count": params["count"],
                 "addresses": [link["verify_address"] for link in plan["links"]]}
+        if adjacency.overlay_links(plan):
+            args.update(ospf=True, bfd=adjacency.uses_bfd(plan))
         attempts, started = 0, time.monotonic()
         while True:
             attempts += 1
             status = task.run_module("sitelink.tunnels.linux_tunnel_status", args)
-            if status.get("failed") or status.get("all_answered") or attempts > params["retries"]:
+            if "ospf_neighbors" in status:
+                status["ospf"] = adjacency.link_states(ctx.host, plan, status.pop("ospf_neighbors"),
+                                                       status.pop("bfd_sessions", []))
+                for state in status["ospf"].values():
+                    if status.get("routing_error") and state["ospf"] != adjacency.FULL:
+                        state["reason"] = "%s: FRR: %s" % (ctx.host, status["routing_error"])
+            settled = status.get("all_answered") and adjacency.full(status.get("ospf", {}))
+            if status.get("failed") or settled or attempts > params["retries"]:
                 break
             time.sleep(params["delay"])
         status.update(changed=False, attempts=attempts, waited=int(round(time.monotonic() - started)))
@@ -264,4 +291,18 @@ def shell_script(plan, host, owner, key_dir, protocol, table):
               for f in desired["forwarding"]]
     lines += ["nft -f - <<'EOF'", "table inet %s" % table, "delete table inet %s" % table,
               render.nft_table(table, owner, desired["firewall"], -10).rstrip("\n"), "EOF"]
+    if desired["frr"]:
+        lines += frr_lines(desired["frr"], owner)
     return "\n".join(lines) + "\n"
+
+
+def frr_lines(part, owner):
+    """OSPF mode's FRR block as shell lines: the owner's block of frr.conf replaced, its daemons enabled, FRR
+    restarted (linux_frr reloads instead, unless it enabled a daemon)."""
+    begin, end = render.frr_marker(owner, "begin"), render.frr_marker(owner, "end")
+    return ["# OSPF (sitelink_routing: ospf): FRR's block in /etc/frr/frr.conf, between its marker lines; the rest "
+            "of the file is yours",
+            "sed -i %s /etc/frr/frr.conf" % shlex.quote("/^%s$/,/^%s$/d" % (begin, end)),
+            "cat >> /etc/frr/frr.conf <<'EOF'", begin, part["config"].rstrip("\n"), end, "EOF"] + \
+        ["sed -i 's/^%s=.*/%s=yes/' /etc/frr/daemons" % (d, d) for d in part["daemons"]] + \
+        ["/usr/lib/frr/frrinit.sh restart   # the role reloads (frr-reload.py) unless it enables a daemon"]

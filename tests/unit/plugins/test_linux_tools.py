@@ -107,3 +107,11 @@ def test_check_mode_reports_the_install_and_does_not_look_again():
     went_on, _out = interface_step(host, install=True, check_mode=True)
     assert went_on is True
     assert [m for m, _a in host.ran][-1] == "ansible.legacy.apt"
+
+
+def test_ospf_mode_also_asks_for_frr_and_its_reload_script(monkeypatch):
+    monkeypatch.setattr(linux_tools.os.path, "exists", lambda path: False)
+    assert linux_tools.missing_packages(FakeModule(EVERY_TOOL), "auto", False, frr=True) == ["frr", "frr-pythontools"]
+    monkeypatch.setattr(linux_tools.os.path, "exists", lambda path: path == "/usr/lib/frr/frr-reload.py")
+    assert linux_tools.missing_packages(FakeModule(EVERY_TOOL + ("vtysh",)), "auto", False, frr=True) == []
+    assert linux_tools.missing_packages(FakeModule(EVERY_TOOL), "auto", False) == []

@@ -2,13 +2,15 @@
 templates, rules, routes), and the RouterOS catalogue entries and driver steps it uses."""
 
 import copy
+import dataclasses
 import os
 import subprocess
 import sys
 
 import pytest
 
-from ansible_collections.sitelink.tunnels.plugins.module_utils.platforms import routeros
+from ansible_collections.sitelink.tunnels.plugins.module_utils import platforms
+from ansible_collections.sitelink.tunnels.plugins.module_utils.platforms import linux, routeros
 from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros import kinds as k
 from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros import resources as res
 from ansible_collections.sitelink.tunnels.plugins.module_utils.routeros.errors import RouterosError
@@ -94,13 +96,34 @@ def test_the_same_link_without_an_overlay_is_fine_in_static_mode():
     assert problems(sites, settings) == []
 
 
-def test_a_linux_site_is_refused_in_ospf_mode():
+def test_a_linux_site_runs_ospf_with_frr():
     sites, settings = fleet()
     settings["sitelink_topology"]["links"][0]["overlay"] = "gre"
     sites["branch-a"]["platform"] = "linux"
-    assert problems(sites, settings) == [
-        "branch-a: sitelink_site.platform: Linux sites do not run OSPF yet (RouterOS sites only; FRR on Linux comes "
-        "later): keep sitelink_routing: static while the fleet has one"]
+    assert problems(sites, settings) == []
+    assert plans(sites, settings)["branch-a"]["ospf"]["instance"]["router_id"] == "10.253.0.2"
+
+
+def test_a_linux_site_still_needs_an_overlay_in_ospf_mode():
+    sites, settings = fleet()
+    settings["sitelink_topology"]["links"][0]["overlay"] = "none"
+    sites["branch-a"]["platform"] = "linux"
+    (message,) = problems(sites, settings)
+    assert message.startswith("fleet: sitelink_topology.links[0].overlay: link branch-a--hub: OSPF (sitelink_routing: "
+                              "ospf) needs an overlay on this link")
+
+
+def test_a_platform_that_runs_no_ospf_is_refused_in_ospf_mode():
+    platforms.register("toy", dataclasses.replace(linux.CAPABILITIES, label="Toy", runs_ospf=False), linux.desired)
+    try:
+        sites, settings = fleet()
+        settings["sitelink_topology"]["links"][0]["overlay"] = "gre"
+        sites["branch-a"]["platform"] = "toy"
+        assert problems(sites, settings) == [
+            "branch-a: sitelink_site.platform: Toy sites do not run OSPF (RouterOS sites and Linux sites with FRR do): "
+            "keep sitelink_routing: static while the fleet has one"]
+    finally:
+        platforms.unregister("toy")
 
 
 def test_differing_mtus_at_the_two_ends_of_an_adjacency_are_refused():
