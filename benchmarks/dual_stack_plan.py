@@ -2,14 +2,19 @@
 family), planned once with IPv4 LANs only and once with an IPv6 LAN per site and the second-family pools.  Prints
 the planning time (best of 3) and the hub's and a spoke's counts of addresses, routes, filter rules, address-list
 entries and allowed addresses; asserts nothing.  Usage:
-  PYTHONPATH=build/collections .venv/bin/python benchmarks/dual_stack_plan.py
+  .venv/bin/python benchmarks/dual_stack_plan.py [--sites 200]
 """
 
+import argparse
+import os
+import sys
 import time
 
-from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import model, validate
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "build", "collections"))
 
-SITES = 200
+# pylint: disable=wrong-import-position
+from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import model, validate  # noqa: E402
 
 
 def fleet(count, dual):
@@ -31,8 +36,11 @@ def fleet(count, dual):
 
 
 def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
+    parser.add_argument("--sites", type=int, default=200, help="the hub and its spokes")
+    count = parser.parse_args().sites
     for dual in (False, True):
-        sites, settings = fleet(SITES, dual)
+        sites, settings = fleet(count, dual)
         times = []
         for _attempt in range(3):
             started = time.perf_counter()
@@ -43,7 +51,7 @@ def main():
         hub, spoke = plans["hub"], plans["spoke001"]
         print("%-6s plan %d sites: %.2f s | hub: addresses %d, routes %d, filter rules %d, address-list entries %d, "
               "allowed addresses %d | spoke001: routes %d, filter rules %d" % (
-                  "dual" if dual else "single", SITES, min(times), len(hub["addresses"]), len(hub["routes"]),
+                  "dual" if dual else "single", count, min(times), len(hub["addresses"]), len(hub["routes"]),
                   len(hub["firewall"]), len(hub["address_lists"]),
                   sum(len(p["allowed_address"]) for p in hub["peers"]), len(spoke["routes"]), len(spoke["firewall"])))
 

@@ -22,7 +22,7 @@ sys.path.insert(0, os.path.join(ROOT, "build", "collections"))
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import addressing  # noqa: E402
 from ansible_collections.sitelink.tunnels.plugins.module_utils.topology import model as topology  # noqa: E402
 from ansible_collections.sitelink.tunnels.plugins.plugin_utils import inventory  # noqa: E402
-from ansible_collections.sitelink.tunnels.plugins.plugin_utils.drivers import routeros  # noqa: E402
+from ansible_collections.sitelink.tunnels.plugins.plugin_utils import routeros_script  # noqa: E402
 
 OVERLAYS = ("gre", "eoip", "none")
 
@@ -72,7 +72,7 @@ def run(args):
               "problems": [str(p) for p in model.problems]}
     if plans and args.scripts:
         start = time.monotonic()
-        lines = sum(routeros.script(plans[h], h, "fleet").count("\n") for h in sorted(plans))
+        lines = sum(routeros_script.script(plans[h], h, "fleet").count("\n") for h in sorted(plans))
         result.update(script_seconds=round(time.monotonic() - start, 2), script_lines=lines)
     return result
 
