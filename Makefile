@@ -141,6 +141,7 @@ bench: venv
 	$(BIN)/python benchmarks/dataplane.py --seconds 5 --pings 1000
 	$(BIN)/python benchmarks/failover.py --modes static:10s,10 static:2s,3 static:1s,3 ospf ospf+bfd
 	$(BIN)/python benchmarks/dual_hub.py --modes static:2,3 static ospf ospf+bfd
+	$(BIN)/python benchmarks/ospf_writes.py --sites 10 50 --json build/bench/ospf_writes.json
 
 clean:
 	rm -rf build tests/output
