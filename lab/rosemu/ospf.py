@@ -12,12 +12,14 @@ its own) and become Full once the broadcast end's Wait timer has passed (FRR doe
 reach Full only with the same interface MTU at both ends: a Database Description packet whose MTU is larger than the
 receiving interface's is rejected (RFC 2328 10.6), and the adjacency stays in ExStart.  `/routing/bfd/session` shows
 one session per neighbour (2-Way or beyond, Full or not: FRR registers a neighbour with BFD at 2-Way) whose template
-uses BFD (and no BFD configuration forbids it): up when both ends' do.
+uses BFD (and no BFD configuration forbids it): up when both ends' do and both input chains admit the other's
+control packets (RFC 5880 6.8.6 and RFC 5881 for what one end alone hears).
 """
 
 import ipaddress
 
 HELLO_GROUP = ipaddress.ip_address("224.0.0.5")      # AllSPFRouters (RFC 2328 A.1)
+BFD_CONTROL_PORT = 3784                               # single-hop BFD control packets (RFC 5881 4)
 TEMPLATE = "/routing/ospf/interface-template"
 NEIGHBOR = "/routing/ospf/neighbor"
 BFD_SESSION = "/routing/bfd/session"
@@ -60,15 +62,27 @@ def _agree(one, other):
     return all(tpl.values.get(name, default) == far_tpl.values.get(name, default) for name, default in AGREE)
 
 
-def _hellos_admitted(fabric, sender, sender_if, receiver, receiver_if, blocked):
+def _admitted(fabric, sender, sender_if, receiver, receiver_if, blocked, packet):
+    """Whether `receiver`'s input chain lets `packet` (protocol, dst, dst_port) in from `sender`'s address on
+    `sender_if` through `receiver_if`."""
     src = _address_on(sender, sender_if)
-    if src is None:
+    if src is None or packet["dst"] is None:
         return False
     try:
-        fabric.firewall(receiver, "input", {"protocol": "ospf", "src": src, "dst": HELLO_GROUP, "in": receiver_if})
+        fabric.firewall(receiver, "input", dict(packet, src=src, **{"in": receiver_if}))
     except blocked:
         return False
     return True
+
+
+def _hellos_admitted(fabric, sender, sender_if, receiver, receiver_if, blocked):
+    return _admitted(fabric, sender, sender_if, receiver, receiver_if, blocked,
+                     {"protocol": "ospf", "dst": HELLO_GROUP})
+
+
+def _bfd_admitted(fabric, sender, sender_if, receiver, receiver_if, blocked):
+    return _admitted(fabric, sender, sender_if, receiver, receiver_if, blocked,
+                     {"protocol": "udp", "dst": _address_on(receiver, receiver_if), "dst_port": BFD_CONTROL_PORT})
 
 
 def _adjacencies(fabric, router, overlays, blocked):
@@ -129,16 +143,25 @@ def _uses_bfd(router, ifname, template):
     return template[0].values.get("use-bfd") == "true" and _bfd_allowed(router, ifname)
 
 
+def _bfd_state(fabric, router, ifname, far, far_if, theirs, blocked):
+    """RFC 5880 6.8.6: a session that hears nothing from the far end stays down; one that hears the far end's Down
+    goes to init, and up once the far end hears it too (the far end then says Init or Up)."""
+    if not (_uses_bfd(far, far_if, theirs) and _bfd_admitted(fabric, far, far_if, router, ifname, blocked)):
+        return "down"
+    return "up" if _bfd_admitted(fabric, router, ifname, far, far_if, blocked) else "init"
+
+
 def bfd_sessions(fabric, router, overlays, blocked):
     """The rows of `router`'s /routing/bfd/session: one per neighbour whose template here uses BFD - up when the far
-    end's template uses BFD too, down when only this end asks for it (its control packets go unanswered)."""
+    end's template uses BFD too and both input chains admit the other's control packets (UDP 3784), init when only
+    this end's does, down when this end hears nothing (the far end does not run BFD, or this end drops it)."""
     rows = []
     for ifname, mine, far, far_if, theirs, _full in _adjacencies(fabric, router, overlays, blocked):
         if not _uses_bfd(router, ifname, mine):
             continue
-        up = _uses_bfd(far, far_if, theirs)
+        state = _bfd_state(fabric, router, ifname, far, far_if, theirs, blocked)
         rows.append({"multihop": "false", "vrf": "main",
                      "remote-address": "%s%%%s" % (_address_on(far, far_if), ifname),
-                     "local-address": str(_address_on(router, ifname)), "state": "up" if up else "down",
-                     "state-changes": "1" if up else "0", "uptime": "1s" if up else "0s"})
+                     "local-address": str(_address_on(router, ifname)), "state": state,
+                     "state-changes": "1" if state == "up" else "0", "uptime": "1s" if state == "up" else "0s"})
     return rows

@@ -28,7 +28,7 @@ pytestmark = needs_dataplane("nft", "ping", "vtysh",
 
 DEAD = 4                    # star.OSPF_TIMERS' dead interval: what a broken adjacency takes to go at the far end
 AFTER_FAULT = DEAD + 1      # seconds at least between a fault and the verdict (the dead interval, FRR's reload)
-QUIET = 1.5                 # ... and the data plane agreeing with the model for this long
+QUIET = 1.0                 # ... and the data plane agreeing with the model for this long
 # seconds at most for the data plane to agree: a ptp end and a broadcast end take about 17 s (the broadcast end's
 # Wait timer of a dead interval, then Loading until the LSAs are retransmitted)
 DEADLINE = 30
@@ -105,6 +105,7 @@ FAULTS = {
     "s2's overlay disabled": setting("s2", "/interface/eoip", {"name": "eoip-hub"}, disabled="yes"),
     "MTU differs on the GRE overlay": setting("s1", "/interface/gre", {"name": "gre-hub"}, mtu="1400"),
     "BFD at the hub's end only (GRE)": setting("s1", TEMPLATES, {"interfaces": "gre-hub"}, **{"use-bfd": "no"}),
+    "s2's input chain drops BFD": setting("s2", FILTERS, {"comment": "sitelink bfd-in-tunnels"}, disabled="yes"),
 }
 
 
