@@ -22,12 +22,15 @@ from rosemu.dataplane import DataPlane, star
 from rosemu.dataplane.routing import FRR_DIR
 from rosemu.fabric import Clock, Fabric
 from rosemu.router import Router
+from rosemu.values import parse_duration_ms
 
 pytestmark = needs_dataplane("nft", "ping", "vtysh",
                              files=[os.path.join(FRR_DIR, daemon) for daemon in ("zebra", "ospfd", "bfdd")])
 
-DEAD = 4                    # star.OSPF_TIMERS' dead interval: what a broken adjacency takes to go at the far end
-AFTER_FAULT = DEAD + 1      # seconds at least between a fault and the verdict (the dead interval, FRR's reload)
+DEAD = parse_duration_ms(star.OSPF_TIMERS["dead-interval"]) // 1000   # a broken adjacency goes at the far end after it
+# seconds at least between a fault and the verdict: the far end's dead interval (FRR's reload is done when the write
+# returns: the data plane syncs an attached router within the write)
+AFTER_FAULT = DEAD
 QUIET = 1.0                 # ... and the data plane agreeing with the model for this long
 # seconds at most for the data plane to agree: a ptp end and a broadcast end take about 17 s (the broadcast end's
 # Wait timer of a dead interval, then Loading until the LSAs are retransmitted)
@@ -189,18 +192,7 @@ def mismatches(fault, modelled, seen):
     return out
 
 
-# Where the fabric's model and FRR disagree and FRR is not RouterOS either (lab/FIDELITY.md "OSPF agreement")
-KNOWN = {}
-
-
-def scenario(fault):
-    marks = ()
-    if fault in KNOWN:
-        marks = pytest.mark.xfail(reason="known: " + KNOWN[fault], strict=True, raises=pytest.fail.Exception)
-    return pytest.param(fault, id=fault, marks=marks)
-
-
-@pytest.mark.parametrize("fault", [scenario(fault) for fault in FAULTS])
+@pytest.mark.parametrize("fault", list(FAULTS))
 def test_the_fabric_and_frr_agree_on_neighbours_and_bfd(ospf_star, fault):
     dataplane, routers, keys, wan = ospf_star
     modelled = on_the_fabric(keys, wan, fault)
