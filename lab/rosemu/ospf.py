@@ -85,6 +85,10 @@ def _bfd_admitted(fabric, sender, sender_if, receiver, receiver_if, blocked):
                      {"protocol": "udp", "dst": _address_on(receiver, receiver_if), "dst_port": BFD_CONTROL_PORT})
 
 
+def _mtu(tunnel):
+    return tunnel.values.get("actual-mtu") or tunnel.values.get("mtu")
+
+
 def _adjacencies(fabric, router, overlays, blocked):
     """(interface, my template's items, far router, far interface, far template's items, Full or not) of each overlay
     of `router` whose far end is its neighbour (2-Way or beyond)."""
@@ -106,10 +110,6 @@ def _adjacencies(fabric, router, overlays, blocked):
                     and _hellos_admitted(fabric, far, far_if, router, ifname, blocked)):
                 continue
             yield ifname, mine, far, far_if, theirs, _mtu(tunnel) == _mtu(far_tunnel)
-
-
-def _mtu(tunnel):
-    return tunnel.values.get("actual-mtu") or tunnel.values.get("mtu")
 
 
 def neighbors(fabric, router, overlays, blocked):
