@@ -8,7 +8,8 @@ transit addresses, with keepalive; the LANs are routed over them (s1 and s2 reac
 default configuration's filters with the collection's holes (WireGuard's UDP port, GRE on `wg-site`).
 
 `configure(routers, keys, wan)` writes all of it on Router objects (the same menu verbs the API runs), then each
-`BREAKS[name]` a fault on top.  The same calls on two sets of routers give the same tables: one set modelled by a
+`BREAKS[name]` a fault on top; `configure_ospf(routers)` adds the role's OSPF mode with BFD over both overlays (the
+scenario of the OSPF agreement test).  The same calls on two sets of routers give the same tables: one set modelled by a
 Fabric, the other realised by a DataPlane.
 """
 
