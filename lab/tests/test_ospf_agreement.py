@@ -32,9 +32,12 @@ DEAD = parse_duration_ms(star.OSPF_TIMERS["dead-interval"]) // 1000   # a broken
 # returns: the data plane syncs an attached router within the write)
 AFTER_FAULT = DEAD
 QUIET = 1.0                 # ... and the data plane agreeing with the model for this long
-# seconds at most for the data plane to agree: a ptp end and a broadcast end take about 17 s (the broadcast end's
-# Wait timer of a dead interval, then Loading until the LSAs are retransmitted)
-DEADLINE = 30
+DEADLINE = 30               # seconds at most the data plane gets to agree
+# ... or longer: a ptp end and a broadcast end took 17 s to over 30 s on the data plane - the broadcast end's Wait timer
+# (a dead interval), then the ptp end in Loading for one or more retransmit intervals (5 s); probably because the
+# broadcast end, not the designated router, floods to AllDRouters (224.0.0.6), which a ptp end does not join, so that
+# only the unicast retransmissions reach it (RFC 2328 13.3)
+SLOW = {"network type broadcast at the hub's GRE end": 90}
 FABRIC_SECONDS = 30         # emulated time played before a fault (the tunnels' keepalives)
 TEMPLATES = "/routing/ospf/interface-template"
 FILTERS = "/ip/firewall/filter"
@@ -149,9 +152,9 @@ def wait_for(condition, timeout, what):
         time.sleep(0.3)
 
 
-def settled(routers, since, modelled):
+def settled(routers, since, modelled, deadline=DEADLINE):
     """observe() once it has agreed with `modelled` for QUIET seconds, at least AFTER_FAULT seconds after `since`
-    (a transient agreement before a dead interval has passed proves nothing); or what it shows at DEADLINE."""
+    (a transient agreement before a dead interval has passed proves nothing); or what it shows at `deadline`."""
     agreeing = None
     while True:
         seen, moment = observe(routers), time.monotonic()
@@ -160,7 +163,7 @@ def settled(routers, since, modelled):
         elif agreeing is None:
             agreeing = moment
         if (agreeing is not None and moment - since >= AFTER_FAULT and moment - agreeing >= QUIET) \
-                or moment - since > DEADLINE:
+                or moment - since > deadline:
             return seen
         time.sleep(0.3)
 
@@ -201,10 +204,11 @@ def test_the_fabric_and_frr_agree_on_neighbours_and_bfd(ospf_star, fault):
     try:
         since = time.monotonic()
         assert dataplane.sync_errors == {}
-        seen = settled(routers, since, modelled)
+        seen = settled(routers, since, modelled, SLOW.get(fault, DEADLINE))
+        took = time.monotonic() - since
     finally:
         undo()
-    print("%s: data plane %s" % (fault, seen))
+    print("%s: after %.1f s the data plane shows %s" % (fault, took, seen))
     differences = mismatches(fault, modelled, seen)
     if differences:
         pytest.fail("the fabric and FRR disagree:\n" + "\n".join(differences), pytrace=False)
