@@ -1,25 +1,31 @@
-"""A modelled OSPF adjacency for the fabric's fast tests: `/routing/ospf/neighbor` shows a neighbour in state Full
-where both ends of a GRE or EoIP overlay would form one, and nothing else (no LSAs, no routes: the data plane's FRR
-is issue 21 item 7).
+"""A modelled OSPF adjacency for the fabric's fast tests: `/routing/ospf/neighbor` shows a neighbour where both ends
+of a GRE or EoIP overlay would form one, and nothing else (no LSAs, no routes: the data plane's FRR is the real one,
+lab/tests/test_ospf_agreement.py compares the two).
 
-Two ends form an adjacency when the overlay runs at both ends (fabric.tunnel_running) and each end has an enabled,
+Two ends become neighbours when the overlay runs at both ends (fabric.tunnel_running) and each end has an enabled,
 not passive interface template that names the overlay interface, in an enabled area of the same area id whose
 instance is enabled, with the same hello and dead intervals (RFC 2328 10.5: a hello whose HelloInterval or
-RouterDeadInterval differ is dropped) and the same network type (a ptp end and a broadcast end disagree on who
-originates the link: RouterOS shows no Full adjacency then); and each end's input chain admits the other's hellos
-(IP protocol 89 to 224.0.0.5 on the overlay interface).  `/routing/bfd/session` shows one session per such adjacency
-whose template uses BFD (and no BFD configuration forbids it): up when both ends' do.
+RouterDeadInterval differ is dropped); and each end's input chain admits the other's hellos (IP protocol 89 to
+224.0.0.5 on the overlay interface).  The network type need not agree: a ptp end and a broadcast end of one subnet
+accept each other's hellos (RFC 2328 10.5 checks the mask only on a broadcast receiver, and a numbered ptp end sends
+its own) and become Full once the broadcast end's Wait timer has passed (FRR does; lab/FIDELITY.md).  Neighbours
+reach Full only with the same interface MTU at both ends: a Database Description packet whose MTU is larger than the
+receiving interface's is rejected (RFC 2328 10.6), and the adjacency stays in ExStart.  `/routing/bfd/session` shows
+one session per neighbour (2-Way or beyond, Full or not: FRR registers a neighbour with BFD at 2-Way) whose template
+uses BFD (and no BFD configuration forbids it): up when both ends' do and both input chains admit the other's
+control packets (RFC 5880 6.8.6 and RFC 5881 for what one end alone hears).
 """
 
 import ipaddress
 
 HELLO_GROUP = ipaddress.ip_address("224.0.0.5")      # AllSPFRouters (RFC 2328 A.1)
+BFD_CONTROL_PORT = 3784                               # single-hop BFD control packets (RFC 5881 4)
 TEMPLATE = "/routing/ospf/interface-template"
 NEIGHBOR = "/routing/ospf/neighbor"
 BFD_SESSION = "/routing/bfd/session"
 BFD_CONFIGURATION = "/routing/bfd/configuration"
 # what must be equal at both ends, and the template's default where it is not set (schema.py)
-AGREE = (("hello-interval", "10s"), ("dead-interval", "40s"), ("type", "broadcast"))
+AGREE = (("hello-interval", "10s"), ("dead-interval", "40s"))
 
 
 def _enabled(item):
@@ -56,20 +62,36 @@ def _agree(one, other):
     return all(tpl.values.get(name, default) == far_tpl.values.get(name, default) for name, default in AGREE)
 
 
-def _hellos_admitted(fabric, sender, sender_if, receiver, receiver_if, blocked):
+def _admitted(fabric, sender, sender_if, receiver, receiver_if, blocked, packet):
+    """Whether `receiver`'s input chain lets `packet` (protocol, dst, dst_port) in from `sender`'s address on
+    `sender_if` through `receiver_if`."""
     src = _address_on(sender, sender_if)
-    if src is None:
+    if src is None or packet["dst"] is None:
         return False
     try:
-        fabric.firewall(receiver, "input", {"protocol": "ospf", "src": src, "dst": HELLO_GROUP, "in": receiver_if})
+        fabric.firewall(receiver, "input", dict(packet, src=src, **{"in": receiver_if}))
     except blocked:
         return False
     return True
 
 
+def _hellos_admitted(fabric, sender, sender_if, receiver, receiver_if, blocked):
+    return _admitted(fabric, sender, sender_if, receiver, receiver_if, blocked,
+                     {"protocol": "ospf", "dst": HELLO_GROUP})
+
+
+def _bfd_admitted(fabric, sender, sender_if, receiver, receiver_if, blocked):
+    return _admitted(fabric, sender, sender_if, receiver, receiver_if, blocked,
+                     {"protocol": "udp", "dst": _address_on(receiver, receiver_if), "dst_port": BFD_CONTROL_PORT})
+
+
+def _mtu(tunnel):
+    return tunnel.values.get("actual-mtu") or tunnel.values.get("mtu")
+
+
 def _adjacencies(fabric, router, overlays, blocked):
-    """(interface, my template's items, far router, far interface, far template's items) of each overlay of `router`
-    with a Full adjacency."""
+    """(interface, my template's items, far router, far interface, far template's items, Full or not) of each overlay
+    of `router` whose far end is its neighbour (2-Way or beyond)."""
     for kind, entry in sorted(overlays.items()):
         for tunnel in router.tables[entry[0]]:
             ifname = tunnel.values.get("name")
@@ -87,20 +109,22 @@ def _adjacencies(fabric, router, overlays, blocked):
             if not (_hellos_admitted(fabric, router, ifname, far, far_if, blocked)
                     and _hellos_admitted(fabric, far, far_if, router, ifname, blocked)):
                 continue
-            yield ifname, mine, far, far_if, theirs
+            yield ifname, mine, far, far_if, theirs, _mtu(tunnel) == _mtu(far_tunnel)
 
 
 def neighbors(fabric, router, overlays, blocked):
-    """The rows of `router`'s /routing/ospf/neighbor: one per overlay interface with a Full adjacency.
+    """The rows of `router`'s /routing/ospf/neighbor: one per overlay interface with a neighbour, Full where the MTUs
+    agree, else ExStart (the Database Description exchange never gets further).
     `overlays`: {kind: (menu, ...)} of the fabric's overlay kinds; `blocked`: the fabric's exception for a packet
     that does not get through."""
     rows = []
-    for ifname, mine, far, far_if, theirs in _adjacencies(fabric, router, overlays, blocked):
+    for ifname, mine, far, far_if, theirs, full in _adjacencies(fabric, router, overlays, blocked):
         far_tpl, _far_area, far_instance = theirs
         rows.append({"instance": mine[2].values["name"], "area": mine[1].values["name"],
                      "address": str(_address_on(far, far_if)), "interface": ifname,
                      "router-id": far_instance.values.get("router-id", "main"),
-                     "priority": far_tpl.values.get("priority", "128"), "state": "Full", "state-changes": "6",
+                     "priority": far_tpl.values.get("priority", "128"), "state": "Full" if full else "ExStart",
+                     "state-changes": "6" if full else "3",
                      "adjacency": "1s", "timeout": far_tpl.values.get("dead-interval", "40s")})
     return rows
 
@@ -119,16 +143,25 @@ def _uses_bfd(router, ifname, template):
     return template[0].values.get("use-bfd") == "true" and _bfd_allowed(router, ifname)
 
 
+def _bfd_state(fabric, router, ifname, far, far_if, theirs, blocked):
+    """RFC 5880 6.8.6: a session that hears nothing from the far end stays down; one that hears the far end's Down
+    goes to init, and up once the far end hears it too (the far end then says Init or Up)."""
+    if not (_uses_bfd(far, far_if, theirs) and _bfd_admitted(fabric, far, far_if, router, ifname, blocked)):
+        return "down"
+    return "up" if _bfd_admitted(fabric, router, ifname, far, far_if, blocked) else "init"
+
+
 def bfd_sessions(fabric, router, overlays, blocked):
-    """The rows of `router`'s /routing/bfd/session: one per Full adjacency whose template here uses BFD - up when
-    the far end's template uses BFD too, down when only this end asks for it (its control packets go unanswered)."""
+    """The rows of `router`'s /routing/bfd/session: one per neighbour whose template here uses BFD - up when the far
+    end's template uses BFD too and both input chains admit the other's control packets (UDP 3784), init when only
+    this end's does, down when this end hears nothing (the far end does not run BFD, or this end drops it)."""
     rows = []
-    for ifname, mine, far, far_if, theirs in _adjacencies(fabric, router, overlays, blocked):
+    for ifname, mine, far, far_if, theirs, _full in _adjacencies(fabric, router, overlays, blocked):
         if not _uses_bfd(router, ifname, mine):
             continue
-        up = _uses_bfd(far, far_if, theirs)
+        state = _bfd_state(fabric, router, ifname, far, far_if, theirs, blocked)
         rows.append({"multihop": "false", "vrf": "main",
                      "remote-address": "%s%%%s" % (_address_on(far, far_if), ifname),
-                     "local-address": str(_address_on(router, ifname)), "state": "up" if up else "down",
-                     "state-changes": "1" if up else "0", "uptime": "1s" if up else "0s"})
+                     "local-address": str(_address_on(router, ifname)), "state": state,
+                     "state-changes": "1" if state == "up" else "0", "uptime": "1s" if state == "up" else "0s"})
     return rows

@@ -8,7 +8,8 @@ transit addresses, with keepalive; the LANs are routed over them (s1 and s2 reac
 default configuration's filters with the collection's holes (WireGuard's UDP port, GRE on `wg-site`).
 
 `configure(routers, keys, wan)` writes all of it on Router objects (the same menu verbs the API runs), then each
-`BREAKS[name]` a fault on top.  The same calls on two sets of routers give the same tables: one set modelled by a
+`BREAKS[name]` a fault on top; `configure_ospf(routers)` adds the role's OSPF mode with BFD over both overlays (the
+scenario of the OSPF agreement test).  The same calls on two sets of routers give the same tables: one set modelled by a
 Fabric, the other realised by a DataPlane.
 """
 
@@ -88,11 +89,17 @@ def _site(router, private_key, wan, write=write_directly):
     write(router, "/ip/address", "add", {"address": "%s/24" % wan[name], "interface": "ether1"})
     write(router, "/interface/wireguard", "add", {"name": "wg-site", "listen-port": PORT, "private-key": private_key})
     write(router, "/ip/address", "add", {"address": "%s/24" % TRANSIT[name], "interface": "wg-site"})
-    first_drop = next(it for it in router.tables["/ip/firewall/filter"]
-                      if it.values.get("chain") == "input" and it.values.get("action") == "drop"
-                      and it.values.get("connection-state") is None)
+    first_drop = first_input_drop(router)
     for rule in HOLES:
         write(router, "/ip/firewall/filter", "add", dict(rule, **{"place-before": first_drop.ref}))
+
+
+def first_input_drop(router):
+    """The input chain's first drop that is not about a connection state (defconf's "drop all not coming from LAN"):
+    the collection's holes go before it."""
+    return next(it for it in router.tables["/ip/firewall/filter"]
+                if it.values.get("chain") == "input" and it.values.get("action") == "drop"
+                and it.values.get("connection-state") is None)
 
 
 def _peer(router, far_key, allowed, write, extra=None):
@@ -110,6 +117,44 @@ def _overlay(routers, spoke, write):
         write(routers[end], path, "add", tunnel)
         write(routers[end], "/ip/address", "add", {"address": "%s/30" % overlay_address(spoke, end),
                                                    "interface": interface})
+
+
+# ----- OSPF mode ---------------------------------------------------------------------------
+# what the site_tunnel role writes in OSPF mode (plugins/module_utils/topology/ospf.py), with the lab's short timers
+OSPF_INSTANCE, OSPF_AREA, TUNNEL_LIST = "sitelink", "sitelink-area", "sitelink-tunnels"
+ROUTER_IDS = {"hub": "10.253.0.1", "s1": "10.253.0.2", "s2": "10.253.0.3"}
+OSPF_TIMERS = {"hello-interval": "1s", "dead-interval": "4s"}
+OSPF_HOLES = ({"chain": "input", "action": "accept", "protocol": "ospf", "in-interface-list": TUNNEL_LIST,
+               "comment": "sitelink ospf-in-tunnels"},
+              {"chain": "input", "action": "accept", "protocol": "udp", "dst-port": "3784,3785",
+               "in-interface-list": TUNNEL_LIST, "comment": "sitelink bfd-in-tunnels"})
+
+
+def overlays_of(name):
+    """The names of router `name`'s GRE/EoIP interfaces (the hub has one per spoke)."""
+    return [OVERLAYS[spoke][1 if name == "hub" else 2] for spoke in SPOKES if name in ("hub", spoke)]
+
+
+def configure_ospf(routers, write=write_directly):
+    """OSPF over the overlays, as the role's OSPF mode with BFD: on top of configure(), an instance, an area, a ptp
+    template per overlay (cost 10, hello 1 s, dead 4 s, use-bfd), a passive template for the LAN, a BFD configuration
+    on the overlays, the overlays in an interface list and input rules for OSPF and BFD on it; the static routes to
+    the far LANs stay (distance 1 beats OSPF's 110, the pings do not depend on OSPF)."""
+    for name, router in routers.items():
+        write(router, "/routing/ospf/instance", "add", {"name": OSPF_INSTANCE, "router-id": ROUTER_IDS[name]})
+        write(router, "/routing/ospf/area", "add", {"name": OSPF_AREA, "instance": OSPF_INSTANCE})
+        write(router, "/interface/list", "add", {"name": TUNNEL_LIST})
+        for interface in overlays_of(name):
+            write(router, "/interface/list/member", "add", {"list": TUNNEL_LIST, "interface": interface})
+            write(router, "/routing/ospf/interface-template", "add", dict(
+                {"area": OSPF_AREA, "interfaces": interface, "type": "ptp", "cost": "10", "use-bfd": "yes"},
+                **OSPF_TIMERS))
+        write(router, "/routing/ospf/interface-template", "add", {
+            "area": OSPF_AREA, "networks": lan_prefix(name), "passive": "yes"})
+        write(router, "/routing/bfd/configuration", "add", {"interfaces": ",".join(overlays_of(name))})
+        first_drop = first_input_drop(router)
+        for rule in OSPF_HOLES:
+            write(router, "/ip/firewall/filter", "add", dict(rule, **{"place-before": first_drop.ref}))
 
 
 # ----- faults ----------------------------------------------------------------------------
@@ -188,9 +233,7 @@ def on_dataplane(dataplane, keys, fault="healthy", extra=()):
     configure(routers, keys, {name: str(dataplane.wan_address(name)) for name in SITES})
     BREAKS[fault](routers, write_directly)
     for router in routers.values():
-        first_drop = next(it for it in router.tables["/ip/firewall/filter"]
-                          if it.values.get("chain") == "input" and it.values.get("action") == "drop"
-                          and it.values.get("connection-state") is None)
+        first_drop = first_input_drop(router)
         for path, args in extra:
             router.add(path, dict(args, **{"place-before": first_drop.ref}))
         dataplane.attach(router)
