@@ -2,15 +2,19 @@
 (rosemu.dataplane.routing), adjacencies over the user-space GRE (a TUN device, point-to-point) and EoIP (a TAP
 device, broadcast) tunnels that carry WireGuard between the two sites (rosemu.dataplane.pair.SitePair)."""
 
+import json
 import os
 import time
 
 import pytest
 
 from labkit import needs_dataplane
-from rosemu.dataplane.pair import SitePair, lan_prefix
+from rosemu.dataplane.pair import OVERLAY_GATEWAYS, SitePair, host_address, lan_prefix
 from rosemu.linuxlab import alive
-from rosemu.dataplane.routing import FRR_DIR, RoutingDaemons, ospf_config, run_in
+from rosemu.dataplane.plane import active_static_routes
+from rosemu.dataplane.routing import (FRR_DIR, RoutingDaemons, ospf_config, run_in, static_route_lines,
+                                      tables_config)
+from rosemu.router import Router
 
 pytestmark = needs_dataplane("ping", "vtysh", files=[os.path.join(FRR_DIR, daemon) for daemon in ("zebra", "ospfd", "bfdd")])
 
@@ -137,3 +141,91 @@ def test_the_routers_ospf_tables_run_frr_and_its_neighbours_show_in_the_api(tmp_
         assert pair.dataplane.routing == {}
         assert all(not list(router.items("/routing/ospf/neighbor")) and not list(router.items("/routing/bfd/session"))
                    for router in pair.routers.values())
+
+
+# ----- static routes beside OSPF's: RouterOS chooses by distance (OSPF 110), so FRR gets them (staticd) -------------
+BACKUP_DISTANCE = "111"         # as sitelink_ospf_static_backup writes them: OSPF's 110 above the static distance
+
+
+def test_frr_gets_the_active_static_ipv4_routes_as_running_config_prints_them():
+    router = Router("r")
+    router.add("/ip/address", {"address": "10.20.0.1/30", "interface": "ether1"})
+    for route in ({"dst-address": "192.168.89.0/24", "gateway": "10.20.0.2", "distance": "111"},
+                  {"dst-address": "192.168.90.0/24", "gateway": "ether1"},            # an interface, distance 1
+                  {"dst-address": "192.168.91.0/24", "blackhole": "yes", "distance": "200"},
+                  {"dst-address": "192.168.92.0/24", "gateway": "10.99.0.2"},         # unreachable: inactive
+                  {"dst-address": "192.168.93.0/24", "gateway": "10.20.0.2", "distance": "5", "disabled": "yes"}):
+        router.add("/ip/route", route)
+    routes = active_static_routes(router, "/ip/route", {"ether1": None, "lo": None})
+    assert static_route_lines(routes) == ["ip route 192.168.89.0/24 10.20.0.2 ether1 111",
+                                          "ip route 192.168.90.0/24 ether1",
+                                          "ip route 192.168.91.0/24 blackhole 200", "!"]
+    # no OSPF instance: no FRR, the routes stay the kernel's (plane.py)
+    assert tables_config(router, routes) is None
+    router.add("/routing/ospf/instance", {"name": "v2", "router-id": "10.255.255.1"})
+    router.add("/routing/ospf/area", {"name": "backbone", "instance": "v2"})
+    router.add("/routing/ospf/interface-template", {"area": "backbone", "interfaces": "ether1", "type": "ptp"})
+    assert "\nip route 192.168.89.0/24 10.20.0.2 ether1 111\n" in tables_config(router, routes)
+
+
+def write_ospf_on_gre(pair, router):
+    """OSPF on gre-x alone (hello 1, dead 4) and the LAN passive: EoIP is left to the static route."""
+    pair.write(router, "/routing/ospf/instance", "add", {"name": "sitelink", "router-id": ROUTER_IDS[router.name]})
+    pair.write(router, "/routing/ospf/area", "add", {"name": "sitelink-area", "instance": "sitelink"})
+    pair.write(router, "/routing/ospf/interface-template", "add", {
+        "area": "sitelink-area", "interfaces": "gre-x", "type": "ptp", "cost": "10", "hello-interval": "1s",
+        "dead-interval": "4s"})
+    pair.write(router, "/routing/ospf/interface-template", "add", {
+        "area": "sitelink-area", "networks": lan_prefix(router.name), "passive": "yes"})
+
+
+def egress(pair, name, address):
+    """The interface router `name`'s namespace sends a packet for `address` out of."""
+    return json.loads(pair.dataplane.run(name, "ip", "-j", "route", "get", address).stdout)[0]["dev"]
+
+
+def adjacency_changes(routing):
+    """{neighbour's interface: its state-change counter} (a restarted adjacency counts up)."""
+    shown = routing._json("show ip ospf neighbor detail json")      # pylint: disable=protected-access
+    return {entry["ifaceName"].split(":")[0]: entry["stateChangeCounter"]
+            for entries in shown.get("neighbors", {}).values() for entry in entries}
+
+
+def test_a_floating_static_route_loses_to_ospf_and_takes_over_when_the_neighbour_goes(tmp_path):
+    with SitePair(str(tmp_path / "plane"), keepalive=None, attach=True) as pair:
+        for router in pair.routers.values():       # the LAN routes over EoIP, at a backup's distance
+            lan_route = next(it for it in router.tables["/ip/route"] if it.values.get("comment") == "lan")
+            pair.write(router, "/ip/route", "set", {".id": lan_route.ref, "distance": BACKUP_DISTANCE,
+                                                    "gateway": OVERLAY_GATEWAYS["eoip"][router.name]})
+            write_ospf_on_gre(pair, router)
+        assert set(pair.dataplane.routing) == {"a", "b"}, pair.dataplane.sync_errors
+        routing_a, far_host = pair.dataplane.routing["a"], host_address("b")
+        wait_until(lambda: lan_prefix("b") in routing_a.routes(), 30, "OSPF's route to b's LAN on a")
+        time.sleep(1)       # zebra's choice reaches the kernel
+        # OSPF (110) wins over the static route (111), in zebra and in the namespace's forwarding
+        assert egress(pair, "a", far_host) == "gre-x"
+        assert routing_a.routes()[lan_prefix("b")] == {"gateways": ["10.10.0.2"], "active": True}
+        assert pair.ping("a", far_host, count=5)[0] == 5
+        # FRR holds the static route at its distance, and no kernel route of ours (zebra's distance 0) is left
+        assert "ip route 192.168.89.0/24 10.20.0.2 eoip-x 111" in routing_a.vtysh("show running-config").stdout
+        assert json.loads(pair.dataplane.run("a", "ip", "-4", "-j", "route", "show", "proto", "static").stdout) == []
+
+        # only the static route changes: FRR is reloaded in place, the adjacency stays
+        pids, changes = dict(routing_a.pids), adjacency_changes(routing_a)
+        lan_route = next(it for it in pair.routers["a"].tables["/ip/route"] if it.values.get("comment") == "lan")
+        pair.write(pair.routers["a"], "/ip/route", "set", {".id": lan_route.ref, "distance": "112"})
+        assert "ip route 192.168.89.0/24 10.20.0.2 eoip-x 112" in routing_a.vtysh("show running-config").stdout
+        assert set(changes) == {"gre-x"}
+        assert (routing_a.pids, adjacency_changes(routing_a)) == (pids, changes)
+
+        # b's end of the GRE tunnel goes: a's neighbour dies (dead 4 s), the static route takes over
+        pair.write(pair.routers["b"], "/interface/gre", "set", {".id": "gre-x", "disabled": "yes"})
+        wait_until(lambda: egress(pair, "a", far_host) == "eoip-x", 30, "a's traffic to b's LAN over EoIP")
+        assert lan_prefix("b") not in routing_a.routes()
+        assert pair.ping("a", far_host, count=5)[0] == 5
+
+        # a static route the router holds inactive (its gateway's interface disabled) is not installed at all
+        pair.write(pair.routers["a"], "/interface/eoip", "set", {".id": "eoip-x", "disabled": "yes"})
+        assert "ip route 192.168.89.0/24" not in routing_a.vtysh("show running-config").stdout
+        wait_until(lambda: pair.dataplane.run("a", "ip", "route", "get", far_host, check=False).returncode != 0,
+                   10, "no route to b's LAN on a")

@@ -7,7 +7,13 @@ file under a state directory of their own (configuration, zebra's socket, vty so
 stopped by PID: nothing is shared with another router, another lab, or an FRR the host may run.
 
 `ospf_config(...)` writes the FRR configuration for one router from a plain description (router id, interfaces
-with their OSPF settings, passive networks); mapping `/routing/ospf` tables onto it is the caller's business.
+with their OSPF settings, passive networks, static routes); mapping `/routing/ospf` tables onto it is the caller's
+business.
+
+While FRR runs, the router's active static IPv4 routes are FRR's too (staticd, each at its RouterOS distance), not
+kernel routes: zebra takes a kernel route for a kernel-only one of distance 0 that beats every OSPF route, where
+RouterOS picks the route of the lowest distance (OSPF 110; MikroTik manual, IP Routing), so a floating static backup
+at 111 must lose to OSPF here as it does there.
 """
 
 import ipaddress
@@ -21,7 +27,7 @@ from rosemu.linuxlab import alive
 from rosemu.values import parse_duration_ms
 
 FRR_DIR = "/usr/lib/frr"
-DAEMONS = ("zebra", "ospfd", "bfdd")
+DAEMONS = ("zebra", "staticd", "ospfd", "bfdd")
 STOP_WAIT = 5          # seconds a daemon gets after SIGTERM before SIGKILL
 START_TIMEOUT = 15     # seconds until every daemon answers on its vty socket (well under 3 on an idle host)
 
@@ -34,14 +40,16 @@ class RoutingError(RuntimeError):
     """A routing daemon did not start or answer; the message names the router and the daemon."""
 
 
-def ospf_config(hostname, router_id, interfaces, networks, passive=()):
+def ospf_config(hostname, router_id, interfaces, networks, passive=(), static_routes=()):
     """FRR configuration text.
 
     interfaces: [{"name", "type" (RouterOS's: ptp, broadcast, ...), "cost", "hello", "dead", "priority", "bfd",
     "bfd_timers": (min-rx ms, min-tx ms, multiplier) or None}]
     networks: [(prefix, area)] that OSPF runs on (like RouterOS's template `networks`); passive: interface names
-    that advertise their networks without hellos (the LANs)."""
+    that advertise their networks without hellos (the LANs); static_routes: [(prefix, hop, distance)] for staticd,
+    hop ("blackhole",) or (gateway address or None, interface) as plane.route_hop gives it."""
     lines = ["frr defaults traditional", "hostname %s" % hostname, "no ipv6 forwarding", "!"]
+    lines += static_route_lines(static_routes)
     profiles = sorted({iface["bfd_timers"] for iface in interfaces if iface.get("bfd") and iface.get("bfd_timers")})
     for iface in interfaces:
         lines.append("interface %s" % iface["name"])
@@ -64,6 +72,16 @@ def ospf_config(hostname, router_id, interfaces, networks, passive=()):
                   "  transmit-interval %d" % tx, "  detect-multiplier %d" % multiplier, " !"]
     lines.append("!")
     return "\n".join(lines) + "\n"
+
+
+def static_route_lines(routes):
+    """staticd's `ip route` lines, written as `show running-config` prints them (the default distance 1 left out), so
+    that frr-reload.py finds an unchanged route unchanged and leaves it in place."""
+    lines = set()
+    for prefix, hop, distance in routes:
+        nexthop = "blackhole" if hop == ("blackhole",) else " ".join(word for word in hop if word)
+        lines.add("ip route %s %s%s" % (prefix, nexthop, "" if int(distance) == 1 else " %d" % int(distance)))
+    return sorted(lines) + ["!"] if lines else []
 
 
 def _profile_name(timers):
@@ -116,10 +134,11 @@ def _covers(template, ifname, address):
                for net in (template.values.get("networks") or "").split(",") if net and ":" not in net)
 
 
-def tables_config(router):
+def tables_config(router, static_routes=()):
     """FRR's configuration for the router's OSPFv2 instance (the first enabled one with templates), or None when it
     runs none. Each interface with an IPv4 address takes the first enabled template that names it or holds the
-    address (templates are ordered, as on RouterOS); its networks go into that template's area."""
+    address (templates are ordered, as on RouterOS); its networks go into that template's area. static_routes: the
+    active static IPv4 routes as ospf_config takes them (FRR installs them when it runs)."""
     areas = {}
     for instance in _enabled(router.tables["/routing/ospf/instance"]):
         if instance.values.get("version", "2") != "2":
@@ -150,7 +169,7 @@ def tables_config(router):
         if values.get("passive") == "true":
             passive.append(ifname)
     return ospf_config(router.name, _router_id(instance, addresses), list(interfaces.values()),
-                       sorted(set(networks)), passive)
+                       sorted(set(networks)), passive, static_routes)
 
 
 class RoutingDaemons:
