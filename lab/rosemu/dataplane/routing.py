@@ -62,10 +62,15 @@ def ospf_config(hostname, router_id, interfaces, networks, passive=(), static_ro
             lines.append(" ip ospf bfd")
             if iface.get("bfd_timers"):
                 lines.append(" ip ospf bfd profile %s" % _profile_name(iface["bfd_timers"]))
+        lines += [" ip ospf passive"] if iface["name"] in passive else []
         lines.append("!")
+    # FRR 8.4 keeps passive per interface (`show running-config` prints `ip ospf passive` there, not
+    # `passive-interface` under `router ospf`): written as it prints it, a reload leaves it alone (frr-reload.py
+    # turned it off and on again at every reload)
+    for name in sorted(set(passive) - {iface["name"] for iface in interfaces}):
+        lines += ["interface %s" % name, " ip ospf passive", "!"]
     lines += ["router ospf", " ospf router-id %s" % router_id]
     lines += [" network %s area %s" % (prefix, area) for prefix, area in networks]
-    lines += [" passive-interface %s" % name for name in passive]
     lines += ["!", "bfd"]
     for rx, tx, multiplier in profiles:
         lines += [" profile %s" % _profile_name((rx, tx, multiplier)), "  receive-interval %d" % rx,
