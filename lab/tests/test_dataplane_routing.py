@@ -12,8 +12,8 @@ from labkit import needs_dataplane
 from rosemu.dataplane.pair import OVERLAY_GATEWAYS, SitePair, host_address, lan_prefix
 from rosemu.linuxlab import alive
 from rosemu.dataplane.plane import active_static_routes
-from rosemu.dataplane.routing import (FRR_DIR, RoutingDaemons, ospf_config, run_in, static_route_lines,
-                                      tables_config)
+from rosemu.dataplane.routing import (FRR_DIR, RoutingDaemons, in_place_commands, ospf_config, run_in,
+                                      static_route_lines, tables_config)
 from rosemu.router import Router
 
 pytestmark = needs_dataplane("ping", "vtysh", files=[os.path.join(FRR_DIR, daemon) for daemon in ("zebra", "ospfd", "bfdd")])
@@ -180,6 +180,33 @@ def test_frr_gets_the_active_static_ipv4_routes_as_running_config_prints_them():
     assert "\nip route 192.168.89.0/24 10.20.0.2 ether1 111\n" in tables_config(router, routes)
 
 
+def one_link_config(cost=10, routes=(), bfd=False):
+    return ospf_config("a", ROUTER_IDS["a"], [{"name": "gre-x", "type": "ptp", "hello": 1, "dead": 4, "cost": cost,
+                                              "bfd": bfd}], [("10.10.0.0/30", "0.0.0.0")], passive=["bridge"],
+                       static_routes=routes)
+
+
+def test_a_cost_or_a_static_route_is_changed_in_place_anything_else_by_frr_reload():
+    backup = [("192.168.89.0/24", ("10.20.0.2", "eoip-x"), "111")]
+    # a drain's cost is set over the old one (frr-reload.py would `no` it first: FRR's default for a moment)
+    assert in_place_commands(one_link_config(), one_link_config(65535)) == \
+        ["configure terminal", "interface gre-x", "ip ospf cost 65535", "exit"]
+    # a static route's new distance replaces the old one (staticd's `no ip route` would remove both: it ignores the
+    # distance); a route to another gateway is added before the old one goes
+    assert in_place_commands(one_link_config(routes=backup), one_link_config(routes=[
+        ("192.168.89.0/24", ("10.20.0.2", "eoip-x"), "112")])) == \
+        ["configure terminal", "ip route 192.168.89.0/24 10.20.0.2 eoip-x 112"]
+    assert in_place_commands(one_link_config(routes=backup), one_link_config(routes=[
+        ("192.168.89.0/24", ("10.10.0.2", "gre-x"), "111")])) == \
+        ["configure terminal", "ip route 192.168.89.0/24 10.10.0.2 gre-x 111",
+         "no ip route 192.168.89.0/24 10.20.0.2 eoip-x 111"]
+    assert in_place_commands(one_link_config(), one_link_config(routes=backup)) == \
+        ["configure terminal", "ip route 192.168.89.0/24 10.20.0.2 eoip-x 111"]
+    assert in_place_commands(one_link_config(), one_link_config(bfd=True)) is None       # a line more: frr-reload
+    assert in_place_commands(one_link_config(), ospf_config("a", ROUTER_IDS["a"], [], [("10.10.0.0/30", "0.0.0.0")],
+                                                            passive=["bridge"])) is None
+
+
 def write_ospf_on_gre(pair, router):
     """OSPF on gre-x alone (hello 1, dead 4) and the LAN passive: EoIP is left to the static route."""
     pair.write(router, "/routing/ospf/instance", "add", {"name": "sitelink", "router-id": ROUTER_IDS[router.name]})
@@ -226,7 +253,8 @@ def test_a_floating_static_route_loses_to_ospf_and_takes_over_when_the_neighbour
         pids, changes = dict(routing_a.pids), adjacency_changes(routing_a)
         lan_route = next(it for it in pair.routers["a"].tables["/ip/route"] if it.values.get("comment") == "lan")
         pair.write(pair.routers["a"], "/ip/route", "set", {".id": lan_route.ref, "distance": "112"})
-        assert "ip route 192.168.89.0/24 10.20.0.2 eoip-x 112" in routing_a.vtysh("show running-config").stdout
+        running = routing_a.vtysh("show running-config").stdout
+        assert "ip route 192.168.89.0/24 10.20.0.2 eoip-x 112" in running and " eoip-x 111" not in running
         assert set(changes) == {"gre-x"}
         assert (routing_a.pids, adjacency_changes(routing_a)) == (pids, changes)
 

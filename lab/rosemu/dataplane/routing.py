@@ -89,6 +89,61 @@ def static_route_lines(routes):
     return sorted(lines) + ["!"] if lines else []
 
 
+# interface settings of one value that a reload sets over the old one, as RouterOS sets a template's field:
+# frr-reload.py would first `no` the old value (FRR's default for a moment: another router-LSA, another SPF everywhere)
+IN_PLACE = ("ip ospf cost", "ip ospf hello-interval", "ip ospf dead-interval", "ip ospf priority")
+BLOCKS = ("interface ", "router ", "bfd")
+
+
+def _blocks(config):
+    """{block's first line ("" for the top level): its lines} of a configuration as ospf_config writes it."""
+    blocks, current = {"": []}, ""
+    for line in config.splitlines():
+        if line == "!":
+            current = ""
+        elif line.startswith(" "):
+            blocks[current].append(line)
+        elif line.startswith(BLOCKS):
+            current = line
+            blocks[current] = []
+        else:
+            blocks[""].append(line)
+    return blocks
+
+
+def in_place_commands(old, new):
+    """vtysh's commands from configuration `old` to `new` when they differ only in static routes (the new ones added
+    before the old ones go: no gap) and in IN_PLACE values; None for any other change (frr-reload.py's business)."""
+    before, after = _blocks(old), _blocks(new)
+    top, routes = [], []
+    for blocks in (before, after):
+        lines = blocks.pop("")
+        top.append([line for line in lines if not line.startswith("ip route ")])
+        routes.append({line for line in lines if line.startswith("ip route ")})
+    if top[0] != top[1] or list(before) != list(after):
+        return None
+    commands = ["configure terminal"]
+    for block, lines in after.items():
+        changed = [(was, now) for was, now in zip(before[block], lines) if was != now]
+        if len(before[block]) != len(lines) or (changed and not block.startswith("interface ")) or any(
+                was.rsplit(" ", 1)[0] != now.rsplit(" ", 1)[0] or now.strip().rsplit(" ", 1)[0] not in IN_PLACE
+                for was, now in changed):
+            return None
+        if changed:
+            commands += [block] + [now.strip() for _was, now in changed] + ["exit"]
+    # staticd takes a route to the same prefix and next hop at another distance as that route's new distance (and
+    # `no ip route` ignores the distance): only the routes whose prefix and next hop are gone are removed
+    kept = {_route_key(line) for line in routes[1]}
+    return commands + sorted(routes[1] - routes[0]) + \
+        ["no " + line for line in sorted(routes[0] - routes[1]) if _route_key(line) not in kept]
+
+
+def _route_key(line):
+    """An `ip route` line without its distance."""
+    words = line.split()
+    return " ".join(words[:-1] if words[-1].isdigit() else words)
+
+
 def _profile_name(timers):
     return "rx%d-tx%d-x%d" % timers
 
@@ -184,6 +239,7 @@ class RoutingDaemons:
     def __init__(self, name, state_dir, run):
         self.name, self.state, self.run = name, os.path.abspath(state_dir), run
         self.pids = {}
+        self.config = None          # the configuration the daemons run
 
     def path(self, *parts):
         return os.path.join(self.state, *parts)
@@ -201,6 +257,7 @@ class RoutingDaemons:
                 raise RoutingError("%s: %s did not start: %s" % (self.name, daemon, (result.stderr or "").strip()))
             self.pids[daemon] = self._pid(daemon)
         self._wait_ready()
+        self.config = config
         return self
 
     def _write(self, config):
@@ -236,8 +293,17 @@ class RoutingDaemons:
         return self.run(*argv, check=check)
 
     def reload(self, config):
-        """The new configuration in place: what changed is applied, adjacencies that did not change stay."""
+        """The new configuration in place: what changed is applied, adjacencies that did not change stay. A change of
+        static routes or of interface values alone (a drain's costs) goes straight to vtysh (in_place_commands);
+        anything else through frr-reload.py."""
+        commands = in_place_commands(self.config, config) if self.config else None
         self._write(config)
+        if commands is not None:
+            result = self.vtysh(*commands, check=False)
+            if result.returncode != 0:
+                raise RoutingError("%s: %s failed: %s" % (self.name, commands, (result.stderr or result.stdout).strip()))
+            self.config = config
+            return
         # frr-reload.py (Debian's frr-pythontools) diffs the running configuration against the file and sends only
         # the difference; it is a script for the system's python3, not the lab's venv
         result = self.run("/usr/bin/python3", os.path.join(FRR_DIR, "frr-reload.py"), "--reload", "--vty_socket",
@@ -245,6 +311,7 @@ class RoutingDaemons:
                           self.path("frr.conf"), check=False)
         if result.returncode != 0:
             raise RoutingError("%s: frr-reload failed: %s" % (self.name, (result.stderr or result.stdout).strip()))
+        self.config = config
 
     def _json(self, command):
         result = self.vtysh(command, check=False)
