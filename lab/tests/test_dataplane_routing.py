@@ -248,6 +248,8 @@ def test_a_floating_static_route_loses_to_ospf_and_takes_over_when_the_neighbour
         # FRR holds the static route at its distance, and no kernel route of ours (zebra's distance 0) is left
         assert "ip route 192.168.89.0/24 10.20.0.2 eoip-x 111" in routing_a.vtysh("show running-config").stdout
         assert json.loads(pair.dataplane.run("a", "ip", "-4", "-j", "route", "show", "proto", "static").stdout) == []
+        # and FRR leaves the router's IPv6 forwarding on (the IPv6 static routes stay the kernel's)
+        assert pair.dataplane.run("a", "sysctl", "-n", "net.ipv6.conf.all.forwarding").stdout.strip() == "1"
 
         # only the static route changes: FRR is reloaded in place, the adjacency stays
         pids, changes = dict(routing_a.pids), adjacency_changes(routing_a)

@@ -48,7 +48,9 @@ def ospf_config(hostname, router_id, interfaces, networks, passive=(), static_ro
     networks: [(prefix, area)] that OSPF runs on (like RouterOS's template `networks`); passive: interface names
     that advertise their networks without hellos (the LANs); static_routes: [(prefix, hop, distance)] for staticd,
     hop ("blackhole",) or (gateway address or None, interface) as plane.route_hop gives it."""
-    lines = ["frr defaults traditional", "hostname %s" % hostname, "no ipv6 forwarding", "!"]
+    # no `no ipv6 forwarding` (Debian's sample frr.conf has it): zebra would turn the namespace's IPv6 forwarding off,
+    # and a RouterOS router forwards IPv6 whether OSPF runs or not
+    lines = ["frr defaults traditional", "hostname %s" % hostname, "!"]
     lines += static_route_lines(static_routes)
     profiles = sorted({iface["bfd_timers"] for iface in interfaces if iface.get("bfd") and iface.get("bfd_timers")})
     for iface in interfaces:
