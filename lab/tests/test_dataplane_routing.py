@@ -225,7 +225,7 @@ def egress(pair, name, address):
 
 def adjacency_changes(routing):
     """{neighbour's interface: its state-change counter} (a restarted adjacency counts up)."""
-    shown = routing._json("show ip ospf neighbor detail json")      # pylint: disable=protected-access
+    shown = json.loads(routing.vtysh("show ip ospf neighbor detail json").stdout)
     return {entry["ifaceName"].split(":")[0]: entry["stateChangeCounter"]
             for entries in shown.get("neighbors", {}).values() for entry in entries}
 
@@ -240,9 +240,9 @@ def test_a_floating_static_route_loses_to_ospf_and_takes_over_when_the_neighbour
         assert set(pair.dataplane.routing) == {"a", "b"}, pair.dataplane.sync_errors
         routing_a, far_host = pair.dataplane.routing["a"], host_address("b")
         wait_until(lambda: lan_prefix("b") in routing_a.routes(), 30, "OSPF's route to b's LAN on a")
-        time.sleep(1)       # zebra's choice reaches the kernel
-        # OSPF (110) wins over the static route (111), in zebra and in the namespace's forwarding
-        assert egress(pair, "a", far_host) == "gre-x"
+        # OSPF (110) wins over the static route (111), in the namespace's forwarding and in zebra
+        wait_until(lambda: egress(pair, "a", far_host) == "gre-x", 10,
+                   "a's traffic to b's LAN over OSPF's route (gre-x), not the static backup's (eoip-x)")
         assert routing_a.routes()[lan_prefix("b")] == {"gateways": ["10.10.0.2"], "active": True}
         assert pair.ping("a", far_host, count=5)[0] == 5
         # FRR holds the static route at its distance, and no kernel route of ours (zebra's distance 0) is left
