@@ -265,6 +265,9 @@ def test_a_floating_static_route_loses_to_ospf_and_takes_over_when_the_neighbour
         wait_until(lambda: egress(pair, "a", far_host) == "eoip-x", 30, "a's traffic to b's LAN over EoIP")
         assert lan_prefix("b") not in routing_a.routes()
         assert pair.ping("a", far_host, count=5)[0] == 5
+        # a sync removes kernel routes of ours only (proto 4): zebra's static route (proto 196) stays
+        pair.dataplane.sync(pair.routers["a"])
+        assert egress(pair, "a", far_host) == "eoip-x" and pair.ping("a", far_host, count=3)[0] == 3
 
         # a static route the router holds inactive (its gateway's interface disabled) is not installed at all
         pair.write(pair.routers["a"], "/interface/eoip", "set", {".id": "eoip-x", "disabled": "yes"})

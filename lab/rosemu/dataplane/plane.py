@@ -402,7 +402,8 @@ class DataPlane:
 
     def _routes(self, name, family, routes):
         """The kernel routes of ours (`proto static`) become `routes` ([(destination, hop, distance)], the active
-        ones: ECMP as one multipath route)."""
+        ones: ECMP as one multipath route). `proto static` is protocol 4 on iproute2's command line; FRR's staticd
+        routes are 196, which FRR's rt_protos.d names `static` too: ours never touch zebra's."""
         wanted = {}
         for destination, hop, _distance in routes:
             wanted.setdefault(destination, []).append(hop)
