@@ -12,6 +12,8 @@ a static snapshot of the router's tables (the emulator's derived `active`/`runni
 - GRE, EoIP, gre6 and eoipv6 through the router's forwarder process (forwarder.py), restarted when the tunnels
   change;
 - the addresses of realised interfaces and the active static routes (ECMP as multipath), with iproute2;
+- while the router runs OSPF, FRR (routing.py) in its namespace, which then also holds the active static IPv4
+  routes at their distances (RouterOS's choice between static and OSPF routes);
 - with `firewall=True`, the filter chains of both families as one nftables table (firewall.py).
 
 Names carry a per-run prefix; `down()` removes only what this object made (processes by PID, its namespaces).
