@@ -303,7 +303,8 @@ class RoutingDaemons:
         if commands is not None:
             result = self.vtysh(*commands, check=False)
             if result.returncode != 0:
-                raise RoutingError("%s: %s failed: %s" % (self.name, commands, (result.stderr or result.stdout).strip()))
+                raise RoutingError("%s: %s failed: %s"
+                                   % (self.name, " / ".join(commands), (result.stderr or result.stdout).strip()))
             self.config = config
             return
         # frr-reload.py (Debian's frr-pythontools) diffs the running configuration against the file and sends only
