@@ -12,6 +12,8 @@ a static snapshot of the router's tables (the emulator's derived `active`/`runni
 - GRE, EoIP, gre6 and eoipv6 through the router's forwarder process (forwarder.py), restarted when the tunnels
   change;
 - the addresses of realised interfaces and the active static routes (ECMP as multipath), with iproute2;
+- while the router runs OSPF, FRR (routing.py) in its namespace, which then also holds the active static IPv4
+  routes at their distances (RouterOS's choice between static and OSPF routes);
 - with `firewall=True`, the filter chains of both families as one nftables table (firewall.py).
 
 Names carry a per-run prefix; `down()` removes only what this object made (processes by PID, its namespaces).
@@ -252,10 +254,18 @@ class DataPlane:
         present = self.links(name)
         self._bridge_ports(name, router, present)
         self._link_states(name, router, present)
-        for address_path, route_path, family in ADDRESS_TABLES:
+        static = {family: active_static_routes(router, route_path, present)
+                  for _address_path, route_path, family in ADDRESS_TABLES}
+        # while FRR runs, it installs the IPv4 static routes at their distances (routing.py: RouterOS's choice by
+        # distance beside OSPF's routes); IPv6 has no routing protocol here and stays with iproute2
+        frr_config = routing.tables_config(router, static["-4"])
+        for address_path, _route_path, family in ADDRESS_TABLES:
             self._addresses(name, router, address_path, family, present)
-            self._routes(name, router, route_path, family, present)
-        self._routing(name, router)     # last: OSPF runs on the interfaces and addresses made above
+            if frr_config is None or family != "-4":
+                self._routes(name, family, static[family])
+        self._routing(name, frr_config)     # last: OSPF runs on the interfaces and addresses made above
+        if frr_config is not None:          # after FRR has them: no gap; zebra takes ours for distance 0
+            self._routes(name, "-4", [])
         # last: a peer's first handshake initiation leaves at once, and finds the underlay addressed and routed
         self._wireguard_peers(name, router)
 
@@ -392,15 +402,13 @@ class DataPlane:
                 self.run(name, "ip", family, "addr", "add", address, "dev", interface,
                          *(["nodad"] if family == "-6" else []))
 
-    def _routes(self, name, router, path, family, present):
+    def _routes(self, name, family, routes):
+        """The kernel routes of ours (`proto static`) become `routes` ([(destination, hop, distance)], the active
+        ones: ECMP as one multipath route). `proto static` is protocol 4 on iproute2's command line; FRR's staticd
+        routes are 196, which FRR's rt_protos.d names `static` too: ours never touch zebra's."""
         wanted = {}
-        for item in router.tables[path]:
-            val = item.values
-            if val.get("active") != "true" or val.get("connect") == "true" or val.get("dynamic") == "true":
-                continue
-            hop = route_hop(val, present)
-            if hop is not None:
-                wanted.setdefault(str(ipaddress.ip_network(val["dst-address"])), []).append(hop)
+        for destination, hop, _distance in routes:
+            wanted.setdefault(destination, []).append(hop)
         shown = json.loads(self.run(name, "ip", family, "-j", "route", "show", "proto", "static").stdout)
         for route in shown:
             destination = route["dst"] if route["dst"] != "default" else ("0.0.0.0/0" if family == "-4" else "::/0")
@@ -410,10 +418,10 @@ class DataPlane:
             self.run(name, "ip", family, "route", "replace", *route_words(destination, hops), "proto", "static")
 
     # ----- OSPF and BFD ----------------------------------------------------------------
-    def _routing(self, name, router):
-        """FRR in the router's namespace while its /routing/ospf tables run an instance (routing.tables_config):
-        started, reloaded in place when the configuration changes (unchanged adjacencies stay), stopped when gone."""
-        config = routing.tables_config(router)
+    def _routing(self, name, config):
+        """FRR in the router's namespace while its /routing/ospf tables run an instance (`config`, from
+        routing.tables_config; None: none): started, reloaded in place when the configuration changes (unchanged
+        adjacencies stay, a static route changes alone), stopped when gone."""
         daemons = self.routing.get(name)
         if config is None:
             if daemons is not None:
@@ -520,6 +528,20 @@ def tunnel_spec(path, item):
     return {"name": linux_name(val["name"]), "kind": TUNNEL_KINDS[path], "local": val.get("local-address"),
             "remote": val["remote-address"], "keepalive": keepalive,
             "tunnel_id": int(val["tunnel-id"]) if "tunnel-id" in val else None}
+
+
+def active_static_routes(router, path, present):
+    """[(destination, hop, distance)] of the routes the router holds active (its distance and ECMP selection, its
+    check-gateway verdict), not connected or dynamic, whose gateway interface exists here."""
+    routes = []
+    for item in router.tables[path]:
+        val = item.values
+        if val.get("active") != "true" or val.get("connect") == "true" or val.get("dynamic") == "true":
+            continue
+        hop = route_hop(val, present)
+        if hop is not None:
+            routes.append((str(ipaddress.ip_network(val["dst-address"])), hop, val.get("distance", "1")))
+    return routes
 
 
 def route_hop(val, present):

@@ -7,7 +7,13 @@ file under a state directory of their own (configuration, zebra's socket, vty so
 stopped by PID: nothing is shared with another router, another lab, or an FRR the host may run.
 
 `ospf_config(...)` writes the FRR configuration for one router from a plain description (router id, interfaces
-with their OSPF settings, passive networks); mapping `/routing/ospf` tables onto it is the caller's business.
+with their OSPF settings, passive networks, static routes); mapping `/routing/ospf` tables onto it is the caller's
+business.
+
+While FRR runs, the router's active static IPv4 routes are FRR's too (staticd, each at its RouterOS distance), not
+kernel routes: zebra takes a kernel route for a kernel-only one of distance 0 that beats every OSPF route, where
+RouterOS picks the route of the lowest distance (OSPF 110; MikroTik manual, IP Routing), so a floating static backup
+at 111 must lose to OSPF here as it does there.
 """
 
 import ipaddress
@@ -21,7 +27,7 @@ from rosemu.linuxlab import alive
 from rosemu.values import parse_duration_ms
 
 FRR_DIR = "/usr/lib/frr"
-DAEMONS = ("zebra", "ospfd", "bfdd")
+DAEMONS = ("zebra", "staticd", "ospfd", "bfdd")
 STOP_WAIT = 5          # seconds a daemon gets after SIGTERM before SIGKILL
 START_TIMEOUT = 15     # seconds until every daemon answers on its vty socket (well under 3 on an idle host)
 
@@ -34,14 +40,18 @@ class RoutingError(RuntimeError):
     """A routing daemon did not start or answer; the message names the router and the daemon."""
 
 
-def ospf_config(hostname, router_id, interfaces, networks, passive=()):
+def ospf_config(hostname, router_id, interfaces, networks, passive=(), static_routes=()):
     """FRR configuration text.
 
     interfaces: [{"name", "type" (RouterOS's: ptp, broadcast, ...), "cost", "hello", "dead", "priority", "bfd",
     "bfd_timers": (min-rx ms, min-tx ms, multiplier) or None}]
     networks: [(prefix, area)] that OSPF runs on (like RouterOS's template `networks`); passive: interface names
-    that advertise their networks without hellos (the LANs)."""
-    lines = ["frr defaults traditional", "hostname %s" % hostname, "no ipv6 forwarding", "!"]
+    that advertise their networks without hellos (the LANs); static_routes: [(prefix, hop, distance)] for staticd,
+    hop ("blackhole",) or (gateway address or None, interface) as plane.route_hop gives it."""
+    # no `no ipv6 forwarding` (Debian's sample frr.conf has it): zebra would turn the namespace's IPv6 forwarding off,
+    # and a RouterOS router forwards IPv6 whether OSPF runs or not
+    lines = ["frr defaults traditional", "hostname %s" % hostname, "!"]
+    lines += static_route_lines(static_routes)
     profiles = sorted({iface["bfd_timers"] for iface in interfaces if iface.get("bfd") and iface.get("bfd_timers")})
     for iface in interfaces:
         lines.append("interface %s" % iface["name"])
@@ -54,16 +64,86 @@ def ospf_config(hostname, router_id, interfaces, networks, passive=()):
             lines.append(" ip ospf bfd")
             if iface.get("bfd_timers"):
                 lines.append(" ip ospf bfd profile %s" % _profile_name(iface["bfd_timers"]))
+        lines += [" ip ospf passive"] if iface["name"] in passive else []
         lines.append("!")
+    # FRR 8.4 keeps passive per interface (`show running-config` prints `ip ospf passive` there, not
+    # `passive-interface` under `router ospf`): written as it prints it, a reload leaves it alone (frr-reload.py
+    # turned it off and on again at every reload)
+    for name in sorted(set(passive) - {iface["name"] for iface in interfaces}):
+        lines += ["interface %s" % name, " ip ospf passive", "!"]
     lines += ["router ospf", " ospf router-id %s" % router_id]
     lines += [" network %s area %s" % (prefix, area) for prefix, area in networks]
-    lines += [" passive-interface %s" % name for name in passive]
     lines += ["!", "bfd"]
     for rx, tx, multiplier in profiles:
         lines += [" profile %s" % _profile_name((rx, tx, multiplier)), "  receive-interval %d" % rx,
                   "  transmit-interval %d" % tx, "  detect-multiplier %d" % multiplier, " !"]
     lines.append("!")
     return "\n".join(lines) + "\n"
+
+
+def static_route_lines(routes):
+    """staticd's `ip route` lines, written as `show running-config` prints them (the default distance 1 left out), so
+    that frr-reload.py finds an unchanged route unchanged and leaves it in place."""
+    lines = set()
+    for prefix, hop, distance in routes:
+        nexthop = "blackhole" if hop == ("blackhole",) else " ".join(word for word in hop if word)
+        lines.add("ip route %s %s%s" % (prefix, nexthop, "" if int(distance) == 1 else " %d" % int(distance)))
+    return sorted(lines) + ["!"] if lines else []
+
+
+# interface settings of one value that a reload sets over the old one, as RouterOS sets a template's field:
+# frr-reload.py would first `no` the old value (FRR's default for a moment: another router-LSA, another SPF everywhere)
+IN_PLACE = ("ip ospf cost", "ip ospf hello-interval", "ip ospf dead-interval", "ip ospf priority")
+BLOCKS = ("interface ", "router ", "bfd")
+
+
+def _blocks(config):
+    """{block's first line ("" for the top level): its lines} of a configuration as ospf_config writes it."""
+    blocks, current = {"": []}, ""
+    for line in config.splitlines():
+        if line == "!":
+            current = ""
+        elif line.startswith(" "):
+            blocks[current].append(line)
+        elif line.startswith(BLOCKS):
+            current = line
+            blocks[current] = []
+        else:
+            blocks[""].append(line)
+    return blocks
+
+
+def in_place_commands(old, new):
+    """vtysh's commands from configuration `old` to `new` when they differ only in static routes (the new ones added
+    before the old ones go: no gap) and in IN_PLACE values; None for any other change (frr-reload.py's business)."""
+    before, after = _blocks(old), _blocks(new)
+    top, routes = [], []
+    for blocks in (before, after):
+        lines = blocks.pop("")
+        top.append([line for line in lines if not line.startswith("ip route ")])
+        routes.append({line for line in lines if line.startswith("ip route ")})
+    if top[0] != top[1] or list(before) != list(after):
+        return None
+    commands = ["configure terminal"]
+    for block, lines in after.items():
+        changed = [(was, now) for was, now in zip(before[block], lines) if was != now]
+        if len(before[block]) != len(lines) or (changed and not block.startswith("interface ")) or any(
+                was.rsplit(" ", 1)[0] != now.rsplit(" ", 1)[0] or now.strip().rsplit(" ", 1)[0] not in IN_PLACE
+                for was, now in changed):
+            return None
+        if changed:
+            commands += [block] + [now.strip() for _was, now in changed] + ["exit"]
+    # staticd takes a route to the same prefix and next hop at another distance as that route's new distance (and
+    # `no ip route` ignores the distance): only the routes whose prefix and next hop are gone are removed
+    kept = {_route_key(line) for line in routes[1]}
+    return commands + sorted(routes[1] - routes[0]) + \
+        ["no " + line for line in sorted(routes[0] - routes[1]) if _route_key(line) not in kept]
+
+
+def _route_key(line):
+    """An `ip route` line without its distance."""
+    words = line.split()
+    return " ".join(words[:-1] if words[-1].isdigit() else words)
 
 
 def _profile_name(timers):
@@ -116,10 +196,11 @@ def _covers(template, ifname, address):
                for net in (template.values.get("networks") or "").split(",") if net and ":" not in net)
 
 
-def tables_config(router):
+def tables_config(router, static_routes=()):
     """FRR's configuration for the router's OSPFv2 instance (the first enabled one with templates), or None when it
     runs none. Each interface with an IPv4 address takes the first enabled template that names it or holds the
-    address (templates are ordered, as on RouterOS); its networks go into that template's area."""
+    address (templates are ordered, as on RouterOS); its networks go into that template's area. static_routes: the
+    active static IPv4 routes as ospf_config takes them (FRR installs them when it runs)."""
     areas = {}
     for instance in _enabled(router.tables["/routing/ospf/instance"]):
         if instance.values.get("version", "2") != "2":
@@ -150,7 +231,7 @@ def tables_config(router):
         if values.get("passive") == "true":
             passive.append(ifname)
     return ospf_config(router.name, _router_id(instance, addresses), list(interfaces.values()),
-                       sorted(set(networks)), passive)
+                       sorted(set(networks)), passive, static_routes)
 
 
 class RoutingDaemons:
@@ -160,6 +241,7 @@ class RoutingDaemons:
     def __init__(self, name, state_dir, run):
         self.name, self.state, self.run = name, os.path.abspath(state_dir), run
         self.pids = {}
+        self.config = None          # the configuration the daemons run
 
     def path(self, *parts):
         return os.path.join(self.state, *parts)
@@ -177,6 +259,7 @@ class RoutingDaemons:
                 raise RoutingError("%s: %s did not start: %s" % (self.name, daemon, (result.stderr or "").strip()))
             self.pids[daemon] = self._pid(daemon)
         self._wait_ready()
+        self.config = config
         return self
 
     def _write(self, config):
@@ -212,8 +295,18 @@ class RoutingDaemons:
         return self.run(*argv, check=check)
 
     def reload(self, config):
-        """The new configuration in place: what changed is applied, adjacencies that did not change stay."""
+        """The new configuration in place: what changed is applied, adjacencies that did not change stay. A change of
+        static routes or of interface values alone (a drain's costs) goes straight to vtysh (in_place_commands);
+        anything else through frr-reload.py."""
+        commands = in_place_commands(self.config, config) if self.config else None
         self._write(config)
+        if commands is not None:
+            result = self.vtysh(*commands, check=False)
+            if result.returncode != 0:
+                raise RoutingError("%s: %s failed: %s"
+                                   % (self.name, " / ".join(commands), (result.stderr or result.stdout).strip()))
+            self.config = config
+            return
         # frr-reload.py (Debian's frr-pythontools) diffs the running configuration against the file and sends only
         # the difference; it is a script for the system's python3, not the lab's venv
         result = self.run("/usr/bin/python3", os.path.join(FRR_DIR, "frr-reload.py"), "--reload", "--vty_socket",
@@ -221,6 +314,7 @@ class RoutingDaemons:
                           self.path("frr.conf"), check=False)
         if result.returncode != 0:
             raise RoutingError("%s: frr-reload failed: %s" % (self.name, (result.stderr or result.stdout).strip()))
+        self.config = config
 
     def _json(self, command):
         result = self.vtysh(command, check=False)
