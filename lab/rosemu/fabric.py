@@ -216,6 +216,11 @@ class Fabric:
         """The rows of the router's /routing/ospf/neighbor: the modelled adjacencies (rosemu/ospf.py)."""
         return ospf.neighbors(self, router, dict((k, OVERLAYS[k]) for k in ("gre", "eoip")), Blocked)
 
+    def ospf_routes(self, router):
+        """The router's dynamic OSPF routes in /ip/route: none, the model has adjacencies but no LSAs (the data
+        plane's FRR has them: DataPlane.ospf_routes)."""
+        return []
+
     def bfd_sessions(self, router):
         """The rows of the router's /routing/bfd/session: the modelled sessions (rosemu/ospf.py)."""
         return ospf.bfd_sessions(self, router, dict((k, OVERLAYS[k]) for k in ("gre", "eoip")), Blocked)

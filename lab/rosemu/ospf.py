@@ -24,6 +24,8 @@ TEMPLATE = "/routing/ospf/interface-template"
 NEIGHBOR = "/routing/ospf/neighbor"
 BFD_SESSION = "/routing/bfd/session"
 BFD_CONFIGURATION = "/routing/bfd/configuration"
+ROUTES = "/ip/route"
+DYNAMIC_IDS = 0x80000000    # where the printed ids of OSPF's routes start: apart from the table's own
 # what must be equal at both ends, and the template's default where it is not set (schema.py)
 AGREE = (("hello-interval", "10s"), ("dead-interval", "40s"))
 
@@ -165,3 +167,21 @@ def bfd_sessions(fabric, router, overlays, blocked):
                      "local-address": str(_address_on(router, ifname)), "state": state,
                      "state-changes": "1" if state == "up" else "0", "uptime": "1s" if state == "up" else "0s"})
     return rows
+
+
+def with_routes(rows, learned):
+    """/ip/route's printed rows with OSPF's routes (`learned`: dynamic rows from the fabric) after the table's own;
+    a static route that an active OSPF route of a smaller distance beats prints as a backup (neither active nor
+    inactive), as RouterOS chooses by distance (MikroTik manual, IP Routing)."""
+    beaten = {}
+    for row in learned:
+        if row.get("active") == "true":
+            beaten[row["dst-address"]] = min(beaten.get(row["dst-address"], 256), int(row["distance"]))
+    out = []
+    for row in rows:
+        if row.get("static") == "true" and row.get("active") == "true" and \
+                int(row.get("distance", "1")) > beaten.get(row.get("dst-address"), 256):
+            row = dict(row, active="false", inactive="false")
+            row.pop("immediate-gw", None)
+        out.append(row)
+    return out + [dict(row, **{".id": "*%X" % (DYNAMIC_IDS + number)}) for number, row in enumerate(learned, start=1)]

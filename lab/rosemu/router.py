@@ -210,7 +210,10 @@ class Router:
             if name not in PRINT_OPTIONS and name != ".proplist":
                 raise errors.unknown_parameter(name)
         predicate = compile_query(queries, self.normaliser(path))
-        rows = [r for r in (self.printed(path, it, sensitive) for it in self.items(path)) if predicate(r)]
+        rows = [self.printed(path, it, sensitive) for it in self.items(path)]
+        if path == ospf.ROUTES and self.fabric is not None:
+            rows = ospf.with_routes(rows, self.fabric.ospf_routes(self))
+        rows = [r for r in rows if predicate(r)]
         if "count-only" in args:
             return None, len(rows)
         if ".proplist" in args:

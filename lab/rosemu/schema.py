@@ -310,7 +310,7 @@ MENUS = (
         F("vrf-interface", IFACE, nullable=True),
         F("suppress-hw-offload", BOOL, "false"),
         RO("dynamic", BOOL), RO("active", BOOL), RO("inactive", BOOL), RO("static", BOOL),
-        RO("connect", BOOL), RO("ecmp", BOOL), RO("hw-offloaded", BOOL),
+        RO("connect", BOOL), RO("ecmp", BOOL), RO("hw-offloaded", BOOL), RO("ospf", BOOL),
         RO("immediate-gw"), RO("local-address"),
     ) + COMMON_TAIL),
     Menu("/ipv6/route", (

@@ -243,8 +243,20 @@ def test_a_floating_static_route_loses_to_ospf_and_takes_over_when_the_neighbour
         # OSPF (110) wins over the static route (111), in the namespace's forwarding and in zebra
         wait_until(lambda: egress(pair, "a", far_host) == "gre-x", 10,
                    "a's traffic to b's LAN over OSPF's route (gre-x), not the static backup's (eoip-x)")
-        assert routing_a.routes()[lan_prefix("b")] == {"gateways": ["10.10.0.2"], "active": True}
+        assert routing_a.routes()[lan_prefix("b")] == {"gateways": ["10.10.0.2"], "hops": [("10.10.0.2", "gre-x")],
+                                                       "distance": 110, "active": True}
         assert pair.ping("a", far_host, count=5)[0] == 5
+        # the API's /ip/route: OSPF's route dynamic and active, the static one a backup (neither active nor
+        # inactive); a read of the static entries only (?dynamic=no, as the role reads) does not show OSPF's
+        rows, _count = pair.routers["a"].print("/ip/route", {}, [])
+        to_far_lan = dict((r.get("ospf", "false"), r) for r in rows if r["dst-address"] == lan_prefix("b"))
+        assert {k: to_far_lan["true"][k] for k in ("dynamic", "active", "gateway", "immediate-gw", "distance")} == \
+            {"dynamic": "true", "active": "true", "gateway": "10.10.0.2%gre-x", "immediate-gw": "10.10.0.2%gre-x",
+             "distance": "110"}
+        assert to_far_lan["true"][".id"].startswith("*8")
+        assert (to_far_lan["false"]["active"], to_far_lan["false"]["inactive"]) == ("false", "false")
+        static_only, _count = pair.routers["a"].print("/ip/route", {}, ["?=dynamic=no"])
+        assert static_only and all(r.get("ospf") != "true" for r in static_only)
         # FRR holds the static route at its distance, and no kernel route of ours (zebra's distance 0) is left
         assert "ip route 192.168.89.0/24 10.20.0.2 eoip-x 111" in routing_a.vtysh("show running-config").stdout
         assert json.loads(pair.dataplane.run("a", "ip", "-4", "-j", "route", "show", "proto", "static").stdout) == []

@@ -338,14 +338,16 @@ class RoutingDaemons:
                 for p in self._json("show bfd peers json")]
 
     def routes(self):
-        """{prefix: {"gateways": [next hop addresses], "active": bool}} of OSPF's routes to other routers'
-        networks; active: zebra selected it (a static route of lower distance wins, as on RouterOS)."""
+        """{prefix: {"gateways": [next hop addresses], "hops": [(address, interface)], "distance", "active": bool}}
+        of OSPF's routes to other routers' networks; active: zebra selected it (a static route of lower distance
+        wins, as on RouterOS)."""
         found = {}
         for prefix, entries in self._json("show ip route ospf json").items():
             for entry in entries:
-                hops = sorted(h["ip"] for h in entry.get("nexthops", ()) if h.get("ip"))
+                hops = sorted((h["ip"], h.get("interfaceName", "")) for h in entry.get("nexthops", ()) if h.get("ip"))
                 if hops:
-                    found[prefix] = {"gateways": hops, "active": bool(entry.get("selected"))}
+                    found[prefix] = {"gateways": [ip for ip, _ifname in hops], "hops": hops,
+                                     "distance": entry.get("distance", 110), "active": bool(entry.get("selected"))}
         return found
 
     def stop(self):

@@ -34,6 +34,10 @@ class RouterView:
         """/routing/ospf/neighbor: FRR's adjacencies in the router's namespace (none while it runs no OSPF)."""
         return self.dataplane.ospf_neighbors(router)
 
+    def ospf_routes(self, router):
+        """/ip/route's dynamic OSPF routes: FRR's in the router's namespace (none while it runs no OSPF)."""
+        return self.dataplane.ospf_routes(router)
+
     def bfd_sessions(self, router):
         """/routing/bfd/session: FRR's BFD peers in the router's namespace (none while it runs no OSPF)."""
         return self.dataplane.bfd_sessions(router)
