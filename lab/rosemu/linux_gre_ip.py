@@ -9,7 +9,8 @@ Debian 12 /bin/ip, /sbin/ip and /usr/sbin/ip lead there too), which calls `main(
       namespaces, tracked by PID in the site's state (STATE/NAME.json); MTU as ip_gre picks it (the route to B's
       device MTU less 24, 1476 without a route)
   ip link del|delete [dev] NAME       (NAME such a device) stops its forwarder: the TUN goes with it
-  ip [-j] [-d] ... link|address show  (JSON) the real output, each such device shown as ip_gre's (`shown_as_gre`)
+  ip [-j] [-d] ... link|address show  the real output, each such device shown as ip_gre's (`shown_as_gre`, and
+                                      in text `text_as_gre`)
 
 Every other command execs the real `ip` (config "real_ip") with the same argv: no shell anywhere.  The standard
 library only, and little of it before the exec: this runs for every `ip` a site runs.  lab/FIDELITY.md "Linux
@@ -19,6 +20,7 @@ sites' GRE" says what differs from ip_gre.
 import ipaddress
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -33,6 +35,9 @@ STOP_TIMEOUT = 5
 VALUED_OPTIONS = ("-family", "-rcvbuf", "-loops")      # global options that take a value (-n/-b: pass through)
 ELSEWHERE = ("-netns", "-batch")                        # another namespace, or commands from a file: not ours
 GRE_OPTIONS = ("local", "remote", "ttl")                # of `ip link add ... type gre`, what the lab's GRE takes
+TEXT_HEADER = re.compile(r"^(\d+: )([^:@\s]+)(: <.*)$", re.S)    # "4: gre-b: <POINTOPOINT,...": a device's first line
+# what ip/iptuntap.c print_opt writes for a TUN (type, pi, vnet_hdr, multi_queue, persist, user, group)
+TEXT_TUN = re.compile(r"\btun type tun (pi \w+ )?(vnet_hdr \w+ )?(multi_queue )?(persist \w+ )?(user \S+ )?(group \S+ )?")
 
 
 class Refused(Exception):
@@ -217,14 +222,33 @@ def shown_as_gre(link, tunnel):
     return shown
 
 
+def text_as_gre(text, tunnels):
+    """The text of `ip [-d] link|address show` with our tunnels' lines as ip_gre's: NAME@NONE, `link/gre LOCAL peer
+    REMOTE`, and with -d `gre remote REMOTE local LOCAL ttl TTL|inherit` (link_gre.c) in place of the TUN's."""
+    lines, tunnel = [], None
+    for line in text.splitlines(True):
+        header = TEXT_HEADER.match(line)
+        if header:
+            tunnel = tunnels.get(header.group(2))
+            if tunnel:
+                line = "%s%s@NONE%s" % header.groups()
+        if tunnel:          # also on the header's line: `ip -o` puts a device on one line
+            line = line.replace("link/none", "link/gre %s peer %s" % (tunnel["local"], tunnel["remote"]), 1)
+            line = TEXT_TUN.sub("gre remote %s local %s ttl %s " % (tunnel["remote"], tunnel["local"],
+                                                                  tunnel["ttl"] or "inherit"), line, 1)
+        lines.append(line)
+    return "".join(lines)
+
+
 def rewritten_read(site, argv, options):
-    """The real output of a JSON link/address read with our tunnels shown as ip_gre's; None: exec the real ip."""
-    if not any(o in ("-j", "-json") for o in options):
-        return None
+    """The real output of a link/address read with our tunnels shown as ip_gre's; None: exec the real ip."""
     tunnels = site.tunnels()
     if not tunnels:
         return None
     real = site.real(*argv[1:])
+    if not any(o in ("-j", "-json") for o in options):
+        real.stdout = text_as_gre(real.stdout, tunnels)
+        return real
     try:
         links = json.loads(real.stdout)
     except ValueError:
