@@ -13,19 +13,13 @@ Debian 12 /bin/ip, /sbin/ip and /usr/sbin/ip lead there too), which calls `main(
                                       in text `text_as_gre`)
 
 Every other command execs the real `ip` (config "real_ip") with the same argv: no shell anywhere.  The standard
-library only, and little of it before the exec: this runs for every `ip` a site runs.  lab/FIDELITY.md "Linux
+library only, and only os and sys before the exec: this runs for every `ip` a site runs (Python's start and these
+two: about 10 ms; json and subprocess would add 20), so every other import is made where it is needed.  lab/FIDELITY.md "Linux
 sites' GRE" says what differs from ip_gre.
 """
 
-import ipaddress
-import json
 import os
-import re
-import signal
-import socket
-import subprocess
 import sys
-import time
 
 GRE_OVERHEAD = 24           # outer IPv4 header and the 4-byte GRE header (ip_tunnel_bind_dev's t_hlen)
 NO_ROUTE_MTU = 1500 - GRE_OVERHEAD      # ip_tunnel_bind_dev without a route to the remote: ETH_DATA_LEN less t_hlen
@@ -35,9 +29,9 @@ STOP_TIMEOUT = 5
 VALUED_OPTIONS = ("-family", "-rcvbuf", "-loops")      # global options that take a value (-n/-b: pass through)
 ELSEWHERE = ("-netns", "-batch")                        # another namespace, or commands from a file: not ours
 GRE_OPTIONS = ("local", "remote", "ttl")                # of `ip link add ... type gre`, what the lab's GRE takes
-TEXT_HEADER = re.compile(r"^(\d+: )([^:@\s]+)(: <.*)$", re.S)    # "4: gre-b: <POINTOPOINT,...": a device's first line
+TEXT_HEADER = r"^(\d+: )([^:@\s]+)(: <.*)$"     # "4: gre-b: <POINTOPOINT,...": a device's first line (re.S)
 # what ip/iptuntap.c print_opt writes for a TUN (type, pi, vnet_hdr, multi_queue, persist, user, group)
-TEXT_TUN = re.compile(r"\btun type tun (pi \w+ )?(vnet_hdr \w+ )?(multi_queue )?(persist \w+ )?(user \S+ )?(group \S+ )?")
+TEXT_TUN = r"\btun type tun (pi \w+ )?(vnet_hdr \w+ )?(multi_queue )?(persist \w+ )?(user \S+ )?(group \S+ )?"
 
 
 class Refused(Exception):
@@ -73,6 +67,7 @@ def alive(pid):
 
 
 def device_exists(name):
+    import socket
     try:
         socket.if_nametoindex(name)
     except OSError:
@@ -88,6 +83,7 @@ class Site:
         self.state = config["state"]
 
     def real(self, *args):
+        import subprocess
         return subprocess.run([self.config["real_ip"]] + list(args), capture_output=True, text=True, check=False)
 
     def path(self, name, suffix=".json"):
@@ -95,17 +91,21 @@ class Site:
 
     def tunnels(self):
         """The site's user-space GRE tunnels whose forwarder runs, by name."""
+        entries = [e for e in sorted(os.listdir(self.state)) if e.endswith(".json") and ".forwarder." not in e]
+        if not entries:
+            return {}       # the common case: no json to import
+        import json
         found = {}
-        for entry in sorted(os.listdir(self.state)):
-            if entry.endswith(".json") and not entry.endswith(".forwarder.json"):
-                with open(os.path.join(self.state, entry), encoding="utf-8") as fh:
-                    tunnel = json.load(fh)
-                if alive(tunnel["pid"]):
-                    found[tunnel["name"]] = tunnel
+        for entry in entries:
+            with open(os.path.join(self.state, entry), encoding="utf-8") as fh:
+                tunnel = json.load(fh)
+            if alive(tunnel["pid"]):
+                found[tunnel["name"]] = tunnel
         return found
 
     # ----- ip link add ... type gre -------------------------------------------------
     def add(self, name, local, remote, ttl):
+        import json
         if device_exists(name):
             raise Refused("RTNETLINK answers: File exists")
         forwarder = self.start_forwarder(name, local, remote, ttl)
@@ -115,6 +115,8 @@ class Site:
             json.dump(tunnel, fh)
 
     def start_forwarder(self, name, local, remote, ttl):
+        import json
+        import subprocess
         status = os.path.join(self.state, "status")
         os.makedirs(status, exist_ok=True)
         config = self.path(name, ".forwarder.json")
@@ -136,6 +138,7 @@ class Site:
 
     def mtu_toward(self, remote):
         """ip_gre's MTU for a new tunnel: the MTU of the device the route to `remote` leaves by, less 24."""
+        import json
         route = self.real("-j", "route", "get", remote)
         try:
             device = json.loads(route.stdout)[0]["dev"]
@@ -146,6 +149,7 @@ class Site:
 
     # ----- ip link del NAME ----------------------------------------------------------
     def delete(self, name):
+        import time
         tunnel = self.tunnels()[name]
         stop(tunnel["pid"])
         deadline = time.monotonic() + STOP_TIMEOUT
@@ -156,7 +160,7 @@ class Site:
 
 
 def wait_readable(stream, timeout):
-    import selectors    # pylint: disable=import-outside-toplevel  (only on `ip link add`: keep the exec path light)
+    import selectors
     with selectors.DefaultSelector() as selector:
         selector.register(stream, selectors.EVENT_READ)
         return bool(selector.select(timeout))
@@ -164,6 +168,8 @@ def wait_readable(stream, timeout):
 
 def stop(pid):
     """SIGTERM (the forwarder exits and closes its TUN), SIGKILL after STOP_TIMEOUT."""
+    import signal
+    import time
     for sig in (signal.SIGTERM, signal.SIGKILL):
         try:
             os.kill(pid, sig)
@@ -178,6 +184,7 @@ def stop(pid):
 
 def parse_add(words):
     """(name, local, remote, ttl) of `add [dev|name] NAME type gre OPTIONS`; None when the type is not gre."""
+    import ipaddress
     if "type" not in words or words.index("type") + 1 >= len(words) or words[words.index("type") + 1] != "gre":
         return None
     head, options = words[:words.index("type")], words[words.index("type") + 2:]
@@ -225,17 +232,18 @@ def shown_as_gre(link, tunnel):
 def text_as_gre(text, tunnels):
     """The text of `ip [-d] link|address show` with our tunnels' lines as ip_gre's: NAME@NONE, `link/gre LOCAL peer
     REMOTE`, and with -d `gre remote REMOTE local LOCAL ttl TTL|inherit` (link_gre.c) in place of the TUN's."""
+    import re
     lines, tunnel = [], None
     for line in text.splitlines(True):
-        header = TEXT_HEADER.match(line)
+        header = re.match(TEXT_HEADER, line, re.S)
         if header:
             tunnel = tunnels.get(header.group(2))
             if tunnel:
                 line = "%s%s@NONE%s" % header.groups()
         if tunnel:          # also on the header's line: `ip -o` puts a device on one line
             line = line.replace("link/none", "link/gre %s peer %s" % (tunnel["local"], tunnel["remote"]), 1)
-            line = TEXT_TUN.sub("gre remote %s local %s ttl %s " % (tunnel["remote"], tunnel["local"],
-                                                                  tunnel["ttl"] or "inherit"), line, 1)
+            line = re.sub(TEXT_TUN, "gre remote %s local %s ttl %s " % (tunnel["remote"], tunnel["local"],
+                                                                  tunnel["ttl"] or "inherit"), line, count=1)
         lines.append(line)
     return "".join(lines)
 
@@ -245,6 +253,7 @@ def rewritten_read(site, argv, options):
     tunnels = site.tunnels()
     if not tunnels:
         return None
+    import json
     real = site.real(*argv[1:])
     if not any(o in ("-j", "-json") for o in options):
         real.stdout = text_as_gre(real.stdout, tunnels)
@@ -260,8 +269,15 @@ def rewritten_read(site, argv, options):
     return real
 
 
+class Result:
+    """What ip printed and returned (a subprocess.CompletedProcess has the same three)."""
+
+    def __init__(self, returncode=0, stdout="", stderr=""):
+        self.returncode, self.stdout, self.stderr = returncode, stdout, stderr
+
+
 def handle(site, argv):
-    """What the wrapper does with `argv`: a CompletedProcess-like result, or None to exec the real ip."""
+    """What the wrapper does with `argv`: a Result (or CompletedProcess), or None to exec the real ip."""
     split = split_options(argv[1:])
     if split is None or not split[1]:
         return None
@@ -271,13 +287,13 @@ def handle(site, argv):
         parsed = parse_add(words[2:])
         if parsed:
             site.add(*parsed)
-            return subprocess.CompletedProcess(argv, 0, "", "")
+            return Result()
     elif matches(obj, "link") and matches(verb, "delete"):
         rest = words[2:]
         name = rest[1] if len(rest) == 2 and rest[0] == "dev" else (rest[0] if len(rest) == 1 else None)
         if name in site.tunnels():
             site.delete(name)
-            return subprocess.CompletedProcess(argv, 0, "", "")
+            return Result()
     elif (matches(obj, "link") or matches(obj, "address")) and any(matches(verb, v) for v in ("show", "list", "lst")):
         return rewritten_read(site, argv, options)
     return None
