@@ -3,13 +3,19 @@ tunnel shown as ip_gre's, `ip link del` stops it, and nothing is left after the 
 
 import json
 import os
+import signal
 import subprocess
 import sys
 
 import pytest
+import yaml
 
+from labkit import needs_dataplane
 from playbook_runs import run_playbook     # the collection's one way to run a playbook (tests/integration)
-from rosemu.linuxlab import LAB_DIR, LinuxLab, alive
+from rosemu.lab_tools import start_rosemu
+from rosemu.linuxlab import LAB_DIR, LinuxLab, alive, sh
+
+needs_root = needs_dataplane("ping")
 
 ADD = "ip link add {name} type gre local {local} remote {remote} ttl 64"
 # site b plays a RouterOS end with keepalive: one keepalive to a (framing.gre_keepalive), then any GRE packet of
@@ -177,3 +183,39 @@ def test_the_module_converges_once_on_user_space_gre(linux, tmp_path):
     assert second.rc == 0 and second.recap["a"]["changed"] == 0, second
     shown = links(linux, "a", "address", "show")["gre-b"]
     assert shown["mtu"] == 1396 and shown["ifalias"] == "sitelink:fleet a--b" and "UP" in shown["flags"]
+
+
+ROUTER = {
+    "routers": [{"name": "r1", "setup": [
+        ["/ip/address/add", "=address=198.51.100.101/24", "=interface=ether1"],
+        ["/interface/gre/add", "=name=gre-site", "=local-address=198.51.100.101", "=remote-address=198.51.100.201"],
+        ["/interface/gre/unset", "=numbers=gre-site", "=value-name=keepalive"],     # as the collection does to Linux
+        ["/ip/address/add", "=address=10.254.0.0/31", "=interface=gre-site"]]}],
+    "dataplane": {},
+}
+
+
+@needs_root
+def test_gre_between_a_linux_site_and_an_emulated_router(tmp_path):
+    """The site's user-space GRE and the data plane's router speak the same GRE: pings cross both ways."""
+    site = LinuxLab(["site"], str(tmp_path / "linux"), first_host=201, user_gre=True).up()
+    proc = None
+    try:
+        (tmp_path / "lab.yml").write_text(yaml.safe_dump(ROUTER))
+        proc, _routers = start_rosemu(["--topology", str(tmp_path / "lab.yml"), "--dataplane",
+                                       str(tmp_path / "dataplane"), "--dataplane-join", site.wan_ns])
+        assert proc.stdout.readline().startswith("dataplane prefix=")
+        with open(tmp_path / "dataplane" / "dataplane.json", encoding="utf-8") as fh:
+            router_ns = json.load(fh)["netns"]["r1"]
+        site.ssh("site", "ip link add gre-r1 type gre local 198.51.100.201 remote 198.51.100.101 ttl 64 && "
+                         "ip addr add 10.254.0.1/31 dev gre-r1 && ip link set dev gre-r1 mtu 1400 up")
+        ping = site.ssh("site", "ping -c3 -i0.2 -W1 10.254.0.0", check=False)
+        assert ping.returncode == 0, ping.stdout + ping.stderr
+        back = sh("ip", "netns", "exec", router_ns, "ping", "-c", "3", "-i", "0.2", "-W", "1", "10.254.0.1",
+                  check=False)
+        assert back.returncode == 0, back.stdout + back.stderr
+    finally:
+        if proc:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(60)
+        site.down()
