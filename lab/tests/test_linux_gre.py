@@ -3,10 +3,13 @@ tunnel shown as ip_gre's, `ip link del` stops it, and nothing is left after the 
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import time
 
+import librouteros
 import pytest
 import yaml
 
@@ -214,6 +217,84 @@ def test_gre_between_a_linux_site_and_an_emulated_router(tmp_path):
         back = sh("ip", "netns", "exec", router_ns, "ping", "-c", "3", "-i", "0.2", "-W", "1", "10.254.0.1",
                   check=False)
         assert back.returncode == 0, back.stdout + back.stderr
+    finally:
+        if proc:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(60)
+        site.down()
+
+
+OSPF_ROUTER = [
+    ["/routing/ospf/instance/add", "=name=sitelink", "=router-id=10.253.0.1"],
+    ["/routing/ospf/area/add", "=name=sitelink-area", "=instance=sitelink"],
+    ["/routing/ospf/interface-template/add", "=area=sitelink-area", "=interfaces=gre-site", "=type=ptp",
+     "=cost=10", "=hello-interval=1s", "=dead-interval=4s"]]
+FRR_PLAY = ("- hosts: all\n  gather_facts: false\n  tasks:\n"
+            "    - sitelink.tunnels.linux_frr:\n        state: present\n        daemons: [ospfd]\n"
+            "        config: \"{{ frr_config }}\"\n")
+
+
+def wait_until(what, timeout):
+    deadline = time.monotonic() + timeout
+    while True:
+        found = what()
+        if found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.5)
+
+
+@needs_root
+@pytest.mark.skipif(not os.path.exists("/usr/lib/frr/frr-reload.py") or shutil.which("vtysh") is None,
+                    reason="needs FRR (frr, frr-pythontools)")
+def test_ospf_between_a_linux_site_and_an_emulated_router_over_gre(tmp_path):
+    """The site's FRR (linux_frr, the configuration the role renders) and the router's OSPF (FRR on the data plane)
+    meet over the site's user-space GRE: Full at both ends, and the router routes to the site's LAN by OSPF."""
+    from ansible_collections.sitelink.tunnels.plugins.module_utils.linux import render   # pylint: disable=import-outside-toplevel
+    site = LinuxLab(["site"], str(tmp_path / "linux"), first_host=201, user_gre=True,
+                    lans={"site": "192.168.71.1/24"}).up()
+    proc = None
+    try:
+        topology = {"routers": [dict(ROUTER["routers"][0], setup=ROUTER["routers"][0]["setup"] + OSPF_ROUTER)],
+                    "dataplane": {}}
+        (tmp_path / "lab.yml").write_text(yaml.safe_dump(topology))
+        proc, routers = start_rosemu(["--topology", str(tmp_path / "lab.yml"), "--dataplane",
+                                      str(tmp_path / "dataplane"), "--dataplane-join", site.wan_ns])
+        assert proc.stdout.readline().startswith("dataplane prefix=")
+        with open(tmp_path / "dataplane" / "dataplane.json", encoding="utf-8") as fh:
+            router_ns = json.load(fh)["netns"]["r1"]
+        # the MTU ip_gre picks here (eth0's 1500 less 24) is the router's GRE MTU: OSPF's database exchange
+        # needs the two ends' MTUs equal (RFC 2328 10.6; FRR stays in ExStart otherwise)
+        site.ssh("site", "ip link add gre-r1 type gre local 198.51.100.201 remote 198.51.100.101 ttl 64 && "
+                         "ip addr add 10.254.0.1/31 dev gre-r1 && ip link set dev gre-r1 up")
+        frr_config = render.frr_ospf({"router_id": "10.253.0.2", "area": "0.0.0.0", "bfd_profile": "bfd-tunnels",
+                                      "interfaces": [{"name": "gre-r1", "network": "10.254.0.0/31", "type": "ptp",
+                                                      "cost": 10, "hello_interval": 1, "dead_interval": 4,
+                                                      "bfd": False}],
+                                      "passive_networks": ["192.168.71.0/24"]})
+        inventory = {"all": {"hosts": {"site": dict(site.inventory_vars("site"), frr_config=frr_config)}}}
+        (tmp_path / "inventory.json").write_text(json.dumps(inventory))
+        (tmp_path / "frr.yml").write_text(FRR_PLAY)
+        run = run_playbook(tmp_path / "frr.yml", str(tmp_path / "inventory.json"), timeout=300)
+        assert run.rc == 0, run
+
+        def site_full():
+            found = json.loads(site.ssh("site", "vtysh -c 'show ip ospf neighbor json'").stdout or "{}")
+            return [e for entries in found.get("neighbors", {}).values() for e in entries
+                    if e.get("nbrState", "").startswith("Full")]
+        assert wait_until(site_full, 40), site.ssh("site", "vtysh -c 'show ip ospf neighbor'").stdout
+        api = librouteros.connect("127.0.0.1", "admin", "", port=routers["r1"]["api"][1], timeout=30)
+        try:
+            def router_full():
+                return [r for r in api("/routing/ospf/neighbor/print") if r.get("state") == "Full"]
+            rows = wait_until(router_full, 20)
+        finally:
+            api.close()
+        assert [(r["interface"], r["router-id"]) for r in rows] == [("gre-site", "10.253.0.2")], rows
+        learned = wait_until(lambda: sh("ip", "netns", "exec", router_ns, "ip", "route", "show", "192.168.71.0/24",
+                                        "proto", "ospf").stdout.strip(), 30)
+        assert "dev gre-site" in learned, learned
+        across = sh("ip", "netns", "exec", router_ns, "ping", "-c", "2", "-W", "1", "192.168.71.1", check=False)
+        assert across.returncode == 0, across.stdout + across.stderr
     finally:
         if proc:
             proc.send_signal(signal.SIGTERM)
