@@ -14,9 +14,10 @@ Debian 12 /bin/ip, /sbin/ip and /usr/sbin/ip lead there too), which calls `main(
 
 Every other command execs the real `ip` (config "real_ip") with the same argv: no shell anywhere.  The standard
 library only, and only os and sys before the exec: this runs for every `ip` a site runs (Python's start and these
-two: about 10 ms; json and subprocess would add 20), so every other import is made where it is needed.  lab/FIDELITY.md "Linux
-sites' GRE" says what differs from ip_gre.
+two: about 10 ms; json and subprocess would add 20), so every other import is made where it is needed.
+lab/FIDELITY.md "Linux sites' GRE (the lab's ip_gre)" says what differs from ip_gre.
 """
+# pylint: disable=import-outside-toplevel       (see above: the exec path imports os and sys only)
 
 import os
 import sys
@@ -196,8 +197,8 @@ def parse_add(words):
     values = {"ttl": "0"}                      # ip_gre's default: inherit
     while options:
         if options[0] not in GRE_OPTIONS or len(options) < 2:
-            raise Refused("lab ip: the lab's user-space GRE takes only %s, not %r" % (", ".join(GRE_OPTIONS),
-                                                                                         options[0]))
+            raise Refused("lab ip: the lab's user-space GRE takes only %s, not %r"
+                          % (", ".join(GRE_OPTIONS), options[0]))
         values[options[0]] = options[1]
         options = options[2:]
     try:
@@ -242,8 +243,8 @@ def text_as_gre(text, tunnels):
                 line = "%s%s@NONE%s" % header.groups()
         if tunnel:          # also on the header's line: `ip -o` puts a device on one line
             line = line.replace("link/none", "link/gre %s peer %s" % (tunnel["local"], tunnel["remote"]), 1)
-            line = re.sub(TEXT_TUN, "gre remote %s local %s ttl %s " % (tunnel["remote"], tunnel["local"],
-                                                                  tunnel["ttl"] or "inherit"), line, count=1)
+            gre = "gre remote %s local %s ttl %s " % (tunnel["remote"], tunnel["local"], tunnel["ttl"] or "inherit")
+            line = re.sub(TEXT_TUN, gre, line, count=1)
         lines.append(line)
     return "".join(lines)
 

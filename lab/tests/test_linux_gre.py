@@ -97,8 +97,7 @@ def test_a_gre_tunnel_between_two_sites(linux):
     assert shown["address"] == a and shown["broadcast"] == b and shown["link_pointtopoint"] is True
     assert shown["linkinfo"] == {"info_kind": "gre", "info_data": {"remote": b, "local": a, "ttl": 64,
                                                                    "pmtudisc": True}}
-    assert {"local": "10.254.0.0", "prefixlen": 31} in [dict((k, i[k]) for k in ("local", "prefixlen"))
-                                                         for i in shown["addr_info"]]
+    assert ("10.254.0.0", 31) in [(i["local"], i["prefixlen"]) for i in shown["addr_info"]]
     assert "eth0" in links(linux, "a", "link", "show") and links(linux, "a", "link", "show")["eth0"]["link_type"] \
         == "ether"                                                  # the others as they are
     text = linux.ssh("a", "ip -d link show gre-b").stdout
@@ -249,7 +248,8 @@ def wait_until(what, timeout):
 def test_ospf_between_a_linux_site_and_an_emulated_router_over_gre(tmp_path):
     """The site's FRR (linux_frr, the configuration the role renders) and the router's OSPF (FRR on the data plane)
     meet over the site's user-space GRE: Full at both ends, and the router routes to the site's LAN by OSPF."""
-    from ansible_collections.sitelink.tunnels.plugins.module_utils.linux import render   # pylint: disable=import-outside-toplevel
+    # pylint: disable-next=import-outside-toplevel  (the collection is on the path for this suite's tests only)
+    from ansible_collections.sitelink.tunnels.plugins.module_utils.linux import render
     site = LinuxLab(["site"], str(tmp_path / "linux"), first_host=201, user_gre=True,
                     lans={"site": "192.168.71.1/24"}).up()
     proc = None

@@ -3,13 +3,13 @@
     python -m rosemu.dataplane.forwarder CONFIG.json
 
 CONFIG: {"status_dir": DIR, "tunnels": [{"name", "kind": "gre"|"eoip"|"gre6"|"eoipv6", "local", "remote",
-"tunnel_id", "keepalive": [interval_s, retries] | null, "ttl": N (optional)}]}.  Each tunnel gets a TUN (GRE) or TAP (EoIP) device of
-its name and a raw socket of its IP protocol (47; EoIPv6: 97) bound to its local address, which keeps only the
-packets from its remote address (KINDS).  One
-selectors loop serves every tunnel.  `running` follows the keepalives (FIDELITY.md "GRE keepalive", "EoIP
-keepalive"); it is written with the packet counters to DIR/NAME.json whenever it changes, at each keepalive and
-every STATUS_PERIOD.  "ready" on stdout says every device exists.  `ttl` (the Linux lab's ip_gre, linux_gre_ip.py):
-the outer packets' TTL or hop limit, 0 the inner packet's (ip_gre's "inherit"); without it the system's default.
+"tunnel_id", "keepalive": [interval_s, retries] | null, "ttl": N (optional)}]}.  Each tunnel gets a TUN (GRE) or
+TAP (EoIP) device of its name and a raw socket of its IP protocol (47; EoIPv6: 97) bound to its local address,
+which keeps only the packets from its remote address (KINDS).  One selectors loop serves every tunnel.  `running`
+follows the keepalives (FIDELITY.md "GRE keepalive", "EoIP keepalive"); it is written with the packet counters to
+DIR/NAME.json whenever it changes, at each keepalive and every STATUS_PERIOD.  "ready" on stdout says every device
+exists.  `ttl` (the Linux lab's ip_gre, linux_gre_ip.py): the outer packets' TTL or hop limit, 0 the inner
+packet's (ip_gre's "inherit"); without it the system's default.
 """
 
 import fcntl
