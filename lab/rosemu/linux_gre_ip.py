@@ -110,7 +110,9 @@ class Site:
         if device_exists(name):
             raise Refused("RTNETLINK answers: File exists")
         forwarder = self.start_forwarder(name, local, remote, ttl)
-        self.real("link", "set", "dev", name, "mtu", str(self.mtu_toward(remote)))
+        # a TUN is POINTOPOINT, NOARP and MULTICAST; an ip_gre device with a remote only the first two
+        # (ip_tunnel_bind_dev, ipgre_tunnel_init)
+        self.real("link", "set", "dev", name, "mtu", str(self.mtu_toward(remote)), "multicast", "off")
         tunnel = {"name": name, "local": local, "remote": remote, "ttl": ttl, "pid": forwarder.pid}
         with open(self.path(name), "w", encoding="utf-8") as fh:
             json.dump(tunnel, fh)
@@ -225,8 +227,8 @@ def shown_as_gre(link, tunnel):
                 "remote": tunnel["remote"], "local": tunnel["local"], "ttl": tunnel["ttl"], "pmtudisc": True}}
         elif key not in ("address", "broadcast", "link_pointtopoint"):
             shown[key] = value
-        if key == "ifname":
-            shown["link"] = None
+        if key == "ifindex":
+            shown["link"] = None            # before ifname, as iproute2 prints it
     return shown
 
 

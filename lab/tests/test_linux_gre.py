@@ -94,6 +94,7 @@ def test_a_gre_tunnel_between_two_sites(linux):
     assert ping.returncode == 0 and "3 received" in ping.stdout, ping.stdout + ping.stderr
     shown = links(linux, "a", "address", "show")["gre-b"]           # what linux_gre_tunnels reads
     assert shown["link_type"] == "gre" and shown["link"] is None and shown["mtu"] == 1400
+    assert shown["flags"] == ["POINTOPOINT", "NOARP", "UP", "LOWER_UP"]
     assert shown["address"] == a and shown["broadcast"] == b and shown["link_pointtopoint"] is True
     assert shown["linkinfo"] == {"info_kind": "gre", "info_data": {"remote": b, "local": a, "ttl": 64,
                                                                    "pmtudisc": True}}
