@@ -100,9 +100,18 @@ class Site:
         for entry in entries:
             with open(os.path.join(self.state, entry), encoding="utf-8") as fh:
                 tunnel = json.load(fh)
-            if alive(tunnel["pid"]):
+            if self.runs_forwarder(tunnel):
                 found[tunnel["name"]] = tunnel
         return found
+
+    def runs_forwarder(self, tunnel):
+        """Its forwarder still runs: the PID is alive and runs this tunnel's configuration (not a PID reused)."""
+        try:
+            with open("/proc/%d/cmdline" % tunnel["pid"], "rb") as fh:
+                argv = fh.read().split(b"\0")
+        except OSError:
+            return False
+        return alive(tunnel["pid"]) and self.path(tunnel["name"], ".forwarder.json").encode() in argv
 
     # ----- ip link add ... type gre -------------------------------------------------
     def add(self, name, local, remote, ttl):
