@@ -17,7 +17,8 @@ library only, and only os and sys before the exec: this runs for every `ip` a si
 two: about 10 ms; json and subprocess would add 20), so every other import is made where it is needed.
 lab/FIDELITY.md "Linux sites' GRE (the lab's ip_gre)" says what differs from ip_gre.
 """
-# pylint: disable=import-outside-toplevel       (see above: the exec path imports os and sys only)
+# the exec path imports os and sys only (see above)
+# pylint: disable=import-outside-toplevel
 
 import os
 import sys

@@ -13,6 +13,7 @@ import librouteros
 import pytest
 import yaml
 
+from ansible_collections.sitelink.tunnels.plugins.module_utils.linux import render
 from labkit import needs_dataplane
 from playbook_runs import run_playbook     # the collection's one way to run a playbook (tests/integration)
 from rosemu.lab_tools import start_rosemu
@@ -249,8 +250,6 @@ def wait_until(what, timeout):
 def test_ospf_between_a_linux_site_and_an_emulated_router_over_gre(tmp_path):
     """The site's FRR (linux_frr, the configuration the role renders) and the router's OSPF (FRR on the data plane)
     meet over the site's user-space GRE: Full at both ends, and the router routes to the site's LAN by OSPF."""
-    # pylint: disable-next=import-outside-toplevel  (the collection is on the path for this suite's tests only)
-    from ansible_collections.sitelink.tunnels.plugins.module_utils.linux import render
     site = LinuxLab(["site"], str(tmp_path / "linux"), first_host=201, user_gre=True,
                     lans={"site": "192.168.71.1/24"}).up()
     proc = None
@@ -291,8 +290,11 @@ def test_ospf_between_a_linux_site_and_an_emulated_router_over_gre(tmp_path):
         finally:
             api.close()
         assert [(r["interface"], r["router-id"]) for r in rows] == [("gre-site", "10.253.0.2")], rows
-        learned = wait_until(lambda: sh("ip", "netns", "exec", router_ns, "ip", "route", "show", "192.168.71.0/24",
-                                        "proto", "ospf").stdout.strip(), 30)
+
+        def ospf_route():
+            return sh("ip", "netns", "exec", router_ns, "ip", "route", "show", "192.168.71.0/24", "proto",
+                      "ospf").stdout.strip()
+        learned = wait_until(ospf_route, 30)
         assert "dev gre-site" in learned, learned
         across = sh("ip", "netns", "exec", router_ns, "ping", "-c", "2", "-W", "1", "192.168.71.1", check=False)
         assert across.returncode == 0, across.stdout + across.stderr
