@@ -117,7 +117,8 @@ class Site:
     # ----- ip link add ... type gre -------------------------------------------------
     def add(self, name, local, remote, ttl):
         import json
-        if device_exists(name):
+        same_ends = any((t["local"], t["remote"]) == (local, remote) for t in self.tunnels().values())
+        if device_exists(name) or same_ends:    # ip_tunnel_newlink: one tunnel per name and per pair of ends
             raise Refused("RTNETLINK answers: File exists")
         forwarder = self.start_forwarder(name, local, remote, ttl)
         # a TUN is POINTOPOINT, NOARP and MULTICAST; an ip_gre device with a remote only the first two

@@ -116,6 +116,8 @@ def test_what_the_wrapper_does_not_do(linux):
     linux.ssh("a", ADD.format(name="gre-b", local=a, remote=b))
     again = linux.ssh("a", ADD.format(name="gre-b", local=a, remote=b), check=False)
     assert again.returncode == 2 and "File exists" in again.stderr
+    same_ends = linux.ssh("a", ADD.format(name="gre-c", local=a, remote=b), check=False)
+    assert same_ends.returncode == 2 and "File exists" in same_ends.stderr
     keyed = linux.ssh("a", ADD.format(name="gre-k", local=a, remote=b) + " key 5", check=False)
     assert keyed.returncode == 2 and "not 'key'" in keyed.stderr and "gre-k" not in links(linux, "a", "link")
     # everything else is the real ip, with the same arguments, at every path Debian has for it
