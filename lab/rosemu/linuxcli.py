@@ -1,10 +1,12 @@
 """`rosemu-linux`: Linux sites for Molecule scenarios and by hand.
 
-  rosemu-linux up    --state DIR [--prefix P] --site NAME[=LAN_ADDRESS/LEN] ...
+  rosemu-linux up    --state DIR [--prefix P] [--user-gre auto|on|off] --site NAME[=LAN_ADDRESS/LEN] ...
   rosemu-linux down  --state DIR           (the lab up wrote to DIR; nothing when up refused or never ran)
   rosemu-linux proxy --state DIR HOST      (ssh's ProxyCommand: sshd -i in site HOST, a site name or its namespace)
 
 Without --prefix, up draws one no concurrent lab holds and keeps it in DIR/lab.json: down and proxy read it there.
+--user-gre: the sites' `ip` makes GRE interfaces in user space (on), never (off), or where the kernel has no GRE
+(auto, the default); see LinuxLab.
 """
 
 import argparse
@@ -12,6 +14,8 @@ import os
 import sys
 
 from rosemu.linuxlab import LinuxLab
+
+USER_GRE = {"auto": None, "on": True, "off": False}
 
 
 def lab_from(args):
@@ -22,7 +26,7 @@ def lab_from(args):
         if lan:
             lans[name] = lan
     return LinuxLab(names, args.state, prefix=args.prefix, underlay=args.underlay, first_host=args.first_host,
-                    lans=lans)
+                    lans=lans, user_gre=USER_GRE[args.user_gre])
 
 
 def proxy(state, host):
@@ -57,6 +61,8 @@ def main(argv=None):
                         help="with up: NAME or NAME=LAN_ADDRESS/LEN (repeat); down takes the lab's from its state")
     parser.add_argument("--underlay", default="198.51.100.0/24")
     parser.add_argument("--first-host", type=int, default=101, help="WAN address of the first site in the underlay")
+    parser.add_argument("--user-gre", choices=list(USER_GRE), default="auto",
+                        help="with up: GRE in user space for the sites' ip (auto: where the kernel has none)")
     args = parser.parse_intermixed_args(argv)
     if args.action == "proxy":
         proxy(args.state, args.host)
@@ -67,6 +73,8 @@ def main(argv=None):
         for name in lab.names:
             lan = ", LAN %s" % lab.lans[name] if name in lab.lans else ""
             print("%s: namespace %s, WAN %s%s" % (name, lab.netns(name), lab.wan_address(name), lan))
+        if lab.user_gre:
+            print("GRE: in user space (the sites' ip makes a TUN device and a forwarder per GRE interface)")
     return 0
 
 

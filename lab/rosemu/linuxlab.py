@@ -13,6 +13,9 @@ name outside a site's own namespace carries the prefix.  A site's SSH session ru
 the start-up files in root's home (bash: ~/.bashrc even for `ssh site command`, so also every Ansible task): in a
 site's mount namespace /etc/passwd is the lab's copy, where root's home is an empty directory of the site's own, so
 a host whose ~/.bashrc hangs does not hang the lab (the host's /root stays visible: its tools may live there).
+GRE: where the kernel has no ip_gre (`kernel_has_gre()`, tried once per lab; `user_gre=None`, the default) or with
+`user_gre=True`, a site's `ip` is the lab's wrapper (linux_gre_ip.py: `ip link add NAME type gre ...` makes a TUN
+device and a user-space GRE forwarder; everything else is the real `ip`); `user_gre=False`: the real `ip` alone.
 """
 
 import ipaddress
@@ -23,6 +26,7 @@ import secrets
 import shlex
 import shutil
 import subprocess
+import sys
 import time
 
 PRIVATE_DIRS = ("/run/wireguard", "/etc/wireguard", "/etc/sysctl.d")
@@ -36,6 +40,17 @@ PREFIX_TAG = "sl"
 IFNAME_MAX = 15             # Linux's limit on an interface name (IFNAMSIZ - 1)
 MADE_PREFIXES = set()       # the prefixes of the labs this process made: leftover_namespaces() looks for those only
 START_TIMEOUT = 10          # seconds: a site's mount namespace holder is running in well under 1 on an idle host
+LAB_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))     # where `rosemu` is imported from
+GRE_WRAPPER = os.path.join(LAB_DIR, "rosemu", "linux_gre_ip.py")
+# a site's `ip`: the wrapper, with the site's configuration; -I -S: no environment, no site-packages (stdlib only)
+GRE_SHIM = """#!{python} -IS
+import importlib.util
+import sys
+spec = importlib.util.spec_from_file_location("linux_gre_ip", {wrapper!r})
+wrapper = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(wrapper)
+wrapper.main(sys.argv, {config!r})
+"""
 SSHD_CONFIG = """\
 HostKey {state}/ssh_host_ed25519_key
 AuthorizedKeysFile {state}/authorized_keys
@@ -87,8 +102,12 @@ def sh(*args, check=True, **kw):
 
 
 class LinuxLab:
-    def __init__(self, names, state_dir, prefix=None, underlay="198.51.100.0/24", first_host=101, lans=None):
-        """`prefix`: of every namespace and outer veth name; drawn per lab when not given (draw_prefix)."""
+    def __init__(self, names, state_dir, prefix=None, underlay="198.51.100.0/24", first_host=101, lans=None,
+                 user_gre=None):
+        """`prefix`: of every namespace and outer veth name; drawn per lab when not given (draw_prefix).
+        `user_gre`: the sites' `ip` makes GRE interfaces in user space (True), not (False), or where the kernel
+        has no GRE (None: decided in up())."""
+        self.user_gre = user_gre
         self.names = list(names)
         self.lans = dict(lans or {})        # name -> address/prefix of the site's LAN bridge (lan0)
         self.state = os.path.abspath(state_dir)
@@ -111,7 +130,8 @@ class LinuxLab:
                 saved = json.load(fh)
         except FileNotFoundError:
             return None
-        lab = cls(saved["names"], state_dir, prefix=saved["prefix"], lans=saved.get("lans"))
+        lab = cls(saved["names"], state_dir, prefix=saved["prefix"], lans=saved.get("lans"),
+                  user_gre=saved.get("user_gre", False))
         lab.owned = True
         return lab
 
@@ -170,13 +190,15 @@ class LinuxLab:
         self.owned = True
         MADE_PREFIXES.add(self.prefix)
         os.makedirs(os.path.join(self.state, "ns"), exist_ok=True)
-        with open(os.path.join(self.state, "lab.json"), "w", encoding="utf-8") as fh:
-            json.dump({"names": self.names, "prefix": self.prefix, "lans": self.lans}, fh)
+        self._save()
         for path in PRIVATE_DIRS:
             os.makedirs(path, exist_ok=True)
         os.makedirs("/run/sshd", mode=0o755, exist_ok=True)     # sshd's privilege separation directory
         self._keys()
         sh("ip", "netns", "add", self.wan_ns)
+        if self.user_gre is None:
+            self.user_gre = not self.kernel_has_gre()
+            self._save()
         self._in(self.wan_ns, "ip", "link", "add", "br0", "type", "bridge")
         self._in(self.wan_ns, "ip", "link", "set", "br0", "up")
         self._in(self.wan_ns, "ip", "link", "set", "lo", "up")
@@ -203,6 +225,53 @@ class LinuxLab:
                    "sitelink-%s" % os.path.basename(path), path)
             self._root_home(name)
             self._frr_dirs(name)
+            if self.user_gre:
+                self._gre_wrapper(name)
+
+    def _save(self):
+        with open(os.path.join(self.state, "lab.json"), "w", encoding="utf-8") as fh:
+            json.dump({"names": self.names, "prefix": self.prefix, "lans": self.lans, "user_gre": self.user_gre}, fh)
+
+    def kernel_has_gre(self):
+        """Whether `ip link add ... type gre` works here: tried once in the lab's underlay namespace."""
+        probe = "%sgre" % self.prefix
+        made = self._in(self.wan_ns, "ip", "link", "add", probe, "type", "gre", "local", "192.0.2.1",
+                        "remote", "192.0.2.2", check=False)
+        if made.returncode == 0:
+            self._in(self.wan_ns, "ip", "link", "del", probe)
+        return made.returncode == 0
+
+    def gre_state(self, name):
+        """Site `name`'s user-space GRE tunnels: NAME.json (its forwarder's PID), the forwarder's files."""
+        return os.path.join(self.state, "gre", name)
+
+    def _gre_wrapper(self, name):
+        """In the site's mount namespace, `ip` (the real binary every path to it leads to) is the wrapper, and the
+        real binary stays reachable, as `ip`, under the site's GRE state (the wrapper execs it)."""
+        real_ip = os.path.realpath(shutil.which("ip"))
+        state = self.gre_state(name)
+        os.makedirs(os.path.join(state, "real"))
+        moved = os.path.join(state, "real", "ip")       # named `ip`: ip reads its own name (ipaddr, iplink ...)
+        open(moved, "w", encoding="utf-8").close()      # the mount point
+        shim = os.path.join(self.state, "gre", "%s-ip" % name)
+        config = {"state": state, "real_ip": moved, "python": sys.executable, "lab_dir": LAB_DIR}
+        with open(shim, "w", encoding="utf-8") as fh:
+            fh.write(GRE_SHIM.format(python=sys.executable, wrapper=GRE_WRAPPER, config=config))
+        os.chmod(shim, 0o755)
+        enter = ["nsenter", "--mount=%s" % self.mntns(name)]
+        sh(*enter, "mount", "--bind", real_ip, moved)
+        sh(*enter, "mount", "--bind", shim, real_ip)
+
+    def gre_forwarders(self, name):
+        """The PIDs of site `name`'s user-space GRE forwarders, by tunnel (from the site's state)."""
+        found = {}
+        state = self.gre_state(name)
+        for entry in sorted(os.listdir(state)) if os.path.isdir(state) else ():
+            if entry.endswith(".json") and not entry.endswith(".forwarder.json"):
+                with open(os.path.join(state, entry), encoding="utf-8") as fh:
+                    tunnel = json.load(fh)
+                found[tunnel["name"]] = tunnel["pid"]
+        return found
 
     def _mount_namespace(self, name):
         """A mount namespace of the site's own, held by a process in the site's network namespace (down() stops it
@@ -266,8 +335,8 @@ class LinuxLab:
         with open(os.path.join(self.state, "sshd_config"), "w", encoding="utf-8") as fh:
             fh.write(SSHD_CONFIG.format(state=self.state))
 
-    def _in(self, ns, *command):
-        return sh("ip", "netns", "exec", ns, *command)
+    def _in(self, ns, *command, check=True):
+        return sh("ip", "netns", "exec", ns, *command, check=check)
 
     def ssh(self, name, command, check=True, timeout=60):
         return sh("ssh", *self.ssh_options(name), "root@%s" % self.netns(name), command, check=check,

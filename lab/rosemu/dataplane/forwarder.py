@@ -3,12 +3,13 @@
     python -m rosemu.dataplane.forwarder CONFIG.json
 
 CONFIG: {"status_dir": DIR, "tunnels": [{"name", "kind": "gre"|"eoip"|"gre6"|"eoipv6", "local", "remote",
-"tunnel_id", "keepalive": [interval_s, retries] | null}]}.  Each tunnel gets a TUN (GRE) or TAP (EoIP) device of
-its name and a raw socket of its IP protocol (47; EoIPv6: 97) bound to its local address, which keeps only the
-packets from its remote address (KINDS).  One
-selectors loop serves every tunnel.  `running` follows the keepalives (FIDELITY.md "GRE keepalive", "EoIP
-keepalive"); it is written with the packet counters to DIR/NAME.json whenever it changes, at each keepalive and
-every STATUS_PERIOD.  "ready" on stdout says every device exists.
+"tunnel_id", "keepalive": [interval_s, retries] | null, "ttl": N (optional)}]}.  Each tunnel gets a TUN (GRE) or
+TAP (EoIP) device of its name and a raw socket of its IP protocol (47; EoIPv6: 97) bound to its local address,
+which keeps only the packets from its remote address (KINDS).  One selectors loop serves every tunnel.  `running`
+follows the keepalives (FIDELITY.md "GRE keepalive", "EoIP keepalive"); it is written with the packet counters to
+DIR/NAME.json whenever it changes, at each keepalive and every STATUS_PERIOD.  "ready" on stdout says every device
+exists.  `ttl` (the Linux lab's ip_gre, linux_gre_ip.py): the outer packets' TTL or hop limit, 0 the inner
+packet's (ip_gre's "inherit"); without it the system's default.
 """
 
 import fcntl
@@ -57,6 +58,9 @@ KINDS = {
 }
 UNSPECIFIED = {socket.AF_INET: "0.0.0.0", socket.AF_INET6: "::"}
 FREEBIND = {socket.AF_INET: (socket.SOL_IP, IP_FREEBIND), socket.AF_INET6: (socket.IPPROTO_IPV6, IPV6_FREEBIND)}
+OUTER_TTL = {socket.AF_INET: (socket.IPPROTO_IP, socket.IP_TTL),
+             socket.AF_INET6: (socket.IPPROTO_IPV6, socket.IPV6_UNICAST_HOPS)}
+INNER_TTL_OFFSET = {4: 8, 6: 7}         # the TTL (IPv4) or hop limit (IPv6) byte of an inner packet, by its version
 RECEIVE_BUFFER = 4 << 20
 BATCH = 64                     # packets read from one ready descriptor per wake-up
 STATUS_PERIOD = 0.5            # seconds between two status writes
@@ -90,10 +94,13 @@ class Tunnel:
         self.local = canonical(spec.get("local") or UNSPECIFIED[self.kind.family])
         self.remote = canonical(spec["remote"])
         self.tunnel_id = spec.get("tunnel_id")
+        self.ttl = spec.get("ttl")                      # None: the system's default; 0: the inner packet's
         self.keepalive = spec.get("keepalive")           # [interval seconds, retries] or None: always running
         self.status_path = os.path.join(status_dir, "%s.json" % self.name)
         self.device = open_device(self.name, self.kind)
         self.wire = open_wire(self.kind, self.local)
+        if self.ttl:
+            self.wire.setsockopt(*OUTER_TTL[self.kind.family], self.ttl)
         self.running = self.keepalive is None               # with keepalive: not running until answered
         self.unanswered = 0
         self.next_keepalive = time.monotonic()             # the first one at once
@@ -103,6 +110,8 @@ class Tunnel:
     # ----- the two directions ------------------------------------------------
     def from_device(self):
         data = os.read(self.device, 65535)
+        if self.ttl == 0 and data[0] >> 4 in INNER_TTL_OFFSET:
+            self.wire.setsockopt(*OUTER_TTL[self.kind.family], max(1, data[INNER_TTL_OFFSET[data[0] >> 4]]))
         self._send(self.kind.encode(self, data))
         self.counters["tx-packet"] += 1
         self.counters["tx-byte"] += len(data)
