@@ -78,7 +78,9 @@ class DataPlane:
         self.prefix = prefix or "dp%s" % secrets.token_hex(3)      # no concurrent run draws the same
         self.state = os.path.abspath(state_dir)
         self.hosts = dict(hosts or {})
-        self.linux = LinuxLab(names, os.path.join(self.state, "netns"), prefix=self.prefix, underlay=underlay)
+        # the routers run their own user-space GRE (the forwarder): no ip wrapper in their namespaces
+        self.linux = LinuxLab(names, os.path.join(self.state, "netns"), prefix=self.prefix, underlay=underlay,
+                              user_gre=False)
         self.processes = {}          # (router, what) -> Popen of a process this object started
         self.forwarder_configs = {}  # router -> the tunnels its forwarder runs
         self.bridges = {}            # router -> the Linux bridges this object made for it
