@@ -89,6 +89,20 @@ def test_an_ospf_fleet_converges_rewrites_nothing_and_goes_back_to_static(tmp_pa
 
         rerun_changes_nothing(lab, ospf, connections)
 
+        # a drain: the hub's two overlay templates take the highest cost in one sentence (one router-LSA, no moment
+        # where one has it and the other not, when traffic loops between the hub and a branch); the undrain likewise
+        for extra, cost in ((("-e", "sitelink_drain=hub"), "65535"), ((), "15")):
+            lab.call(lambda: [lab.router(n).counters.sentences.clear() for n in ("hub", "branch-a", "branch-b")])
+            run = play(ospf, connections, *extra)
+            assert run.returncode == 0, run.out[-3000:]
+            sets = lab.call(lambda: [list(words) for words in lab.router("hub").counters.sentences
+                                     if words[0] == "/routing/ospf/interface-template/set"])
+            assert len(sets) == 1 and "=cost=%s" % cost in sets[0], sets
+            numbers = next(w for w in sets[0] if w.startswith("=numbers="))
+            assert len(numbers.split(",")) == 2, sets
+            assert sorted(t["cost"] for t in rows(lab, "hub", "/routing/ospf/interface-template")
+                          if named(t.get("comment")) != "ospf-lans") == [cost, cost]
+
         # floating static backups: the LAN routes come back 110 above their distance, below OSPF's preference
         floating = play(ospf, connections, "-e", "sitelink_ospf_static_backup=true")
         assert floating.returncode == 0, floating.out[-3000:]

@@ -22,6 +22,22 @@ def menu(api, path):
     return api.path(*path.strip("/").split("/"))
 
 
+def batches(ops):
+    """The operations in order, in sentences: consecutive `set`s of entries read from one path with the same
+    changes go in one (RouterOS applies a `set` naming several entries at once: a drained hub's OSPF templates move to
+    their new cost in one router-LSA, with no moment where some have it and the traffic loops between a hub and a
+    spoke through the others), every other operation alone."""
+    out = []
+    for op in ops:
+        last = out[-1][-1] if out else None
+        if last is not None and op.verb == last.verb == "set" and op.path == last.path and op.item_id and \
+                last.item_id and op.args == last.args and sorted(op.unset) == sorted(last.unset):
+            out[-1].append(op)
+        else:
+            out.append([op])
+    return out
+
+
 class Writer(object):
     def __init__(self, resource, router, reader, keys, redaction):
         self.resource = resource
@@ -38,19 +54,27 @@ class Writer(object):
         through an answer), after reading the router again: an operation whose answer never came (a timeout) may
         have been applied, so what to undo is decided from the router's rows, not from the answers."""
         done = []
-        for op in ops:
+        for batch in batches(ops):
+            op = batch[-1]
             try:
-                self.send(api, op)
+                self.send(api, batch)
             except WRITE_ERRORS as exc:
-                note = self.undo(api, done, op, read_order, reopen)
+                note = self.undo(api, done + batch[:-1], op, read_order, reopen)
                 raise RouterosError("%s: %s %s %s failed: %s; %s" % (
-                    self.router, op.path, op.verb, op.label, self.redaction.text(explain(exc)), note))
-            done.append(op)
+                    self.router, op.path, op.verb, ", ".join(o.label for o in batch), self.redaction.text(explain(exc)),
+                    note))
+            done.extend(batch)
 
     @staticmethod
-    def send(api, op):
+    def send(api, batch):
+        """One sentence: an operation, or a batch of `set`s with the same changes (`numbers` lists their ids)."""
+        op = batch[0]
         target = menu(api, op.path)
-        if op.verb == "add":
+        if len(batch) > 1:
+            args = dict(op.args)
+            args.update(("!" + name, "") for name in op.unset)
+            tuple(target("set", numbers=",".join(o.target for o in batch), **args))
+        elif op.verb == "add":
             args = dict(op.args)
             if op.place_before is not None:
                 args["place-before"] = op.place_before

@@ -38,6 +38,28 @@ def test_the_operations_are_sent_in_order():
         ("set", "*1", None), ("add", None, "wg2"), ("remove", "*2", None)]
 
 
+def test_the_same_change_to_several_entries_is_one_sentence_naming_them_all():
+    """A drained hub's OSPF templates take their new cost at once (writing.batches); different changes stay apart."""
+    session = FakeSession(tables())
+    run([{"name": "wg0", "mtu": 1400}, {"name": "wg1", "mtu": 1400}], "merged", session)
+    assert [(verb, args.get("numbers"), args.get("mtu")) for _p, verb, args in session.writes] == \
+        [("set", "*1,*2", "1400")]
+    assert [row["mtu"] for row in session.tables[WG]] == ["1400", "1400"]
+    session = FakeSession(tables())
+    run([{"name": "wg0", "mtu": 1400}, {"name": "wg1", "mtu": 1380}], "merged", session)
+    assert [(verb, args.get(".id"), args.get("mtu")) for _p, verb, args in session.writes] == \
+        [("set", "*1", "1400"), ("set", "*2", "1380")]
+
+
+def test_a_failed_sentence_of_several_entries_undoes_them_all_and_names_them():
+    session = FakeSession(tables(), fail=(1, TrapError("failure: out of memory")))
+    with pytest.raises(RouterosError) as raised:
+        run([{"name": "wg0", "mtu": 1400}, {"name": "wg1", "mtu": 1400}], "merged", session,
+            reopen=lambda: session)
+    assert "name=wg0, name=wg1" in str(raised.value) and "out of memory" in str(raised.value)
+    assert [row["mtu"] for row in session.tables[WG]] == ["1420", "1420"]
+
+
 def test_a_trap_undoes_what_was_done_over_a_fresh_session_and_names_it():
     session = FakeSession(tables(), fail=(2, TrapError("failure: already have interface with such name")))
     fresh = []
