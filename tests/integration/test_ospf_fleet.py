@@ -98,7 +98,7 @@ def test_an_ospf_fleet_converges_rewrites_nothing_and_goes_back_to_static(tmp_pa
             sets = lab.call(lambda: [list(words) for words in lab.router("hub").counters.sentences
                                      if words[0] == "/routing/ospf/interface-template/set"])
             assert len(sets) == 1 and "=cost=%s" % cost in sets[0], sets
-            numbers = next(w for w in sets[0] if w.startswith("=numbers="))
+            numbers = next(w for w in sets[0] if w.startswith("=.id="))
             assert len(numbers.split(",")) == 2, sets
             assert sorted(t["cost"] for t in rows(lab, "hub", "/routing/ospf/interface-template")
                           if named(t.get("comment")) != "ospf-lans") == [cost, cost]

@@ -24,7 +24,7 @@ def menu(api, path):
 
 def batches(ops):
     """The operations in order, in sentences: consecutive `set`s of entries read from one path with the same
-    changes go in one (RouterOS applies a `set` naming several entries at once: a drained hub's OSPF templates move to
+    changes go in one (RouterOS applies a `set` whose `.id` names several entries at once: a drained hub's OSPF templates move to
     their new cost in one router-LSA, with no moment where some have it and the traffic loops between a hub and a
     spoke through the others), every other operation alone."""
     out = []
@@ -67,13 +67,15 @@ class Writer(object):
 
     @staticmethod
     def send(api, batch):
-        """One sentence: an operation, or a batch of `set`s with the same changes (`numbers` lists their ids)."""
+        """One sentence: an operation, or a batch of `set`s with the same changes (`.id` lists their ids, as
+        librouteros' `remove` lists several)."""
         op = batch[0]
         target = menu(api, op.path)
         if len(batch) > 1:
             args = dict(op.args)
             args.update(("!" + name, "") for name in op.unset)
-            tuple(target("set", numbers=",".join(o.target for o in batch), **args))
+            args[".id"] = ",".join(o.target for o in batch)
+            target.update(**args)
         elif op.verb == "add":
             args = dict(op.args)
             if op.place_before is not None:

@@ -29,27 +29,18 @@ class FakeMenu(object):
 
     def update(self, **args):
         self._write("set", args)
-        row = [r for r in self.rows if r[".id"] == args[".id"]][0]
-        for name, value in args.items():
-            if name.startswith("!"):
-                row.pop(name[1:], None)
-            elif name != ".id":
-                row[name] = value
+        for row in [r for r in self.rows if r[".id"] in args[".id"].split(",")]:     # several: ids with commas
+            for name, value in args.items():
+                if name.startswith("!"):
+                    row.pop(name[1:], None)
+                elif name != ".id":
+                    row[name] = value
 
     def remove(self, item):
         self._write("remove", {".id": item})
         self.rows[:] = [r for r in self.rows if r[".id"] != item]
 
     def __call__(self, command, **args):
-        if command == "set":            # several entries at once: `numbers` lists their ids
-            self._write("set", args)
-            for row in [r for r in self.rows if r[".id"] in args["numbers"].split(",")]:
-                for name, value in args.items():
-                    if name.startswith("!"):
-                        row.pop(name[1:], None)
-                    elif name != "numbers":
-                        row[name] = value
-            return iter(())
         assert command == "move"
         self._write("move", args)
         row = [r for r in self.rows if r[".id"] == args["numbers"]][0]

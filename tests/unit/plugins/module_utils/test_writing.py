@@ -42,7 +42,7 @@ def test_the_same_change_to_several_entries_is_one_sentence_naming_them_all():
     """A drained hub's OSPF templates take their new cost at once (writing.batches); different changes stay apart."""
     session = FakeSession(tables())
     run([{"name": "wg0", "mtu": 1400}, {"name": "wg1", "mtu": 1400}], "merged", session)
-    assert [(verb, args.get("numbers"), args.get("mtu")) for _p, verb, args in session.writes] == \
+    assert [(verb, args.get(".id"), args.get("mtu")) for _p, verb, args in session.writes] == \
         [("set", "*1,*2", "1400")]
     assert [row["mtu"] for row in session.tables[WG]] == ["1400", "1400"]
     session = FakeSession(tables())
