@@ -54,8 +54,8 @@ def measure(count, mode, aggregate, forks):
                                   text=True, env=env, check=False)
             seconds = round(time.monotonic() - started, 1)
             if proc.returncode != 0:
-                sys.exit("playbook failed (%d sites, %s):\n%s" % (count, mode,
-                                                                 proc.stdout[-4000:] + proc.stderr[-2000:]))
+                tail = proc.stdout[-4000:] + proc.stderr[-2000:]
+                sys.exit("playbook failed (%d sites, %s):\n%s" % (count, mode, tail))
         writes = dict((name, lab.call(lambda r=router: r.counters.written)) for name, router in lab.routers.items())
     finally:
         lab.stop()
@@ -70,8 +70,8 @@ def main(argv=None):
     parser.add_argument("--forks", type=int, default=10)
     parser.add_argument("--json", help="write the rows here")
     args = parser.parse_args(argv)
-    print("%5s  %-6s  %-9s  %8s  %12s  %9s  %9s  %9s" % ("sites", "mode", "aggregate", "seconds", "spoke median",
-                                                      "spoke min", "spoke max", "hub"))
+    header = ("sites", "mode", "aggregate", "seconds", "spoke median", "spoke min", "spoke max", "hub")
+    print("%5s  %-6s  %-9s  %8s  %12s  %9s  %9s  %9s" % header)
     rows = []
     for aggregate in (False, True):
         for mode in MODES:

@@ -224,9 +224,8 @@ def adjacencies(dataplane, timeout=30):
         "every adjacency Full and every LAN learned after %.1f s" % (time.monotonic() - started) if done
         else "NOT every adjacency Full and every LAN learned"))
     for name, (found, learned) in seen.items():
-        print("  %-8s %s; LANs learned: %s" % (name, ", ".join("%s %s (%s)" % (n["interface"], n["state"],
-                                                                             n["router_id"]) for n in found)
-                                              or "no neighbour", ", ".join(learned) or "none"))
+        neighbours = ", ".join("%s %s (%s)" % (n["interface"], n["state"], n["router_id"]) for n in found)
+        print("  %-8s %s; LANs learned: %s" % (name, neighbours or "no neighbour", ", ".join(learned) or "none"))
     return done
 
 

@@ -13,8 +13,8 @@ NEIGHBOR = ("routing", "ospf", "neighbor")
 def gre_pair():
     """hub and branch with WireGuard and a GRE overlay (no keepalive: running while enabled), 10.254.0.0/31 on it,
     OSPF and BFD (UDP 3784) admitted on both input chains, an instance and a backbone area on both."""
-    lab, apis, _keys = start_wireguard_link(setup=(accept("udp", 13231), accept("gre"), accept("ospf"),
-                                                  accept("udp", "3784")))
+    admitted = (accept("udp", 13231), accept("gre"), accept("ospf"), accept("udp", "3784"))
+    lab, apis, _keys = start_wireguard_link(setup=admitted)
     ends = {"hub": ("10.255.0.0", "10.255.0.1", "10.254.0.0/31", "1.1.1.1"),
             "branch": ("10.255.0.1", "10.255.0.0", "10.254.0.1/31", "2.2.2.2")}
     for name, (local, remote, overlay, router_id) in ends.items():
