@@ -3,8 +3,22 @@
 import ssl
 import subprocess
 import sys
+import time
 
 import yaml
+
+
+def wait_until(condition, timeout, what, interval=0.1):
+    """The first true value `condition()` returns within `timeout` seconds, polled every `interval`; TimeoutError
+    naming `what` when none came (tests and scripts wait on conditions, not sleeps)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise TimeoutError("no %s within %s s" % (what, timeout))
+        time.sleep(interval)
 
 
 def expected_routers(args):

@@ -13,7 +13,7 @@ name outside a site's own namespace carries the prefix.  A site's SSH session ru
 the start-up files in root's home (bash: ~/.bashrc even for `ssh site command`, so also every Ansible task): in a
 site's mount namespace /etc/passwd is the lab's copy, where root's home is an empty directory of the site's own, so
 a host whose ~/.bashrc hangs does not hang the lab (the host's /root stays visible: its tools may live there).
-GRE: where the kernel has no ip_gre (`kernel_has_gre()`, tried once per lab; `user_gre=None`, the default) or with
+GRE: where the kernel has no ip_gre (`kernel_makes_gre()`, tried once per lab; `user_gre=None`, the default) or with
 `user_gre=True`, a site's `ip` is the lab's wrapper (linux_gre_ip.py: `ip link add NAME type gre ...` makes a TUN
 device and a user-space GRE forwarder; everything else is the real `ip`); `user_gre=False`: the real `ip` alone.
 """
@@ -86,6 +86,17 @@ def command_of(pid):
 def draw_prefix(tag=PREFIX_TAG):
     """A prefix no concurrent lab on this machine holds: the tag and 24 random bits (8 characters for "sl")."""
     return "%s%s" % (tag, secrets.token_hex(3))
+
+
+def kernel_makes_gre():
+    """Whether this kernel makes GRE links (ip_gre): tried in a scratch namespace of a drawn name, then removed."""
+    scratch = draw_prefix("slgre")
+    sh("ip", "netns", "add", scratch)
+    try:
+        return sh("ip", "-n", scratch, "link", "add", "probe", "type", "gre", "local", "192.0.2.1", "remote",
+                  "192.0.2.2", check=False).returncode == 0
+    finally:
+        sh("ip", "netns", "del", scratch, check=False)
 
 
 def existing_namespaces():
@@ -197,7 +208,7 @@ class LinuxLab:
         self._keys()
         sh("ip", "netns", "add", self.wan_ns)
         if self.user_gre is None:
-            self.user_gre = not self.kernel_has_gre()
+            self.user_gre = not kernel_makes_gre()
             self._save()
         self._in(self.wan_ns, "ip", "link", "add", "br0", "type", "bridge")
         self._in(self.wan_ns, "ip", "link", "set", "br0", "up")
@@ -231,15 +242,6 @@ class LinuxLab:
     def _save(self):
         with open(os.path.join(self.state, "lab.json"), "w", encoding="utf-8") as fh:
             json.dump({"names": self.names, "prefix": self.prefix, "lans": self.lans, "user_gre": self.user_gre}, fh)
-
-    def kernel_has_gre(self):
-        """Whether `ip link add ... type gre` works here: tried once in the lab's underlay namespace."""
-        probe = "%sgre" % self.prefix
-        made = self._in(self.wan_ns, "ip", "link", "add", probe, "type", "gre", "local", "192.0.2.1",
-                        "remote", "192.0.2.2", check=False)
-        if made.returncode == 0:
-            self._in(self.wan_ns, "ip", "link", "del", probe)
-        return made.returncode == 0
 
     def gre_state(self, name):
         """Site `name`'s user-space GRE tunnels: NAME.json (its forwarder's PID), the forwarder's files."""

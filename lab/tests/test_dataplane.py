@@ -21,6 +21,7 @@ from rosemu.dataplane import DataPlane, framing, lab_dataplane, multicast
 from rosemu.dataplane.pair import OVERLAY_GATEWAYS, SitePair, host_address
 from rosemu.dataplane.view import RouterView
 from rosemu.lab import RouterSpec
+from rosemu.lab_tools import wait_until
 from rosemu.router import Router
 
 needs_root = needs_dataplane("ping")
@@ -74,12 +75,6 @@ def test_gre_keepalive_is_an_answer_addressed_back_to_the_sender():
 
 
 # ----- two routers ----------------------------------------------------------------------
-
-def wait_until(condition, timeout, what):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "%s: not within %ss" % (what, timeout)
-        time.sleep(0.05)
 
 
 @pytest.fixture(scope="module")

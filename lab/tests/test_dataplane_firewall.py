@@ -5,13 +5,13 @@ with their filter chains realised: the default configuration's input chain, the 
 the WireGuard interface, a forward rule with an address list.
 """
 
-import time
 
 import pytest
 
 from labkit import needs_dataplane
 from rosemu.dataplane.firewall import FILTER_PATHS, nft_script
 from rosemu.dataplane.pair import SitePair, host_address
+from rosemu.lab_tools import wait_until
 from rosemu.router import Router
 
 
@@ -157,12 +157,6 @@ COLLECTION_RULES = (
                                "comment": "sitelink eoipv6-in"}),
 )
 
-
-def wait_until(condition, timeout, what):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "%s: not within %ss" % (what, timeout)
-        time.sleep(0.05)
 
 
 def first_drop(router, path, chain_name):

@@ -7,7 +7,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 
 import librouteros
 import pytest
@@ -16,8 +15,8 @@ import yaml
 from ansible_collections.sitelink.tunnels.plugins.module_utils.linux import render
 from labkit import needs_dataplane
 from playbook_runs import run_playbook     # the collection's one way to run a playbook (tests/integration)
-from rosemu.lab_tools import start_rosemu
-from rosemu.linuxlab import LAB_DIR, LinuxLab, alive, sh
+from rosemu.lab_tools import start_rosemu, wait_until
+from rosemu.linuxlab import LAB_DIR, LinuxLab, alive, kernel_makes_gre, sh
 
 needs_root = needs_dataplane("ping")
 
@@ -41,16 +40,6 @@ except socket.timeout:
 print(answers)
 """
 
-
-def kernel_has_gre(tmp_path):
-    """Asked in a scratch namespace of the test's own, not through a lab."""
-    ns = "slgre%d" % os.getpid()
-    subprocess.run(["ip", "netns", "add", ns], check=True)
-    try:
-        return subprocess.run(["ip", "-n", ns, "link", "add", "probe", "type", "gre", "local", "192.0.2.1",
-                               "remote", "192.0.2.2"], capture_output=True, check=False).returncode == 0
-    finally:
-        subprocess.run(["ip", "netns", "del", ns], check=False)
 
 
 @pytest.fixture
@@ -78,7 +67,7 @@ def links(lab, site, *args):
 def test_the_default_follows_the_kernel(tmp_path):
     lab = LinuxLab(["a"], str(tmp_path / "auto")).up()
     try:
-        assert lab.user_gre is (not kernel_has_gre(tmp_path))
+        assert lab.user_gre is (not kernel_makes_gre())
     finally:
         lab.down()
 
@@ -162,7 +151,7 @@ def test_down_leaves_no_forwarder_device_or_mount(tmp_path):
 
 
 def test_without_the_wrapper_the_kernel_answers(tmp_path):
-    if kernel_has_gre(tmp_path):
+    if kernel_makes_gre():
         pytest.skip("this kernel has GRE")
     lab = LinuxLab(["a"], str(tmp_path / "plain"), user_gre=False).up()
     try:
@@ -237,14 +226,6 @@ FRR_PLAY = ("- hosts: all\n  gather_facts: false\n  tasks:\n"
             "        config: \"{{ frr_config }}\"\n")
 
 
-def wait_until(what, timeout):
-    deadline = time.monotonic() + timeout
-    while True:
-        found = what()
-        if found or time.monotonic() > deadline:
-            return found
-        time.sleep(0.5)
-
 
 @needs_root
 @pytest.mark.skipif(not os.path.exists("/usr/lib/frr/frr-reload.py") or shutil.which("vtysh") is None,
@@ -283,12 +264,12 @@ def test_ospf_between_a_linux_site_and_an_emulated_router_over_gre(tmp_path):
             found = json.loads(site.ssh("site", "vtysh -c 'show ip ospf neighbor json'").stdout or "{}")
             return [e for entries in found.get("neighbors", {}).values() for e in entries
                     if e.get("nbrState", "").startswith("Full")]
-        assert wait_until(site_full, 40), site.ssh("site", "vtysh -c 'show ip ospf neighbor'").stdout
+        assert wait_until(site_full, 40, "Full at the site"), site.ssh("site", "vtysh -c 'show ip ospf neighbor'").stdout
         api = librouteros.connect("127.0.0.1", "admin", "", port=routers["r1"]["api"][1], timeout=30)
         try:
             def router_full():
                 return [r for r in api("/routing/ospf/neighbor/print") if r.get("state") == "Full"]
-            rows = wait_until(router_full, 20)
+            rows = wait_until(router_full, 20, "Full at the router")
         finally:
             api.close()
         assert [(r["interface"], r["router-id"]) for r in rows] == [("gre-site", "10.253.0.2")], rows
@@ -296,7 +277,7 @@ def test_ospf_between_a_linux_site_and_an_emulated_router_over_gre(tmp_path):
         def ospf_route():
             return sh("ip", "netns", "exec", router_ns, "ip", "route", "show", "192.168.71.0/24", "proto",
                       "ospf").stdout.strip()
-        learned = wait_until(ospf_route, 30)
+        learned = wait_until(ospf_route, 30, "the site's LAN learned by the router")
         assert "dev gre-site" in learned, learned
         across = sh("ip", "netns", "exec", router_ns, "ping", "-c", "2", "-W", "1", "192.168.71.1", check=False)
         assert across.returncode == 0, across.stdout + across.stderr

@@ -16,13 +16,13 @@ import json
 import os
 import shutil
 import subprocess
-import time
 
 import pytest
 
 from ansible_collections.sitelink.tunnels.plugins.module_utils.linux import render
 from playbook_runs import run_playbook
 from rosemu.linuxlab import LinuxLab
+from rosemu.lab_tools import wait_until
 
 pytestmark = pytest.mark.skipif(
     os.geteuid() != 0 or shutil.which("vtysh") is None or not os.path.exists("/usr/lib/frr/frr-reload.py")
@@ -107,14 +107,6 @@ def routing_status(tmp_path, host):
     return json.loads((tmp_path / "status.json").read_text())
 
 
-def wait_for(what, timeout):
-    deadline = time.monotonic() + timeout
-    while True:
-        found = what()
-        if found or time.monotonic() > deadline:
-            return found
-        time.sleep(0.5)
-
 
 def neighbour(lab, name):
     """The one OSPF neighbour's entry (nbrState, upTimeInMsec, ...) or None."""
@@ -151,12 +143,13 @@ def test_ospf_and_bfd_on_two_linux_sites_reload_in_place(sites, tmp_path):
         assert first[name]["daemons_enabled"] == ["ospfd", "bfdd"]
         assert first[name]["diff"]["before"] == "" and "router ospf" in first[name]["diff"]["after"]
     for name in SITES:
-        assert wait_for(lambda n=name: full(sites, n), 30), (name, vtysh_json(sites, name,
+        assert wait_until(lambda n=name: full(sites, n), 30, "Full at %s" % name), (name, vtysh_json(sites, name,
                                                                               "show ip ospf neighbor json"))
-    peers = wait_for(lambda: [p for p in vtysh_json(sites, "left", "show bfd peers json") if p["status"] == "up"], 30)
+    peers = wait_until(lambda: [p for p in vtysh_json(sites, "left", "show bfd peers json") if p["status"] == "up"],
+                       30, "a BFD peer up")
     assert [p["peer"] for p in peers] == ["10.254.9.1"]
-    assert wait_for(lambda: ospf_route(sites, "left", "192.168.82.0/24"), 60)
-    assert wait_for(lambda: ospf_route(sites, "right", "192.168.81.0/24"), 60)
+    assert wait_until(lambda: ospf_route(sites, "left", "192.168.82.0/24"), 60, "the right LAN on the left")
+    assert wait_until(lambda: ospf_route(sites, "right", "192.168.81.0/24"), 60, "the left LAN on the right")
     mode = lab_run(sites, "left", "stat", "-c", "%a %U:%G", "/etc/frr/frr.conf").stdout.split()
     assert mode == ["640", "frr:frr"]
 

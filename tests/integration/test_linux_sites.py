@@ -13,7 +13,7 @@ import sys
 import pytest
 
 from playbook_runs import COLLECTIONS, ROOT, run_playbook
-from rosemu.linuxlab import LinuxLab
+from rosemu.linuxlab import LinuxLab, kernel_makes_gre
 
 PLAYBOOK = os.path.join(ROOT, "playbooks", "site_tunnel.yml")
 SECRET = "linux-test-secret-not-for-production"
@@ -21,16 +21,6 @@ SITES = {"alpha": (1, "192.168.71.1/24", True), "bravo": (2, "192.168.72.1/24", 
          "charlie": (3, "192.168.73.1/24", False)}
 BLOCK_PORT = "table inet operator {\n chain input {\n  type filter hook input priority 0; policy accept;\n  udp dport 13231 drop\n }\n}"
 
-
-def kernel_has_gre():
-    """Asked in a scratch namespace of the test's own."""
-    ns = "slgre%d" % os.getpid()
-    subprocess.run(["ip", "netns", "add", ns], check=True)
-    try:
-        return subprocess.run(["ip", "-n", ns, "link", "add", "probe", "type", "gre", "local", "192.0.2.1",
-                               "remote", "192.0.2.2"], capture_output=True, check=False).returncode == 0
-    finally:
-        subprocess.run(["ip", "netns", "del", ns], check=False)
 
 
 def sites_lab(tmp_path, user_gre=None):
@@ -211,7 +201,7 @@ def test_render_and_a_gre_overlay(linux, tmp_path):
 
 def test_a_gre_overlay_on_a_kernel_without_gre(linux_kernel_ip, tmp_path):
     """With the real `ip` alone, on a kernel without GRE: the run fails naming the interface and the module."""
-    if kernel_has_gre():
+    if kernel_makes_gre():
         pytest.skip("this kernel has GRE")
     real = play(tmp_path, "-e", json.dumps({"sitelink_link_defaults": {"overlay": "gre"}}))
     assert real.rc != 0
