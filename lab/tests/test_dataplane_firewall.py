@@ -158,7 +158,6 @@ COLLECTION_RULES = (
 )
 
 
-
 def first_drop(router, path, chain_name):
     return next(it for it in router.tables[path]
                 if it.values.get("chain") == chain_name and it.values.get("action") == "drop"

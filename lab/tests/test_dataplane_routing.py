@@ -22,7 +22,6 @@ ROUTER_IDS = {"a": "10.255.255.1", "b": "10.255.255.2"}
 OVERLAYS = (("gre-x", "ptp", "10.10.0.0/30"), ("eoip-x", "broadcast", "10.20.0.0/30"))
 
 
-
 @pytest.fixture(name="ospf_pair")
 def fixture_ospf_pair(tmp_path):
     with SitePair(str(tmp_path / "plane")) as pair:

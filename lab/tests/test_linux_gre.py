@@ -41,7 +41,6 @@ print(answers)
 """
 
 
-
 @pytest.fixture
 def linux(tmp_path):
     lab = LinuxLab(["a", "b"], str(tmp_path / "linuxlab"), user_gre=True).up()
@@ -224,7 +223,6 @@ OSPF_ROUTER = [
 FRR_PLAY = ("- hosts: all\n  gather_facts: false\n  tasks:\n"
             "    - sitelink.tunnels.linux_frr:\n        state: present\n        daemons: [ospfd]\n"
             "        config: \"{{ frr_config }}\"\n")
-
 
 
 @needs_root

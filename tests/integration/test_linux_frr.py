@@ -107,7 +107,6 @@ def routing_status(tmp_path, host):
     return json.loads((tmp_path / "status.json").read_text())
 
 
-
 def neighbour(lab, name):
     """The one OSPF neighbour's entry (nbrState, upTimeInMsec, ...) or None."""
     entries = [e for found in vtysh_json(lab, name, "show ip ospf neighbor json").get("neighbors", {}).values()
@@ -143,8 +142,7 @@ def test_ospf_and_bfd_on_two_linux_sites_reload_in_place(sites, tmp_path):
         assert first[name]["daemons_enabled"] == ["ospfd", "bfdd"]
         assert first[name]["diff"]["before"] == "" and "router ospf" in first[name]["diff"]["after"]
     for name in SITES:
-        assert wait_until(lambda n=name: full(sites, n), 30, "Full at %s" % name), (name, vtysh_json(sites, name,
-                                                                              "show ip ospf neighbor json"))
+        wait_until(lambda n=name: full(sites, n), 30, "Full at %s" % name)
     peers = wait_until(lambda: [p for p in vtysh_json(sites, "left", "show bfd peers json") if p["status"] == "up"],
                        30, "a BFD peer up")
     assert [p["peer"] for p in peers] == ["10.254.9.1"]

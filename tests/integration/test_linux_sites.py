@@ -22,7 +22,6 @@ SITES = {"alpha": (1, "192.168.71.1/24", True), "bravo": (2, "192.168.72.1/24", 
 BLOCK_PORT = "table inet operator {\n chain input {\n  type filter hook input priority 0; policy accept;\n  udp dport 13231 drop\n }\n}"
 
 
-
 def sites_lab(tmp_path, user_gre=None):
     """The three sites, up, and their inventory; `user_gre`: LinuxLab's (None: user-space GRE where the kernel has
     none)."""
